@@ -1,0 +1,3 @@
+from nango_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""check part (see DEVELOPERS.md)."""

@@ -1,0 +1,1 @@
+"""codegen part (see DEVELOPERS.md)."""

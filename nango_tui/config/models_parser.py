@@ -1,0 +1,302 @@
+"""The `models:` section: type trees for every field, `__extends` merged, with diagnostics."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from .diagnostics import DiagnosticList
+from .model import ModelDef
+from .types import (
+    ArrayOf,
+    Field,
+    InlineObject,
+    Invalid,
+    Literal,
+    ModelRef,
+    TypeNode,
+    UnionOf,
+    is_valid_model_name,
+    parse_type_text,
+    referenced_models,
+)
+from .yamlnodes import Mark, YList, YMap
+
+_TYPE_DOCS = "see https://docs.nango.dev/reference/integration-configuration#model-types"
+
+
+def close_match(name: str, candidates) -> str | None:
+    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)
+    if not found:
+        lowered = {c.lower(): c for c in candidates}
+        return lowered.get(name.lower())
+    return found[0]
+
+
+def _kind(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if value is None:
+        return "nothing"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return "text"
+
+
+class ModelsParser:
+    """Parses `models:` into ModelDefs; diagnostics go to `diags`."""
+
+    def __init__(self, raw: Any, mark: Mark, diags: DiagnosticList) -> None:
+        self.diags = diags
+        self.raw: YMap = raw if isinstance(raw, YMap) else YMap(mark)
+        self.names = {name for name in self.raw if isinstance(name, str)}
+        self.models: dict[str, ModelDef] = {}
+        self._declared: dict[str, tuple[tuple[Field, ...], tuple[str, ...], TypeNode | None]] = {}
+
+    def parse(self) -> dict[str, ModelDef]:
+        for name, body in self.raw.items():
+            line, col = self.raw.key_mark(name)
+            if not is_valid_model_name(name):
+                self.diags.error(
+                    line,
+                    col,
+                    "invalid_model_name",
+                    f'the model name "{name}" may hold only letters, digits and underscores',
+                    hint="rename it, e.g. " + "".join(p[:1].upper() + p[1:] for p in _split_words(name)),
+                )
+                continue
+            if not isinstance(body, YMap):
+                vline, vcol = self.raw.value_mark(name)
+                self.diags.error(
+                    vline,
+                    vcol,
+                    "invalid_model",
+                    f'the model "{name}" must be a mapping of field names to types, found {_kind(body)}',
+                    hint="write each field on its own line below the model, e.g. `id: string`",
+                )
+                continue
+            self._declared[name] = self._parse_fields_of(name, body)
+        for name in self._declared:
+            self._resolve(name, [])
+        self._warn_reference_cycles()
+        return self.models
+
+    # -- fields -------------------------------------------------------------------------------
+    def _parse_fields_of(self, model: str, body: YMap) -> tuple[tuple[Field, ...], tuple[str, ...], TypeNode | None]:
+        fields: list[Field] = []
+        extends: list[str] = []
+        extra: TypeNode | None = None
+        for key, value in body.items():
+            line, col = body.key_mark(key)
+            vline, vcol = body.value_mark(key)
+            if key == "__extends":
+                extends.extend(self._extends_list(model, value, vline, vcol))
+                continue
+            if key in ("__string", "__string?"):
+                extra = self._type_of(value, vline, vcol, model)
+                continue
+            optional = key.endswith("?")
+            name = key[:-1] if optional else key
+            if not name:
+                self.diags.error(line, col, "invalid_field_name", "a field needs a name before the `?`")
+                continue
+            fields.append(Field(name, self._type_of(value, vline, vcol, model), optional, line, col))
+        return tuple(fields), tuple(extends), extra
+
+    def _extends_list(self, model: str, value: Any, line: int, col: int) -> list[str]:
+        if isinstance(value, str):
+            names = [n.strip() for n in value.split(",") if n.strip()]
+        elif isinstance(value, YList) and all(isinstance(v, str) for v in value):
+            names = [n.strip() for n in value]
+        else:
+            self.diags.error(
+                line,
+                col,
+                "invalid_extends",
+                f"`__extends` takes model names separated by commas, found {_kind(value)}",
+                hint="e.g. `__extends: Timestamps, Address`",
+            )
+            return []
+        out = []
+        for name in names:
+            if name not in self.names:
+                guess = close_match(name, self.names)
+                self.diags.error(
+                    line,
+                    col,
+                    "model_extends_not_found",
+                    f'the model "{model}" extends "{name}", which is not defined under `models`',
+                    hint=f"did you mean `{guess}`?" if guess else "define it under `models`, or fix the name",
+                )
+                continue
+            out.append(name)
+        return out
+
+    def _type_of(self, value: Any, line: int, col: int, model: str) -> TypeNode:
+        if isinstance(value, str):
+            node = parse_type_text(value, self.names)
+            self._report_type(node, value, line, col)
+            return node
+        if isinstance(value, bool) or isinstance(value, (int, float)) or value is None:
+            return Literal(value)
+        if isinstance(value, YMap):
+            fields: list[Field] = []
+            extra: TypeNode | None = None
+            inline_extends: list[str] = []
+            for key, sub in value.items():
+                kline, kcol = value.key_mark(key)
+                vline, vcol = value.value_mark(key)
+                if key in ("__string", "__string?"):
+                    extra = self._type_of(sub, vline, vcol, model)
+                    continue
+                if key == "__extends":
+                    for parent in self._extends_list(model, sub, vline, vcol):
+                        inline_extends.append(parent)
+                    continue
+                optional = key.endswith("?")
+                name = key[:-1] if optional else key
+                fields.append(Field(name, self._type_of(sub, vline, vcol, model), optional, kline, kcol))
+            if inline_extends:
+                fields = self._inline_extended(inline_extends, fields)
+            return InlineObject(tuple(fields), extra)
+        if isinstance(value, YList):
+            members = [self._type_of(item, *value.item_mark(i), model) for i, item in enumerate(value)]
+            if not members:
+                self.diags.error(line, col, "type_syntax_error", "an empty list is not a type", hint="write `any[]` for a list of anything")
+                return Invalid("[]")
+            return ArrayOf(members[0] if len(members) == 1 else UnionOf(tuple(members)))
+        return Invalid(str(value))  # pragma: no cover - YAML gives nothing else
+
+    def _inline_extended(self, parents: list[str], own: list[Field]) -> list[Field]:
+        """An inline object with `__extends`: the parents' declared fields, then its own."""
+        merged: dict[str, Field] = {}
+        for parent in parents:
+            declared = self.raw.get(parent)
+            if isinstance(declared, YMap):
+                for key, sub in declared.items():
+                    if key.startswith("__"):
+                        continue
+                    optional = key.endswith("?")
+                    name = key[:-1] if optional else key
+                    kline, kcol = declared.key_mark(key)
+                    vline, vcol = declared.value_mark(key)
+                    merged.setdefault(name, Field(name, self._type_of(sub, vline, vcol, parent), optional, kline, kcol))
+        for field in own:
+            merged[field.name] = field
+        return list(merged.values())
+
+    def _report_type(self, node: TypeNode, text: str, line: int, col: int) -> None:
+        members = node.members if isinstance(node, UnionOf) else (node,)
+        for member in members:
+            inner = member
+            while isinstance(inner, ArrayOf):
+                inner = inner.item
+            if isinstance(inner, Invalid) or isinstance(member, Invalid):
+                self.diags.error(
+                    line,
+                    col,
+                    "type_syntax_error",
+                    f'the type "{text.strip()}" uses syntax nango.yaml does not support',
+                    hint="use words such as string, number, boolean, date, a model name, `T[]` and `a | b`; " + _TYPE_DOCS,
+                )
+                return
+            if isinstance(inner, Literal) and isinstance(inner.value, str) and not inner.value.islower():
+                guess = close_match(inner.value, self.names)
+                looks_like_model = inner.value[:1].isupper() and not inner.value.isupper() and len(members) == 1
+                if guess and guess != inner.value:
+                    self.diags.warning(
+                        line,
+                        col,
+                        "model_not_found_fallback",
+                        f'"{inner.value}" is not a model, so it is used as the literal string "{inner.value}"',
+                        hint=f"did you mean `{guess}`?",
+                    )
+                elif looks_like_model:
+                    self.diags.warning(
+                        line,
+                        col,
+                        "model_not_found_fallback",
+                        f'"{inner.value}" is not a model, so it is used as the literal string "{inner.value}"',
+                        hint="define the model under `models`, or quote a literal on purpose",
+                    )
+
+    # -- __extends and cycles --------------------------------------------------------------------
+    def _resolve(self, name: str, stack: list[str]) -> ModelDef | None:
+        if name in self.models:
+            return self.models[name]
+        if name not in self._declared:
+            return None
+        if name in stack:
+            line, col = self.raw.key_mark(name)
+            chain = " -> ".join([*stack[stack.index(name):], name])
+            self.diags.error(line, col, "cyclic_extends", f"models extend each other in a circle: {chain}", hint="remove one of the `__extends`")
+            return None
+        declared, extends, extra = self._declared[name]
+        merged: dict[str, Field] = {}
+        for parent in extends:
+            resolved = self._resolve(parent, [*stack, name])
+            if resolved is None:
+                continue
+            for field in resolved.fields:
+                merged.setdefault(field.name, field)
+            if extra is None and resolved.extra is not None:
+                extra = resolved.extra
+        for field in declared:
+            merged[field.name] = field
+        line, col = self.raw.key_mark(name)
+        model = ModelDef(
+            name=name,
+            declared=declared,
+            fields=tuple(merged.values()),
+            extends=extends,
+            extra=extra,
+            line=line,
+            column=col,
+        )
+        self.models[name] = model
+        return model
+
+    def _warn_reference_cycles(self) -> None:
+        graph = {
+            name: sorted(set().union(*(referenced_models(f.type) for f in m.fields)) if m.fields else set())
+            for name, m in self.models.items()
+        }
+        state: dict[str, int] = {}
+        reported: set[frozenset[str]] = set()
+
+        def visit(node: str, path: list[str]) -> None:
+            state[node] = 1
+            path.append(node)
+            for nxt in graph.get(node, ()):
+                if state.get(nxt) == 1:
+                    cycle = path[path.index(nxt):]
+                    key = frozenset(cycle)
+                    if key not in reported:
+                        reported.add(key)
+                        line, col = self.raw.key_mark(cycle[0])
+                        self.diags.warning(
+                            line,
+                            col,
+                            "cyclic_model",
+                            "models refer to each other in a circle: " + " -> ".join([*cycle, nxt]),
+                            hint="allowed, but such records can nest without end",
+                        )
+                elif nxt not in state:
+                    visit(nxt, path)
+            path.pop()
+            state[node] = 2
+
+        for name in graph:
+            if name not in state:
+                visit(name, [])
+
+
+def _split_words(name: str) -> list[str]:
+    import re
+
+    return [p for p in re.split(r"[^A-Za-z0-9]+", name) if p] or ["Model"]
+

@@ -1,0 +1,230 @@
+"""YAML text to plain values that remember where each key and value sits in the file.
+
+PyYAML's C composer gives nodes with marks; we build dicts and lists from them ourselves so
+that duplicate keys are caught (YAML silently keeps the last) and every key and value keeps
+its 1-based line and column for diagnostics.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+try:  # the C loader is ~10x faster; fall back to pure Python where libyaml is missing
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on the wheel
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+from .diagnostics import DiagnosticList
+
+Mark = tuple[int, int]  # (line, column), 1-based
+
+_constructor = yaml.constructor.SafeConstructor()
+_MAX_DEPTH = 200
+
+
+class YMap(dict):
+    """A mapping from the file, with the marks of its keys and values."""
+
+    __slots__ = ("mark", "key_marks", "value_marks")
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.key_marks: dict[Any, Mark] = {}
+        self.value_marks: dict[Any, Mark] = {}
+
+    def key_mark(self, key: Any) -> Mark:
+        return self.key_marks.get(key, self.mark)
+
+    def value_mark(self, key: Any) -> Mark:
+        return self.value_marks.get(key, self.key_mark(key))
+
+
+class YList(list):
+    """A sequence from the file, with the mark of each item."""
+
+    __slots__ = ("mark", "marks")
+
+    def __init__(self, mark: Mark) -> None:
+        super().__init__()
+        self.mark = mark
+        self.marks: list[Mark] = []
+
+    def item_mark(self, index: int) -> Mark:
+        return self.marks[index] if 0 <= index < len(self.marks) else self.mark
+
+
+def _mark(node: yaml.Node) -> Mark:
+    return (node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
+}
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:str":
+        return node.value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    build = _SCALAR_TAGS.get(tag)
+    if build is not None:
+        try:
+            return build(node)
+        except (ValueError, yaml.YAMLError):
+            return node.value
+    # timestamps, binary and unknown tags: keep the text as written
+    return node.value
+
+
+class _Builder:
+    def __init__(self, diags: DiagnosticList) -> None:
+        self.diags = diags
+
+    def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        if depth > _MAX_DEPTH:
+            line, col = _mark(node)
+            self.diags.error(line, col, "yaml_too_deep", "the YAML nests too deeply (or an alias refers to itself)")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            return _scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            out = YList(_mark(node))
+            for item in node.value:
+                out.append(self.build(item, depth + 1))
+                out.marks.append(_mark(item))
+            return out
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, depth)
+        return None  # pragma: no cover - composer yields only the three kinds
+
+    def _mapping(self, node: yaml.MappingNode, depth: int) -> YMap:
+        out = YMap(_mark(node))
+        merged: list[YMap] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                value = self.build(value_node, depth + 1)
+                merged.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, YMap))
+                continue
+            line, col = _mark(key_node)
+            if not isinstance(key_node, yaml.ScalarNode):
+                self.diags.error(line, col, "invalid_key", "a key must be a plain name, not a list or a mapping")
+                continue
+            key = _scalar(key_node)
+            if not isinstance(key, str):
+                key = "" if key is None else (key_node.value if isinstance(key, (bool, float)) else str(key))
+            if key in out:
+                first = out.key_marks[key]
+                self.diags.error(
+                    line,
+                    col,
+                    "duplicate_key",
+                    f'the key "{key}" appears twice in this mapping (first at line {first[0]}); '
+                    "YAML would silently keep only the last one",
+                    hint="remove or rename one of them",
+                )
+                continue
+            out[key] = self.build(value_node, depth + 1)
+            out.key_marks[key] = (line, col)
+            out.value_marks[key] = _mark(value_node)
+        for extra in merged:
+            for key, value in extra.items():
+                if key not in out:
+                    out[key] = value
+                    out.key_marks[key] = extra.key_marks.get(key, extra.mark)
+                    out.value_marks[key] = extra.value_marks.get(key, extra.mark)
+        return out
+
+
+_TAB_AFTER_TEXT = re.compile(r"(?<=\S)([ ]*)\t")
+
+
+def _soften_tabs(text: str) -> str:
+    """Turn tabs that follow text on a line into spaces (same column count).
+
+    Nango's parser accepts a tab inside a plain scalar (`A | B\t| C`); PyYAML's scanner does
+    not. Tabs in indentation are left alone: YAML forbids them and so do we.
+    """
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if "\t" in line.lstrip(" \t"):
+            stripped = line.lstrip(" \t")
+            head = line[: len(line) - len(stripped)]
+            lines[i] = head + stripped.replace("\t", " ")
+    return "\n".join(lines)
+
+
+def _yaml_error(err: yaml.YAMLError, text: str, diags: DiagnosticList) -> None:
+    mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+    line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+    problem = getattr(err, "problem", None) or str(err)
+    context = getattr(err, "context", None)
+    lines = text.split("\n")
+    current = lines[line - 1] if 0 < line <= len(lines) else ""
+    if "\t" in problem or "'\\t'" in problem or (col <= len(current) and current[col - 1 : col] == "\t"):
+        diags.error(
+            line,
+            col,
+            "yaml_tab",
+            "a tab character where YAML allows only spaces (indentation must use spaces)",
+            hint="replace the tab with spaces",
+        )
+        return
+    message = f"this is not valid YAML: {problem}"
+    if context:
+        message += f" ({context})"
+    hint = None
+    if "mapping values are not allowed" in problem:
+        hint = "a value holding ': ' must be quoted, or a key is indented wrongly"
+    elif "could not find expected ':'" in problem or "expected <block end>" in problem:
+        hint = "check the indentation of this line and the one before"
+    diags.error(line, col, "yaml_syntax", message, hint=hint)
+
+
+def decode(data: bytes, diags: DiagnosticList) -> str | None:
+    """Bytes to text, or a diagnostic at the first byte that is not UTF-8."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        before = data[: err.start]
+        line = before.count(b"\n") + 1
+        col = err.start - (before.rfind(b"\n") + 1) + 1
+        diags.error(
+            line,
+            col,
+            "invalid_encoding",
+            f"byte 0x{data[err.start]:02x} is not valid UTF-8; nango.yaml must be a UTF-8 text file",
+            hint="is this a binary file? re-save it as UTF-8",
+        )
+        return None
+
+
+def parse(text: str, diags: DiagnosticList) -> Any:
+    """Parse one YAML document; on a syntax error add a diagnostic and return None."""
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as err:
+        if "\t" not in text:
+            _yaml_error(err, text, diags)
+            return None
+        softened = _soften_tabs(text)
+        try:
+            node = yaml.compose(softened, Loader=_Loader)
+        except yaml.YAMLError:
+            _yaml_error(err, text, diags)
+            return None
+    except (ValueError, RecursionError) as err:  # pragma: no cover - defensive: never raise for input
+        diags.error(1, 1, "yaml_syntax", f"this is not valid YAML: {err}")
+        return None
+    if node is None:
+        return None
+    return _Builder(diags).build(node)

@@ -1,0 +1,1 @@
+"""dryrun part (see DEVELOPERS.md)."""

@@ -1,0 +1,1 @@
+"""runtime part (see DEVELOPERS.md)."""

@@ -1,0 +1,1 @@
+"""sdk part (see DEVELOPERS.md)."""

@@ -1,0 +1,1 @@
+"""tui part (see DEVELOPERS.md)."""

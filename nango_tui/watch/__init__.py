@@ -1,0 +1,1 @@
+"""watch part (see DEVELOPERS.md)."""
