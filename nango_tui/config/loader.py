@@ -76,7 +76,7 @@ def load_text(text: str, root: str | os.PathLike = ".", config_file: str = CONFI
     """Check nango.yaml given as text (the watcher and the tests use this)."""
     diags = DiagnosticList(config_file)
     raw = parse(text, diags)
-    if has_errors(diags.items):
+    if raw is None and has_errors(diags.items):
         return _result(None, diags)
     if raw is None:
         diags.error(1, 1, "empty_file", f"{config_file} is empty", hint="start with `integrations:` and `models:`")
@@ -387,7 +387,7 @@ class _ConfigParser:
                 if parts[0].upper() in HTTP_METHODS:
                     self.diags.error(line, col, "invalid_endpoint", f'the endpoint "{item}" has a method but no path', hint=example)
                 else:
-                    self.diags.error(line, col, "invalid_endpoint", f'the endpoint "{item}" has no HTTP method', hint=f"write `GET {item}` ({example})")
+                    self.diags.error(line, col, "invalid_endpoint", f'the endpoint "{item}" has no HTTP method', hint=f"write `GET {item}`")
                 return None
             if len(parts) != 2:
                 self.diags.error(line, col, "invalid_endpoint", f'cannot read the endpoint "{item}"', hint=example)
