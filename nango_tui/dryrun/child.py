@@ -1,0 +1,173 @@
+"""The child process of a dryrun: `python -m nango_tui.dryrun.child`, the ChildSpec as JSON on stdin.
+
+It writes one JSON event per line to the stdout it was started with, and nothing else: the
+script's print()s and its writes to sys.stderr become `log` events, and fd 1 is pointed at
+stderr so even C-level writes cannot corrupt the stream. Every record goes to the run's
+records file as it arrives; nothing grows with the number of records. It imports no more
+than the run needs (the runtime, the SDK, models.py and the script) to start fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import time
+
+from . import events as ev
+from .guard import Faults, ScriptTimeout, location_of, script_traceback
+from .request import ChildSpec
+
+
+class EventWriter:
+    """Writes events as JSON lines to the parent, and records to the records file."""
+
+    def __init__(self, fd: int, spec: ChildSpec, faults: Faults) -> None:
+        self.out = open(fd, "wb", buffering=1 << 16, closefd=True)
+        self.records = open(spec.records_file, "w", encoding="utf-8", buffering=1 << 16)
+        self.t0 = spec.started_at
+        self.faults = faults
+        self.redactor = None
+        self.broken = False
+        self.last_error: dict | None = None
+
+    def set_redactor(self, redactor) -> None:
+        """The run's Redactor (runtime.redaction): its secrets are masked in every line sent."""
+        self.redactor = redactor
+
+    def emit(self, event: dict) -> None:
+        """The emitter the runtime and SDK call; adds "t"; batches are split and recorded."""
+        with self.faults.no_timeout():
+            event["t"] = round(time.time() - self.t0, 3)
+            kind = event.get("type")
+            if kind == ev.BATCH:
+                self._batch(event)
+            else:
+                if kind == ev.ERROR:
+                    self.last_error = {k: event[k] for k in ("kind", "message", "payload") if k in event}
+                self._write(ev.dumps(event))
+
+    def _batch(self, event: dict) -> None:
+        records = event.get("records") or []
+        op, model = event.get("op", "save"), event.get("model", "?")
+        head = ev.dumps({k: v for k, v in event.items() if k != "records"})[:-1] + ',"records":['
+        prefix = '{"op":' + ev.dumps(op) + ',"model":' + ev.dumps(model) + ',"record":'
+        encode = ev.dumps
+        for start in range(0, max(len(records), 1), ev.BATCH_CHUNK):
+            encoded = [encode(r) for r in records[start : start + ev.BATCH_CHUNK]]
+            if encoded:
+                self.records.write(self._redact("".join([prefix + e + "}\n" for e in encoded])))
+                self.records.flush()
+            self._write(head + ",".join(encoded) + "]}")
+
+    def _redact(self, text: str) -> str:
+        redactor = self.redactor
+        if redactor is not None and any(secret in text for secret in redactor.secrets):
+            return redactor.text(text)
+        return text
+
+    def _write(self, line: str) -> None:
+        if self.broken:
+            return
+        line = self._redact(line)
+        try:
+            self.out.write(line.encode("utf-8", "replace") + b"\n")
+            self.out.flush()
+        except (BrokenPipeError, OSError):
+            # the parent is gone: nobody listens any more, so stop at once
+            self.broken = True
+            self.faults.hard_exit(1)
+
+    def close(self) -> None:
+        try:
+            self.records.close()
+            self.out.flush()
+        except OSError:
+            pass
+
+
+class LogStream:
+    """A text stream that turns each written line into a `log` event (for print and sys.stderr)."""
+
+    encoding = "utf-8"
+    errors = "replace"
+
+    def __init__(self, emit, level: str, source: str) -> None:
+        self._emit = emit
+        self._level = level
+        self._source = source
+        self._buffer = ""
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            text = str(text)
+        self._buffer += text
+        if "\n" in self._buffer:
+            *lines, self._buffer = self._buffer.split("\n")
+            for line in lines:
+                self._emit(ev.log_event(line[:10000], self._level, source=self._source))
+        elif len(self._buffer) > 10000:
+            self.flush()
+        return len(text)
+
+    def writelines(self, lines) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        if self._buffer:
+            line, self._buffer = self._buffer, ""
+            self._emit(ev.log_event(line[:10000], self._level, source=self._source))
+
+    def isatty(self) -> bool:
+        return False
+
+    def fileno(self) -> int:
+        return 2  # C-level writes land on stderr, which the parent turns into log events
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+
+def main() -> None:
+    spec = ChildSpec.from_json(json.loads(sys.stdin.readline()))
+    events_fd = os.dup(1)
+    os.dup2(2, 1)  # fd 1 now reaches stderr: nothing else can write into the event stream
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)  # a script calling input() gets EOF instead of waiting forever
+    os.close(devnull)
+    faults = Faults(spec)
+    writer = EventWriter(events_fd, spec, faults)
+    faults.install(writer.emit)
+    sys.stdout = LogStream(writer.emit, "info", "stdout")
+    sys.stderr = LogStream(writer.emit, "warn", "stderr")
+
+    from .execute import execute
+
+    status, reason = ev.FAILED, None
+    try:
+        status, reason = execute(spec, writer, faults)
+    except ScriptTimeout as exc:  # fired outside the script (while loading)
+        writer.emit(ev.error_event("timeout", str(exc), location=location_of(exc, spec)))
+    except MemoryError as exc:
+        writer.emit(ev.error_event("memory", faults.memory_message(), location=location_of(exc, spec)))
+    except BaseException as exc:  # our own bug: report it rather than die silently
+        writer.emit(ev.error_event("crash", f"dryrun internal error: {type(exc).__name__}: {exc}", traceback=script_traceback(exc, spec, everything=True)))
+    faults.cancel_timeout()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        pass
+    writer.emit({"type": ev.DONE, "status": status, **({"reason": reason} if reason else {})})
+    writer.close()
+    faults.hard_exit(0 if status == ev.OK else 1)
+
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the run stops
+    main()

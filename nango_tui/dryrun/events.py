@@ -1,0 +1,122 @@
+"""The dryrun event stream: event types, constructors and a running tally.
+
+Every event is a dict with "type" and "t" (seconds since the run started), as DESIGN.md
+"Dryrun events" fixes them. This module is imported by the child process too, so it only
+uses the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+START = "start"
+LOG = "log"
+REQUEST = "request"
+BATCH = "batch"
+INVALID = "invalid"
+RESULT = "result"
+ERROR = "error"
+DONE = "done"
+EVENT_TYPES = (START, LOG, REQUEST, BATCH, INVALID, RESULT, ERROR, DONE)
+
+# `done` statuses
+OK, FAILED, CANCELLED = "ok", "failed", "cancelled"
+LIMIT_REACHED = "limit reached"  # the `reason` of a run stopped by max_records
+
+# `error` kinds
+ERROR_KINDS = {
+    "exception": "the script raised an exception",
+    "syntax": "the script does not compile",
+    "script": "the script lacks its entry function",
+    "exit": "the script called sys.exit or os._exit",
+    "timeout": "the run took longer than its timeout",
+    "memory": "the script ran out of memory",
+    "killed": "the script's process was killed by a signal",
+    "crash": "the script's process ended without finishing the run",
+    "action_error": "the action raised ActionError",
+    "invalid_output": "the action's output does not match its output model",
+    "validation": "a record failed validation (--validation)",
+    "http": "an HTTP call failed",
+    "replay": "a request is not in the saved responses",
+    "connection": "the connection could not be used",
+}
+
+# Records per `batch` event on the pipe: big enough for throughput, small enough to keep
+# every line (and the parent's memory) bounded.
+BATCH_CHUNK = 1000
+
+dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+loads = json.loads
+
+
+def log_event(message: str, level: str = "info", **extra: Any) -> dict:
+    return {"type": LOG, "level": level, "message": message, **extra}
+
+
+def error_event(
+    kind: str,
+    message: str,
+    *,
+    payload: Any = None,
+    location: dict | None = None,
+    traceback: str | None = None,
+) -> dict:
+    """An `error` event; `location` is {"file": path relative to the folder, "line": n}."""
+    event: dict[str, Any] = {"type": ERROR, "kind": kind, "message": message}
+    if payload is not None:
+        event["payload"] = payload
+    if location:
+        event["location"] = location
+    if traceback:
+        event["traceback"] = traceback
+    return event
+
+
+class Tally:
+    """Counts of a run, fed every event: records per model and op, invalid records, requests."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, int]] = {}
+        self.invalid: dict[str, int] = {}
+        self.requests = 0
+        self.retries = 0
+        self.errors = 0
+        self.logs = 0
+
+    def feed(self, event: dict) -> None:
+        kind = event.get("type")
+        if kind == BATCH:
+            per_model = self.counts.setdefault(event.get("model", "?"), {"save": 0, "update": 0, "delete": 0})
+            op = event.get("op", "save")
+            per_model[op] = per_model.get(op, 0) + len(event.get("records") or ())
+        elif kind == REQUEST:
+            self.requests += 1
+            if (event.get("attempt") or 1) > 1:
+                self.retries += 1
+        elif kind == INVALID:
+            model = event.get("model", "?")
+            self.invalid[model] = self.invalid.get(model, 0) + 1
+        elif kind == ERROR:
+            self.errors += 1
+        elif kind == LOG:
+            self.logs += 1
+
+    @property
+    def records(self) -> int:
+        return sum(n for per_model in self.counts.values() for n in per_model.values())
+
+    def done_event(self, status: str, seconds: float, reason: str | None = None) -> dict:
+        event: dict[str, Any] = {
+            "type": DONE,
+            "status": status,
+            "counts": {m: dict(ops) for m, ops in self.counts.items()},
+            "invalid": dict(self.invalid),
+            "records": self.records,
+            "requests": self.requests,
+            "retries": self.retries,
+            "seconds": round(seconds, 3),
+        }
+        if reason:
+            event["reason"] = reason
+        return event

@@ -1,0 +1,238 @@
+"""Run the script inside the child: load connection, models and script, call it, map the outcome.
+
+`execute(spec, writer, faults) -> (status, reason)` emits the run's `log`/`request`/`batch`/
+`invalid`/`result`/`error` events through `writer.emit` (the RunContext's emitter) and returns
+how the run ended; the caller emits `done`. Reusable by a server runtime: nothing here knows
+about the terminal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import inspect
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import events as ev
+from .guard import Faults, ScriptTimeout, location_of, script_traceback
+from .request import ChildSpec
+
+ENTRY = {"sync": "fetch_data", "action": "run_action"}
+
+
+def execute(spec: ChildSpec, writer, faults: Faults) -> tuple[str, str | None]:
+    root = Path(spec.root)
+    sys.path.insert(0, str(root))  # scripts do `from models import Contact`
+    emit = writer.emit
+
+    from nango_tui.runtime.errors import RuntimeFailure
+
+    try:
+        ctx = _context(spec, writer)
+    except RuntimeFailure as exc:
+        emit(ev.error_event(getattr(exc, "kind", "connection"), str(exc)))
+        return ev.FAILED, None
+    except Exception as exc:  # models.py or the mocks file did not load
+        emit(ev.error_event("setup", f"{type(exc).__name__}: {exc}"))
+        return ev.FAILED, None
+
+    loaded = _load_script(spec, emit)
+    if loaded is None:
+        return ev.FAILED, None
+    entry = getattr(loaded, ENTRY[spec.kind], None)
+    if not callable(entry):
+        emit(ev.error_event("script", f"{spec.script_path} has no `async def {ENTRY[spec.kind]}(nango{', input' if spec.kind == 'action' else ''})`", location={"file": spec.script_path, "line": 1}))
+        return ev.FAILED, None
+
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        outcome = loop.run_until_complete(_run(spec, ctx, entry, faults))
+    except ScriptTimeout as exc:
+        emit(ev.error_event("timeout", str(exc), location=faults.timeout_location or location_of(exc, spec)))
+        outcome = (ev.FAILED, "timeout")
+    except MemoryError as exc:
+        emit(ev.error_event("memory", faults.memory_message(), location=location_of(exc, spec)))
+        outcome = (ev.FAILED, None)
+    finally:
+        faults.cancel_timeout()
+    if spec.save_responses:
+        _save_mocks(spec, ctx, outcome[0], writer)
+    return outcome
+
+
+def _context(spec: ChildSpec, writer):
+    from nango_tui.runtime.connections import get_connection
+    from nango_tui.runtime.context import RunContext
+
+    from .iotypes import load_models
+
+    root = Path(spec.root)
+    connection = get_connection(root, spec.environment, spec.connection_id, spec.integration) if not spec.replay else _replay_connection(spec)
+    recorder = replayer = None
+    if spec.save_responses or spec.replay:
+        from nango_tui.runtime import recording
+
+        if spec.replay:
+            replayer = recording.Replayer.from_file(Path(spec.mocks_file))
+        else:
+            recorder = recording.Recorder()
+    ctx = RunContext(
+        root=root,
+        integration=spec.integration,
+        script_name=spec.name,
+        kind=spec.kind,
+        environment=spec.environment,
+        connection=connection,
+        emit=writer.emit,
+        models=load_models(root, as_module="models"),
+        outputs=list(spec.outputs),
+        last_sync_date=datetime.fromisoformat(spec.last_sync_date) if spec.last_sync_date else None,
+        metadata=spec.metadata,
+        validation=spec.validation,
+        max_records=spec.max_records,
+        recorder=recorder,
+        replayer=replayer,
+    )
+    writer.set_redactor(ctx.redactor)
+    return ctx
+
+
+def _replay_connection(spec: ChildSpec):
+    """The connection for a replay: the real one when it exists, else a credential-less stand-in."""
+    from nango_tui.runtime import connections
+
+    try:
+        return connections.get_connection(Path(spec.root), spec.environment, spec.connection_id, spec.integration)
+    except Exception:
+        return connections.Connection(
+            id=spec.connection_id, integration=spec.integration, provider=spec.integration, environment=spec.environment, replay=True
+        )
+
+
+def _load_script(spec: ChildSpec, emit):
+    path = Path(spec.root) / spec.script_path
+    name = "nango_script_" + "".join(c if c.isalnum() else "_" for c in f"{spec.integration}_{spec.kind}_{spec.name}")
+    module_spec = importlib.util.spec_from_file_location(name, path)
+    assert module_spec and module_spec.loader
+    module = importlib.util.module_from_spec(module_spec)
+    sys.modules[name] = module
+    try:
+        module_spec.loader.exec_module(module)
+    except SyntaxError as exc:
+        emit(ev.error_event("syntax", f"SyntaxError: {exc.msg}", location=location_of(exc, spec), traceback=script_traceback(exc, spec)))
+        return None
+    except (Exception, SystemExit) as exc:
+        emit(_exception_event(exc, spec))
+        return None
+    return module
+
+
+async def _run(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, str | None]:
+    from nango_tui import sdk
+
+    emit = ctx.emit
+    nango = sdk.NangoSync(ctx) if spec.kind == "sync" else sdk.NangoAction(ctx)
+    try:
+        if spec.kind == "sync":
+            call = entry(nango)
+        else:
+            call = entry(nango, _input_value(spec, ctx.models))
+        faults.main_coro = call
+        result = await call if inspect.isawaitable(call) else call
+        if spec.kind == "action":
+            return _action_result(spec, ctx, result)
+        return ev.OK, None
+    except sdk.RecordLimitReached:
+        return ev.OK, ev.LIMIT_REACHED
+    except sdk.InvalidRecordsError as exc:
+        emit(ev.error_event("validation", str(exc), location=location_of(exc, spec)))
+        return ev.FAILED, "invalid records"
+    except sdk.ActionError as exc:
+        payload = ctx.redact(getattr(exc, "payload", None))
+        emit(ev.error_event("action_error", _action_error_message(payload), payload=payload, location=location_of(exc, spec)))
+        return ev.FAILED, None
+    except (ScriptTimeout, MemoryError):
+        raise
+    except (Exception, SystemExit, KeyboardInterrupt, asyncio.CancelledError) as exc:
+        emit(_exception_event(exc, spec, ctx))
+        return ev.FAILED, None
+    finally:
+        closer = getattr(nango, "aclose", None) or getattr(ctx, "aclose", None)
+        if closer is not None:
+            try:
+                await closer()
+            except Exception:
+                pass
+
+
+def _input_value(spec: ChildSpec, models: dict[str, type]) -> Any:
+    if not spec.input_type:
+        return spec.input
+    from .iotypes import adapter
+
+    return adapter(spec.input_type, models).validate_python(spec.input)
+
+
+def _action_result(spec: ChildSpec, ctx, result: Any) -> tuple[str, str | None]:
+    from .iotypes import adapter, format_validation_error, to_jsonable
+
+    output = result
+    if spec.output_type:
+        from pydantic import ValidationError
+
+        try:
+            type_adapter = adapter(spec.output_type, ctx.models)
+            value = to_jsonable(result)
+            output = type_adapter.validate_python(value)
+        except ValidationError as exc:
+            ctx.emit(ev.error_event("invalid_output", f"the action's output does not match {spec.output_type}: {format_validation_error(exc)}", payload=ctx.redact(to_jsonable(result))))
+            return ev.FAILED, None
+    ctx.extra["output"] = ctx.redact(to_jsonable(output))
+    ctx.emit({"type": ev.RESULT, "output": ctx.extra["output"]})
+    return ev.OK, None
+
+
+def _action_error_message(payload: Any) -> str:
+    if isinstance(payload, dict) and isinstance(payload.get("message"), str):
+        return f"ActionError: {payload['message']}"
+    return f"ActionError: {payload!r}"[:500]
+
+
+def _exception_event(exc: BaseException, spec: ChildSpec, ctx=None) -> dict:
+    location = location_of(exc, spec)
+    text = script_traceback(exc, spec)
+    if isinstance(exc, SystemExit):
+        return ev.error_event("exit", f"the script called sys.exit({exc.code!r})", location=location, traceback=text)
+    kind = getattr(exc, "kind", None)
+    if kind in ev.ERROR_KINDS and kind not in ("exception",):
+        payload = None
+        if hasattr(exc, "status"):
+            payload = {"status": exc.status, "body": getattr(exc, "body", None)}
+        return ev.error_event(kind, str(exc), payload=payload, location=location, traceback=text)
+    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return ev.error_event("exception", message, location=location, traceback=text)
+
+
+def _save_mocks(spec: ChildSpec, ctx, status: str, writer) -> None:
+    """Write the mocks file: the recorder's exchanges, this run's inputs, and what it produced."""
+    from nango_tui.runtime.recording import write_mocks
+
+    if ctx.recorder is None:
+        return
+    expected: dict[str, Any] = {"records": {}, "updated": {}, "deleted": {}, "output": None}
+    section = {"save": "records", "update": "updated", "delete": "deleted"}
+    with open(spec.records_file, encoding="utf-8") as lines:
+        for line in lines:
+            item = ev.loads(line)
+            expected[section.get(item.get("op"), "records")].setdefault(item.get("model"), []).append(item.get("record"))
+    expected["output"] = ctx.extra.get("output")
+    if status != ev.OK:
+        expected["error"] = writer.last_error
+    inputs = {"input": spec.input, "metadata": spec.metadata, "last_sync_date": spec.last_sync_date}
+    mocks = ctx.recorder.to_mocks(spec.integration, spec.name, spec.kind, ctx.redact(inputs), expected)
+    write_mocks(Path(spec.mocks_file), ctx.redactor.redact_value(mocks, by_name=False))
+    writer.emit(ev.log_event(f"saved {len(ctx.recorder.exchanges)} responses to {spec.integration}/mocks/{spec.name}.json", "info", source="dryrun"))

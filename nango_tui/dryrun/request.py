@@ -1,0 +1,78 @@
+"""What a dryrun is asked to do, and the error for a request that cannot run."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MEMORY_LIMIT = 2 << 30  # bytes of address space for the child (RLIMIT_AS)
+
+
+class DryrunSetupError(Exception):
+    """A request that cannot start: unknown script, missing connection, invalid input...
+
+    The message is one clear paragraph meant for the user; no child process was started.
+    """
+
+
+@dataclass
+class DryrunRequest:
+    """One dryrun: which script, which connection, and the run's options.
+
+    `replay` None means auto: replay the saved responses when the connection says `replay: true`.
+    `input` and `metadata` are parsed JSON values (the CLI reads `--input JSON|@file`).
+    """
+
+    root: Path
+    name: str
+    connection_id: str
+    environment: str = "dev"
+    integration: str | None = None
+    input: Any = None
+    metadata: dict | None = None
+    last_sync_date: datetime | None = None
+    validation: bool = False
+    save_responses: bool = False
+    replay: bool | None = None
+    max_records: int | None = None
+    timeout: float | None = None
+    memory_limit: int | None = DEFAULT_MEMORY_LIMIT
+    extra_env: dict[str, str] = field(default_factory=dict)  # added to the child's environment
+
+
+@dataclass
+class ChildSpec:
+    """The resolved run, as the child process receives it (JSON on its stdin)."""
+
+    root: str
+    integration: str
+    name: str
+    kind: str  # "sync" | "action"
+    script_path: str  # relative to root
+    environment: str
+    connection_id: str
+    outputs: list[str]
+    input_type: str | None
+    output_type: str | None
+    input: Any
+    has_input: bool
+    metadata: dict | None
+    last_sync_date: str | None
+    validation: bool
+    save_responses: bool
+    replay: bool
+    max_records: int | None
+    timeout: float | None
+    memory_limit: int | None
+    records_file: str
+    mocks_file: str
+    started_at: float  # time.time() of the parent's start, so both sides share "t"
+
+    def to_json(self) -> dict:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ChildSpec":
+        return cls(**data)

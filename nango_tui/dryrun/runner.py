@@ -1,0 +1,353 @@
+"""The parent side of a dryrun: start the child process, stream its events, cancel it.
+
+    run = await start_dryrun(DryrunRequest(root, "contacts", "my-conn"))
+    async for event in run.events():   # dicts as DESIGN.md "Dryrun events", ending with `done`
+        ...
+    await run.cancel()                 # from anywhere: the child is gone within 1 s
+
+The child writes one JSON event per line on its stdout (the script's own prints become `log`
+events inside the child); whatever reaches its stderr (interpreter crashes, faulthandler
+dumps, C-level writes) becomes `log` events here. The parent always ends the stream with
+exactly one `done` it builds from its own tally, so a child that crashes, hangs or is killed
+still gives a complete stream.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import sys
+import time
+from collections import deque
+from pathlib import Path
+from typing import AsyncIterator
+
+from . import events as ev
+from .request import ChildSpec, DryrunRequest, DryrunSetupError
+
+KILL_GRACE = 0.4  # seconds between SIGTERM and SIGKILL on cancel
+TIMEOUT_GRACE = 1.0  # the child reports its own timeout (with the script's line) before we kill it
+STDERR_LOG_LIMIT = 200  # stderr lines passed on as `log` events; the rest only counted
+_EOF = object()
+
+
+async def start_dryrun(request: DryrunRequest) -> "DryrunRun":
+    """Check the request and start the child. Raises DryrunSetupError before starting anything."""
+    from .setup import resolve
+
+    spec = await asyncio.to_thread(resolve, request)
+    run = DryrunRun(spec, request)
+    await run._start()
+    return run
+
+
+class DryrunRun:
+    """One running dryrun. Iterate `events()` once; `cancel()` may be called at any time."""
+
+    def __init__(self, spec: ChildSpec, request: DryrunRequest) -> None:
+        self.spec = spec
+        self.request = request
+        self.records_file = Path(spec.records_file)
+        self.mocks_file = Path(spec.mocks_file)
+        self.script_path = spec.script_path
+        self.kind = spec.kind
+        self.tally = ev.Tally()
+        self.done: dict | None = None
+        self._proc: asyncio.subprocess.Process | None = None
+        self._queue: asyncio.Queue = asyncio.Queue(maxsize=8)  # bounded: backpressure to the child
+        self._readers: list[asyncio.Task] = []
+        self._cancelled = False
+        self._timed_out = False
+        self._child_done: dict | None = None
+        self._child_error = False
+        self._stderr_tail: deque[str] = deque(maxlen=60)
+        self._stderr_lines = 0
+        self._iterating = False
+        self._t0 = spec.started_at
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def _start(self) -> None:
+        self.records_file.parent.mkdir(parents=True, exist_ok=True)
+        self.records_file.touch()
+        env = dict(os.environ)
+        env.update(self.request.extra_env)
+        env["PYTHONUNBUFFERED"] = "1"
+        env.pop("PYTHONSTARTUP", None)
+        self._proc = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "nango_tui.dryrun.child",
+            stdin=asyncio.subprocess.PIPE,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=self.spec.root,
+            env=env,
+            start_new_session=True,  # own process group: cancel kills the script's children too
+            limit=1 << 20,
+        )
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(json.dumps(self.spec.to_json()).encode() + b"\n")
+        try:
+            await self._proc.stdin.drain()
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        self._proc.stdin.close()
+        self._readers = [
+            asyncio.create_task(self._read_events()),
+            asyncio.create_task(self._read_stderr()),
+        ]
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc else None
+
+    def elapsed(self) -> float:
+        return time.time() - self._t0
+
+    async def cancel(self) -> None:
+        """Stop the run now: the child (and anything it started) is gone within 1 s."""
+        if self._proc is None or self._proc.returncode is not None:
+            self._cancelled = self._cancelled or self.done is None
+            return
+        self._cancelled = True
+        await self._kill()
+
+    async def _kill(self) -> None:
+        proc = self._proc
+        if proc is None or proc.returncode is not None:
+            return
+        _signal_group(proc.pid, signal.SIGTERM)
+        try:
+            await asyncio.wait_for(proc.wait(), KILL_GRACE)
+        except asyncio.TimeoutError:
+            _signal_group(proc.pid, signal.SIGKILL)
+            try:
+                await asyncio.wait_for(proc.wait(), 0.5)
+            except asyncio.TimeoutError:  # pragma: no cover - SIGKILL cannot be ignored
+                pass
+        _signal_group(proc.pid, signal.SIGKILL)  # the script's own children, if any outlived it
+
+    async def __aenter__(self) -> "DryrunRun":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        if self.done is None:
+            await self.cancel()
+        await self._finish_readers()
+
+    # -- reading the child -------------------------------------------------------------------
+
+    async def _read_events(self) -> None:
+        assert self._proc and self._proc.stdout
+        stream = self._proc.stdout
+        pending = b""
+        try:
+            while True:
+                chunk = await stream.read(1 << 18)
+                if not chunk:
+                    break
+                lines = (pending + chunk).split(b"\n")
+                pending = lines.pop()
+                for line in lines:
+                    if line:
+                        await self._queue.put(self._decode(line))
+            if pending.strip():
+                await self._queue.put(self._decode(pending))
+        finally:
+            await self._queue.put(_EOF)
+
+    def _decode(self, line: bytes) -> dict:
+        try:
+            event = ev.loads(line)
+            if isinstance(event, dict) and "type" in event:
+                return event
+        except ValueError:
+            pass
+        return ev.log_event(line.decode("utf-8", "replace")[:2000], "warn", source="child", t=round(self.elapsed(), 3))
+
+    async def _read_stderr(self) -> None:
+        assert self._proc and self._proc.stderr
+        try:
+            async for raw in self._proc.stderr:
+                text = raw.decode("utf-8", "replace").rstrip("\n")
+                self._stderr_tail.append(text)
+                self._stderr_lines += 1
+                if self._stderr_lines <= STDERR_LOG_LIMIT:
+                    await self._queue.put(ev.log_event(text[:2000], "warn", source="stderr", t=round(self.elapsed(), 3)))
+        except ValueError:  # a line longer than the reader's limit: skip it
+            pass
+        finally:
+            await self._queue.put(_EOF)
+
+    async def _next(self, deadline: float | None):
+        if deadline is None:
+            return await self._queue.get()
+        remaining = deadline - time.time()
+        if remaining <= 0:
+            raise asyncio.TimeoutError
+        return await asyncio.wait_for(self._queue.get(), remaining)
+
+    # -- the stream --------------------------------------------------------------------------
+
+    async def events(self) -> AsyncIterator[dict]:
+        """The run's events, in order, ending with exactly one `done` (then the stream ends)."""
+        if self._iterating:
+            raise RuntimeError("events() can be iterated only once per run")
+        self._iterating = True
+        spec = self.spec
+        start = {
+            "type": ev.START,
+            "t": 0.0,
+            "script": spec.name,
+            "integration": spec.integration,
+            "kind": spec.kind,
+            "file": spec.script_path,
+            "connection": spec.connection_id,
+            "environment": spec.environment,
+            "replay": spec.replay,
+            "save_responses": spec.save_responses,
+            "validation": spec.validation,
+            "max_records": spec.max_records,
+            "records_file": str(self.records_file),
+        }
+        yield start
+        deadline = spec.started_at + spec.timeout + TIMEOUT_GRACE if spec.timeout else None
+        open_streams = 2
+        try:
+            while open_streams:
+                if self._cancelled:
+                    break
+                try:
+                    item = await self._next(deadline)
+                except asyncio.TimeoutError:
+                    self._timed_out = True
+                    await self._kill()
+                    break
+                if item is _EOF:
+                    open_streams -= 1
+                    continue
+                kind = item.get("type")
+                if kind == ev.DONE:
+                    self._child_done = item
+                    continue
+                if kind == ev.ERROR:
+                    self._child_error = True
+                self.tally.feed(item)
+                yield item
+            for event in await self._ending():
+                yield event
+        finally:
+            if self.done is None:  # the consumer stopped early: leave nothing running
+                await self.cancel()
+                self.done = self.tally.done_event(ev.CANCELLED, self.elapsed())
+            await self._finish_readers()
+
+    async def _ending(self) -> list[dict]:
+        """The closing events: an `error` for a child that did not end well, then `done`."""
+        proc = self._proc
+        assert proc is not None
+        if self._cancelled:
+            await self._kill()
+            self.done = self.tally.done_event(ev.CANCELLED, self.elapsed(), "cancelled")
+            return [self._stamp(self.done)]
+        try:
+            await asyncio.wait_for(proc.wait(), 2.0)
+        except asyncio.TimeoutError:
+            await self._kill()
+        out: list[dict] = []
+        child = self._child_done
+        if self._timed_out:
+            if not self._child_error:
+                message = f"the run took longer than {self.spec.timeout:g} s and was stopped"
+                out.append(ev.error_event("timeout", message, location=self._stderr_location()))
+            status, reason = ev.FAILED, "timeout"
+        elif child is not None:
+            status, reason = child.get("status", ev.FAILED), child.get("reason")
+        else:
+            if not self._child_error:  # the child may have said why just before it died
+                out.append(self._crash_error(proc.returncode))
+            status, reason = ev.FAILED, "crashed"
+        if status == ev.OK and proc.returncode not in (0, None):
+            status = ev.FAILED
+        for event in out:
+            self._stamp(event)
+            self.tally.feed(event)
+        self.done = self._stamp(self.tally.done_event(status, self.elapsed(), reason))
+        return [*out, self.done]
+
+    def _stamp(self, event: dict) -> dict:
+        event.setdefault("t", round(self.elapsed(), 3))
+        return event
+
+    def _crash_error(self, code: int | None) -> dict:
+        location = self._stderr_location()
+        tail = "\n".join(list(self._stderr_tail)[-12:])
+        if code is not None and code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = f"signal {-code}"
+            hint = " (out of memory?)" if -code == signal.SIGKILL else ""
+            return ev.error_event("killed", f"the script's process was killed by {name}{hint}", location=location, traceback=tail or None)
+        return ev.error_event("crash", f"the script's process ended (exit code {code}) without finishing the run", location=location, traceback=tail or None)
+
+    def _stderr_location(self) -> dict | None:
+        """The script's innermost frame in a faulthandler dump or traceback on stderr, if any."""
+        script = str(Path(self.spec.root) / self.spec.script_path)
+        found = None
+        newest_first = False
+        for text in self._stderr_tail:
+            if "most recent call first" in text:
+                newest_first, found = True, None
+                continue
+            match = _FRAME.search(text)
+            if match and match.group(1) == script:
+                if newest_first and found is not None:
+                    continue  # faulthandler lists the innermost frame first
+                found = {"file": self.spec.script_path, "line": int(match.group(2))}
+        return found
+
+    async def _finish_readers(self) -> None:
+        for task in self._readers:
+            if not task.done():
+                task.cancel()
+        for task in self._readers:
+            try:
+                await task
+            except (asyncio.CancelledError, Exception):
+                pass
+        self._readers = []
+
+
+_FRAME = re.compile(r'File "([^"]+)", line (\d+)')
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def run_sync(request: DryrunRequest, on_event) -> dict:
+    """Run a dryrun to the end from synchronous code, calling `on_event(event)` for each event."""
+
+    async def main() -> dict:
+        run = await start_dryrun(request)
+        try:
+            async for event in run.events():
+                on_event(event)
+        finally:
+            if run.done is None:
+                await run.cancel()
+        assert run.done is not None
+        return run.done
+
+    return asyncio.run(main())
+
+
+__all__ = ["DryrunRun", "DryrunSetupError", "start_dryrun", "run_sync"]

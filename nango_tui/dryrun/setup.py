@@ -1,0 +1,146 @@
+"""Resolve a DryrunRequest in the parent before any child starts: script, connection, input."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .request import ChildSpec, DryrunRequest, DryrunSetupError
+
+RUNS_DIR = ".nango/runs"
+KEEP_RUNS = 50  # records files kept under .nango/runs (oldest removed first)
+
+
+def resolve(request: DryrunRequest) -> ChildSpec:
+    """Check everything a run needs; raise DryrunSetupError with one clear message if not."""
+    from nango_tui.config import load_project
+
+    root = Path(request.root).resolve()
+    if not (root / "nango.yaml").is_file():
+        raise DryrunSetupError(f"no nango.yaml in {root}: pass the integrations folder with --dir")
+    loaded = load_project(root)
+    if loaded.project is None:
+        errors = [d for d in loaded.diagnostics if d.is_error]
+        first = "\n".join(f"  {d.file}:{d.line}:{d.column}: {d.message}" for d in errors[:5])
+        raise DryrunSetupError(f"nango.yaml has {len(errors)} error(s); fix them first (`nango-tui validate`):\n{first}")
+    project = loaded.project
+    script = _find_script(project, request.name, request.integration)
+    if not (root / script.script_path).is_file():
+        raise DryrunSetupError(f"{script.script_path} does not exist: run `nango-tui generate` to scaffold it")
+
+    connection = _connection(root, request, script.integration)
+    replay = request.replay if request.replay is not None else bool(getattr(connection, "replay", False))
+    mocks_rel = f"{script.integration}/mocks/{script.name}.json"
+    if replay and not (root / mocks_rel).is_file():
+        raise DryrunSetupError(f"no saved responses to replay at {mocks_rel}: run once with --save-responses")
+    if replay and request.save_responses:
+        raise DryrunSetupError("--replay and --save-responses cannot be used together")
+
+    input_type = script.input if script.kind == "action" else None
+    output_type = (script.output[0] if script.output else None) if script.kind == "action" else None
+    has_input = request.input is not None
+    if script.kind == "action":
+        _check_input(root, script.name, input_type, request.input)
+    elif has_input:
+        raise DryrunSetupError(f"{script.name} is a sync: --input is for actions (a sync takes --metadata and --last-sync-date)")
+    if request.max_records is not None and request.max_records < 1:
+        raise DryrunSetupError("--max-records must be at least 1")
+    if request.timeout is not None and request.timeout <= 0:
+        raise DryrunSetupError("--timeout must be a positive number of seconds")
+
+    return ChildSpec(
+        root=str(root),
+        integration=script.integration,
+        name=script.name,
+        kind=script.kind,
+        script_path=script.script_path,
+        environment=request.environment,
+        connection_id=request.connection_id,
+        outputs=list(script.output),
+        input_type=input_type,
+        output_type=output_type,
+        input=request.input,
+        has_input=has_input,
+        metadata=request.metadata,
+        last_sync_date=_iso(request.last_sync_date),
+        validation=request.validation,
+        save_responses=request.save_responses,
+        replay=replay,
+        max_records=request.max_records,
+        timeout=request.timeout,
+        memory_limit=request.memory_limit,
+        records_file=str(new_records_file(root, script.integration, script.name)),
+        mocks_file=str(root / mocks_rel),
+        started_at=time.time(),
+    )
+
+
+def _find_script(project, name: str, integration: str | None):
+    found = project.find_script(name, integration)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        scripts = sorted(project.scripts(), key=lambda s: (s.integration, s.name))
+        where = f" in integration {integration}" if integration else ""
+        listing = "\n".join(f"  {s.name}  ({s.kind}, {s.integration})" for s in scripts) or "  (none: nango.yaml declares no sync or action)"
+        raise DryrunSetupError(f"no sync or action called {name!r}{where}; the scripts are:\n{listing}")
+    keys = ", ".join(sorted(s.integration for s in found))
+    raise DryrunSetupError(f"{name!r} exists in several integrations ({keys}): pass --integration-id KEY")
+
+
+def _connection(root: Path, request: DryrunRequest, integration: str) -> Any:
+    """The connection (checked only: the child loads it again with its credentials)."""
+    try:
+        from nango_tui.runtime import connections
+    except ImportError as exc:  # pragma: no cover - the runtime ships with the package
+        raise DryrunSetupError(f"the runtime is not available: {exc}") from None
+    try:
+        return connections.get_connection(root, request.environment, request.connection_id, integration)
+    except Exception as exc:  # the runtime's errors carry a clear, secret-free message
+        if request.replay:
+            return None  # replaying needs no credentials
+        raise DryrunSetupError(str(exc) or type(exc).__name__) from None
+
+
+def _check_input(root: Path, action: str, input_type: str | None, value: Any) -> None:
+    if input_type is None:
+        if value is not None:
+            raise DryrunSetupError(f"the action {action} takes no input (nango.yaml declares none): drop --input")
+        return
+    from .iotypes import ModelsError, adapter, format_validation_error, load_models
+
+    if value is None:
+        raise DryrunSetupError(f"the action {action} takes an input ({input_type}): pass --input JSON or --input @file.json")
+    try:
+        type_adapter = adapter(input_type, load_models(root))
+    except ModelsError as exc:
+        raise DryrunSetupError(str(exc)) from None
+    from pydantic import ValidationError
+
+    try:
+        type_adapter.validate_python(value)
+    except ValidationError as exc:
+        raise DryrunSetupError(f"--input does not match {input_type}: {format_validation_error(exc)}") from None
+
+
+def _iso(value: datetime | str | None) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else value.isoformat()
+
+
+def new_records_file(root: Path, integration: str, name: str) -> Path:
+    """A fresh `.nango/runs/<stamp>-<integration>-<name>.jsonl`; keeps the last KEEP_RUNS."""
+    runs = root / RUNS_DIR
+    runs.mkdir(parents=True, exist_ok=True)
+    gitignore = root / ".nango" / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("*\n")
+    old = sorted(runs.glob("*.jsonl"))
+    for stale in old[: max(0, len(old) - KEEP_RUNS + 1)]:
+        stale.unlink(missing_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{integration}-{name}")
+    return runs / f"{stamp}-{safe}.jsonl"

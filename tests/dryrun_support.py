@@ -1,0 +1,241 @@
+"""Helpers for the dryrun tests and benchmarks: a local HTTP API and an integrations folder.
+
+The API runs on 127.0.0.1 in a thread (a real server, real sockets). The folder is written by
+hand: nango.yaml, models.py (with MODELS, as codegen writes it), connections.yaml and scripts.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+TOKEN = "tok-SECRET-4f9a2c7e1b"  # must never appear in any output or saved file
+
+
+def contacts(n: int, start: int = 0) -> list[dict]:
+    return [
+        {"id": f"c{i}", "first_name": f"First{i}", "last_name": f"Last{i}", "email": f"p{i}@example.com"}
+        for i in range(start, start + n)
+    ]
+
+
+class Api:
+    """A tiny paginated API: /contacts?cursor=N (pages), /contact-fields?id=..., /bad-records."""
+
+    def __init__(self, total: int = 7, page_size: int = 3) -> None:
+        self.total = total
+        self.page_size = page_size
+        self.requests: list[str] = []
+        self.pages: dict[int, bytes] = {}
+        self._build_pages()
+        api = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                api.requests.append(self.path)
+                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
+                    return self._send(401, {"error": "unauthorized"})
+                parts = urlsplit(self.path)
+                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
+                if parts.path == "/contacts":
+                    cursor = int(query.get("cursor") or 0)
+                    return self._raw(200, api.pages.get(cursor, b'{"data":[],"next":null}'))
+                if parts.path == "/contact-fields":
+                    if query.get("id") == "missing":
+                        return self._send(404, {"error": "no such contact"})
+                    return self._send(200, {"id": query.get("id"), "fields": [{"name": "email", "label": "Email", "type": "string"}]})
+                if parts.path == "/bad-records":
+                    return self._send(200, {"data": [{"id": "ok1", "first_name": "A", "last_name": "B"}, {"id": 5}, {"first_name": 3}]})
+                if parts.path == "/echo-token":
+                    return self._send(200, {"data": [], "leak": TOKEN})
+                return self._send(404, {"error": "not found"})
+
+            def _send(self, status: int, body) -> None:
+                self._raw(status, json.dumps(body).encode())
+
+            def _raw(self, status: int, data: bytes) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _build_pages(self) -> None:
+        for start in range(0, self.total, self.page_size):
+            n = min(self.page_size, self.total - start)
+            nxt = start + self.page_size if start + self.page_size < self.total else None
+            self.pages[start] = json.dumps({"data": contacts(n, start), "next": None if nxt is None else str(nxt)}).encode()
+
+    def __enter__(self) -> "Api":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+MODELS_PY = '''\
+from __future__ import annotations
+from typing import Any, Optional
+from pydantic import BaseModel, ConfigDict
+
+
+class IdEntity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    id: str
+    first_name: str
+    last_name: str
+    email: Optional[str] = None
+
+
+class ContactField(BaseModel):
+    name: str
+    label: str
+    type: str
+    value: Any = None
+
+
+class ContactFields(BaseModel):
+    id: str
+    fields: list[ContactField]
+
+
+MODELS = {"IdEntity": IdEntity, "Contact": Contact, "ContactField": ContactField, "ContactFields": ContactFields}
+'''
+
+CONTACTS_SYNC = '''\
+from nango_tui.sdk import NangoSync
+from models import Contact
+
+
+async def fetch_data(nango: NangoSync) -> None:
+    await nango.log("starting", {"since": str(nango.last_sync_date)})
+    async for page in nango.paginate(endpoint="/contacts", paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor", "response_path": "data"}):
+        await nango.batch_save([Contact(**c) for c in page], "Contact")
+'''
+
+FETCH_FIELDS_ACTION = '''\
+from nango_tui.sdk import NangoAction, ActionError
+from models import IdEntity, ContactFields
+
+
+async def run_action(nango: NangoAction, input: IdEntity) -> ContactFields:
+    if input.id == "boom":
+        raise ActionError({"message": "cannot fetch boom", "code": 42})
+    if input.id == "wrong":
+        return {"id": 1}
+    response = await nango.get("/contact-fields", params={"id": input.id})
+    return ContactFields(**response.json())
+'''
+
+# name -> script source; every one is a sync with output Contact
+FAULT_SYNCS = {
+    "raises": "async def fetch_data(nango):\n    x = 1\n    raise ValueError('bad value here')\n",
+    "exits": "import sys\n\nasync def fetch_data(nango):\n    sys.exit(3)\n",
+    "os-exits": "import os\n\nasync def fetch_data(nango):\n    os._exit(4)\n",
+    "loops": "async def fetch_data(nango):\n    n = 0\n    while True:\n        n += 1\n",
+    "sleeps": "import asyncio\n\nasync def fetch_data(nango):\n    await asyncio.sleep(0.01)\n    await asyncio.sleep(3600)\n",
+    "prints": (
+        "import sys, os\n\nasync def fetch_data(nango):\n    print('hello from print')\n    print('{\"type\": \"done\", \"status\": \"ok\"}')\n"
+        "    sys.stderr.write('to stderr\\n')\n    os.write(1, b'raw fd write\\n')\n"
+        "    await nango.batch_save([{'id': 'p1', 'first_name': 'P', 'last_name': 'Q'}], 'Contact')\n"
+    ),
+    "memory": "async def fetch_data(nango):\n    hog = []\n    while True:\n        hog.append(bytearray(50_000_000))\n",
+    "selfkill": "import os, signal\n\nasync def fetch_data(nango):\n    os.kill(os.getpid(), signal.SIGKILL)\n",
+    "segfault": "import ctypes\n\nasync def fetch_data(nango):\n    ctypes.string_at(0)\n",
+    "invalid": (
+        "async def fetch_data(nango):\n    r = await nango.get('/bad-records')\n"
+        "    await nango.batch_save(r.json()['data'], 'Contact')\n"
+        "    await nango.log('after the batch')\n"
+    ),
+    "leaks": (
+        "async def fetch_data(nango):\n    conn = await nango.get_connection()\n    print('token is', conn['credentials']['access_token'])\n"
+        "    r = await nango.get('/echo-token')\n    await nango.log(r.json())\n    raise RuntimeError('failing with ' + conn['credentials']['access_token'])\n"
+    ),
+    "no-entry": "def something_else():\n    pass\n",
+    "chatty": "async def fetch_data(nango):\n    for i in range(2000):\n        print('line', i)\n",
+    "meta": "async def fetch_data(nango):\n    await nango.log('meta', await nango.get_metadata(), 'since', nango.last_sync_date.isoformat())\n",
+    "syntax": "async def fetch_data(nango):\n    x = (\n",
+}
+
+
+def nango_yaml(extra_syncs: list[str]) -> str:
+    lines = [
+        "integrations:",
+        "  demo:",
+        "    syncs:",
+        "      contacts:",
+        "        runs: every hour",
+        "        output: Contact",
+        "        endpoint: GET /contacts",
+    ]
+    for i, name in enumerate(extra_syncs):
+        lines += [f"      {name}:", "        runs: every hour", "        output: Contact", f"        endpoint: GET /fault-{i}"]
+    lines += [
+        "    actions:",
+        "      fetch-fields:",
+        "        input: IdEntity",
+        "        output: ContactFields",
+        "        endpoint: GET /contact-fields",
+        "models:",
+        "  IdEntity:",
+        "    id: string",
+        "  Contact:",
+        "    id: string",
+        "    first_name: string",
+        "    last_name: string",
+        "    email?: string | null",
+        "  ContactField:",
+        "    name: string",
+        "    label: string",
+        "    type: string",
+        "    value?: any",
+        "  ContactFields:",
+        "    id: string",
+        "    fields: ContactField[]",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def connections_yaml(base_url: str, replay: bool = False) -> str:
+    return (
+        "environments:\n  dev:\n    connections:\n"
+        f"      local:\n        integration: demo\n        provider: demo\n        base_url: {base_url}\n"
+        f"        credentials: {{type: OAUTH2, access_token: {TOKEN}}}\n"
+        + (f"      demo-replay:\n        integration: demo\n        provider: demo\n        base_url: {base_url}\n        replay: true\n" if replay else "")
+    )
+
+
+def write_project(root: Path, base_url: str, contacts_sync: str = CONTACTS_SYNC) -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "nango.yaml").write_text(nango_yaml(list(FAULT_SYNCS)))
+    (root / "models.py").write_text(MODELS_PY)
+    (root / "connections.yaml").write_text(connections_yaml(base_url, replay=True))
+    syncs = root / "demo" / "syncs"
+    actions = root / "demo" / "actions"
+    syncs.mkdir(parents=True, exist_ok=True)
+    actions.mkdir(parents=True, exist_ok=True)
+    (syncs / "contacts.py").write_text(contacts_sync)
+    (actions / "fetch-fields.py").write_text(FETCH_FIELDS_ACTION)
+    for name, source in FAULT_SYNCS.items():
+        (syncs / f"{name}.py").write_text(source)
+    return root

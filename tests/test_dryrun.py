@@ -1,0 +1,383 @@
+"""dryrun: the child process, the event stream, faults, cancel/timeout, options, save/replay, CLI.
+
+Every test runs real child processes against a real HTTP server on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from dryrun_support import TOKEN, Api, write_project  # noqa: E402
+
+from nango_tui.cli import main as cli_main  # noqa: E402
+from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun  # noqa: E402
+
+HANG_GUARD = 30  # seconds: a test fails rather than hangs
+
+
+@pytest.fixture
+def api():
+    with Api(total=7, page_size=3) as server:
+        yield server
+
+
+@pytest.fixture
+def root(tmp_path: Path, api: Api) -> Path:
+    return write_project(tmp_path / "integrations", api.url)
+
+
+async def collect(root: Path, name: str, connection: str = "local", **options) -> list[dict]:
+    async def go() -> list[dict]:
+        run = await start_dryrun(DryrunRequest(root, name, connection, **options))
+        return [event async for event in run.events()]
+
+    return await asyncio.wait_for(go(), HANG_GUARD)
+
+
+def only(events: list[dict], kind: str) -> list[dict]:
+    return [e for e in events if e["type"] == kind]
+
+
+def check_stream(events: list[dict]) -> dict:
+    """Shared shape: starts with `start`, ends with exactly one `done`, every event has a "t"."""
+    assert events[0]["type"] == "start"
+    assert [e["type"] for e in events].count("done") == 1
+    assert events[-1]["type"] == "done"
+    assert all(isinstance(e.get("t"), (int, float)) for e in events)
+    return events[-1]
+
+
+def records_of(events: list[dict]) -> list[dict]:
+    return [r for e in only(events, "batch") for r in e["records"]]
+
+
+# -- a good run -------------------------------------------------------------------------------
+
+
+async def test_sync_streams_records_logs_and_requests(root: Path):
+    events = await collect(root, "contacts")
+    done = check_stream(events)
+    assert done["status"] == "ok"
+    assert [r["id"] for r in records_of(events)] == [f"c{i}" for i in range(7)]
+    assert done["counts"] == {"Contact": {"save": 7, "update": 0, "delete": 0}}
+    assert done["records"] == 7 and done["requests"] == 3
+    assert len(only(events, "request")) == 3
+    assert any(e["message"].startswith("starting") for e in only(events, "log"))
+    lines = Path(events[0]["records_file"]).read_text().splitlines()
+    assert [json.loads(line)["record"]["id"] for line in lines] == [f"c{i}" for i in range(7)]
+    assert json.loads(lines[0])["model"] == "Contact" and json.loads(lines[0])["op"] == "save"
+    assert Path(events[0]["records_file"]).parent == root / ".nango" / "runs"
+
+
+async def test_metadata_stub_and_last_sync_date_reach_the_script(root: Path):
+    from datetime import datetime, timezone
+
+    events = await collect(root, "meta", metadata={"region": "eu"}, last_sync_date=datetime(2024, 5, 1, tzinfo=timezone.utc))
+    assert check_stream(events)["status"] == "ok"
+    message = only(events, "log")[0]["message"]
+    assert '{"region": "eu"}' in message and "2024-05-01T00:00:00+00:00" in message
+
+
+async def test_max_records_stops_cleanly(root: Path):
+    events = await collect(root, "contacts", max_records=4)
+    done = check_stream(events)
+    assert done["status"] == "ok" and done["reason"] == "limit reached"
+    assert len(records_of(events)) == 4
+    assert not only(events, "error")
+
+
+# -- setup errors (before any child starts) -----------------------------------------------------
+
+
+async def test_unknown_script_lists_the_scripts(root: Path):
+    with pytest.raises(DryrunSetupError) as err:
+        await start_dryrun(DryrunRequest(root, "contact", "local"))
+    assert "contacts" in str(err.value) and "fetch-fields" in str(err.value)
+
+
+async def test_missing_connection_lists_the_connections(root: Path):
+    with pytest.raises(DryrunSetupError) as err:
+        await start_dryrun(DryrunRequest(root, "contacts", "nope"))
+    assert "nope" in str(err.value) and "local" in str(err.value)
+
+
+async def test_input_is_checked_against_the_input_model_before_the_run(root: Path):
+    with pytest.raises(DryrunSetupError) as err:
+        await start_dryrun(DryrunRequest(root, "fetch-fields", "local", input={"ident": "x"}))
+    text = str(err.value)
+    assert "IdEntity" in text and "id: Field required" in text
+    with pytest.raises(DryrunSetupError, match="takes an input"):
+        await start_dryrun(DryrunRequest(root, "fetch-fields", "local"))
+    assert not list((root / ".nango" / "runs").glob("*.jsonl")) if (root / ".nango" / "runs").exists() else True
+
+
+# -- actions ----------------------------------------------------------------------------------
+
+
+async def test_action_output_is_validated_and_returned(root: Path):
+    events = await collect(root, "fetch-fields", input={"id": "c1"})
+    assert check_stream(events)["status"] == "ok"
+    (result,) = only(events, "result")
+    assert result["output"] == {"id": "c1", "fields": [{"name": "email", "label": "Email", "type": "string"}]}
+
+
+async def test_action_error_shows_its_payload(root: Path):
+    events = await collect(root, "fetch-fields", input={"id": "boom"})
+    assert check_stream(events)["status"] == "failed"
+    (error,) = only(events, "error")
+    assert error["kind"] == "action_error"
+    assert error["payload"] == {"message": "cannot fetch boom", "code": 42}
+    assert error["location"] == {"file": "demo/actions/fetch-fields.py", "line": 7}
+
+
+async def test_action_output_not_matching_its_model_fails(root: Path):
+    events = await collect(root, "fetch-fields", input={"id": "wrong"})
+    assert check_stream(events)["status"] == "failed"
+    (error,) = only(events, "error")
+    assert error["kind"] == "invalid_output" and "fields" in error["message"]
+
+
+async def test_http_error_carries_status_and_body(root: Path):
+    events = await collect(root, "fetch-fields", input={"id": "missing"})
+    assert check_stream(events)["status"] == "failed"
+    (error,) = only(events, "error")
+    assert error["kind"] == "http" and error["payload"]["status"] == 404
+    assert error["location"]["file"] == "demo/actions/fetch-fields.py"
+
+
+# -- faults -----------------------------------------------------------------------------------
+
+FAULTS = [
+    # name, options, kind, line
+    ("raises", {}, "exception", 3),
+    ("exits", {}, "exit", 4),
+    ("os-exits", {}, "exit", 4),
+    ("loops", {"timeout": 1.0}, "timeout", 4),
+    ("sleeps", {"timeout": 1.0}, "timeout", 5),
+    ("memory", {"memory_limit": 768 << 20}, "memory", 4),
+    ("selfkill", {}, "killed", 4),
+    ("segfault", {}, "killed", 4),
+    ("no-entry", {}, "script", 1),
+    ("syntax", {}, "syntax", 2),
+]
+
+
+@pytest.mark.parametrize("name,options,kind,line", FAULTS, ids=[f[0] for f in FAULTS])
+async def test_every_fault_ends_in_a_located_error_and_done(root: Path, name, options, kind, line):
+    started = time.monotonic()
+    events = await collect(root, name, **options)
+    took = time.monotonic() - started
+    done = check_stream(events)
+    assert done["status"] == "failed"
+    errors = only(events, "error")
+    assert len(errors) == 1, errors
+    assert errors[0]["kind"] == kind, errors[0]
+    assert errors[0]["location"]["file"] == f"demo/syncs/{name}.py"
+    if kind == "syntax":
+        assert errors[0]["location"]["line"] in (2, 3)
+    elif kind == "timeout":
+        assert errors[0]["location"]["line"] in (line - 1, line)
+        assert took < 1.0 + 2.5
+    else:
+        assert errors[0]["location"]["line"] == line, errors[0]
+
+
+async def test_prints_become_logs_and_cannot_corrupt_the_stream(root: Path):
+    events = await collect(root, "prints")
+    done = check_stream(events)
+    assert done["status"] == "ok" and done["records"] == 1
+    messages = [e["message"] for e in only(events, "log")]
+    assert "hello from print" in messages
+    assert '{"type": "done", "status": "ok"}' in messages  # a print, not an event
+    assert "to stderr" in messages and "raw fd write" in messages
+
+
+async def test_cancel_ends_the_child_within_a_second(root: Path):
+    run = await start_dryrun(DryrunRequest(root, "loops", "local"))
+    seen: list[dict] = []
+
+    async def consume():
+        async for event in run.events():
+            seen.append(event)
+
+    consumer = asyncio.create_task(consume())
+    await asyncio.sleep(0.8)  # the child is up and looping
+    pid = run.pid
+    started = time.monotonic()
+    await run.cancel()
+    await asyncio.wait_for(consumer, 2)
+    assert time.monotonic() - started < 1.0
+    with pytest.raises(ProcessLookupError):
+        os.kill(pid, 0)
+    assert seen[-1]["type"] == "done" and seen[-1]["status"] == "cancelled"
+    assert [e["type"] for e in seen].count("done") == 1
+
+
+async def test_leaving_the_stream_early_kills_the_child(root: Path):
+    run = await start_dryrun(DryrunRequest(root, "loops", "local"))
+    async for event in run.events():
+        assert event["type"] == "start"
+        break
+    await asyncio.sleep(0)
+    async with run:
+        pass
+    with pytest.raises(ProcessLookupError):
+        os.kill(run.pid, 0)
+
+
+# -- validation -------------------------------------------------------------------------------
+
+
+async def test_invalid_records_are_reported_and_the_run_goes_on(root: Path):
+    events = await collect(root, "invalid")
+    done = check_stream(events)
+    assert done["status"] == "ok"
+    invalid = only(events, "invalid")
+    assert len(invalid) == 2 and all(e["model"] == "Contact" and e["errors"] for e in invalid)
+    assert done["invalid"] == {"Contact": 2} and done["records"] == 1
+    assert any(e["message"] == "after the batch" for e in only(events, "log"))
+
+
+async def test_validation_fails_the_run_after_reporting_the_whole_batch(root: Path):
+    events = await collect(root, "invalid", validation=True)
+    done = check_stream(events)
+    assert done["status"] == "failed"
+    assert len(only(events, "invalid")) == 2
+    (error,) = only(events, "error")
+    assert error["kind"] == "validation" and error["location"] == {"file": "demo/syncs/invalid.py", "line": 3}
+    assert not any(e["message"] == "after the batch" for e in only(events, "log"))
+
+
+# -- save and replay ----------------------------------------------------------------------------
+
+
+def _comparable(events: list[dict]) -> list[dict]:
+    drop = {"t", "ms", "records_file", "replay", "save_responses", "seconds", "bytes"}
+    return [{k: v for k, v in e.items() if k not in drop} for e in events if e["type"] in ("batch", "result", "request", "invalid", "error")]
+
+
+async def test_save_then_replay_reproduces_the_run(root: Path, api: Api):
+    saved = await collect(root, "contacts", save_responses=True, metadata={"a": 1})
+    assert check_stream(saved)["status"] == "ok"
+    mocks = json.loads((root / "demo" / "mocks" / "contacts.json").read_text())
+    assert mocks["inputs"]["metadata"] == {"a": 1}
+    assert len(mocks["exchanges"]) == 3
+    assert [r["id"] for r in mocks["expected"]["records"]["Contact"]] == [f"c{i}" for i in range(7)]
+    api.__exit__()  # no network from now on
+    replayed = await collect(root, "contacts", replay=True, metadata={"a": 1})
+    assert check_stream(replayed)["status"] == "ok"
+    assert _comparable(replayed) == _comparable(saved)
+    auto = await collect(root, "contacts", connection="demo-replay", metadata={"a": 1})  # `replay: true`
+    assert auto[0]["replay"] is True and _comparable(auto) == _comparable(saved)
+
+
+async def test_action_save_keeps_input_and_output(root: Path):
+    events = await collect(root, "fetch-fields", input={"id": "c2"}, save_responses=True)
+    assert check_stream(events)["status"] == "ok"
+    mocks = json.loads((root / "demo" / "mocks" / "fetch-fields.json").read_text())
+    assert mocks["inputs"]["input"] == {"id": "c2"}
+    assert mocks["expected"]["output"]["id"] == "c2"
+    replayed = await collect(root, "fetch-fields", input={"id": "c2"}, replay=True)
+    assert only(replayed, "result") == only(events, "result") or only(replayed, "result")[0]["output"] == only(events, "result")[0]["output"]
+
+
+async def test_replay_of_an_unsaved_request_names_it(root: Path):
+    await collect(root, "fetch-fields", input={"id": "c2"}, save_responses=True)
+    events = await collect(root, "fetch-fields", input={"id": "c3"}, replay=True)
+    (error,) = only(events, "error")
+    assert error["kind"] == "replay" and "/contact-fields" in error["message"]
+
+
+# -- secrets ----------------------------------------------------------------------------------
+
+
+async def test_the_token_appears_in_no_event_output_or_saved_file(root: Path, capsys):
+    leaked = await collect(root, "leaks", save_responses=True)
+    assert only(leaked, "error")[0]["kind"] == "exception"
+    assert any("token is ***" in e["message"] for e in only(leaked, "log"))
+    await collect(root, "contacts", save_responses=True)
+    assert cli_main(["dryrun", "leaks", "local", "--dir", str(root)]) == 1
+    assert cli_main(["dryrun", "contacts", "local", "--dir", str(root), "--json", "--output", str(root / "out.jsonl")]) == 0
+    captured = capsys.readouterr()
+    assert TOKEN not in json.dumps(leaked) and TOKEN not in captured.out + captured.err
+    for path in root.rglob("*"):
+        if path.is_file() and path.name != "connections.yaml":
+            assert TOKEN not in path.read_text(errors="replace"), path
+
+
+# -- the command ------------------------------------------------------------------------------
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    from nango_tui.dryrun.command import run_command
+    from nango_tui.cli import build_parser
+
+    args = build_parser().parse_args(argv)
+    out, err = io.StringIO(), io.StringIO()
+    code = run_command(args, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_cli_human_output_has_summary_and_first_records(root: Path):
+    code, out, err = run_cli(["dryrun", "contacts", "local", "--dir", str(root)])
+    assert code == 0, err
+    assert "model" in out and "added" in out and "Contact" in out
+    assert "ok · 3 requests (0 retries) · 7 records" in out
+    assert "first 3 of 7 records" in out and '"id": "c0"' in out
+    assert "\r" not in out  # no progress line when not on a terminal
+
+
+def test_cli_output_file_and_json_stream(root: Path, tmp_path: Path):
+    target = tmp_path / "records.jsonl"
+    code, out, _ = run_cli(["dryrun", "contacts", "local", "--dir", str(root), "--json", "--output", str(target)])
+    assert code == 0
+    stream = [json.loads(line) for line in out.splitlines()]
+    assert stream[0]["type"] == "start" and stream[-1]["type"] == "done"
+    assert [json.loads(line)["id"] for line in target.read_text().splitlines()] == [f"c{i}" for i in range(7)]
+
+
+def test_cli_errors_are_one_clear_message(root: Path):
+    code, out, err = run_cli(["dryrun", "contacts", "nope", "--dir", str(root)])
+    assert code == 1 and "local" in err and "Traceback" not in err + out and err.count("\n") == 1
+    code, _, err = run_cli(["dryrun", "fetch-fields", "local", "--dir", str(root), "--input", "{bad"])
+    assert code == 2 and "--input is not valid JSON" in err
+    code, _, err = run_cli(["dryrun", "fetch-fields", "local", "--dir", str(root), "--input", '{"id": 5}'])
+    assert code == 1 and "id:" in err
+    code, _, err = run_cli(["dryrun", "contacts", "local", "--dir", str(root), "--last-sync-date", "yesterday"])
+    assert code == 2 and "ISO date" in err
+
+
+def test_cli_failed_script_exits_1_and_shows_where(root: Path):
+    code, out, _ = run_cli(["dryrun", "raises", "local", "--dir", str(root)])
+    assert code == 1
+    assert "error (exception) at demo/syncs/raises.py:3: ValueError: bad value here" in out
+
+
+def test_cli_never_floods_the_terminal(root: Path):
+    code, out, _ = run_cli(["dryrun", "chatty", "local", "--dir", str(root)])
+    assert code == 0
+    assert out.count("line ") <= 510 and "1,500 more log lines not shown" in out
+
+
+def test_live_progress_line_is_redrawn_in_place():
+    from nango_tui.console import Out
+    from nango_tui.dryrun.render import HumanRenderer
+
+    stream = io.StringIO()
+    renderer = HumanRenderer(Out(stream, colour=False), live=True)
+    renderer.feed({"type": "start", "t": 0, "kind": "sync", "integration": "demo", "script": "s", "connection": "c", "environment": "dev"})
+    for i in range(1000):
+        renderer.feed({"type": "batch", "t": 0.1, "op": "save", "model": "Contact", "records": [{"id": str(i)}]})
+    renderer.feed({"type": "done", "t": 1, "status": "ok", "counts": {"Contact": {"save": 1000}}, "records": 1000, "requests": 0, "seconds": 1})
+    text = stream.getvalue()
+    assert text.count("\r\x1b[K") <= 5  # throttled to ~10 redraws a second, not one per event
+    assert "Contact 1" in text and "1,000" in text
