@@ -1,0 +1,560 @@
+"""Connections: credentials, connection config and metadata for one environment.
+
+Two sources, looked up in this order (DESIGN.md "Connections"):
+1. `connections.yaml` in the integrations folder (values may be `${ENV_VAR}`; `.env` is read);
+2. a Nango server, when `NANGO_SECRET_KEY_<ENV>` is set (environment or `.env`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from .errors import ConnectionNotFound, ConnectionProblem
+
+CONNECTIONS_FILE = "connections.yaml"
+DEFAULT_NANGO_HOST = "https://api.nango.dev"
+CREDENTIAL_TYPES = ("OAUTH2", "API_KEY", "BASIC", "NONE")
+_ENTRY_KEYS = {
+    "integration",
+    "provider",
+    "base_url",
+    "credentials",
+    "connection_config",
+    "metadata",
+    "replay",
+    "token_url",
+}
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass
+class Credentials:
+    """How a connection authenticates. Secret fields never show in repr()."""
+
+    type: str = "NONE"  # OAUTH2 | API_KEY | BASIC | NONE
+    access_token: str | None = field(default=None, repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
+    expires_at: datetime | None = None
+    api_key: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.access_token, self.refresh_token, self.api_key, self.password, self.client_secret) if s]
+
+    def is_expired(self, leeway_seconds: float = 60.0) -> bool:
+        """True when an OAuth2 token expires within `leeway_seconds` (or has expired)."""
+        if self.expires_at is None:
+            return False
+        return (self.expires_at - datetime.now(timezone.utc)).total_seconds() <= leeway_seconds
+
+    def to_dict(self) -> dict[str, Any]:
+        """Nango's shape of the credentials (as `get_connection()` returns them)."""
+        if self.type == "OAUTH2":
+            out: dict[str, Any] = {"type": "OAUTH2", "access_token": self.access_token}
+            if self.refresh_token:
+                out["refresh_token"] = self.refresh_token
+            if self.expires_at:
+                out["expires_at"] = self.expires_at.isoformat()
+            return out
+        if self.type == "API_KEY":
+            return {"type": "API_KEY", "apiKey": self.api_key}
+        if self.type == "BASIC":
+            return {"type": "BASIC", "username": self.username, "password": self.password}
+        return {"type": self.type}
+
+
+@dataclass(frozen=True)
+class ConnectionInfo:
+    """What lists of connections show: no secrets."""
+
+    id: str
+    integration: str
+    provider: str
+    source: str  # "file" | "nango"
+    replay: bool = False
+
+
+@dataclass
+class Connection:
+    """One connection, resolved: ready for the HTTP layer."""
+
+    id: str
+    integration: str
+    provider: str
+    environment: str = "dev"
+    source: str = "file"  # "file" | "nango"
+    base_url: str | None = None
+    credentials: Credentials = field(default_factory=Credentials)
+    connection_config: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
+    replay: bool = False
+    token_url: str | None = None  # overrides the provider's OAuth2 token URL (local refresh)
+    nango_host: str | None = None  # set for the Nango source: where to re-fetch credentials
+    nango_secret_key: str | None = field(default=None, repr=False)
+    location: str | None = None  # "connections.yaml:12:5" for the file source
+
+    def secrets(self) -> list[str]:
+        """Every secret value this connection holds (for the redactor)."""
+        found = self.credentials.secrets()
+        if self.nango_secret_key:
+            found.append(self.nango_secret_key)
+        for key, value in self.connection_config.items():
+            if isinstance(value, str) and any(w in key.lower() for w in ("secret", "password", "token", "key")):
+                if key.lower() not in ("client_id", "subdomain", "instance_url"):
+                    found.append(value)
+        if self.credentials.type == "BASIC" and self.credentials.username is not None and self.credentials.password:
+            import base64
+
+            pair = f"{self.credentials.username}:{self.credentials.password}"
+            found.append(base64.b64encode(pair.encode()).decode())
+        return found
+
+    def info(self) -> ConnectionInfo:
+        return ConnectionInfo(self.id, self.integration, self.provider, self.source, self.replay)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Nango's shape of a connection (as `nango.get_connection()` returns it)."""
+        return {
+            "connection_id": self.id,
+            "provider_config_key": self.integration,
+            "provider": self.provider,
+            "environment": self.environment,
+            "credentials": self.credentials.to_dict(),
+            "connection_config": dict(self.connection_config),
+            "metadata": dict(self.metadata),
+        }
+
+
+# ---------------------------------------------------------------------------------------------
+# environment and .env
+
+
+def read_dotenv(root: Path) -> dict[str, str]:
+    """The `KEY=VALUE` lines of `<root>/.env` (quotes stripped; comments and blanks ignored)."""
+    path = Path(root) / ".env"
+    out: dict[str, str] = {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return out
+    for line in text.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        if line.startswith("export "):
+            line = line[7:].lstrip()
+        key, _, value = line.partition("=")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        out[key.strip()] = value
+    return out
+
+
+def environment(root: Path) -> dict[str, str]:
+    """`.env` overlaid by the real environment (a variable set in the shell wins)."""
+    env = read_dotenv(root)
+    env.update(os.environ)
+    return env
+
+
+def nango_secret_key(env: dict[str, str], environment_name: str) -> str | None:
+    return env.get(f"NANGO_SECRET_KEY_{environment_name.upper().replace('-', '_')}") or None
+
+
+def nango_host(env: dict[str, str]) -> str:
+    return (env.get("NANGO_HOSTPORT") or DEFAULT_NANGO_HOST).rstrip("/")
+
+
+# ---------------------------------------------------------------------------------------------
+# connections.yaml
+
+
+@dataclass
+class _FileEntry:
+    id: str
+    data: dict
+    line: int
+    column: int
+
+
+def _load_file(root: Path, environment_name: str) -> tuple[list[_FileEntry], dict]:
+    """The connection entries of one environment in connections.yaml, and the environment's mapping."""
+    from ..config.diagnostics import DiagnosticList
+    from ..config.yamlnodes import YMap, decode, parse
+
+    path = Path(root) / CONNECTIONS_FILE
+    if not path.is_file():
+        return [], {}
+    diags = DiagnosticList(CONNECTIONS_FILE)
+    text = decode(path.read_bytes(), diags)
+    data = parse(text, diags) if text is not None else None
+    if diags.items:
+        d = diags.items[0]
+        raise ConnectionProblem(f"{CONNECTIONS_FILE}:{d.line}:{d.column}: {d.message}")
+    if data is None:
+        return [], {}
+
+    def where(node: Any, key: Any = None) -> str:
+        if isinstance(node, YMap):
+            line, col = node.key_mark(key) if key is not None else node.mark
+            return f"{CONNECTIONS_FILE}:{line}:{col}"
+        return f"{CONNECTIONS_FILE}:1:1"
+
+    if not isinstance(data, dict) or not isinstance(data.get("environments"), dict):
+        raise ConnectionProblem(
+            f"{where(data)}: connections.yaml must hold `environments: {{<env>: {{connections: {{<id>: ...}}}}}}`"
+        )
+    envs = data["environments"]
+    env = envs.get(environment_name)
+    if env is None:
+        return [], {}
+    if not isinstance(env, dict):
+        raise ConnectionProblem(f"{where(envs, environment_name)}: environment `{environment_name}` must be a mapping")
+    conns = env.get("connections") or {}
+    if not isinstance(conns, dict):
+        raise ConnectionProblem(f"{where(env, 'connections')}: `connections` must be a mapping of connection ids")
+    entries = []
+    for conn_id, entry in conns.items():
+        if not isinstance(entry, dict):
+            raise ConnectionProblem(f"{where(conns, conn_id)}: connection `{conn_id}` must be a mapping")
+        unknown = [k for k in entry if k not in _ENTRY_KEYS]
+        if unknown:
+            raise ConnectionProblem(
+                f"{where(entry, unknown[0])}: unknown key `{unknown[0]}` in connection `{conn_id}` "
+                f"(allowed: {', '.join(sorted(_ENTRY_KEYS))})"
+            )
+        line, col = conns.key_mark(conn_id) if isinstance(conns, YMap) else (1, 1)
+        entries.append(_FileEntry(str(conn_id), entry, line, col))
+    return entries, env
+
+
+def _expand(value: Any, env: dict[str, str], where: str) -> Any:
+    """`${VAR}` replaced by the variable's value, recursively; an unset variable is an error."""
+    if isinstance(value, str):
+
+        def sub(match: re.Match) -> str:
+            name = match.group(1)
+            if name not in env:
+                raise ConnectionProblem(
+                    f"{where}: ${{{name}}} is not set; export it or add `{name}=...` to .env"
+                )
+            return env[name]
+
+        return _VAR.sub(sub, value)
+    if isinstance(value, dict):
+        return {k: _expand(v, env, where) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_expand(v, env, where) for v in value]
+    return value
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 text, epoch seconds (or ms) or datetime as an aware datetime; None if empty."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        seconds = value / 1000 if value > 1e11 else value
+        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+    text = str(value).strip()
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return parse_datetime(float(text))
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"`{text}` is not a date (use ISO 8601, e.g. 2026-01-31T12:00:00Z)") from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def credentials_from_dict(raw: Any, where: str = "credentials") -> Credentials:
+    """Credentials from connections.yaml or a Nango server answer (both key spellings)."""
+    if raw in (None, {}):
+        return Credentials("NONE")
+    if not isinstance(raw, dict):
+        raise ConnectionProblem(f"{where}: `credentials` must be a mapping with a `type`")
+    ctype = str(raw.get("type") or "").upper().replace("APIKEY", "API_KEY")
+    if ctype == "OAUTH1":
+        ctype = "OAUTH2"  # treated alike: a bearer token
+    if ctype not in CREDENTIAL_TYPES:
+        raise ConnectionProblem(f"{where}: credentials `type` must be one of {', '.join(CREDENTIAL_TYPES[:3])}")
+
+    def get(*names: str) -> Any:
+        for name in names:
+            if raw.get(name) not in (None, ""):
+                return raw[name]
+        return None
+
+    try:
+        expires = parse_datetime(get("expires_at", "expiresAt"))
+    except ValueError as err:
+        raise ConnectionProblem(f"{where}: expires_at: {err}") from None
+    creds = Credentials(
+        type=ctype,
+        access_token=_str(get("access_token", "accessToken", "token")),
+        refresh_token=_str(get("refresh_token", "refreshToken")),
+        expires_at=expires,
+        api_key=_str(get("api_key", "apiKey")),
+        username=_str(get("username")),
+        password=_str(get("password")),
+        client_id=_str(get("client_id")),
+        client_secret=_str(get("client_secret")),
+    )
+    missing = {
+        "OAUTH2": ("access_token", creds.access_token),
+        "API_KEY": ("api_key", creds.api_key),
+        "BASIC": ("username", creds.username),
+    }.get(ctype)
+    if missing and not missing[1]:
+        raise ConnectionProblem(f"{where}: {ctype} credentials need `{missing[0]}`")
+    return creds
+
+
+def _str(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def _from_entry(entry: _FileEntry, environment_name: str, env: dict[str, str], integration: str | None) -> Connection:
+    where = f"{CONNECTIONS_FILE}:{entry.line}:{entry.column}"
+    data = _expand(dict(entry.data), env, where)
+    conn_integration = data.get("integration") or integration
+    if not conn_integration:
+        raise ConnectionProblem(f"{where}: connection `{entry.id}` needs `integration` (its provider config key)")
+    if integration and str(conn_integration) != integration:
+        raise ConnectionProblem(
+            f"{where}: connection `{entry.id}` belongs to integration `{conn_integration}`, not `{integration}`"
+        )
+    for key in ("connection_config", "metadata"):
+        if data.get(key) is not None and not isinstance(data[key], dict):
+            raise ConnectionProblem(f"{where}: `{key}` of connection `{entry.id}` must be a mapping")
+    replay = bool(data.get("replay"))
+    creds = credentials_from_dict(data.get("credentials"), where)
+    return Connection(
+        id=entry.id,
+        integration=str(conn_integration),
+        provider=str(data.get("provider") or conn_integration),
+        environment=environment_name,
+        source="file",
+        base_url=_str(data.get("base_url")),
+        credentials=creds,
+        connection_config=dict(data.get("connection_config") or {}),
+        metadata=dict(data.get("metadata") or {}),
+        replay=replay,
+        token_url=_str(data.get("token_url")),
+        location=where,
+    )
+
+
+def file_environment_variables(root: Path, environment_name: str = "dev") -> dict[str, str]:
+    """`environments.<env>.environment_variables` of connections.yaml (${VAR} expanded)."""
+    _, env_map = _load_file(root, environment_name)
+    values = env_map.get("environment_variables") or {}
+    if not isinstance(values, dict):
+        return {}
+    return {str(k): str(v) for k, v in _expand(dict(values), environment(root), CONNECTIONS_FILE).items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Nango server
+
+
+def _nango_get(host: str, secret: str, path: str, params: dict | None = None, timeout: float = 15.0) -> Any:
+    import httpx
+
+    url = f"{host}{path}"
+    try:
+        with httpx.Client(timeout=timeout) as client:
+            response = client.get(url, params=params, headers={"Authorization": f"Bearer {secret}"})
+    except httpx.HTTPError as err:
+        raise ConnectionProblem(f"cannot reach the Nango server at {host}: {type(err).__name__} {err}".replace(secret, "***")) from None
+    return _nango_answer(response, host, path, secret)
+
+
+def _nango_answer(response: Any, host: str, path: str, secret: str) -> Any:
+    if response.status_code == 401:
+        raise ConnectionProblem(f"the Nango server at {host} refused the secret key (401); check NANGO_SECRET_KEY_<ENV>")
+    if response.status_code == 404:
+        return None
+    if response.status_code >= 400:
+        body = response.text[:500].replace(secret, "***")
+        raise ConnectionProblem(f"the Nango server at {host} answered {response.status_code} to GET {path}: {body}")
+    try:
+        return response.json()
+    except ValueError:
+        raise ConnectionProblem(f"the Nango server at {host} answered GET {path} with a body that is not JSON") from None
+
+
+def _provider_of_integration(body: Any) -> str | None:
+    if not isinstance(body, dict):
+        return None
+    for holder in (body.get("data"), body.get("config"), body):
+        if isinstance(holder, dict) and holder.get("provider"):
+            return str(holder["provider"])
+    return None
+
+
+def connection_from_nango(
+    body: dict, *, environment_name: str, integration: str, provider: str | None, host: str, secret: str
+) -> Connection:
+    """A Connection from the Nango server's `GET /connection/{id}` answer."""
+    where = f"Nango server {host}, connection"
+    creds = credentials_from_dict(body.get("credentials") or {}, where)
+    config = body.get("connection_config") or body.get("connectionConfig") or {}
+    metadata = body.get("metadata") or {}
+    return Connection(
+        id=str(body.get("connection_id") or body.get("connectionId") or body.get("id")),
+        integration=str(body.get("provider_config_key") or integration),
+        provider=str(provider or body.get("provider") or integration),
+        environment=environment_name,
+        source="nango",
+        base_url=_str(config.get("base_url")) if isinstance(config, dict) else None,
+        credentials=creds,
+        connection_config=dict(config) if isinstance(config, dict) else {},
+        metadata=dict(metadata) if isinstance(metadata, dict) else {},
+        nango_host=host,
+        nango_secret_key=secret,
+    )
+
+
+def _nango_connection(env: dict[str, str], environment_name: str, connection_id: str, integration: str) -> Connection | None:
+    secret = nango_secret_key(env, environment_name)
+    if not secret:
+        return None
+    host = nango_host(env)
+    from urllib.parse import quote
+
+    body = _nango_get(host, secret, f"/connection/{quote(connection_id, safe='')}", {"provider_config_key": integration})
+    if body is None:
+        return None
+    integration_body = _nango_get(host, secret, f"/integrations/{quote(integration, safe='')}")
+    provider = _provider_of_integration(integration_body)
+    return connection_from_nango(
+        body, environment_name=environment_name, integration=integration, provider=provider, host=host, secret=secret
+    )
+
+
+async def refetch_from_nango(connection: Connection, *, force_refresh: bool = True, timeout: float = 15.0) -> Credentials:
+    """Fresh credentials from the Nango server (`force_refresh=true` asks it to refresh the token)."""
+    import httpx
+    from urllib.parse import quote
+
+    if not connection.nango_host or not connection.nango_secret_key:
+        raise ConnectionProblem(f"connection `{connection.id}` does not come from a Nango server")
+    host, secret = connection.nango_host, connection.nango_secret_key
+    path = f"/connection/{quote(connection.id, safe='')}"
+    params = {"provider_config_key": connection.integration, "force_refresh": "true" if force_refresh else "false"}
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.get(f"{host}{path}", params=params, headers={"Authorization": f"Bearer {secret}"})
+    except httpx.HTTPError as err:
+        raise ConnectionProblem(f"cannot reach the Nango server at {host}: {type(err).__name__}") from None
+    body = _nango_answer(response, host, path, secret)
+    if not isinstance(body, dict):
+        raise ConnectionProblem(f"the Nango server at {host} no longer knows connection `{connection.id}`")
+    return credentials_from_dict(body.get("credentials") or {}, f"Nango server {host}, connection")
+
+
+def _nango_list(env: dict[str, str], environment_name: str) -> list[ConnectionInfo]:
+    secret = nango_secret_key(env, environment_name)
+    if not secret:
+        return []
+    body = _nango_get(nango_host(env), secret, "/connection")
+    items = body.get("connections", []) if isinstance(body, dict) else []
+    out = []
+    for item in items if isinstance(items, list) else []:
+        if isinstance(item, dict):
+            out.append(
+                ConnectionInfo(
+                    id=str(item.get("connection_id") or item.get("id")),
+                    integration=str(item.get("provider_config_key") or ""),
+                    provider=str(item.get("provider") or item.get("provider_config_key") or ""),
+                    source="nango",
+                )
+            )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# public API
+
+
+def list_connections(root: Path, environment: str = "dev", *, include_nango: bool = True) -> list[ConnectionInfo]:
+    """The environment's connections: connections.yaml first, then the Nango server's (no secrets).
+
+    Raises ConnectionProblem for a broken connections.yaml or an unreachable Nango server.
+    """
+    env_name = environment
+    entries, _ = _load_file(root, env_name)
+    out = []
+    for entry in entries:
+        data = entry.data
+        integration = str(data.get("integration") or "")
+        out.append(
+            ConnectionInfo(entry.id, integration, str(data.get("provider") or integration), "file", bool(data.get("replay")))
+        )
+    if include_nango:
+        seen = {(c.id, c.integration) for c in out}
+        out.extend(c for c in _nango_list(_env(root), env_name) if (c.id, c.integration) not in seen)
+    return out
+
+
+def _env(root: Path) -> dict[str, str]:
+    return environment(root)
+
+
+def get_connection(root: Path, environment: str, connection_id: str, integration: str | None = None) -> Connection:
+    """The connection `connection_id` of `environment` (of `integration`, when given).
+
+    Raises ConnectionNotFound (its message lists the environment's connections) or
+    ConnectionProblem (broken connections.yaml, unset ${VAR}, Nango server error).
+    """
+    env_name = environment
+    env = _env(root)
+    entries, _ = _load_file(root, env_name)
+    for entry in entries:
+        if entry.id == connection_id:
+            return _from_entry(entry, env_name, env, integration)
+    secret = nango_secret_key(env, env_name)
+    if secret:
+        if not integration:
+            raise ConnectionProblem(
+                f"connection `{connection_id}` is not in {CONNECTIONS_FILE}; to fetch it from the Nango server "
+                "the integration (provider config key) must be known"
+            )
+        found = _nango_connection(env, env_name, connection_id, integration)
+        if found is not None:
+            return found
+    available = [e.id for e in entries]
+    nango_note = ""
+    if secret:
+        try:
+            remote = [c.id for c in _nango_list(env, env_name) if not integration or c.integration == integration]
+            available.extend(c for c in remote if c not in available)
+        except ConnectionProblem as err:
+            nango_note = f" (the Nango server could not list its connections: {err})"
+    sources = f"{CONNECTIONS_FILE}" + (f" or the Nango server at {nango_host(env)}" if secret else "")
+    if available:
+        listing = f"; environment `{env_name}` has: {', '.join(sorted(available))}"
+    else:
+        listing = f"; environment `{env_name}` has no connections"
+        if not secret:
+            listing += (
+                f" (add one to {CONNECTIONS_FILE} under environments.{env_name}.connections, "
+                f"or set NANGO_SECRET_KEY_{env_name.upper()} to use a Nango server)"
+            )
+    raise ConnectionNotFound(
+        f"no connection `{connection_id}`" + (f" for integration `{integration}`" if integration else "")
+        + f" in {sources}{listing}{nango_note}",
+        available,
+    )

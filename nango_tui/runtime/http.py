@@ -1,0 +1,303 @@
+"""The HTTP layer of a run: base URL, auth, retries with backoff, events, recording and replay.
+
+One httpx.AsyncClient per run (HTTP/1.1 keep-alive). Every attempt emits a `request` event
+{method, url (redacted), status, ms, bytes, attempt}. With a replayer no request reaches the
+network and no credential is used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import random
+import time
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from .auth import AuthState
+from .context import RunContext
+from .errors import ConnectionProblem, HttpError, RequestFailed, RuntimeFailure
+from .providers import base_url as provider_base_url, provider_for
+from .recording import (
+    decode_request_body,
+    encode_response_body,
+    keep_response_headers,
+    query_to_json,
+    response_content,
+    split_url,
+)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 520, 521, 522, 523, 524, 529})
+
+
+class InvalidResponse(RuntimeFailure):
+    """A response whose body is not what the call needs (e.g. not JSON when paginating)."""
+
+    kind = "http"
+
+
+def _pairs(params: Any) -> list[tuple[str, str]]:
+    """Query parameters (dict, pairs or text) as (name, value) text pairs; None values dropped."""
+    if params is None:
+        return []
+    if isinstance(params, str):
+        from urllib.parse import parse_qsl
+
+        return parse_qsl(params.lstrip("?"), keep_blank_values=True)
+    items = params.items() if isinstance(params, dict) else params
+    out = []
+    for name, value in items:
+        for v in value if isinstance(value, (list, tuple)) else (value,):
+            if v is None:
+                continue
+            out.append((str(name), "true" if v is True else "false" if v is False else str(v)))
+    return out
+
+
+def parse_wait(value: str | None, kind: str = "seconds") -> float | None:
+    """Seconds to wait from a Retry-After or rate-limit reset header value; None if unreadable."""
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        number = float(value)
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+    if kind == "epoch" or (kind == "seconds" and number > 1e9):
+        if number > 1e11:  # milliseconds
+            number /= 1000
+        return max(0.0, number - time.time())
+    if kind == "ms":
+        return max(0.0, number / 1000)
+    return max(0.0, number)
+
+
+class HttpClient:
+    """Sends a script's requests for one run."""
+
+    def __init__(self, ctx: RunContext) -> None:
+        self.ctx = ctx
+        self.connection = ctx.connection
+        self.provider = provider_for(ctx.connection.provider)
+        self.redactor = ctx.redactor
+        self.auth = AuthState(ctx, self.provider, self._send_plain)
+        self._client: httpx.AsyncClient | None = None
+        self._base_url: str | None = None
+
+    # -- plumbing ------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(self.ctx.http_timeout),
+                follow_redirects=True,
+                limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    def base_url(self) -> str:
+        if self._base_url is None:
+            try:
+                self._base_url = provider_base_url(self.provider, self.connection)
+            except ConnectionProblem:
+                replayer = self.ctx.replayer
+                if replayer is None or not replayer.origin:
+                    raise
+                self._base_url = replayer.origin  # replay: matching uses only the path
+        return self._base_url
+
+    def build_url(self, endpoint: str, base_url_override: str | None = None) -> str:
+        if endpoint.startswith(("http://", "https://")):
+            return endpoint
+        base = (base_url_override or self.base_url()).rstrip("/")
+        return f"{base}/{endpoint.lstrip('/')}"
+
+    def shown_url(self, url: str, pairs: list[tuple[str, str]]) -> str:
+        return self.redactor.url(url + ("?" + urlencode(pairs) if pairs else ""))
+
+    async def _send_plain(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """A request outside the script's (token refresh): no auth, no retries, no recording."""
+        return await self.client.request(method, url, **kwargs)
+
+    # -- the call ------------------------------------------------------------------------------
+
+    async def request(
+        self,
+        method: str,
+        endpoint: str,
+        *,
+        params: Any = None,
+        headers: dict | None = None,
+        json: Any = None,
+        data: Any = None,
+        retries: int | None = None,
+        base_url_override: str | None = None,
+    ) -> httpx.Response:
+        """Send one request (with retries); return the response or raise HttpError/RequestFailed."""
+        ctx = self.ctx
+        method = method.upper()
+        url, pairs = split_url(self.build_url(endpoint, base_url_override))
+        pairs = pairs + _pairs(params)
+        req_headers = {**self.provider.headers, **(headers or {})}
+        content: Any = None
+        if json is None and data is not None and not isinstance(data, dict):
+            content, data = (data.encode() if isinstance(data, str) else data), None
+        max_attempts = 1 + max(0, ctx.default_retries if retries is None else int(retries))
+        replay = ctx.replayer is not None
+        attempt = 0
+        refreshed_on_401 = False
+        while True:
+            attempt += 1
+            started = time.perf_counter()
+            try:
+                if replay:
+                    response = self._replayed(method, url, pairs, json, data, content)
+                else:
+                    response = await self._send(method, url, pairs, req_headers, json, data, content)
+            except httpx.TransportError as err:
+                ms = round((time.perf_counter() - started) * 1000, 1)
+                reason = self.redactor.text(_transport_reason(err, ctx.http_timeout))
+                ctx.emit(
+                    {"type": "request", "method": method, "url": self.shown_url(url, pairs), "status": None,
+                     "ms": ms, "bytes": 0, "attempt": attempt, "error": reason}
+                )
+                if attempt < max_attempts:
+                    await self._sleep(self._backoff(attempt))
+                    continue
+                raise RequestFailed(method, self.shown_url(url, pairs), reason, attempt) from None
+            ms = round((time.perf_counter() - started) * 1000, 1)
+            status = response.status_code
+            ctx.emit(
+                {"type": "request", "method": method, "url": self.shown_url(url, pairs), "status": status,
+                 "ms": ms, "bytes": len(response.content), "attempt": attempt}
+            )
+            if not replay and ctx.recorder is not None:
+                self._record(method, url, pairs, json, data, content, response)
+            if status == 401 and not replay and not refreshed_on_401 and await self.auth.refresh_after_401():
+                refreshed_on_401 = True
+                max_attempts += 1
+                continue
+            if self._retryable(response) and attempt < max_attempts:
+                await self._sleep(self._wait_for(response, attempt))
+                continue
+            if status >= 400:
+                raise HttpError(method, self.shown_url(url, pairs), status, self._error_body(response), attempt)
+            return response
+
+    async def _send(self, method, url, pairs, headers, json, data, content) -> httpx.Response:
+        headers = dict(headers)
+        pairs = list(pairs)
+        await self.auth.apply(headers, pairs)
+        return await self.client.request(
+            method, url, params=pairs or None, headers=headers, json=json, data=data, content=content
+        )
+
+    def _replayed(self, method, url, pairs, json, data, content) -> httpx.Response:
+        redactor = self.redactor
+        query = redactor.query(query_to_json(pairs))
+        body = redactor.redact_value(json if json is not None else data if data is not None else decode_request_body(content))
+        exchange = self.ctx.replayer.answer(method, url, query, body)  # type: ignore[union-attr]
+        full = url + ("?" + urlencode(pairs) if pairs else "")
+        return httpx.Response(
+            exchange["status"],
+            headers=exchange.get("headers") or {},
+            content=response_content(exchange),
+            request=httpx.Request(method, full),
+        )
+
+    def _record(self, method, url, pairs, json, data, content, response: httpx.Response) -> None:
+        redactor = self.redactor
+        body, encoding = encode_response_body(response.content, response.headers.get("content-type", ""))
+        exchange: dict[str, Any] = {
+            "method": method,
+            "url": redactor.url(url),
+            "query": redactor.query(query_to_json(pairs)),
+            "request_body": redactor.redact_value(
+                json if json is not None else data if data is not None else decode_request_body(content)
+            ),
+            "status": response.status_code,
+            "headers": redactor.headers(keep_response_headers(dict(response.headers))),
+            "body": redactor.redact_value(body, by_name=False),
+        }
+        if encoding:
+            exchange["body_encoding"] = encoding
+        self.ctx.recorder.add(exchange)  # type: ignore[union-attr]
+
+    # -- retries ---------------------------------------------------------------------------------
+
+    def _retryable(self, response: httpx.Response) -> bool:
+        status = response.status_code
+        if status in RETRY_STATUSES:
+            return True
+        retry = self.provider.retry
+        if status in (retry.get("statuses") or ()):
+            # e.g. GitHub's 403 for an exhausted rate limit: only when the reset header says so
+            remaining = response.headers.get("x-ratelimit-remaining")
+            return remaining == "0" or (remaining is None and retry.get("at", "").lower() in response.headers)
+        return False
+
+    def _wait_for(self, response: httpx.Response, attempt: int) -> float:
+        wait = parse_wait(response.headers.get("retry-after"))
+        retry = self.provider.retry
+        if wait is None and retry.get("at"):
+            wait = parse_wait(response.headers.get(retry["at"]), retry.get("type", "seconds"))
+        if wait is None:
+            wait = self._backoff(attempt)
+        return min(wait, self.ctx.max_wait)
+
+    def _backoff(self, attempt: int) -> float:
+        base = self.ctx.backoff_base * (2 ** (attempt - 1))
+        return min(base * random.uniform(0.5, 1.5), self.ctx.max_wait)
+
+    async def _sleep(self, seconds: float) -> None:
+        if self.ctx.replayer is None and seconds > 0:
+            await asyncio.sleep(seconds)
+
+    def _error_body(self, response: httpx.Response) -> Any:
+        content = response.content
+        if not content:
+            return ""
+        try:
+            body = response.json()
+        except ValueError:
+            try:
+                body = content.decode("utf-8", errors="replace")
+            except Exception:  # pragma: no cover
+                body = base64.b64encode(content[:500]).decode()
+            if len(body) > 2000:
+                body = body[:2000] + "..."
+        return self.redactor.redact_value(body)
+
+
+def _transport_reason(err: httpx.TransportError, timeout: float) -> str:
+    if isinstance(err, httpx.TimeoutException):
+        kind = {
+            httpx.ConnectTimeout: "connecting",
+            httpx.ReadTimeout: "waiting for the response",
+            httpx.WriteTimeout: "sending the request",
+            httpx.PoolTimeout: "waiting for a free connection",
+        }.get(type(err), "")
+        return f"timed out after {timeout:g} s" + (f" {kind}" if kind else "")
+    if isinstance(err, httpx.ConnectError):
+        return f"cannot connect ({err})" if str(err) else "cannot connect"
+    if isinstance(err, httpx.RemoteProtocolError):
+        return f"the server closed the connection ({err})" if str(err) else "the server closed the connection"
+    if isinstance(err, httpx.ReadError):
+        return "the connection was reset while reading the response"
+    return f"{type(err).__name__}: {err}" if str(err) else type(err).__name__

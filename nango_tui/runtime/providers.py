@@ -1,0 +1,102 @@
+"""The providers data file (providers.yaml): base URLs, auth, default pagination, rate limits."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import ConnectionProblem
+
+PROVIDERS_FILE = Path(__file__).with_name("providers.yaml")
+_TEMPLATE = re.compile(r"\$\{connectionConfig\.([A-Za-z0-9_.|-]+)\}")
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    base_url: str | None = None
+    auth_mode: str = "OAUTH2"
+    token_url: str | None = None
+    token_header: str = "Authorization"
+    token_prefix: str = "Bearer "
+    api_key: dict = field(default_factory=lambda: {"in": "header", "name": "Authorization", "prefix": "Bearer "})
+    headers: dict = field(default_factory=dict)
+    paginate: dict = field(default_factory=dict)
+    retry: dict = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def providers() -> dict[str, Provider]:
+    """Every provider of the data file, by name."""
+    try:
+        loader = yaml.CSafeLoader
+    except AttributeError:  # pragma: no cover
+        loader = yaml.SafeLoader  # type: ignore[assignment]
+    raw = yaml.load(PROVIDERS_FILE.read_text(encoding="utf-8"), Loader=loader) or {}
+    out = {}
+    for name, spec in raw.items():
+        spec = dict(spec or {})
+        api_key = {"in": "header", "name": "Authorization", "prefix": "Bearer "}
+        api_key.update(spec.pop("api_key", None) or {})
+        out[name] = Provider(name=name, api_key=api_key, **spec)
+    return out
+
+
+def get_provider(name: str) -> Provider | None:
+    return providers().get(name)
+
+
+def provider_for(name: str) -> Provider:
+    """The named provider, or a generic one (bearer token, no defaults) for an unknown name."""
+    return get_provider(name) or Provider(name=name)
+
+
+def render_template(template: str, connection_config: dict, what: str, provider: str) -> str:
+    """`${connectionConfig.key}` (or `${connectionConfig.a|b}`) replaced from the connection config."""
+
+    def sub(match: re.Match) -> str:
+        names = match.group(1).split("|")
+        for name in names:
+            value: Any = connection_config
+            for part in name.split("."):
+                value = value.get(part) if isinstance(value, dict) else None
+            if value not in (None, ""):
+                return str(value).rstrip("/")
+        raise ConnectionProblem(
+            f"{provider}'s {what} needs `{names[0]}` in the connection's connection_config "
+            f"(template {template}); add it, or give the connection a base_url"
+        )
+
+    return _TEMPLATE.sub(sub, template)
+
+
+def base_url(provider: Provider, connection: Any) -> str:
+    """The base URL for a connection: its own base_url, else the provider's (templated)."""
+    if connection.base_url:
+        return connection.base_url.rstrip("/")
+    config = connection.connection_config or {}
+    if isinstance(config.get("base_url"), str) and config["base_url"]:
+        return config["base_url"].rstrip("/")
+    if not provider.base_url:
+        known = "unknown provider" if get_provider(provider.name) is None else "provider without a fixed base URL"
+        raise ConnectionProblem(
+            f"connection `{connection.id}` uses {known} `{provider.name}`: give it a `base_url` in connections.yaml"
+        )
+    return render_template(provider.base_url, config, "base URL", provider.name).rstrip("/")
+
+
+def token_url(provider: Provider, connection: Any) -> str | None:
+    """Where to refresh an OAuth2 token: the connection's token_url, else the provider's."""
+    if connection.token_url:
+        return connection.token_url
+    config = connection.connection_config or {}
+    if config.get("token_url"):
+        return str(config["token_url"])
+    if not provider.token_url:
+        return None
+    return render_template(provider.token_url, config, "token URL", provider.name)

@@ -1,0 +1,261 @@
+"""Saved responses: record every HTTP exchange of a run, and answer requests from them.
+
+The mocks file `<integration>/mocks/<name>.json`:
+
+    {"format": 1, "integration", "script", "kind",
+     "inputs": {"input", "metadata", "last_sync_date"},
+     "exchanges": [{"method", "url", "query", "request_body", "status", "headers", "body",
+                    "body_encoding"?}],
+     "expected": {"records": {Model: [...]}, "updated": {...}, "deleted": {...}, "output": ...}}
+
+This module writes and reads "exchanges"; the dryrun fills "inputs" and "expected".
+An exchange holds the request as the script made it (before credentials were added), redacted:
+`url` has no query string, `query` maps names to a value or a list of values. `body` is the
+parsed JSON when the response was JSON, else text (`body_encoding: "text"`), or base64
+(`body_encoding: "base64"`) for bytes that are not UTF-8.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections import deque
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from .errors import MocksFileError, ReplayMiss
+
+MOCKS_FORMAT = 1
+# Response headers not worth keeping: they describe the transfer, not the answer.
+_DROP_HEADERS = frozenset(
+    {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive", "date", "set-cookie", "server"}
+)
+
+
+def mocks_path(root: Path, integration: str, script: str) -> Path:
+    """Where the saved responses of one script live."""
+    return Path(root) / integration / "mocks" / f"{script}.json"
+
+
+def split_url(url: str) -> tuple[str, list[tuple[str, str]]]:
+    """A URL without its query string, and the query as (name, value) pairs."""
+    from urllib.parse import parse_qsl
+
+    parts = urlsplit(url)
+    base = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+    return base, parse_qsl(parts.query, keep_blank_values=True)
+
+
+def query_to_json(pairs: list[tuple[str, str]]) -> dict[str, Any]:
+    """Query pairs as {name: value} (a list of values for a repeated name), names sorted."""
+    out: dict[str, Any] = {}
+    for name, value in sorted(pairs, key=lambda p: p[0]):
+        if name in out:
+            existing = out[name]
+            out[name] = (existing if isinstance(existing, list) else [existing]) + [value]
+        else:
+            out[name] = value
+    return out
+
+
+def _query_key(query: Any) -> tuple:
+    pairs: list[tuple[str, str]] = []
+    for name, value in (query or {}).items():
+        for v in value if isinstance(value, list) else [value]:
+            pairs.append((str(name), "" if v is None else str(v)))
+    return tuple(sorted(pairs))
+
+
+def _body_key(body: Any) -> str:
+    if body is None:
+        return ""
+    return json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+
+
+def _path_of(url: str) -> str:
+    return urlsplit(url).path.rstrip("/") or "/"
+
+
+def match_key(method: str, url: str, query: Any, request_body: Any) -> tuple:
+    """What identifies a request for replay: method, path, sorted query, canonical body."""
+    return (method.upper(), _path_of(url), _query_key(query), _body_key(request_body))
+
+
+def decode_request_body(content: bytes | None, json_body: Any = None) -> Any:
+    """The request body as recorded: the JSON given, else parsed JSON, else text."""
+    if json_body is not None:
+        return json_body
+    if not content:
+        return None
+    try:
+        return json.loads(content)
+    except ValueError:
+        try:
+            return content.decode("utf-8")
+        except UnicodeDecodeError:
+            return base64.b64encode(content).decode()
+
+
+def encode_response_body(content: bytes, content_type: str) -> tuple[Any, str | None]:
+    """(body, body_encoding) for a response: JSON value, or text/base64 with its encoding."""
+    if "json" in content_type.lower():
+        try:
+            return json.loads(content), None
+        except ValueError:
+            pass
+    try:
+        return content.decode("utf-8"), "text"
+    except UnicodeDecodeError:
+        return base64.b64encode(content).decode(), "base64"
+
+
+def response_content(exchange: dict) -> bytes:
+    """The response bytes an exchange describes."""
+    body = exchange.get("body")
+    encoding = exchange.get("body_encoding")
+    if encoding == "base64":
+        return base64.b64decode(body or "")
+    if encoding == "text":
+        return (body or "").encode("utf-8")
+    if body is None and not _has_json_type(exchange.get("headers") or {}):
+        return b""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _has_json_type(headers: dict) -> bool:
+    return any(k.lower() == "content-type" and "json" in str(v).lower() for k, v in headers.items())
+
+
+def keep_response_headers(headers: dict[str, str]) -> dict[str, str]:
+    """Response headers worth saving (transfer details and cookies dropped)."""
+    return {k: v for k, v in headers.items() if k.lower() not in _DROP_HEADERS}
+
+
+class Recorder:
+    """Collects the exchanges of a run (already redacted by the HTTP layer) for --save-responses."""
+
+    def __init__(self) -> None:
+        self.exchanges: list[dict] = []
+
+    def add(self, exchange: dict) -> None:
+        self.exchanges.append(exchange)
+
+    def to_mocks(
+        self,
+        integration: str,
+        script: str,
+        kind: str,
+        inputs: dict | None = None,
+        expected: dict | None = None,
+    ) -> dict:
+        """The whole mocks document; the dryrun passes "inputs" and "expected"."""
+        return build_mocks(integration, script, kind, self.exchanges, inputs, expected)
+
+
+def build_mocks(
+    integration: str, script: str, kind: str, exchanges: list[dict], inputs: dict | None = None, expected: dict | None = None
+) -> dict:
+    return {
+        "format": MOCKS_FORMAT,
+        "integration": integration,
+        "script": script,
+        "kind": kind,
+        "inputs": inputs or {"input": None, "metadata": None, "last_sync_date": None},
+        "exchanges": exchanges,
+        "expected": expected or {"records": {}, "updated": {}, "deleted": {}, "output": None},
+    }
+
+
+def write_mocks(path: Path, mocks: dict) -> None:
+    """Write a mocks document atomically (a crash never leaves half a file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "w", encoding="utf-8") as out:
+        json.dump(mocks, out, ensure_ascii=False, indent=1, default=str)
+        out.write("\n")
+    os.replace(tmp, path)
+
+
+def load_mocks(path: Path) -> dict:
+    """Read and check a mocks document; MocksFileError with a clear message otherwise."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MocksFileError(
+            f"no saved responses at {path}; run the dryrun once with --save-responses to record them"
+        ) from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise MocksFileError(f"cannot read {path}: {err}") from None
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise MocksFileError(f"{path}:{err.lineno}:{err.colno}: not valid JSON: {err.msg}") from None  # type: ignore[attr-defined]
+    if not isinstance(data, dict) or not isinstance(data.get("exchanges"), list):
+        raise MocksFileError(f"{path}: not a mocks file (it needs an `exchanges` list)")
+    if data.get("format", MOCKS_FORMAT) != MOCKS_FORMAT:
+        raise MocksFileError(f"{path}: mocks format {data.get('format')!r} is not supported (expected {MOCKS_FORMAT})")
+    for i, ex in enumerate(data["exchanges"]):
+        if not isinstance(ex, dict) or not ex.get("method") or not ex.get("url") or not isinstance(ex.get("status"), int):
+            raise MocksFileError(f"{path}: exchange #{i + 1} needs `method`, `url` and an integer `status`")
+    return data
+
+
+class Replayer:
+    """Answers requests from saved exchanges; identical requests are answered in recorded order.
+
+    When a request's recorded answers are used up, the last one is given again.
+    """
+
+    def __init__(self, exchanges: list[dict], source: str | None = None) -> None:
+        self.source = source
+        self._queues: dict[tuple, deque] = {}
+        self._last: dict[tuple, dict] = {}
+        self._by_path: dict[tuple[str, str], list[dict]] = {}
+        for ex in exchanges:
+            key = match_key(ex["method"], ex["url"], ex.get("query"), ex.get("request_body"))
+            self._queues.setdefault(key, deque()).append(ex)
+            self._by_path.setdefault((key[0], key[1]), []).append(ex)
+        self.origin = self._origin(exchanges)
+
+    @classmethod
+    def from_file(cls, path: Path) -> "Replayer":
+        return cls(load_mocks(path)["exchanges"], str(path))
+
+    @staticmethod
+    def _origin(exchanges: list[dict]) -> str | None:
+        for ex in exchanges:
+            parts = urlsplit(ex["url"])
+            if parts.scheme and parts.netloc:
+                return f"{parts.scheme}://{parts.netloc}"
+        return None
+
+    def answer(self, method: str, url: str, query: Any, request_body: Any) -> dict:
+        """The saved exchange for this request; ReplayMiss naming the request when there is none."""
+        key = match_key(method, url, query, request_body)
+        queue = self._queues.get(key)
+        if queue:
+            exchange = queue.popleft()
+            self._last[key] = exchange
+            return exchange
+        if key in self._last:
+            return self._last[key]
+        shown = url
+        pairs = _query_key(query)
+        if pairs:
+            from urllib.parse import urlencode
+
+            shown += "?" + urlencode(pairs)
+        hint = ""
+        similar = self._by_path.get((key[0], key[1]))
+        if similar:
+            ex = similar[0]
+            hint = f"the file has {key[0]} {key[1]} with query {ex.get('query') or {}}"
+            if key[3]:
+                hint += f" and body {_body_key(ex.get('request_body'))[:200]}"
+        else:
+            hint = "re-record with --save-responses"
+        raise ReplayMiss(method.upper(), shown, self.source, hint)
