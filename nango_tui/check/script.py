@@ -1,0 +1,359 @@
+"""The checks of one script's source: syntax, entry point, SDK calls, models, names and imports."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from pyflakes import checker as pyflakes_checker
+from pyflakes import messages as pyflakes_messages
+
+from nango_tui.config.diagnostics import Diagnostic
+from nango_tui.config.models_parser import close_match
+
+from .imports import ImportResolver, ModelsIndex
+
+#: SDK methods that are coroutines (DESIGN.md "Script API"); calling one without `await` does nothing.
+SDK_COROUTINES = frozenset(
+    {
+        "get",
+        "post",
+        "put",
+        "patch",
+        "delete",
+        "proxy",
+        "get_connection",
+        "get_metadata",
+        "set_metadata",
+        "update_metadata",
+        "get_environment_variables",
+        "log",
+        "batch_save",
+        "batch_update",
+        "batch_delete",
+        "get_checkpoint",
+        "save_checkpoint",
+        "clear_checkpoint",
+    }
+)
+BATCH_METHODS = ("batch_save", "batch_update", "batch_delete")
+SDK_CLASSES = ("NangoSync", "NangoAction")
+#: calls that take coroutines and await them later, so an un-awaited SDK call inside is fine
+AWAITING_CALLS = frozenset({"gather", "create_task", "ensure_future", "wait_for", "shield", "wait", "as_completed", "run"})
+IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+#: pyflakes messages that mean the script fails when it runs; the others are warnings
+PYFLAKES_ERRORS = {
+    pyflakes_messages.UndefinedName: "undefined_name",
+    pyflakes_messages.UndefinedLocal: "undefined_name",
+    pyflakes_messages.UndefinedExport: "undefined_name",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptRole:
+    """What the config says a script file is. `configured` is None when there is no usable config."""
+
+    kind: str  # "sync" | "action" | "on-event"
+    integration: str
+    name: str
+    configured: bool | None
+    outputs: tuple[str, ...] = ()
+    has_input: bool = False
+
+    @property
+    def entry(self) -> str | None:
+        return {"sync": "fetch_data", "action": "run_action"}.get(self.kind)
+
+    def expected_signature(self) -> str:
+        if self.kind == "sync":
+            return "async def fetch_data(nango: NangoSync) -> None"
+        params = "nango: NangoAction, input" if self.has_input else "nango: NangoAction"
+        return f"async def run_action({params})"
+
+
+def check_source(rel_path: str, source: str, role: ScriptRole | None, resolver: ImportResolver, models: ModelsIndex) -> list[Diagnostic]:
+    """Every diagnostic of one script's source text (not sorted)."""
+    out: list[Diagnostic] = []
+    try:
+        tree = ast.parse(source, filename=rel_path)
+    except SyntaxError as err:
+        return [_syntax_diag(rel_path, err)]
+    except ValueError as err:  # e.g. a NUL byte
+        return [Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot parse the script: {err}")]
+    compiled = True
+    try:
+        compile(tree, rel_path, "exec", dont_inherit=True)
+    except SyntaxError as err:  # what the parser lets through: `await` outside async, misplaced return ...
+        out.append(_syntax_diag(rel_path, err))
+        compiled = False
+    except (ValueError, RecursionError) as err:
+        out.append(Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot compile the script: {err}"))
+        compiled = False
+    if compiled:
+        out.extend(_pyflakes(rel_path, tree))
+    walker = _ScriptWalker(rel_path, role)
+    walker.run(tree)
+    out.extend(walker.out)
+    if role is not None and role.entry and role.configured is not False:
+        out.extend(_entry_point(rel_path, tree, role))
+    out.extend(_imports(rel_path, tree, resolver, models))
+    return out
+
+
+def _syntax_diag(rel_path: str, err: SyntaxError) -> Diagnostic:
+    line = max(err.lineno or 1, 1)
+    column = max(err.offset or 1, 1)
+    end_line = err.end_lineno if err.end_lineno and err.end_lineno >= line else None
+    end_column = err.end_offset if end_line and err.end_offset and err.end_offset > 0 else None
+    message = err.msg or "invalid syntax"
+    return Diagnostic(rel_path, line, column, "error", "syntax_error", message, end_line=end_line, end_column=end_column)
+
+
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def _pyflakes(rel_path: str, tree: ast.Module) -> list[Diagnostic]:
+    out = []
+    for msg in pyflakes_checker.Checker(tree, filename=rel_path).messages:
+        text = msg.message % msg.message_args
+        line, column = msg.lineno, msg.col + 1
+        code = PYFLAKES_ERRORS.get(type(msg))
+        if code:
+            out.append(Diagnostic(rel_path, line, column, "error", code, text, hint="define or import it"))
+        elif isinstance(msg, pyflakes_messages.UnusedImport):
+            out.append(Diagnostic(rel_path, line, column, "warning", "unused_import", text, hint="remove the import"))
+        else:
+            out.append(Diagnostic(rel_path, line, column, "warning", _CAMEL.sub("_", type(msg).__name__).lower(), text))
+    return out
+
+
+def _entry_point(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diagnostic]:
+    entry = role.entry
+    expected = role.expected_signature()
+    what = f'the {role.kind} "{role.name}"'
+    found: ast.AST | None = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry:
+            found = node  # the last definition wins, as in Python
+    if found is None:
+        return [Diagnostic(rel_path, 1, 1, "error", "missing_entry_point", f"{what} must define `{expected}`", hint=f"Nango calls `{entry}` to run it")]
+    out = []
+    where = (found.lineno, found.col_offset + 1)
+    if isinstance(found, ast.FunctionDef):
+        out.append(Diagnostic(rel_path, *where, "error", "entry_not_async", f"`{entry}` must be async: `{expected}`", hint=f"write `async def {entry}(...)`"))
+    want = 2 if role.kind == "action" and role.has_input else 1
+    if role.configured is None and role.kind == "action":
+        want_range = (1, 2)  # without the config, either form may be right
+    else:
+        want_range = (want, want)
+    args = found.args
+    positional = [*args.posonlyargs, *args.args]
+    required = len(positional) - len(args.defaults)
+    most = float("inf") if args.vararg else len(positional)
+    kw_required = [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
+    fits = any(required <= n <= most for n in range(want_range[0], want_range[1] + 1)) and not kw_required
+    if not fits:
+        if role.kind == "action" and role.configured and not role.has_input and required == 2:
+            hint = f'{what} has no `input` in nango.yaml: drop the parameter, or declare `input:`'
+        elif role.kind == "action" and role.configured and role.has_input and required < 2:
+            hint = f"{what} declares an `input` in nango.yaml: take it as the second parameter"
+        else:
+            hint = None
+        got = ", ".join(a.arg for a in positional) or "no parameters"
+        out.append(Diagnostic(rel_path, *where, "error", "entry_signature", f"`{entry}` takes ({got}); expected `{expected}`", hint=hint))
+    return out
+
+
+def _imports(rel_path: str, tree: ast.Module, resolver: ImportResolver, models: ModelsIndex) -> list[Diagnostic]:
+    out = []
+    guarded = _guarded_imports(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            where = (node.lineno, node.col_offset + 1)
+            if node.level:
+                out.append(Diagnostic(rel_path, *where, "error", "unresolved_import", "relative imports do not work in a script (scripts are loaded by path)", hint="import from a module in the integrations folder by its name"))
+                continue
+            top = (node.module or "").split(".")[0]
+            if top == "models":
+                out.extend(_models_import(rel_path, node, models))
+            elif id(node) not in guarded and not resolver.resolves(top):
+                out.append(_unresolved(rel_path, where, node.module or top))
+        elif isinstance(node, ast.Import) and id(node) not in guarded:
+            for alias in node.names:
+                top = alias.name.split(".")[0]
+                if top == "models":
+                    if not models.exists:
+                        out.append(_no_models(rel_path, node))
+                elif not resolver.resolves(top):
+                    out.append(_unresolved(rel_path, (node.lineno, node.col_offset + 1), alias.name))
+    return out
+
+
+def _unresolved(rel_path: str, where: tuple[int, int], module: str) -> Diagnostic:
+    return Diagnostic(rel_path, *where, "error", "unresolved_import", f"cannot find the module `{module}` in this environment or the integrations folder", hint=f"install it (pip install ...) or add {module.split('.')[0]}.py to the integrations folder")
+
+
+def _no_models(rel_path: str, node: ast.AST) -> Diagnostic:
+    return Diagnostic(rel_path, node.lineno, node.col_offset + 1, "error", "unresolved_import", "models.py does not exist yet", hint="run `nango-tui generate` (or `compile`) to write it")
+
+
+def _models_import(rel_path: str, node: ast.ImportFrom, models: ModelsIndex) -> list[Diagnostic]:
+    if node.module != "models":
+        return [_unresolved(rel_path, (node.lineno, node.col_offset + 1), node.module or "models")]
+    names = models.names()
+    if names is None:
+        return [_no_models(rel_path, node)] if not models.exists else []
+    out = []
+    for alias in node.names:
+        if alias.name == "*" or alias.name in names:
+            continue
+        guess = close_match(alias.name, [n for n in names if not n.startswith("_")])
+        hint = f"did you mean {guess}?" if guess else "declare the model in nango.yaml's `models:` and save it"
+        line = getattr(alias, "lineno", node.lineno)
+        column = getattr(alias, "col_offset", node.col_offset) + 1
+        out.append(Diagnostic(rel_path, line, column, "error", "unknown_model_import", f"models.py defines no `{alias.name}`", hint=hint))
+    return out
+
+
+def _guarded_imports(tree: ast.Module) -> set[int]:
+    """Imports inside `try: ... except ImportError:`: the script expects them to be missing."""
+    guarded: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try) and any(_catches_import_error(h) for h in node.handlers):
+            for stmt in node.body:
+                for inner in ast.walk(stmt):
+                    if isinstance(inner, (ast.Import, ast.ImportFrom)):
+                        guarded.add(id(inner))
+    return guarded
+
+
+def _catches_import_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(t, ast.Name) and t.id in IMPORT_ERRORS for t in types)
+
+
+class _ScriptWalker:
+    """SDK calls without `await`, batch_* with a model that is not an output, print() calls."""
+
+    def __init__(self, rel_path: str, role: ScriptRole | None) -> None:
+        self.rel_path = rel_path
+        self.role = role
+        self.out: list[Diagnostic] = []
+        self.sdk_names = {"nango"}
+        self.fine: set[int] = set()  # ids of calls that are awaited or handed to something that awaits
+
+    def run(self, tree: ast.Module) -> None:
+        self._collect_sdk_names(tree)
+        self._mark_fine(tree)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                self._call(node)
+
+    def _collect_sdk_names(self, tree: ast.Module) -> None:
+        entry = self.role.entry if self.role else None
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+                params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+                if entry and getattr(node, "name", None) == entry and params:
+                    self.sdk_names.add(params[0].arg)
+                for param in params:
+                    if param.annotation is not None and _names_sdk_class(param.annotation):
+                        self.sdk_names.add(param.arg)
+
+    def _mark_fine(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+                self.fine.add(id(node.value))
+            elif isinstance(node, ast.Call) and _call_name(node.func) in AWAITING_CALLS:
+                for arg in [*node.args, *(k.value for k in node.keywords)]:
+                    self.fine.update(id(n) for n in ast.walk(arg) if isinstance(n, ast.Call))
+            elif isinstance(node, ast.FunctionDef):  # a plain function returning the coroutine to its caller
+                for inner in _own_nodes(node):
+                    if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Call):
+                        self.fine.add(id(inner.value))
+            elif isinstance(node, ast.Lambda) and isinstance(node.body, ast.Call):
+                self.fine.add(id(node.body))
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Name) and func.id == "print":
+            self._add(node, "warning", "print_call", "print() output does not reach the script's logs", hint="use `await nango.log(...)`")
+            return
+        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.sdk_names):
+            return
+        method = func.attr
+        call_text = f"{func.value.id}.{method}(...)"
+        if method in SDK_COROUTINES and id(node) not in self.fine:
+            self._add(node, "error", "sdk_call_not_awaited", f"`{call_text}` is a coroutine and is not awaited: it does nothing", hint=f"write `await {call_text}`")
+        if method in BATCH_METHODS:
+            self._batch(node, method)
+
+    def _batch(self, node: ast.Call, method: str) -> None:
+        role = self.role
+        if role is not None and role.kind == "action":
+            self._add(node, "error", "batch_in_action", f"an action cannot call `{method}`: it returns its output instead", hint="return the result from run_action")
+            return
+        model = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "model"), None)
+        if model is None:
+            if not any(isinstance(a, ast.Starred) for a in node.args) and not any(k.arg is None for k in node.keywords):
+                self._add(node, "error", "batch_model_missing", f"`{method}` needs the model name: `{method}(records, \"Model\")`")
+            return
+        if not (isinstance(model, ast.Constant) and isinstance(model.value, str)):
+            return
+        if role is None or role.kind != "sync" or not role.configured:
+            return
+        outputs = [o.removesuffix("[]") for o in role.outputs]
+        if model.value in outputs:
+            return
+        listed = ", ".join(outputs) or "none"
+        guess = close_match(model.value, outputs)
+        hint = f"did you mean {guess!r}?" if guess else "add the model to the sync's `output:` in nango.yaml"
+        self._add(model, "error", "unknown_output_model", f'"{model.value}" is not an output of the sync "{role.name}" (outputs: {listed})', hint=hint)
+
+    def _add(self, node: ast.AST, severity: str, code: str, message: str, hint: str | None = None) -> None:
+        self.out.append(
+            Diagnostic(
+                self.rel_path,
+                node.lineno,
+                node.col_offset + 1,
+                severity,  # type: ignore[arg-type]
+                code,
+                message,
+                hint=hint,
+                end_line=getattr(node, "end_lineno", None),
+                end_column=(node.end_col_offset + 1) if getattr(node, "end_col_offset", None) is not None else None,
+            )
+        )
+
+
+def _names_sdk_class(annotation: ast.AST) -> bool:
+    for node in ast.walk(annotation):
+        if isinstance(node, ast.Name) and node.id in SDK_CLASSES:
+            return True
+        if isinstance(node, ast.Attribute) and node.attr in SDK_CLASSES:
+            return True
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and any(c in node.value for c in SDK_CLASSES):
+            return True
+    return False
+
+
+def _call_name(func: ast.AST) -> str | None:
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return None
+
+
+def _own_nodes(func: ast.AST):
+    """The nodes of a function's body, not descending into nested functions."""
+    stack = list(ast.iter_child_nodes(func))
+    while stack:
+        node = stack.pop()
+        yield node
+        if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(node))
