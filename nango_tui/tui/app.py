@@ -1,0 +1,483 @@
+"""The workbench app: wires the panes to the headless engines through messages and workers.
+
+Nothing is computed here: loading is `config`, checking is the `watch` dev engine, writing is
+`codegen`, running is `dryrun` (inside the Dryrun pane). Slow work runs in workers that post
+messages back; the event loop only routes them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import os
+import pkgutil
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App
+from textual.widget import Widget
+
+from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
+from nango_tui.tui.commands import WorkbenchCommands
+from nango_tui.tui.editor import editor_command
+from nango_tui.tui.environments import list_connections_safe, list_environments
+from nango_tui.tui.messages import DiagnosticsSnapshot, DiagnosticsUpdated, EngineFailed, OpenFile, ScriptSelected
+from nango_tui.tui.screens.error_screen import ErrorScreen
+from nango_tui.tui.screens.help_screen import HelpScreen
+from nango_tui.tui.screens.workbench_screen import EXTRA_KEYS, PANES, WorkbenchScreen
+from nango_tui.tui.widgets.config_pane import ConfigPane
+from nango_tui.tui.widgets.pane import Pane
+from nango_tui.tui.widgets.placeholder_pane import DryrunPlaceholder
+from nango_tui.tui.widgets.problems_pane import ProblemsPane
+from nango_tui.tui.widgets.script_pane import ScriptPane
+
+THEME_VARIABLE = "NANGO_TUI_THEME"
+CONFIG_POLL_SECONDS = 1.0  # only when the dev engine is unavailable
+
+
+def find_dryrun_pane_class() -> type[Widget] | None:
+    """`DryrunPane` from nango_tui/tui/widgets/dryrun_*.py, once that widget exists."""
+    import nango_tui.tui.widgets as widgets
+
+    for module in pkgutil.iter_modules(widgets.__path__):
+        if module.name.startswith("dryrun_"):
+            try:
+                loaded = importlib.import_module(f"{widgets.__name__}.{module.name}")
+            except Exception:  # a half-written module of the other pane must not stop the app
+                continue
+            if isinstance(getattr(loaded, "DryrunPane", None), type):
+                return loaded.DryrunPane
+    return None
+
+
+def find_dryrun_dialog_class() -> type | None:
+    try:
+        module = importlib.import_module("nango_tui.tui.screens.dryrun_dialog")
+    except Exception:
+        return None
+    return getattr(module, "DryrunDialog", None)
+
+
+class WorkbenchApp(App[int]):
+    """The workbench on one integrations folder."""
+
+    CSS_PATH = ["app.tcss", *(["dryrun.tcss"] if (Path(__file__).parent / "dryrun.tcss").is_file() else [])]
+    TITLE = "nango-tui"
+    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, root: Path, *, watch: bool = True, theme: str | None = None) -> None:
+        super().__init__()
+        self.root = Path(root).resolve()
+        self.watch_enabled = watch
+        self.load_result: LoadResult = load_project(self.root)
+        self.diagnostics: list[Diagnostic] = list(self.load_result.diagnostics)
+        self.environment = "dev"
+        self.environments: list[str] = list_environments(self.root)
+        self.selected_script: tuple[str, str] | None = None  # (integration, name)
+        self.last_request: Any = None
+        self.engine_running = False
+        self.messages_seen: list[str] = []  # names of the engine/dryrun messages handled (tests read it)
+        self._pending: DiagnosticsSnapshot | None = None
+        self._pending_lock = threading.Lock()
+        self._engine_loop: asyncio.AbstractEventLoop | None = None
+        self._engine_stop: asyncio.Event | None = None
+        self._config_stamp: float | None = None
+        self.sub_title = f"{self.root.name} · {self.environment}"
+        chosen = theme or os.environ.get(THEME_VARIABLE)
+        if chosen and chosen in self.available_themes:
+            self.theme = chosen
+        pane_class = find_dryrun_pane_class()
+        self.dryrun_pane: Widget = pane_class(self.tree_project) if pane_class is not None else DryrunPlaceholder()
+        self.script_pane = ScriptPane(self.root, id="script")
+
+    # -- state ---------------------------------------------------------------------------------
+    @property
+    def tree_project(self) -> Project | None:
+        """The project the tree shows: the checked one, or what parsed despite errors."""
+        return self.load_result.project or self.load_result.partial
+
+    def script(self, integration: str, name: str) -> Script | None:
+        project = self.tree_project
+        found = project.find_script(name, integration) if project else []
+        return found[0] if found else None
+
+    def project_files(self) -> list[str]:
+        """nango.yaml, models.py, connections.yaml and every script present on disk."""
+        files = [f for f in ("nango.yaml", "models.py", "connections.yaml") if (self.root / f).is_file()]
+        project = self.tree_project
+        if project is not None:
+            files.extend(s.script_path for s in project.scripts() if (self.root / s.script_path).is_file())
+        return files
+
+    # -- start and stop ------------------------------------------------------------------------
+    def get_default_screen(self) -> WorkbenchScreen:
+        return WorkbenchScreen(self.script_pane, self.dryrun_pane)
+
+    def workbench_mounted(self) -> None:
+        """Fill the panes (the workbench screen calls this once its panes exist)."""
+        self.config_pane.show(self.tree_project, self.diagnostics)
+        self.problems_pane.show(self.diagnostics, checking=self.watch_enabled)
+        self.script_pane.show_diagnostics(self.diagnostics)
+        self.script_pane.open(self.load_result.project.config_file if self.load_result.project else "nango.yaml", 1)
+        self.config_pane.focus_body()
+        if not self.load_result.project and self.load_result.partial is None and self.diagnostics:
+            self.show_error("nango.yaml cannot be loaded", "\n".join(d.format() for d in self.diagnostics))
+        if self.watch_enabled:
+            self.run_dev_engine()
+
+    def action_quit(self) -> None:
+        self.stop_dev_engine()
+        self.exit(0)
+
+    # -- panes ---------------------------------------------------------------------------------
+    @property
+    def config_pane(self) -> ConfigPane:
+        return self.screen_stack[0].query_one("#config", ConfigPane)
+
+    @property
+    def problems_pane(self) -> ProblemsPane:
+        return self.screen_stack[0].query_one("#problems", ProblemsPane)
+
+    def current_pane_id(self) -> str | None:
+        widget = self.focused
+        while widget is not None:
+            if widget.id in PANES:
+                return widget.id
+            widget = widget.parent  # type: ignore[assignment]
+        return None
+
+    def action_focus_pane(self, pane_id: str) -> None:
+        pane = self.screen_stack[0].query_one(f"#{pane_id}")
+        if isinstance(pane, Pane):
+            pane.focus_body()
+        elif pane.focusable:
+            pane.focus()
+        else:
+            target = next((w for w in pane.query("*") if w.focusable), None)
+            if target is not None:
+                target.focus()
+
+    def action_next_pane(self, step: int) -> None:
+        current = self.current_pane_id()
+        index = PANES.index(current) if current in PANES else -step
+        self.action_focus_pane(PANES[(index + step) % len(PANES)])
+
+    def action_zoom(self) -> None:
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+            return
+        pane_id = self.current_pane_id()
+        if pane_id:
+            screen.maximize(screen.query_one(f"#{pane_id}"), container=False)
+
+    def action_filter(self) -> None:
+        pane_id = self.current_pane_id()
+        pane = self.screen_stack[0].query_one(f"#{pane_id}") if pane_id else None
+        if isinstance(pane, Pane):
+            pane.open_filter()
+        elif pane is not None and hasattr(pane, "open_filter"):
+            pane.open_filter()
+        else:
+            self.notify("Nothing to filter here: focus the Config, Script or Problems pane", severity="warning")
+
+    def action_help(self) -> None:
+        pane_id = self.current_pane_id() or "config"
+        pane = self.screen_stack[0].query_one(f"#{pane_id}")
+        title = getattr(pane, "TITLE", "") or pane_id.capitalize()
+        text = getattr(pane, "HELP", "") or f"The {title} pane."
+        keys = [(b.key_display or b.key, b.description) for b in WorkbenchScreen.BINDINGS if b.show]
+        keys = [(("/" if k == "slash" else k), d) for k, d in keys] + EXTRA_KEYS
+        self.push_screen(HelpScreen(title, text, keys))
+
+    def show_error(self, title: str, text: str) -> None:
+        """An error that needs attention: a modal whose text can be copied."""
+        self.push_screen(ErrorScreen(title, text))
+
+    # -- selection and files -------------------------------------------------------------------
+    @on(OpenFile)
+    def _open_file(self, event: OpenFile) -> None:
+        self.open_file(event.path, event.line, event.column, focus=isinstance(event._sender, ProblemsPane))
+
+    def open_file(self, path: str, line: int = 1, column: int = 1, focus: bool = True) -> None:
+        """Show a project file in the script pane at a line."""
+        self.script_pane.open(path, line, column)
+        if focus:
+            self.script_pane.focus_body()
+
+    @on(ScriptSelected)
+    def _script_selected(self, event: ScriptSelected) -> None:
+        self.selected_script = (event.integration, event.name)
+        script = self.script(event.integration, event.name)
+        if script is not None and hasattr(self.dryrun_pane, "show_script"):
+            self.dryrun_pane.show_script(script)
+
+    def action_edit(self) -> None:
+        path = self.script_pane.path
+        if path is None:
+            return
+        full = self.root / path
+        if not full.exists():
+            self.notify(f"{path} does not exist yet: press g to generate it", severity="warning")
+            return
+        command = editor_command(full, self.script_pane.cursor_line)
+        try:
+            with self.suspend():
+                code = subprocess.call(command)
+        except FileNotFoundError:
+            self.show_error("The editor could not start", f"{' '.join(command)}\n\n$EDITOR names a program that is not installed; set EDITOR (or VISUAL) to your editor.")
+            return
+        except Exception:  # headless (tests) or a terminal that cannot suspend: run it as is
+            code = subprocess.call(command, stdin=subprocess.DEVNULL)
+        self.script_pane.reload_if_changed()
+        if code:
+            self.notify(f"the editor exited with status {code}", severity="warning")
+
+    # -- the dev engine (Problems) -------------------------------------------------------------
+    @work(thread=True, exclusive=True, group="dev-engine", exit_on_error=False)
+    def run_dev_engine(self) -> None:
+        """Run the dev engine in its own event loop, posting each (coalesced) update."""
+        try:
+            from nango_tui.watch import DevEngine  # noqa: F401
+        except ImportError:
+            self.call_from_thread(self._start_config_poll)
+            return
+        try:
+            asyncio.run(self._engine_main())
+        except Exception as err:  # the engine's own failure is shown, never a crash
+            self.post_message(EngineFailed(f"{type(err).__name__}: {err}"))
+
+    async def _engine_main(self) -> None:
+        from nango_tui.watch import DevEngine
+
+        self._engine_loop = asyncio.get_running_loop()
+        self._engine_stop = asyncio.Event()
+        self.engine_running = True
+        try:
+            async with DevEngine(self.root) as engine:
+                updates = engine.updates().__aiter__()
+                stopped = asyncio.ensure_future(self._engine_stop.wait())
+                while True:
+                    following = asyncio.ensure_future(updates.__anext__())
+                    done, _ = await asyncio.wait({following, stopped}, return_when=asyncio.FIRST_COMPLETED)
+                    if stopped in done:
+                        following.cancel()
+                        break
+                    try:
+                        update = following.result()
+                    except StopAsyncIteration:
+                        break
+                    self._deliver(DiagnosticsSnapshot(list(update.diagnostics), list(update.changed), float(update.ms), update.project))
+        finally:
+            self.engine_running = False
+
+    def _deliver(self, snapshot: DiagnosticsSnapshot) -> None:
+        """Keep only the newest update; post a message only when none is waiting (coalescing)."""
+        with self._pending_lock:
+            waiting = self._pending is not None
+            self._pending = snapshot
+        if not waiting:
+            self.post_message(DiagnosticsUpdated(snapshot))
+
+    def stop_dev_engine(self) -> None:
+        loop, stop = self._engine_loop, self._engine_stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            try:
+                loop.call_soon_threadsafe(stop.set)
+            except RuntimeError:
+                pass
+
+    @on(DiagnosticsUpdated)
+    def _diagnostics_updated(self, event: DiagnosticsUpdated) -> None:
+        with self._pending_lock:
+            snapshot = self._pending or event.snapshot
+            self._pending = None
+        self.messages_seen.append("DiagnosticsUpdated")
+        self.apply_diagnostics(snapshot)
+
+    def apply_diagnostics(self, snapshot: DiagnosticsSnapshot) -> None:
+        """Show one set of diagnostics everywhere; reload the tree when nango.yaml changed."""
+        self.diagnostics = list(snapshot.diagnostics)
+        config_changed = not snapshot.changed or any(Path(c).name == "nango.yaml" for c in snapshot.changed)
+        if config_changed:
+            self.load_result = load_project(self.root)
+            if hasattr(self.dryrun_pane, "project"):
+                self.dryrun_pane.project = self.tree_project
+        self.config_pane.show(self.tree_project, self.diagnostics)
+        self.problems_pane.show(self.diagnostics)
+        self.script_pane.show_diagnostics(self.diagnostics)
+        self.script_pane.reload_if_changed()
+
+    @on(EngineFailed)
+    def _engine_failed(self, event: EngineFailed) -> None:
+        self.messages_seen.append("EngineFailed")
+        self.problems_pane.show(self.diagnostics)
+        self.show_error("The dev engine stopped", event.text + "\n\nThe Problems pane shows the last known diagnostics.")
+
+    def _start_config_poll(self) -> None:
+        """Without the dev engine: reload nango.yaml when it changes (diagnostics of the loader only)."""
+        self.problems_pane.show(self.diagnostics)
+        self.set_interval(CONFIG_POLL_SECONDS, self._poll_config, name="config-poll")
+
+    def _poll_config(self) -> None:
+        try:
+            stamp = (self.root / "nango.yaml").stat().st_mtime
+        except OSError:
+            stamp = None
+        if self._config_stamp is not None and stamp != self._config_stamp:
+            result = load_project(self.root)
+            self.apply_diagnostics(DiagnosticsSnapshot(result.diagnostics, ["nango.yaml"], 0.0, result.project))
+        self._config_stamp = stamp
+
+    # -- generate and compile ------------------------------------------------------------------
+    def action_generate(self) -> None:
+        self.notify("generating…", timeout=1.5)
+        self._generate()
+
+    @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
+    def _generate(self) -> None:
+        try:
+            from nango_tui.codegen import generate
+        except ImportError:
+            self.call_from_thread(self.notify, "generate is not available in this build", severity="error")
+            return
+        try:
+            report = generate(self.root)
+        except Exception as err:
+            self.call_from_thread(self.show_error, "generate failed", f"{type(err).__name__}: {err}")
+            return
+        self.call_from_thread(self._generated, report)
+
+    def _generated(self, report: Any) -> None:
+        errors = [d for d in getattr(report, "diagnostics", []) if d.is_error]
+        if errors:
+            self.notify(f"generate wrote nothing: {len(errors)} error(s) in nango.yaml (see Problems)", severity="error", timeout=6)
+            return
+        parts = []
+        if getattr(report, "models_written", False):
+            parts.append("models.py")
+        created = list(getattr(report, "created", []))
+        if created:
+            parts.append(f"{len(created)} new script{'s' if len(created) != 1 else ''}: " + ", ".join(created))
+        text = "wrote " + "; ".join(parts) if parts else "nothing to write: everything is up to date"
+        for label, items in (("backed up", getattr(report, "backed_up", [])), ("orphaned", getattr(report, "orphaned", []))):
+            if items:
+                text += f"\n{label}: " + ", ".join(items)
+        self.notify(text, title="generate", timeout=6)
+        self.script_pane.reload_if_changed()
+
+    def action_compile(self) -> None:
+        self.notify("compiling…", timeout=1.5)
+        self._compile()
+
+    @work(thread=True, exclusive=True, group="compile", exit_on_error=False)
+    def _compile(self) -> None:
+        try:
+            from nango_tui.check import compile_project
+        except ImportError:
+            self.call_from_thread(self.notify, "compile is not available in this build", severity="error")
+            return
+        try:
+            result = compile_project(self.root)
+        except Exception as err:
+            self.call_from_thread(self.show_error, "compile failed", f"{type(err).__name__}: {err}")
+            return
+        self.call_from_thread(self._compiled, result)
+
+    def _compiled(self, result: Any) -> None:
+        self.apply_diagnostics(DiagnosticsSnapshot(list(result.diagnostics), [], result.seconds * 1000, result.project))
+        errors = sum(1 for d in result.diagnostics if d.is_error)
+        warnings = len(result.diagnostics) - errors
+        severity = "error" if errors else "information"
+        self.notify(f"compile: {errors} error(s), {warnings} warning(s) in {result.seconds:.2f} s", severity=severity)
+
+    # -- environments and dryruns --------------------------------------------------------------
+    def set_environment(self, environment: str) -> None:
+        self.environment = environment
+        self.sub_title = f"{self.root.name} · {environment}"
+        self.notify(f"environment: {environment}")
+
+    def action_dryrun_dialog(self) -> None:
+        if self.selected_script is None:
+            self.notify("Select a sync or action in the Config tree first", severity="warning")
+            return
+        self.open_dryrun_dialog(*self.selected_script)
+
+    def open_dryrun_dialog(self, integration: str, name: str) -> None:
+        """Open the dryrun dialog for one script, prefilled (palette: `dryrun <name>`)."""
+        self.selected_script = (integration, name)
+        if self.config_pane.tree.select_script(integration, name):
+            pass
+        self._open_dialog(integration, name)
+
+    @work(exclusive=True, group="dryrun-dialog", exit_on_error=False)
+    async def _open_dialog(self, integration: str, name: str) -> None:
+        dialog_class = find_dryrun_dialog_class()
+        script = self.script(integration, name)
+        if dialog_class is None or script is None:
+            self.notify("The dryrun dialog is not available in this build", severity="warning")
+            return
+        connections: dict[str, list] = {}
+        problems: list[str] = []
+        for env in self.environments:
+            found, error = await asyncio.to_thread(list_connections_safe, self.root, env)
+            connections[env] = found
+            if error:
+                problems.append(f"{env}: {error}")
+        if problems:
+            self.notify("Connections: " + "; ".join(problems), severity="warning", timeout=8)
+        defaults = self._dialog_defaults(script, connections)
+        request = await self.push_screen_wait(dialog_class(self.tree_project, script, self.environments, connections, defaults))
+        if request is not None:
+            self.start_dryrun(request)
+
+    def _dialog_defaults(self, script: Script, connections: dict[str, list]) -> dict[str, Any]:
+        last = self.last_request
+        if last is not None and last.name == script.name and (last.integration in (None, script.integration)):
+            return {
+                "environment": last.environment,
+                "connection_id": last.connection_id,
+                "input": last.input,
+                "metadata": last.metadata,
+                "last_sync_date": last.last_sync_date,
+            }
+        first = next((c.id for c in connections.get(self.environment, []) if c.integration in ("", script.integration)), None)
+        if first is None:
+            first = next((c.id for c in connections.get(self.environment, [])), None)
+        return {"environment": self.environment, "connection_id": first, "input": None, "metadata": None, "last_sync_date": None}
+
+    def start_dryrun(self, request: Any) -> None:
+        self.last_request = request
+        if hasattr(self.dryrun_pane, "start"):
+            self.dryrun_pane.start(request)
+            self.action_focus_pane("dryrun")
+        else:
+            self.notify("The dryrun pane is not available in this build", severity="warning")
+
+    # DryrunPane.RunStarted / RunFinished reach these by Textual's handler naming
+    def on_dryrun_pane_run_started(self, event: Any) -> None:
+        self.messages_seen.append("RunStarted")
+
+    def on_dryrun_pane_run_finished(self, event: Any) -> None:
+        self.messages_seen.append("RunFinished")
+        status = getattr(event, "status", "")
+        self.notify(f"dryrun {status}", severity="error" if status == "failed" else "information")
+
+    def action_rerun(self) -> None:
+        if hasattr(self.dryrun_pane, "rerun_last") and self.last_request is not None:
+            self.dryrun_pane.rerun_last()
+        elif self.last_request is None:
+            self.notify("No dryrun yet: press d on a sync or action", severity="warning")
+        else:
+            self.notify("The dryrun pane is not available in this build", severity="warning")
+
+
+def run_app(path: Path) -> int:
+    """Open the workbench on `path`; returns the process exit code."""
+    app = WorkbenchApp(path)
+    result = app.run()
+    return int(result or 0) if app.return_code in (None, 0) else int(app.return_code or 1)

@@ -1,0 +1,48 @@
+"""F1: help for the pane in focus, then every key of the workbench."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+
+class HelpScreen(ModalScreen[None]):
+    """A scrollable sheet; any of escape, q or F1 closes it."""
+
+    BINDINGS = [
+        Binding("escape,q,f1", "dismiss", "Close help", id="help.close"),
+        Binding("up,k", "scroll(-1)", "Scroll up", show=False, id="help.up"),
+        Binding("down,j", "scroll(1)", "Scroll down", show=False, id="help.down"),
+    ]
+
+    def __init__(self, pane_title: str, pane_help: str, keys: list[tuple[str, str]]) -> None:
+        super().__init__()
+        self.pane_title = pane_title
+        self.pane_help = pane_help
+        self.keys = keys
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="help-box") as box:
+            box.border_title = f"Help · {self.pane_title}"
+            box.border_subtitle = "escape closes"
+            with VerticalScroll(id="help-scroll"):
+                yield Static(Text(self.pane_help.rstrip()), id="help-pane")
+                yield Static(self._keys_text(), id="help-keys")
+
+    def _keys_text(self) -> Text:
+        text = Text("Everywhere\n", style="bold")
+        width = max((len(k) for k, _ in self.keys), default=8) + 2
+        for key, description in self.keys:
+            text.append(f"  {key:<{width}}", style="bold")
+            text.append(description + "\n")
+        return text
+
+    def action_scroll(self, delta: int) -> None:
+        self.query_one("#help-scroll", VerticalScroll).scroll_relative(y=delta, animate=False)
+
+    async def action_dismiss(self, result: None = None) -> None:
+        self.dismiss(None)

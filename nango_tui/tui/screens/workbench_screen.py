@@ -1,0 +1,66 @@
+"""The main screen: the four panes and the workbench's keys (actions live on the app)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Footer, Header
+
+from nango_tui.tui.widgets.config_pane import ConfigPane
+from nango_tui.tui.widgets.problems_pane import ProblemsPane
+from nango_tui.tui.widgets.script_pane import ScriptPane
+
+PANES = ("config", "script", "problems", "dryrun")
+
+# (key, description) of the keys the footer leaves out, for the help screen
+EXTRA_KEYS = [
+    ("tab / shift+tab", "next / previous pane"),
+    ("F2 F3 F4 F5", "Config / Script / Problems / Dryrun pane"),
+    ("ctrl+p", "command palette: dryrun <name>, generate, compile, open <file>, environment, theme"),
+    ("escape", "stop the running dryrun (in the Dryrun pane); close a dialog"),
+    ("ctrl+j / ctrl+enter", "start the run (in the dryrun dialog)"),
+    ("s", "save the records of a run to a JSON-lines file (in the Dryrun pane)"),
+]
+
+
+class WorkbenchScreen(Screen):
+    """Config and Problems on the left, Script and Dryrun on the right."""
+
+    BINDINGS = [
+        Binding("q", "app.quit", "Quit", id="workbench.quit"),
+        Binding("g", "app.generate", "Generate", id="workbench.generate"),
+        Binding("d", "app.dryrun_dialog", "Dryrun", id="workbench.dryrun"),
+        Binding("r", "app.rerun", "Re-run", id="workbench.rerun"),
+        Binding("e", "app.edit", "Edit", id="workbench.edit"),
+        Binding("slash", "app.filter", "Filter", key_display="/", id="workbench.filter"),
+        Binding("f1", "app.help", "Help", id="workbench.help"),
+        Binding("z", "app.zoom", "Zoom", id="workbench.zoom"),
+        Binding("tab", "app.next_pane(1)", "Next pane", show=False, id="workbench.next_pane"),
+        Binding("shift+tab", "app.next_pane(-1)", "Previous pane", show=False, id="workbench.previous_pane"),
+        Binding("f2", "app.focus_pane('config')", "Config pane", show=False, id="workbench.pane_config"),
+        Binding("f3", "app.focus_pane('script')", "Script pane", show=False, id="workbench.pane_script"),
+        Binding("f4", "app.focus_pane('problems')", "Problems pane", show=False, id="workbench.pane_problems"),
+        Binding("f5", "app.focus_pane('dryrun')", "Dryrun pane", show=False, id="workbench.pane_dryrun"),
+    ]
+
+    def __init__(self, script_pane: ScriptPane, dryrun_pane: Widget) -> None:
+        super().__init__(id="workbench")
+        self._script_pane = script_pane
+        self._dryrun_pane = dryrun_pane
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="≡")
+        with Horizontal(id="columns"):
+            with Vertical(id="left"):
+                yield ConfigPane(id="config")
+                yield ProblemsPane(id="problems")
+            with Vertical(id="right"):
+                yield self._script_pane
+                yield self._dryrun_pane
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.app.workbench_mounted()  # type: ignore[attr-defined]

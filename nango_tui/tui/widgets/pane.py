@@ -1,0 +1,56 @@
+"""What the workbench's own panes share: a bordered box, a body widget, a `/` filter, a help text."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.containers import Vertical
+from textual.widget import Widget
+
+from nango_tui.tui.messages import FilterChanged
+from nango_tui.tui.widgets.filter_bar import FilterBar
+
+
+class Pane(Vertical):
+    """A titled pane; subclasses give `compose_body`, `apply_filter` and `HELP`."""
+
+    TITLE = ""
+    HELP = ""
+    FILTER_PLACEHOLDER = "filter…"
+
+    DEFAULT_CSS = """
+    Pane { border: round $panel-lighten-2; border-title-color: $text-muted; }
+    Pane:focus-within { border: round $primary; border-title-color: $text; border-title-style: bold; }
+    """
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self.border_title = self.TITLE
+        self.filter_text = ""
+
+    def compose(self):
+        yield from self.compose_body()
+        yield FilterBar(self.FILTER_PLACEHOLDER, id=f"{self.id}-filter")
+
+    def compose_body(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def body(self) -> Widget:
+        """The widget that takes focus for this pane."""
+        return self.query_one(".pane-body")
+
+    def focus_body(self) -> None:
+        self.body.focus()
+
+    def open_filter(self) -> None:
+        bar = self.query_one(FilterBar)
+        bar.open()
+
+    @on(FilterChanged)
+    def _filter_changed(self, event: FilterChanged) -> None:
+        event.stop()
+        self.filter_text = event.text
+        self.apply_filter(event.text)
+
+    def apply_filter(self, text: str) -> None:
+        """Narrow the pane to what matches `text` ('' shows everything)."""
