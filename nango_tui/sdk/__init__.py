@@ -2,9 +2,11 @@
 
 from .errors import ActionError, InvalidRecordsError, RecordLimitReached, SdkUsageError
 from .nango import NangoAction, NangoSync
+from ..runtime.errors import HttpError  # what nango.get/post... raise on an error status; scripts catch it
 
 __all__ = [
     "ActionError",
+    "HttpError",
     "InvalidRecordsError",
     "NangoAction",
     "NangoSync",
