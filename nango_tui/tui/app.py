@@ -23,7 +23,7 @@ from textual.widget import Widget
 from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
 from nango_tui.tui.commands import WorkbenchCommands
 from nango_tui.tui.editor import editor_command
-from nango_tui.tui.environments import list_connections_safe, list_environments
+from nango_tui.tui.environments import list_environments
 from nango_tui.tui.messages import DiagnosticsSnapshot, DiagnosticsUpdated, EngineFailed, OpenFile, ScriptSelected
 from nango_tui.tui.screens.error_screen import ErrorScreen
 from nango_tui.tui.screens.help_screen import HelpScreen
@@ -421,34 +421,12 @@ class WorkbenchApp(App[int]):
         if dialog_class is None or script is None:
             self.notify("The dryrun dialog is not available in this build", severity="warning")
             return
-        connections: dict[str, list] = {}
-        problems: list[str] = []
-        for env in self.environments:
-            found, error = await asyncio.to_thread(list_connections_safe, self.root, env)
-            connections[env] = found
-            if error:
-                problems.append(f"{env}: {error}")
-        if problems:
-            self.notify("Connections: " + "; ".join(problems), severity="warning", timeout=8)
-        defaults = self._dialog_defaults(script, connections)
-        request = await self.push_screen_wait(dialog_class(self.tree_project, script, self.environments, connections, defaults))
+        last = self.last_request
+        defaults = last if last is not None and last.name == name and last.integration in (None, integration) else None
+        dialog = dialog_class(self.tree_project, script, self.root, self.environment, defaults)
+        request = await self.push_screen_wait(dialog)
         if request is not None:
             self.start_dryrun(request)
-
-    def _dialog_defaults(self, script: Script, connections: dict[str, list]) -> dict[str, Any]:
-        last = self.last_request
-        if last is not None and last.name == script.name and (last.integration in (None, script.integration)):
-            return {
-                "environment": last.environment,
-                "connection_id": last.connection_id,
-                "input": last.input,
-                "metadata": last.metadata,
-                "last_sync_date": last.last_sync_date,
-            }
-        first = next((c.id for c in connections.get(self.environment, []) if c.integration in ("", script.integration)), None)
-        if first is None:
-            first = next((c.id for c in connections.get(self.environment, [])), None)
-        return {"environment": self.environment, "connection_id": first, "input": None, "metadata": None, "last_sync_date": None}
 
     def start_dryrun(self, request: Any) -> None:
         self.last_request = request
@@ -461,6 +439,7 @@ class WorkbenchApp(App[int]):
     # DryrunPane.RunStarted / RunFinished reach these by Textual's handler naming
     def on_dryrun_pane_run_started(self, event: Any) -> None:
         self.messages_seen.append("RunStarted")
+        self.last_request = getattr(event, "request", self.last_request)
 
     def on_dryrun_pane_run_finished(self, event: Any) -> None:
         self.messages_seen.append("RunFinished")
@@ -468,10 +447,8 @@ class WorkbenchApp(App[int]):
         self.notify(f"dryrun {status}", severity="error" if status == "failed" else "information")
 
     def action_rerun(self) -> None:
-        if hasattr(self.dryrun_pane, "rerun_last") and self.last_request is not None:
+        if hasattr(self.dryrun_pane, "rerun_last"):
             self.dryrun_pane.rerun_last()
-        elif self.last_request is None:
-            self.notify("No dryrun yet: press d on a sync or action", severity="warning")
         else:
             self.notify("The dryrun pane is not available in this build", severity="warning")
 

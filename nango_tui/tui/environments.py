@@ -33,15 +33,3 @@ def list_environments(root: Path) -> list[str]:
         if match:
             found.append(match.group(1).lower())
     return list(dict.fromkeys(found))
-
-
-def list_connections_safe(root: Path, environment: str) -> tuple[list, str | None]:
-    """The environment's connections (runtime.connections), and an error text when listing failed."""
-    try:
-        from nango_tui.runtime.connections import list_connections
-    except ImportError:
-        return [], "this build cannot list connections yet"
-    try:
-        return list(list_connections(root, environment)), None
-    except Exception as err:  # a broken connections.yaml is the user's to fix: say it, never crash
-        return [], str(err) or type(err).__name__
