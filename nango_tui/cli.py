@@ -57,8 +57,92 @@ def _run_validate(args: argparse.Namespace) -> int:
     return EXIT_FAIL if has_errors(result.diagnostics) else EXIT_OK
 
 
+def _add_dryrun(sub) -> None:
+    p = sub.add_parser(
+        "dryrun",
+        help="run a sync or action locally against a connection, persist nothing",
+        description="Run one sync or action in a child process against a connection and show its logs, HTTP calls and records. Exit 0 when the run succeeds, 1 when the script fails or the run cannot start, 2 for usage errors.",
+    )
+    _dir_arg(p)
+    from nango_tui.dryrun.args import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(run=_run_dryrun)
+
+
+def _run_dryrun(args: argparse.Namespace) -> int:
+    from nango_tui.dryrun.command import run_command
+
+    return run_command(args)
+
+
+def _add_compile(sub) -> None:
+    p = sub.add_parser("compile", help="validate, regenerate models.py, check every script", description="Validate nango.yaml, regenerate models.py and missing script scaffolds, and check every script (syntax, entry point, un-awaited SDK calls, models, undefined names, imports). Print every problem, then a one-line verdict. Exit 0 when there is no error (warnings allowed), 1 when there is.")
+    _dir_arg(p)
+    p.add_argument("--json", action="store_true", help="print the diagnostics as a JSON list")
+    p.set_defaults(run=_run_compile)
+
+
+def _run_compile(args: argparse.Namespace) -> int:
+    from nango_tui.watch.terminal import run_compile
+
+    return run_compile(Path(args.dir), args.json)
+
+
+def _add_dev(sub) -> None:
+    p = sub.add_parser("dev", help="watch the folder and show every problem live", description="Watch the integrations folder: on every save re-validate nango.yaml (regenerating models.py and missing scaffolds when it is valid) and re-check the changed scripts; print the full problem list after each change. Runs until Ctrl-C.")
+    _dir_arg(p)
+    p.add_argument("--json", action="store_true", help='one JSON object a line per update: {"diagnostics": [...], "changed": [...], "ms": N}')
+    p.set_defaults(run=_run_dev)
+
+
+def _run_dev(args: argparse.Namespace) -> int:
+    from nango_tui.watch.terminal import run_dev
+
+    return run_dev(Path(args.dir), args.json)
+
+def _add_generate(sub) -> None:
+    p = sub.add_parser("generate", help="write models.py and scaffold the scripts that have none", description="Write models.py (pydantic classes of nango.yaml's models) and .nango/schema.json, and a starting script for every sync and action that has none. An existing script is never touched; a script nango.yaml no longer names is reported, not deleted; a models.py edited by hand is kept as models.py.bak. Exit 0 when done, 1 when nango.yaml has errors (nothing is written).")
+    _dir_arg(p)
+    p.add_argument("--json", action="store_true", help="print what was done as a JSON object")
+    p.set_defaults(run=_run_generate)
+
+
+def _run_generate(args: argparse.Namespace) -> int:
+    from nango_tui.codegen.command import run_generate
+
+    return run_generate(Path(args.dir), args.json)
+
+
+def _add_init(sub) -> None:
+    p = sub.add_parser("init", help="create an integrations folder with a working example", description="Create an integrations folder with an example nango.yaml (GitHub issues), working scripts, generated models, a connections.yaml for the dev environment, a .gitignore and a README of next steps. Refuses a folder that is not empty unless --force; even then nothing that exists is overwritten. Exit 0 when created, 1 when refused.")
+    p.add_argument("path", nargs="?", default="nango-integrations", help="the folder to create (default: ./nango-integrations)")
+    p.add_argument("--force", action="store_true", help="add the example's missing files to a folder that is not empty")
+    p.set_defaults(run=_run_init)
+
+
+def _run_init(args: argparse.Namespace) -> int:
+    from nango_tui.codegen.command import run_init
+
+    return run_init(Path(args.path), args.force)
+
+
+def _add_test(sub) -> None:
+    p = sub.add_parser("test", help="replay every script's saved responses and compare with the saved results", description="Replay every sync and action that has saved responses (<integration>/mocks/<name>.json, from `dryrun --save-responses`) and compare the records, deletes and action output with those saved. Prints a pass/fail line per script and what changed. Exit 0 when all pass, 1 on any failure.")
+    _dir_arg(p)
+    p.add_argument("names", nargs="*", metavar="NAME", help="only these scripts (`name` or `integration/name`; default: every script with saved responses)")
+    p.add_argument("--json", action="store_true", help="print the results as a JSON list")
+    p.set_defaults(run=_run_test)
+
+
+def _run_test(args: argparse.Namespace) -> int:
+    from nango_tui.dryrun.regress import run_command
+
+    return run_command(Path(args.dir), args.names, as_json=args.json)
+
+
 # Each entry adds one subcommand; a command appears here only once it works.
-COMMANDS: list[Callable] = [_add_validate]
+COMMANDS: list[Callable] = [_add_init, _add_validate, _add_generate, _add_dryrun, _add_compile, _add_dev, _add_test]
 
 
 def build_parser() -> argparse.ArgumentParser:
