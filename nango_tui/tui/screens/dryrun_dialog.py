@@ -1,0 +1,354 @@
+"""The dryrun dialog: environment, connection, input (validated live), metadata, last sync date.
+
+    request = await app.push_screen_wait(DryrunDialog(project, script, root, "dev"))
+    # or app.push_screen(DryrunDialog(...), callback); the result is a DryrunRequest or None
+
+`ctrl+j` (also `ctrl+enter`) starts: the dialog dismisses with the request when every field is
+valid, otherwise it shows what is wrong under the field and focuses it. `escape` cancels.
+The connection list comes from `runtime.connections.list_connections(root, env)` in a thread
+(it may ask a Nango server); the first connection of the script's integration is preselected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static, TextArea
+
+from nango_tui.dryrun.request import DryrunRequest
+
+
+def environments(root: Path, current: str) -> list[str]:
+    """Environment names the project knows: `dev`, connections.yaml's and NANGO_SECRET_KEY_<ENV>'s."""
+    names = ["dev", current]
+    try:
+        import yaml
+
+        data = yaml.safe_load((root / "connections.yaml").read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("environments"), dict):
+            names += [str(k) for k in data["environments"]]
+    except (OSError, ValueError, Exception):  # a broken file is reported by list_connections
+        pass
+    try:
+        from nango_tui.runtime.connections import environment
+
+        env = environment(root)
+    except Exception:
+        env = dict(os.environ)
+    names += [k[len("NANGO_SECRET_KEY_") :].lower() for k in env if k.startswith("NANGO_SECRET_KEY_") and len(k) > 17]
+    return list(dict.fromkeys(n for n in names if n))
+
+
+def input_template(type_name: str | None, project: Any) -> Any:
+    """A starting value for an input of `type_name`: the model's required fields, empty."""
+    if not type_name:
+        return None
+    text = type_name.strip()
+    if text.endswith("[]"):
+        return []
+    model = project.models.get(text) if project is not None else None
+    if model is None:
+        return {"string": "", "number": 0, "integer": 0, "float": 0, "boolean": False, "bool": False}.get(text, {})
+    return {f.name: _placeholder(f.type) for f in model.fields if not f.optional}
+
+
+def _placeholder(node: Any) -> Any:
+    from nango_tui.config import types as t
+
+    if isinstance(node, t.Primitive):
+        return {"number": 0, "integer": 0, "bigint": 0, "boolean": False, "object": {}}.get(node.name, "")
+    if isinstance(node, t.ArrayOf):
+        return []
+    if isinstance(node, (t.ModelRef, t.InlineObject)):
+        return {}
+    if isinstance(node, t.Literal):
+        return node.value
+    if isinstance(node, t.UnionOf) and node.members:
+        return _placeholder(node.members[0])
+    return ""
+
+
+def parse_date(text: str) -> datetime:
+    """An ISO date or date-time (`2024-01-31`, `2024-01-31T10:00:00Z`)."""
+    value = text.strip()
+    if value.endswith("Z"):
+        value = value[:-1] + "+00:00"
+    return datetime.fromisoformat(value)
+
+
+class DryrunDialog(ModalScreen["DryrunRequest | None"]):
+    """Builds a DryrunRequest for one sync or action."""
+
+    BINDINGS = [
+        Binding("ctrl+j", "start", "Start", id="dryrun_dialog.start", priority=True),
+        Binding("ctrl+enter", "start", "Start", id="dryrun_dialog.start_enter", priority=True, show=False),
+        Binding("escape", "cancel", "Cancel", id="dryrun_dialog.cancel"),
+    ]
+
+    def __init__(self, project: Any, script: Any, root: Path, environment: str = "dev", defaults: DryrunRequest | None = None) -> None:
+        super().__init__()
+        self.project = project
+        self.script = script
+        self.root = Path(root)
+        self.environment = defaults.environment if defaults is not None else environment
+        self.defaults = defaults
+        self.kind = script.kind
+        self.input_type: str | None = getattr(script, "input", None) if self.kind == "action" else None
+        self._adapter: Any = None
+        self._adapter_problem: str | None = None
+        self._connections: list[Any] = []
+        self.input_error: str | None = None
+        self.metadata_error: str | None = None
+        self.connections_loaded = False
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        script = self.script
+        with Vertical(id="dialog"):
+            title = Text()
+            title.append(f"Dryrun {self.kind} ", "bold")
+            title.append(f"{script.integration}/{script.name}", "bold cyan")
+            yield Static(title, id="dialog-title")
+            with VerticalScroll(id="dialog-form"):
+                with Horizontal(classes="field-row"):
+                    yield Label("Environment", classes="field-label")
+                    envs = environments(self.root, self.environment)
+                    yield Select([(e, e) for e in envs], value=self.environment, allow_blank=False, compact=True, id="environment")
+                    yield Label("Connection", classes="field-label short")
+                    yield Select([], prompt="loading…", compact=True, id="connection")
+                yield Static("", id="connection-note", classes="field-note")
+                if self.kind == "action":
+                    if self.input_type:
+                        with Horizontal(classes="field-row"):
+                            yield Label(f"Input\n{self.input_type}", classes="field-label")
+                            yield TextArea(self._initial_input(), language="json", tab_behavior="focus", compact=True, id="input")
+                        yield Static("", id="input-error", classes="field-error")
+                    else:
+                        yield Static(f"{script.name} takes no input.", classes="field-note")
+                with Horizontal(classes="field-row"):
+                    yield Label("Metadata", classes="field-label")
+                    yield TextArea(self._initial_metadata(), language="json", tab_behavior="focus", compact=True, id="metadata")
+                yield Static("", id="metadata-error", classes="field-error")
+                with Horizontal(classes="field-row"):
+                    if self.kind == "sync":
+                        yield Label("Last sync", classes="field-label")
+                        last = self.defaults.last_sync_date if self.defaults is not None else None
+                        yield Input(last.isoformat() if last else "", placeholder="ISO date; empty: full", compact=True, id="last-sync-date")
+                    yield Label("Max records", classes="field-label" + (" short" if self.kind == "sync" else ""))
+                    max_records = self.defaults.max_records if self.defaults is not None else None
+                    yield Input(str(max_records or ""), placeholder="all", type="integer", compact=True, id="max-records")
+                yield Static("", id="options-error", classes="field-error")
+            yield Static(Text.from_markup("[b]ctrl+j[/b] start  [b]escape[/b] cancel  [b]tab[/b] next field"), id="dialog-keys")
+
+    def _initial_input(self) -> str:
+        if self.defaults is not None and self.defaults.input is not None:
+            return json.dumps(self.defaults.input, indent=2, ensure_ascii=False)
+        return json.dumps(input_template(self.input_type, self.project), indent=2, ensure_ascii=False)
+
+    def _initial_metadata(self) -> str:
+        if self.defaults is not None and self.defaults.metadata is not None:
+            return json.dumps(self.defaults.metadata, indent=2, ensure_ascii=False)
+        return ""
+
+    def _note(self, selector: str, text: Text | str) -> None:
+        """Show `text` under a field (hidden when empty, so the form stays compact)."""
+        widget = self.query_one(selector, Static)
+        widget.update(text)
+        widget.display = bool(str(text))
+
+    def on_mount(self) -> None:
+        for note in self.query(".field-error, #connection-note"):
+            note.display = False
+        if self.input_type:
+            self._load_adapter()
+            self._validate_input()
+        self._load_connections(self.environment)
+        first = self.query("#input").first() if self.input_type else None
+        (first or self.query_one("#connection", Select)).focus()
+
+    # -- connections ------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="connections", exit_on_error=False)
+    def _load_connections(self, environment: str) -> None:
+        try:
+            from nango_tui.runtime.connections import list_connections
+
+            found = list_connections(self.root, environment)
+            problem = None
+        except Exception as exc:  # a broken connections.yaml or an unreachable server: say it
+            found, problem = [], str(exc)
+        self.app.call_from_thread(self._show_connections, environment, found, problem)
+
+    def _show_connections(self, environment: str, found: list, problem: str | None) -> None:
+        if environment != self.environment:
+            return
+        integration = self.script.integration
+        own = [c for c in found if not c.integration or c.integration == integration]
+        self._connections = own
+        select = self.query_one("#connection", Select)
+        select.set_options([(c.id, c.id) for c in own])
+        wanted = self.defaults.connection_id if self.defaults is not None else None
+        ids = [c.id for c in own]
+        if own:
+            select.value = wanted if wanted in ids else ids[0]
+            self._note("#connection-note", "")
+        elif problem:
+            self._note("#connection-note", Text(problem, "red"))
+        else:
+            self._note(
+                "#connection-note",
+                Text(f"No connection of {integration} in {environment}: add one to connections.yaml "
+                     f"(environments: {{{environment}: {{connections: ...}}}}).", "yellow")
+            )
+        self.connections_loaded = True
+
+    @on(Select.Changed, "#environment")
+    def _environment_changed(self, event: Select.Changed) -> None:
+        if event.value is Select.BLANK or event.value == self.environment:
+            return
+        self.environment = str(event.value)
+        self.connections_loaded = False
+        select = self.query_one("#connection", Select)
+        select.set_options([])
+        self._load_connections(self.environment)
+
+    # -- validation -------------------------------------------------------------------------
+
+    def _load_adapter(self) -> None:
+        from nango_tui.dryrun.iotypes import ModelsError, adapter, load_models
+
+        try:
+            self._adapter = adapter(self.input_type, load_models(self.root))
+        except ModelsError as exc:
+            self._adapter_problem = f"cannot check the input: {exc}"
+
+    @on(TextArea.Changed, "#input")
+    def _input_changed(self) -> None:
+        self._validate_input()
+
+    @on(TextArea.Changed, "#metadata")
+    def _metadata_changed(self) -> None:
+        self._validate_metadata()
+
+    def _validate_input(self) -> Any:
+        """Parse and check the input; show the problem under the editor. Returns the value."""
+        text = self.query_one("#input", TextArea).text
+        value, error = None, None
+        if not text.strip():
+            error = f"{self.script.name} takes an input ({self.input_type}): write it as JSON"
+        else:
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                error = f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        if error is None and self._adapter is not None:
+            from pydantic import ValidationError
+
+            from nango_tui.dryrun.iotypes import format_validation_error
+
+            try:
+                self._adapter.validate_python(value)
+            except ValidationError as exc:
+                error = f"does not match {self.input_type}: {format_validation_error(exc)}"
+        self.input_error = error
+        if error:
+            self._note("#input-error", Text(f"✘ {error}", "red"))
+        elif self._adapter_problem:
+            self._note("#input-error", Text(self._adapter_problem, "yellow"))
+        else:
+            self._note("#input-error", Text(f"✔ a valid {self.input_type}", "green"))
+        return value
+
+    def _validate_metadata(self) -> dict | None:
+        text = self.query_one("#metadata", TextArea).text
+        value, error = None, None
+        if text.strip():
+            try:
+                value = json.loads(text)
+                if not isinstance(value, dict):
+                    error = "metadata must be a JSON object ({...})"
+            except json.JSONDecodeError as exc:
+                error = f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        self.metadata_error = error
+        self._note("#metadata-error", Text(f"✘ {error}", "red") if error else "")
+        return value if error is None else None
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def build_request(self) -> tuple[DryrunRequest | None, str | None]:
+        """The request the form describes, or (None, the id of the first field in error)."""
+        first_bad: str | None = None
+        input_value = None
+        if self.input_type:
+            input_value = self._validate_input()
+            if self.input_error:
+                first_bad = first_bad or "input"
+        metadata = self._validate_metadata()
+        if self.metadata_error:
+            first_bad = first_bad or "metadata"
+        options_error = []
+        last_sync_date = None
+        if self.kind == "sync":
+            text = self.query_one("#last-sync-date", Input).value
+            if text.strip():
+                try:
+                    last_sync_date = parse_date(text)
+                except ValueError:
+                    options_error.append(f"last sync: {text.strip()!r} is not an ISO date (2024-01-31 or 2024-01-31T10:00:00Z)")
+                    first_bad = first_bad or "last-sync-date"
+        max_text = self.query_one("#max-records", Input).value.strip()
+        max_records = None
+        if max_text:
+            try:
+                max_records = int(max_text)
+                if max_records < 1:
+                    raise ValueError
+            except ValueError:
+                options_error.append("max records: a whole number of at least 1, or empty for all")
+                first_bad = first_bad or "max-records"
+        self._note("#options-error", Text("✘ " + "; ".join(options_error), "red") if options_error else "")
+        connection = self.query_one("#connection", Select).value
+        if connection is Select.BLANK or connection is None:
+            self._note("#connection-note", Text("✘ pick a connection", "red"))
+            first_bad = first_bad or "connection"
+        if first_bad:
+            return None, first_bad
+        request = DryrunRequest(
+            root=self.root,
+            name=self.script.name,
+            connection_id=str(connection),
+            environment=self.environment,
+            integration=self.script.integration,
+            input=input_value,
+            metadata=metadata,
+            last_sync_date=last_sync_date,
+            max_records=max_records,
+        )
+        if self.defaults is not None:  # keep what the dialog does not show
+            request.validation = self.defaults.validation
+            request.save_responses = self.defaults.save_responses
+            request.replay = self.defaults.replay
+            request.timeout = self.defaults.timeout
+        return request, None
+
+    def action_start(self) -> None:
+        request, first_bad = self.build_request()
+        if request is None:
+            self.query_one(f"#{first_bad}").focus()
+            self.app.bell()
+            return
+        self.dismiss(request)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,188 @@
+"""The Logs tab: a virtual view of the run's newest log lines, levels coloured, filterable.
+
+Only the visible lines are rendered (Textual's line API), so 100k lines streaming in cost
+the same as 100: the pane hands over the run's bounded deque and the view draws what fits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets import Input, Static
+
+from .dryrun_results import LogLine, RunResults
+
+LEVEL_STYLES = {
+    "debug": Style(dim=True),
+    "info": Style(),
+    "warn": Style(color="yellow"),
+    "warning": Style(color="yellow"),
+    "error": Style(color="red", bold=True),
+}
+_TIME_STYLE = Style(dim=True)
+MAX_LINE = 1000  # characters of one log line drawn (the rest is cut)
+
+
+def log_matches(line: LogLine, needle: str) -> bool:
+    """Case-insensitive match of the filter against the level and the message."""
+    return needle in line.message.lower() or needle == line.level.lower()
+
+
+class LogLines(ScrollView, can_focus=True):
+    """Draws `lines` (any sequence of LogLine), following the end unless scrolled up."""
+
+    DEFAULT_CSS = """
+    LogLines { height: 1fr; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._lines: Sequence[LogLine] = ()
+        self._width = 0
+
+    @property
+    def line_count(self) -> int:
+        return len(self._lines)
+
+    def set_lines(self, lines: Sequence[LogLine], dropped: int = 0) -> None:
+        """Show `lines`; `dropped` lines left the top since the last call (keeps the view still)."""
+        follow = self.scroll_y >= self.max_scroll_y
+        self._lines = lines
+        for line in list(lines)[-200:] if len(lines) > 200 else lines:
+            self._width = max(self._width, min(len(line.message) + 15, MAX_LINE))
+        self.virtual_size = Size(self._width, len(lines))
+        if follow:
+            self.scroll_to(y=max(0, len(lines) - self.size.height), animate=False, immediate=True)
+        elif dropped:
+            self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        index = scroll_y + y
+        width = self.size.width
+        if index >= len(self._lines):
+            return Strip.blank(width, self.rich_style)
+        line = self._lines[index]
+        message = line.message.replace("\n", " ⏎ ")[:MAX_LINE]
+        level = line.level.lower()
+        style = LEVEL_STYLES.get(level, Style())
+        segments = [
+            Segment(f"{line.t:8.3f} ", _TIME_STYLE),
+            Segment(f"{level.upper()[:5]:<5} ", style + Style(bold=True)),
+            Segment(message, style),
+        ]
+        return Strip(segments).crop(scroll_x, scroll_x + width).simplify().extend_cell_length(width).apply_style(self.rich_style)
+
+
+class LogFilter(Input):
+    """The `/` filter of the logs; escape clears and hides it."""
+
+    BINDINGS = [Binding("escape", "close", "Close filter", id="dryrun.logs.close_filter")]
+
+    def action_close(self) -> None:
+        self.value = ""
+        self.display = False
+        self.parent.query_one(LogLines).focus()  # type: ignore[union-attr]
+
+
+class DryrunLogs(Vertical):
+    """Log lines of the run the pane shows; `/` filters them."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._results: RunResults | None = None
+        self._seen = 0  # tally.logs at the last sync
+        self._evicted = 0  # lines the run's deque had dropped at the last sync
+        self._needle = ""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="logs-header", classes="dryrun-header")
+        filter_input = LogFilter(placeholder="filter logs (text or level), escape clears", id="logs-filter")
+        filter_input.display = False
+        yield filter_input
+        yield LogLines(id="logs-lines")
+
+    @property
+    def lines_view(self) -> LogLines:
+        return self.query_one(LogLines)
+
+    @property
+    def filter_text(self) -> str:
+        return self._needle
+
+    def reset(self, results: RunResults | None) -> None:
+        self._results = results
+        self._seen = 0
+        self._evicted = 0
+        self.lines_view.scroll_to(y=0, animate=False, immediate=True)
+        self.sync(force=True)
+
+    def sync(self, force: bool = False) -> None:
+        """Show the lines that arrived since the last call (nothing to do when none did)."""
+        results = self._results
+        total = results.tally.logs if results else 0
+        if not force and total == self._seen:
+            return
+        dropped = 0
+        if results is None:
+            lines: Sequence[LogLine] = ()
+        elif self._needle:
+            lines = [line for line in results.logs if log_matches(line, self._needle)]
+        else:
+            lines = results.logs
+            evicted = total - len(lines)
+            dropped = 0 if force else max(0, evicted - self._evicted)
+            self._evicted = evicted
+        self._seen = total
+        self.lines_view.set_lines(lines, dropped)
+        self._update_header(len(lines), total)
+
+    def _update_header(self, shown: int, total: int) -> None:
+        results = self._results
+        text = Text()
+        if results is None:
+            text.append("No logs yet.", "dim")
+        else:
+            text.append(f"{total:,} log line{'s' if total != 1 else ''}")
+            if self._needle:
+                text.append(f" · {shown:,} match “{self._needle}”", "yellow")
+            elif total > shown:
+                text.append(f" · newest {shown:,} kept", "dim")
+            text.append(" · / filters", "dim")
+        self.query_one("#logs-header", Static).update(text)
+
+    def open_filter(self) -> None:
+        filter_input = self.query_one(LogFilter)
+        filter_input.display = True
+        filter_input.focus()
+
+    def set_filter(self, text: str) -> None:
+        filter_input = self.query_one(LogFilter)
+        if filter_input.value != text:
+            filter_input.value = text
+        self._apply(text)
+
+    def _apply(self, text: str) -> None:
+        self._needle = text.strip().lower()
+        self.sync(force=True)
+
+    @on(Input.Changed, "#logs-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self._apply(event.value)
+
+    @on(Input.Submitted, "#logs-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.lines_view.focus()

@@ -1,0 +1,420 @@
+"""The Dryrun pane: runs a sync or action and shows its records, logs, requests as they stream.
+
+Contract with the app shell (nango_tui/tui/app.py)
+--------------------------------------------------
+Mount::
+
+    DryrunPane(project=None, id="dryrun")     # `pane.project = project` when nango.yaml reloads
+
+Methods (all synchronous; safe to call from actions and message handlers):
+
+* ``start(request: DryrunRequest)`` starts a run of ``request`` (replacing a running one) in an
+  exclusive async worker calling ``nango_tui.dryrun.start_dryrun``; the pane shows that script.
+* ``stop() -> bool`` cancels the running run (the child is gone within 1 s); False when idle.
+  Bound to ``escape`` while the pane has focus (only while a run is going).
+* ``rerun_last() -> bool`` starts the last request again; False (and a toast) when there is none.
+* ``save_records()`` writes every record of the shown run (JSON lines, ``{"op", "model",
+  "record"}`` a line) to a new file under ``<root>/.nango/records/`` and toasts its path.
+  Key ``s``.
+* ``show_script(script)`` shows the last results of that script (a config ``Script``, or an
+  ``"integration/name"`` key); a run's results stay until the next run of the same script.
+* ``last_request`` (DryrunRequest | None), ``results_for(script)``, ``shown`` (RunResults | None).
+
+Messages it posts (they bubble to the app):
+
+* ``DryrunPane.RunStarted(request)``
+* ``DryrunPane.RunFinished(status, counts)``: status "ok" | "failed" | "cancelled", counts per
+  model and op as in the `done` event; also ``.request``, ``.done`` (the done event or None),
+  ``.error`` (the error event that ended the run or None).
+* ``DryrunPane.Progress(script_key, records, logs, requests)``: coalescing (``can_replace``),
+  at most every 100 ms while a run streams; for a title or a footer.
+* ``DryrunPane.RecordsSaved(path, count)`` after ``save_records``.
+
+Other keys (footer/help): ``/`` filters the logs, ``[`` / ``]`` previous / next tab, ``m`` next
+model in Records. The dialog that builds a request is ``screens.dryrun_dialog.DryrunDialog``.
+Styles: ``nango_tui/tui/dryrun.tcss`` (add it to the app's CSS_PATH).
+
+How it stays responsive: the worker feeds each event into the run's ``RunResults``, which
+counts everything and keeps only bounded windows (first 1,000 records per model, newest 5,000
+log lines, first 1,000 requests); a 100 ms timer drains what changed into the widgets in one
+batch. Tables never hold more than the window; logs are drawn virtually (visible lines only).
+The full record set is in the run's records file under ``.nango/runs/``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+from typing import Any, Awaitable, Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import TabbedContent, TabPane
+
+from nango_tui.dryrun import events as ev
+
+from .dryrun_invalid import DryrunInvalid
+from .dryrun_logs import DryrunLogs
+from .dryrun_records import DryrunRecords
+from .dryrun_requests import DryrunRequests
+from .dryrun_results import RunResults, script_key
+from .dryrun_status import DryrunStatus
+from .dryrun_summary import DryrunSummary
+
+DRAIN_SECONDS = 0.1  # how often streamed events reach the widgets
+YIELD_SECONDS = 0.008  # the worker gives the loop a turn after this much work
+TABS = ("dryrun-records", "dryrun-logs", "dryrun-requests", "dryrun-invalid", "dryrun-summary")
+
+Starter = Callable[[Any], Awaitable[Any]]
+
+
+def _default_starter(request):
+    from nango_tui.dryrun import start_dryrun
+
+    return start_dryrun(request)
+
+
+class DryrunPane(Vertical, can_focus=False):
+    """Streams one dryrun at a time; keeps each script's last results."""
+
+    BINDINGS = [
+        Binding("escape", "stop", "Stop run", id="dryrun.stop"),
+        Binding("s", "save_records", "Save records", id="dryrun.save"),
+        Binding("slash", "filter_logs", "Filter logs", id="dryrun.filter"),
+        Binding("right_square_bracket", "next_tab", "Next tab", id="dryrun.next_tab"),
+        Binding("left_square_bracket", "previous_tab", "Prev tab", id="dryrun.previous_tab", show=False),
+    ]
+
+    class RunStarted(Message):
+        """A run was started (before its child process is up)."""
+
+        def __init__(self, request: Any) -> None:
+            super().__init__()
+            self.request = request
+
+    class RunFinished(Message):
+        """A run ended: status "ok" | "failed" | "cancelled" and its counts per model and op."""
+
+        def __init__(self, status: str, counts: dict, *, request: Any = None, done: dict | None = None, error: dict | None = None) -> None:
+            super().__init__()
+            self.status = status
+            self.counts = counts
+            self.request = request
+            self.done = done
+            self.error = error
+
+    class Progress(Message):
+        """Where the running run is; a newer one replaces an unhandled older one."""
+
+        def __init__(self, script_key: str, records: int, logs: int, requests: int) -> None:
+            super().__init__()
+            self.script_key = script_key
+            self.records = records
+            self.logs = logs
+            self.requests = requests
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, DryrunPane.Progress)
+
+    class RecordsSaved(Message):
+        def __init__(self, path: Path, count: int) -> None:
+            super().__init__()
+            self.path = path
+            self.count = count
+
+    def __init__(self, project: Any = None, *, starter: Starter | None = None, id: str | None = "dryrun", classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._project = project
+        self._starter: Starter = starter or _default_starter
+        self._results: dict[str, RunResults] = {}  # script key -> its last run
+        self._shown: RunResults | None = None
+        self._active: RunResults | None = None  # the run the worker streams
+        self._run: Any = None  # the DryrunRun of the active run
+        self._last_request: Any = None
+        self._drawn: tuple | None = None  # what the widgets show, to skip idle drains
+        self._last_progress = 0.0
+
+    # -- layout -----------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield DryrunStatus(id="dryrun-status")
+        with TabbedContent(initial="dryrun-records", id="dryrun-tabs"):
+            with TabPane("Records", id="dryrun-records"):
+                yield DryrunRecords(id="dryrun-records-view")
+            with TabPane("Logs", id="dryrun-logs"):
+                yield DryrunLogs(id="dryrun-logs-view")
+            with TabPane("Requests", id="dryrun-requests"):
+                yield DryrunRequests(id="dryrun-requests-view")
+            with TabPane("Invalid", id="dryrun-invalid"):
+                yield DryrunInvalid(id="dryrun-invalid-view")
+            with TabPane("Summary", id="dryrun-summary"):
+                yield DryrunSummary(id="dryrun-summary-view")
+
+    def on_mount(self) -> None:
+        self._apply_project()
+        self._show(self._shown)
+        self.set_interval(DRAIN_SECONDS, self._drain, name="dryrun-drain")
+
+    # -- public API (see the module docstring) ----------------------------------------------
+
+    @property
+    def project(self) -> Any:
+        return self._project
+
+    @project.setter
+    def project(self, project: Any) -> None:
+        self._project = project
+        if self.is_mounted:
+            self._apply_project()
+
+    @property
+    def shown(self) -> RunResults | None:
+        return self._shown
+
+    @property
+    def last_request(self) -> Any:
+        return self._last_request
+
+    @property
+    def running(self) -> bool:
+        return self._active is not None and self._active.running
+
+    def results_for(self, script: Any) -> RunResults | None:
+        return self._results.get(self._key_of(script))
+
+    def start(self, request: Any) -> None:
+        """Start a dryrun of `request`; a run already going is stopped first."""
+        key, kind = self._resolve(request)
+        results = RunResults(request=request, script_key=key, kind=kind)
+        self._results[key] = results
+        self._last_request = request
+        self._active = results
+        self._run = None
+        self._show(results)
+        self.post_message(self.RunStarted(request))
+        self._stream(results)
+        self.refresh_bindings()
+
+    def stop(self) -> bool:
+        """Cancel the running run; False when nothing runs."""
+        if not self.running:
+            return False
+        run = self._run
+        if run is not None:
+            self.run_worker(run.cancel(), group="dryrun-stop", exit_on_error=False)
+        else:  # still starting: no child yet, cancel the worker itself
+            self.workers.cancel_group(self, "dryrun")
+        return True
+
+    def rerun_last(self) -> bool:
+        if self._last_request is None:
+            self.notify("No dryrun to repeat yet: press d on a sync or action.", severity="warning")
+            return False
+        self.start(self._last_request)
+        return True
+
+    def save_records(self) -> None:
+        """Write the shown run's records to a JSON-lines file and toast its path."""
+        results = self._shown
+        if results is None or results.tally.records == 0:
+            self.notify("No records to save.", severity="warning")
+            return
+        self._save(results)
+
+    def show_script(self, script: Any) -> None:
+        """Show the last results of `script` (a Script or an "integration/name" key)."""
+        key = self._key_of(script)
+        results = self._results.get(key)
+        if results is None:
+            results = self._find_by_name(key)
+        self._show(results, placeholder=key if results is None else None)
+
+    # -- actions ----------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "stop":
+            return self.running
+        return True
+
+    def action_stop(self) -> None:
+        self.stop()
+
+    def action_save_records(self) -> None:
+        self.save_records()
+
+    def action_filter_logs(self) -> None:
+        self.query_one(TabbedContent).active = "dryrun-logs"
+        self.query_one(DryrunLogs).open_filter()
+
+    def action_next_tab(self) -> None:
+        self._step_tab(1)
+
+    def action_previous_tab(self) -> None:
+        self._step_tab(-1)
+
+    def _step_tab(self, step: int) -> None:
+        tabs = self.query_one(TabbedContent)
+        index = TABS.index(tabs.active) if tabs.active in TABS else 0
+        tabs.active = TABS[(index + step) % len(TABS)]
+
+    # -- the worker -------------------------------------------------------------------------
+
+    @work(exclusive=True, group="dryrun", exit_on_error=False)
+    async def _stream(self, results: RunResults) -> None:
+        from nango_tui.dryrun import DryrunSetupError
+
+        run = None
+        try:
+            try:
+                run = await self._starter(results.request)
+            except DryrunSetupError as exc:
+                results.fail_setup(str(exc))
+                return
+            except Exception as exc:  # the engine failed to start the child: say so, don't crash
+                results.fail_setup(f"the dryrun could not start: {type(exc).__name__}: {exc}")
+                return
+            self._run = run
+            results.records_file = getattr(run, "records_file", None)
+            results.kind = getattr(run, "kind", results.kind)
+            worked_since = time.perf_counter()
+            async for event in run.events():
+                results.feed(event)
+                now = time.perf_counter()
+                if now - self._last_progress >= DRAIN_SECONDS:
+                    self._last_progress = now
+                    tally = results.tally
+                    self.post_message(self.Progress(results.script_key, tally.records, tally.logs, tally.requests))
+                if now - worked_since >= YIELD_SECONDS:
+                    # a fast child fills the pipe faster than we read: give keys and frames a turn
+                    await asyncio.sleep(0)
+                    worked_since = time.perf_counter()
+            if results.done is None:
+                results.finish(results.tally.done_event(ev.FAILED, results.elapsed, "the event stream ended without `done`"))
+        except asyncio.CancelledError:
+            if run is not None:
+                await asyncio.shield(run.cancel())
+            if results.done is None:
+                results.finish(results.tally.done_event(ev.CANCELLED, results.elapsed, "cancelled"))
+            raise
+        finally:
+            if self._active is results:
+                self._run = None
+                self._active = None
+            self._finished(results)
+
+    def _finished(self, results: RunResults) -> None:
+        done = results.done or {}
+        status = done.get("status", ev.FAILED)
+        if results is self._shown:
+            self._drain(force=True)
+            if status == ev.FAILED or (results.kind == "action" and status == ev.OK):
+                self.query_one(TabbedContent).active = "dryrun-summary"
+        self.refresh_bindings()
+        self.post_message(
+            self.RunFinished(status, done.get("counts", results.counts()), request=results.request, done=results.done, error=results.error)
+        )
+
+    @work(thread=True, group="dryrun-save", exit_on_error=False)
+    def _save(self, results: RunResults) -> None:
+        root = Path(getattr(results.request, "root", "."))
+        try:
+            path, count = results.save_to(root / ".nango" / "records")
+        except OSError as exc:
+            self.app.call_from_thread(self.notify, f"Could not save the records: {exc}", severity="error")
+            return
+        try:
+            shown = path.relative_to(root.resolve()) if path.is_absolute() else path
+        except ValueError:
+            shown = path
+        self.app.call_from_thread(self.notify, f"Saved {count:,} records to {shown}", title="Records saved")
+        self.post_message(self.RecordsSaved(path, count))
+
+    # -- drawing ----------------------------------------------------------------------------
+
+    def _drain(self, force: bool = False) -> None:
+        """Move what the shown run gathered since the last drain into the widgets, in one go."""
+        results = self._shown
+        self.query_one(DryrunStatus).show(results)
+        if results is None:
+            return
+        tally = results.tally
+        drawn = (id(results), results.state, tally.records, tally.logs, tally.requests, len(results.invalid), tally.errors)
+        if drawn == self._drawn and not force:
+            return
+        previous, self._drawn = self._drawn, drawn
+        self.query_one(DryrunRecords).sync()
+        self.query_one(DryrunLogs).sync()
+        self.query_one(DryrunRequests).sync()
+        self.query_one(DryrunInvalid).sync()
+        if force or previous is None or previous[1] != results.state or not results.running:
+            self.query_one(DryrunSummary).show(results)
+        self._label_tabs(results)
+
+    def _label_tabs(self, results: RunResults | None) -> None:
+        tabs = self.query_one(TabbedContent)
+        tally = results.tally if results else ev.Tally()
+        invalid = sum(tally.invalid.values())
+        labels = {
+            "dryrun-records": f"Records {tally.records:,}" if tally.records else "Records",
+            "dryrun-logs": f"Logs {tally.logs:,}" if tally.logs else "Logs",
+            "dryrun-requests": f"Requests {tally.requests:,}" if tally.requests else "Requests",
+            "dryrun-invalid": f"Invalid {invalid:,}" if invalid else "Invalid",
+        }
+        for pane_id, label in labels.items():
+            tab = tabs.get_tab(pane_id)
+            if str(tab.label) != label:
+                tab.label = label
+
+    def _show(self, results: RunResults | None, placeholder: str | None = None) -> None:
+        self._shown = results
+        self._drawn = None
+        if not self.is_mounted:
+            return
+        self.query_one(DryrunRecords).reset(results)
+        self.query_one(DryrunLogs).reset(results)
+        self.query_one(DryrunRequests).reset(results)
+        self.query_one(DryrunInvalid).reset(results)
+        self.query_one(DryrunSummary).show(results)
+        self.query_one(DryrunStatus).show(results)
+        if results is None and placeholder:
+            name = placeholder.split("/")[-1]
+            self.query_one(DryrunStatus).update(f"[dim]No dryrun of [b]{name}[/b] yet: press [b]d[/b] to start one.[/]")
+        self._label_tabs(results)
+
+    def _apply_project(self) -> None:
+        fields: dict[str, list[str]] = {}
+        project = self._project
+        if project is not None:
+            for name, model in project.models.items():
+                fields[name] = [f.name for f in model.fields]
+        self.query_one(DryrunRecords).model_fields = fields
+
+    # -- keys of scripts --------------------------------------------------------------------
+
+    def _resolve(self, request: Any) -> tuple[str, str]:
+        """The script key and kind of a request (the integration looked up when not given)."""
+        integration = getattr(request, "integration", None)
+        name = request.name
+        kind = "sync"
+        if self._project is not None:
+            found = self._project.find_script(name, integration)
+            if len(found) == 1:
+                integration, kind = found[0].integration, found[0].kind
+        return script_key(integration, name), kind
+
+    def _key_of(self, script: Any) -> str:
+        if isinstance(script, str):
+            return script if "/" in script else script_key(None, script)
+        return script_key(getattr(script, "integration", None), script.name)
+
+    def _find_by_name(self, key: str) -> RunResults | None:
+        integration, _, name = key.rpartition("/")
+        for results in self._results.values():
+            other_integration, _, other_name = results.script_key.rpartition("/")
+            if other_name == name and (not integration or not other_integration or integration == other_integration):
+                return results
+        return None

@@ -1,0 +1,168 @@
+"""The Records tab: a table per model (columns from the model's fields) and the selected record.
+
+Each table holds at most `RECORDS_KEPT` rows (the first records of the run): Textual's
+DataTable stalls on 100k rows, and the full set is in the run's records file anyway.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import ContentSwitcher, DataTable, Static
+
+from .dryrun_results import RECORDS_KEPT, RunResults
+
+OP_LABEL = {"save": Text("+", "green"), "update": Text("~", "yellow"), "delete": Text("-", "red")}
+CELL_WIDTH = 40
+
+
+def cell(value: Any) -> Text | str:
+    """A record value as a short table cell."""
+    if value is None:
+        return Text("null", "dim")
+    if isinstance(value, bool):
+        return Text("true" if value else "false", "magenta")
+    if isinstance(value, (int, float)):
+        return Text(str(value), "cyan")
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+    text = text.replace("\n", " ")
+    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+
+
+def pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+class DryrunRecords(Vertical):
+    """Tables of the run's records, one per model; `m` shows the next model."""
+
+    BINDINGS = [
+        Binding("m", "next_model", "Next model", id="dryrun.next_model"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._results: RunResults | None = None
+        self._columns: dict[str, list[str]] = {}  # model -> field names shown
+        self._models: list[str] = []
+        self.model_fields: dict[str, list[str]] = {}  # set by the pane from the Project
+
+    def compose(self) -> ComposeResult:
+        yield Static("No records yet.", id="records-header", classes="dryrun-header")
+        yield ContentSwitcher(id="records-tables")
+        with VerticalScroll(id="records-detail", classes="dryrun-detail"):
+            yield Static("", id="records-json")
+
+    # -- feeding ----------------------------------------------------------------------------
+
+    def reset(self, results: RunResults | None) -> None:
+        """Show another run (or none): drop the tables and rebuild them from its kept records."""
+        self._results = results
+        self._columns.clear()
+        self._models = []
+        switcher = self.query_one(ContentSwitcher)
+        switcher.remove_children()
+        self.query_one("#records-json", Static).update("")
+        self.sync()
+
+    def sync(self) -> None:
+        """Add the rows kept since the last call (cheap when nothing changed)."""
+        results = self._results
+        if results is not None:
+            for model, kept in results.records.items():
+                table = self._table(model)
+                if table.row_count < len(kept):
+                    first = table.row_count == 0
+                    self._add_rows(model, table, kept, table.row_count)
+                    if first and model == self.current_model:
+                        self._show_record(model, 0)
+        self._update_header()
+
+    def _table(self, model: str) -> DataTable:
+        if model in self._columns:
+            return self.query_one(f"#records-{_dom_id(model)}", DataTable)
+        kept = self._results.records.get(model, []) if self._results else []
+        columns = list(self.model_fields.get(model) or [])
+        if not columns:  # a model the project does not know: the first record's keys
+            columns = list(kept[0][1].keys()) if kept else []
+        self._columns[model] = columns
+        self._models.append(model)
+        table: DataTable = DataTable(id=f"records-{_dom_id(model)}", cursor_type="row", zebra_stripes=True)
+        table.show_row_labels = True
+        table.add_columns(*columns)
+        switcher = self.query_one(ContentSwitcher)
+        switcher.mount(table)
+        if switcher.current is None:
+            switcher.current = table.id
+        return table
+
+    def _add_rows(self, model: str, table: DataTable, kept: list, start: int) -> None:
+        columns = self._columns[model]
+        for op, record in kept[start:]:
+            values = [cell(record.get(c)) for c in columns] if isinstance(record, dict) else [""] * len(columns)
+            table.add_row(*values, label=OP_LABEL.get(op, Text(str(op)[:1])))
+
+    def _update_header(self) -> None:
+        header = self.query_one("#records-header", Static)
+        results = self._results
+        model = self.current_model
+        if results is None or model is None:
+            header.update(Text("No records yet.", "dim"))
+            return
+        total = results.model_total(model)
+        shown = len(results.records.get(model, ()))
+        text = Text()
+        text.append(model, "bold cyan")
+        if len(self._models) > 1:
+            text.append(f" ({self._models.index(model) + 1}/{len(self._models)}, m: next)", "dim")
+        text.append(f" · {total:,} record{'s' if total != 1 else ''}")
+        if total > shown:
+            text.append(f" · first {shown:,} shown (s saves all)", "dim")
+        header.update(text)
+
+    # -- reading ----------------------------------------------------------------------------
+
+    @property
+    def current_model(self) -> str | None:
+        current = self.query_one(ContentSwitcher).current
+        if current is None:
+            return None
+        for model in self._models:
+            if f"records-{_dom_id(model)}" == current:
+                return model
+        return None
+
+    def action_next_model(self) -> None:
+        if len(self._models) < 2:
+            return
+        model = self.current_model
+        index = (self._models.index(model) + 1) % len(self._models) if model in self._models else 0
+        self.query_one(ContentSwitcher).current = f"records-{_dom_id(self._models[index])}"
+        self._update_header()
+        self._show_record(self._models[index], 0)
+
+    @on(DataTable.RowHighlighted)
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        model = self.current_model
+        if model is not None:
+            self._show_record(model, event.cursor_row)
+
+    def _show_record(self, model: str, index: int) -> None:
+        kept = self._results.records.get(model, []) if self._results else []
+        target = self.query_one("#records-json", Static)
+        if 0 <= index < len(kept):
+            op, record = kept[index]
+            target.update(Text(f"{op} {model} #{index + 1}\n", "dim") + Text(pretty(record)))
+        else:
+            target.update("")
+
+
+def _dom_id(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)

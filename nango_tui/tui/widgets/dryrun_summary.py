@@ -1,0 +1,103 @@
+"""The Summary tab: how the run ended, its counts, its error (with location) or its output."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from nango_tui.dryrun import events as ev
+
+from .dryrun_records import pretty
+from .dryrun_results import RunResults
+
+_STATUS = {ev.OK: ("✔ ok", "bold green"), ev.FAILED: ("✘ failed", "bold red"), ev.CANCELLED: ("■ cancelled", "bold yellow")}
+
+
+def summary_renderable(results: RunResults | None):
+    """The summary of a run as a Rich renderable."""
+    if results is None:
+        return Text("No dryrun yet.", "dim")
+    request = results.request
+    head = Text()
+    head.append(f"{results.kind} ", "dim")
+    head.append(results.script_key.lstrip("/"), "bold")
+    head.append(f" · connection {getattr(request, 'connection_id', '?')} · {getattr(request, 'environment', 'dev')}", "dim")
+    parts: list = [head]
+    if results.setup_error:
+        parts.append(Text("✘ the dryrun could not start", "bold red"))
+        parts.append(Text(results.setup_error))
+        return Group(*parts)
+    done = results.done
+    if done is None:
+        parts.append(Text(f"● running for {results.elapsed:.1f}s: the summary is complete when the run ends.", "yellow"))
+    else:
+        label, style = _STATUS.get(done.get("status"), (str(done.get("status")), "bold"))
+        line = Text(label, style)
+        if done.get("reason"):
+            line.append(f" ({done['reason']})", "dim")
+        line.append(f" in {results.elapsed:.2f}s")
+        parts.append(line)
+
+    counts = results.counts()
+    if counts:
+        table = Table(box=None, padding=(0, 1), show_edge=False, header_style="bold")
+        for column in ("model", "saved", "updated", "deleted", "invalid"):
+            table.add_column(column, justify="left" if column == "model" else "right")
+        for model, ops in counts.items():
+            table.add_row(
+                model,
+                f"{ops.get('save', 0):,}",
+                f"{ops.get('update', 0):,}",
+                f"{ops.get('delete', 0):,}",
+                f"{results.tally.invalid.get(model, 0):,}",
+            )
+        parts.append(table)
+    elif results.kind == "sync":
+        parts.append(Text("no records", "dim"))
+    tally = results.tally
+    stats = Text(f"{tally.requests:,} requests · {tally.retries:,} retries · {tally.logs:,} log lines")
+    parts.append(stats)
+    if tally.records:
+        parts.append(Text("s saves every record to a JSON-lines file", "dim"))
+
+    error = results.error
+    if error is not None:
+        parts.append(Text(""))
+        title = Text("✘ ", "bold red")
+        title.append(f"{error.get('kind', 'error')}: ", "bold red")
+        title.append(str(error.get("message", "")))
+        parts.append(title)
+        location = error.get("location")
+        if isinstance(location, dict) and location.get("file"):
+            where = f"{location['file']}:{location.get('line', 1)}"
+            if location.get("column"):
+                where += f":{location['column']}"
+            parts.append(Text(f"  at {where}", "cyan"))
+        if "payload" in error:
+            parts.append(Text("ActionError payload:", "bold"))
+            parts.append(Text(pretty(error["payload"])))
+        if error.get("traceback"):
+            parts.append(Text(str(error["traceback"]).rstrip(), "dim"))
+    output = None
+    if done is not None and "output" in done:
+        output = done["output"]
+    elif results.result is not None:
+        output = results.result.get("output")
+    if results.kind == "action" and (output is not None or (done and done.get("status") == ev.OK)):
+        parts.append(Text(""))
+        parts.append(Text("output:", "bold"))
+        parts.append(Text(pretty(output)))
+    return Group(*parts)
+
+
+class DryrunSummary(VerticalScroll):
+    """Scrollable summary; refreshed by the pane when the run changes or ends."""
+
+    def compose(self):
+        yield Static("", id="summary-text")
+
+    def show(self, results: RunResults | None) -> None:
+        self.query_one("#summary-text", Static).update(summary_renderable(results))
