@@ -15,9 +15,9 @@ class ImportResolver:
     """Answers "can the top-level module X be imported by a script of this folder?", cheaply.
 
     A script runs with the integrations folder on `sys.path` (DESIGN.md), so a module is found
-    there first, then in the environment nango-tui runs in. Only found modules are cached: an
-    unresolved import is rare and is looked up again next time, so a package installed while the
-    watcher runs is seen without a restart.
+    there first (looked up every time: a stat), then in the environment nango-tui runs in. Only
+    installed modules that were found are cached: an unresolved import is rare and is looked up
+    again next time, so a package installed while the watcher runs is seen without a restart.
     """
 
     def __init__(self, root: Path) -> None:
@@ -51,6 +51,7 @@ class ModelsIndex:
         self.path = Path(root) / MODELS_FILE
         self._stamp: tuple[int, int] | None = None
         self._names: frozenset[str] | None = None
+        self._class_models: dict[str, str] = {}
         self._exists = False
 
     def names(self) -> frozenset[str] | None:
@@ -63,8 +64,13 @@ class ModelsIndex:
         stamp = (st.st_mtime_ns, st.st_size)
         if stamp != self._stamp:
             self._stamp, self._exists = stamp, True
-            self._names = _defined_names(self.path)
+            self._names, self._class_models = _defined_names(self.path)
         return self._names
+
+    def class_models(self) -> dict[str, str]:
+        """Class name -> nango.yaml model name, from models.py's `MODELS = {"Name": Class}`."""
+        self.names()
+        return self._class_models if self._names is not None else {}
 
     @property
     def exists(self) -> bool:
@@ -72,12 +78,13 @@ class ModelsIndex:
         return self._exists
 
 
-def _defined_names(path: Path) -> frozenset[str] | None:
+def _defined_names(path: Path) -> tuple[frozenset[str] | None, dict[str, str]]:
     try:
         tree = ast.parse(path.read_bytes(), filename=str(path))
     except (OSError, SyntaxError, ValueError):
-        return None
+        return None, {}
     names: set[str] = set()
+    class_models: dict[str, str] = {}
     for node in tree.body:
         if isinstance(node, (ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)):
             names.add(node.name)
@@ -86,6 +93,8 @@ def _defined_names(path: Path) -> frozenset[str] | None:
                 names.update(_target_names(target))
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             names.update(_target_names(node.target))
+            if isinstance(node.target, ast.Name) and node.target.id == "MODELS" and isinstance(node.value, ast.Dict):
+                class_models = _models_mapping(node.value)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:
                 if alias.name != "*":
@@ -94,7 +103,15 @@ def _defined_names(path: Path) -> frozenset[str] | None:
             # `if TYPE_CHECKING:` / `try: ... except ImportError:` blocks still define names
             inner = ast.Module(body=[*node.body, *getattr(node, "orelse", [])], type_ignores=[])
             names.update(_defined_in(inner))
-    return frozenset(names)
+    return frozenset(names), class_models
+
+
+def _models_mapping(value: ast.Dict) -> dict[str, str]:
+    out = {}
+    for key, cls in zip(value.keys, value.values):
+        if isinstance(key, ast.Constant) and isinstance(key.value, str) and isinstance(cls, ast.Name):
+            out[cls.id] = key.value
+    return out
 
 
 def _defined_in(module: ast.Module) -> set[str]:

@@ -93,7 +93,7 @@ def check_source(rel_path: str, source: str, role: ScriptRole | None, resolver: 
         compiled = False
     if compiled:
         out.extend(_pyflakes(rel_path, tree))
-    walker = _ScriptWalker(rel_path, role)
+    walker = _ScriptWalker(rel_path, role, models.class_models())
     walker.run(tree)
     out.extend(walker.out)
     if role is not None and role.entry and role.configured is not False:
@@ -239,14 +239,19 @@ def _catches_import_error(handler: ast.ExceptHandler) -> bool:
 class _ScriptWalker:
     """SDK calls without `await`, batch_* with a model that is not an output, print() calls."""
 
-    def __init__(self, rel_path: str, role: ScriptRole | None) -> None:
+    def __init__(self, rel_path: str, role: ScriptRole | None, class_models: dict[str, str]) -> None:
         self.rel_path = rel_path
+        self.class_models = class_models
         self.role = role
         self.out: list[Diagnostic] = []
         self.sdk_names = {"nango"}
+        self.model_classes: dict[str, str] = {}  # local name -> name imported from models
         self.fine: set[int] = set()  # ids of calls that are awaited or handed to something that awaits
 
     def run(self, tree: ast.Module) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module == "models" and not node.level:
+                self.model_classes.update((a.asname or a.name, a.name) for a in node.names)
         self._collect_sdk_names(tree)
         self._mark_fine(tree)
         for node in ast.walk(tree):
@@ -302,17 +307,23 @@ class _ScriptWalker:
             if not any(isinstance(a, ast.Starred) for a in node.args) and not any(k.arg is None for k in node.keywords):
                 self._add(node, "error", "batch_model_missing", f"`{method}` needs the model name: `{method}(records, \"Model\")`")
             return
-        if not (isinstance(model, ast.Constant) and isinstance(model.value, str)):
+        if isinstance(model, ast.Constant) and isinstance(model.value, str):
+            name, shown = model.value, f'"{model.value}"'
+        elif isinstance(model, ast.Name) and model.id in self.model_classes:
+            # a class imported from models.py: MODELS says which model it is (codegen renames clashes)
+            imported = self.model_classes[model.id]
+            name, shown = self.class_models.get(imported, imported), f"`{model.id}`"
+        else:
             return
         if role is None or role.kind != "sync" or not role.configured:
             return
         outputs = [o.removesuffix("[]") for o in role.outputs]
-        if model.value in outputs:
+        if name in outputs:
             return
         listed = ", ".join(outputs) or "none"
-        guess = close_match(model.value, outputs)
+        guess = close_match(name, outputs)
         hint = f"did you mean {guess!r}?" if guess else "add the model to the sync's `output:` in nango.yaml"
-        self._add(model, "error", "unknown_output_model", f'"{model.value}" is not an output of the sync "{role.name}" (outputs: {listed})', hint=hint)
+        self._add(model, "error", "unknown_output_model", f'{shown} is not an output of the sync "{role.name}" (outputs: {listed})', hint=hint)
 
     def _add(self, node: ast.AST, severity: str, code: str, message: str, hint: str | None = None) -> None:
         self.out.append(

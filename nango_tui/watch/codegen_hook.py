@@ -25,7 +25,7 @@ def run_generate(root: Path, project: Project) -> Generated:
     except ImportError:  # codegen not installed in this build: check against what is on disk
         return Generated()
     report = generate(root, project)
-    written = list(report.created) + (["models.py"] if report.models_written else [])
+    written = list(dict.fromkeys([*report.created, *(["models.py"] if report.models_written else [])]))
     return Generated(written=written, created=list(report.created), diagnostics=list(report.diagnostics))
 
 
