@@ -41,8 +41,14 @@ def providers() -> dict[str, Provider]:
     out = {}
     for name, spec in raw.items():
         spec = dict(spec or {})
-        api_key = {"in": "header", "name": "Authorization", "prefix": "Bearer "}
-        api_key.update(spec.pop("api_key", None) or {})
+        given = spec.pop("api_key", None) or {}
+        if given.get("in") == "query":
+            api_key = {"in": "query", "name": given.get("name") or "api_key", "prefix": given.get("prefix", "")}
+        else:
+            api_key = {"in": "header", "name": "Authorization", "prefix": "Bearer "}
+            if given.get("name") and given["name"].lower() != "authorization":
+                api_key["prefix"] = ""
+            api_key.update(given)
         out[name] = Provider(name=name, api_key=api_key, **spec)
     return out
 

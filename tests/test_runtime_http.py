@@ -1,0 +1,305 @@
+"""The HTTP layer against a real server on 127.0.0.1: auth, retries, faults, errors."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from nango_tui.runtime.connections import Connection, Credentials
+from nango_tui.runtime.errors import ConnectionProblem, HttpError, RequestFailed
+from nango_tui.sdk import NangoAction
+from support.http_server import LocalServer, Reply, local_server  # noqa: F401 (fixture)
+from support.runtime_ctx import REFRESH, TOKEN, make_ctx
+
+
+async def _action(ctx):
+    return NangoAction(ctx)
+
+
+async def test_get_sends_bearer_and_returns_httpx_response(local_server):
+    local_server.route("GET", "/me", {"id": 7})
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    response = await nango.get("/me", params={"a": 1, "skip": None, "flag": True})
+    await nango.aclose()
+    assert isinstance(response, httpx.Response)
+    assert response.json() == {"id": 7}
+    req = local_server.requests[-1]
+    assert req.headers["authorization"] == f"Bearer {TOKEN}"
+    assert req.query == {"a": ["1"], "flag": ["true"]}
+    [event] = events.of("request")
+    assert event["method"] == "GET" and event["status"] == 200 and event["attempt"] == 1
+    assert event["url"].startswith(local_server.url + "/me?")
+    assert event["bytes"] == len(b'{"id":7}') and event["ms"] >= 0
+
+
+async def test_post_put_patch_delete_and_proxy_send_bodies(local_server):
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        local_server.route(method, "/things", lambda r: (201, {"got": r.json(), "m": r.method}))
+    ctx, _ = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    assert (await nango.post("/things", json={"x": 1})).json() == {"got": {"x": 1}, "m": "POST"}
+    assert (await nango.put("/things", json=[1])).json()["m"] == "PUT"
+    assert (await nango.patch("/things", json={"y": 2})).json()["got"] == {"y": 2}
+    assert (await nango.delete("/things")).json()["m"] == "DELETE"
+    res = await nango.proxy({"method": "POST", "endpoint": "/things", "json": {"z": 3}})
+    assert res.status_code == 201 and res.json()["got"] == {"z": 3}
+    await nango.aclose()
+
+
+async def test_base_url_override(local_server):
+    local_server.route("GET", "/v9/ping", {"pong": True})
+    ctx, _ = make_ctx("http://127.0.0.1:1/unused")
+    nango = NangoAction(ctx)
+    response = await nango.get("/ping", base_url_override=local_server.url + "/v9")
+    await nango.aclose()
+    assert response.json() == {"pong": True}
+
+
+async def test_429_with_retry_after_is_honoured(local_server):
+    local_server.route("GET", "/limited", [Reply(429, {"error": "slow down"}, {"Retry-After": "1"}), Reply(200, [1])])
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    started = time.monotonic()
+    response = await nango.get("/limited", retries=2)
+    elapsed = time.monotonic() - started
+    await nango.aclose()
+    assert response.json() == [1]
+    assert elapsed >= 0.95, "Retry-After: 1 must be waited"
+    assert [(e["status"], e["attempt"]) for e in events.of("request")] == [(429, 1), (200, 2)]
+
+
+async def test_503_then_200(local_server):
+    local_server.route("GET", "/flaky", [Reply(503, "busy"), Reply(503, "busy"), Reply(200, {"ok": 1})])
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    assert (await nango.get("/flaky", retries=3)).json() == {"ok": 1}
+    await nango.aclose()
+    assert [e["status"] for e in events.of("request")] == [503, 503, 200]
+
+
+async def test_retries_exhausted_raise_http_error_with_status_and_body(local_server):
+    local_server.route("GET", "/down", Reply(502, {"message": "bad gateway"}))
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    with pytest.raises(HttpError) as info:
+        await nango.get("/down", retries=2)
+    await nango.aclose()
+    assert info.value.status == 502 and info.value.body == {"message": "bad gateway"}
+    assert info.value.attempts == 3 and "after 3 attempts" in str(info.value)
+    assert len(events.of("request")) == 3
+
+
+async def test_no_retries_by_default_and_4xx_is_not_retried(local_server):
+    local_server.route("GET", "/missing", Reply(404, {"error": {"code": "not_found", "hint": "check the id"}}))
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    with pytest.raises(HttpError) as info:
+        await nango.get("/missing", retries=5)
+    await nango.aclose()
+    assert info.value.status == 404
+    assert info.value.body["error"]["code"] == "not_found"
+    assert "404" in str(info.value) and "not_found" in str(info.value)
+    assert len(events.of("request")) == 1
+
+
+async def test_provider_rate_limit_reset_header(local_server):
+    # github's reset header is an epoch time; its 403 with remaining 0 is a rate limit
+    reset = str(int(time.time()) + 1)
+    local_server.route(
+        "GET",
+        "/repos",
+        [Reply(403, {"message": "API rate limit exceeded"}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}), Reply(200, [])],
+    )
+    ctx, events = make_ctx(local_server.url, provider="github")
+    nango = NangoAction(ctx)
+    started = time.monotonic()
+    assert (await nango.get("/repos", retries=1)).json() == []
+    await nango.aclose()
+    assert time.monotonic() - started >= 0.2  # waited for the reset (up to ~1 s), not the 10 ms backoff
+    assert [e["status"] for e in events.of("request")] == [403, 200]
+
+
+async def test_connection_reset_is_retried_then_fails_clearly(local_server):
+    local_server.route("GET", "/reset", [Reply(reset=True), Reply(200, {"ok": True})])
+    local_server.route("GET", "/always-reset", Reply(reset=True))
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    assert (await nango.get("/reset", retries=1)).json() == {"ok": True}
+    first = events.of("request")[0]
+    assert first["status"] is None and first["error"]
+    with pytest.raises(RequestFailed) as info:
+        await nango.get("/always-reset", retries=1)
+    await nango.aclose()
+    assert "/always-reset" in str(info.value) and "after 2 attempts" in str(info.value)
+
+
+async def test_slow_response_hits_the_timeout(local_server):
+    local_server.route("GET", "/slow", Reply(200, {"late": True}, delay=1.5))
+    ctx, events = make_ctx(local_server.url, http_timeout=0.3)
+    nango = NangoAction(ctx)
+    started = time.monotonic()
+    with pytest.raises(RequestFailed) as info:
+        await nango.get("/slow")
+    await nango.aclose()
+    assert time.monotonic() - started < 1.2
+    assert "timed out after 0.3 s" in str(info.value)
+    assert events.of("request")[0]["error"].startswith("timed out")
+
+
+async def test_invalid_json_body_is_returned_and_response_json_raises(local_server):
+    local_server.route("GET", "/broken", Reply(200, b'{"a": [1, 2', {"content-type": "application/json"}))
+    ctx, _ = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    response = await nango.get("/broken")
+    await nango.aclose()
+    with pytest.raises(ValueError):
+        response.json()
+
+
+async def test_api_key_in_header_and_query(local_server):
+    local_server.route("GET", "/geo", {"ok": True})
+    key = "AIzaKeyForTests123456"
+    # google-maps sends the key as the `key` query parameter
+    ctx, events = make_ctx(local_server.url, provider="google-maps", credentials=Credentials("API_KEY", api_key=key))
+    nango = NangoAction(ctx)
+    await nango.get("/geo", params={"q": "x"})
+    await nango.aclose()
+    assert local_server.requests[-1].query["key"] == [key]
+    assert key not in events.text()
+    # pagerduty: Authorization: Token token=KEY
+    ctx, _ = make_ctx(local_server.url, provider="pagerduty", credentials=Credentials("API_KEY", api_key=key))
+    nango = NangoAction(ctx)
+    await nango.get("/geo")
+    await nango.aclose()
+    assert local_server.requests[-1].headers["authorization"] == f"Token token={key}"
+    assert "key" not in local_server.requests[-1].query
+
+
+async def test_basic_auth(local_server):
+    local_server.route("GET", "/basic", {"ok": True})
+    ctx, _ = make_ctx(local_server.url, provider="freshdesk", credentials=Credentials("BASIC", username="u", password="p4ssw0rd!"))
+    nango = NangoAction(ctx)
+    await nango.get("/basic")
+    await nango.aclose()
+    import base64
+
+    assert local_server.requests[-1].headers["authorization"] == "Basic " + base64.b64encode(b"u:p4ssw0rd!").decode()
+
+
+async def test_provider_headers_and_templated_base_url():
+    from nango_tui.runtime.providers import base_url, provider_for, providers
+
+    assert len([p for p in providers() if p != "unauthenticated"]) >= 15
+    conn = Connection(id="c", integration="sf", provider="salesforce", connection_config={"instance_url": "https://acme.my.salesforce.com/"})
+    assert base_url(provider_for("salesforce"), conn) == "https://acme.my.salesforce.com"
+    zd = Connection(id="c", integration="zd", provider="zendesk", connection_config={"subdomain": "acme"})
+    assert base_url(provider_for("zendesk"), zd) == "https://acme.zendesk.com"
+    shop = Connection(id="c", integration="s", provider="shopify", connection_config={"shop": "store1"})
+    assert base_url(provider_for("shopify"), shop) == "https://store1.myshopify.com"
+    with pytest.raises(ConnectionProblem, match="needs `subdomain`"):
+        base_url(provider_for("zendesk"), Connection(id="c", integration="zd", provider="zendesk"))
+    with pytest.raises(ConnectionProblem, match="base_url"):
+        base_url(provider_for("my-internal-api"), Connection(id="c", integration="x", provider="my-internal-api"))
+    unknown = Connection(id="c", integration="x", provider="my-internal-api", base_url="http://h:1/api/")
+    assert base_url(provider_for("my-internal-api"), unknown) == "http://h:1/api"
+
+
+async def test_shopify_token_header_and_notion_version(local_server):
+    local_server.route("GET", "/admin/shop.json", {"shop": {}})
+    ctx, _ = make_ctx(local_server.url, provider="shopify")
+    nango = NangoAction(ctx)
+    await nango.get("/admin/shop.json")
+    await nango.aclose()
+    headers = local_server.requests[-1].headers
+    assert headers["x-shopify-access-token"] == TOKEN and "authorization" not in headers
+    ctx, _ = make_ctx(local_server.url, provider="notion")
+    nango = NangoAction(ctx)
+    await nango.get("/admin/shop.json", headers={"X-Extra": "1"})
+    await nango.aclose()
+    assert local_server.requests[-1].headers["notion-version"] == "2022-06-28"
+    assert local_server.requests[-1].headers["x-extra"] == "1"
+
+
+def _oauth_server(server: LocalServer, new_token: str = "tok_Refreshed_ABCDEFGHIJ") -> None:
+    def token(req):
+        form = req.form()
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != REFRESH:
+            return 400, {"error": "invalid_grant"}
+        return {"access_token": new_token, "expires_in": 3600, "refresh_token": "rft_Next_0000000000"}
+
+    server.route("POST", "/oauth/token", token)
+    server.route(
+        "GET",
+        "/data",
+        lambda req: {"ok": True} if req.headers.get("authorization") == f"Bearer {new_token}" else (401, {"error": "expired"}),
+    )
+
+
+async def test_expired_oauth2_token_is_refreshed_once_before_the_call(local_server):
+    _oauth_server(local_server)
+    conn = Connection(
+        id="c",
+        integration="i",
+        provider="unauthenticated",
+        base_url=local_server.url,
+        token_url=local_server.url + "/oauth/token",
+        credentials=Credentials(
+            "OAUTH2",
+            access_token=TOKEN,
+            refresh_token=REFRESH,
+            expires_at=datetime.now(timezone.utc) - timedelta(minutes=5),
+            client_id="cid",
+            client_secret="csecret_ZZZZZZZZ",
+        ),
+    )
+    ctx, events = make_ctx(None, connection=conn)
+    nango = NangoAction(ctx)
+    assert (await nango.get("/data")).json() == {"ok": True}
+    assert (await nango.get("/data")).json() == {"ok": True}
+    await nango.aclose()
+    token_calls = local_server.calls("POST", "/oauth/token")
+    assert len(token_calls) == 1
+    assert token_calls[0].form()["client_secret"] == "csecret_ZZZZZZZZ"
+    assert any("refreshed the OAuth2 token" in e["message"] for e in events.of("log"))
+    text = events.text()
+    for secret in (TOKEN, REFRESH, "tok_Refreshed_ABCDEFGHIJ", "csecret_ZZZZZZZZ"):
+        assert secret not in text
+
+
+async def test_401_triggers_one_refresh_then_gives_up(local_server):
+    _oauth_server(local_server, new_token="tok_Other_QQQQQQQQQQ")
+    local_server.route("GET", "/never", Reply(401, {"error": "nope"}))
+    conn = Connection(
+        id="c", integration="i", provider="unauthenticated", base_url=local_server.url,
+        token_url=local_server.url + "/oauth/token",
+        credentials=Credentials("OAUTH2", access_token=TOKEN, refresh_token=REFRESH),
+    )
+    ctx, _ = make_ctx(None, connection=conn)
+    nango = NangoAction(ctx)
+    with pytest.raises(HttpError) as info:
+        await nango.get("/never")
+    await nango.aclose()
+    assert info.value.status == 401
+    assert len(local_server.calls("POST", "/oauth/token")) == 1
+    assert len(local_server.calls("GET", "/never")) == 2
+
+
+async def test_refresh_failure_is_a_clear_connection_error(local_server):
+    local_server.route("POST", "/oauth/token", Reply(400, {"error": "invalid_grant", "refresh_token": REFRESH}))
+    conn = Connection(
+        id="c", integration="i", provider="unauthenticated", base_url=local_server.url,
+        token_url=local_server.url + "/oauth/token",
+        credentials=Credentials("OAUTH2", access_token=TOKEN, refresh_token=REFRESH,
+                                expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)),
+    )
+    ctx, _ = make_ctx(None, connection=conn)
+    nango = NangoAction(ctx)
+    with pytest.raises(ConnectionProblem) as info:
+        await nango.get("/data")
+    await nango.aclose()
+    assert "refreshing the OAuth2 token" in str(info.value) and "invalid_grant" in str(info.value)
+    assert REFRESH not in str(info.value)

@@ -1,0 +1,171 @@
+"""nango.paginate() against a real server: every style, limits, provider defaults, bad bodies."""
+
+from __future__ import annotations
+
+import pytest
+
+from nango_tui.runtime.http import InvalidResponse
+from nango_tui.runtime.pagination import PaginateConfigError, get_path, link_from_header, resolve_config
+from nango_tui.sdk import NangoAction
+from support.http_server import Reply, local_server  # noqa: F401 (fixture)
+from support.runtime_ctx import make_ctx
+
+ITEMS = [{"id": str(i)} for i in range(7)]
+
+
+async def _pages(server, endpoint, provider="unauthenticated", **kwargs):
+    ctx, events = make_ctx(server.url, provider=provider)
+    nango = NangoAction(ctx)
+    pages = [page async for page in nango.paginate(endpoint, **kwargs)]
+    await nango.aclose()
+    return pages, events
+
+
+async def test_cursor_from_body_path_sent_as_named_param(local_server):
+    def handler(req):
+        start = int(req.arg("after") or 0)
+        size = int(req.arg("limit"))
+        chunk = ITEMS[start : start + size]
+        nxt = start + size
+        return {"data": {"items": chunk}, "paging": {"next": {"after": str(nxt)}} if nxt < len(ITEMS) else {}}
+
+    local_server.route("GET", "/contacts", handler)
+    pages, events = await _pages(
+        local_server,
+        "/contacts",
+        params={"fixed": "yes"},
+        paginate={
+            "type": "cursor",
+            "cursor_path_in_response": "paging.next.after",
+            "cursor_name_in_request": "after",
+            "limit": 3,
+            "limit_name_in_request": "limit",
+            "response_path": "data.items",
+        },
+    )
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert sum(pages, []) == ITEMS
+    calls = local_server.calls("GET", "/contacts")
+    assert [c.arg("after") for c in calls] == [None, "3", "6"]
+    assert all(c.arg("fixed") == "yes" and c.arg("limit") == "3" for c in calls)
+    assert len(events.of("request")) == 3
+
+
+async def test_cursor_stops_on_empty_page_even_with_a_cursor(local_server):
+    local_server.route("GET", "/c", [Reply(200, {"results": ITEMS[:2], "next": "x"}), Reply(200, {"results": [], "next": "y"})])
+    pages, _ = await _pages(local_server, "/c", paginate={"type": "cursor", "cursor_path_in_response": "next",
+                                                           "cursor_name_in_request": "cursor", "response_path": "results"})
+    assert pages == [ITEMS[:2]]
+    assert len(local_server.calls("GET", "/c")) == 2
+
+
+async def test_link_header_rel_next(local_server):
+    def handler(req):
+        page = int(req.arg("page") or 1)
+        headers = {}
+        if page < 3:
+            headers["Link"] = f'<{local_server.url}/issues?page={page + 1}&per_page=3>; rel="next", <{local_server.url}/issues?page=3>; rel="last"'
+        return Reply(200, ITEMS[(page - 1) * 3 : page * 3], headers)
+
+    local_server.route("GET", "/issues", handler)
+    # github's default: link header, limit as per_page
+    pages, _ = await _pages(local_server, "/issues", provider="github", paginate={"limit": 3})
+    assert sum(pages, []) == ITEMS
+    calls = local_server.calls("GET", "/issues")
+    assert [c.arg("page") for c in calls] == [None, "2", "3"]
+    assert calls[0].arg("per_page") == "3"
+
+
+async def test_link_in_body_relative_url(local_server):
+    # Salesforce style: nextRecordsUrl is a path; records under `records`
+    def handler(req):
+        part = int(req.path.rsplit("-", 1)[1]) if "-" in req.path else 0
+        body = {"records": ITEMS[part * 4 : part * 4 + 4]}
+        if part == 0:
+            body["nextRecordsUrl"] = "/services/data/v59.0/query/01g-1"
+        return body
+
+    local_server.route("GET", "/services/data/v59.0/query", handler)
+    local_server.route("GET", "/services/data/v59.0/query/01g-1", handler)
+    pages, _ = await _pages(local_server, "/services/data/v59.0/query", provider="salesforce", params={"q": "SELECT Id FROM Contact"})
+    assert sum(pages, []) == ITEMS
+    assert local_server.requests[0].arg("q") == "SELECT Id FROM Contact"
+
+
+async def test_offset_by_response_size(local_server):
+    local_server.route("GET", "/o", lambda r: {"values": ITEMS[int(r.arg("startAt")) : int(r.arg("startAt")) + int(r.arg("maxResults"))]})
+    pages, _ = await _pages(local_server, "/o", provider="jira", paginate={"limit": 3, "response_path": "values"})
+    assert sum(pages, []) == ITEMS
+    assert [c.arg("startAt") for c in local_server.calls("GET", "/o")] == ["0", "3", "6"]  # last page short: stop
+
+
+async def test_offset_per_page_in_body(local_server):
+    def handler(req):
+        body = req.json()
+        page, size = body["page"], body.get("size", 3)
+        return {"rows": ITEMS[(page - 1) * size : page * size]}
+
+    local_server.route("POST", "/search", handler)
+    pages, _ = await _pages(
+        local_server,
+        "/search",
+        method="POST",
+        json={"query": "x"},
+        paginate={"type": "offset", "offset_name_in_request": "page", "offset_start_value": 1,
+                  "offset_calculation_method": "per-page", "limit_name_in_request": "size", "in_body": True,
+                  "response_path": "rows"},
+    )
+    assert sum(pages, []) == ITEMS
+    bodies = [c.json() for c in local_server.calls("POST", "/search")]
+    assert bodies[0] == {"query": "x", "page": 1}  # no limit given: none sent
+    assert [b["page"] for b in bodies] == [1, 2, 3, 4]  # stops on the empty 4th page
+
+
+async def test_offset_with_limit_in_body(local_server):
+    def handler(req):
+        body = req.json()
+        return {"rows": ITEMS[body["offset"] : body["offset"] + body["size"]]}
+
+    local_server.route("POST", "/search", handler)
+    pages, _ = await _pages(local_server, "/search", method="POST",
+                            paginate={"type": "offset", "offset_name_in_request": "offset", "limit": 2,
+                                      "limit_name_in_request": "size", "in_body": True, "response_path": "rows"})
+    assert [len(p) for p in pages] == [2, 2, 2, 1]
+
+
+async def test_invalid_json_while_paginating_is_a_clear_error(local_server):
+    local_server.route("GET", "/bad", Reply(200, b"<html>oops", {"content-type": "application/json"}))
+    with pytest.raises(InvalidResponse, match="not valid JSON.*<html>oops"):
+        await _pages(local_server, "/bad", paginate={"type": "cursor", "cursor_path_in_response": "n", "cursor_name_in_request": "c"})
+
+
+async def test_records_not_a_list_names_the_path(local_server):
+    local_server.route("GET", "/obj", {"data": {"a": 1}})
+    with pytest.raises(InvalidResponse, match="expected a list of records at `data`"):
+        await _pages(local_server, "/obj", paginate={"type": "link", "response_path": "data"})
+
+
+def test_paginate_config_errors_and_defaults():
+    with pytest.raises(PaginateConfigError, match="no default pagination"):
+        resolve_config(None, {})
+    with pytest.raises(PaginateConfigError, match="needs `cursor_name_in_request`"):
+        resolve_config({"type": "cursor", "cursor_path_in_response": "x"}, {})
+    with pytest.raises(PaginateConfigError, match="unknown key `curser`"):
+        resolve_config({"type": "cursor", "curser": 1}, {})
+    hubspot = {"type": "cursor", "cursor_path_in_response": "paging.next.after", "cursor_name_in_request": "after",
+               "response_path": "results"}
+    assert resolve_config({"limit": 100}, hubspot)["cursor_name_in_request"] == "after"
+    assert resolve_config({"cursorNameInRequest": "c", "type": "cursor", "cursorPathInResponse": "n"}, {})["cursor_name_in_request"] == "c"
+    # another type than the provider's: the provider's cursor keys do not leak in
+    other = resolve_config({"type": "offset", "offset_name_in_request": "o"}, hubspot)
+    assert "cursor_name_in_request" not in other and other["response_path"] == "results"
+
+
+def test_get_path_and_link_header():
+    assert get_path({"a": {"b": [{"c": 1}]}}, "a.b.0.c") == 1
+    assert get_path({"a": None}, "a.b") is None
+    assert get_path([1, 2], "5") is None
+    header = '<https://x/y?page=2>; rel="next", <https://x/y?page=9>; rel="last"'
+    assert link_from_header(header, "next") == "https://x/y?page=2"
+    assert link_from_header(header, "prev") is None
+    assert link_from_header('<https://x/a>; rel="next last"', "last") == "https://x/a"
