@@ -23,9 +23,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.fake_providers import github, linear, salesforce  # noqa: E402
+from tests.fake_providers.samples import GITHUB_REPO, PUBLIC_BASE, TOKENS, all_providers, connections_yaml  # noqa: E402
 
-GITHUB_REPO = {"owner": "acme", "repo": "widgets"}
 # (integration, script, input, metadata, last_sync_date)
 RECORDINGS = [
     ("salesforce", "contacts", None, None, None),
@@ -35,41 +34,6 @@ RECORDINGS = [
     ("linear", "issues", None, None, None),
     ("linear", "teams", None, None, None),
 ]
-# what each imitation stands for in the saved responses
-PUBLIC_BASE = {
-    "salesforce": "https://acme.my.salesforce.com",
-    "github": "https://api.github.com",
-    "linear": "https://api.linear.app",
-}
-TOKENS = {"salesforce": salesforce.TOKEN, "github": github.TOKEN, "linear": linear.TOKEN}
-
-
-def connections_yaml(servers: dict) -> str:
-    """A connections.yaml whose connections reach the imitations."""
-    import yaml
-
-    conns = {
-        "salesforce-demo": {
-            "integration": "salesforce",
-            "provider": "salesforce",
-            "credentials": {"type": "OAUTH2", "access_token": salesforce.TOKEN},
-            "connection_config": {"instance_url": servers["salesforce"].url},
-        },
-        "github-demo": {
-            "integration": "github",
-            "provider": "github",
-            "base_url": servers["github"].url,
-            "credentials": {"type": "OAUTH2", "access_token": github.TOKEN},
-            "metadata": GITHUB_REPO,
-        },
-        "linear-demo": {
-            "integration": "linear",
-            "provider": "linear",
-            "base_url": servers["linear"].url,
-            "credentials": {"type": "OAUTH2", "access_token": linear.TOKEN},
-        },
-    }
-    return yaml.safe_dump({"environments": {"dev": {"connections": conns}}}, sort_keys=False)
 
 
 async def record_one(work: Path, integration: str, name: str, input, metadata, last_sync_date) -> dict:
@@ -120,18 +84,13 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"no recording called {', '.join(args.names)}")
     with tempfile.TemporaryDirectory(prefix="nango-record-") as tmp:
         for integration, name, input, metadata, last_sync_date in chosen:
-            # a fresh imitation per recording: create-issue must not change what issues sees
-            starters = {"salesforce": salesforce.start_salesforce, "github": github.start_github, "linear": linear.start_linear}
-            servers = {key: start() for key, start in starters.items()}
-            try:
+            # fresh imitations per recording: create-issue must not change what issues sees
+            with all_providers() as servers:
                 work = Path(tmp) / f"{integration}-{name}"
                 shutil.copytree(root, work, ignore=shutil.ignore_patterns(".nango", "__pycache__", "mocks", ".env"))
                 (work / "connections.yaml").write_text(connections_yaml(servers), encoding="utf-8")
                 done = asyncio.run(record_one(work, integration, name, input, metadata, last_sync_date))
                 publish(work / integration / "mocks" / f"{name}.json", root / integration / "mocks" / f"{name}.json", servers[integration].url, integration)
-            finally:
-                for server in servers.values():
-                    server.stop()
             print(f"recorded {integration}/mocks/{name}.json: {done.get('requests')} requests, {done.get('records')} records")
     return 0
 
