@@ -24,7 +24,7 @@ def format_log_args(args: tuple) -> str:
         elif isinstance(arg, (dict, list, tuple)):
             parts.append(json.dumps(arg, ensure_ascii=False, default=_json_default))
         elif hasattr(arg, "model_dump_json"):
-            parts.append(arg.model_dump_json(by_alias=True))
+            parts.append(arg.model_dump_json(by_alias=True, exclude_unset=True))
         elif isinstance(arg, BaseException):
             parts.append(f"{type(arg).__name__}: {arg}")
         else:
@@ -34,7 +34,7 @@ def format_log_args(args: tuple) -> str:
 
 def _json_default(value: Any) -> Any:
     if hasattr(value, "model_dump"):
-        return value.model_dump(mode="json", by_alias=True)
+        return value.model_dump(mode="json", by_alias=True, exclude_unset=True)
     if isinstance(value, (set, frozenset)):
         return sorted(value, key=str)
     return str(value)

@@ -1,0 +1,172 @@
+"""batch_save/update/delete, log, metadata and checkpoints of NangoSync."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Optional
+
+import pytest
+from pydantic import BaseModel, Field
+
+from nango_tui.sdk import ActionError, InvalidRecordsError, NangoSync, RecordLimitReached, SdkUsageError
+from support.runtime_ctx import TOKEN, make_ctx
+
+
+class Address(BaseModel):
+    city: str
+    zip: str
+
+
+class Contact(BaseModel):
+    id: str
+    name: str
+    email: Optional[str] = None
+    created_at: datetime | None = Field(default=None, alias="createdAt")
+    address: Address | None = None
+
+    model_config = {"populate_by_name": True}
+
+
+class Company(BaseModel):
+    id: str
+
+
+MODELS = {"Contact": Contact, "Company": Company}
+
+
+def sync(**options):
+    options.setdefault("models", MODELS)
+    options.setdefault("outputs", ["Contact"])
+    ctx, events = make_ctx("http://127.0.0.1:9", **options)
+    return NangoSync(ctx), events
+
+
+async def test_batch_save_dicts_and_instances_dumped_by_alias_without_unset_fields():
+    nango, events = sync()
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    await nango.batch_save([{"id": "1", "name": "Ann", "createdAt": "2026-01-02T03:04:05Z"},
+                            Contact(id="2", name="Bob", created_at=when)], "Contact")
+    [batch] = events.of("batch")
+    assert batch["op"] == "save" and batch["model"] == "Contact"
+    assert batch["records"] == [
+        {"id": "1", "name": "Ann", "createdAt": "2026-01-02T03:04:05Z"},
+        {"id": "2", "name": "Bob", "createdAt": "2026-01-02T03:04:05Z"},
+    ]
+    json.dumps(batch)  # JSON-ready
+
+
+async def test_every_invalid_record_reported_with_all_its_errors():
+    nango, events = sync()
+    records = [
+        {"id": "1", "name": "ok"},
+        {"id": 2, "email": 5, "address": {"city": "X"}},  # id type, name missing, email type, address.zip missing
+        {"name": "no id"},
+        {"id": "4", "name": "also ok"},
+    ]
+    await nango.batch_save(records, "Contact")
+    invalid = events.of("invalid")
+    assert [e["record"] for e in invalid] == [records[1], records[2]]
+    paths = {e["path"] for e in invalid[0]["errors"]}
+    assert paths == {"id", "name", "email", "address.zip"}
+    assert all(e["message"] for e in invalid[0]["errors"])
+    assert invalid[1]["errors"] == [{"path": "id", "message": "Field required"}]
+    assert [r["id"] for r in events.of("batch")[0]["records"]] == ["1", "4"]
+
+
+async def test_validation_mode_reports_the_whole_batch_then_raises():
+    nango, events = sync(validation=True)
+    with pytest.raises(InvalidRecordsError) as info:
+        await nango.batch_save([{"id": "1"}, {"id": "2", "name": "ok"}, {"id": 3}], "Contact")
+    assert info.value.count == 2 and "2 invalid Contact records" in str(info.value)
+    assert len(events.of("invalid")) == 2
+    assert events.of("batch") == []
+
+
+async def test_model_must_be_an_output_and_exist():
+    nango, _ = sync()
+    with pytest.raises(SdkUsageError, match="`Company` is not an output of sync `test-script` \\(its outputs: Contact\\)"):
+        await nango.batch_save([{"id": "1"}], "Company")
+    nango, _ = sync(outputs=["Ghost"])
+    with pytest.raises(SdkUsageError, match="no model `Ghost` in models.py"):
+        await nango.batch_save([{"id": "1"}], "Ghost")
+    nango, events = sync()
+    await nango.batch_save([Contact(id="9", name="n")], Contact)  # the class works as the model too
+    assert events.of("batch")[0]["model"] == "Contact"
+    with pytest.raises(SdkUsageError):
+        await nango.batch_save([{"id": "1"}], 42)
+
+
+async def test_wrong_instance_class_is_invalid():
+    nango, events = sync()
+    await nango.batch_save([Company(id="1")], "Contact")
+    [invalid] = events.of("invalid")
+    assert invalid["record"] == {"id": "1"} and invalid["errors"][0]["path"] == "(record)"
+
+
+async def test_duplicates_by_id_kept_once_with_a_warning():
+    nango, events = sync()
+    await nango.batch_save([{"id": "1", "name": "a"}, {"id": "1", "name": "b"}], "Contact")
+    await nango.batch_save([{"id": "1", "name": "c"}, {"id": "2", "name": "d"}], "Contact")
+    saved = [r for b in events.of("batch") for r in b["records"]]
+    assert [(r["id"], r["name"]) for r in saved] == [("1", "a"), ("2", "d")]
+    warnings = [e for e in events.of("log") if e["level"] == "warn"]
+    assert len(warnings) == 2 and "duplicate Contact" in warnings[0]["message"] and "ids: 1" in warnings[0]["message"]
+    # an update of the same id is not a duplicate of its save
+    await nango.batch_update([{"id": "1", "name": "e"}], "Contact")
+    assert events.of("batch")[-1]["op"] == "update"
+
+
+async def test_max_records_stops_after_exactly_n():
+    nango, events = sync(max_records=5)
+    await nango.batch_save([{"id": str(i), "name": "x"} for i in range(3)], "Contact")
+    with pytest.raises(RecordLimitReached) as info:
+        await nango.batch_save([{"id": str(i), "name": "x"} for i in range(3, 10)], "Contact")
+    assert info.value.limit == 5
+    assert sum(len(b["records"]) for b in events.of("batch")) == 5
+    nango, events = sync(max_records=2)
+    with pytest.raises(RecordLimitReached):
+        await nango.batch_save([{"id": "a", "name": "x"}, {"id": "b", "name": "y"}], "Contact")
+    assert len(events.of("batch")[0]["records"]) == 2
+
+
+async def test_batch_delete_needs_ids():
+    nango, events = sync()
+    await nango.batch_delete([{"id": "1"}, {"name": "no id"}, Contact(id="3", name="z")], "Contact")
+    assert events.of("batch")[0]["records"] == [{"id": "1"}, {"id": "3", "name": "z"}]
+    assert events.of("invalid")[0]["errors"] == [{"path": "id", "message": "a deleted record needs its id"}]
+
+
+async def test_log_formats_objects_and_levels_and_redacts():
+    nango, events = sync()
+    await nango.log("count:", 3, {"a": [1, 2]}, ["x"], Contact(id="1", name="n"), level="warning")
+    await nango.log("token is", TOKEN, level="nonsense")
+    first, second = events.of("log")
+    assert first["level"] == "warn"
+    assert first["message"] == 'count: 3 {"a": [1, 2]} ["x"] {"id":"1","name":"n"}'
+    assert "[object Object]" not in first["message"]
+    assert second["level"] == "info" and TOKEN not in second["message"] and "***" in second["message"]
+
+
+async def test_metadata_checkpoints_and_properties():
+    nango, events = sync(metadata={"stub": True}, last_sync_date=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    assert await nango.get_metadata() == {"stub": True}
+    await nango.update_metadata({"b": 2})
+    assert await nango.get_metadata() == {"stub": True, "b": 2}
+    await nango.set_metadata({"c": 3})
+    assert await nango.get_metadata() == {"c": 3}
+    assert (await nango.get_connection())["metadata"] == {"c": 3}
+    assert await nango.get_checkpoint() is None
+    await nango.save_checkpoint({"cursor": "abc"})
+    assert await nango.get_checkpoint() == {"cursor": "abc"}
+    await nango.clear_checkpoint()
+    assert await nango.get_checkpoint() is None
+    assert nango.last_sync_date.year == 2026
+    assert (nango.connection_id, nango.provider_config_key, nango.provider, nango.environment, nango.dry_run) == (
+        "test-conn", "test-integration", "unauthenticated", "dev", True)
+
+
+def test_action_error_payload():
+    err = ActionError({"message": "bad input", "field": "id"})
+    assert err.payload == {"message": "bad input", "field": "id"} and str(err) == "bad input"
+    assert str(ActionError("plain")) == "plain"
