@@ -212,6 +212,7 @@ def _exception_event(exc: BaseException, spec: ChildSpec, ctx=None) -> dict:
         payload = None
         if hasattr(exc, "status"):
             payload = {"status": exc.status, "body": getattr(exc, "body", None)}
+        text = script_traceback(exc, spec, with_exception=False)  # the message says the rest
         return ev.error_event(kind, str(exc), payload=payload, location=location, traceback=text)
     message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
     return ev.error_event("exception", message, location=location, traceback=text)

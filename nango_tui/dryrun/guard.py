@@ -197,7 +197,7 @@ def location_of(exc: BaseException, spec) -> dict | None:
     return found or fallback
 
 
-def script_traceback(exc: BaseException, spec, everything: bool = False) -> str:
+def script_traceback(exc: BaseException, spec, everything: bool = False, with_exception: bool = True) -> str:
     """The traceback limited to the user's folder (paths relative), then the exception line."""
     root = str(Path(spec.root))
     lines = []
@@ -208,7 +208,8 @@ def script_traceback(exc: BaseException, spec, everything: bool = False) -> str:
         lines.append(f'  File "{name}", line {frame.lineno}, in {frame.name}')
         if frame.line:
             lines.append(f"    {frame.line.strip()}")
-    lines.extend(line.rstrip("\n") for line in traceback.format_exception_only(type(exc), exc))
+    if with_exception or not lines:
+        lines.extend(line.rstrip("\n") for line in traceback.format_exception_only(type(exc), exc))
     return "\n".join(lines)
 
 

@@ -83,7 +83,8 @@ class HumanRenderer:
         level = str(event.get("level") or "info")
         colour = {"error": "red", "warn": "yellow", "warning": "yellow", "debug": "dim"}.get(level)
         tag = self.out.style(f"{level:<5}", colour) if colour else f"{level:<5}"
-        return f"{self.out.style(f'{event.get('t', 0):7.2f}s', 'dim')} {tag} {event.get('message', '')}"
+        stamp = self.out.style(f"{event.get('t', 0):7.2f}s", "dim")
+        return f"{stamp} {tag} {event.get('message', '')}"
 
     def _error_text(self, event: dict) -> str:
         where = event.get("location")
