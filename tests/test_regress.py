@@ -1,0 +1,197 @@
+"""`nango-tui test`: the comparison, and the command on copies of the samples changed on purpose."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from nango_tui.console import Out
+from nango_tui.dryrun.regress import MAX_SHOWN, Outcome, compare, json_diff, run_command
+from tests.conftest import SAMPLES
+from tests.fake_providers.samples import all_providers, connections_yaml
+
+NANGO_TUI = [sys.executable, "-m", "nango_tui"]
+
+
+def _outcome(records=None, output=None, error=None, deleted=None) -> Outcome:
+    return Outcome(records=records or {}, deleted=deleted or {}, output=output, error=error)
+
+
+def _run(root: Path, *names: str, as_json: bool = False) -> tuple[int, str]:
+    buffer = io.StringIO()
+    code = run_command(root, list(names), as_json=as_json, out=Out(buffer, colour=False))
+    return code, buffer.getvalue()
+
+
+@pytest.fixture
+def samples(tmp_path: Path) -> Path:
+    target = tmp_path / "samples"
+    shutil.copytree(SAMPLES, target, ignore=shutil.ignore_patterns(".nango", "__pycache__"))
+    return target
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new))
+
+
+# -- compare --------------------------------------------------------------------------------------
+
+A = {"id": "a", "name": "Ada", "email": "ada@x"}
+B = {"id": "b", "name": "Bob", "email": None}
+C = {"id": "c", "name": "Cy", "email": "cy@x"}
+
+
+def test_same_records_in_another_order_match():
+    assert compare(_outcome({"Contact": [A, B]}), _outcome({"Contact": [B, A]})) == []
+
+
+def test_added_removed_and_changed_records_by_id():
+    changed_b = {**B, "email": "bob@x"}
+    del changed_b["name"]
+    lines = compare(_outcome({"Contact": [A, B]}), _outcome({"Contact": [changed_b, C]}))
+    assert lines[0] == "Contact (saved): expected 2 records, got 2"
+    assert '  + c  name="Cy", email="cy@x"' in lines
+    assert '  - a  name="Ada", email="ada@x"' in lines
+    assert '  ~ b: name: "Bob" -> (absent)' in lines
+    assert '  ~ b: email: null -> "bob@x"' in lines
+
+
+def test_a_model_only_on_one_side_and_deletes():
+    lines = compare(_outcome({"Contact": [A]}, deleted={"Contact": [{"id": "z"}]}), _outcome({"Contact": [A], "Lead": [B]}))
+    assert "Lead (saved): expected 0 records, got 1" in lines
+    assert "Contact (deleted): expected 1 record, got 0" in lines and "  - z  " in lines
+
+
+def test_duplicate_ids_and_records_without_id():
+    assert compare(_outcome({"M": [A]}), _outcome({"M": [A, A]}))[0] == "M (saved): expected 1 record, got 2"
+    lines = compare(_outcome({"M": [{"x": 1}, {"x": 2}]}), _outcome({"M": [{"x": 1}, {"x": 3}]}))
+    assert lines == ["M (saved): expected 2 records, got 2", "  ~ #1: x: 2 -> 3"]
+
+
+def test_output_differences_name_the_path():
+    want = {"id": "1", "fields": [{"name": "Title", "value": "CTO"}, {"name": "Email", "value": None}]}
+    got = {"id": "1", "fields": [{"name": "Title", "value": "CEO"}, {"name": "Email", "value": None}], "extra": True}
+    assert compare(_outcome(output=want), _outcome(output=got)) == [
+        "action output differs:",
+        '  output.fields[0].value: "CTO" -> "CEO"',
+        "  output.extra: (absent) -> true",
+    ]
+    assert json_diff([1, 2], [1, 2, 3], "output") == ["output: [1, 2] -> [1, 2, 3]"]
+
+
+def test_errors_compared_by_kind_message_and_payload():
+    boom = {"kind": "exception", "message": "KeyError: 'Id'"}
+    assert compare(_outcome(), _outcome(error=boom)) == ["the run failed: exception: KeyError: 'Id'"]
+    assert compare(_outcome(error=boom), _outcome()) == ["expected the run to fail with exception: KeyError: 'Id', but it succeeded"]
+    assert compare(_outcome(error=boom), _outcome(error={**boom, "message": "KeyError: 'Name'"})) == [
+        "error message: \"KeyError: 'Id'\" -> \"KeyError: 'Name'\""
+    ]
+
+
+def test_long_diffs_are_capped():
+    many = [{"id": str(i)} for i in range(MAX_SHOWN + 15)]
+    lines = compare(_outcome({"M": many}), _outcome({"M": []}))
+    assert len(lines) == 1 + MAX_SHOWN + 1 and lines[-1] == "  ... and 15 more"
+
+
+# -- the command on the samples -------------------------------------------------------------------
+
+
+def test_a_deliberate_change_fails_with_a_readable_diff(samples):
+    script = samples / "salesforce" / "syncs" / "contacts.py"
+    _edit(script, 'last_name=record["LastName"],', 'last_name=record["LastName"].upper(),')
+    _edit(script, "contacts = [to_contact(record) for record in records]", 'contacts = [to_contact(record) for record in records if record["Email"]]')
+    done = subprocess.run([*NANGO_TUI, "test", "--dir", str(samples)], capture_output=True, text=True, timeout=120, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
+    assert done.returncode == 1, done.stdout + done.stderr
+    out = done.stdout
+    assert "Traceback" not in out + done.stderr
+    assert "FAIL salesforce/contacts (sync)" in out
+    assert "    Contact (saved): expected 24 records, got 19" in out
+    assert '      - 0035g00000Xk005AAA  first_name="Edsger", last_name="Dijkstra", email=null' in out
+    assert '      ~ 0035g00000Xk001AAA: last_name: "Lovelace" -> "LOVELACE"' in out
+    assert "PASS salesforce/fetch-fields (action)" in out and "PASS linear/teams (sync)" in out
+    assert out.splitlines()[-1].startswith("5 passed, 1 failed")
+
+
+def test_a_changed_action_output_and_a_request_not_in_the_mocks(samples):
+    _edit(samples / "github" / "actions" / "create-issue.py", 'title=item["title"],', 'title=item["title"].title(),')
+    _edit(samples / "salesforce" / "syncs" / "contacts.py", "FirstName, LastName", "FirstName, LastName, Title")
+    code, out = _run(samples, "create-issue", "contacts")
+    assert code == 1
+    assert 'output.title: "Widgets vanish after an import" -> "Widgets Vanish After An Import"' in out
+    assert "FAIL salesforce/contacts (sync)" in out
+    assert "Contact (saved): expected 24 records, got 0" in out
+    assert "the run failed: replay:" in out  # the changed SOQL query has no saved response
+    assert out.index("github/create-issue") < out.index("salesforce/contacts")  # the order asked for
+
+
+def test_names_select_scripts(samples):
+    code, out = _run(samples, "issues")
+    assert code == 0 and "PASS github/issues" in out and "PASS linear/issues" in out and "contacts" not in out
+    code, out = _run(samples, "linear/issues")
+    assert code == 0 and out.count("PASS") == 1
+    code, out = _run(samples, "nope", "contacts")
+    assert code == 1 and "no sync or action called 'nope'" in out and "  salesforce/contacts  (sync)" in out
+
+
+def test_json_output(samples):
+    code, out = _run(samples, "teams", as_json=True)
+    [result] = json.loads(out)
+    assert code == 0 and result["passed"] is True and result["records"] == 2 and result["diff"] == []
+
+
+def test_missing_and_broken_mocks_are_failures_with_a_clear_message(samples):
+    (samples / "linear" / "mocks" / "teams.json").unlink()
+    (samples / "github" / "mocks" / "issues.json").write_text('{"exchanges": [')
+    code, out = _run(samples)
+    assert code == 1
+    assert "linear/teams" not in out  # without mocks a script is not regression-tested...
+    code, out = _run(samples, "teams")  # ...unless asked for by name
+    assert code == 1 and "FAIL linear/teams (sync)" in out and "run the dryrun once with --save-responses" in out
+    code, out = _run(samples, "github/issues")
+    assert code == 1 and "issues.json:1:" in out and "not valid JSON" in out and "Traceback" not in out
+
+
+def test_nothing_to_test_bad_yaml_and_no_folder(tmp_path, samples):
+    for mocks in samples.glob("*/mocks"):
+        shutil.rmtree(mocks)
+    code, out = _run(samples)
+    assert code == 1 and "nothing to test" in out
+    (samples / "nango.yaml").write_text("integrations:\n  x:\n    syncs:\n      s:\n        runs: sometimes\n")
+    code, out = _run(samples)
+    assert code == 1 and "nango.yaml:" in out and "fix them first" in out
+    code, out = _run(tmp_path / "absent")
+    assert code == 1 and "no nango.yaml" in out
+
+
+def test_an_expected_action_error_must_happen_again(samples):
+    """A run saved while failing (ActionError) passes only if the replay fails the same way."""
+    from nango_tui.dryrun import DryrunRequest, start_dryrun
+
+    async def record() -> dict:
+        run = await start_dryrun(DryrunRequest(root=samples, name="fetch-fields", connection_id="salesforce-demo",
+                                               input={"id": "003000000000000AAA"}, save_responses=True, replay=False, timeout=60))
+        return [e async for e in run.events()][-1]
+
+    with all_providers() as servers:
+        (samples / "connections.yaml").write_text(connections_yaml(servers))
+        assert asyncio.run(record())["status"] == "failed"
+    mocks = json.loads((samples / "salesforce" / "mocks" / "fetch-fields.json").read_text())
+    assert mocks["expected"]["error"]["kind"] == "action_error"
+    assert mocks["exchanges"][0]["status"] == 404
+    (samples / "connections.yaml").write_text("environments: {}\n")  # the replay needs no connection at all
+    code, out = _run(samples, "fetch-fields")
+    assert code == 0, out
+    _edit(samples / "salesforce" / "actions" / "fetch-fields.py", "no Salesforce contact has the id", "unknown contact")
+    code, out = _run(samples, "fetch-fields")
+    assert code == 1
+    assert "error message: \"ActionError: no Salesforce contact has the id '003000000000000AAA'\" -> \"ActionError: unknown contact '003000000000000AAA'\"" in out
