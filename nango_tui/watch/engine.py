@@ -17,8 +17,6 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator
-
 from watchfiles import Change, awatch
 
 from nango_tui.check import SCRIPT_FOLDERS, ScriptChecker, discover_scripts, is_ignored_name, project_diagnostics, role_for, script_location
@@ -122,20 +120,13 @@ class DevEngine:
     async def __aexit__(self, *exc) -> None:
         await self.stop()
 
-    async def updates(self) -> AsyncIterator[DevUpdate]:
-        """The current state first (when there is one), then every update as it is published."""
-        queue: asyncio.Queue = asyncio.Queue()
-        self._subscribers.append(queue)
-        try:
-            if self.current is not None:
-                yield self.current
-            while True:
-                update = await queue.get()
-                if update is None:
-                    return
-                yield update
-        finally:
-            self._subscribers.remove(queue)
+    def updates(self) -> "UpdateStream":
+        """The current state first (when there is one), then every update as it is published.
+
+        An async iterator; cancelling a wait on it (e.g. `asyncio.wait_for(anext(stream), 1)`)
+        loses nothing. It ends when the engine stops; `close()` unsubscribes earlier.
+        """
+        return UpdateStream(self)
 
     # -- watching (event loop) ---------------------------------------------------------------
     def _rel(self, path: str) -> str | None:
@@ -300,6 +291,40 @@ class DevEngine:
             diags.extend(items)
         diags.sort(key=sort_key)
         return diags
+
+
+class UpdateStream:
+    """One subscriber's updates, in order, starting with the state when it subscribed."""
+
+    def __init__(self, engine: DevEngine) -> None:
+        self._engine = engine
+        self._queue: asyncio.Queue = asyncio.Queue()
+        self._first = engine.current
+        self._ended = False
+        engine._subscribers.append(self._queue)
+
+    def __aiter__(self) -> "UpdateStream":
+        return self
+
+    async def __anext__(self) -> DevUpdate:
+        if self._first is not None:
+            first, self._first = self._first, None
+            return first
+        if self._ended:
+            raise StopAsyncIteration
+        update = await self._queue.get()
+        if update is None:
+            self.close()
+            raise StopAsyncIteration
+        return update
+
+    def close(self) -> None:
+        self._ended = True
+        if self._queue in self._engine._subscribers:
+            self._engine._subscribers.remove(self._queue)
+
+    async def aclose(self) -> None:
+        self.close()
 
 
 def _read(path: Path) -> bytes | None:
