@@ -136,6 +136,7 @@ class DryrunPane(Vertical, can_focus=False):
         self._run: Any = None  # the DryrunRun of the active run
         self._last_request: Any = None
         self._drawn: tuple | None = None  # what the widgets show, to skip idle drains
+        self._placeholder: str | None = None  # the script shown when it has no results
         self._last_progress = 0.0
 
     # -- layout -----------------------------------------------------------------------------
@@ -338,7 +339,7 @@ class DryrunPane(Vertical, can_focus=False):
     def _drain(self, force: bool = False) -> None:
         """Move what the shown run gathered since the last drain into the widgets, in one go."""
         results = self._shown
-        self.query_one(DryrunStatus).show(results)
+        self.query_one(DryrunStatus).show(results, self._placeholder)
         if results is None:
             return
         tally = results.tally
@@ -372,6 +373,7 @@ class DryrunPane(Vertical, can_focus=False):
     def _show(self, results: RunResults | None, placeholder: str | None = None) -> None:
         self._shown = results
         self._drawn = None
+        self._placeholder = placeholder.split("/")[-1] if placeholder else None
         if not self.is_mounted:
             return
         self.query_one(DryrunRecords).reset(results)
@@ -379,10 +381,7 @@ class DryrunPane(Vertical, can_focus=False):
         self.query_one(DryrunRequests).reset(results)
         self.query_one(DryrunInvalid).reset(results)
         self.query_one(DryrunSummary).show(results)
-        self.query_one(DryrunStatus).show(results)
-        if results is None and placeholder:
-            name = placeholder.split("/")[-1]
-            self.query_one(DryrunStatus).update(f"[dim]No dryrun of [b]{name}[/b] yet: press [b]d[/b] to start one.[/]")
+        self.query_one(DryrunStatus).show(results, self._placeholder)
         self._label_tabs(results)
 
     def _apply_project(self) -> None:

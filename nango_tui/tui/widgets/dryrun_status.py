@@ -16,9 +16,11 @@ _STATE_LABEL = {
 }
 
 
-def status_text(results: RunResults | None) -> Text:
-    """The status line for a run (or the hint shown before any run)."""
+def status_text(results: RunResults | None, script_name: str | None = None) -> Text:
+    """The status line for a run (or the hint shown when there is none for `script_name`)."""
     if results is None:
+        if script_name:
+            return Text.from_markup(f"[dim]No dryrun of [b]{script_name}[/b] yet: press [b]d[/b] to start one.[/]")
         return Text.from_markup("[dim]No dryrun yet: select a sync or action and press [b]d[/b].[/]")
     label, style = _STATE_LABEL.get(results.state, (results.state, "bold"))
     text = Text()
@@ -51,5 +53,5 @@ class DryrunStatus(Static):
     DryrunStatus { height: 1; padding: 0 1; }
     """
 
-    def show(self, results: RunResults | None) -> None:
-        self.update(status_text(results))
+    def show(self, results: RunResults | None, script_name: str | None = None) -> None:
+        self.update(status_text(results, script_name))

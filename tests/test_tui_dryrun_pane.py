@@ -1,0 +1,291 @@
+"""Pilot tests of the dryrun pane: real dryruns in child processes, plus a scripted stream."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+
+import pytest
+from textual.widgets import DataTable, TabbedContent
+
+from nango_tui.dryrun import DryrunRequest
+from nango_tui.tui.widgets import dryrun_results
+from nango_tui.tui.widgets.dryrun_logs import DryrunLogs, LogFilter, LogLines
+from nango_tui.tui.widgets.dryrun_pane import DryrunPane
+from nango_tui.tui.widgets.dryrun_records import DryrunRecords
+from nango_tui.tui.widgets.dryrun_requests import DryrunRequests
+from nango_tui.tui.widgets.dryrun_invalid import DryrunInvalid
+from test_tui_dryrun_helpers import SECRET, PaneApp, load, screen_text, wait_for, write_project
+
+
+@pytest.fixture
+def project_root(tmp_path):
+    return write_project(tmp_path / "proj")
+
+
+def request(root, name="contacts", connection="local", **kwargs) -> DryrunRequest:
+    return DryrunRequest(root=root, name=name, connection_id=connection, **kwargs)
+
+
+async def test_real_sync_streams_into_bounded_views(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, metadata={"records": 2500, "logs": 2500}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause()
+        started, finished = app.of(DryrunPane.RunStarted), app.of(DryrunPane.RunFinished)
+        assert len(started) == 1 and started[0].request.name == "contacts"
+        assert finished[0].status == "ok"
+        assert finished[0].counts["Contact"]["save"] == 2500
+        results = pane.shown
+        assert results.state == "done" and results.tally.records == 2500 and results.tally.logs == 2500
+        # the table holds the window, not the run; columns are the model's fields
+        table = pane.query_one(DryrunRecords).query_one(DataTable)
+        assert table.row_count == dryrun_results.RECORDS_KEPT
+        assert [str(c.label) for c in table.columns.values()] == ["id", "first_name", "last_name", "email"]
+        assert pane.query_one(LogLines).line_count == 2500
+        text = screen_text(app)
+        assert "✔ done" in text and "Contact 2,500" in text and "first 1,000 shown" in text
+        # progress is coalesced: far fewer messages than events
+        assert 1 <= len(app.of(DryrunPane.Progress)) < 100
+        assert all(SECRET not in line.message for line in results.logs)
+
+
+async def test_escape_stops_a_running_dryrun(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, name="blocks"))
+        await wait_for(pilot, lambda: pane.shown.tally.records == 5 and pane._run is not None)
+        pid = pane._run.pid
+        assert pane.running
+        pane.query_one(DataTable).focus()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished), timeout=5)
+        assert app.of(DryrunPane.RunFinished)[0].status == "cancelled"
+        assert not pane.running and pane.shown.state == "cancelled"
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+        assert "stopped" in screen_text(app)
+        # escape with nothing running does nothing (the binding is off)
+        await pilot.press("escape")
+        assert pane.stop() is False
+
+
+async def test_s_saves_every_record_to_a_new_jsonl_file(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, metadata={"records": 1500, "logs": 3}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        pane.query_one(DataTable).focus()
+        await pilot.press("s")
+        await wait_for(pilot, lambda: app.of(DryrunPane.RecordsSaved))
+        await pilot.press("s")
+        await wait_for(pilot, lambda: len(app.of(DryrunPane.RecordsSaved)) == 2)
+        first, second = app.of(DryrunPane.RecordsSaved)
+        assert first.path != second.path  # never overwritten
+        assert first.path.parent == project_root / ".nango" / "records"
+        lines = first.path.read_text().splitlines()
+        assert first.count == len(lines) == 1500  # the full set, not the 1,000-row window
+        row = json.loads(lines[1499])
+        assert row == {"op": "save", "model": "Contact", "record": {"id": "c1499", "first_name": "First1499", "last_name": "Last1499", "email": None}}
+        assert any("Saved 1,500 records" in str(n.message) for n in app._notifications)
+
+
+async def test_s_without_records_warns(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test() as pilot:
+        await pilot.press("s")
+        await pilot.pause()
+        assert not app.of(DryrunPane.RecordsSaved)
+        assert any("No records" in str(n.message) for n in app._notifications)
+
+
+async def test_results_stay_per_script_until_its_next_run(project_root):
+    project = load(project_root)
+    app = PaneApp(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, metadata={"records": 30, "logs": 2}))
+        await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) == 1)
+        pane.start(request(project_root, name="lookup", input={"id": "boom"}))
+        await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) == 2)
+        assert app.of(DryrunPane.RunFinished)[1].status == "failed"
+        contacts = project.find_script("contacts")[0]
+        lookup = project.find_script("lookup")[0]
+        pane.show_script(contacts)
+        await pilot.pause()
+        assert pane.shown.script_key == "demo/contacts" and pane.shown.tally.records == 30
+        assert pane.query_one(DryrunRecords).query_one(DataTable).row_count == 30
+        pane.show_script(lookup)
+        await pilot.pause()
+        assert pane.shown.error["payload"] == {"message": "no contact boom", "code": 404}
+        # a script never run shows nothing of the others
+        pane.show_script(project.find_script("tickets")[0])
+        await pilot.pause()
+        assert pane.shown is None
+        assert "No dryrun of tickets yet" in screen_text(app)
+        # the next run of contacts replaces its results; lookup's stay
+        first_contacts = pane.results_for(contacts)
+        assert pane.rerun_last() is True  # the last request was lookup's
+        await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) == 3)
+        assert app.of(DryrunPane.RunStarted)[-1].request.name == "lookup"
+        assert pane.results_for(contacts) is first_contacts
+        pane.start(request(project_root, metadata={"records": 7, "logs": 0}))
+        await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) == 4)
+        assert pane.results_for(contacts) is not first_contacts
+        assert pane.results_for(contacts).tally.records == 7
+        assert pane.results_for(lookup).error["kind"] == "action_error"
+
+
+async def test_failed_action_switches_to_summary_with_its_payload(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, name="lookup", input={"id": "boom"}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause()
+        assert pane.query_one(TabbedContent).active == "dryrun-summary"
+        await wait_for(pilot, lambda: "action_error" in screen_text(app), timeout=3)
+        text = screen_text(app)
+        assert "action_error" in text and "demo/actions/lookup.py:7" in text
+        assert '"code": 404' in text
+
+
+async def test_invalid_records_are_listed_with_their_errors(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, name="sloppy"))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause()
+        invalid = pane.query_one(DryrunInvalid)
+        assert invalid.table.row_count == len(pane.shown.invalid) == 2
+        pane.query_one(TabbedContent).active = "dryrun-invalid"
+        invalid.table.focus()
+        await pilot.pause()
+        text = screen_text(app)
+        assert "Invalid 2" in text and "2 invalid records" in text
+        assert "id: Input should be a valid string; last_name: Field required" in text
+        assert "✘ last_name: Field required" in text  # the highlighted record in detail
+
+
+async def test_setup_error_is_shown_not_raised(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, connection="nope"))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause()
+        assert app.of(DryrunPane.RunFinished)[0].status == "failed"
+        assert pane.shown.setup_error and "nope" in pane.shown.setup_error
+        assert "could not start" in screen_text(app)
+
+
+async def test_slash_filters_the_logs_and_escape_closes_the_filter(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, metadata={"records": 0, "logs": 300}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        pane.query_one(TabbedContent).query_one("Tabs").focus()
+        await pilot.press("slash")
+        assert pane.query_one(TabbedContent).active == "dryrun-logs"
+        assert isinstance(app.focused, LogFilter)
+        await pilot.press(*"error")
+        await pilot.pause()
+        logs = pane.query_one(DryrunLogs)
+        assert logs.filter_text == "error"
+        assert logs.lines_view.line_count == 3  # items 7, 107, 207
+        assert "3 match" in screen_text(app)
+        await pilot.press("escape")
+        assert logs.filter_text == "" and logs.lines_view.line_count == 300
+        assert isinstance(app.focused, LogLines)
+
+
+async def test_brackets_move_between_tabs(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test() as pilot:
+        tabs = app.pane.query_one(TabbedContent)
+        app.pane.query_one("Tabs").focus()
+        await pilot.press("right_square_bracket")
+        assert tabs.active == "dryrun-logs"
+        await pilot.press("left_square_bracket", "left_square_bracket")
+        assert tabs.active == "dryrun-summary"
+
+
+class ScriptedRun:
+    """A stand-in for DryrunRun streaming a fixed, large event list (no child process)."""
+
+    def __init__(self, events: list[dict]) -> None:
+        self._events = events
+        self.records_file = None
+        self.kind = "sync"
+        self.cancelled = False
+
+    async def events(self):
+        for i, event in enumerate(self._events):
+            if self.cancelled:
+                yield {"type": "done", "status": "cancelled", "counts": {}}
+                return
+            yield event
+            if i % 500 == 0:
+                await asyncio.sleep(0)
+
+    async def cancel(self) -> None:
+        self.cancelled = True
+
+
+async def test_windows_stay_bounded_whatever_the_run_streams(project_root):
+    events: list[dict] = [{"type": "start", "t": 0, "kind": "sync"}]
+    for start in range(0, 20_000, 1000):
+        events.append({"type": "batch", "op": "save", "model": "Contact", "records": [{"id": f"c{i}", "first_name": "F", "last_name": "L"} for i in range(start, start + 1000)]})
+        events.append({"type": "batch", "op": "delete", "model": "Ticket", "records": [{"id": f"t{start}", "title": "x"}]})
+    events += [{"type": "log", "level": "info", "message": f"line {i}", "t": 1.0} for i in range(20_000)]
+    events += [{"type": "request", "method": "GET", "url": f"http://x/api?page={i}", "status": 200, "ms": 3, "bytes": 10, "attempt": 1 + (i % 50 == 0)} for i in range(1500)]
+    events += [{"type": "invalid", "model": "Contact", "record": {"id": i}, "errors": [{"path": "id", "message": "Input should be a valid string"}]} for i in range(700)]
+    events.append({"type": "done", "status": "ok", "counts": {"Contact": {"save": 20000}}})
+
+    async def starter(_request):
+        return ScriptedRun(events)
+
+    app = PaneApp(load(project_root), starter=starter)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause()
+        results = pane.shown
+        assert len(results.records["Contact"]) == dryrun_results.RECORDS_KEPT
+        assert len(results.logs) == dryrun_results.LOGS_KEPT and results.logs[-1].message == "line 19999"
+        assert len(results.requests) == dryrun_results.REQUESTS_KEPT
+        assert len(results.invalid) == dryrun_results.INVALID_KEPT
+        assert results.tally.requests == 1500 and results.tally.retries == 30
+        assert pane.query_one(DryrunRequests).table.row_count == dryrun_results.REQUESTS_KEPT
+        assert pane.query_one(DryrunInvalid).table.row_count == dryrun_results.INVALID_KEPT
+        records = pane.query_one(DryrunRecords)
+        assert records.current_model == "Contact"
+        records.query_one("#records-Contact").focus()
+        await pilot.press("m")
+        assert records.current_model == "Ticket"
+        text = screen_text(app)
+        assert "Records 20,020" in text and "Logs 20,000" in text and "Invalid 700" in text
+
+
+async def test_a_new_start_replaces_the_running_run(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, name="blocks"))
+        await wait_for(pilot, lambda: pane._run is not None and pane.shown.tally.records == 5)
+        pid = pane._run.pid
+        pane.start(request(project_root, metadata={"records": 3, "logs": 1}))
+        await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) == 2)
+        statuses = {m.request.name: m.status for m in app.of(DryrunPane.RunFinished)}
+        assert statuses == {"blocks": "cancelled", "contacts": "ok"}
+        await asyncio.sleep(0.2)
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
