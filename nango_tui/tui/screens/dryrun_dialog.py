@@ -215,7 +215,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
 
     @on(Select.Changed, "#environment")
     def _environment_changed(self, event: Select.Changed) -> None:
-        if event.value is Select.BLANK or event.value == self.environment:
+        if event.value is Select.NULL or event.value == self.environment:
             return
         self.environment = str(event.value)
         self.connections_loaded = False
@@ -319,7 +319,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                 first_bad = first_bad or "max-records"
         self._note("#options-error", Text("✘ " + "; ".join(options_error), "red") if options_error else "")
         connection = self.query_one("#connection", Select).value
-        if connection is Select.BLANK or connection is None:
+        if connection is Select.NULL or connection is None:
             self._note("#connection-note", Text("✘ pick a connection", "red"))
             first_bad = first_bad or "connection"
         if first_bad:

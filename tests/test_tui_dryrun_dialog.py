@@ -1,0 +1,209 @@
+"""Pilot tests of the dryrun dialog: connections, live input validation, start and cancel keys."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+from textual.app import App
+from textual.widgets import Input, Select, TextArea
+
+from nango_tui.dryrun import DryrunRequest
+from nango_tui.tui.screens.dryrun_dialog import DryrunDialog, environments, input_template, parse_date
+from test_tui_dryrun_helpers import DRYRUN_TCSS, SECRET, load, screen_text, wait_for, write_project
+
+UNSET = object()
+
+
+class DialogApp(App):
+    CSS_PATH = [str(DRYRUN_TCSS)]
+
+    def __init__(self, dialog_args) -> None:
+        super().__init__()
+        self.dialog_args = dialog_args
+        self.result = UNSET
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.push_screen(DryrunDialog(*self.dialog_args[0], **self.dialog_args[1]), self._dismissed)
+
+    def _dismissed(self, result) -> None:
+        self.result = result
+
+    @property
+    def dialog(self) -> DryrunDialog:
+        assert isinstance(self.screen, DryrunDialog)
+        return self.screen
+
+
+@pytest.fixture
+def root(tmp_path):
+    return write_project(tmp_path / "proj")
+
+
+def make_app(root, name, environment="dev", defaults=None) -> DialogApp:
+    project = load(root)
+    script = project.find_script(name)[0]
+    return DialogApp(((project, script, root, environment), {"defaults": defaults}))
+
+
+async def set_text(pilot, area: TextArea, text: str) -> None:
+    area.text = text
+    await pilot.pause()
+
+
+async def test_input_is_validated_live_against_the_input_model(root):
+    app = make_app(root, "lookup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = app.dialog
+        editor = dialog.query_one("#input", TextArea)
+        assert app.focused is editor
+        assert editor.text.replace(" ", "").replace("\n", "") == '{"id":""}'  # a template of IdEntity
+        assert dialog.input_error is None
+        await set_text(pilot, editor, '{"id": ')
+        assert dialog.input_error.startswith("not JSON")
+        assert "not JSON" in screen_text(app)
+        await set_text(pilot, editor, '{"name": "x"}')
+        assert dialog.input_error.startswith("does not match IdEntity")
+        assert "id: Field required" in dialog.input_error
+        assert "id: Field required" in screen_text(app)
+        await set_text(pilot, editor, '{"id": 12}')
+        assert "id: Input should be a valid string" in dialog.input_error
+        await set_text(pilot, editor, "")
+        assert "takes an input (IdEntity)" in dialog.input_error
+        # typing, not only setting the text, re-validates
+        editor.text = ""
+        await pilot.press(*'{"id": "abc"}')
+        assert dialog.input_error is None
+        assert "✔ a valid IdEntity" in screen_text(app)
+
+
+async def test_ctrl_j_starts_with_the_request(root):
+    app = make_app(root, "lookup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        await set_text(pilot, app.dialog.query_one("#input", TextArea), '{"id": "c7"}')
+        await set_text(pilot, app.dialog.query_one("#metadata", TextArea), '{"region": "eu"}')
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        request = app.result
+        assert isinstance(request, DryrunRequest)
+        assert (request.name, request.integration, request.connection_id, request.environment) == ("lookup", "demo", "local", "dev")
+        assert request.input == {"id": "c7"} and request.metadata == {"region": "eu"}
+        assert request.root == root
+
+
+async def test_ctrl_enter_starts_too_and_escape_cancels(root):
+    app = make_app(root, "contacts")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        await pilot.press("ctrl+enter")
+        await pilot.pause()
+        assert isinstance(app.result, DryrunRequest) and app.result.input is None
+    app = make_app(root, "contacts")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.result is None
+
+
+async def test_invalid_input_keeps_the_dialog_open_and_focuses_the_field(root):
+    app = make_app(root, "lookup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        await set_text(pilot, app.dialog.query_one("#input", TextArea), '{"id": 1}')
+        app.dialog.query_one("#metadata", TextArea).focus()
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert app.result is UNSET
+        assert app.focused is app.dialog.query_one("#input", TextArea)
+        await set_text(pilot, app.dialog.query_one("#metadata", TextArea), "[1, 2]")
+        await set_text(pilot, app.dialog.query_one("#input", TextArea), '{"id": "1"}')
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert app.result is UNSET
+        assert app.dialog.metadata_error == "metadata must be a JSON object ({...})"
+        assert app.focused is app.dialog.query_one("#metadata", TextArea)
+
+
+async def test_sync_options_last_sync_date_and_max_records(root):
+    app = make_app(root, "contacts")
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = app.dialog
+        await wait_for(pilot, lambda: dialog.connections_loaded)
+        assert not dialog.query("#input")  # no input editor for a sync
+        dialog.query_one("#last-sync-date", Input).value = "yesterday"
+        dialog.query_one("#max-records", Input).value = "0"
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert app.result is UNSET
+        text = screen_text(app)
+        assert "is not an ISO date" in text and "at least 1" in text
+        dialog.query_one("#last-sync-date", Input).value = "2024-03-01T10:00:00Z"
+        dialog.query_one("#max-records", Input).value = "50"
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert app.result.last_sync_date == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+        assert app.result.max_records == 50
+
+
+async def test_connections_of_the_environment_first_one_preselected(root):
+    app = make_app(root, "contacts")
+    async with app.run_test(size=(80, 24)) as pilot:
+        dialog = app.dialog
+        await wait_for(pilot, lambda: dialog.connections_loaded)
+        select = dialog.query_one("#connection", Select)
+        assert select.value == "local"
+        assert [str(label) for label, _ in select._options if _ is not Select.NULL and str(label)] == ["local", "second"]
+        dialog.query_one("#environment", Select).value = "prod"
+        await wait_for(pilot, lambda: dialog.connections_loaded and dialog.environment == "prod")
+        assert select.value == "live"
+        assert SECRET not in screen_text(app)
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert (app.result.environment, app.result.connection_id) == ("prod", "live")
+
+
+async def test_no_connection_for_the_integration_blocks_the_start(root):
+    app = make_app(root, "tickets")  # integration `other` has no connection
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        assert "No connection of other in dev" in screen_text(app)
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert app.result is UNSET
+        assert "pick a connection" in screen_text(app)
+
+
+async def test_defaults_prefill_the_form(root):
+    defaults = DryrunRequest(root=root, name="lookup", connection_id="second", integration="demo", input={"id": "again"}, metadata={"a": 1}, max_records=3, validation=True)
+    app = make_app(root, "lookup", defaults=defaults)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        assert app.dialog.query_one("#connection", Select).value == "second"
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        result = app.result
+        assert (result.connection_id, result.input, result.metadata, result.max_records, result.validation) == ("second", {"id": "again"}, {"a": 1}, 3, True)
+
+
+async def test_broken_connections_file_is_reported(root):
+    (root / "connections.yaml").write_text("environments: [oops\n")
+    app = make_app(root, "contacts")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        assert "connections.yaml" in screen_text(app)
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert app.result is UNSET
+
+
+def test_helpers(root):
+    assert environments(root, "staging") == ["dev", "staging", "prod"]
+    project = load(root)
+    assert input_template("IdEntity", project) == {"id": ""}
+    assert input_template("IdEntity[]", project) == []
+    assert input_template(None, project) is None
+    assert parse_date("2024-01-31") == datetime(2024, 1, 31)
+    with pytest.raises(ValueError):
+        parse_date("31/01/2024")
