@@ -288,3 +288,41 @@ def test_empty_models_section(project_dir):
     assert report.ok
     module = load_models_module(root / "models.py")
     assert module.MODELS == {}
+
+
+CLASH_YAML = """\
+integrations: {}
+models:
+    class:
+        a: Any
+    NangoModel:
+        d: DateTime
+        l: Literal
+        n: None
+    DateTime:
+        when: date
+    Any:
+        x: any
+    Literal:
+        v: a | b
+    None:
+        z: string
+    _str:
+        y: string
+    str:
+        s: string
+    "2fa":
+        k: string
+"""
+
+
+def test_model_names_that_are_keywords_or_helpers(project_dir):
+    root = project_dir(CLASH_YAML)
+    assert generate(root).ok
+    module = load_models_module(root / "models.py")
+    record = {"d": {"when": "2024-01-01T00:00:00"}, "l": {"v": "b"}, "n": {"z": "q"}}
+    assert module.MODELS["NangoModel"].model_validate(record).model_dump(mode="json", by_alias=True, exclude_unset=True) == record
+    assert isinstance(module.MODELS["class"].model_validate({"a": {"x": [1]}}).a, module.MODELS["Any"])
+    assert module.MODELS["2fa"].__name__ == "Model_2fa" and module.MODELS["None"].__name__ == "None_"
+    assert ("v",) in errors_of(module.MODELS["Literal"], {"v": "c"})
+    assert ("z",) in errors_of(module.MODELS["None"], {"z": 1})

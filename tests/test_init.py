@@ -147,6 +147,16 @@ def test_the_example_sync_runs_offline_on_the_demo_connection(tmp_path):
     assert saved == expected  # the pull request in the saved page is left out
 
 
+def test_the_example_passes_its_saved_test(tmp_path):
+    root = tmp_path / "new"
+    init_project(root)
+    result = run_cli("test", "--dir", str(root), cwd=tmp_path)
+    if "invalid choice" in result.stderr:
+        pytest.skip("no `test` command in this build")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "PASS github/issues" in result.stdout
+
+
 class _FakeGithub(BaseHTTPRequestHandler):
     seen: list[dict] = []
 

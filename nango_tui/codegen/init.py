@@ -210,7 +210,8 @@ generated from it; each sync and action is a Python script under `<integration>/
 
 1. Look around: `nango-tui` opens the workbench on this folder.
 2. Run the example offline: `nango-tui dryrun issues github-demo` replays the responses saved in
-   `github/mocks/issues.json`.
+   `github/mocks/issues.json`; `nango-tui test` replays them and compares the records with the
+   ones saved there.
 3. Run it against GitHub: `export GITHUB_TOKEN=ghp_...` (a personal access token), set `owner`
    and `repo` of `my-github` in `connections.yaml`, then `nango-tui dryrun issues my-github`.
    `nango-tui dryrun create-issue my-github --input '{"title": "Hello"}'` opens an issue.
