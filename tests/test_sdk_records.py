@@ -170,3 +170,26 @@ def test_action_error_payload():
     err = ActionError({"message": "bad input", "field": "id"})
     assert err.payload == {"message": "bad input", "field": "id"} and str(err) == "bad input"
     assert str(ActionError("plain")) == "plain"
+
+
+def test_seen_ids_is_exact_across_merges(monkeypatch):
+    from nango_tui.sdk.records import SeenIds
+
+    monkeypatch.setattr(SeenIds, "RECENT_MAX", 8)
+    seen = SeenIds()
+    assert all(seen.add_new(hash(str(i))) for i in range(500))
+    assert len(seen.frozen) > 0 and len(seen) == 500
+    assert not any(seen.add_new(hash(str(i))) for i in range(0, 500, 7))
+    assert seen.add_new(hash("new"))
+
+
+async def test_duplicates_found_across_many_batches(monkeypatch):
+    from nango_tui.sdk.records import SeenIds
+
+    monkeypatch.setattr(SeenIds, "RECENT_MAX", 16)
+    nango, events = sync()
+    for start in range(0, 200, 20):
+        await nango.batch_save([{"id": str(i), "name": "x"} for i in range(start, start + 20)], "Contact")
+    await nango.batch_save([{"id": str(i), "name": "again"} for i in (3, 150, 999)], "Contact")
+    assert events.of("batch")[-1]["records"] == [{"id": "999", "name": "again"}]
+    assert "2 duplicate Contact" in events.of("log")[-1]["message"]

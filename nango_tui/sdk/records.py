@@ -7,6 +7,8 @@ slow path that finds every error of every record.
 
 from __future__ import annotations
 
+from array import array
+from bisect import bisect_left
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -49,13 +51,54 @@ class _ModelCodec:
         return self.many.dump_python(items, mode="json", by_alias=True, exclude_unset=True)
 
 
+class SeenIds:
+    """Hashes of the ids already emitted for one (op, model), exact and compact.
+
+    Recent hashes sit in a set; when it holds RECENT_MAX of them (or a quarter of the array,
+    so merging stays linear overall) they are merged into a sorted array of 8-byte ints
+    (timsort merges the two sorted runs in linear time). ~10 bytes a record at 100k records
+    instead of ~77 for a plain set of ints.
+    """
+
+    RECENT_MAX = 1 << 15
+
+    def __init__(self) -> None:
+        self.recent: set[int] = set()
+        self.frozen = array("q")
+
+    def __len__(self) -> int:
+        return len(self.recent) + len(self.frozen)
+
+    def __iter__(self):
+        yield from self.frozen
+        yield from self.recent
+
+    def add_new(self, key: int) -> bool:
+        """Add `key`; False when it was already there."""
+        if key in self.recent:
+            return False
+        frozen = self.frozen
+        if frozen:
+            i = bisect_left(frozen, key)
+            if i < len(frozen) and frozen[i] == key:
+                return False
+        self.recent.add(key)
+        if len(self.recent) >= self.RECENT_MAX and len(self.recent) * 4 >= len(frozen):
+            merged = list(frozen)
+            merged.extend(sorted(self.recent))
+            merged.sort()
+            self.frozen = array("q", merged)
+            self.recent = set()
+        return True
+
+
 class RecordSink:
     """Where a sync's batch_* calls go: validation, duplicates, max_records, `batch` events."""
 
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.codecs: dict[str, _ModelCodec] = {}
-        self.seen: dict[tuple[str, str], set[int]] = {}  # (op, model) -> hash of ids already emitted
+        self.seen: dict[tuple[str, str], SeenIds] = {}  # (op, model) -> hashes of ids already emitted
         self.total = 0
 
     def _codec(self, model: str | type) -> tuple[str, _ModelCodec | None]:
@@ -157,21 +200,22 @@ class RecordSink:
         return dumped, invalid
 
     def _unique(self, op: str, model: str, dumped: list[dict]) -> list[dict]:
-        seen = self.seen.setdefault((op, model), set())
+        seen = self.seen.get((op, model))
+        if seen is None:
+            seen = self.seen[(op, model)] = SeenIds()
         out = []
         duplicates = []
-        add = seen.add
+        add_new = seen.add_new
         for record in dumped:
             rid = record.get("id")
             if rid is None:
                 out.append(record)
                 continue
-            key = hash(str(rid))  # ints, not the ids: memory stays small on big runs
-            if key in seen:
+            # a 64-bit hash stands for the id (a false duplicate needs a 1 in 2^64 collision)
+            if add_new(hash(rid if type(rid) is str else str(rid))):
+                out.append(record)
+            else:
                 duplicates.append(rid)
-                continue
-            add(key)
-            out.append(record)
         if duplicates:
             shown = ", ".join(str(d) for d in duplicates[:5]) + (" ..." if len(duplicates) > 5 else "")
             self.ctx.emit(
