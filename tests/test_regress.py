@@ -15,6 +15,7 @@ import pytest
 from nango_tui.console import Out
 from nango_tui.dryrun.regress import MAX_SHOWN, Outcome, compare, json_diff, run_command
 from tests.conftest import SAMPLES
+from tests.fake_providers import salesforce
 from tests.fake_providers.samples import all_providers, connections_yaml
 
 NANGO_TUI = [sys.executable, "-m", "nango_tui"]
@@ -185,7 +186,9 @@ def test_an_expected_action_error_must_happen_again(samples):
     with all_providers() as servers:
         (samples / "connections.yaml").write_text(connections_yaml(servers))
         assert asyncio.run(record())["status"] == "failed"
-    mocks = json.loads((samples / "salesforce" / "mocks" / "fetch-fields.json").read_text())
+    text = (samples / "salesforce" / "mocks" / "fetch-fields.json").read_text()
+    assert salesforce.TOKEN not in text and "authorization" not in text.lower()
+    mocks = json.loads(text)
     assert mocks["expected"]["error"]["kind"] == "action_error"
     assert mocks["exchanges"][0]["status"] == 404
     (samples / "connections.yaml").write_text("environments: {}\n")  # the replay needs no connection at all
@@ -195,3 +198,25 @@ def test_an_expected_action_error_must_happen_again(samples):
     code, out = _run(samples, "fetch-fields")
     assert code == 1
     assert "error message: \"ActionError: no Salesforce contact has the id '003000000000000AAA'\" -> \"ActionError: unknown contact '003000000000000AAA'\"" in out
+
+
+def test_a_run_saved_with_last_sync_date_replays_with_it(samples):
+    """The saved inputs are used: an incremental run's query (WHERE LastModifiedDate > ...) matches."""
+    from datetime import datetime, timezone
+
+    from nango_tui.dryrun import DryrunRequest, start_dryrun
+
+    async def record() -> dict:
+        run = await start_dryrun(DryrunRequest(root=samples, name="contacts", connection_id="salesforce-demo", save_responses=True,
+                                               replay=False, timeout=60, last_sync_date=datetime(2024, 3, 1, tzinfo=timezone.utc)))
+        return [e async for e in run.events()][-1]
+
+    with all_providers() as servers:
+        (samples / "connections.yaml").write_text(connections_yaml(servers))
+        assert asyncio.run(record())["status"] == "ok"
+    mocks = json.loads((samples / "salesforce" / "mocks" / "contacts.json").read_text())
+    assert mocks["inputs"]["last_sync_date"].startswith("2024-03-01T00:00:00")
+    assert "WHERE LastModifiedDate > 2024-03-01T00:00:00Z" in mocks["exchanges"][0]["query"]["q"]
+    assert len(mocks["expected"]["records"]["Contact"]) == 9
+    code, out = _run(samples, "contacts")
+    assert code == 0 and "PASS salesforce/contacts (sync)  9 records" in out, out

@@ -31,20 +31,23 @@ SCRIPTS = [
 ]
 
 
-def _network_cut() -> tuple[list[str], dict[str, str]]:
+DEAD_PROXY = "http://127.0.0.1:9"  # nothing listens there
+NO_ROUTE_ENV = {"HTTP_PROXY": DEAD_PROXY, "HTTPS_PROXY": DEAD_PROXY, "ALL_PROXY": DEAD_PROXY, "NO_PROXY": "", "no_proxy": ""}
+
+
+def _network_cut(force_fallback: bool = False) -> tuple[list[str], dict[str, str]]:
     """A command prefix and environment that leave a process no network at all.
 
     `unshare -rn` (a fresh network namespace: not even loopback is up) where it works; else
-    proxies pointing at a closed local port, so any request that escapes fails loudly.
+    every proxy pointing at a closed local port, so any request that escapes fails loudly.
     """
-    if shutil.which("unshare") and subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0:
+    if not force_fallback and shutil.which("unshare") and subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0:
         return ["unshare", "-rn"], {}
-    dead = "http://127.0.0.1:9"
-    return [], {"HTTP_PROXY": dead, "HTTPS_PROXY": dead, "ALL_PROXY": dead, "NO_PROXY": "", "no_proxy": ""}
+    return [], dict(NO_ROUTE_ENV)
 
 
-def _run_offline(args: list[str], cwd: Path = REPO) -> subprocess.CompletedProcess:
-    prefix, extra = _network_cut()
+def _run_offline(args: list[str], cwd: Path = REPO, force_fallback: bool = False) -> subprocess.CompletedProcess:
+    prefix, extra = _network_cut(force_fallback)
     env = {**os.environ, **extra, "NO_COLOR": "1"}
     return subprocess.run([*prefix, *NANGO_TUI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
 
@@ -60,8 +63,9 @@ def samples_copy(tmp_path: Path) -> Path:
     return target
 
 
-def test_the_network_is_really_cut():
-    prefix, extra = _network_cut()
+@pytest.mark.parametrize("force_fallback", [False, True], ids=["unshare-or-fallback", "fallback"])
+def test_the_network_is_really_cut(force_fallback):
+    prefix, extra = _network_cut(force_fallback)
     code = "import httpx\ntry:\n    httpx.get('https://api.github.com', timeout=3)\nexcept httpx.HTTPError:\n    print('no network')"
     done = subprocess.run([*prefix, sys.executable, "-c", code], env={**os.environ, **extra}, capture_output=True, text=True, timeout=30)
     assert done.stdout.strip() == "no network", done.stderr
@@ -91,8 +95,9 @@ def test_every_sample_replays_offline_with_its_demo_connection(integration, name
         assert sum(len(r) for r in saved.values()) >= 2
 
 
-def test_nango_tui_test_passes_on_the_samples_offline():
-    done = _run_offline(["test", "--dir", str(SAMPLES)])
+@pytest.mark.parametrize("force_fallback", [False, True], ids=["unshare-or-fallback", "fallback"])
+def test_nango_tui_test_passes_on_the_samples_offline(force_fallback):
+    done = _run_offline(["test", "--dir", str(SAMPLES)], force_fallback=force_fallback)
     assert done.returncode == 0, done.stdout + done.stderr
     lines = done.stdout.splitlines()
     assert sum(line.startswith("PASS ") for line in lines) == len(SCRIPTS)
