@@ -43,8 +43,10 @@ def test_init_writes_the_example(tmp_path):
     report = init_project(root)
     assert report.diagnostics == [] and report.skipped == []
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == sorted([*EXPECTED, ".nango/schema.json"])
-    mode = stat.S_IMODE((root / "nango.yaml").stat().st_mode)
-    assert mode & stat.S_IRGRP or os.umask(0o022) & stat.S_IRGRP  # not the temp file's 0600
+    (tmp_path / "reference").write_text("")  # what a plain open() gives under this umask
+    expected_mode = stat.S_IMODE((tmp_path / "reference").stat().st_mode)
+    for rel in ("nango.yaml", "models.py", "github/syncs/issues.py"):
+        assert stat.S_IMODE((root / rel).stat().st_mode) == expected_mode, rel  # not the temp file's 0600
     gitignore = (root / ".gitignore").read_text().splitlines()
     assert {".nango/", ".env", "connections.yaml"} <= set(gitignore)
 
