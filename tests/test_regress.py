@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from nango_tui.console import Out
 from nango_tui.dryrun.regress import MAX_SHOWN, Outcome, compare, json_diff, run_command
@@ -220,3 +221,30 @@ def test_a_run_saved_with_last_sync_date_replays_with_it(samples):
     assert len(mocks["expected"]["records"]["Contact"]) == 9
     code, out = _run(samples, "contacts")
     assert code == 0 and "PASS salesforce/contacts (sync)  9 records" in out, out
+
+
+def test_saved_inputs_of_a_script(samples):
+    from nango_tui.dryrun.regress import saved_inputs
+
+    assert saved_inputs(samples, "salesforce", "fetch-fields")["input"] == {"id": "0035g00000Xk001AAA"}
+    assert saved_inputs(samples, "github", "issues")["metadata"] == {"owner": "acme", "repo": "widgets"}
+    (samples / "linear" / "mocks" / "teams.json").write_text("not json")
+    assert saved_inputs(samples, "linear", "teams") is None and saved_inputs(samples, "linear", "nope") is None
+
+
+_scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=4))
+_records = st.lists(
+    st.fixed_dictionaries({"name": _scalars, "tags": st.lists(_scalars, max_size=2)}), max_size=6
+).map(lambda rows: [{"id": f"r{i}", **row} for i, row in enumerate(rows)])
+
+
+@settings(max_examples=150, deadline=None)
+@given(records=_records, data=st.data())
+def test_compare_property_order_never_matters_and_any_field_change_is_named(records, data):
+    shuffled = data.draw(st.permutations(records))
+    assert compare(_outcome({"M": records}), _outcome({"M": list(shuffled)})) == []
+    if records:
+        victim = data.draw(st.sampled_from(records))
+        changed = [dict(r, name=["changed"]) if r is victim else r for r in records]
+        lines = compare(_outcome({"M": records}), _outcome({"M": changed}))
+        assert any(line.startswith(f"  ~ {victim['id']}: name") for line in lines), lines

@@ -121,6 +121,23 @@ def replay_connection_id(root: Path, integration: str) -> str:
 # -- running one replay ---------------------------------------------------------------------------
 
 
+def saved_inputs(root: Path, integration: str, name: str) -> dict | None:
+    """The inputs a script's mocks were recorded with ({"input", "metadata", "last_sync_date"}),
+    or None without a readable mocks file. A replay with other inputs asks for other requests,
+    which the mocks do not hold: a dialog replaying a demo connection can start from these.
+    """
+    from nango_tui.runtime.errors import MocksFileError
+    from nango_tui.runtime.recording import load_mocks, mocks_path
+
+    try:
+        inputs = load_mocks(mocks_path(root, integration, name)).get("inputs")
+    except MocksFileError:
+        return None
+    return inputs if isinstance(inputs, dict) else None
+
+
+
+
 async def replay(root: Path, script, mocks: dict, timeout: float = DEFAULT_TIMEOUT) -> Outcome:
     """Run `script` against its saved responses with the saved inputs; what it produced."""
     from . import events as ev
