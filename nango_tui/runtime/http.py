@@ -154,7 +154,7 @@ class HttpClient:
         method = method.upper()
         url, pairs = split_url(self.build_url(endpoint, base_url_override))
         pairs = pairs + _pairs(params)
-        req_headers = {**self.provider.headers, **(headers or {})}
+        req_headers = {k: str(v) for k, v in {**self.provider.headers, **(headers or {})}.items() if v is not None}
         content: Any = None
         if json is None and data is not None and not isinstance(data, dict):
             content, data = (data.encode() if isinstance(data, str) else data), None
@@ -194,7 +194,12 @@ class HttpClient:
                 max_attempts += 1
                 continue
             if self._retryable(response) and attempt < max_attempts:
-                await self._sleep(self._wait_for(response, attempt))
+                wait = self._wait_for(response, attempt)
+                if wait >= 1 and not replay:
+                    ctx.emit({"type": "log", "level": "info", "message": (
+                        f"{method} {self.shown_url(url, pairs)} answered {status}: retrying in {wait:.1f} s "
+                        f"(attempt {attempt + 1} of {max_attempts})")})
+                await self._sleep(wait)
                 continue
             if status >= 400:
                 raise HttpError(method, self.shown_url(url, pairs), status, self._error_body(response), attempt)
