@@ -93,6 +93,7 @@ class DryrunRecords(Vertical):
             columns = list(kept[0][1].keys()) if kept else []
         self._columns[model] = columns
         self._models.append(model)
+        self.refresh_bindings()
         table: DataTable = DataTable(id=f"records-{_dom_id(model)}", cursor_type="row", zebra_stripes=True)
         table.show_row_labels = True
         table.add_columns(*columns)
@@ -137,6 +138,11 @@ class DryrunRecords(Vertical):
             if f"records-{_dom_id(model)}" == current:
                 return model
         return None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_model":
+            return len(self._models) > 1
+        return True
 
     def action_next_model(self) -> None:
         if len(self._models) < 2:

@@ -1,0 +1,112 @@
+"""Snapshots (80x24, textual-dark) of the dryrun dialog and pane, from real dryruns.
+
+Times are made deterministic by freezing the pane's clock once the run reached the state
+shown; the "in progress" run is a sync that saves 5 records and then blocks.
+`pytest --snapshot-update tests/test_tui_dryrun_snapshots.py` rewrites them (check by eye).
+"""
+
+from __future__ import annotations
+
+import pytest
+from textual.widgets import Input, TextArea
+
+from nango_tui.dryrun import DryrunRequest
+from nango_tui.tui.widgets import dryrun_results
+from nango_tui.tui.widgets.dryrun_pane import DryrunPane
+from test_tui_dryrun_dialog import make_app as make_dialog_app
+from test_tui_dryrun_helpers import PaneApp, load, wait_for, write_project
+
+SIZE = (80, 24)
+
+
+@pytest.fixture
+def root(tmp_path):
+    return write_project(tmp_path / "proj")
+
+
+def freeze(monkeypatch, results, elapsed: float) -> None:
+    """Make the shown run `elapsed` seconds old, for good."""
+    monkeypatch.setattr(dryrun_results, "clock", lambda: 1000.0 + elapsed)
+    results.started = 1000.0
+    if results.finished is not None:
+        results.finished = 1000.0 + elapsed
+
+
+def pane_app(root) -> PaneApp:
+    app = PaneApp(load(root))
+    app.animation_level = "none"
+    return app
+
+
+def test_snapshot_dryrun_dialog(root, snap_compare):
+    app = make_dialog_app(root, "lookup")
+    app.animation_level = "none"
+
+    async def run_before(pilot) -> None:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        for widget in app.dialog.query("TextArea, Input"):
+            widget.cursor_blink = False
+        await pilot.pause()
+        import os
+        if os.environ.get("SHOW_SCREEN"):
+            from test_tui_dryrun_helpers import screen_text
+            print(screen_text(app))
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_dryrun_in_progress(root, snap_compare, monkeypatch):
+    app = pane_app(root)
+
+    async def run_before(pilot) -> None:
+        pane = app.pane
+        pane.start(DryrunRequest(root=root, name="blocks", connection_id="local"))
+        await wait_for(pilot, lambda: pane.shown.tally.records == 5 and pane.shown.tally.logs == 2)
+        freeze(monkeypatch, pane.shown, 2.5)
+        pane._drain(force=True)
+        pane.query_one("#records-Contact").focus()
+        await pilot.pause()
+        import os
+        if os.environ.get("SHOW_SCREEN"):
+            from test_tui_dryrun_helpers import screen_text
+            print(screen_text(app))
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_dryrun_done(root, snap_compare, monkeypatch):
+    app = pane_app(root)
+
+    async def run_before(pilot) -> None:
+        pane = app.pane
+        pane.start(DryrunRequest(root=root, name="contacts", connection_id="local", metadata={"records": 1500, "logs": 40}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        freeze(monkeypatch, pane.shown, 1.5)
+        pane.query_one("#records-Contact").focus()
+        await pilot.press("down", "down")
+        pane._drain(force=True)
+        await pilot.pause()
+        import os
+        if os.environ.get("SHOW_SCREEN"):
+            from test_tui_dryrun_helpers import screen_text
+            print(screen_text(app))
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_snapshot_failed_action_with_its_action_error(root, snap_compare, monkeypatch):
+    app = pane_app(root)
+
+    async def run_before(pilot) -> None:
+        pane = app.pane
+        pane.start(DryrunRequest(root=root, name="lookup", connection_id="local", input={"id": "boom"}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        freeze(monkeypatch, pane.shown, 0.25)
+        pane._drain(force=True)
+        await pilot.pause()
+        import os
+        if os.environ.get("SHOW_SCREEN"):
+            from test_tui_dryrun_helpers import screen_text
+            print(screen_text(app))
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
