@@ -21,7 +21,7 @@ def test_provider_entry_is_valid(name):
     assert p.auth_mode in ("OAUTH2", "API_KEY", "BASIC", "NONE")
     assert (p.base_url is None) == (name == "unauthenticated")
     if p.base_url:
-        assert p.base_url.startswith("https://") and not p.base_url.endswith("/")
+        assert p.base_url.startswith(("https://", "${connectionConfig.")) and not p.base_url.endswith("/")
     if p.auth_mode == "OAUTH2":
         assert p.token_url and p.token_url.startswith("https://"), "OAuth2 needs a token URL for local refresh"
     if p.auth_mode == "API_KEY":
