@@ -203,3 +203,20 @@ async def test_environment_variables_from_connections_yaml(folder):
     conn_info = await nango.get_connection()
     assert conn_info["connection_id"] == "gh-local" and conn_info["metadata"] == {"team": "core"}
     await nango.aclose()
+
+
+def test_connection_secrets_cover_credentials_and_secret_config_only():
+    from nango_tui.runtime.connections import Connection, Credentials
+
+    conn = Connection(
+        id="c", integration="i", provider="p",
+        credentials=Credentials("BASIC", username="bob", password="pw_very_secret"),
+        connection_config={"client_secret": "cs_abcdefgh", "token_url": "https://h/token", "api_key_header": "X-Api-Key",
+                           "subdomain": "acme", "webhook_signing_key": "whk_12345678"},
+    )
+    secrets = conn.secrets()
+    assert {"pw_very_secret", "cs_abcdefgh", "whk_12345678"} <= set(secrets)
+    assert "https://h/token" not in secrets and "X-Api-Key" not in secrets and "acme" not in secrets
+    import base64
+
+    assert base64.b64encode(b"bob:pw_very_secret").decode() in secrets

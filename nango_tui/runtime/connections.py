@@ -107,9 +107,8 @@ class Connection:
         if self.nango_secret_key:
             found.append(self.nango_secret_key)
         for key, value in self.connection_config.items():
-            if isinstance(value, str) and any(w in key.lower() for w in ("secret", "password", "token", "key")):
-                if key.lower() not in ("client_id", "subdomain", "instance_url"):
-                    found.append(value)
+            if isinstance(value, str) and _is_secret_config_key(key):
+                found.append(value)
         if self.credentials.type == "BASIC" and self.credentials.username is not None and self.credentials.password:
             import base64
 
@@ -131,6 +130,18 @@ class Connection:
             "connection_config": dict(self.connection_config),
             "metadata": dict(self.metadata),
         }
+
+
+_SECRET_WORDS = ("secret", "password", "token", "api_key", "apikey", "private_key", "signing_key")
+_NOT_SECRET_KEYS = frozenset({"api_key_header", "api_key_query", "api_key_prefix", "token_type"})
+
+
+def _is_secret_config_key(key: str) -> bool:
+    """connection_config keys whose values are credentials (client_secret, api_key...), not URLs or names."""
+    key = key.lower()
+    if key in _NOT_SECRET_KEYS or key.endswith(("_url", "_uri", "_header", "_name")):
+        return False
+    return any(word in key for word in _SECRET_WORDS)
 
 
 # ---------------------------------------------------------------------------------------------
