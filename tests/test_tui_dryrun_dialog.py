@@ -207,3 +207,19 @@ def test_helpers(root):
     assert parse_date("2024-01-31") == datetime(2024, 1, 31)
     with pytest.raises(ValueError):
         parse_date("31/01/2024")
+
+
+async def test_a_replay_connection_starts_from_the_recorded_inputs():
+    from conftest import SAMPLES
+
+    project = load(SAMPLES)
+    script = project.find_script("create-issue", "github")[0]
+    app = DialogApp(((project, script, SAMPLES, "dev"), {}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        assert app.dialog.query_one("#connection", Select).value == "github-demo"
+        assert "replays github/mocks/create-issue.json" in screen_text(app)
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert app.result.input["title"] == "Widgets vanish after an import"
+        assert app.result.connection_id == "github-demo"

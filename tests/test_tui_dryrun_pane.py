@@ -289,3 +289,27 @@ async def test_a_new_start_replaces_the_running_run(project_root):
         await asyncio.sleep(0.2)
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+async def test_sample_action_replays_end_to_end_through_the_pane(tmp_path):
+    import shutil
+
+    from conftest import SAMPLES as ORIGINAL
+
+    from nango_tui.dryrun.regress import saved_inputs
+
+    SAMPLES = tmp_path / "samples"  # the run writes .nango/runs: keep the checkout clean
+    shutil.copytree(ORIGINAL, SAMPLES, ignore=shutil.ignore_patterns(".nango", "__pycache__"))
+    project = load(SAMPLES)
+    inputs = saved_inputs(SAMPLES, "github", "create-issue")
+    app = PaneApp(project)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(SAMPLES, name="create-issue", connection="github-demo", integration="github", input=inputs["input"]))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause()
+        finished = app.of(DryrunPane.RunFinished)[0]
+        assert finished.status == "ok", finished.error
+        assert pane.shown.tally.requests >= 1
+        assert pane.query_one(DryrunRequests).table.row_count == pane.shown.tally.requests
+        await wait_for(pilot, lambda: "output:" in screen_text(app), timeout=3)

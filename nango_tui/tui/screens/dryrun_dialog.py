@@ -107,6 +107,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         self._adapter: Any = None
         self._adapter_problem: str | None = None
         self._connections: list[Any] = []
+        self._saved_inputs: dict | None = None  # the inputs the script's mocks were recorded with
         self.input_error: str | None = None
         self.metadata_error: str | None = None
         self.connections_loaded = False
@@ -188,6 +189,13 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
             problem = None
         except Exception as exc:  # a broken connections.yaml or an unreachable server: say it
             found, problem = [], str(exc)
+        if self._saved_inputs is None and any(c.replay for c in found):
+            try:
+                from nango_tui.dryrun.regress import saved_inputs
+
+                self._saved_inputs = saved_inputs(self.root, self.script.integration, self.script.name) or {}
+            except Exception:  # no readable mocks: nothing to prefill, the run will say why
+                self._saved_inputs = {}
         self.app.call_from_thread(self._show_connections, environment, found, problem)
 
     def _show_connections(self, environment: str, found: list, problem: str | None) -> None:
@@ -202,7 +210,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         ids = [c.id for c in own]
         if own:
             select.value = wanted if wanted in ids else ids[0]
-            self._note("#connection-note", "")
+            self._connection_picked(str(select.value))
         elif problem:
             self._note("#connection-note", Text(problem, "red"))
         else:
@@ -212,6 +220,34 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                      f"(environments: {{{environment}: {{connections: ...}}}}).", "yellow")
             )
         self.connections_loaded = True
+
+    @on(Select.Changed, "#connection")
+    def _connection_changed(self, event: Select.Changed) -> None:
+        if event.value is not Select.NULL:
+            self._connection_picked(str(event.value))
+
+    def _connection_picked(self, connection_id: str) -> None:
+        """A replay connection answers only the recorded requests: start from the recorded inputs."""
+        info = next((c for c in self._connections if c.id == connection_id), None)
+        if info is None or not info.replay:
+            self._note("#connection-note", "")
+            return
+        self._note("#connection-note", Text(f"replays {self.script.integration}/mocks/{self.script.name}.json (no network)", "dim"))
+        saved = self._saved_inputs or {}
+        if self.defaults is not None or not saved:
+            return
+        if self.input_type and saved.get("input") is not None:
+            editor = self.query_one("#input", TextArea)
+            if editor.text == self._initial_input():
+                editor.text = json.dumps(saved["input"], indent=2, ensure_ascii=False)
+        if isinstance(saved.get("metadata"), dict):
+            metadata = self.query_one("#metadata", TextArea)
+            if not metadata.text.strip():
+                metadata.text = json.dumps(saved["metadata"], indent=2, ensure_ascii=False)
+        if self.kind == "sync" and saved.get("last_sync_date"):
+            last = self.query_one("#last-sync-date", Input)
+            if not last.value.strip():
+                last.value = str(saved["last_sync_date"])
 
     @on(Select.Changed, "#environment")
     def _environment_changed(self, event: Select.Changed) -> None:
