@@ -313,3 +313,16 @@ async def test_refresh_failure_is_a_clear_connection_error(local_server):
     await nango.aclose()
     assert "refreshing the OAuth2 token" in str(info.value) and "invalid_grant" in str(info.value)
     assert REFRESH not in str(info.value)
+
+
+async def test_expired_token_without_refresh_token_warns_once_and_is_tried(local_server):
+    local_server.route("GET", "/x", {"ok": True})
+    creds = Credentials("OAUTH2", access_token=TOKEN, expires_at=datetime.now(timezone.utc) - timedelta(days=1))
+    ctx, events = make_ctx(local_server.url, credentials=creds)
+    nango = NangoAction(ctx)
+    await nango.get("/x")
+    await nango.get("/x")
+    await nango.aclose()
+    warnings = [e for e in events.of("log") if e["level"] == "warn"]
+    assert len(warnings) == 1 and "no refresh_token" in warnings[0]["message"]
+    assert len(local_server.calls("GET", "/x")) == 2

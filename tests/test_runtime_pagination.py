@@ -169,3 +169,10 @@ def test_get_path_and_link_header():
     assert link_from_header(header, "next") == "https://x/y?page=2"
     assert link_from_header(header, "prev") is None
     assert link_from_header('<https://x/a>; rel="next last"', "last") == "https://x/a"
+
+
+async def test_missing_response_path_warns_and_stops(local_server):
+    local_server.route("GET", "/w", {"data": [1], "meta": {}})
+    pages, events = await _pages(local_server, "/w", paginate={"type": "link", "response_path": "items"})
+    assert pages == []
+    assert "has no `items` (its keys: data, meta)" in events.of("log")[0]["message"]

@@ -30,9 +30,15 @@ class AuthState:
         creds = self.credentials
         kind = creds.type
         if kind == "OAUTH2":
-            if creds.is_expired() and not self.refreshed and self.can_refresh():
-                await self.refresh("the access token has expired")
-                creds = self.credentials
+            if creds.is_expired() and not self.refreshed:
+                if self.can_refresh():
+                    await self.refresh("the access token has expired")
+                    creds = self.credentials
+                else:
+                    self.refreshed = True  # warn once
+                    self.ctx.emit({"type": "log", "level": "warn", "message": (
+                        f"the OAuth2 token of connection `{self.ctx.connection.id}` expired at "
+                        f"{creds.expires_at:%Y-%m-%d %H:%M:%S} UTC and it has no refresh_token; trying it anyway")})
             provider = self.provider
             headers[provider.token_header] = f"{provider.token_prefix}{creds.access_token}"
         elif kind == "API_KEY":

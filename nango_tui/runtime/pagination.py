@@ -157,6 +157,11 @@ async def paginate(
             ) from None
         records = get_path(payload, cfg.get("response_path")) if cfg.get("response_path") else payload
         if records is None:
+            if isinstance(payload, dict) and payload and cfg.get("response_path"):
+                keys = ", ".join(list(payload)[:8])
+                http.ctx.emit({"type": "log", "level": "warn", "message": (
+                    f"paginate {endpoint}: the response has no `{cfg['response_path']}` (its keys: {keys}); "
+                    "taken as the last page")})
             records = []
         if not isinstance(records, list):
             where = f"at `{cfg['response_path']}`" if cfg.get("response_path") else "(the whole body)"
