@@ -227,6 +227,19 @@ async def test_models_py_change_rechecks_without_regenerating(root: Path):
         assert (root / "models.py").read_text().startswith("# hand-written")
 
 
+async def test_a_helper_module_of_the_folder_appearing_and_going(root: Path):
+    (root / SYNC).write_text("import helpers\n\n\nasync def fetch_data(nango):\n    await nango.log(helpers.X)\n")
+    async with DevEngine(root) as engine:
+        updates = engine.updates()
+        assert state(await anext(updates)) == [(SYNC, 1, 1, "unresolved_import")]
+        (root / "helpers.py").write_text("X = 1\n")
+        update, _ = await until(updates, lambda u: not u.diagnostics)
+        assert update.changed == ["helpers.py"]
+        (root / "helpers.py").unlink()
+        update, _ = await until(updates, lambda u: u.diagnostics)
+        assert state(update) == [(SYNC, 1, 1, "unresolved_import")]
+
+
 async def test_checks_do_not_block_the_event_loop(root: Path):
     gaps: list[float] = []
 

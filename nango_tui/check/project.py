@@ -18,7 +18,7 @@ from .script import ScriptRole, check_source
 #: script folders inside an integration's folder, and the kind of script each holds
 SCRIPT_FOLDERS = {"syncs": "sync", "actions": "action", "on-events": "on-event"}
 #: below this many scripts a process pool costs more than it saves (see benchmarks/README.md)
-PARALLEL_MIN_SCRIPTS = 400
+PARALLEL_MIN_SCRIPTS = 1000
 
 
 @dataclass
@@ -162,15 +162,28 @@ class ScriptChecker:
         self.resolver = ImportResolver(self.root)
         self.models = ModelsIndex(self.root)
         self._cache: dict[str, tuple[tuple, list[Diagnostic]]] = {}
+        self._local_modules: frozenset[str] = frozenset()
 
     def check(self, rel_path: str, source: str | bytes, role: ScriptRole | None) -> list[Diagnostic]:
-        key = (source, role, self.models.names())
+        key = (source, role, self.models.names(), self._local_modules)
         cached = self._cache.get(rel_path)
         if cached is not None and cached[0] == key:
             return cached[1]
         diags = sorted(check_source(rel_path, source, role, self.resolver, self.models), key=sort_key)
-        self._cache[rel_path] = (key, diags)
+        if any(d.code == "unresolved_import" for d in diags):
+            self._cache.pop(rel_path, None)  # may resolve once a package is installed: ask again next time
+        else:
+            self._cache[rel_path] = (key, diags)
         return diags
+
+    def rescan_local_modules(self) -> None:
+        """Note the folder's own modules (`helpers.py`, packages): a script importing one is
+        re-checked when they change. Call when the folder's top level may have changed."""
+        try:
+            names = frozenset(e.name for e in os.scandir(self.root) if e.name.endswith(".py") or e.is_dir())
+        except OSError:
+            names = frozenset()
+        self._local_modules = names
 
     def check_file(self, rel_path: str, role: ScriptRole | None) -> list[Diagnostic]:
         try:
@@ -192,6 +205,7 @@ def check_script(root: Path, rel_path: str, source: str | bytes, project: Projec
     checker = _checkers.get(root)
     if checker is None:
         checker = _checkers[root] = ScriptChecker(root)
+    checker.rescan_local_modules()
     return checker.check(rel_path, source, role_for(rel_path, project))
 
 
@@ -201,7 +215,9 @@ def check_files(root: Path, paths: list[str], project: Project | None, jobs: int
     if jobs is None:
         jobs = min(os.cpu_count() or 1, 4) if len(paths) >= PARALLEL_MIN_SCRIPTS else 1
     if jobs <= 1 or len(paths) < 2:
-        checker = checker or ScriptChecker(root)
+        if checker is None:
+            checker = ScriptChecker(root)
+            checker.rescan_local_modules()
         return [d for p, role in roles for d in checker.check_file(p, role)]
     import multiprocessing
 
@@ -214,6 +230,7 @@ def check_files(root: Path, paths: list[str], project: Project | None, jobs: int
 
 def _check_chunk(root: str, roles: list[tuple[str, ScriptRole | None]]) -> list[Diagnostic]:
     checker = ScriptChecker(Path(root))
+    checker.rescan_local_modules()
     return [d for p, role in roles for d in checker.check_file(p, role)]
 
 

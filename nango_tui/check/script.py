@@ -93,13 +93,37 @@ def check_source(rel_path: str, source: str, role: ScriptRole | None, resolver: 
         compiled = False
     if compiled:
         out.extend(_pyflakes(rel_path, tree))
+    nodes = _index(tree)
     walker = _ScriptWalker(rel_path, role, models.class_models())
-    walker.run(tree)
+    walker.run(nodes)
     out.extend(walker.out)
     if role is not None and role.entry and role.configured is not False:
         out.extend(_entry_point(rel_path, tree, role))
-    out.extend(_imports(rel_path, tree, resolver, models))
+    out.extend(_imports(rel_path, nodes, resolver, models))
     return out
+
+
+def _index(tree: ast.Module) -> dict[type, list]:
+    """Every node of the tree by its type: one walk instead of one per check (the biggest cost)."""
+    nodes: dict[type, list] = {}
+    stack: list = [tree]
+    pop, push = stack.pop, stack.append
+    AST = ast.AST
+    while stack:
+        node = pop()
+        nodes.setdefault(type(node), []).append(node)
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, AST):
+                        push(item)
+            elif isinstance(value, AST):
+                push(value)
+    for group in nodes.values():  # source order, for stable output
+        if group and hasattr(group[0], "lineno"):
+            group.sort(key=lambda n: (n.lineno, n.col_offset))
+    return nodes
 
 
 def _syntax_diag(rel_path: str, err: SyntaxError) -> Diagnostic:
@@ -166,10 +190,10 @@ def _entry_point(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diag
     return out
 
 
-def _imports(rel_path: str, tree: ast.Module, resolver: ImportResolver, models: ModelsIndex) -> list[Diagnostic]:
+def _imports(rel_path: str, nodes: dict[type, list], resolver: ImportResolver, models: ModelsIndex) -> list[Diagnostic]:
     out = []
-    guarded = _guarded_imports(tree)
-    for node in ast.walk(tree):
+    guarded = _guarded_imports(nodes)
+    for node in sorted(nodes.get(ast.ImportFrom, []) + nodes.get(ast.Import, []), key=lambda n: (n.lineno, n.col_offset)):
         if isinstance(node, ast.ImportFrom):
             where = (node.lineno, node.col_offset + 1)
             if node.level:
@@ -217,11 +241,11 @@ def _models_import(rel_path: str, node: ast.ImportFrom, models: ModelsIndex) -> 
     return out
 
 
-def _guarded_imports(tree: ast.Module) -> set[int]:
+def _guarded_imports(nodes: dict[type, list]) -> set[int]:
     """Imports inside `try: ... except ImportError:`: the script expects them to be missing."""
     guarded: set[int] = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Try) and any(_catches_import_error(h) for h in node.handlers):
+    for node in nodes.get(ast.Try, []) + nodes.get(getattr(ast, "TryStar", ast.Try), []):
+        if any(_catches_import_error(h) for h in node.handlers):
             for stmt in node.body:
                 for inner in ast.walk(stmt):
                     if isinstance(inner, (ast.Import, ast.ImportFrom)):
@@ -248,39 +272,39 @@ class _ScriptWalker:
         self.model_classes: dict[str, str] = {}  # local name -> name imported from models
         self.fine: set[int] = set()  # ids of calls that are awaited or handed to something that awaits
 
-    def run(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.ImportFrom) and node.module == "models" and not node.level:
+    def run(self, nodes: dict[type, list]) -> None:
+        for node in nodes.get(ast.ImportFrom, []):
+            if node.module == "models" and not node.level:
                 self.model_classes.update((a.asname or a.name, a.name) for a in node.names)
-        self._collect_sdk_names(tree)
-        self._mark_fine(tree)
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                self._call(node)
+        self._collect_sdk_names(nodes)
+        self._mark_fine(nodes)
+        for node in nodes.get(ast.Call, []):
+            self._call(node)
 
-    def _collect_sdk_names(self, tree: ast.Module) -> None:
+    def _collect_sdk_names(self, nodes: dict[type, list]) -> None:
         entry = self.role.entry if self.role else None
-        for node in ast.walk(tree):
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
-                params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
-                if entry and getattr(node, "name", None) == entry and params:
-                    self.sdk_names.add(params[0].arg)
-                for param in params:
-                    if param.annotation is not None and _names_sdk_class(param.annotation):
-                        self.sdk_names.add(param.arg)
+        for node in nodes.get(ast.FunctionDef, []) + nodes.get(ast.AsyncFunctionDef, []) + nodes.get(ast.Lambda, []):
+            params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
+            if entry and getattr(node, "name", None) == entry and params:
+                self.sdk_names.add(params[0].arg)
+            for param in params:
+                if param.annotation is not None and _names_sdk_class(param.annotation):
+                    self.sdk_names.add(param.arg)
 
-    def _mark_fine(self, tree: ast.Module) -> None:
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Await) and isinstance(node.value, ast.Call):
+    def _mark_fine(self, nodes: dict[type, list]) -> None:
+        for node in nodes.get(ast.Await, []):
+            if isinstance(node.value, ast.Call):
                 self.fine.add(id(node.value))
-            elif isinstance(node, ast.Call) and _call_name(node.func) in AWAITING_CALLS:
+        for node in nodes.get(ast.Call, []):
+            if _call_name(node.func) in AWAITING_CALLS:
                 for arg in [*node.args, *(k.value for k in node.keywords)]:
                     self.fine.update(id(n) for n in ast.walk(arg) if isinstance(n, ast.Call))
-            elif isinstance(node, ast.FunctionDef):  # a plain function returning the coroutine to its caller
-                for inner in _own_nodes(node):
-                    if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Call):
-                        self.fine.add(id(inner.value))
-            elif isinstance(node, ast.Lambda) and isinstance(node.body, ast.Call):
+        for node in nodes.get(ast.FunctionDef, []):  # a plain function returning the coroutine to its caller
+            for inner in _own_nodes(node):
+                if isinstance(inner, ast.Return) and isinstance(inner.value, ast.Call):
+                    self.fine.add(id(inner.value))
+        for node in nodes.get(ast.Lambda, []):
+            if isinstance(node.body, ast.Call):
                 self.fine.add(id(node.body))
 
     def _call(self, node: ast.Call) -> None:

@@ -7,6 +7,14 @@
 """
 
 from .codegen_hook import Generated, compile_with_codegen, run_generate
-from .engine import DevEngine, DevUpdate
 
-__all__ = ["DevEngine", "DevUpdate", "Generated", "compile_with_codegen", "run_generate"]
+__all__ = ["DevEngine", "DevUpdate", "Generated", "UpdateStream", "compile_with_codegen", "run_generate"]
+
+
+def __getattr__(name: str):
+    # the engine pulls in watchfiles; `compile` does not need it, so it loads on first use
+    if name in ("DevEngine", "DevUpdate", "UpdateStream"):
+        from . import engine
+
+        return getattr(engine, name)
+    raise AttributeError(name)

@@ -71,6 +71,7 @@ class DevEngine:
         self._config_ok = False
         self._script_diags: dict[str, list[Diagnostic]] = {}
         self._own_writes: dict[str, bytes] = {}
+        self._internal: list[Diagnostic] = []
         # event-loop state
         self._known_dirs: set[str] = set()
         self._pending: dict[str, float] = {}
@@ -145,6 +146,8 @@ class DevEngine:
             return False
         if rel in (CONFIG_FILE, MODELS_FILE) or script_location(rel):
             return True
+        if len(parts) == 1 and rel.endswith(".py"):  # a module of the folder that scripts may import
+            return True
         if len(parts) <= 2:  # an integration folder or its syncs/ actions/ on-events/ folder
             return rel in self._known_dirs if change == Change.deleted else os.path.isdir(path)
         return False
@@ -181,9 +184,10 @@ class DevEngine:
             started = min(batch.values())
             try:
                 relevant, generated = await asyncio.to_thread(self._apply, batch)
+                self._internal = []
             except Exception as err:  # a bug must not kill the watcher: show it and go on
                 relevant, generated = list(batch), []
-                self._config_diags = [Diagnostic(CONFIG_FILE, 1, 1, "error", "internal_error", f"nango-tui failed to check this change: {err!r}")]
+                self._internal = [Diagnostic(sorted(batch)[0], 1, 1, "error", "internal_error", f"nango-tui failed to check this change: {err!r}")]
             if not relevant and not held_changed:
                 continue
             held_changed.update(relevant)
@@ -258,6 +262,7 @@ class DevEngine:
                     self._checker.forget(rel)
             return generated
         # structure, config or models changed: look at every script; unchanged ones hit the cache
+        self._checker.rescan_local_modules()
         scripts = discover_scripts(self.root)
         self._known_dirs = _script_dirs(self.root)
         for gone in set(self._script_diags) - set(scripts):
@@ -283,7 +288,7 @@ class DevEngine:
         return generated.written
 
     def _all_diagnostics(self) -> list[Diagnostic]:
-        diags = list(self._config_diags)
+        diags = self._config_diags + self._internal
         if self._config_ok:
             diags.extend(self._generate_diags)
         diags.extend(project_diagnostics(self.last_good_project if self._config_ok else None, self._script_diags))

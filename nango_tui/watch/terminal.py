@@ -7,12 +7,15 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from nango_tui.config import has_errors
 from nango_tui.console import Out, diagnostics_json, print_diagnostics, summary_line
 
 from .codegen_hook import compile_with_codegen
-from .engine import DevEngine, DevUpdate
+
+if TYPE_CHECKING:
+    from .engine import DevUpdate
 
 CLEAR_SCREEN = "\x1b[2J\x1b[H"
 
@@ -48,6 +51,8 @@ def run_dev(root: Path, as_json: bool, out: Out | None = None, debounce_ms: int 
 
 
 async def _dev_loop(root: Path, as_json: bool, out: Out, debounce_ms: int) -> None:
+    from .engine import DevEngine  # watchfiles: only `dev` needs it
+
     tty = hasattr(out.stream, "isatty") and out.stream.isatty()
     async with DevEngine(root, debounce_ms=debounce_ms) as engine:
         async for update in engine.updates():
@@ -58,7 +63,7 @@ async def _dev_loop(root: Path, as_json: bool, out: Out, debounce_ms: int) -> No
             out.flush()
 
 
-def print_update(update: DevUpdate, out: Out, root: Path, clear: bool) -> None:
+def print_update(update: "DevUpdate", out: Out, root: Path, clear: bool) -> None:
     """One update for people: on a terminal the screen is redrawn, when piped it is appended."""
     stamp = time.strftime("%H:%M:%S")
     if clear:

@@ -1,0 +1,105 @@
+"""`nango-tui dev` as a process: one JSON line per update, plain text when piped, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from nango_tui.codegen import generate
+
+YAML = """\
+integrations:
+  crm:
+    syncs:
+      contacts:
+        runs: every hour
+        output: Contact
+        endpoint: GET /contacts
+models:
+  Contact:
+    id: string
+"""
+SYNC = "crm/syncs/contacts.py"
+
+pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
+
+
+class DevProcess:
+    def __init__(self, *args: str) -> None:
+        env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "", "PYTHONUNBUFFERED": "1"}
+        self.proc = subprocess.Popen([sys.executable, "-m", "nango_tui", "dev", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.put(line.rstrip("\n"))
+
+    def next_line(self, predicate=lambda line: True, timeout: float = 20) -> str:
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self.lines.get(timeout=max(0.01, deadline - time.monotonic()))
+            if predicate(line):
+                return line
+
+    def interrupt(self) -> tuple[int, str]:
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            code = self.proc.wait(timeout=10)
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+        return code, self.proc.stderr.read()
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    (tmp_path / "nango.yaml").write_text(YAML)
+    assert generate(tmp_path).ok
+    return tmp_path
+
+
+def test_dev_json_lines_and_ctrl_c(root: Path):
+    dev = DevProcess("--dir", str(root), "--json")
+    try:
+        first = json.loads(dev.next_line())
+        assert first["diagnostics"] == [] and first["changed"] == [] and first["ms"] >= 0
+        (root / SYNC).write_text('async def fetch_data(nango):\n    nango.log("x")\n')
+        update = json.loads(dev.next_line())
+        assert update["changed"] == [SYNC]
+        assert [(d["file"], d["line"], d["column"], d["code"]) for d in update["diagnostics"]] == [(SYNC, 2, 5, "sdk_call_not_awaited")]
+        assert isinstance(update["ms"], (int, float)) and update["ms"] >= 0
+    finally:
+        code, stderr = dev.interrupt()
+    assert code == 0
+    assert "Traceback" not in stderr and "KeyboardInterrupt" not in stderr
+
+
+def test_dev_plain_output_when_piped(root: Path):
+    dev = DevProcess("--dir", str(root))
+    try:
+        assert dev.next_line(lambda line: "no problems" in line).startswith("no problems (")
+        (root / SYNC).write_text("async def fetch_data(nango):\n    x = (\n")
+        assert dev.next_line(lambda line: "syntax_error" in line) == f"{SYNC}:2:9: error syntax_error: '(' was never closed"
+        assert dev.next_line(lambda line: "error" in line and "(" in line).startswith("1 error (")
+    finally:
+        code, stderr = dev.interrupt()
+    assert code == 0
+    assert "Traceback" not in stderr
+    assert "\x1b[2J" not in "".join(list(dev.lines.queue))  # no screen clearing when piped
+
+
+def test_dev_on_a_missing_folder_exits_1(tmp_path: Path):
+    proc = subprocess.run([sys.executable, "-m", "nango_tui", "dev", "--dir", str(tmp_path / "nope")], capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 1
+    assert "is not a folder" in proc.stderr
+    assert "Traceback" not in proc.stderr
