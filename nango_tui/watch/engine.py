@@ -63,6 +63,7 @@ class DevEngine:
         self.debounce_ms = debounce_ms
         self.step_ms = step_ms
         self.current: DevUpdate | None = None
+        self.failed: str | None = None  # why watching stopped, when it failed
         self.last_good_project: Project | None = None
         # check state, touched by the worker thread only
         self._checker = ScriptChecker(self.root)
@@ -153,6 +154,19 @@ class DevEngine:
         return False
 
     async def _watch(self) -> None:
+        try:
+            await self._watch_changes()
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:  # e.g. the folder was removed, or too many files to watch
+            self.failed = f"stopped watching {self.root}: {err}"
+            self._internal = [Diagnostic(CONFIG_FILE, 1, 1, "error", "watch_failed", self.failed, hint="fix the cause and start `dev` again")]
+            if self.current is not None:
+                self._publish([], [], time.time())
+            for queue in self._subscribers:
+                queue.put_nowait(None)
+
+    async def _watch_changes(self) -> None:
         async for changes in awatch(
             self.root,
             watch_filter=self._wanted,

@@ -43,14 +43,18 @@ def run_dev(root: Path, as_json: bool, out: Out | None = None, debounce_ms: int 
         sys.stderr.write(f"nango-tui: {root} is not a folder\n")
         return 1
     try:
-        asyncio.run(_dev_loop(root, as_json, out, debounce_ms))
+        failed = asyncio.run(_dev_loop(root, as_json, out, debounce_ms))
     except KeyboardInterrupt:
         if not as_json:
             out.line(out.style("stopped", "dim"))
+        return 0
+    if failed:
+        sys.stderr.write(f"nango-tui: {failed}\n")
+        return 1
     return 0
 
 
-async def _dev_loop(root: Path, as_json: bool, out: Out, debounce_ms: int) -> None:
+async def _dev_loop(root: Path, as_json: bool, out: Out, debounce_ms: int) -> str | None:
     from .engine import DevEngine  # watchfiles: only `dev` needs it
 
     tty = hasattr(out.stream, "isatty") and out.stream.isatty()
@@ -61,6 +65,7 @@ async def _dev_loop(root: Path, as_json: bool, out: Out, debounce_ms: int) -> No
             else:
                 print_update(update, out, root, clear=tty)
             out.flush()
+    return engine.failed
 
 
 def print_update(update: "DevUpdate", out: Out, root: Path, clear: bool) -> None:
