@@ -29,12 +29,11 @@ class Api:
         self.total = total
         self.page_size = page_size
         self.requests: list[str] = []
-        self.pages: dict[int, bytes] = {}
-        self._build_pages()
         api = self
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # headers and body go out as separate writes
 
             def log_message(self, *args) -> None:
                 pass
@@ -46,8 +45,7 @@ class Api:
                 parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 if parts.path == "/contacts":
-                    cursor = int(query.get("cursor") or 0)
-                    return self._raw(200, api.pages.get(cursor, b'{"data":[],"next":null}'))
+                    return self._raw(200, api.page(int(query.get("cursor") or 0)))
                 if parts.path == "/contact-fields":
                     if query.get("id") == "missing":
                         return self._send(404, {"error": "no such contact"})
@@ -73,11 +71,13 @@ class Api:
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
-    def _build_pages(self) -> None:
-        for start in range(0, self.total, self.page_size):
-            n = min(self.page_size, self.total - start)
-            nxt = start + self.page_size if start + self.page_size < self.total else None
-            self.pages[start] = json.dumps({"data": contacts(n, start), "next": None if nxt is None else str(nxt)}).encode()
+    def page(self, start: int) -> bytes:
+        """The page starting at record `start` (built on demand: the server's memory stays flat)."""
+        if start >= self.total:
+            return b'{"data":[],"next":null}'
+        n = min(self.page_size, self.total - start)
+        nxt = start + self.page_size if start + self.page_size < self.total else None
+        return json.dumps({"data": contacts(n, start), "next": None if nxt is None else str(nxt)}).encode()
 
     def __enter__(self) -> "Api":
         self.thread.start()

@@ -9,6 +9,7 @@ than the run needs (the runtime, the SDK, models.py and the script) to start fas
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import signal
@@ -18,6 +19,8 @@ import time
 from . import events as ev
 from .guard import Faults, ScriptTimeout, location_of, script_traceback
 from .request import ChildSpec
+
+COLLECT_EVERY = 20_000  # records between full garbage collections
 
 
 class EventWriter:
@@ -31,6 +34,7 @@ class EventWriter:
         self.redactor = None
         self.broken = False
         self.last_error: dict | None = None
+        self._since_collect = 0
 
     def set_redactor(self, redactor) -> None:
         """The run's Redactor (runtime.redaction): its secrets are masked in every line sent."""
@@ -50,6 +54,13 @@ class EventWriter:
 
     def _batch(self, event: dict) -> None:
         records = event.get("records") or []
+        self._since_collect += len(records)
+        if self._since_collect >= COLLECT_EVERY:
+            # Validation leaves cyclic garbage that reaches the oldest generation, where the
+            # collector seldom looks: memory would grow with the run. A full pass now and then
+            # (cheap: startup objects are frozen) keeps the peak flat.
+            self._since_collect = 0
+            gc.collect()
         op, model = event.get("op", "save"), event.get("model", "?")
         head = ev.dumps({k: v for k, v in event.items() if k != "records"})[:-1] + ',"records":['
         prefix = '{"op":' + ev.dumps(op) + ',"model":' + ev.dumps(model) + ',"record":'
@@ -133,8 +144,42 @@ class LogStream:
         return False
 
 
+def _peak_rss_kib() -> int | None:
+    """This process's own peak resident memory (VmHWM: unlike ru_maxrss, not the parent's at fork)."""
+    try:
+        with open("/proc/self/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmHWM:"):
+                    return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _warm_up() -> None:
+    """Import what every run needs while the parent is still checking the request."""
+    try:
+        import nango_tui.runtime.connections  # noqa: F401
+        import nango_tui.runtime.context  # noqa: F401
+        import nango_tui.sdk  # noqa: F401
+
+        from . import execute  # noqa: F401
+    except Exception:  # reported properly once the run starts
+        pass
+
+
 def main() -> None:
-    spec = ChildSpec.from_json(json.loads(sys.stdin.readline()))
+    _warm_up()
+    line = sys.stdin.readline()
+    if not line.strip():
+        return  # the parent found the request wrong: nothing to run
+    spec = ChildSpec.from_json(json.loads(line))
+    try:
+        os.chdir(spec.root)
+    except OSError:
+        pass
     events_fd = os.dup(1)
     os.dup2(2, 1)  # fd 1 now reaches stderr: nothing else can write into the event stream
     devnull = os.open(os.devnull, os.O_RDONLY)
@@ -163,7 +208,10 @@ def main() -> None:
         sys.stderr.flush()
     except Exception:
         pass
-    writer.emit({"type": ev.DONE, "status": status, **({"reason": reason} if reason else {})})
+    done = {"type": ev.DONE, "status": status, "peak_rss_kib": _peak_rss_kib()}
+    if reason:
+        done["reason"] = reason
+    writer.emit(done)
     writer.close()
     faults.hard_exit(0 if status == ev.OK else 1)
 

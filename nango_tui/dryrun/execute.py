@@ -47,6 +47,10 @@ def execute(spec: ChildSpec, writer, faults: Faults) -> tuple[str, str | None]:
         emit(ev.error_event("script", f"{spec.script_path} has no `async def {ENTRY[spec.kind]}(nango{', input' if spec.kind == 'action' else ''})`", location={"file": spec.script_path, "line": 1}))
         return ev.FAILED, None
 
+    import gc
+
+    gc.collect()
+    gc.freeze()  # everything loaded so far lives for the whole run: keep it out of full collections
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

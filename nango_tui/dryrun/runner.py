@@ -35,13 +35,54 @@ _EOF = object()
 
 
 async def start_dryrun(request: DryrunRequest) -> "DryrunRun":
-    """Check the request and start the child. Raises DryrunSetupError before starting anything."""
+    """Check the request and start the run; DryrunSetupError (one clear message) if it cannot run.
+
+    The child process is spawned while the request is checked, so its imports overlap the
+    parent's work; it runs no user code until it receives the checked request, and a request
+    that fails the checks only makes it exit.
+    """
     from .setup import resolve
 
-    spec = await asyncio.to_thread(resolve, request)
+    spawning = asyncio.create_task(_spawn_child(request))
+    try:
+        spec = await asyncio.to_thread(resolve, request)
+    except BaseException:
+        proc = await spawning
+        await _discard(proc)
+        raise
     run = DryrunRun(spec, request)
-    await run._start()
+    await run._start(await spawning)
     return run
+
+
+async def _spawn_child(request: DryrunRequest) -> asyncio.subprocess.Process:
+    env = dict(os.environ)
+    env.update(request.extra_env)
+    env.pop("PYTHONSTARTUP", None)
+    root = Path(request.root)
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "nango_tui.dryrun.child",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=str(root) if root.is_dir() else None,
+        env=env,
+        start_new_session=True,  # own process group: cancel kills the script's children too
+        limit=1 << 20,
+    )
+
+
+async def _discard(proc: asyncio.subprocess.Process) -> None:
+    """End a child that never got a request (it exits on EOF; killed if it lingers)."""
+    assert proc.stdin is not None
+    proc.stdin.close()
+    try:
+        await asyncio.wait_for(proc.communicate(), 2.0)
+    except asyncio.TimeoutError:
+        _signal_group(proc.pid, signal.SIGKILL)
+        await proc.wait()
 
 
 class DryrunRun:
@@ -70,25 +111,10 @@ class DryrunRun:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def _start(self) -> None:
+    async def _start(self, proc: asyncio.subprocess.Process) -> None:
         self.records_file.parent.mkdir(parents=True, exist_ok=True)
         self.records_file.touch()
-        env = dict(os.environ)
-        env.update(self.request.extra_env)
-        env["PYTHONUNBUFFERED"] = "1"
-        env.pop("PYTHONSTARTUP", None)
-        self._proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "nango_tui.dryrun.child",
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            cwd=self.spec.root,
-            env=env,
-            start_new_session=True,  # own process group: cancel kills the script's children too
-            limit=1 << 20,
-        )
+        self._proc = proc
         assert self._proc.stdin is not None
         self._proc.stdin.write(json.dumps(self.spec.to_json()).encode() + b"\n")
         try:
@@ -277,6 +303,8 @@ class DryrunRun:
             self._stamp(event)
             self.tally.feed(event)
         self.done = self._stamp(self.tally.done_event(status, self.elapsed(), reason))
+        if child and child.get("peak_rss_kib"):
+            self.done["peak_rss_kib"] = child["peak_rss_kib"]  # the child's own peak memory
         return [*out, self.done]
 
     def _stamp(self, event: dict) -> dict:
