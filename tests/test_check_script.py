@@ -351,3 +351,30 @@ def test_compile_in_worker_processes_gives_the_same_result(project):
     two = compile_project(project.root, jobs=2)
     assert one.diagnostics == two.diagnostics
     assert {d.code for d in one.diagnostics} == {"sdk_call_not_awaited", "print_call"}
+
+
+def test_without_a_config_the_generic_checks_still_run(tmp_path: Path):
+    (tmp_path / "crm/actions").mkdir(parents=True)
+    # no nango.yaml: an action may or may not take `input`, but it must define run_action
+    assert check_script(tmp_path, "crm/actions/a.py", "async def run_action(nango, input):\n    return input\n", None) == []
+    assert check_script(tmp_path, "crm/actions/a.py", "async def run_action(nango):\n    return 1\n", None) == []
+    diags = check_script(tmp_path, "crm/actions/a.py", "def run_action(nango):\n    nango.log(1)\n", None)
+    assert found(diags) == [(1, 1, "entry_not_async"), (2, 5, "sdk_call_not_awaited")]
+    diags = check_script(tmp_path, "crm/syncs/s.py", 'async def fetch_data(nango):\n    await nango.batch_save([], "Anything")\n', None)
+    assert diags == []  # outputs unknown without the config
+
+
+def test_source_as_bytes_and_bad_encoding(project):
+    assert check_script(project.root, SYNC, GOOD_SYNC.encode(), project) == []
+    diags = check_script(project.root, SYNC, b"async def fetch_data(nango):\n    x = '\xff\xfe'\n", project)
+    assert codes(diags) == {"syntax_error"}
+    assert diags[0].line == 2
+
+
+def test_a_helper_module_in_the_folder_resolves_and_its_removal_is_seen(project):
+    source = "import helpers\n\n\nasync def fetch_data(nango):\n    await nango.log(helpers.X)\n"
+    assert found(check(project, SYNC, source)) == [(1, 1, "unresolved_import")]
+    (project.root / "helpers.py").write_text("X = 1\n")
+    assert check(project, SYNC, source) == []
+    (project.root / "helpers.py").unlink()
+    assert found(check(project, SYNC, source)) == [(1, 1, "unresolved_import")]

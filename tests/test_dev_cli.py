@@ -103,3 +103,23 @@ def test_dev_on_a_missing_folder_exits_1(tmp_path: Path):
     assert proc.returncode == 1
     assert "is not a folder" in proc.stderr
     assert "Traceback" not in proc.stderr
+
+
+def test_print_update_redraws_on_a_terminal_and_appends_when_piped(tmp_path: Path):
+    import io
+
+    from nango_tui.config import Diagnostic
+    from nango_tui.console import Out
+    from nango_tui.watch import DevUpdate
+    from nango_tui.watch.terminal import CLEAR_SCREEN, print_update
+
+    diag = Diagnostic(SYNC, 3, 5, "error", "undefined_name", "undefined name 'x'")
+    update = DevUpdate([diag], [SYNC], 12.4, None, [], 3)
+    tty, piped = io.StringIO(), io.StringIO()
+    print_update(update, Out(tty, colour=False), tmp_path, clear=True)
+    print_update(update, Out(piped, colour=False), tmp_path, clear=False)
+    assert tty.getvalue().startswith(CLEAR_SCREEN)
+    assert CLEAR_SCREEN not in piped.getvalue()
+    lines = piped.getvalue().splitlines()
+    assert lines[0].endswith(f"changed: {SYNC}")
+    assert lines[1:] == [f"{SYNC}:3:5: error undefined_name: undefined name 'x'", "1 error (12 ms)"]

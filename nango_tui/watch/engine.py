@@ -96,7 +96,11 @@ class DevEngine:
         for _ in range(3):
             await asyncio.sleep(0)
         started = time.time()
-        generated = await asyncio.to_thread(self._refresh, None)
+        try:
+            generated = await asyncio.to_thread(self._refresh, None)
+        except BaseException:  # cancelled (Ctrl-C) or failed: do not leave the watcher running
+            await self.stop()
+            raise
         self._publish([], generated, started)
         self._tasks.append(asyncio.create_task(self._process_loop(), name="nango-dev-process"))
 
