@@ -120,6 +120,23 @@ def main() -> None:
     print(f"  validate + dump + dedupe alone: {v:.3f} s = {total / v:,.0f} records/s")
     seen = validate_only.seen_bytes  # type: ignore[attr-defined]
     print(f"  duplicate-id memory (the only per-record state kept): {seen / 1e6:.1f} MB = {seen / total:.0f} bytes/record")
+    for count in (10_000, 100_000):
+        print(f"  tracemalloc peak of the loop, {count:,} records: {traced_peak(count, size) / 1e6:.1f} MB")
+
+
+def traced_peak(total: int, size: int) -> int:
+    """Peak traced memory of one run (the server's pages are built before tracing starts)."""
+    import tracemalloc
+
+    pages = make_pages(total, size)
+    with LocalServer() as server:
+        server.route("GET", "/contacts", lambda req: Reply(200, pages[int(req.arg("cursor") or 0) // size],
+                                                            {"content-type": "application/json"}))
+        tracemalloc.start()
+        asyncio.run(run(server, total))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+    return peak
 
 
 if __name__ == "__main__":
