@@ -181,6 +181,10 @@ class HttpClient:
                     await self._sleep(self._backoff(attempt))
                     continue
                 raise RequestFailed(method, self.shown_url(url, pairs), reason, attempt) from None
+            # httpx leaves a response <-> stream reference cycle: responses would wait for the
+            # cyclic GC (which counts objects, not bytes) and memory would grow with the run.
+            # The body is read already, so a plain byte stream over it changes nothing else.
+            response.stream = httpx.ByteStream(response.content)
             ms = round((time.perf_counter() - started) * 1000, 1)
             status = response.status_code
             ctx.emit(

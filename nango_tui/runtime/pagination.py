@@ -5,8 +5,6 @@ from __future__ import annotations
 import re
 from typing import Any, AsyncIterator
 
-import httpx
-
 from .http import HttpClient, InvalidResponse
 
 PAGINATE_KEYS = frozenset(
@@ -157,9 +155,6 @@ async def paginate(
                 f"{method.upper()} {http.redactor.url(str(response.request.url))}: the response is not valid JSON "
                 f"({err}); it starts with: {http.redactor.text(snippet)!r}"
             ) from None
-        # httpx keeps a response <-> stream reference cycle; the pages would wait for the cyclic
-        # GC (which counts objects, not bytes) and memory would grow with the run. Break it.
-        response.stream = httpx.ByteStream(b"")
         records = get_path(payload, cfg.get("response_path")) if cfg.get("response_path") else payload
         if records is None:
             if isinstance(payload, dict) and payload and cfg.get("response_path"):
