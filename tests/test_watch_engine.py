@@ -135,6 +135,25 @@ async def test_atomic_rename_save_is_one_change_and_editor_files_are_ignored(roo
         await no_update(updates)
 
 
+async def test_vim_style_save_by_renaming_the_original_away(root: Path):
+    script = root / SYNC
+    good = script.read_text()
+    async with DevEngine(root) as engine:
+        updates = engine.updates()
+        await anext(updates)
+        backup = script.with_name("contacts.py~")
+        (script.parent / "4913").write_text("")
+        (script.parent / "4913").unlink()
+        os.rename(script, backup)
+        script.write_text(good + "\nundefined_here\n")
+        backup.unlink()
+        update, seen = await until(updates, lambda u: u.diagnostics and all(d.code != "missing_script" for d in u.diagnostics))
+        assert state(update) == [(SYNC, len(good.splitlines()) + 2, 1, "undefined_name")]
+        assert update.changed == [SYNC]
+        assert len(seen) <= 2  # one; two only if the test itself stalled between the rename and the write
+        await no_update(updates)
+
+
 async def test_a_burst_of_300_files_ends_in_one_update_with_the_final_state(root: Path):
     async with DevEngine(root) as engine:
         updates = engine.updates()

@@ -24,7 +24,10 @@ def run_generate(root: Path, project: Project) -> Generated:
         from nango_tui.codegen import generate
     except ImportError:  # codegen not installed in this build: check against what is on disk
         return Generated()
-    report = generate(root, project)
+    try:
+        report = generate(root, project)
+    except Exception as err:  # a bug in codegen: say so in the problem list, keep checking
+        return Generated(diagnostics=[Diagnostic(project.config_file, 1, 1, "error", "generate_failed", f"generating models.py failed: {err!r}")])
     written = list(dict.fromkeys([*report.created, *(["models.py"] if report.models_written else [])]))
     return Generated(written=written, created=list(report.created), diagnostics=list(report.diagnostics))
 

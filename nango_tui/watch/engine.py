@@ -27,6 +27,8 @@ from .codegen_hook import run_generate
 MODELS_FILE = "models.py"
 #: a batch this big is probably the start of a burst (git checkout, unzip): wait for it to end
 BURST_CHANGES = 20
+#: how long a deletion waits for the file to come back (an editor's save by rename)
+DELETE_GRACE_SECONDS = 0.03
 #: publish even if changes never stop arriving, so the screen does not freeze
 MAX_HOLD_SECONDS = 1.0
 
@@ -196,6 +198,10 @@ class DevEngine:
             self._wake.clear()
             if len(self._pending) >= BURST_CHANGES:
                 await self._settle()
+            elif any(not os.path.lexists(self.root / rel) for rel in self._pending):
+                # a file is gone: maybe an editor's rename dance (vim, JetBrains) whose new file
+                # follows within moments; one short wait saves an update that shows it missing
+                await asyncio.sleep(DELETE_GRACE_SECONDS)
             batch, self._pending = self._pending, {}
             if not batch:
                 continue
