@@ -73,7 +73,7 @@ class ScriptRole:
         return f"async def run_action({params})"
 
 
-def check_source(rel_path: str, source: str, role: ScriptRole | None, resolver: ImportResolver, models: ModelsIndex) -> list[Diagnostic]:
+def check_source(rel_path: str, source: str | bytes, role: ScriptRole | None, resolver: ImportResolver, models: ModelsIndex) -> list[Diagnostic]:
     """Every diagnostic of one script's source text (not sorted)."""
     out: list[Diagnostic] = []
     try:
@@ -82,6 +82,8 @@ def check_source(rel_path: str, source: str, role: ScriptRole | None, resolver: 
         return [_syntax_diag(rel_path, err)]
     except ValueError as err:  # e.g. a NUL byte
         return [Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot parse the script: {err}")]
+    except (RecursionError, MemoryError):
+        return [Diagnostic(rel_path, 1, 1, "error", "syntax_error", "the script is nested too deeply to parse")]
     compiled = True
     try:
         compile(tree, rel_path, "exec", dont_inherit=True)
@@ -92,7 +94,10 @@ def check_source(rel_path: str, source: str, role: ScriptRole | None, resolver: 
         out.append(Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot compile the script: {err}"))
         compiled = False
     if compiled:
-        out.extend(_pyflakes(rel_path, tree))
+        try:
+            out.extend(_pyflakes(rel_path, tree))
+        except RecursionError:  # pyflakes recurses; a legal but absurdly nested script
+            pass
     nodes = _index(tree)
     walker = _ScriptWalker(rel_path, role, models.class_models())
     walker.run(nodes)
