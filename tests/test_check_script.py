@@ -7,6 +7,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nango_tui.check import SDK_COROUTINES, check_script, compile_project
 from nango_tui.codegen import generate, scaffold_source
@@ -378,3 +380,20 @@ def test_a_helper_module_in_the_folder_resolves_and_its_removal_is_seen(project)
     assert check(project, SYNC, source) == []
     (project.root / "helpers.py").unlink()
     assert found(check(project, SYNC, source)) == [(1, 1, "unresolved_import")]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_mangled_scripts_never_crash_the_checks(project, data):
+    """Any edit of a good script (mid-typing states) gives diagnostics with real positions, never an exception."""
+    source = GOOD_SYNC
+    for _ in range(data.draw(st.integers(1, 4))):
+        at = data.draw(st.integers(0, len(source)))
+        if data.draw(st.booleans()):
+            source = source[:at] + data.draw(st.text(alphabet="()[]{}:=.,'\"\\ \nabx_0#@*", max_size=4)) + source[at:]
+        else:
+            source = source[:at] + source[at + data.draw(st.integers(1, 12)) :]
+    lines = source.count("\n") + 2
+    for diag in check_script(project.root, SYNC, source, project):
+        assert 1 <= diag.line <= lines and diag.column >= 1
+        assert diag.severity in ("error", "warning") and diag.code and diag.message
