@@ -161,3 +161,25 @@ def test_redactor_masks_urls_headers_and_bodies():
     import base64
 
     assert base64.b64encode(f"user:{PASSWORD}".encode()).decode() not in r.text("Basic " + base64.b64encode(f"user:{PASSWORD}".encode()).decode())
+
+
+async def test_replay_of_a_run_that_refreshed_its_token_after_a_401(tmp_path, local_server):
+    fresh = "tok_Fresh_After401_XYZ"
+    local_server.route("POST", "/oauth/token", {"access_token": fresh, "expires_in": 60})
+    local_server.route("GET", "/me", lambda r: {"me": 1} if r.headers.get("authorization") == f"Bearer {fresh}" else (401, {}))
+    conn = Connection(id="c", integration="i", provider="unauthenticated", base_url=local_server.url,
+                      token_url=local_server.url + "/oauth/token",
+                      credentials=Credentials("OAUTH2", access_token=TOKEN, refresh_token=REFRESH))
+    recorder = Recorder()
+    ctx, _ = make_ctx(None, connection=conn, recorder=recorder)
+    nango = NangoSync(ctx)
+    assert (await nango.get("/me")).json() == {"me": 1}
+    await nango.aclose()
+    assert [ex["status"] for ex in recorder.exchanges] == [401, 200]  # the token call is not recorded
+    assert fresh not in json.dumps(recorder.exchanges)
+    local_server.stop()
+    demo = Connection(id="demo", integration="i", provider="unauthenticated", replay=True)
+    ctx, events = make_ctx(None, connection=demo, replayer=Replayer(recorder.exchanges))
+    nango = NangoSync(ctx)
+    assert (await nango.get("/me")).json() == {"me": 1}
+    assert [e["status"] for e in events.of("request")] == [401, 200]

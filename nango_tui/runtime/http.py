@@ -193,8 +193,10 @@ class HttpClient:
             )
             if not replay and ctx.recorder is not None:
                 self._record(method, url, pairs, json, data, content, response)
-            if status == 401 and not replay and not refreshed_on_401 and await self.auth.refresh_after_401():
-                refreshed_on_401 = True
+            if status == 401 and not refreshed_on_401 and (
+                self._replay_pending(method, url, pairs, json, data, content) if replay else await self.auth.refresh_after_401()
+            ):
+                refreshed_on_401 = True  # the recorded run refreshed its token here and tried again
                 max_attempts += 1
                 continue
             if self._retryable(response) and attempt < max_attempts:
@@ -217,10 +219,18 @@ class HttpClient:
             method, url, params=pairs or None, headers=headers, json=json, data=data, content=content
         )
 
-    def _replayed(self, method, url, pairs, json, data, content) -> httpx.Response:
+    def _replay_key(self, pairs, json, data, content) -> tuple[Any, Any]:
         redactor = self.redactor
         query = redactor.query(query_to_json(pairs))
         body = redactor.redact_value(json if json is not None else data if data is not None else decode_request_body(content))
+        return query, body
+
+    def _replay_pending(self, method, url, pairs, json, data, content) -> bool:
+        query, body = self._replay_key(pairs, json, data, content)
+        return self.ctx.replayer.pending(method, url, query, body)  # type: ignore[union-attr]
+
+    def _replayed(self, method, url, pairs, json, data, content) -> httpx.Response:
+        query, body = self._replay_key(pairs, json, data, content)
         exchange = self.ctx.replayer.answer(method, url, query, body)  # type: ignore[union-attr]
         full = url + ("?" + urlencode(pairs) if pairs else "")
         return httpx.Response(

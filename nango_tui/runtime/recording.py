@@ -233,6 +233,10 @@ class Replayer:
                 return f"{parts.scheme}://{parts.netloc}"
         return None
 
+    def pending(self, method: str, url: str, query: Any, request_body: Any) -> bool:
+        """True when the file holds another, not yet used answer for this request."""
+        return bool(self._queues.get(match_key(method, url, query, request_body)))
+
     def answer(self, method: str, url: str, query: Any, request_body: Any) -> dict:
         """The saved exchange for this request; ReplayMiss naming the request when there is none."""
         key = match_key(method, url, query, request_body)
