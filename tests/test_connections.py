@@ -9,8 +9,14 @@ import pytest
 from nango_tui.runtime.connections import get_connection, list_connections, read_dotenv
 from nango_tui.runtime.errors import ConnectionNotFound, ConnectionProblem
 from nango_tui.sdk import NangoAction
-from support.http_server import LocalServer, Reply, local_server  # noqa: F401 (fixture)
+from support.http_server import LocalServer, Reply
 from support.runtime_ctx import make_ctx
+
+
+@pytest.fixture
+def local_server():
+    with LocalServer() as server:
+        yield server
 
 CONNECTIONS = """\
 environments:

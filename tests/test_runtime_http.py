@@ -11,12 +11,14 @@ import pytest
 from nango_tui.runtime.connections import Connection, Credentials
 from nango_tui.runtime.errors import ConnectionProblem, HttpError, RequestFailed
 from nango_tui.sdk import NangoAction
-from support.http_server import LocalServer, Reply, local_server  # noqa: F401 (fixture)
+from support.http_server import LocalServer, Reply
 from support.runtime_ctx import REFRESH, TOKEN, make_ctx
 
 
-async def _action(ctx):
-    return NangoAction(ctx)
+@pytest.fixture
+def local_server():
+    with LocalServer() as server:
+        yield server
 
 
 async def test_get_sends_bearer_and_returns_httpx_response(local_server):

@@ -7,8 +7,14 @@ import pytest
 from nango_tui.runtime.http import InvalidResponse
 from nango_tui.runtime.pagination import PaginateConfigError, get_path, link_from_header, resolve_config
 from nango_tui.sdk import NangoAction
-from support.http_server import Reply, local_server  # noqa: F401 (fixture)
+from support.http_server import LocalServer, Reply
 from support.runtime_ctx import make_ctx
+
+
+@pytest.fixture
+def local_server():
+    with LocalServer() as server:
+        yield server
 
 ITEMS = [{"id": str(i)} for i in range(7)]
 

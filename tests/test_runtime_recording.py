@@ -11,8 +11,14 @@ from nango_tui.runtime.errors import HttpError, MocksFileError, ReplayMiss
 from nango_tui.runtime.recording import Recorder, Replayer, load_mocks, mocks_path, write_mocks
 from nango_tui.runtime.redaction import Redactor
 from nango_tui.sdk import NangoSync
-from support.http_server import LocalServer, Reply, local_server  # noqa: F401 (fixture)
+from support.http_server import LocalServer, Reply
 from support.runtime_ctx import REFRESH, TOKEN, make_ctx
+
+
+@pytest.fixture
+def local_server():
+    with LocalServer() as server:
+        yield server
 
 API_KEY = "key_Sekrit_ABCDEF123456"
 PASSWORD = "pw_Hunter2_Hunter2"

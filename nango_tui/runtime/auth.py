@@ -7,7 +7,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from typing import Any, Awaitable, Callable
 
-from .connections import refetch_from_nango
+from .nango_server import refetch_from_nango
 from .errors import ConnectionProblem
 from .providers import Provider, token_url
 

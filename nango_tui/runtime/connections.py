@@ -377,126 +377,6 @@ def file_environment_variables(root: Path, environment_name: str = "dev") -> dic
 
 
 # ---------------------------------------------------------------------------------------------
-# Nango server
-
-
-def _nango_get(host: str, secret: str, path: str, params: dict | None = None, timeout: float = 15.0) -> Any:
-    import httpx
-
-    url = f"{host}{path}"
-    try:
-        with httpx.Client(timeout=timeout) as client:
-            response = client.get(url, params=params, headers={"Authorization": f"Bearer {secret}"})
-    except httpx.HTTPError as err:
-        raise ConnectionProblem(f"cannot reach the Nango server at {host}: {type(err).__name__} {err}".replace(secret, "***")) from None
-    return _nango_answer(response, host, path, secret)
-
-
-def _nango_answer(response: Any, host: str, path: str, secret: str) -> Any:
-    if response.status_code == 401:
-        raise ConnectionProblem(f"the Nango server at {host} refused the secret key (401); check NANGO_SECRET_KEY_<ENV>")
-    if response.status_code == 404:
-        return None
-    if response.status_code >= 400:
-        body = response.text[:500].replace(secret, "***")
-        raise ConnectionProblem(f"the Nango server at {host} answered {response.status_code} to GET {path}: {body}")
-    try:
-        return response.json()
-    except ValueError:
-        raise ConnectionProblem(f"the Nango server at {host} answered GET {path} with a body that is not JSON") from None
-
-
-def _provider_of_integration(body: Any) -> str | None:
-    if not isinstance(body, dict):
-        return None
-    for holder in (body.get("data"), body.get("config"), body):
-        if isinstance(holder, dict) and holder.get("provider"):
-            return str(holder["provider"])
-    return None
-
-
-def connection_from_nango(
-    body: dict, *, environment_name: str, integration: str, provider: str | None, host: str, secret: str
-) -> Connection:
-    """A Connection from the Nango server's `GET /connection/{id}` answer."""
-    where = f"Nango server {host}, connection"
-    creds = credentials_from_dict(body.get("credentials") or {}, where)
-    config = body.get("connection_config") or body.get("connectionConfig") or {}
-    metadata = body.get("metadata") or {}
-    return Connection(
-        id=str(body.get("connection_id") or body.get("connectionId") or body.get("id")),
-        integration=str(body.get("provider_config_key") or integration),
-        provider=str(provider or body.get("provider") or integration),
-        environment=environment_name,
-        source="nango",
-        base_url=_str(config.get("base_url")) if isinstance(config, dict) else None,
-        credentials=creds,
-        connection_config=dict(config) if isinstance(config, dict) else {},
-        metadata=dict(metadata) if isinstance(metadata, dict) else {},
-        nango_host=host,
-        nango_secret_key=secret,
-    )
-
-
-def _nango_connection(env: dict[str, str], environment_name: str, connection_id: str, integration: str) -> Connection | None:
-    secret = nango_secret_key(env, environment_name)
-    if not secret:
-        return None
-    host = nango_host(env)
-    from urllib.parse import quote
-
-    body = _nango_get(host, secret, f"/connection/{quote(connection_id, safe='')}", {"provider_config_key": integration})
-    if body is None:
-        return None
-    integration_body = _nango_get(host, secret, f"/integrations/{quote(integration, safe='')}")
-    provider = _provider_of_integration(integration_body)
-    return connection_from_nango(
-        body, environment_name=environment_name, integration=integration, provider=provider, host=host, secret=secret
-    )
-
-
-async def refetch_from_nango(connection: Connection, *, force_refresh: bool = True, timeout: float = 15.0) -> Credentials:
-    """Fresh credentials from the Nango server (`force_refresh=true` asks it to refresh the token)."""
-    import httpx
-    from urllib.parse import quote
-
-    if not connection.nango_host or not connection.nango_secret_key:
-        raise ConnectionProblem(f"connection `{connection.id}` does not come from a Nango server")
-    host, secret = connection.nango_host, connection.nango_secret_key
-    path = f"/connection/{quote(connection.id, safe='')}"
-    params = {"provider_config_key": connection.integration, "force_refresh": "true" if force_refresh else "false"}
-    try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            response = await client.get(f"{host}{path}", params=params, headers={"Authorization": f"Bearer {secret}"})
-    except httpx.HTTPError as err:
-        raise ConnectionProblem(f"cannot reach the Nango server at {host}: {type(err).__name__}") from None
-    body = _nango_answer(response, host, path, secret)
-    if not isinstance(body, dict):
-        raise ConnectionProblem(f"the Nango server at {host} no longer knows connection `{connection.id}`")
-    return credentials_from_dict(body.get("credentials") or {}, f"Nango server {host}, connection")
-
-
-def _nango_list(env: dict[str, str], environment_name: str) -> list[ConnectionInfo]:
-    secret = nango_secret_key(env, environment_name)
-    if not secret:
-        return []
-    body = _nango_get(nango_host(env), secret, "/connection")
-    items = body.get("connections", []) if isinstance(body, dict) else []
-    out = []
-    for item in items if isinstance(items, list) else []:
-        if isinstance(item, dict):
-            out.append(
-                ConnectionInfo(
-                    id=str(item.get("connection_id") or item.get("id")),
-                    integration=str(item.get("provider_config_key") or ""),
-                    provider=str(item.get("provider") or item.get("provider_config_key") or ""),
-                    source="nango",
-                )
-            )
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
 # public API
 
 
@@ -515,6 +395,8 @@ def list_connections(root: Path, environment: str = "dev", *, include_nango: boo
             ConnectionInfo(entry.id, integration, str(data.get("provider") or integration), "file", bool(data.get("replay")))
         )
     if include_nango:
+        from .nango_server import _nango_list
+
         seen = {(c.id, c.integration) for c in out}
         out.extend(c for c in _nango_list(_env(root), env_name) if (c.id, c.integration) not in seen)
     return out
@@ -530,6 +412,8 @@ def get_connection(root: Path, environment: str, connection_id: str, integration
     Raises ConnectionNotFound (its message lists the environment's connections) or
     ConnectionProblem (broken connections.yaml, unset ${VAR}, Nango server error).
     """
+    from .nango_server import _nango_connection, _nango_list
+
     env_name = environment
     env = _env(root)
     entries, _ = _load_file(root, env_name)

@@ -216,7 +216,9 @@ class LocalServer:
         self.stop()
 
 
-try:  # a pytest fixture for tests that import it: `from support.http_server import local_server`
+# A pytest fixture for tests that import it (`from support.http_server import local_server`), or
+# write the same four lines in the test module (what pyflakes prefers).
+try:
     import pytest
 
     @pytest.fixture
