@@ -6,8 +6,10 @@
    target < 0.6 s;
 2. throughput: 100,000 records in pages of 1,000 from a local server, saved validated
    (`--validation`), end to end through the real command, target >= 50,000 records/s;
-3. the child's peak RSS (ru_maxrss of the dryrun child) at 10,000 and 100,000 records: it must
-   not grow with the record count.
+3. the child's peak RSS at 10,000 and 100,000 records: it must not grow with the record count.
+   Measured as the child's own VmHWM (reported in `done` as peak_rss_kib) and as ru_maxrss of
+   children; on Linux the latter also counts the parent's RSS at fork, so the API serves pages
+   built on demand to keep the parent flat.
 """
 
 from __future__ import annotations
@@ -68,8 +70,11 @@ def child_peak(tmp: Path) -> None:
         out = subprocess.run([sys.executable, __file__, "--child-peak", str(total), str(tmp / f"peak{total}")], capture_output=True, text=True, check=True)
         figures[total] = json.loads(out.stdout.strip().splitlines()[-1])
     for total, f in figures.items():
-        print(f"child peak RSS at {total:,} records: {f['maxrss_kib'] / 1024:.1f} MiB (in-process API: {f['records']:,} records in {f['seconds']:.2f} s)")
-    grow = figures[100_000]["maxrss_kib"] / figures[10_000]["maxrss_kib"]
+        print(
+            f"child peak RSS at {total:,} records: own VmHWM {f['own_kib'] / 1024:.1f} MiB, ru_maxrss(children) {f['maxrss_kib'] / 1024:.1f} MiB"
+            f" ({f['records']:,} records in {f['seconds']:.2f} s)"
+        )
+    grow = figures[100_000]["own_kib"] / figures[10_000]["own_kib"]
     print(f"child peak RSS 100k / 10k: {grow:.2f}x (must not grow with the record count)")
 
 
@@ -94,7 +99,7 @@ def _child_peak_main(total: int, folder: str) -> None:
         seconds = time.perf_counter() - started
     assert done["status"] == "ok", done
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"records": done["records"], "seconds": seconds, "maxrss_kib": peak}))
+    print(json.dumps({"records": done["records"], "seconds": seconds, "maxrss_kib": peak, "own_kib": done.get("peak_rss_kib") or peak}))
 
 
 def main() -> None:

@@ -383,3 +383,17 @@ def test_live_progress_line_is_redrawn_in_place():
     assert "Contact 1,000 · 1 requests" in stream.getvalue()
     renderer.feed({"type": "done", "t": 1, "status": "ok", "counts": {"Contact": {"save": 1000}}, "records": 1000, "requests": 1, "seconds": 1})
     assert stream.getvalue().endswith("records:\n" + "".join(f'  save Contact: {{"id": "{i}"}}\n' for i in range(3)))
+
+
+async def test_script_table_cache_follows_nango_yaml(root: Path):
+    assert check_stream(await collect(root, "contacts"))["status"] == "ok"
+    assert (root / ".nango" / "dryrun-scripts.json").is_file()
+    yaml_text = (root / "nango.yaml").read_text()
+    (root / "nango.yaml").write_text(yaml_text.replace("      contacts:\n", "      people:\n", 1))
+    (root / "demo" / "syncs" / "people.py").write_text((root / "demo" / "syncs" / "contacts.py").read_text())
+    with pytest.raises(DryrunSetupError, match="people"):
+        await start_dryrun(DryrunRequest(root, "contacts", "local"))
+    assert check_stream(await collect(root, "people"))["status"] == "ok"
+    (root / "nango.yaml").write_text(yaml_text.replace("output: Contact", "output: Nope", 1))
+    with pytest.raises(DryrunSetupError, match="nango.yaml has"):
+        await start_dryrun(DryrunRequest(root, "contacts", "local"))

@@ -75,14 +75,9 @@ async def _spawn_child(request: DryrunRequest) -> asyncio.subprocess.Process:
 
 
 async def _discard(proc: asyncio.subprocess.Process) -> None:
-    """End a child that never got a request (it exits on EOF; killed if it lingers)."""
-    assert proc.stdin is not None
-    proc.stdin.close()
-    try:
-        await asyncio.wait_for(proc.communicate(), 2.0)
-    except asyncio.TimeoutError:
-        _signal_group(proc.pid, signal.SIGKILL)
-        await proc.wait()
+    """End a child that never got a request (it has run no user code: kill it outright)."""
+    _signal_group(proc.pid, signal.SIGKILL)
+    await proc.communicate()
 
 
 class DryrunRun:

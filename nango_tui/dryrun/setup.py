@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import time
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -11,22 +15,15 @@ from .request import ChildSpec, DryrunRequest, DryrunSetupError
 
 RUNS_DIR = ".nango/runs"
 KEEP_RUNS = 50  # records files kept under .nango/runs (oldest removed first)
+SCRIPTS_CACHE = ".nango/dryrun-scripts.json"
 
 
 def resolve(request: DryrunRequest) -> ChildSpec:
     """Check everything a run needs; raise DryrunSetupError with one clear message if not."""
-    from nango_tui.config import load_project
-
     root = Path(request.root).resolve()
     if not (root / "nango.yaml").is_file():
         raise DryrunSetupError(f"no nango.yaml in {root}: pass the integrations folder with --dir")
-    loaded = load_project(root)
-    if loaded.project is None:
-        errors = [d for d in loaded.diagnostics if d.is_error]
-        first = "\n".join(f"  {d.file}:{d.line}:{d.column}: {d.message}" for d in errors[:5])
-        raise DryrunSetupError(f"nango.yaml has {len(errors)} error(s); fix them first (`nango-tui validate`):\n{first}")
-    project = loaded.project
-    script = _find_script(project, request.name, request.integration)
+    script = _find_script(script_table(root), request.name, request.integration)
     if not (root / script.script_path).is_file():
         raise DryrunSetupError(f"{script.script_path} does not exist: run `nango-tui generate` to scaffold it")
 
@@ -77,14 +74,57 @@ def resolve(request: DryrunRequest) -> ChildSpec:
     )
 
 
-def _find_script(project, name: str, integration: str | None):
-    found = project.find_script(name, integration)
+@dataclass(frozen=True)
+class ScriptInfo:
+    """What a dryrun needs to know of a sync or action (a cacheable slice of config.Script)."""
+
+    integration: str
+    name: str
+    kind: str
+    script_path: str
+    input: str | None
+    output: tuple[str, ...]
+
+
+def script_table(root: Path) -> list[ScriptInfo]:
+    """Every script of nango.yaml; cached in .nango/ by the file's content (skips the loader)."""
+    raw = (root / "nango.yaml").read_bytes()
+    key = hashlib.sha1(raw).hexdigest()
+    cache = root / SCRIPTS_CACHE
+    try:
+        cached = json.loads(cache.read_text(encoding="utf-8"))
+        if cached.get("key") == key and cached.get("version") == 1:
+            return [ScriptInfo(**{**s, "output": tuple(s["output"])}) for s in cached["scripts"]]
+    except (OSError, ValueError, TypeError, KeyError):
+        pass
+    from nango_tui.config import load_project
+
+    loaded = load_project(root)
+    if loaded.project is None:
+        errors = [d for d in loaded.diagnostics if d.is_error]
+        first = "\n".join(f"  {d.file}:{d.line}:{d.column}: {d.message}" for d in errors[:5])
+        raise DryrunSetupError(f"nango.yaml has {len(errors)} error(s); fix them first (`nango-tui validate`):\n{first}")
+    table = [
+        ScriptInfo(s.integration, s.name, s.kind, s.script_path, s.input, tuple(s.output)) for s in loaded.project.scripts()
+    ]
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"version": 1, "key": key, "scripts": [asdict(s) for s in table]}), encoding="utf-8")
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only folder only loses the cache
+    return table
+
+
+def _find_script(scripts: list[ScriptInfo], name: str, integration: str | None) -> ScriptInfo:
+    found = [s for s in scripts if s.name == name and (integration is None or s.integration == integration)]
     if len(found) == 1:
         return found[0]
     if not found:
-        scripts = sorted(project.scripts(), key=lambda s: (s.integration, s.name))
+        listed = sorted(scripts, key=lambda s: (s.integration, s.name))
         where = f" in integration {integration}" if integration else ""
-        listing = "\n".join(f"  {s.name}  ({s.kind}, {s.integration})" for s in scripts) or "  (none: nango.yaml declares no sync or action)"
+        listing = "\n".join(f"  {s.name}  ({s.kind}, {s.integration})" for s in listed) or "  (none: nango.yaml declares no sync or action)"
         raise DryrunSetupError(f"no sync or action called {name!r}{where}; the scripts are:\n{listing}")
     keys = ", ".join(sorted(s.integration for s in found))
     raise DryrunSetupError(f"{name!r} exists in several integrations ({keys}): pass --integration-id KEY")
