@@ -20,8 +20,6 @@ from .connections import (
 from .errors import ConnectionProblem
 
 
-
-
 def _nango_get(host: str, secret: str, path: str, params: dict | None = None, timeout: float = 15.0) -> Any:
     import httpx
 
