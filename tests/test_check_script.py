@@ -123,6 +123,14 @@ def test_await_outside_async_is_a_syntax_error(project):
     assert "'await' outside async function" in [d.message for d in diags]
 
 
+def test_parser_warnings_are_diagnostics_not_stderr(project, capfd):
+    source = 'import re\n\n\nasync def fetch_data(nango):\n    await nango.log(re.match("\\d+", "1"))\n'
+    diags = check(project, SYNC, source)
+    assert found(diags) == [(5, 1, "syntax_warning")]
+    assert "invalid escape sequence" in diags[0].message
+    assert capfd.readouterr().err == ""
+
+
 def test_nul_byte_is_reported_not_raised(project):
     diags = check(project, SYNC, "async def fetch_data(nango):\n    pass\x00\n")
     assert codes(diags) == {"syntax_error"}

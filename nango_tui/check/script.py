@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import warnings
 from dataclasses import dataclass
 
 from pyflakes import checker as pyflakes_checker
@@ -76,23 +77,30 @@ class ScriptRole:
 def check_source(rel_path: str, source: str | bytes, role: ScriptRole | None, resolver: ImportResolver, models: ModelsIndex) -> list[Diagnostic]:
     """Every diagnostic of one script's source text (not sorted)."""
     out: list[Diagnostic] = []
-    try:
-        tree = ast.parse(source, filename=rel_path)
-    except SyntaxError as err:
-        return [_syntax_diag(rel_path, err)]
-    except ValueError as err:  # e.g. a NUL byte
-        return [Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot parse the script: {err}")]
-    except (RecursionError, MemoryError):
-        return [Diagnostic(rel_path, 1, 1, "error", "syntax_error", "the script is nested too deeply to parse")]
-    compiled = True
-    try:
-        compile(tree, rel_path, "exec", dont_inherit=True)
-    except SyntaxError as err:  # what the parser lets through: `await` outside async, misplaced return ...
-        out.append(_syntax_diag(rel_path, err))
-        compiled = False
-    except (ValueError, RecursionError) as err:
-        out.append(Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot compile the script: {err}"))
-        compiled = False
+    with warnings.catch_warnings(record=True) as caught:
+        # the parser's own warnings (invalid escape sequences, `is` with a literal ...) become
+        # diagnostics instead of text on stderr
+        warnings.simplefilter("always")
+        try:
+            tree = ast.parse(source, filename=rel_path)
+        except SyntaxError as err:
+            return [_syntax_diag(rel_path, err)]
+        except ValueError as err:  # e.g. a NUL byte
+            return [Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot parse the script: {err}")]
+        except (RecursionError, MemoryError):
+            return [Diagnostic(rel_path, 1, 1, "error", "syntax_error", "the script is nested too deeply to parse")]
+        compiled = True
+        try:
+            compile(tree, rel_path, "exec", dont_inherit=True)
+        except SyntaxError as err:  # what the parser lets through: `await` outside async, misplaced return ...
+            out.append(_syntax_diag(rel_path, err))
+            compiled = False
+        except (ValueError, RecursionError) as err:
+            out.append(Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot compile the script: {err}"))
+            compiled = False
+    for warning in caught:
+        if issubclass(warning.category, (SyntaxWarning, DeprecationWarning)) and warning.filename == rel_path:
+            out.append(Diagnostic(rel_path, max(warning.lineno or 1, 1), 1, "warning", "syntax_warning", str(warning.message)))
     if compiled:
         try:
             out.extend(_pyflakes(rel_path, tree))
