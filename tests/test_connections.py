@@ -226,3 +226,10 @@ def test_connection_secrets_cover_credentials_and_secret_config_only():
     import base64
 
     assert base64.b64encode(b"bob:pw_very_secret").decode() in secrets
+
+
+async def test_async_variants(folder):
+    from nango_tui.runtime.connections import aget_connection, alist_connections
+
+    assert (await aget_connection(folder, "dev", "demo")).replay is True
+    assert [c.id for c in await alist_connections(folder, "prod")] == ["gh-prod"]

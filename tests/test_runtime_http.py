@@ -328,3 +328,20 @@ async def test_expired_token_without_refresh_token_warns_once_and_is_tried(local
     warnings = [e for e in events.of("log") if e["level"] == "warn"]
     assert len(warnings) == 1 and "no refresh_token" in warnings[0]["message"]
     assert len(local_server.calls("GET", "/x")) == 2
+
+
+async def test_form_data_text_body_and_bad_proxy_options(local_server):
+    from nango_tui.sdk import SdkUsageError
+
+    local_server.route("POST", "/form", lambda r: {"form": r.form(), "type": r.headers.get("content-type")})
+    local_server.route("POST", "/raw", lambda r: {"raw": r.body.decode()})
+    ctx, _ = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    got = (await nango.post("/form", data={"a": "1", "b": "x y"})).json()
+    assert got["form"] == {"a": "1", "b": "x y"} and got["type"].startswith("application/x-www-form-urlencoded")
+    assert (await nango.post("/raw", data="plain text")).json() == {"raw": "plain text"}
+    with pytest.raises(SdkUsageError, match="unknown option"):
+        await nango.proxy({"endpoint": "/x", "bogus": 1})
+    with pytest.raises(SdkUsageError, match="endpoint"):
+        await nango.proxy(method="GET")
+    await nango.aclose()

@@ -453,3 +453,17 @@ def get_connection(root: Path, environment: str, connection_id: str, integration
         + f" in {sources}{listing}{nango_note}",
         available,
     )
+
+
+async def aget_connection(root: Path, environment: str, connection_id: str, integration: str | None = None) -> Connection:
+    """get_connection() in a worker thread: for event loops (the workbench) that must not block."""
+    import asyncio
+
+    return await asyncio.to_thread(get_connection, root, environment, connection_id, integration)
+
+
+async def alist_connections(root: Path, environment: str = "dev", *, include_nango: bool = True) -> list[ConnectionInfo]:
+    """list_connections() in a worker thread."""
+    import asyncio
+
+    return await asyncio.to_thread(list_connections, root, environment, include_nango=include_nango)
