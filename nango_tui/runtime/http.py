@@ -227,11 +227,12 @@ class HttpClient:
 
     def _replay_pending(self, method, url, pairs, json, data, content) -> bool:
         query, body = self._replay_key(pairs, json, data, content)
-        return self.ctx.replayer.pending(method, url, query, body)  # type: ignore[union-attr]
+        return self.ctx.replayer.pending(method, self.redactor.url(url), query, body)  # type: ignore[union-attr]
 
     def _replayed(self, method, url, pairs, json, data, content) -> httpx.Response:
         query, body = self._replay_key(pairs, json, data, content)
-        exchange = self.ctx.replayer.answer(method, url, query, body)  # type: ignore[union-attr]
+        # the URL redacted as it was recorded (a secret in a path must match its *** there)
+        exchange = self.ctx.replayer.answer(method, self.redactor.url(url), query, body)  # type: ignore[union-attr]
         full = url + ("?" + urlencode(pairs) if pairs else "")
         return httpx.Response(
             exchange["status"],
