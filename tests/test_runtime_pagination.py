@@ -182,3 +182,10 @@ async def test_missing_response_path_warns_and_stops(local_server):
     pages, events = await _pages(local_server, "/w", paginate={"type": "link", "response_path": "items"})
     assert pages == []
     assert "has no `items` (its keys: data, meta)" in events.of("log")[0]["message"]
+
+
+def test_paginate_config_type_lists_every_key():
+    from nango_tui.runtime.pagination import PAGINATE_KEYS
+    from nango_tui.sdk import PaginateConfig
+
+    assert set(PaginateConfig.__annotations__) == PAGINATE_KEYS

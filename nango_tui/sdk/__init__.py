@@ -2,6 +2,7 @@
 
 from .errors import ActionError, InvalidRecordsError, RecordLimitReached, SdkUsageError
 from .nango import NangoAction, NangoSync
+from .types import PaginateConfig
 from ..runtime.errors import HttpError  # what nango.get/post... raise on an error status; scripts catch it
 
 __all__ = [
@@ -10,6 +11,7 @@ __all__ = [
     "InvalidRecordsError",
     "NangoAction",
     "NangoSync",
+    "PaginateConfig",
     "RecordLimitReached",
     "SdkUsageError",
 ]
