@@ -233,3 +233,15 @@ async def test_async_variants(folder):
 
     assert (await aget_connection(folder, "dev", "demo")).replay is True
     assert [c.id for c in await alist_connections(folder, "prod")] == ["gh-prod"]
+
+
+def test_repr_of_a_connection_and_context_shows_no_secret():
+    from nango_tui.runtime.connections import Connection, Credentials
+    from support.runtime_ctx import make_ctx as _make
+
+    conn = Connection(id="c", integration="i", provider="p", connection_config={"client_secret": "cs_SECRET_123"},
+                      credentials=Credentials("OAUTH2", access_token="at_SECRET_123", refresh_token="rt_SECRET_123",
+                                              client_secret="cs2_SECRET_123"))
+    ctx, _ = _make(None, connection=conn)
+    text = repr(conn) + repr(ctx) + str(conn.info())
+    assert "SECRET" not in text

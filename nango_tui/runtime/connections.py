@@ -93,8 +93,8 @@ class Connection:
     source: str = "file"  # "file" | "nango"
     base_url: str | None = None
     credentials: Credentials = field(default_factory=Credentials)
-    connection_config: dict[str, Any] = field(default_factory=dict)
-    metadata: dict[str, Any] = field(default_factory=dict)
+    connection_config: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold a client_secret
+    metadata: dict[str, Any] = field(default_factory=dict, repr=False)
     replay: bool = False
     token_url: str | None = None  # overrides the provider's OAuth2 token URL (local refresh)
     nango_host: str | None = None  # set for the Nango source: where to re-fetch credentials
