@@ -94,6 +94,9 @@ def run_command(args: argparse.Namespace, stdout: IO[str] | None = None, stderr:
     except DryrunSetupError as exc:
         stderr.write(f"nango-tui dryrun: {exc}\n")
         return EXIT_FAIL
+    except KeyboardInterrupt:
+        stderr.write("\nnango-tui dryrun: cancelled (the script's process was stopped)\n")
+        return 130
     finally:
         if output_file:
             output_file.close()
@@ -101,6 +104,8 @@ def run_command(args: argparse.Namespace, stdout: IO[str] | None = None, stderr:
 
 
 async def _drive(request: DryrunRequest, as_json: bool, stdout: IO[str], output_file: IO[str] | None) -> dict:
+    import asyncio
+
     from .runner import start_dryrun
 
     run = await start_dryrun(request)
@@ -113,15 +118,26 @@ async def _drive(request: DryrunRequest, as_json: bool, stdout: IO[str], output_
 
         sink = HumanRenderer(Out(stdout))
     write_records = output_file.write if output_file else None
+    ticker = asyncio.create_task(_tick(sink)) if getattr(sink, "live", False) else None
     try:
         async for event in run.events():
             if write_records is not None and event.get("type") == ev.BATCH and event.get("records"):
                 write_records("".join(ev.dumps(r) + "\n" for r in event["records"]))
             sink.feed(event)
     finally:
+        if ticker is not None:
+            ticker.cancel()
         if run.done is None:
             await run.cancel()
     return run.done or {"status": ev.CANCELLED}
+
+
+async def _tick(sink) -> None:
+    import asyncio
+
+    while True:
+        await asyncio.sleep(0.2)
+        sink.tick()
 
 
 class _JsonSink:

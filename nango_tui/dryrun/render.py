@@ -7,6 +7,7 @@ Never floods the terminal: the progress line is redrawn in place at most ~10 tim
 from __future__ import annotations
 
 import json
+import shutil
 import time
 from typing import Any
 
@@ -122,9 +123,15 @@ class HumanRenderer:
             return
         self._last_draw = now
         self._clear_progress()
-        self.out.stream.write(self.out.style(self.progress_text(), "cyan"))
+        text = self.progress_text()[: max(20, shutil.get_terminal_size().columns - 1)]  # one row, or \r cannot redraw it
+        self.out.stream.write(self.out.style(text, "cyan"))
         self.out.stream.flush()
         self._progress_shown = True
+
+    def tick(self) -> None:
+        """Redraw the progress line (the elapsed time moves on while the script waits)."""
+        if self.live and self._progress_shown:
+            self._progress()
 
     def progress_text(self) -> str:
         models = ", ".join(f"{m} {sum(ops.values()):,}" for m, ops in self.tally.counts.items()) or "no records yet"
