@@ -245,3 +245,16 @@ def test_repr_of_a_connection_and_context_shows_no_secret():
     ctx, _ = _make(None, connection=conn)
     text = repr(conn) + repr(ctx) + str(conn.info())
     assert "SECRET" not in text
+
+
+async def test_get_connection_of_another_connection(folder):
+    conn = get_connection(folder, "dev", "gh-local")
+    ctx, events = make_ctx(None, connection=conn, root=folder)
+    nango = NangoAction(ctx)
+    other = await nango.get_connection("salesforce-prod", "sf-local")
+    assert other["credentials"] == {"type": "API_KEY", "apiKey": "sfkey_abcdef"}
+    await nango.log("other:", other)
+    assert "sfkey_abcdef" not in events.text()  # learnt as a secret
+    with pytest.raises(ConnectionNotFound):
+        await nango.get_connection("github", "nope")
+    await nango.aclose()

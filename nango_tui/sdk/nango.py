@@ -164,12 +164,24 @@ class NangoAction:
 
     # -- connection, metadata, environment ---------------------------------------------------
 
-    async def get_connection(self) -> dict:
-        """The connection as Nango returns it: credentials, connection_config, metadata."""
-        conn = self._http.connection
-        out = conn.to_dict()
-        out["metadata"] = dict(self._metadata)
-        return out
+    async def get_connection(self, provider_config_key: str | None = None, connection_id: str | None = None) -> dict:
+        """The connection as Nango returns it: credentials, connection_config, metadata.
+
+        Another connection (other id or integration) is looked up like the run's own one.
+        """
+        own = self._http.connection
+        key = provider_config_key or self.provider_config_key
+        conn_id = connection_id or self.connection_id
+        if key == self.provider_config_key and conn_id == self.connection_id:
+            out = own.to_dict()
+            out["metadata"] = dict(self._metadata)
+            return out
+        from ..runtime.connections import aget_connection
+
+        other = await aget_connection(self._ctx.root, self.environment, conn_id, key)
+        for secret in other.secrets():
+            self._ctx.redactor.add(secret)
+        return other.to_dict()
 
     async def get_metadata(self) -> dict:
         """The connection's metadata (the --metadata stub when given)."""
