@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 TOKEN = "tok-SECRET-4f9a2c7e1b"  # must never appear in any output or saved file
+NANGO_SECRET = "nango-sk-7d1e0b9c55"  # the fake Nango server's secret key: never shown either
 
 
 def contacts(n: int, start: int = 0) -> list[dict]:
@@ -40,9 +41,11 @@ class Api:
 
             def do_GET(self) -> None:
                 api.requests.append(self.path)
+                parts = urlsplit(self.path)
+                if parts.path.startswith(("/connection/", "/integrations/")):  # a fake Nango server
+                    return self._nango(parts.path)
                 if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                     return self._send(401, {"error": "unauthorized"})
-                parts = urlsplit(self.path)
                 query = {k: v[0] for k, v in parse_qs(parts.query).items()}
                 if parts.path == "/contacts":
                     return self._raw(200, api.page(int(query.get("cursor") or 0)))
@@ -55,6 +58,19 @@ class Api:
                 if parts.path == "/echo-token":
                     return self._send(200, {"data": [], "leak": TOKEN})
                 return self._send(404, {"error": "not found"})
+
+            def _nango(self, path: str) -> None:
+                if self.headers.get("Authorization") != f"Bearer {NANGO_SECRET}":
+                    return self._send(401, {"error": "unknown secret key"})
+                if path == "/integrations/demo":
+                    return self._send(200, {"data": {"unique_key": "demo", "provider": "demo"}})
+                if path == "/connection/remote":
+                    return self._send(200, {
+                        "connection_id": "remote", "provider_config_key": "demo", "provider": "demo",
+                        "credentials": {"type": "OAUTH2", "access_token": TOKEN},
+                        "connection_config": {"base_url": api.url}, "metadata": {"from": "nango"},
+                    })
+                return self._send(404, {"error": "unknown connection"})
 
             def _send(self, status: int, body) -> None:
                 self._raw(status, json.dumps(body).encode())

@@ -397,3 +397,19 @@ async def test_script_table_cache_follows_nango_yaml(root: Path):
     (root / "nango.yaml").write_text(yaml_text.replace("output: Contact", "output: Nope", 1))
     with pytest.raises(DryrunSetupError, match="nango.yaml has"):
         await start_dryrun(DryrunRequest(root, "contacts", "local"))
+
+
+async def test_connection_from_a_nango_server(root: Path, api: Api, monkeypatch):
+    from dryrun_support import NANGO_SECRET
+
+    for name in ("NANGO_SECRET_KEY_DEV", "NANGO_HOSTPORT"):
+        monkeypatch.delenv(name, raising=False)
+    (root / ".env").write_text(f"NANGO_SECRET_KEY_DEV={NANGO_SECRET}\nNANGO_HOSTPORT={api.url}\n")
+    events = await collect(root, "meta", connection="remote", last_sync_date="2024-01-01T00:00:00")
+    assert check_stream(events)["status"] == "ok"
+    assert '{"from": "nango"}' in only(events, "log")[0]["message"]
+    events = await collect(root, "contacts", connection="remote")
+    assert check_stream(events)["records"] == 7
+    assert NANGO_SECRET not in json.dumps(events) and TOKEN not in json.dumps(events)
+    with pytest.raises(DryrunSetupError, match="local"):
+        await start_dryrun(DryrunRequest(root, "contacts", "absent"))
