@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from textual import on, work
-from textual.app import App
+from textual.app import App, SuspendNotSupported
 from textual.widget import Widget
 
 from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
@@ -133,6 +133,9 @@ class WorkbenchApp(App[int]):
         self.stop_dev_engine()
         self.exit(0)
 
+    def on_unmount(self) -> None:
+        self.stop_dev_engine()
+
     # -- panes ---------------------------------------------------------------------------------
     @property
     def config_pane(self) -> ConfigPane:
@@ -173,7 +176,7 @@ class WorkbenchApp(App[int]):
             return
         pane_id = self.current_pane_id()
         if pane_id:
-            screen.maximize(screen.query_one(f"#{pane_id}"), container=False)
+            screen.maximized = screen.query_one(f"#{pane_id}")  # any pane, focusable or not
 
     def action_filter(self) -> None:
         pane_id = self.current_pane_id()
@@ -201,6 +204,7 @@ class WorkbenchApp(App[int]):
     # -- selection and files -------------------------------------------------------------------
     @on(OpenFile)
     def _open_file(self, event: OpenFile) -> None:
+        self.messages_seen.append("OpenFile")
         self.open_file(event.path, event.line, event.column, focus=isinstance(event._sender, ProblemsPane))
 
     def open_file(self, path: str, line: int = 1, column: int = 1, focus: bool = True) -> None:
@@ -211,6 +215,7 @@ class WorkbenchApp(App[int]):
 
     @on(ScriptSelected)
     def _script_selected(self, event: ScriptSelected) -> None:
+        self.messages_seen.append("ScriptSelected")
         self.selected_script = (event.integration, event.name)
         script = self.script(event.integration, event.name)
         if script is not None and hasattr(self.dryrun_pane, "show_script"):
@@ -226,13 +231,17 @@ class WorkbenchApp(App[int]):
             return
         command = editor_command(full, self.script_pane.cursor_line)
         try:
-            with self.suspend():
-                code = subprocess.call(command)
-        except FileNotFoundError:
-            self.show_error("The editor could not start", f"{' '.join(command)}\n\n$EDITOR names a program that is not installed; set EDITOR (or VISUAL) to your editor.")
+            try:
+                with self.suspend():
+                    code = subprocess.call(command)
+            except SuspendNotSupported:  # headless (tests): nothing to hand over, run it as is
+                code = subprocess.call(command, stdin=subprocess.DEVNULL)
+        except OSError as err:
+            self.show_error(
+                "The editor could not start",
+                f"{' '.join(command)}\n\n{err.strerror or err}: set EDITOR (or VISUAL) to an installed editor.",
+            )
             return
-        except Exception:  # headless (tests) or a terminal that cannot suspend: run it as is
-            code = subprocess.call(command, stdin=subprocess.DEVNULL)
         self.script_pane.reload_if_changed()
         if code:
             self.notify(f"the editor exited with status {code}", severity="warning")

@@ -173,8 +173,7 @@ class ConfigTree(Tree[NodeRef]):
                     text = Text(f.name + ("?" if f.optional else ""))
                     text.append(": " + describe(f.type), style="dim")
                     node.add_leaf(text, NodeRef("field", f"f:{model.name}.{f.name}", name=model.name, line=f.line))
-        if cursor:
-            self._restore_cursor(cursor)
+        self._restore_cursor(cursor or "")
 
     def _add(self, parent: TreeNode[NodeRef], label: Text, ref: NodeRef, default: bool) -> TreeNode[NodeRef]:
         expand = self.filter_text != "" or (default if self._expanded is None else ref.key in self._expanded)
@@ -199,18 +198,20 @@ class ConfigTree(Tree[NodeRef]):
             node.add_leaf(Text(detail, style="dim"), NodeRef("detail", f"{key}#{i}", script.integration, script.name, script.line, script.script_path))
 
     def _restore_cursor(self, key: str) -> None:
-        def find(node: TreeNode[NodeRef]) -> TreeNode[NodeRef] | None:
+        """Put the cursor back on the node with `key` now (a deferred move could undo a key press)."""
+        line = 0
+
+        def walk(node: TreeNode[NodeRef]) -> bool:
+            nonlocal line
             for child in node.children:
                 if child.data is not None and child.data.key == key:
-                    return child
-                found = find(child)
-                if found is not None:
-                    return found
-            return None
+                    return True
+                line += 1
+                if child.is_expanded and walk(child):
+                    return True
+            return False
 
-        node = find(self.root)
-        if node is not None:
-            self.call_after_refresh(self.move_cursor, node)
+        self.cursor_line = line if walk(self.root) else 0
 
     # -- navigation ----------------------------------------------------------------------------
     def select_script(self, integration: str, name: str) -> bool:
