@@ -255,3 +255,9 @@ def write_project(root: Path, base_url: str, contacts_sync: str = CONTACTS_SYNC)
     for name, source in FAULT_SYNCS.items():
         (syncs / f"{name}.py").write_text(source)
     return root
+
+FAULT_SYNCS["spawns"] = (
+    "import subprocess, sys\n\nasync def fetch_data(nango):\n"
+    "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+    "    await nango.log('pid', child.pid)\n"
+)

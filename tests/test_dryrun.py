@@ -413,3 +413,16 @@ async def test_connection_from_a_nango_server(root: Path, api: Api, monkeypatch)
     assert NANGO_SECRET not in json.dumps(events) and TOKEN not in json.dumps(events)
     with pytest.raises(DryrunSetupError, match="local"):
         await start_dryrun(DryrunRequest(root, "contacts", "absent"))
+
+
+async def test_processes_the_script_leaves_behind_are_ended(root: Path):
+    events = await collect(root, "spawns")
+    assert check_stream(events)["status"] == "ok"
+    pid = int(only(events, "log")[0]["message"].split()[1])
+    await asyncio.sleep(0.1)
+    try:
+        os.kill(pid, 0)
+        with open(f"/proc/{pid}/status") as status:  # a zombie waiting for its reaper is gone too
+            assert "zombie" in status.read()
+    except ProcessLookupError:
+        pass

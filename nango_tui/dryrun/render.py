@@ -176,7 +176,8 @@ class HumanRenderer:
             out.style(f"{status}{reason}", colour, "bold")
             + f" · {done.get('requests', 0)} request{'s' if done.get('requests', 0) != 1 else ''}"
             + f" ({retries} retr{'ies' if retries != 1 else 'y'})"
-            + f" · {done.get('records', 0):,} records · {done.get('seconds', 0):.2f} s"
+            + ("" if self.start.get("kind") == "action" and not done.get("records") else f" · {done.get('records', 0):,} records")
+            + f" · {done.get('seconds', 0):.2f} s"
         )
         if self.samples:
             total = done.get("records", 0)

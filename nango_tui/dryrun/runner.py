@@ -31,7 +31,8 @@ from .request import ChildSpec, DryrunRequest, DryrunSetupError
 KILL_GRACE = 0.4  # seconds between SIGTERM and SIGKILL on cancel
 TIMEOUT_GRACE = 1.0  # the child reports its own timeout (with the script's line) before we kill it
 STDERR_LOG_LIMIT = 200  # stderr lines passed on as `log` events; the rest only counted
-_EOF = object()
+_EOF_OUT = object()  # the child's event stream ended
+_EOF_ERR = object()  # its stderr ended (later, if the script left processes holding it)
 
 
 async def start_dryrun(request: DryrunRequest) -> "DryrunRun":
@@ -102,6 +103,7 @@ class DryrunRun:
         self._stderr_tail: deque[str] = deque(maxlen=60)
         self._stderr_lines = 0
         self._iterating = False
+        self._stderr_closed = False
         self._t0 = spec.started_at
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -179,7 +181,7 @@ class DryrunRun:
             if pending.strip():
                 await self._queue.put(self._decode(pending))
         finally:
-            await self._queue.put(_EOF)
+            await self._queue.put(_EOF_OUT)
 
     def _decode(self, line: bytes) -> dict:
         try:
@@ -202,7 +204,7 @@ class DryrunRun:
         except ValueError:  # a line longer than the reader's limit: skip it
             pass
         finally:
-            await self._queue.put(_EOF)
+            await self._queue.put(_EOF_ERR)
 
     async def _next(self, deadline: float | None):
         if deadline is None:
@@ -237,28 +239,24 @@ class DryrunRun:
         }
         yield start
         deadline = spec.started_at + spec.timeout + TIMEOUT_GRACE if spec.timeout else None
-        open_streams = 2
         try:
-            while open_streams:
-                if self._cancelled:
-                    break
+            while not self._cancelled:
                 try:
                     item = await self._next(deadline)
                 except asyncio.TimeoutError:
                     self._timed_out = True
                     await self._kill()
                     break
-                if item is _EOF:
-                    open_streams -= 1
+                if item is _EOF_OUT:
+                    break
+                if item is _EOF_ERR:
+                    self._stderr_closed = True
                     continue
-                kind = item.get("type")
-                if kind == ev.DONE:
-                    self._child_done = item
-                    continue
-                if kind == ev.ERROR:
-                    self._child_error = True
-                self.tally.feed(item)
-                yield item
+                if self._take(item):
+                    yield item
+            if not self._cancelled:
+                for item in await self._wind_down():
+                    yield item
             for event in await self._ending():
                 yield event
         finally:
@@ -266,6 +264,40 @@ class DryrunRun:
                 await self.cancel()
                 self.done = self.tally.done_event(ev.CANCELLED, self.elapsed())
             await self._finish_readers()
+
+    def _take(self, item: dict) -> bool:
+        """Note a child event; False for the child's own `done` (the parent builds the real one)."""
+        kind = item.get("type")
+        if kind == ev.DONE:
+            self._child_done = item
+            return False
+        if kind == ev.ERROR:
+            self._child_error = True
+        self.tally.feed(item)
+        return True
+
+    async def _wind_down(self) -> list[dict]:
+        """The child closed its event stream: let it exit, end what it left running, and collect
+        the rest of its stderr (a crash dump names the script's line)."""
+        proc = self._proc
+        assert proc is not None
+        try:
+            await asyncio.wait_for(proc.wait(), 2.0)
+        except asyncio.TimeoutError:
+            await self._kill()
+        _signal_group(proc.pid, signal.SIGKILL)  # processes the script started and left behind
+        items: list[dict] = []
+        end = time.time() + 1.0
+        while not self._stderr_closed:
+            try:
+                item = await self._next(end)
+            except asyncio.TimeoutError:
+                break
+            if item is _EOF_ERR:
+                break
+            if item is not _EOF_OUT and self._take(item):
+                items.append(item)
+        return items
 
     async def _ending(self) -> list[dict]:
         """The closing events: an `error` for a child that did not end well, then `done`."""
@@ -275,10 +307,12 @@ class DryrunRun:
             await self._kill()
             self.done = self.tally.done_event(ev.CANCELLED, self.elapsed(), "cancelled")
             return [self._stamp(self.done)]
-        try:
-            await asyncio.wait_for(proc.wait(), 2.0)
-        except asyncio.TimeoutError:
-            await self._kill()
+        if proc.returncode is None:
+            try:
+                await asyncio.wait_for(proc.wait(), 2.0)
+            except asyncio.TimeoutError:
+                await self._kill()
+        _signal_group(proc.pid, signal.SIGKILL)
         out: list[dict] = []
         child = self._child_done
         if self._timed_out:
