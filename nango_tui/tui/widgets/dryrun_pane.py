@@ -68,6 +68,7 @@ from .dryrun_summary import DryrunSummary
 
 DRAIN_SECONDS = 0.1  # how often streamed events reach the widgets
 YIELD_SECONDS = 0.008  # the worker gives the loop a turn after this much work
+SHORT_PANE = 16  # rows under which the record / request detail is hidden
 TABS = ("dryrun-records", "dryrun-logs", "dryrun-requests", "dryrun-invalid", "dryrun-summary")
 
 Starter = Callable[[Any], Awaitable[Any]]
@@ -93,6 +94,25 @@ def _default_starter(request):
 
 class DryrunPane(Vertical, can_focus=False):
     """Streams one dryrun at a time; keeps each script's last results."""
+
+    TITLE = "Dryrun"
+    HELP = """\
+Runs the selected sync or action in a child process against a connection and shows what it
+streams: the status line (state, elapsed, records per model, records/s, requests, retries),
+then the tabs Records (a table per model, the selected record below as JSON), Logs, Requests
+(the selected exchange below; secrets are redacted), Invalid records (with their errors) and
+Summary (counts, the error and where it happened, an action's output or ActionError payload).
+
+d opens the dryrun dialog for the selected script, r runs the last dryrun again.
+escape stops the running dryrun (the child is gone within a second).
+s saves every record of the shown run to .nango/records/<script>-<time>.jsonl.
+/ filters the logs (text or a level: error, warn); escape in the filter clears it.
+] and [ move between the tabs (or left / right on the tab bar); m shows the next model.
+
+Tables show the first 1,000 records per model and the first 1,000 requests, the logs keep the
+newest 5,000 lines: the counts are always complete and s saves the full record set. A run's
+results stay until the next run of the same script; selecting a script shows its last run.
+"""
 
     BINDINGS = [
         Binding("escape", "stop", "Stop run", id="dryrun.stop"),
@@ -172,6 +192,10 @@ class DryrunPane(Vertical, can_focus=False):
         self._apply_project()
         self._show(self._shown)
         self.set_interval(DRAIN_SECONDS, self._drain, name="dryrun-drain")
+
+    def on_resize(self) -> None:
+        # a short pane (80x24 with four panes) keeps its rows for the tables; `z` zooms it
+        self.set_class(self.size.height < SHORT_PANE, "-short")
 
     # -- public API (see the module docstring) ----------------------------------------------
 
@@ -260,6 +284,10 @@ class DryrunPane(Vertical, can_focus=False):
 
     def action_save_records(self) -> None:
         self.save_records()
+
+    def open_filter(self) -> None:
+        """The app's `/`: filter the logs."""
+        self.action_filter_logs()
 
     def action_filter_logs(self) -> None:
         self.query_one(TabbedContent).active = "dryrun-logs"
@@ -385,6 +413,8 @@ class DryrunPane(Vertical, can_focus=False):
                 tab.label = label
 
     def _show(self, results: RunResults | None, placeholder: str | None = None) -> None:
+        shown_key = results.script_key if results is not None else placeholder
+        self.border_title = f"{self.TITLE} · {shown_key.lstrip('/')}" if shown_key else self.TITLE
         self._shown = results
         self._drawn = None
         self._placeholder = placeholder.split("/")[-1] if placeholder else None
