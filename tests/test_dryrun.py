@@ -426,3 +426,21 @@ async def test_processes_the_script_leaves_behind_are_ended(root: Path):
             assert "zombie" in status.read()
     except ProcessLookupError:
         pass
+
+
+async def test_a_name_in_two_integrations_needs_the_integration_id(root: Path):
+    text = (root / "nango.yaml").read_text()
+    other = "  other:\n    syncs:\n      contacts:\n        runs: every hour\n        output: Contact\n        endpoint: GET /other-contacts\n"
+    (root / "nango.yaml").write_text(text.replace("models:\n", other + "models:\n", 1))
+    (root / "other" / "syncs").mkdir(parents=True)
+    (root / "other" / "syncs" / "contacts.py").write_text("async def fetch_data(nango):\n    await nango.log('the other one')\n")
+    with pytest.raises(DryrunSetupError, match=r"several integrations \(demo, other\): pass --integration-id"):
+        await start_dryrun(DryrunRequest(root, "contacts", "local"))
+    with pytest.raises(DryrunSetupError, match="belongs to integration `demo`"):
+        await start_dryrun(DryrunRequest(root, "contacts", "local", integration="other"))
+    with open(root / "connections.yaml", "a") as conns:
+        conns.write("      other-conn:\n        integration: other\n        provider: other\n        base_url: http://127.0.0.1:9\n")
+    events = await collect(root, "contacts", "other-conn", integration="other")
+    assert events[0]["integration"] == "other" and only(events, "log")[0]["message"] == "the other one"
+    code, _, _ = await asyncio.to_thread(run_cli, ["dryrun", "contacts", "local", "--dir", str(root), "--integration-id", "demo"])
+    assert code == 0
