@@ -313,3 +313,37 @@ async def test_sample_action_replays_end_to_end_through_the_pane(tmp_path):
         assert pane.shown.tally.requests >= 1
         assert pane.query_one(DryrunRequests).table.row_count == pane.shown.tally.requests
         await wait_for(pilot, lambda: "output:" in screen_text(app), timeout=3)
+
+
+async def test_escape_while_starting_cancels_before_any_child(project_root):
+    started = asyncio.Event()
+
+    async def slow_starter(_request):
+        started.set()
+        await asyncio.sleep(30)
+
+    app = PaneApp(load(project_root), starter=slow_starter)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root))
+        await wait_for(pilot, started.is_set)
+        assert pane.running and pane._run is None
+        pane.query_one("Tabs").focus()
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished), timeout=5)
+        assert app.of(DryrunPane.RunFinished)[0].status == "cancelled"
+        assert not pane.running
+
+
+async def test_save_after_the_records_file_is_gone_saves_what_was_kept_and_says_so(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, metadata={"records": 1200, "logs": 0}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        pane.shown.records_file.unlink()
+        pane.save_records()
+        await wait_for(pilot, lambda: app.of(DryrunPane.RecordsSaved))
+        saved = app.of(DryrunPane.RecordsSaved)[0]
+        assert saved.count == 1000 and len(saved.path.read_text().splitlines()) == 1000
+        assert any("Saved 1,000 of 1,200 records" in str(n.message) for n in app._notifications)

@@ -373,7 +373,11 @@ results stay until the next run of the same script; selecting a script shows its
             shown = path.relative_to(root.resolve()) if path.is_absolute() else path
         except ValueError:
             shown = path
-        self.app.call_from_thread(self.notify, f"Saved {count:,} records to {shown}", title="Records saved")
+        if count < results.tally.records:
+            message = f"Saved {count:,} of {results.tally.records:,} records to {shown}: the run's records file is gone (.nango/runs keeps the last 50 runs)"
+            self.app.call_from_thread(self.notify, message, title="Records saved in part", severity="warning")
+        else:
+            self.app.call_from_thread(self.notify, f"Saved {count:,} records to {shown}", title="Records saved")
         self.post_message(self.RecordsSaved(path, count))
 
     # -- drawing ----------------------------------------------------------------------------

@@ -134,7 +134,8 @@ class RunResults:
         """Write every record of the run (JSON lines) to a new file in `folder`; (path, count).
 
         Copies the run's records file when there is one (it holds the full set); otherwise
-        writes the kept records. Never overwrites: a taken name gets a numeric suffix.
+        (no file, or one already rotated away) writes the kept records, so `count` may be
+        below `tally.records`. Never overwrites: a taken name gets a numeric suffix.
         """
         folder.mkdir(parents=True, exist_ok=True)
         stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
