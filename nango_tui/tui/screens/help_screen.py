@@ -10,6 +10,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 
+def reflow(text: str) -> str:
+    """Join a paragraph's lines so it wraps to the sheet's width; indented lines (keys) stay."""
+    out: list[str] = []
+    for line in text.rstrip().splitlines():
+        if out and line and not line.startswith(" ") and out[-1] and not out[-1].startswith(" "):
+            out[-1] += " " + line
+        else:
+            out.append(line)
+    return "\n".join(out)
+
+
 class HelpScreen(ModalScreen[None]):
     """A scrollable sheet; any of escape, q or F1 closes it."""
 
@@ -30,7 +41,7 @@ class HelpScreen(ModalScreen[None]):
             box.border_title = f"Help · {self.pane_title}"
             box.border_subtitle = "escape closes"
             with VerticalScroll(id="help-scroll"):
-                yield Static(Text(self.pane_help.rstrip()), id="help-pane")
+                yield Static(Text(reflow(self.pane_help)), id="help-pane")
                 yield Static(self._keys_text(), id="help-keys")
 
     def _keys_text(self) -> Text:

@@ -31,14 +31,15 @@ def problems_title(diagnostics: list[Diagnostic], checking: bool = False) -> str
 
 
 def problem_text(diag: Diagnostic) -> Text:
+    """The message first, then where and which check (as editors' problem lists do)."""
     icon, style = ICONS.get(diag.severity, ICONS["warning"])
     text = Text()
     text.append(icon + " ", style=style)
-    text.append(f"{diag.file}:{diag.line}:{diag.column}", style="bold")
-    text.append(f" {diag.code} ", style="dim")
     text.append(diag.message)
     if diag.hint:
-        text.append(f" ({diag.hint})", style="italic dim")
+        text.append(f" ({diag.hint})", style="italic")
+    text.append(f"\n  {diag.file}:{diag.line}:{diag.column}", style="dim bold")
+    text.append(f" {diag.code}", style="dim")
     return text
 
 
