@@ -347,3 +347,56 @@ async def test_save_after_the_records_file_is_gone_saves_what_was_kept_and_says_
         saved = app.of(DryrunPane.RecordsSaved)[0]
         assert saved.count == 1000 and len(saved.path.read_text().splitlines()) == 1000
         assert any("Saved 1,000 of 1,200 records" in str(n.message) for n in app._notifications)
+
+
+async def test_n_and_p_page_through_the_records_file(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, metadata={"records": 2500, "logs": 0}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause()
+        records = pane.query_one(DryrunRecords)
+        table = records.query_one(DataTable)
+        table.focus()
+
+        def first_id() -> str:
+            return str(table.get_row_at(0)[0])
+
+        await pilot.press("n")
+        await wait_for(pilot, lambda: first_id() == "c1000")
+        assert table.row_count == 1000 and "1,001-2,000 shown" in screen_text(app)
+        await pilot.press("n")
+        await wait_for(pilot, lambda: first_id() == "c2000")
+        assert table.row_count == 500 and str(table.get_row_at(499)[0]) == "c2499"
+        await pilot.press("down", "down")
+        assert '"id": "c2002"' in screen_text(app) and "#2003" in screen_text(app)
+        await pilot.press("n")  # past the end: stays
+        await pilot.pause(0.2)
+        assert first_id() == "c2000"
+        await pilot.press("p")
+        await wait_for(pilot, lambda: first_id() == "c1000")
+        await pilot.press("p")
+        await wait_for(pilot, lambda: first_id() == "c0")
+        assert table.row_count == 1000 and "1-1,000 shown" in screen_text(app)
+
+
+def test_records_file_index_reads_pages_by_model_and_skips_a_partial_line(tmp_path):
+    from nango_tui.tui.widgets.dryrun_recordfile import RecordsFileIndex
+
+    path = tmp_path / "run.jsonl"
+    lines = []
+    for i in range(5):
+        lines.append(json.dumps({"op": "save", "model": "A", "record": {"id": i}}))
+        lines.append(json.dumps({"op": "delete", "model": "B", "record": {"id": f"b{i}"}}))
+    path.write_text("\n".join(lines) + "\n" + '{"op":"save","model":"A","rec')
+    index = RecordsFileIndex(path)
+    index.update()
+    assert index.count("A") == 5 and index.count("B") == 5
+    assert index.read("A", 3, 10) == [("save", {"id": 3}), ("save", {"id": 4})]
+    assert index.read("B", 0, 1) == [("delete", {"id": "b0"})]
+    with open(path, "a") as handle:  # the child finishes the line
+        handle.write('ord":{"id":5}}\n')
+    index.update()
+    assert index.count("A") == 6 and index.read("A", 5, 1) == [("save", {"id": 5})]
+    assert index.read("C", 0, 1) == [] and RecordsFileIndex(tmp_path / "gone").read("A", 0, 1) == []

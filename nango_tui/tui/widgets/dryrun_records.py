@@ -1,7 +1,8 @@
 """The Records tab: a table per model (columns from the model's fields) and the selected record.
 
-Each table holds at most `RECORDS_KEPT` rows (the first records of the run): Textual's
-DataTable stalls on 100k rows, and the full set is in the run's records file anyway.
+Each table holds at most `RECORDS_KEPT` rows: Textual's DataTable stalls on 100k rows. While
+a run streams it shows the first records (kept in memory); `n` / `p` page through the rest,
+read from the run's records file (`.nango/runs/*.jsonl`) one window at a time.
 """
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ import json
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, DataTable, Static
 
+from .dryrun_recordfile import RecordsFileIndex
 from .dryrun_results import RECORDS_KEPT, RunResults
 
 OP_LABEL = {"save": Text("+", "green"), "update": Text("~", "yellow"), "delete": Text("-", "red")}
@@ -44,6 +46,8 @@ class DryrunRecords(Vertical):
 
     BINDINGS = [
         Binding("m", "next_model", "Next model", id="dryrun.next_model"),
+        Binding("n", "next_page", "Next 1,000", id="dryrun.records.next_page"),
+        Binding("p", "previous_page", "Prev 1,000", id="dryrun.records.previous_page"),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -51,6 +55,9 @@ class DryrunRecords(Vertical):
         self._results: RunResults | None = None
         self._columns: dict[str, list[str]] = {}  # model -> field names shown
         self._models: list[str] = []
+        self._pages: dict[str, tuple[int, list]] = {}  # model -> (first index, rows) read from the file
+        self._index: RecordsFileIndex | None = None
+        self._pageable = False  # some model has more records than a window (n/p enabled)
         self.model_fields: dict[str, list[str]] = {}  # set by the pane from the Project
 
     def compose(self) -> ComposeResult:
@@ -66,6 +73,9 @@ class DryrunRecords(Vertical):
         self._results = results
         self._columns.clear()
         self._models = []
+        self._pages.clear()
+        self._index = None
+        self._pageable = False
         switcher = self.query_one(ContentSwitcher)
         switcher.remove_children()
         self.query_one("#records-json", Static).update("")
@@ -77,11 +87,17 @@ class DryrunRecords(Vertical):
         if results is not None:
             for model, kept in results.records.items():
                 table = self._table(model)
+                if model in self._pages:
+                    continue  # showing a page read from the file: the kept rows wait
                 if table.row_count < len(kept):
                     first = table.row_count == 0
                     self._add_rows(model, table, kept, table.row_count)
                     if first and model == self.current_model:
                         self._show_record(model, 0)
+            pageable = any(results.model_total(m) > RECORDS_KEPT for m in self._models)
+            if pageable != self._pageable:
+                self._pageable = pageable
+                self.refresh_bindings()
         self._update_header()
 
     def _table(self, model: str) -> DataTable:
@@ -117,15 +133,75 @@ class DryrunRecords(Vertical):
             header.update(Text("No records yet.", "dim"))
             return
         total = results.model_total(model)
-        shown = len(results.records.get(model, ()))
+        start, rows = self._start(model), self._rows(model)
         text = Text()
         text.append(model, "bold cyan")
         if len(self._models) > 1:
             text.append(f" ({self._models.index(model) + 1}/{len(self._models)}, m: next)", "dim")
         text.append(f" · {total:,} record{'s' if total != 1 else ''}")
-        if total > shown:
-            text.append(f" · first {shown:,} shown (s saves all)", "dim")
+        if total > len(rows) or start:
+            text.append(f" · {start + 1:,}-{start + len(rows):,} shown (n/p: pages)", "dim")
         header.update(text)
+
+    def _start(self, model: str) -> int:
+        return self._pages[model][0] if model in self._pages else 0
+
+    def _rows(self, model: str) -> list:
+        if model in self._pages:
+            return self._pages[model][1]
+        return self._results.records.get(model, []) if self._results else []
+
+    # -- paging through the records file ----------------------------------------------------
+
+    def action_next_page(self) -> None:
+        model = self.current_model
+        if model is None or self._results is None:
+            return
+        start = self._start(model) + RECORDS_KEPT
+        if start >= self._results.model_total(model):
+            self.app.bell()
+            return
+        self._load_page(self._results, model, start)
+
+    def action_previous_page(self) -> None:
+        model = self.current_model
+        if model is None or self._results is None or self._start(model) == 0:
+            self.app.bell()
+            return
+        start = self._start(model) - RECORDS_KEPT
+        if start <= 0:  # back to the rows kept in memory
+            self._pages.pop(model, None)
+            self._refill(model, self._rows(model))
+        else:
+            self._load_page(self._results, model, start)
+
+    @work(thread=True, exclusive=True, group="records-page", exit_on_error=False)
+    def _load_page(self, results: RunResults, model: str, start: int) -> None:
+        path = results.records_file
+        rows: list = []
+        if path is not None:
+            if self._index is None or self._index.path != path:
+                self._index = RecordsFileIndex(path)
+            self._index.update()
+            rows = self._index.read(model, start, RECORDS_KEPT)
+        self.app.call_from_thread(self._show_page, results, model, start, rows)
+
+    def _show_page(self, results: RunResults, model: str, start: int, rows: list) -> None:
+        if results is not self._results or model not in self._columns:
+            return  # another run is shown now
+        if not rows:
+            self.notify("Those records are not readable: the run's records file is gone or not written yet.", severity="warning")
+            return
+        self._pages[model] = (start, rows)
+        self._refill(model, rows)
+
+    def _refill(self, model: str, rows: list) -> None:
+        table = self._table(model)
+        table.clear()
+        self._add_rows(model, table, rows, 0)
+        table.move_cursor(row=0)
+        self._show_record(model, 0)
+        self._update_header()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -142,6 +218,9 @@ class DryrunRecords(Vertical):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "next_model":
             return len(self._models) > 1
+        if action in ("next_page", "previous_page"):
+            model = self.current_model
+            return model is not None and self._results is not None and self._results.model_total(model) > RECORDS_KEPT
         return True
 
     def action_next_model(self) -> None:
@@ -161,11 +240,11 @@ class DryrunRecords(Vertical):
             self._show_record(model, event.cursor_row)
 
     def _show_record(self, model: str, index: int) -> None:
-        kept = self._results.records.get(model, []) if self._results else []
+        rows = self._rows(model)
         target = self.query_one("#records-json", Static)
-        if 0 <= index < len(kept):
-            op, record = kept[index]
-            target.update(Text(f"{op} {model} #{index + 1}\n", "dim") + Text(pretty(record)))
+        if 0 <= index < len(rows):
+            op, record = rows[index]
+            target.update(Text(f"{op} {model} #{self._start(model) + index + 1}\n", "dim") + Text(pretty(record)))
         else:
             target.update("")
 
