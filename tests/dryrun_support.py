@@ -184,7 +184,9 @@ FAULT_SYNCS = {
         "    await nango.log('after the batch')\n"
     ),
     "leaks": (
-        "async def fetch_data(nango):\n    conn = await nango.get_connection()\n    print('token is', conn['credentials']['access_token'])\n"
+        "import os\n\nasync def fetch_data(nango):\n    conn = await nango.get_connection()\n    print('token is', conn['credentials']['access_token'])\n"
+        "    os.write(2, ('raw stderr ' + conn['credentials']['access_token'] + '\\n').encode())\n"
+        "    os.write(1, ('raw stdout ' + conn['credentials']['access_token'] + '\\n').encode())\n"
         "    r = await nango.get('/echo-token')\n    await nango.log(r.json())\n    raise RuntimeError('failing with ' + conn['credentials']['access_token'])\n"
     ),
     "no-entry": "def something_else():\n    pass\n",

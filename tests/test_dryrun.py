@@ -303,7 +303,8 @@ async def test_replay_of_an_unsaved_request_names_it(root: Path):
 async def test_the_token_appears_in_no_event_output_or_saved_file(root: Path, capsys):
     leaked = await collect(root, "leaks", save_responses=True)
     assert only(leaked, "error")[0]["kind"] == "exception"
-    assert any("token is ***" in e["message"] for e in only(leaked, "log"))
+    messages = [e["message"] for e in only(leaked, "log")]
+    assert "token is ***" in messages and "raw stderr ***" in messages and "raw stdout ***" in messages
     await collect(root, "contacts", save_responses=True)
     assert await asyncio.to_thread(cli_main, ["dryrun", "leaks", "local", "--dir", str(root)]) == 1
     assert await asyncio.to_thread(cli_main, ["dryrun", "contacts", "local", "--dir", str(root), "--json", "--output", str(root / "out.jsonl")]) == 0

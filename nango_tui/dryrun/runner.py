@@ -46,12 +46,13 @@ async def start_dryrun(request: DryrunRequest) -> "DryrunRun":
 
     spawning = asyncio.create_task(_spawn_child(request))
     try:
-        spec = await asyncio.to_thread(resolve, request)
+        secrets: list[str] = []
+        spec = await asyncio.to_thread(resolve, request, secrets)
     except BaseException:
         proc = await spawning
         await _discard(proc)
         raise
-    run = DryrunRun(spec, request)
+    run = DryrunRun(spec, request, secrets)
     await run._start(await spawning)
     return run
 
@@ -84,7 +85,7 @@ async def _discard(proc: asyncio.subprocess.Process) -> None:
 class DryrunRun:
     """One running dryrun. Iterate `events()` once; `cancel()` may be called at any time."""
 
-    def __init__(self, spec: ChildSpec, request: DryrunRequest) -> None:
+    def __init__(self, spec: ChildSpec, request: DryrunRequest, secrets: list[str] | None = None) -> None:
         self.spec = spec
         self.request = request
         self.records_file = Path(spec.records_file)
@@ -105,6 +106,7 @@ class DryrunRun:
         self._iterating = False
         self._stderr_closed = False
         self._t0 = spec.started_at
+        self._redactor = _redactor(secrets or [])  # for what the child writes outside its events
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -190,13 +192,14 @@ class DryrunRun:
                 return event
         except ValueError:
             pass
-        return ev.log_event(line.decode("utf-8", "replace")[:2000], "warn", source="child", t=round(self.elapsed(), 3))
+        text = self._redactor.text(line.decode("utf-8", "replace")[:2000])
+        return ev.log_event(text, "warn", source="child", t=round(self.elapsed(), 3))
 
     async def _read_stderr(self) -> None:
         assert self._proc and self._proc.stderr
         try:
             async for raw in self._proc.stderr:
-                text = raw.decode("utf-8", "replace").rstrip("\n")
+                text = self._redactor.text(raw.decode("utf-8", "replace").rstrip("\n"))
                 self._stderr_tail.append(text)
                 self._stderr_lines += 1
                 if self._stderr_lines <= STDERR_LOG_LIMIT:
@@ -378,6 +381,12 @@ class DryrunRun:
             except (asyncio.CancelledError, Exception):
                 pass
         self._readers = []
+
+
+def _redactor(secrets: list[str]):
+    from nango_tui.runtime.redaction import Redactor
+
+    return Redactor(secrets)
 
 
 _FRAME = re.compile(r'File "([^"]+)", line (\d+)')

@@ -18,8 +18,12 @@ KEEP_RUNS = 50  # records files kept under .nango/runs (oldest removed first)
 SCRIPTS_CACHE = ".nango/dryrun-scripts.json"
 
 
-def resolve(request: DryrunRequest) -> ChildSpec:
-    """Check everything a run needs; raise DryrunSetupError with one clear message if not."""
+def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSpec:
+    """Check everything a run needs; raise DryrunSetupError with one clear message if not.
+
+    `secrets`, when given, receives the connection's secret values (for the parent's redaction
+    of what the child writes outside the event stream).
+    """
     root = Path(request.root).resolve()
     if not (root / "nango.yaml").is_file():
         raise DryrunSetupError(f"no nango.yaml in {root}: pass the integrations folder with --dir")
@@ -28,6 +32,8 @@ def resolve(request: DryrunRequest) -> ChildSpec:
         raise DryrunSetupError(f"{script.script_path} does not exist: run `nango-tui generate` to scaffold it")
 
     connection = _connection(root, request, script.integration)
+    if secrets is not None and connection is not None and hasattr(connection, "secrets"):
+        secrets.extend(connection.secrets())
     replay = request.replay if request.replay is not None else bool(getattr(connection, "replay", False))
     mocks_rel = f"{script.integration}/mocks/{script.name}.json"
     if replay and not (root / mocks_rel).is_file():
