@@ -1,0 +1,85 @@
+"""The workbench in a real terminal: tmux runs it, keys are sent, the screen is read back."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from tui_fixtures import copy_samples  # noqa: E402
+
+pytestmark = [pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"), pytest.mark.slow]
+
+VENV_BIN = Path(sys.executable).parent
+
+
+class Tmux:
+    """One private tmux server (its own socket) with one 80x24 session."""
+
+    def __init__(self, name: str) -> None:
+        self.socket = f"nango-e2e-{os.getpid()}-{name}"
+
+    def run(self, *args: str) -> str:
+        done = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, timeout=10)
+        return done.stdout
+
+    def start(self, cwd: Path) -> None:
+        env_cmd = f"env -i PATH={VENV_BIN}:/usr/bin:/bin HOME={cwd} TERM=xterm-256color LANG=C.UTF-8 PS1='e2e$ ' sh"
+        self.run("new-session", "-d", "-x", "80", "-y", "24", "-s", "e2e", "-c", str(cwd), env_cmd)
+
+    def keys(self, *keys: str) -> None:
+        self.run("send-keys", "-t", "e2e", *keys)
+
+    def screen(self) -> str:
+        return self.run("capture-pane", "-p", "-t", "e2e")
+
+    def alternate_on(self) -> bool:
+        return self.run("display-message", "-p", "-t", "e2e", "#{alternate_on}").strip() == "1"
+
+    def wait_for(self, *texts: str, timeout: float = 20.0) -> str:
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if all(t in screen for t in texts):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"never saw {texts!r} on the screen:\n{screen}")
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+
+
+@pytest.fixture
+def tmux():
+    session = Tmux("workbench")
+    yield session
+    session.kill()
+
+
+def test_dryrun_from_the_keyboard_then_quit_restores_the_terminal(tmux: Tmux, tmp_path: Path) -> None:
+    root = copy_samples(tmp_path / "sample-integrations")
+    tmux.start(tmp_path)
+    tmux.wait_for("e2e$")
+    tmux.keys("nango-tui sample-integrations; echo E2E-EXIT=$?", "Enter")
+    screen = tmux.wait_for("Config", "Problems", "Script · nango.yaml", "q Quit")
+    assert tmux.alternate_on()
+    assert "salesforce" in screen and "▶ contacts" in screen
+    tmux.keys("Down", "Down")  # salesforce > syncs > contacts
+    tmux.wait_for("Script · salesforce/syncs/contacts.py", "from nango_tui.sdk import NangoSync")
+    tmux.keys("d")
+    tmux.wait_for("salesforce-demo", "ctrl+j")  # the dialog, with the demo connection chosen
+    tmux.keys("C-j")
+    screen = tmux.wait_for("done", "Contact", timeout=40)
+    assert "Records" in screen and "0035g" in screen  # a record id of the saved Salesforce responses
+    assert (root / ".nango").is_dir()  # the run's record file went under .nango/
+    tmux.keys("q")
+    screen = tmux.wait_for("E2E-EXIT=0")
+    assert not tmux.alternate_on()
+    assert screen.rstrip().splitlines()[-1].startswith("e2e$")  # the prompt is back, on a sane screen
