@@ -217,6 +217,7 @@ async def test_a_replay_connection_starts_from_the_recorded_inputs():
     app = DialogApp(((project, script, SAMPLES, "dev"), {}))
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        await pilot.pause()
         assert app.dialog.query_one("#connection", Select).value == "github-demo"
         assert "replays github/mocks/create-issue.json" in screen_text(app)
         await pilot.press("ctrl+j")

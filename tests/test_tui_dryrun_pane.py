@@ -47,7 +47,7 @@ async def test_real_sync_streams_into_bounded_views(project_root):
         assert [str(c.label) for c in table.columns.values()] == ["id", "first_name", "last_name", "email"]
         assert pane.query_one(LogLines).line_count == 2500
         text = screen_text(app)
-        assert "✔ done" in text and "Contact 2,500" in text and "first 1,000 shown" in text
+        assert "✔ done" in text and "Contact 2,500" in text and "1-1,000 shown (n/p: pages)" in text
         # progress is coalesced: far fewer messages than events
         assert 1 <= len(app.of(DryrunPane.Progress)) < 100
         assert all(SECRET not in line.message for line in results.logs)

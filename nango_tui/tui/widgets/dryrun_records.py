@@ -47,7 +47,7 @@ class DryrunRecords(Vertical):
     BINDINGS = [
         Binding("m", "next_model", "Next model", id="dryrun.next_model"),
         Binding("n", "next_page", "Next 1,000", id="dryrun.records.next_page"),
-        Binding("p", "previous_page", "Prev 1,000", id="dryrun.records.previous_page"),
+        Binding("p", "previous_page", "Prev 1,000", id="dryrun.records.previous_page", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
