@@ -30,15 +30,18 @@ Messages it posts (they bubble to the app):
   at most every 100 ms while a run streams; for a title or a footer.
 * ``DryrunPane.RecordsSaved(path, count)`` after ``save_records``.
 
-Other keys (footer/help): ``/`` filters the logs, ``[`` / ``]`` previous / next tab, ``m`` next
-model in Records. The dialog that builds a request is ``screens.dryrun_dialog.DryrunDialog``.
+Other keys (footer/help): ``/`` filters the logs (also ``open_filter()``, for the app's ``/``),
+``[`` / ``]`` previous / next tab, ``m`` next model and ``n`` / ``p`` next / previous 1,000
+records (read from the records file) in Records. ``TITLE`` and ``HELP`` serve the help screen. The dialog that builds a request is ``screens.dryrun_dialog.DryrunDialog``.
 Styles: ``nango_tui/tui/dryrun.tcss`` (add it to the app's CSS_PATH).
 
 How it stays responsive: the worker feeds each event into the run's ``RunResults``, which
 counts everything and keeps only bounded windows (first 1,000 records per model, newest 5,000
 log lines, first 1,000 requests); a 100 ms timer drains what changed into the widgets in one
 batch. Tables never hold more than the window; logs are drawn virtually (visible lines only).
-The full record set is in the run's records file under ``.nango/runs/``.
+The full record set is in the run's records file under ``.nango/runs/``. The first run calls
+``gc.freeze()`` once (see ``_freeze_long_lived_heap``): it keeps full collections from
+stalling the UI while a run allocates millions of short-lived objects.
 """
 
 from __future__ import annotations
@@ -107,10 +110,12 @@ d opens the dryrun dialog for the selected script, r runs the last dryrun again.
 escape stops the running dryrun (the child is gone within a second).
 s saves every record of the shown run to .nango/records/<script>-<time>.jsonl.
 / filters the logs (text or a level: error, warn); escape in the filter clears it.
-] and [ move between the tabs (or left / right on the tab bar); m shows the next model.
+] and [ move between the tabs (or left / right on the tab bar); m shows the next model;
+n and p show the next / previous 1,000 records, read from the run's records file.
 
-Tables show the first 1,000 records per model and the first 1,000 requests, the logs keep the
-newest 5,000 lines: the counts are always complete and s saves the full record set. A run's
+A records table holds 1,000 rows at a time (the first ones while the run streams), the Requests
+tab the first 1,000 requests, the logs the newest 5,000 lines: the counts are always complete
+and s saves the full record set. A run's
 results stay until the next run of the same script; selecting a script shows its last run.
 """
 
