@@ -445,3 +445,38 @@ async def test_a_name_in_two_integrations_needs_the_integration_id(root: Path):
     assert events[0]["integration"] == "other" and only(events, "log")[0]["message"] == "the other one"
     code, _, _ = await asyncio.to_thread(run_cli, ["dryrun", "contacts", "local", "--dir", str(root), "--integration-id", "demo"])
     assert code == 0
+
+
+THROUGHPUT_SYNC = '''\
+async def fetch_data(nango):
+    async for page in nango.paginate(endpoint="/contacts", paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor", "response_path": "data"}):
+        await nango.batch_save(page, "Contact")
+'''
+
+
+async def test_the_parent_keeps_no_records_in_memory(tmp_path: Path):
+    import tracemalloc
+
+    with Api(total=40_000, page_size=1000) as api:
+        root = write_project(tmp_path / "big", api.url, contacts_sync=THROUGHPUT_SYNC)
+        await collect(root, "meta")  # imports and caches happen outside the measurement
+        tracemalloc.start()
+        try:
+            run = await start_dryrun(DryrunRequest(root, "contacts", "local"))
+            async for event in run.events():
+                if event["type"] == "start":
+                    await asyncio.sleep(1.5)  # a consumer that lags: the child must wait, not the parent hoard
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+    assert run.done["records"] == 40_000
+    assert peak < 10_000_000, f"{peak / 1e6:.1f} MB"  # the records alone would take ~25 MB
+    assert sum(1 for _ in open(run.records_file)) == 40_000
+
+
+def test_run_sync_for_synchronous_hosts(root: Path):
+    from nango_tui.dryrun import run_sync
+
+    seen: list[str] = []
+    done = run_sync(DryrunRequest(root, "contacts", "local", max_records=2), lambda e: seen.append(e["type"]))
+    assert done["status"] == "ok" and done["records"] == 2 and seen[0] == "start" and seen[-1] == "done"
