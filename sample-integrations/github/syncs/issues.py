@@ -25,6 +25,7 @@ async def fetch_data(nango: NangoSync) -> None:
     async for page in nango.paginate(
         f"/repos/{owner}/{repo}/issues",
         params=params,
+        # small pages to show the Link header at work; GitHub allows up to 100 per page
         paginate={"type": "link", "link_rel_in_response_header": "next", "limit": 10, "limit_name_in_request": "per_page"},
     ):
         issues = [to_issue(item) for item in page if "pull_request" not in item]
