@@ -127,7 +127,8 @@ class WorkbenchApp(App[int]):
         if not self.load_result.project and self.load_result.partial is None and self.diagnostics:
             self.show_error("nango.yaml cannot be loaded", "\n".join(d.format() for d in self.diagnostics))
         if self.watch_enabled:
-            self.run_dev_engine()
+            # after the first frame: the engine's initial compile would compete with the first paint
+            self.call_after_refresh(self.run_dev_engine)
 
     def action_quit(self) -> None:
         self.stop_dev_engine()

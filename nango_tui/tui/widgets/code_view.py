@@ -11,13 +11,15 @@ from pygments.util import ClassNotFound
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
-from textual import events
+from pygments.token import Token
+from textual import events, work
 from textual.binding import Binding
 from textual.geometry import Size
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+SYNC_LEX_CHARS = 8_000  # longer files are coloured by a thread (Pygments' YAML lexer: ~0.1 ms/line)
 MARK_STYLES = {"error": Style(color="red", bold=True), "warning": Style(color="yellow", bold=True)}
 
 
@@ -86,17 +88,40 @@ class CodeView(ScrollView, can_focus=True):
 
     # -- content -----------------------------------------------------------------------------
     def load(self, text: str, filename: str, line: int | None = None) -> None:
-        """Show `text` (named `filename` for its lexer); keep the cursor unless `line` is given."""
+        """Show `text` (named `filename` for its lexer); keep the cursor unless `line` is given.
+
+        A long file shows plain at once and gets its colours from a thread a moment later.
+        """
         self.text = text
         self.filename = filename
-        self._lines = lex_lines(text.expandtabs(4), filename)
+        expanded = text.expandtabs(4)
+        if len(expanded) <= SYNC_LEX_CHARS:
+            self._set_lines(lex_lines(expanded, filename))
+        else:
+            self._set_lines([[(Token.Text, part)] if part else [] for part in expanded.split("\n")])
+            if expanded.endswith("\n") and len(self._lines) > 1:
+                self._set_lines(self._lines[:-1])
+            self.call_after_refresh(self._lex_in_background, expanded, filename)
+        target = line if line is not None else self.cursor_line + 1
+        self.goto(target)
+        self.refresh()
+
+    def _set_lines(self, lines: list[list[tuple[object, str]]]) -> None:
+        self._lines = lines or [[]]
         self._plain = ["".join(v for _, v in parts) for parts in self._lines]
         self._cache.clear()
         width = max((len(p) for p in self._plain), default=0) + self.gutter_width + 1
         self.virtual_size = Size(width, len(self._lines))
-        target = line if line is not None else self.cursor_line + 1
-        self.goto(target)
-        self.refresh()
+
+    @work(thread=True, exclusive=True, group="code-view-lex", exit_on_error=False)
+    def _lex_in_background(self, text: str, filename: str) -> None:
+        lines = lex_lines(text, filename)
+        self.app.call_from_thread(self._apply_lexed, text, filename, lines)
+
+    def _apply_lexed(self, text: str, filename: str, lines: list[list[tuple[object, str]]]) -> None:
+        if filename == self.filename and text == self.text.expandtabs(4):
+            self._set_lines(lines)
+            self.refresh()
 
     def set_marks(self, marks: dict[int, str]) -> None:
         """Lines (1-based) to flag in the gutter, with their severity."""

@@ -54,6 +54,10 @@ The view reloads when the file changes on disk. Lines with problems are marked â
         """Show `path`; keep the cursor when it is already shown and no line is given."""
         same = path == self.path
         self.path = path
+        if same and self._stat() == self._stamp and self._stamp is not None:
+            if line is not None:
+                self.view.goto(line)
+            return
         self._load(line if (line is not None or same) else 1)
 
     def _stat(self) -> tuple[float, int] | None:
