@@ -40,6 +40,7 @@ ERROR_KINDS = {
     "http": "an HTTP call failed",
     "replay": "a request is not in the saved responses",
     "connection": "the connection could not be used",
+    "setup": "models.py or the saved responses could not be loaded in the run",
 }
 
 # Records per `batch` event on the pipe: big enough for throughput, small enough to keep

@@ -64,7 +64,10 @@ def execute(spec: ChildSpec, writer, faults: Faults) -> tuple[str, str | None]:
     finally:
         faults.cancel_timeout()
     if spec.save_responses:
-        _save_mocks(spec, ctx, outcome[0], writer)
+        try:
+            _save_mocks(spec, ctx, outcome[0], writer)
+        except OSError as exc:
+            emit(ev.log_event(f"could not save the responses to {spec.mocks_file}: {exc.strerror or exc}", "error", source="dryrun"))
     return outcome
 
 
