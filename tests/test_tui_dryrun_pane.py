@@ -312,6 +312,13 @@ async def test_sample_action_replays_end_to_end_through_the_pane(tmp_path):
         assert finished.status == "ok", finished.error
         assert pane.shown.tally.requests >= 1
         assert pane.query_one(DryrunRequests).table.row_count == pane.shown.tally.requests
+        pane.show_tab("dryrun-requests")
+        pane.query_one(DryrunRequests).table.focus()
+        await wait_for(pilot, lambda: '"method": "POST"' in screen_text(app), timeout=3)  # the exchange in detail
+        assert "POST" in screen_text(app) and "api.github" in screen_text(app)
+        pane.show_tab("dryrun-summary")
+        await pilot.pause()
+        assert app.focused is pane.query_one("DryrunSummary")
         await wait_for(pilot, lambda: "output:" in screen_text(app), timeout=3)
 
 
@@ -400,3 +407,22 @@ def test_records_file_index_reads_pages_by_model_and_skips_a_partial_line(tmp_pa
     index.update()
     assert index.count("A") == 6 and index.read("A", 5, 1) == [("save", {"id": 5})]
     assert index.read("C", 0, 1) == [] and RecordsFileIndex(tmp_path / "gone").read("A", 0, 1) == []
+
+
+async def test_focus_follows_the_tab_so_brackets_keep_working_from_a_table(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, metadata={"records": 5, "logs": 5}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause()
+        pane.query_one("#records-Contact").focus()
+        tabs = pane.query_one(TabbedContent)
+        for expected, focused in [("dryrun-logs", LogLines), ("dryrun-requests", DataTable), ("dryrun-invalid", DataTable), ("dryrun-summary", DryrunPane)]:
+            await pilot.press("right_square_bracket")
+            await pilot.pause()
+            assert tabs.active == expected
+            assert isinstance(app.focused, focused) or focused is DryrunPane and app.focused.id == "dryrun-summary-view"
+        await pilot.press("right_square_bracket")
+        await pilot.pause()
+        assert tabs.active == "dryrun-records" and app.focused.id == "records-Contact"

@@ -7,6 +7,7 @@ the same as 100: the pane hands over the run's bounded deque and the view draws 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import islice
 
 from rich.segment import Segment
 from rich.style import Style
@@ -58,7 +59,7 @@ class LogLines(ScrollView, can_focus=True):
         """Show `lines`; `dropped` lines left the top since the last call (keeps the view still)."""
         follow = self.scroll_y >= self.max_scroll_y
         self._lines = lines
-        for line in list(lines)[-200:] if len(lines) > 200 else lines:
+        for line in islice(reversed(lines), 200):  # the newest lines set the scroll width
             self._width = max(self._width, min(len(line.message) + 15, MAX_LINE))
         self.virtual_size = Size(self._width, len(lines))
         if follow:

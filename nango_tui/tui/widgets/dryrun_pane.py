@@ -57,12 +57,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import TabbedContent, TabPane
+from textual.widget import Widget
+from textual.widgets import DataTable, TabbedContent, TabPane
 
 from nango_tui.dryrun import events as ev
 
 from .dryrun_invalid import DryrunInvalid
-from .dryrun_logs import DryrunLogs
+from .dryrun_logs import DryrunLogs, LogLines
 from .dryrun_records import DryrunRecords
 from .dryrun_requests import DryrunRequests
 from .dryrun_results import RunResults, script_key
@@ -295,7 +296,7 @@ results stay until the next run of the same script; selecting a script shows its
         self.action_filter_logs()
 
     def action_filter_logs(self) -> None:
-        self.query_one(TabbedContent).active = "dryrun-logs"
+        self.show_tab("dryrun-logs")
         self.query_one(DryrunLogs).open_filter()
 
     def action_next_tab(self) -> None:
@@ -307,7 +308,32 @@ results stay until the next run of the same script; selecting a script shows its
     def _step_tab(self, step: int) -> None:
         tabs = self.query_one(TabbedContent)
         index = TABS.index(tabs.active) if tabs.active in TABS else 0
-        tabs.active = TABS[(index + step) % len(TABS)]
+        self.show_tab(TABS[(index + step) % len(TABS)])
+
+    def show_tab(self, tab: str) -> None:
+        """Switch to `tab` ("dryrun-records", "dryrun-logs", ...). Focus inside the old tab
+        follows to the new one (a focused widget in a hidden tab would drag it back)."""
+        tabbed = self.query_one(TabbedContent)
+        focused = self.app.focused
+        focus_was_in_a_tab = focused is not None and any(p.id in TABS for p in focused.ancestors)
+        tabbed.active = tab
+        if focus_was_in_a_tab:
+            target = self._tab_body(tab)
+            if target is not None:
+                target.focus()
+
+    def _tab_body(self, tab: str) -> Widget | None:
+        if tab == "dryrun-records":
+            model = self.query_one(DryrunRecords).current_model
+            tables = self.query_one(DryrunRecords).query(DataTable)
+            return next((t for t in tables if model and t.id and t.id.endswith(model)), None) or self.query_one("#dryrun-tabs Tabs")
+        if tab == "dryrun-logs":
+            return self.query_one(LogLines)
+        if tab == "dryrun-requests":
+            return self.query_one(DryrunRequests).table
+        if tab == "dryrun-invalid":
+            return self.query_one(DryrunInvalid).table
+        return self.query_one(DryrunSummary)
 
     # -- the worker -------------------------------------------------------------------------
 
@@ -360,7 +386,7 @@ results stay until the next run of the same script; selecting a script shows its
         if results is self._shown:
             self._drain(force=True)
             if status == ev.FAILED or (results.kind == "action" and status == ev.OK):
-                self.query_one(TabbedContent).active = "dryrun-summary"
+                self.show_tab("dryrun-summary")
         self.refresh_bindings()
         self.post_message(
             self.RunFinished(status, done.get("counts", results.counts()), request=results.request, done=results.done, error=results.error)
