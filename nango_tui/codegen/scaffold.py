@@ -165,7 +165,7 @@ def _sync_source(sync: Sync, project: Project) -> str:
         "async def fetch_data(nango: NangoSync) -> None:",
         '    """Fetches the records from the API and saves them with nango.batch_save."""',
         "    # Not written yet: this run saves nothing. An example to start from; set the provider",
-        "    # API's path and its pagination (cursor, link or offset; see DESIGN.md's script API):",
+        "    # API's path and its pagination (cursor, link or offset):",
         "    #",
     ]
     if sync.input:
@@ -174,6 +174,7 @@ def _sync_source(sync: Sync, project: Project) -> str:
     body.append(f"    #     endpoint={py_literal(path)},")
     if sync.sync_type == "incremental":
         body.append('    #     params={"updated_since": nango.last_sync_date.isoformat()} if nango.last_sync_date else {},')
+    body.append("    #     # leave `paginate` out to use the provider's default pagination")
     body.append('    #     paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor", "response_path": "results"},')
     body.append("    # ):")
     body += save_lines or ["    #     await nango.log(f\"{len(page)} items\")"]
