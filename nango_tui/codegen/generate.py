@@ -9,6 +9,7 @@ bytes and modification times stay), so a watcher sees no change when nothing cha
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -157,7 +158,10 @@ def _write_models(root: Path, project: Project, report: GenerateReport) -> None:
         return
     if existing is not None and is_hand_edited(existing):
         backup = _free_backup_name(root, MODELS_FILE + ".bak")
-        os.replace(target, root / backup)  # the same folder: a rename, nothing copied or lost
+        try:  # a second name for the old file: models.py is never missing, not even for a moment
+            os.link(target, root / backup)
+        except OSError:
+            shutil.copy2(target, root / backup)
         report.backed_up.append(backup)
     write_atomic(target, text)
     report.models_written = True
