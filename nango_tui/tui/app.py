@@ -34,6 +34,7 @@ from nango_tui.tui.widgets.placeholder_pane import DryrunPlaceholder
 from nango_tui.tui.widgets.problems_pane import ProblemsPane
 from nango_tui.tui.widgets.script_pane import ScriptPane
 
+TUI_DIR = Path(__file__).parent
 THEME_VARIABLE = "NANGO_TUI_THEME"
 CONFIG_POLL_SECONDS = 1.0  # only when the dev engine is unavailable
 
@@ -42,6 +43,12 @@ def find_dryrun_pane_class() -> type[Widget] | None:
     """`DryrunPane` from nango_tui/tui/widgets/dryrun_*.py, once that widget exists."""
     import nango_tui.tui.widgets as widgets
 
+    try:
+        from nango_tui.tui.widgets.dryrun_pane import DryrunPane
+
+        return DryrunPane
+    except Exception:  # not there (or half-written): look for it in the other dryrun_* modules
+        pass
     for module in pkgutil.iter_modules(widgets.__path__):
         if module.name.startswith("dryrun_"):
             try:
@@ -64,7 +71,8 @@ def find_dryrun_dialog_class() -> type | None:
 class WorkbenchApp(App[int]):
     """The workbench on one integrations folder."""
 
-    CSS_PATH = ["app.tcss", *(["dryrun.tcss"] if (Path(__file__).parent / "dryrun.tcss").is_file() else [])]
+    # absolute, so that subclasses (tests, probes) living elsewhere find the styles
+    CSS_PATH = [TUI_DIR / "app.tcss", *([TUI_DIR / "dryrun.tcss"] if (TUI_DIR / "dryrun.tcss").is_file() else [])]
     TITLE = "nango-tui"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     ENABLE_COMMAND_PALETTE = True
