@@ -455,3 +455,91 @@ def test_no_secret_reaches_the_environment_list(tmp_path: Path, monkeypatch) -> 
     envs = list_environments(tmp_path)
     assert envs[0] == "dev" and {"staging", "prod"} <= set(envs)
     assert not any("secret" in e for e in envs)
+
+
+# -- secrets, columns, themes, the engine's messages ------------------------------------------------
+
+
+async def test_connections_yaml_shows_no_secret(acme: Path) -> None:
+    (acme / "connections.yaml").write_text(
+        "environments:\n  dev:\n    connections:\n      mine:\n        integration: acme\n"
+        "        credentials: {type: OAUTH2, access_token: ghp_SECRET1, refresh_token: '${REFRESH}'}\n"
+        "        api_key: sk-SECRET2\n        password: \"SECRET3\"\n"
+    )
+    (acme / ".env").write_text("ACME_TOKEN=SECRET4\nREGION=eu\n")
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        for name in ("connections.yaml", ".env"):
+            app.open_file(name)
+            await pilot.pause()
+            text = app.script_pane.view.text
+            assert "SECRET" not in text and "***" in text
+            for y in range(app.script_pane.view.size.height):
+                assert "SECRET" not in app.script_pane.view.render_line(y).text
+        assert "${REFRESH}" in (app.open_file("connections.yaml") or app.script_pane.view.text)
+        assert "REGION=eu" in (app.open_file(".env") or app.script_pane.view.text)
+
+
+async def test_a_problem_marks_its_column(broken: Path) -> None:
+    app = WorkbenchApp(broken)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: "DiagnosticsUpdated" in app.messages_seen, pilot)
+        diag = next(d for d in app.problems_pane.shown if d.code == "invalid_runs")
+        app.problems_pane.post_message(__import__("nango_tui.tui.messages", fromlist=["OpenFile"]).OpenFile(diag.file, diag.line, diag.column))
+        await pilot.pause()
+        view = app.script_pane.view
+        assert app.script_pane.cursor_line == diag.line and view.cursor_column == diag.column - 1
+        await pilot.press("down")  # moving on drops the column mark
+        assert view.cursor_column is None
+
+
+async def test_switching_theme_recolours_the_script(acme: Path) -> None:
+    app = WorkbenchApp(acme, watch=False, theme="textual-dark")
+    async with app.run_test(size=SIZE) as pilot:
+        view = app.script_pane.view
+        view.render_line(0)
+        assert view._syntax_theme is not None
+        before = view._syntax_theme
+        app.theme = "ansi-dark"
+        await pilot.pause()
+        view.render_line(0)
+        assert view._syntax_theme is not before
+        assert type(view._syntax_theme).__name__ == "ANSISyntaxTheme"
+
+
+async def test_engine_updates_are_coalesced(acme: Path) -> None:
+    from nango_tui.config import Diagnostic
+    from nango_tui.tui.messages import DiagnosticsSnapshot
+
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        old = Diagnostic("nango.yaml", 1, 1, "error", "old", "stale")
+        new = Diagnostic("nango.yaml", 2, 1, "warning", "new", "newest")
+        app._deliver(DiagnosticsSnapshot([old], ["a.py"], 1.0))
+        app._deliver(DiagnosticsSnapshot([new], ["a.py"], 1.0))  # before the first was handled
+        await pilot.pause()
+        assert app.messages_seen.count("DiagnosticsUpdated") == 1
+        assert app.problems_pane.diagnostics == [new]
+        assert app.problems_pane.border_title == "Problems · 1 warning"
+
+
+async def test_engine_failure_opens_a_modal(acme: Path, monkeypatch) -> None:
+    import nango_tui.watch as watch
+
+    class BrokenEngine:
+        def __init__(self, root) -> None:
+            pass
+
+        async def __aenter__(self):
+            raise OSError("inotify watch limit reached")
+
+        async def __aexit__(self, *exc) -> None:
+            return None
+
+    monkeypatch.setattr(watch, "DevEngine", BrokenEngine)
+    app = WorkbenchApp(acme)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: isinstance(app.screen, ErrorScreen), pilot)
+        assert "inotify watch limit reached" in app.screen.text
+        assert "EngineFailed" in app.messages_seen
+        assert app.problems_pane.border_title == "Problems · none"

@@ -216,7 +216,7 @@ class WorkbenchApp(App[int]):
         self.messages_seen.append("OpenFile")
         self.open_file(event.path, event.line, event.column, focus=isinstance(event._sender, ProblemsPane))
 
-    def open_file(self, path: str, line: int = 1, column: int = 1, focus: bool = True) -> None:
+    def open_file(self, path: str, line: int = 1, column: int | None = None, focus: bool = True) -> None:
         """Show a project file in the script pane at a line."""
         self.script_pane.open(path, line, column)
         if focus:

@@ -11,9 +11,9 @@ from nango_tui.config import Diagnostic
 
 
 class OpenFile(Message):
-    """Show `path` (relative to the project root) in the script pane, at line and column."""
+    """Show `path` (relative to the project root) in the script pane, at a line (and column)."""
 
-    def __init__(self, path: str, line: int = 1, column: int = 1) -> None:
+    def __init__(self, path: str, line: int = 1, column: int | None = None) -> None:
         super().__init__()
         self.path = path
         self.line = line

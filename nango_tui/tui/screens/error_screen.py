@@ -12,6 +12,7 @@ from textual.widgets import Button, Static, TextArea
 class ErrorScreen(ModalScreen[None]):
     """Shows a title and a read-only text; `c` copies all of it to the clipboard (OSC 52)."""
 
+    AUTO_FOCUS = "#error-text"
     BINDINGS = [
         Binding("escape,enter", "close", "Close", id="error.close"),
         Binding("c", "copy", "Copy text", id="error.copy"),
@@ -31,9 +32,6 @@ class ErrorScreen(ModalScreen[None]):
                 yield Button("Copy", id="error-copy", variant="primary")
                 yield Button("Close", id="error-close")
             yield Static("", id="error-status")
-
-    def on_mount(self) -> None:
-        self.query_one("#error-text", TextArea).focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

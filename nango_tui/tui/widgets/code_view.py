@@ -85,6 +85,15 @@ class CodeView(ScrollView, can_focus=True):
         self._cache: dict[tuple[int, bool, bool], Strip] = {}
         self._search = ""
         self._syntax_theme = None
+        self.cursor_column: int | None = None  # 0-based column marked on the cursor line (a problem's)
+
+    def on_mount(self) -> None:
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
+    def _theme_changed(self, _theme: object) -> None:
+        self._syntax_theme = None
+        self._cache.clear()
+        self.refresh()
 
     # -- content -----------------------------------------------------------------------------
     def load(self, text: str, filename: str, line: int | None = None) -> None:
@@ -142,10 +151,17 @@ class CodeView(ScrollView, can_focus=True):
         return self._plain[line - 1] if 0 < line <= len(self._plain) else ""
 
     # -- cursor --------------------------------------------------------------------------------
-    def goto(self, line: int, center: bool = True) -> None:
-        """Put the cursor on a 1-based line and scroll it into view."""
+    def goto(self, line: int, center: bool = True, column: int | None = None) -> None:
+        """Put the cursor on a 1-based line (and mark a 1-based column) and scroll it into view."""
+        self.cursor_column = column - 1 if column and column > 0 else None
+        self._cache.clear()
         self.cursor_line = max(0, min(line - 1, len(self._lines) - 1))
         self._scroll_cursor_into_view(center)
+        if self.cursor_column is not None:
+            width = max(1, self.scrollable_content_region.width - self.gutter_width)
+            x = int(self.scroll_offset.x)
+            if not (x <= self.cursor_column < x + width):
+                self.scroll_to(x=max(0, self.cursor_column - width // 2), animate=False, immediate=True)
 
     def _scroll_cursor_into_view(self, center: bool = False) -> None:
         height = max(1, self.scrollable_content_region.height)
@@ -250,6 +266,14 @@ class CodeView(ScrollView, can_focus=True):
         match_style = self.get_component_rich_style("code-view--match", partial=True)
         plain_lower = self._plain[index].lower()
         matches = _match_spans(plain_lower, self._search)
+        if is_cursor and self.cursor_column is not None:
+            matches = [*matches, (self.cursor_column, self.cursor_column + 1)]
+            if self.cursor_column >= len(plain_lower):
+                segments_tail = self.cursor_column - len(plain_lower)
+            else:
+                segments_tail = -1
+        else:
+            segments_tail = -1
         column = 0
         for ttype, value in self._lines[index]:
             style = base + self._token_style(ttype)
@@ -259,6 +283,9 @@ class CodeView(ScrollView, can_focus=True):
                 for piece, hit in _split_by_spans(value, column, matches):
                     segments.append(Segment(piece, style + match_style if hit else style))
             column += len(value)
+        if segments_tail >= 0:  # the marked column is past the end of the line
+            segments.append(Segment(" " * segments_tail, base))
+            segments.append(Segment(" ", base + match_style))
         return Strip(segments)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from nango_tui.config import Diagnostic
+from nango_tui.tui.masking import mask_secrets
 from nango_tui.tui.widgets.code_view import CodeView
 from nango_tui.tui.widgets.pane import Pane
 
@@ -56,9 +57,11 @@ The view reloads when the file changes on disk. Lines with problems are marked â
         self.path = path
         if same and self._stat() == self._stamp and self._stamp is not None:
             if line is not None:
-                self.view.goto(line)
+                self.view.goto(line, column=column)
             return
         self._load(line if (line is not None or same) else 1)
+        if line is not None and column is not None:
+            self.view.goto(line, column=column)
 
     def _stat(self) -> tuple[float, int] | None:
         try:
@@ -71,7 +74,7 @@ The view reloads when the file changes on disk. Lines with problems are marked â
         full = self.root / (self.path or "")
         self._stamp = self._stat()
         try:
-            text = full.read_text(encoding="utf-8", errors="replace")
+            text = mask_secrets(full.read_text(encoding="utf-8", errors="replace"), self.path or "")
             self.exists = True
         except OSError:
             self.exists = False
