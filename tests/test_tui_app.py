@@ -543,3 +543,17 @@ async def test_engine_failure_opens_a_modal(acme: Path, monkeypatch) -> None:
         assert "inotify watch limit reached" in app.screen.text
         assert "EngineFailed" in app.messages_seen
         assert app.problems_pane.border_title == "Problems · none"
+
+
+async def test_d_on_a_model_node_asks_for_a_script(acme: Path) -> None:
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("down", "down")  # customers
+        assert app.selection() == ("acme", "customers")
+        await pilot.press("down", "down", "down", "down")  # actions, create-customer, models, NewCustomer
+        assert app.config_pane.selected.kind == "model"
+        assert app.selection() is None
+        await pilot.press("d")
+        assert any("Select a sync or action" in n.message for n in app._notifications)
+        await pilot.press("up", "up", "f3")  # create-customer, then the script pane showing it
+        assert app.selection() == ("acme", "create-customer")

@@ -419,11 +419,23 @@ class WorkbenchApp(App[int]):
         self.sub_title = f"{self.root.name} · {environment}"
         self.notify(f"environment: {environment}")
 
+    def selection(self) -> tuple[str, str] | None:
+        """The script `d` runs: the tree's sync/action, else the script the script pane shows."""
+        ref = self.config_pane.selected
+        if self.current_pane_id() == "config":
+            return (ref.integration or "", ref.name or "") if ref is not None and ref.script_path else None
+        project = self.tree_project
+        shown = project.script_by_path(self.script_pane.path or "") if project is not None else None
+        if shown is not None:
+            return (shown.integration, shown.name)
+        return self.selected_script
+
     def action_dryrun_dialog(self) -> None:
-        if self.selected_script is None:
+        selection = self.selection()
+        if selection is None:
             self.notify("Select a sync or action in the Config tree first", severity="warning")
             return
-        self.open_dryrun_dialog(*self.selected_script)
+        self.open_dryrun_dialog(*selection)
 
     def open_dryrun_dialog(self, integration: str, name: str) -> None:
         """Open the dryrun dialog for one script, prefilled (palette: `dryrun <name>`)."""
