@@ -43,7 +43,7 @@ async def test_real_sync_streams_into_bounded_views(project_root):
         assert results.state == "done" and results.tally.records == 2500 and results.tally.logs == 2500
         # the table holds the window, not the run; columns are the model's fields
         table = pane.query_one(DryrunRecords).query_one(DataTable)
-        assert table.row_count == dryrun_results.RECORDS_KEPT
+        await wait_for(pilot, lambda: table.row_count == dryrun_results.RECORDS_KEPT, timeout=3)
         assert [str(c.label) for c in table.columns.values()] == ["id", "first_name", "last_name", "email"]
         assert pane.query_one(LogLines).line_count == 2500
         text = screen_text(app)

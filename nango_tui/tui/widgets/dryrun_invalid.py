@@ -68,7 +68,7 @@ class DryrunInvalid(Vertical):
             text = Text(f"{total:,} invalid record{'s' if total != 1 else ''}", "red")
             if total > len(kept):
                 text.append(f" · first {len(kept):,} shown", "dim")
-        self.query_one("#invalid-header", Static).update(text)
+        self.query_one("#invalid-header", Static).update(text, layout=False)
 
     @on(DataTable.RowHighlighted, "#invalid-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

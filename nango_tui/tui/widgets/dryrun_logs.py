@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
+from textual.widget import Widget
 from textual.widgets import Input, Static
 
 from .dryrun_results import LogLine, RunResults
@@ -61,12 +62,26 @@ class LogLines(ScrollView, can_focus=True):
         self._lines = lines
         for line in islice(reversed(lines), 200):  # the newest lines set the scroll width
             self._width = max(self._width, min(len(line.message) + 15, MAX_LINE))
-        self.virtual_size = Size(self._width, len(lines))
+        self._resize_virtually(Size(self._width, len(lines)))
         if follow:
             self.scroll_to(y=max(0, len(lines) - self.size.height), animate=False, immediate=True)
         elif dropped:
             self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
         self.refresh()
+
+    def _resize_virtually(self, size: Size) -> None:
+        """Set the scrollable size without a layout of the whole screen when only the line
+        count grew (10 times a second while a run streams); scrollbars appearing is a layout."""
+        old = self.virtual_size
+        if size == old:
+            return
+        height = self.container_size.height
+        scrollbars_change = size.width != old.width or (size.height > height) != (old.height > height) or not self.is_mounted
+        if scrollbars_change:
+            self.virtual_size = size
+        else:
+            self.set_reactive(Widget.virtual_size, size)
+            self._scroll_update(size)  # the scrollbar's thumb follows, no reflow
 
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
@@ -161,7 +176,7 @@ class DryrunLogs(Vertical):
             elif total > shown:
                 text.append(f" · newest {shown:,} kept", "dim")
             text.append(" · / filters", "dim")
-        self.query_one("#logs-header", Static).update(text)
+        self.query_one("#logs-header", Static).update(text, layout=False)
 
     def open_filter(self) -> None:
         filter_input = self.query_one(LogFilter)

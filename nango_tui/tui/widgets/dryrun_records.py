@@ -22,6 +22,7 @@ from .dryrun_results import RECORDS_KEPT, RunResults
 
 OP_LABEL = {"save": Text("+", "green"), "update": Text("~", "yellow"), "delete": Text("-", "red")}
 CELL_WIDTH = 40
+ROWS_PER_SYNC = 200
 
 
 def cell(value: Any) -> Text | str:
@@ -81,9 +82,11 @@ class DryrunRecords(Vertical):
         self.query_one("#records-json", Static).update("")
         self.sync()
 
-    def sync(self) -> None:
-        """Add the rows kept since the last call (cheap when nothing changed)."""
+    def sync(self) -> bool:
+        """Add the rows kept since the last call (cheap when nothing changed); True when some
+        kept rows still wait for a later call."""
         results = self._results
+        pending = False
         if results is not None:
             for model, kept in results.records.items():
                 table = self._table(model)
@@ -91,7 +94,10 @@ class DryrunRecords(Vertical):
                     continue  # showing a page read from the file: the kept rows wait
                 if table.row_count < len(kept):
                     first = table.row_count == 0
-                    self._add_rows(model, table, kept, table.row_count)
+                    # a few hundred rows a drain: DataTable measures new rows when idle, and
+                    # 1,000 at once stall the loop ~50 ms
+                    self._add_rows(model, table, kept[: table.row_count + ROWS_PER_SYNC], table.row_count)
+                    pending = pending or table.row_count < len(kept)
                     if first and model == self.current_model:
                         self._show_record(model, 0)
             pageable = any(results.model_total(m) > RECORDS_KEPT for m in self._models)
@@ -99,6 +105,7 @@ class DryrunRecords(Vertical):
                 self._pageable = pageable
                 self.refresh_bindings()
         self._update_header()
+        return pending
 
     def _table(self, model: str) -> DataTable:
         if model in self._columns:
@@ -130,7 +137,7 @@ class DryrunRecords(Vertical):
         results = self._results
         model = self.current_model
         if results is None or model is None:
-            header.update(Text("No records yet.", "dim"))
+            header.update(Text("No records yet.", "dim"), layout=False)
             return
         total = results.model_total(model)
         start, rows = self._start(model), self._rows(model)
@@ -141,7 +148,7 @@ class DryrunRecords(Vertical):
         text.append(f" · {total:,} record{'s' if total != 1 else ''}")
         if total > len(rows) or start:
             text.append(f" · {start + 1:,}-{start + len(rows):,} shown (n/p: pages)", "dim")
-        header.update(text)
+        header.update(text, layout=False)
 
     def _start(self, model: str) -> int:
         return self._pages[model][0] if model in self._pages else 0

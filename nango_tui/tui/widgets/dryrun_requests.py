@@ -76,7 +76,7 @@ class DryrunRequests(Vertical):
             text.append(f" · {results.tally.retries:,} retries", "yellow")
         if total > len(kept):
             text.append(f" · first {len(kept):,} shown", "dim")
-        self.query_one("#requests-header", Static).update(text)
+        self.query_one("#requests-header", Static).update(text, layout=False)
 
     @on(DataTable.RowHighlighted, "#requests-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:

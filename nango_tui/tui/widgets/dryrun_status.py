@@ -54,4 +54,4 @@ class DryrunStatus(Static):
     """
 
     def show(self, results: RunResults | None, script_name: str | None = None) -> None:
-        self.update(status_text(results, script_name))
+        self.update(status_text(results, script_name), layout=False)  # one fixed line: no reflow
