@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import stat
 import sys
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from nango_tui.tui.app import WorkbenchApp
 from nango_tui.tui.editor import editor_command
+from nango_tui.tui.messages import OpenFile
 from nango_tui.tui.screens.error_screen import ErrorScreen
 from nango_tui.tui.screens.help_screen import HelpScreen
 from nango_tui.tui.widgets.code_view import lex_lines, syntax_theme_for
@@ -485,7 +485,7 @@ async def test_a_problem_marks_its_column(broken: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await until(lambda: "DiagnosticsUpdated" in app.messages_seen, pilot)
         diag = next(d for d in app.problems_pane.shown if d.code == "invalid_runs")
-        app.problems_pane.post_message(__import__("nango_tui.tui.messages", fromlist=["OpenFile"]).OpenFile(diag.file, diag.line, diag.column))
+        app.problems_pane.post_message(OpenFile(diag.file, diag.line, diag.column))
         await pilot.pause()
         view = app.script_pane.view
         assert app.script_pane.cursor_line == diag.line and view.cursor_column == diag.column - 1

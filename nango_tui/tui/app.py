@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import os
 import pkgutil
 import subprocess
@@ -259,9 +260,7 @@ class WorkbenchApp(App[int]):
     @work(thread=True, exclusive=True, group="dev-engine", exit_on_error=False)
     def run_dev_engine(self) -> None:
         """Run the dev engine in its own event loop, posting each (coalesced) update."""
-        try:
-            from nango_tui.watch import DevEngine  # noqa: F401
-        except ImportError:
+        if importlib.util.find_spec("nango_tui.watch.engine") is None:  # a build without the dev engine
             self.call_from_thread(self._start_config_poll)
             return
         try:
@@ -440,8 +439,7 @@ class WorkbenchApp(App[int]):
     def open_dryrun_dialog(self, integration: str, name: str) -> None:
         """Open the dryrun dialog for one script, prefilled (palette: `dryrun <name>`)."""
         self.selected_script = (integration, name)
-        if self.config_pane.tree.select_script(integration, name):
-            pass
+        self.config_pane.tree.select_script(integration, name)
         self._open_dialog(integration, name)
 
     @work(exclusive=True, group="dryrun-dialog", exit_on_error=False)
