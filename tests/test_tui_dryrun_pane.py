@@ -426,3 +426,15 @@ async def test_focus_follows_the_tab_so_brackets_keep_working_from_a_table(proje
         await pilot.press("right_square_bracket")
         await pilot.pause()
         assert tabs.active == "dryrun-records" and app.focused.id == "records-Contact"
+
+
+async def test_two_starts_in_one_tick_leave_no_run_starting_forever(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, name="blocks"))
+        pane.start(request(project_root, metadata={"records": 2, "logs": 0}))
+        await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) == 2)
+        statuses = {m.request.name: m.status for m in app.of(DryrunPane.RunFinished)}
+        assert statuses == {"blocks": "cancelled", "contacts": "ok"}
+        assert not pane.results_for("demo/blocks").running

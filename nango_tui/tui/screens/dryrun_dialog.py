@@ -37,7 +37,7 @@ def environments(root: Path, current: str) -> list[str]:
         data = yaml.safe_load((root / "connections.yaml").read_text(encoding="utf-8"))
         if isinstance(data, dict) and isinstance(data.get("environments"), dict):
             names += [str(k) for k in data["environments"]]
-    except (OSError, ValueError, Exception):  # a broken file is reported by list_connections
+    except Exception:  # a missing or broken file: list_connections reports the broken one
         pass
     try:
         from nango_tui.runtime.connections import environment

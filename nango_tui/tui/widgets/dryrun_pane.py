@@ -266,6 +266,11 @@ results stay until the next run of the same script; selecting a script shows its
         """Start a dryrun of `request`; a run already going is stopped first."""
         _freeze_long_lived_heap()
         key, kind = self._resolve(request)
+        previous = self._active
+        if previous is not None and previous.running and not previous.streaming:
+            # its worker is replaced before it ever ran: end it here, or it stays "starting"
+            previous.finish(previous.tally.done_event(ev.CANCELLED, previous.elapsed, "cancelled"))
+            self.post_message(self.RunFinished(ev.CANCELLED, {}, request=previous.request, done=previous.done))
         results = RunResults(request=request, script_key=key, kind=kind)
         self._results[key] = results
         self._last_request = request
@@ -374,6 +379,7 @@ results stay until the next run of the same script; selecting a script shows its
         from nango_tui.dryrun import DryrunSetupError
 
         run = None
+        results.streaming = True
         _streaming_gc(True)
         try:
             try:

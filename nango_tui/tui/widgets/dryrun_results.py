@@ -56,6 +56,7 @@ class RunResults:
     done: dict | None = None
     records_file: Path | None = None
     setup_error: str | None = None
+    streaming: bool = False  # its worker has started
 
     # -- feeding ----------------------------------------------------------------------------
 
