@@ -147,8 +147,8 @@ n and p show the next / previous 1,000 records, read from the run's records file
 
 A records table holds 1,000 rows at a time (the first ones while the run streams), the Requests
 tab the first 1,000 requests, the logs the newest 5,000 lines: the counts are always complete
-and s saves the full record set. A run's
-results stay until the next run of the same script; selecting a script shows its last run.
+and s saves the full record set. A run's results stay until the next run of the same script;
+selecting a script shows its last run.
 """
 
     BINDINGS = [
@@ -191,6 +191,8 @@ results stay until the next run of the same script; selecting a script shows its
             return isinstance(message, DryrunPane.Progress)
 
     class RecordsSaved(Message):
+        """`save_records` wrote `count` records to `path`."""
+
         def __init__(self, path: Path, count: int) -> None:
             super().__init__()
             self.path = path
@@ -459,9 +461,13 @@ results stay until the next run of the same script; selecting a script shows its
     def _drain(self, force: bool = False) -> None:
         """Move what the shown run gathered since the last drain into the widgets, in one go."""
         results = self._shown
-        self.query_one(DryrunStatus).show(results, self._placeholder)
         if results is None:
+            if force or self._drawn is not None:
+                self._drawn = None
+                self.query_one(DryrunStatus).show(None, self._placeholder)
             return
+        if results.running or force or self._drawn is None:
+            self.query_one(DryrunStatus).show(results, self._placeholder)  # the elapsed time moves
         tally = results.tally
         drawn = (id(results), results.state, tally.records, tally.logs, tally.requests, len(results.invalid), tally.errors)
         if drawn == self._drawn and not force:
