@@ -557,3 +557,20 @@ async def test_d_on_a_model_node_asks_for_a_script(acme: Path) -> None:
         assert any("Select a sync or action" in n.message for n in app._notifications)
         await pilot.press("up", "up", "f3")  # create-customer, then the script pane showing it
         assert app.selection() == ("acme", "create-customer")
+
+
+async def test_a_flood_of_problems_is_capped_but_counted(acme: Path) -> None:
+    from nango_tui.config import Diagnostic
+    from nango_tui.tui.messages import DiagnosticsSnapshot
+    from nango_tui.tui.widgets.problems_pane import MAX_LISTED
+
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        flood = [Diagnostic("acme/syncs/customers.py", i + 1, 1, "warning", "unused_import", f"w{i}") for i in range(MAX_LISTED + 250)]
+        app.apply_diagnostics(DiagnosticsSnapshot(flood, ["acme/syncs/customers.py"], 1.0))
+        await pilot.pause()
+        options = app.query_one("#problems-list")
+        assert options.option_count == MAX_LISTED + 1
+        assert app.problems_pane.border_title == f"Problems · {MAX_LISTED + 250} warnings"
+        await pilot.press("f4", "slash", *"w1249")
+        assert [d.message for d in app.problems_pane.shown] == ["w1249"]

@@ -11,6 +11,7 @@ from nango_tui.config import Diagnostic, sort_key
 from nango_tui.tui.messages import OpenFile
 from nango_tui.tui.widgets.pane import Pane
 
+MAX_LISTED = 1000  # the title still counts every problem; a list this long is read by filtering
 ICONS = {"error": ("●", "bold red"), "warning": ("▲", "bold yellow")}
 
 
@@ -86,8 +87,12 @@ models.py and every script are re-checked on each save. Errors come first.
         highlighted = options.highlighted
         options.clear_options()
         if self.shown:
-            options.add_options([Option(problem_text(d), id=str(i)) for i, d in enumerate(self.shown)])
-            options.highlighted = min(highlighted or 0, len(self.shown) - 1)
+            listed = self.shown[:MAX_LISTED]
+            options.add_options([Option(problem_text(d), id=str(i)) for i, d in enumerate(listed)])
+            if len(self.shown) > MAX_LISTED:
+                more = len(self.shown) - MAX_LISTED
+                options.add_option(Option(Text(f"… and {more} more (narrow them with /)", style="dim"), disabled=True))
+            options.highlighted = min(highlighted or 0, len(listed) - 1)
         elif self.checking:
             options.add_option(Option(Text("checking…", style="dim"), disabled=True))
         elif self.diagnostics:
