@@ -30,6 +30,8 @@ def freeze(monkeypatch, results, elapsed: float) -> None:
     results.started = 1000.0
     if results.finished is not None:
         results.finished = 1000.0 + elapsed
+    if results.done is not None:
+        results.done["seconds"] = elapsed
 
 
 def pane_app(root) -> PaneApp:

@@ -38,7 +38,8 @@ def summary_renderable(results: RunResults | None):
         line = Text(label, style)
         if done.get("reason"):
             line.append(f" ({done['reason']})", "dim")
-        line.append(f" in {results.elapsed:.2f}s")
+        seconds = done.get("seconds")  # the engine's own measure; the pane's when it has none
+        line.append(f" in {seconds if isinstance(seconds, (int, float)) else results.elapsed:.2f}s")
         parts.append(line)
 
     counts = results.counts()
