@@ -107,12 +107,23 @@ class ConfigTree(Tree[NodeRef]):
         self.diagnostics: list[Diagnostic] = []
         self.filter_text = ""
         self._expanded: set[str] | None = None  # None: the default expansion
+        self._marks: dict[str, Problems] = {}
+        self.rebuilds = 0  # how many times the tree was rebuilt (tests read it)
 
     # -- building ------------------------------------------------------------------------------
     def show(self, project: Project | None, diagnostics: list[Diagnostic]) -> None:
-        """Rebuild from a (possibly partial) project, keeping expansion and cursor."""
+        """Rebuild from a (possibly partial) project, keeping expansion and cursor.
+
+        Nothing is rebuilt when the project is the same object and no node's marks changed
+        (a script save that fixes nothing visible in the tree costs nothing here).
+        """
+        marks = problems_by_key(project, list(diagnostics)) if project is not None else {}
+        if project is not None and project is self.project and marks == self._marks and self.root.children:
+            self.diagnostics = list(diagnostics)
+            return
         self.project = project
         self.diagnostics = list(diagnostics)
+        self._marks = marks
         self._rebuild()
 
     def apply_filter(self, text: str) -> None:
@@ -146,7 +157,8 @@ class ConfigTree(Tree[NodeRef]):
         if project is None:
             self.root.add_leaf(Text("nango.yaml could not be read", style="bold red"), NodeRef("detail", "none"))
             return
-        problems = problems_by_key(project, self.diagnostics)
+        self.rebuilds += 1
+        problems = self._marks
         for key, integration in project.integrations.items():
             scripts = [s for s in integration.scripts() if self._matches(key, s.name)]
             if not scripts and not self._matches(key):
