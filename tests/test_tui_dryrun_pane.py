@@ -438,3 +438,45 @@ async def test_two_starts_in_one_tick_leave_no_run_starting_forever(project_root
         statuses = {m.request.name: m.status for m in app.of(DryrunPane.RunFinished)}
         assert statuses == {"blocks": "cancelled", "contacts": "ok"}
         assert not pane.results_for("demo/blocks").running
+
+
+async def test_logs_follow_the_end_but_stay_still_when_scrolled_up(project_root):
+    gate = asyncio.Event()
+
+    class TwoPhaseRun(ScriptedRun):
+        async def events(self):
+            yield {"type": "start", "t": 0, "kind": "sync"}
+            for i in range(6000):
+                yield {"type": "log", "level": "info", "message": f"line {i}", "t": 0.0}
+            await gate.wait()
+            for i in range(6000, 7000):
+                yield {"type": "log", "level": "info", "message": f"line {i}", "t": 0.0}
+            yield {"type": "done", "status": "ok", "counts": {}}
+
+    async def starter(_request):
+        return TwoPhaseRun([])
+
+    app = PaneApp(load(project_root), starter=starter)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root))
+        pane.show_tab("dryrun-logs")
+        view = pane.query_one(LogLines)
+        await wait_for(pilot, lambda: view.line_count == dryrun_results.LOGS_KEPT and pane.shown.tally.logs == 6000)
+        await pilot.pause(0.2)
+        # following: the last line is on screen
+        assert "line 5999" in screen_text(app)
+        view.focus()
+        view.scroll_to(y=2000, animate=False, immediate=True)
+        await pilot.pause()
+        top = pane.shown.logs[int(view.scroll_y)].message
+        assert top == "line 3000" and not view.following
+        gate.set()
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause(0.2)
+        # 1,000 lines left the top of the kept 5,000; the view moved with its lines
+        assert view.scroll_y == 1000 and pane.shown.logs[1000].message == top
+        assert "line 3000" in screen_text(app) and "line 6999" not in screen_text(app)
+        await pilot.press("end")  # back at the end: following again
+        await pilot.pause()
+        assert view.following and "line 6999" in screen_text(app)

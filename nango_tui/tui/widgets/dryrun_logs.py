@@ -51,6 +51,8 @@ class LogLines(ScrollView, can_focus=True):
         super().__init__(id=id)
         self._lines: Sequence[LogLine] = ()
         self._width = 0
+        self.following = True  # show the newest lines; off once the user scrolls up, on at the end
+        self._scrolling_myself = False
 
     @property
     def line_count(self) -> int:
@@ -58,16 +60,35 @@ class LogLines(ScrollView, can_focus=True):
 
     def set_lines(self, lines: Sequence[LogLine], dropped: int = 0) -> None:
         """Show `lines`; `dropped` lines left the top since the last call (keeps the view still)."""
-        follow = self.scroll_y >= self.max_scroll_y
         self._lines = lines
         for line in islice(reversed(lines), 200):  # the newest lines set the scroll width
             self._width = max(self._width, min(len(line.message) + 15, MAX_LINE))
         self._resize_virtually(Size(self._width, len(lines)))
-        if follow:
-            self.scroll_to(y=max(0, len(lines) - self.size.height), animate=False, immediate=True)
+        if self.following:
+            self._scroll_myself(len(lines) - self.size.height)
         elif dropped:
-            self.scroll_to(y=max(0, self.scroll_y - dropped), animate=False, immediate=True)
+            self._scroll_myself(self.scroll_y - dropped)
         self.refresh()
+
+    def _scroll_myself(self, y: float) -> None:
+        self._scrolling_myself = True
+        try:
+            self.scroll_to(y=max(0, y), animate=False, immediate=True)
+        finally:
+            self._scrolling_myself = False
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if not self._scrolling_myself:  # the user's scroll: follow again only at the end
+            self.following = new_value >= self.max_scroll_y
+
+    def on_resize(self) -> None:
+        if self.following:  # shown for the first time (a hidden tab has no height), or resized
+            self._scroll_myself(len(self._lines) - self.size.height)
+
+    def reset_view(self) -> None:
+        self.following = True
+        self._scroll_myself(0)
 
     def _resize_virtually(self, size: Size) -> None:
         """Set the scrollable size without a layout of the whole screen when only the line
@@ -87,6 +108,8 @@ class LogLines(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.size.width
+        if self.following:  # the tail, even before the scroll position could catch up
+            index = max(0, len(self._lines) - self.size.height) + y
         if index >= len(self._lines):
             return Strip.blank(width, self.rich_style)
         line = self._lines[index]
@@ -141,7 +164,7 @@ class DryrunLogs(Vertical):
         self._results = results
         self._seen = 0
         self._evicted = 0
-        self.lines_view.scroll_to(y=0, animate=False, immediate=True)
+        self.lines_view.reset_view()
         self.sync(force=True)
 
     def sync(self, force: bool = False) -> None:
