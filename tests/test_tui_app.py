@@ -23,6 +23,13 @@ from tui_fixtures import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project
 SIZE = (100, 32)
 
 
+@pytest.fixture(autouse=True)
+def _no_user_settings(tmp_path: Path, monkeypatch) -> None:
+    """The user's own keymap and theme must not change what the tests see."""
+    monkeypatch.setenv("NANGO_TUI_KEYMAP", str(tmp_path / "no-keymap.yaml"))
+    monkeypatch.delenv("NANGO_TUI_THEME", raising=False)
+
+
 async def until(predicate, pilot, timeout: float = 10.0) -> None:
     """Let the app run until `predicate()` holds (fails the test after `timeout`)."""
     loop = asyncio.get_running_loop()
@@ -298,7 +305,7 @@ async def test_f1_shows_help_for_the_focused_pane(acme: Path) -> None:
             await pilot.press(key, "f1")
             assert isinstance(app.screen, HelpScreen) and app.screen.pane_title == title
             keys = dict(app.screen.keys)
-            assert {"q", "g", "d", "r", "e", "/", "f1", "tab / shift+tab", "ctrl+p"} <= set(keys)
+            assert {"q", "g", "d", "r", "e", "/", "f1", "tab", "shift+tab", "f2", "f5", "ctrl+p"} <= set(keys)
             await pilot.press("escape")
             assert not isinstance(app.screen, HelpScreen)
 
@@ -600,3 +607,39 @@ async def test_a_save_that_changes_no_mark_does_not_rebuild_the_tree(acme: Path)
         await until(lambda: any(d.code == "syntax_error" for d in app.problems_pane.diagnostics), pilot)
         assert tree.rebuilds == before + 1
         assert any(label.startswith("customers ● 1") for label in tree_labels(app))
+
+
+async def test_keymap_yaml_rebinds_keys(acme: Path, tmp_path: Path, monkeypatch) -> None:
+    keymap = tmp_path / "keymap.yaml"
+    keymap.write_text("workbench.quit: ctrl+x\nworkbench.help: f10\n")
+    monkeypatch.setenv("NANGO_TUI_KEYMAP", str(keymap))
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        assert isinstance(app.screen, HelpScreen)
+        assert dict(app.screen.keys)["ctrl+x"].startswith("Quit")
+        await pilot.press("escape", "q")
+        assert app.is_running
+        await pilot.press("ctrl+x")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+async def test_a_broken_keymap_says_where_and_keeps_the_defaults(acme: Path, tmp_path: Path, monkeypatch) -> None:
+    keymap = tmp_path / "keymap.yaml"
+    keymap.write_text("workbench.quit: [ctrl+x\n")
+    monkeypatch.setenv("NANGO_TUI_KEYMAP", str(keymap))
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert any(n.message.startswith(f"{keymap}:2:") and "default keys" in n.message for n in app._notifications)
+        await pilot.press("q")
+        await pilot.pause()
+    assert app.return_value == 0
+
+
+async def test_help_lists_the_pane_keys_with_their_ids(acme: Path) -> None:
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f3", "f1")
+        assert ("n", "Next match  (code.next_match)") in app.screen.pane_keys

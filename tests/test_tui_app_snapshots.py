@@ -20,6 +20,13 @@ THEME = "textual-dark"
 SIZE = (100, 32)
 
 
+@pytest.fixture(autouse=True)
+def _no_user_settings(tmp_path: Path, monkeypatch) -> None:
+    """The user's own keymap and theme must not change what the tests see."""
+    monkeypatch.setenv("NANGO_TUI_KEYMAP", str(tmp_path / "no-keymap.yaml"))
+    monkeypatch.delenv("NANGO_TUI_THEME", raising=False)
+
+
 def _app(root: Path, watch: bool = False) -> WorkbenchApp:
     return WorkbenchApp(root, watch=watch, theme=THEME)
 

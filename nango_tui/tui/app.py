@@ -25,6 +25,7 @@ from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_proje
 from nango_tui.tui.commands import WorkbenchCommands
 from nango_tui.tui.editor import editor_command
 from nango_tui.tui.environments import list_environments
+from nango_tui.tui.keymap import keymap_path, load_keymap
 from nango_tui.tui.messages import DiagnosticsSnapshot, DiagnosticsUpdated, EngineFailed, OpenFile, ScriptSelected
 from nango_tui.tui.screens.error_screen import ErrorScreen
 from nango_tui.tui.screens.help_screen import HelpScreen
@@ -89,6 +90,7 @@ class WorkbenchApp(App[int]):
         self.selected_script: tuple[str, str] | None = None  # (integration, name)
         self.last_request: Any = None
         self.engine_running = False
+        self.keymap: dict[str, str] = {}  # binding id -> keys, from keymap.yaml
         self.messages_seen: list[str] = []  # names of the engine/dryrun messages handled (tests read it)
         self._pending: DiagnosticsSnapshot | None = None
         self._pending_lock = threading.Lock()
@@ -128,6 +130,11 @@ class WorkbenchApp(App[int]):
 
     def workbench_mounted(self) -> None:
         """Fill the panes (the workbench screen calls this once its panes exist)."""
+        self.keymap, problem = load_keymap(keymap_path())
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        if problem:
+            self.notify(problem + "; the default keys apply", severity="error", timeout=10)
         self.config_pane.show(self.tree_project, self.diagnostics)
         self.problems_pane.show(self.diagnostics, checking=self.watch_enabled)
         self.script_pane.show_diagnostics(self.diagnostics)
@@ -203,9 +210,16 @@ class WorkbenchApp(App[int]):
         pane = self.screen_stack[0].query_one(f"#{pane_id}")
         title = getattr(pane, "TITLE", "") or pane_id.capitalize()
         text = getattr(pane, "HELP", "") or f"The {title} pane."
-        keys = [(b.key_display or b.key, b.description) for b in WorkbenchScreen.BINDINGS if b.show]
-        keys = [(("/" if k == "slash" else k), d) for k, d in keys] + EXTRA_KEYS
-        self.push_screen(HelpScreen(title, text, keys))
+        keys = []
+        for binding in WorkbenchScreen.BINDINGS:
+            key = self.keymap.get(binding.id or "", binding.key_display or binding.key)
+            keys.append(("/" if key == "slash" else key, f"{binding.description}  ({binding.id})"))
+        keys += EXTRA_KEYS
+        body = pane.body if isinstance(pane, Pane) else None
+        pane_keys = [
+            (self.keymap.get(b.id, b.key), f"{b.description}  ({b.id})") for b in getattr(type(body), "BINDINGS", []) if getattr(b, "id", None)
+        ]
+        self.push_screen(HelpScreen(title, text, keys, pane_keys))
 
     def show_error(self, title: str, text: str) -> None:
         """An error that needs attention: a modal whose text can be copied."""

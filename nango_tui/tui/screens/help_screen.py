@@ -30,11 +30,12 @@ class HelpScreen(ModalScreen[None]):
         Binding("down,j", "scroll(1)", "Scroll down", show=False, id="help.down"),
     ]
 
-    def __init__(self, pane_title: str, pane_help: str, keys: list[tuple[str, str]]) -> None:
+    def __init__(self, pane_title: str, pane_help: str, keys: list[tuple[str, str]], pane_keys: list[tuple[str, str]] | None = None) -> None:
         super().__init__()
         self.pane_title = pane_title
         self.pane_help = pane_help
         self.keys = keys
+        self.pane_keys = pane_keys or []
 
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box") as box:
@@ -42,12 +43,14 @@ class HelpScreen(ModalScreen[None]):
             box.border_subtitle = "escape closes"
             with VerticalScroll(id="help-scroll"):
                 yield Static(Text(reflow(self.pane_help)), id="help-pane")
-                yield Static(self._keys_text(), id="help-keys")
+                if self.pane_keys:
+                    yield Static(self._keys_text(f"{self.pane_title} keys (ids for keymap.yaml)", self.pane_keys), id="help-pane-keys")
+                yield Static(self._keys_text("Everywhere", self.keys), id="help-keys")
 
-    def _keys_text(self) -> Text:
-        text = Text("Everywhere\n", style="bold")
-        width = max((len(k) for k, _ in self.keys), default=8) + 2
-        for key, description in self.keys:
+    def _keys_text(self, title: str, keys: list[tuple[str, str]]) -> Text:
+        text = Text(title + "\n", style="bold")
+        width = max((len(k) for k, _ in keys), default=8) + 2
+        for key, description in keys:
             text.append(f"  {key:<{width}}", style="bold")
             text.append(description + "\n")
         return text

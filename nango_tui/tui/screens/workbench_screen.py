@@ -17,12 +17,11 @@ PANES = ("config", "script", "problems", "dryrun")
 
 # (key, description) of the keys the footer leaves out, for the help screen
 EXTRA_KEYS = [
-    ("tab / shift+tab", "next / previous pane"),
-    ("F2 F3 F4 F5", "Config / Script / Problems / Dryrun pane"),
     ("ctrl+p", "command palette: dryrun <name>, generate, compile, open <file>, environment, theme"),
     ("escape", "stop the running dryrun (in the Dryrun pane); close a dialog"),
     ("ctrl+j / ctrl+enter", "start the run (in the dryrun dialog)"),
     ("s", "save the records of a run to a JSON-lines file (in the Dryrun pane)"),
+    ("keymap.yaml", "your own keys: `binding-id: key` a line, in ~/.config/nango-tui/keymap.yaml"),
 ]
 
 
