@@ -10,6 +10,7 @@ which replay the saved responses: no network, no account.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import sys
 import tempfile
@@ -62,6 +63,8 @@ def is_screen(name: str):
 
 async def main() -> int:
     OUT.mkdir(exist_ok=True)
+    os.environ["NANGO_TUI_KEYMAP"] = str(OUT / "no-such-keymap.yaml")  # the default keys, whoever runs it
+    os.environ.pop("NANGO_TUI_THEME", None)
     with tempfile.TemporaryDirectory() as tmp:
         root = copy_samples(Path(tmp) / "sample-integrations")
         # 1. the workbench on the samples, a sync selected
