@@ -522,8 +522,8 @@ async def test_engine_updates_are_coalesced(acme: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         old = Diagnostic("nango.yaml", 1, 1, "error", "old", "stale")
         new = Diagnostic("nango.yaml", 2, 1, "warning", "new", "newest")
-        app._deliver(DiagnosticsSnapshot([old], ["a.py"], 1.0))
-        app._deliver(DiagnosticsSnapshot([new], ["a.py"], 1.0))  # before the first was handled
+        app.engine.deliver(DiagnosticsSnapshot([old], ["a.py"], 1.0))
+        app.engine.deliver(DiagnosticsSnapshot([new], ["a.py"], 1.0))  # before the first was handled
         await pilot.pause()
         assert app.messages_seen.count("DiagnosticsUpdated") == 1
         assert app.problems_pane.diagnostics == [new]

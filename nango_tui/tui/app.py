@@ -7,13 +7,11 @@ messages back; the event loop only routes them.
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import importlib.util
 import os
 import pkgutil
 import subprocess
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +22,7 @@ from textual.widget import Widget
 from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
 from nango_tui.tui.commands import WorkbenchCommands
 from nango_tui.tui.editor import editor_command
+from nango_tui.tui.engine_bridge import EngineBridge
 from nango_tui.tui.environments import list_environments
 from nango_tui.tui.keymap import keymap_path, load_keymap
 from nango_tui.tui.messages import DiagnosticsSnapshot, DiagnosticsUpdated, EngineFailed, OpenFile, ScriptSelected
@@ -89,13 +88,9 @@ class WorkbenchApp(App[int]):
         self.environments: list[str] = list_environments(self.root)
         self.selected_script: tuple[str, str] | None = None  # (integration, name)
         self.last_request: Any = None
-        self.engine_running = False
         self.keymap: dict[str, str] = {}  # binding id -> keys, from keymap.yaml
         self.messages_seen: list[str] = []  # names of the engine/dryrun messages handled (tests read it)
-        self._pending: DiagnosticsSnapshot | None = None
-        self._pending_lock = threading.Lock()
-        self._engine_loop: asyncio.AbstractEventLoop | None = None
-        self._engine_stop: asyncio.Event | None = None
+        self.engine = EngineBridge(self.root, self.post_message)
         self._config_stamp: float | None = None
         self.sub_title = f"{self.root.name} · {self.environment}"
         chosen = theme or os.environ.get(THEME_VARIABLE)
@@ -278,55 +273,16 @@ class WorkbenchApp(App[int]):
             self.call_from_thread(self._start_config_poll)
             return
         try:
-            asyncio.run(self._engine_main())
+            self.engine.run()
         except Exception as err:  # the engine's own failure is shown, never a crash
             self.post_message(EngineFailed(f"{type(err).__name__}: {err}"))
 
-    async def _engine_main(self) -> None:
-        from nango_tui.watch import DevEngine
-
-        self._engine_loop = asyncio.get_running_loop()
-        self._engine_stop = asyncio.Event()
-        self.engine_running = True
-        try:
-            async with DevEngine(self.root) as engine:
-                updates = engine.updates().__aiter__()
-                stopped = asyncio.ensure_future(self._engine_stop.wait())
-                while True:
-                    following = asyncio.ensure_future(updates.__anext__())
-                    done, _ = await asyncio.wait({following, stopped}, return_when=asyncio.FIRST_COMPLETED)
-                    if stopped in done:
-                        following.cancel()
-                        break
-                    try:
-                        update = following.result()
-                    except StopAsyncIteration:
-                        break
-                    self._deliver(DiagnosticsSnapshot(list(update.diagnostics), list(update.changed), float(update.ms), update.project))
-        finally:
-            self.engine_running = False
-
-    def _deliver(self, snapshot: DiagnosticsSnapshot) -> None:
-        """Keep only the newest update; post a message only when none is waiting (coalescing)."""
-        with self._pending_lock:
-            waiting = self._pending is not None
-            self._pending = snapshot
-        if not waiting:
-            self.post_message(DiagnosticsUpdated(snapshot))
-
     def stop_dev_engine(self) -> None:
-        loop, stop = self._engine_loop, self._engine_stop
-        if loop is not None and stop is not None and not loop.is_closed():
-            try:
-                loop.call_soon_threadsafe(stop.set)
-            except RuntimeError:
-                pass
+        self.engine.stop()
 
     @on(DiagnosticsUpdated)
     def _diagnostics_updated(self, event: DiagnosticsUpdated) -> None:
-        with self._pending_lock:
-            snapshot = self._pending or event.snapshot
-            self._pending = None
+        snapshot = self.engine.take(event.snapshot)
         self.messages_seen.append("DiagnosticsUpdated")
         self.apply_diagnostics(snapshot)
 
