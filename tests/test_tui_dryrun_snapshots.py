@@ -34,6 +34,23 @@ def freeze(monkeypatch, results, elapsed: float) -> None:
         results.done["seconds"] = elapsed
 
 
+async def settle_tabs(pilot, app) -> None:
+    """Wait until the tab bar's underline sits under the (relabelled) active tab."""
+    await pilot.pause(0.1)
+    tabs = app.pane.query_one("ContentTabs")
+    underline = tabs.query_one("Underline")
+
+    def settled() -> bool:
+        active = tabs.active_tab
+        if active is None:
+            return True
+        span = active.virtual_region.shrink(active.styles.gutter).column_span
+        return (underline.highlight_start, underline.highlight_end) == span
+
+    await wait_for(pilot, settled, timeout=5)
+    await pilot.pause()
+
+
 def pane_app(root) -> PaneApp:
     app = PaneApp(load(root))
     app.animation_level = "none"
@@ -49,10 +66,6 @@ def test_snapshot_dryrun_dialog(root, snap_compare):
         for widget in app.dialog.query("TextArea, Input"):
             widget.cursor_blink = False
         await pilot.pause()
-        import os
-        if os.environ.get("SHOW_SCREEN"):
-            from test_tui_dryrun_helpers import screen_text
-            print(screen_text(app))
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -67,11 +80,7 @@ def test_snapshot_dryrun_in_progress(root, snap_compare, monkeypatch):
         freeze(monkeypatch, pane.shown, 2.5)
         pane._drain(force=True)
         pane.query_one("#records-Contact").focus()
-        await pilot.pause()
-        import os
-        if os.environ.get("SHOW_SCREEN"):
-            from test_tui_dryrun_helpers import screen_text
-            print(screen_text(app))
+        await settle_tabs(pilot, app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -87,11 +96,7 @@ def test_snapshot_dryrun_done(root, snap_compare, monkeypatch):
         pane.query_one("#records-Contact").focus()
         await pilot.press("down", "down")
         pane._drain(force=True)
-        await pilot.pause()
-        import os
-        if os.environ.get("SHOW_SCREEN"):
-            from test_tui_dryrun_helpers import screen_text
-            print(screen_text(app))
+        await settle_tabs(pilot, app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -105,10 +110,6 @@ def test_snapshot_failed_action_with_its_action_error(root, snap_compare, monkey
         await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
         freeze(monkeypatch, pane.shown, 0.25)
         pane._drain(force=True)
-        await pilot.pause()
-        import os
-        if os.environ.get("SHOW_SCREEN"):
-            from test_tui_dryrun_helpers import screen_text
-            print(screen_text(app))
+        await settle_tabs(pilot, app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
