@@ -199,8 +199,8 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         self.app.call_from_thread(self._show_connections, environment, found, problem)
 
     def _show_connections(self, environment: str, found: list, problem: str | None) -> None:
-        if environment != self.environment:
-            return
+        if environment != self.environment or not self.is_attached:
+            return  # another environment was picked meanwhile, or the dialog is gone
         integration = self.script.integration
         own = [c for c in found if not c.integration or c.integration == integration]
         self._connections = own
