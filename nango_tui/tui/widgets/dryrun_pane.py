@@ -422,10 +422,12 @@ selecting a script shows its last run.
                 self._run = None
                 self._active = None
             self._finished(results)
-            if _streams == 0:
+            if _streams == 0 and self.is_attached:
                 self.call_after_refresh(gc.collect)  # the run's garbage, once the result shows
 
     def _finished(self, results: RunResults) -> None:
+        if not self.is_attached:  # the pane is gone (the app is closing): nothing to show
+            return
         done = results.done or {}
         status = done.get("status", ev.FAILED)
         if results is self._shown:
