@@ -8,7 +8,6 @@ shown; the "in progress" run is a sync that saves 5 records and then blocks.
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, TextArea
 
 from nango_tui.dryrun import DryrunRequest
 from nango_tui.tui.widgets import dryrun_results

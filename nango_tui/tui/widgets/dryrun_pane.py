@@ -53,7 +53,7 @@ import time
 from pathlib import Path
 from typing import Any, Awaitable, Callable
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
