@@ -15,17 +15,17 @@ URL_WIDTH = 60
 
 
 def status_cell(status) -> Text:
-    if status is None:
-        return Text("—", "red")
-    style = "green" if 200 <= int(status) < 300 else "yellow" if int(status) < 400 else "red"
+    """The HTTP status, coloured; a dash for an exchange without one (a network error)."""
+    if not isinstance(status, int):
+        return Text("—" if status is None else str(status), "red")
+    style = "green" if 200 <= status < 300 else "yellow" if status < 400 else "red"
     return Text(str(status), style)
 
 
 def size_cell(n) -> str:
-    if n is None:
+    if not isinstance(n, (int, float)):
         return ""
-    n = int(n)
-    return f"{n} B" if n < 1024 else f"{n / 1024:.1f} KB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MB"
+    return f"{n:.0f} B" if n < 1024 else f"{n / 1024:.1f} KB" if n < 1 << 20 else f"{n / (1 << 20):.1f} MB"
 
 
 class DryrunRequests(Vertical):
@@ -60,16 +60,17 @@ class DryrunRequests(Vertical):
         for event in kept[table.row_count :]:
             url = str(event.get("url", ""))
             attempt = event.get("attempt") or 1
+            if attempt > 1:
+                table.show_row_labels = True  # the retry marks
             label = Text(f"↻{attempt}", "yellow") if attempt > 1 else None
             table.add_row(
                 str(event.get("method", "")),
                 url if len(url) <= URL_WIDTH else url[: URL_WIDTH - 1] + "…",
                 status_cell(event.get("status")),
-                f"{event.get('ms', 0):,.0f}",
+                f"{event.get('ms') or 0:,.0f}",
                 size_cell(event.get("bytes")),
                 label=label,
             )
-        table.show_row_labels = any((e.get("attempt") or 1) > 1 for e in kept[:50]) or table.show_row_labels
         total = results.tally.requests if results else 0
         text = Text(f"{total:,} request{'s' if total != 1 else ''}") if results else Text("No requests yet.", "dim")
         if results and results.tally.retries:
