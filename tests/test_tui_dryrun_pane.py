@@ -480,3 +480,12 @@ async def test_logs_follow_the_end_but_stay_still_when_scrolled_up(project_root)
         await pilot.press("end")  # back at the end: following again
         await pilot.pause()
         assert view.following and "line 6999" in screen_text(app)
+
+
+def test_request_cells_for_a_network_error_and_sizes():
+    from nango_tui.tui.widgets.dryrun_requests import size_cell, status_cell
+
+    assert status_cell(None).plain == "—" and str(status_cell(None).style) == "red"
+    assert str(status_cell(204).style) == "green" and str(status_cell(429).style) == "red"
+    assert str(status_cell(302).style) == "yellow"
+    assert (size_cell(None), size_cell(512), size_cell(2048), size_cell(3 << 20)) == ("", "512 B", "2.0 KB", "3.0 MB")
