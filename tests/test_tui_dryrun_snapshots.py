@@ -46,7 +46,12 @@ async def settle_tabs(pilot, app) -> None:
         span = active.virtual_region.shrink(active.styles.gutter).column_span
         return (underline.highlight_start, underline.highlight_end) == span
 
-    await wait_for(pilot, settled, timeout=5)
+    try:
+        await wait_for(pilot, settled, timeout=5)
+    except AssertionError:
+        active = tabs.active_tab
+        print("UNSETTLED", active, active.virtual_region, (underline.highlight_start, underline.highlight_end), [str(t.label) for t in tabs.query("ContentTab")])
+        raise
     await pilot.pause()
 
 
@@ -75,7 +80,11 @@ def test_snapshot_dryrun_in_progress(root, snap_compare, monkeypatch):
     async def run_before(pilot) -> None:
         pane = app.pane
         pane.start(DryrunRequest(root=root, name="blocks", connection_id="local"))
-        await wait_for(pilot, lambda: pane.shown.tally.records == 5 and pane.shown.tally.logs == 2)
+        try:
+            await wait_for(pilot, lambda: pane.shown.tally.records == 5 and pane.shown.tally.logs == 2)
+        except AssertionError:
+            print("NOT REACHED", pane.shown.tally.records, pane.shown.tally.logs, [l.message for l in pane.shown.logs])
+            raise
         freeze(monkeypatch, pane.shown, 2.5)
         pane._drain(force=True)
         pane.query_one("#records-Contact").focus()

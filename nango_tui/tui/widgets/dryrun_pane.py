@@ -60,6 +60,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.widgets._tabbed_content import ContentTabs
 
 from nango_tui.dryrun import events as ev
 
@@ -499,10 +500,22 @@ selecting a script shows its last run.
             "dryrun-requests": f"Requests {tally.requests:,}" if tally.requests else "Requests",
             "dryrun-invalid": f"Invalid {invalid:,}" if invalid else "Invalid",
         }
+        relabelled = False
         for pane_id, label in labels.items():
             tab = tabs.get_tab(pane_id)
             if str(tab.label) != label:
                 tab.label = label
+                relabelled = True
+        if relabelled:
+            # Textual 8.2 places the underline before the relabelled tab is laid out again, so
+            # it keeps the old width: place it once more after the next refresh
+            self.call_after_refresh(self.call_after_refresh, self._place_underline)
+
+    def _place_underline(self) -> None:
+        bar = self.query_one(TabbedContent).query_one(ContentTabs)
+        place = getattr(bar, "_highlight_active", None)
+        if place is not None:
+            place(animate=False)
 
     def _show(self, results: RunResults | None, placeholder: str | None = None) -> None:
         shown_key = results.script_key if results is not None else placeholder
