@@ -80,15 +80,29 @@ def make_project(root: Path) -> list[str]:
         models += [f"  Svc{i:02}Id:", "    id: string"]
         for j in range(SYNCS_PER_INTEGRATION):
             model, path = f"Svc{i:02}Item{j}", f"items-{j}"
-            lines += [f"      items-{j}:", "        runs: every hour", f"        output: {model}", f"        endpoint: GET /{key}/{path}"]
+            lines += [
+                f"      items-{j}:",
+                "        runs: every hour",
+                f"        output: {model}",
+                f"        endpoint: GET /{key}/{path}",
+            ]
             models += [f"  {model}:", "    id: string", "    name: string", "    updated_at: date"]
-            scripts[f"{key}/syncs/items-{j}.py"] = SYNC_TEMPLATE.format(name=f"items-{j}", key=key, path=path, model=model)
+            scripts[f"{key}/syncs/items-{j}.py"] = SYNC_TEMPLATE.format(
+                name=f"items-{j}", key=key, path=path, model=model
+            )
         lines.append("    actions:")
         for k in range(ACTIONS_PER_INTEGRATION):
             model, path = f"Svc{i:02}Result{k}", f"thing-{k}"
-            lines += [f"      get-thing-{k}:", f"        input: Svc{i:02}Id", f"        output: {model}", f"        endpoint: GET /{key}/{path}"]
+            lines += [
+                f"      get-thing-{k}:",
+                f"        input: Svc{i:02}Id",
+                f"        output: {model}",
+                f"        endpoint: GET /{key}/{path}",
+            ]
             models += [f"  {model}:", "    id: string", "    name: string"]
-            scripts[f"{key}/actions/get-thing-{k}.py"] = ACTION_TEMPLATE.format(name=f"get-thing-{k}", key=key, path=path, model=model, input=f"Svc{i:02}Id")
+            scripts[f"{key}/actions/get-thing-{k}.py"] = ACTION_TEMPLATE.format(
+                name=f"get-thing-{k}", key=key, path=path, model=model, input=f"Svc{i:02}Id"
+            )
     (root / "nango.yaml").write_text("\n".join(lines + models) + "\n")
     for rel, text in scripts.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
@@ -121,11 +135,15 @@ def main() -> None:
         scripts = make_project(root)
         result = compile_project(root)
         assert result.diagnostics == [], [d.format() for d in result.diagnostics[:5]]
-        print(f"project: {len(scripts)} scripts, {sum(len((root / s).read_text().splitlines()) for s in scripts)} lines, models.py {len((root / 'models.py').read_text().splitlines())} lines")
+        print(
+            f"project: {len(scripts)} scripts, {sum(len((root / s).read_text().splitlines()) for s in scripts)} lines, models.py {len((root / 'models.py').read_text().splitlines())} lines"
+        )
 
         cmd = [sys.executable, "-m", "nango_tui", "compile", "--dir", str(root)]
         times = process_times(cmd, 9)
-        print(f"`nango-tui compile` (100 scripts), whole process: median {ms(statistics.median(times))}, max {ms(max(times))}  (target < 1 s)")
+        print(
+            f"`nango-tui compile` (100 scripts), whole process: median {ms(statistics.median(times))}, max {ms(max(times))}  (target < 1 s)"
+        )
         help_times = process_times([sys.executable, "-m", "nango_tui", "--help"], 5)
         print(f"  for scale, `nango-tui --help` as a process: median {ms(statistics.median(help_times))}")
 
@@ -147,7 +165,9 @@ def in_process(root: Path, count: int) -> None:
             start = time.perf_counter()
             compile_project(root, jobs=jobs)
             runs.append(time.perf_counter() - start)
-        print(f"in-process compile_project, {count} scripts, jobs={jobs}: median {ms(statistics.median(runs))}")
+        print(
+            f"in-process compile_project, {count} scripts, jobs={jobs}: median {ms(statistics.median(runs))}"
+        )
 
 
 if __name__ == "__main__":

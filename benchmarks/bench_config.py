@@ -51,7 +51,9 @@ def main() -> None:
     hubspot = CORPUS / "hubspot.yaml"
     load_project(hubspot.parent, hubspot.name)  # warm imports
     hub = timeit(lambda: load_project(hubspot.parent, hubspot.name), 30)
-    print(f"hubspot.yaml ({hubspot.read_text().count(chr(10))} lines) load+validate: median {fmt(statistics.median(hub))}, max {fmt(max(hub))}  (target < 30 ms)")
+    print(
+        f"hubspot.yaml ({hubspot.read_text().count(chr(10))} lines) load+validate: median {fmt(statistics.median(hub))}, max {fmt(max(hub))}  (target < 30 ms)"
+    )
 
     files = sorted(CORPUS.glob("*.yaml"))
     texts = [(p.read_text(), p.name) for p in files]
@@ -61,7 +63,9 @@ def main() -> None:
             load_text(text, CORPUS, name)
 
     whole = timeit(corpus, 5)
-    print(f"whole corpus ({len(files)} files) in one process: median {fmt(statistics.median(whole))}  (target < 500 ms)")
+    print(
+        f"whole corpus ({len(files)} files) in one process: median {fmt(statistics.median(whole))}  (target < 500 ms)"
+    )
 
     import yaml
 
@@ -73,18 +77,24 @@ def main() -> None:
                 pass
 
     pure = timeit(pure_python, 1)[0]
-    print(f"  for scale: pure-Python PyYAML compose alone on the corpus: {fmt(pure)} ({pure / statistics.median(whole):.1f}x our whole load)")
+    print(
+        f"  for scale: pure-Python PyYAML compose alone on the corpus: {fmt(pure)} ({pure / statistics.median(whole):.1f}x our whole load)"
+    )
 
     exe = shutil.which("nango-tui", path=str(REPO / ".venv" / "bin")) or shutil.which("nango-tui")
     cmd = [exe, "--help"] if exe else [sys.executable, "-m", "nango_tui", "--help"]
     ours = process_times(cmd, 15)
-    print(f"`nango-tui --help` whole process: median {fmt(statistics.median(ours))}, max {fmt(max(ours))}  (target < 150 ms)")
+    print(
+        f"`nango-tui --help` whole process: median {fmt(statistics.median(ours))}, max {fmt(max(ours))}  (target < 150 ms)"
+    )
 
     nango = os.environ.get("NANGO_CLI") or "/tmp/nangocli/node_modules/.bin/nango"
     if Path(nango).exists():
         theirs = process_times([nango, "--help"], 3)
         ratio = statistics.median(theirs) / statistics.median(ours)
-        print(f"`nango --help` (Nango's CLI) whole process: median {fmt(statistics.median(theirs))}  -> ours is {ratio:.0f}x faster")
+        print(
+            f"`nango --help` (Nango's CLI) whole process: median {fmt(statistics.median(theirs))}  -> ours is {ratio:.0f}x faster"
+        )
     else:
         print("Nango's CLI not installed here; set NANGO_CLI to time its --help in the same run")
 

@@ -49,7 +49,9 @@ async def bench(root: Path, scripts: list[str]) -> None:
     async with DevEngine(root) as engine:
         updates = engine.updates()
         first = await anext(updates)
-        print(f"start-up (watch + initial compile of {len(scripts)} scripts): {(time.perf_counter() - started) * 1000:.0f} ms; {len(first.diagnostics)} diagnostics")
+        print(
+            f"start-up (watch + initial compile of {len(scripts)} scripts): {(time.perf_counter() - started) * 1000:.0f} ms; {len(first.diagnostics)} diagnostics"
+        )
         originals = {rel: (root / rel).read_text() for rel in scripts}
         broken: set[str] = set()
         wall, reported = [], []
@@ -70,21 +72,35 @@ async def bench(root: Path, scripts: list[str]) -> None:
             reported.append(update.ms)
             (broken.add if breaking else broken.discard)(rel)
             await asyncio.sleep(rng.uniform(0.05, 0.15))
-        print(f"script save -> updated diagnostics, {ROUNDS} saves: median {statistics.median(wall):.1f} ms, p95 {pct(wall, 95):.1f} ms, max {max(wall):.1f} ms  (targets: median < 100 ms, p95 < 250 ms)")
-        print(f"  the engine's own `ms` (file mtime -> result): median {statistics.median(reported):.1f} ms, p95 {pct(reported, 95):.1f} ms")
+        print(
+            f"script save -> updated diagnostics, {ROUNDS} saves: median {statistics.median(wall):.1f} ms, p95 {pct(wall, 95):.1f} ms, max {max(wall):.1f} ms  (targets: median < 100 ms, p95 < 250 ms)"
+        )
+        print(
+            f"  the engine's own `ms` (file mtime -> result): median {statistics.median(reported):.1f} ms, p95 {pct(reported, 95):.1f} ms"
+        )
 
         yaml = root / "nango.yaml"
         original = yaml.read_text()
         times = []
         for i in range(YAML_ROUNDS):
             # toggle a description: a valid change, regenerates models.py (docstrings) and re-checks
-            text = original if i % 2 else original.replace("        runs: every hour\n", f"        runs: every hour\n        description: round {i}\n", 1)
+            text = (
+                original
+                if i % 2
+                else original.replace(
+                    "        runs: every hour\n",
+                    f"        runs: every hour\n        description: round {i}\n",
+                    1,
+                )
+            )
             t0 = time.perf_counter()
             yaml.write_text(text)
             await wait_for(updates, lambda u: "nango.yaml" in u.changed)
             times.append((time.perf_counter() - t0) * 1000)
             await asyncio.sleep(0.1)
-        print(f"nango.yaml save -> revalidated, regenerated, re-checked: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms")
+        print(
+            f"nango.yaml save -> revalidated, regenerated, re-checked: median {statistics.median(times):.1f} ms, max {max(times):.1f} ms"
+        )
 
 
 def main() -> None:

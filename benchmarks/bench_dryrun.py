@@ -29,19 +29,24 @@ from dryrun_support import Api, write_project  # noqa: E402
 
 NANGO_TUI = [sys.executable, "-m", "nango_tui"]
 
-THROUGHPUT_SYNC = '''\
+THROUGHPUT_SYNC = """\
 from nango_tui.sdk import NangoSync
 
 
 async def fetch_data(nango: NangoSync) -> None:
     async for page in nango.paginate(endpoint="/contacts", paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor", "response_path": "data"}):
         await nango.batch_save(page, "Contact")
-'''
+"""
 
 
 def _command(root: Path, *extra: str) -> float:
     started = time.perf_counter()
-    done = subprocess.run([*NANGO_TUI, "dryrun", "contacts", "local", "--dir", str(root), *extra], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    done = subprocess.run(
+        [*NANGO_TUI, "dryrun", "contacts", "local", "--dir", str(root), *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     took = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"dryrun failed ({done.returncode}): {done.stderr}")
@@ -53,7 +58,9 @@ def small_sync(tmp: Path, runs: int = 7) -> None:
         root = write_project(tmp / "small", api.url)
         _command(root)  # warm the page cache and .pyc files
         times = [_command(root) for _ in range(runs)]
-    print(f"small sync (7 records, 3 pages), whole command: median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s over {runs} runs (target < 0.6 s)")
+    print(
+        f"small sync (7 records, 3 pages), whole command: median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s over {runs} runs (target < 0.6 s)"
+    )
 
 
 def throughput(tmp: Path, total: int = 100_000, runs: int = 3) -> None:
@@ -61,13 +68,20 @@ def throughput(tmp: Path, total: int = 100_000, runs: int = 3) -> None:
         root = write_project(tmp / "big", api.url, contacts_sync=THROUGHPUT_SYNC)
         times = [_command(root, "--validation") for _ in range(runs)]
         best, median = min(times), statistics.median(times)
-    print(f"throughput ({total:,} records, pages of 1,000, validated), whole command: median {median:.2f} s = {total / median:,.0f} records/s, best {best:.2f} s = {total / best:,.0f} records/s (target >= 50,000/s)")
+    print(
+        f"throughput ({total:,} records, pages of 1,000, validated), whole command: median {median:.2f} s = {total / median:,.0f} records/s, best {best:.2f} s = {total / best:,.0f} records/s (target >= 50,000/s)"
+    )
 
 
 def child_peak(tmp: Path) -> None:
     figures = {}
     for total in (10_000, 100_000):
-        out = subprocess.run([sys.executable, __file__, "--child-peak", str(total), str(tmp / f"peak{total}")], capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child-peak", str(total), str(tmp / f"peak{total}")],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         figures[total] = json.loads(out.stdout.strip().splitlines()[-1])
     for total, f in figures.items():
         print(
@@ -99,7 +113,16 @@ def _child_peak_main(total: int, folder: str) -> None:
         seconds = time.perf_counter() - started
     assert done["status"] == "ok", done
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    print(json.dumps({"records": done["records"], "seconds": seconds, "maxrss_kib": peak, "own_kib": done.get("peak_rss_kib") or peak}))
+    print(
+        json.dumps(
+            {
+                "records": done["records"],
+                "seconds": seconds,
+                "maxrss_kib": peak,
+                "own_kib": done.get("peak_rss_kib") or peak,
+            }
+        )
+    )
 
 
 def main() -> None:

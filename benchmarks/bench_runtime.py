@@ -18,11 +18,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(REPO), str(REPO / "tests")]
 
 from pydantic import BaseModel  # noqa: E402
+from support.http_server import LocalServer, Reply  # noqa: E402
 
 from nango_tui.runtime.connections import Connection, Credentials  # noqa: E402
 from nango_tui.runtime.context import RunContext  # noqa: E402
 from nango_tui.sdk import NangoSync  # noqa: E402
-from support.http_server import LocalServer, Reply  # noqa: E402
 
 
 class Contact(BaseModel):
@@ -38,7 +38,13 @@ def make_pages(total: int, size: int) -> list[bytes]:
     pages = []
     for start in range(0, total, size):
         items = [
-            {"id": str(i), "first_name": f"First{i}", "last_name": f"Last{i}", "email": f"u{i}@example.com", "age": i % 90}
+            {
+                "id": str(i),
+                "first_name": f"First{i}",
+                "last_name": f"Last{i}",
+                "email": f"u{i}@example.com",
+                "age": i % 90,
+            }
             for i in range(start, min(start + size, total))
         ]
         nxt = start + size
@@ -55,14 +61,36 @@ async def run(server: LocalServer, total: int) -> tuple[float, int, int]:
         if event["type"] == "batch":
             sink["records"] += len(event["records"])
 
-    conn = Connection(id="bench", integration="bench", provider="unauthenticated", base_url=server.url,
-                      credentials=Credentials("OAUTH2", access_token="tok_bench_0123456789"))
-    ctx = RunContext(root=REPO, integration="bench", script_name="contacts", kind="sync", environment="dev",
-                     connection=conn, emit=emit, models={"Contact": Contact}, outputs=["Contact"], validation=True)
+    conn = Connection(
+        id="bench",
+        integration="bench",
+        provider="unauthenticated",
+        base_url=server.url,
+        credentials=Credentials("OAUTH2", access_token="tok_bench_0123456789"),
+    )
+    ctx = RunContext(
+        root=REPO,
+        integration="bench",
+        script_name="contacts",
+        kind="sync",
+        environment="dev",
+        connection=conn,
+        emit=emit,
+        models={"Contact": Contact},
+        outputs=["Contact"],
+        validation=True,
+    )
     nango = NangoSync(ctx)
     started = time.perf_counter()
-    async for page in nango.paginate("/contacts", paginate={"type": "cursor", "cursor_path_in_response": "next",
-                                                             "cursor_name_in_request": "cursor", "response_path": "results"}):
+    async for page in nango.paginate(
+        "/contacts",
+        paginate={
+            "type": "cursor",
+            "cursor_path_in_response": "next",
+            "cursor_name_in_request": "cursor",
+            "response_path": "results",
+        },
+    ):
         await nango.batch_save(page, "Contact")
     seconds = time.perf_counter() - started
     await nango.aclose()
@@ -74,8 +102,17 @@ def validate_only(pages: list[bytes]) -> float:
     from nango_tui.sdk.records import RecordSink
 
     conn = Connection(id="bench", integration="bench", provider="unauthenticated")
-    ctx = RunContext(root=REPO, integration="bench", script_name="c", kind="sync", environment="dev", connection=conn,
-                     emit=lambda e: None, models={"Contact": Contact}, outputs=["Contact"])
+    ctx = RunContext(
+        root=REPO,
+        integration="bench",
+        script_name="c",
+        kind="sync",
+        environment="dev",
+        connection=conn,
+        emit=lambda e: None,
+        models={"Contact": Contact},
+        outputs=["Contact"],
+    )
     sink = RecordSink(ctx)
     bodies = [json.loads(p)["results"] for p in pages]
     started = time.perf_counter()
@@ -104,6 +141,7 @@ def main() -> None:
     pages = make_pages(total, size)
 
     with LocalServer() as server:
+
         def handler(req):
             index = int(req.arg("cursor") or 0) // size
             return Reply(200, pages[index], {"content-type": "application/json"})
@@ -114,12 +152,16 @@ def main() -> None:
     seconds, records, nbytes = best
     assert records == total, (records, total)
     print(f"paginate + batch_save (validated) + JSON-encoded events, {total:,} records, pages of {size:,}:")
-    print(f"  best of 3: {seconds:.3f} s = {total / seconds:,.0f} records/s  ({nbytes / 1e6:.1f} MB of events)")
+    print(
+        f"  best of 3: {seconds:.3f} s = {total / seconds:,.0f} records/s  ({nbytes / 1e6:.1f} MB of events)"
+    )
     print(f"  all runs: {', '.join(f'{r[0]:.3f} s' for r in results)}")
     v = validate_only(pages)
     print(f"  validate + dump + dedupe alone: {v:.3f} s = {total / v:,.0f} records/s")
     seen = validate_only.seen_bytes  # type: ignore[attr-defined]
-    print(f"  duplicate-id memory (the only per-record state kept): {seen / 1e6:.1f} MB = {seen / total:.0f} bytes/record")
+    print(
+        f"  duplicate-id memory (the only per-record state kept): {seen / 1e6:.1f} MB = {seen / total:.0f} bytes/record"
+    )
     for count in (10_000, 100_000):
         print(f"  tracemalloc peak of the loop, {count:,} records: {traced_peak(count, size) / 1e6:.1f} MB")
 
@@ -130,8 +172,13 @@ def traced_peak(total: int, size: int) -> int:
 
     pages = make_pages(total, size)
     with LocalServer() as server:
-        server.route("GET", "/contacts", lambda req: Reply(200, pages[int(req.arg("cursor") or 0) // size],
-                                                            {"content-type": "application/json"}))
+        server.route(
+            "GET",
+            "/contacts",
+            lambda req: Reply(
+                200, pages[int(req.arg("cursor") or 0) // size], {"content-type": "application/json"}
+            ),
+        )
         tracemalloc.start()
         asyncio.run(run(server, total))
         peak = tracemalloc.get_traced_memory()[1]

@@ -31,11 +31,11 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "tests"))
 
+from test_tui_dryrun_helpers import PaneApp, load, write_project  # noqa: E402
 from textual import events  # noqa: E402
 
 from nango_tui.dryrun import DryrunRequest  # noqa: E402
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane  # noqa: E402
-from test_tui_dryrun_helpers import PaneApp, load, write_project  # noqa: E402
 
 # until the records table exists: the tab bar's and the pane's keys; then in the table and the logs
 TAB_KEYS = ["right", "left", "right_square_bracket", "left_square_bracket"]
@@ -59,7 +59,13 @@ def timed(app_class):
     import inspect
 
     here = Path(inspect.getfile(app_class)).parent
-    paths = app_class.CSS_PATH if isinstance(app_class.CSS_PATH, list) else [app_class.CSS_PATH] if app_class.CSS_PATH else []
+    paths = (
+        app_class.CSS_PATH
+        if isinstance(app_class.CSS_PATH, list)
+        else [app_class.CSS_PATH]
+        if app_class.CSS_PATH
+        else []
+    )
 
     class Timed(app_class):
         CSS_PATH = [str(here / p) for p in paths]  # relative paths resolve against the subclass's file
@@ -102,7 +108,9 @@ async def bench(root: Path, records: int, logs: int, runs: int, pane_only: bool)
                 return _original(message)
 
             pane.post_message = post  # type: ignore[method-assign]
-            request = DryrunRequest(root=root, name="contacts", connection_id="local", metadata={"records": records, "logs": logs})
+            request = DryrunRequest(
+                root=root, name="contacts", connection_id="local", metadata={"records": records, "logs": logs}
+            )
             started = time.monotonic()
             if hasattr(app, "start_dryrun"):
                 app.start_dryrun(request)
@@ -126,7 +134,7 @@ async def bench(root: Path, records: int, logs: int, runs: int, pane_only: bool)
                 try:
                     await asyncio.wait_for(app.handled.wait(), 2.0)
                     latencies.append((key, app.handled_at - sent))
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     unhandled += 1
                 app.handled = None
                 peak_rss = max(peak_rss, rss_mb())
@@ -134,8 +142,14 @@ async def bench(root: Path, records: int, logs: int, runs: int, pane_only: bool)
             walls.append(time.monotonic() - started)
             pane.post_message = original  # type: ignore[method-assign]
             shown = pane.shown
-            assert shown is not None and shown.state == "done", (shown.state if shown else None, shown.error if shown else None)
-            assert shown.tally.records == records and shown.tally.logs >= logs, (shown.tally.records, shown.tally.logs)
+            assert shown is not None and shown.state == "done", (
+                shown.state if shown else None,
+                shown.error if shown else None,
+            )
+            assert shown.tally.records == records and shown.tally.logs >= logs, (
+                shown.tally.records,
+                shown.tally.logs,
+            )
             peak_rss = max(peak_rss, rss_mb())
     return {"latencies": latencies, "unhandled": unhandled, "peak_rss": peak_rss, "walls": walls}
 
@@ -168,11 +182,18 @@ def main() -> None:
             f"  key-to-handled latency over {len(lat)} keys: median {statistics.median(lat):.1f} ms, "
             f"p95 {percentile(lat, 0.95):.1f} ms, p99 {percentile(lat, 0.99):.1f} ms, max {max(lat):.1f} ms (target p99 < 100 ms)"
         )
-        for label, values in (("  moving in a table / the logs", other_lat), ("  switching tabs", switch_lat)):
+        for label, values in (
+            ("  moving in a table / the logs", other_lat),
+            ("  switching tabs", switch_lat),
+        ):
             if values:
-                print(f"  {label}: {len(values)} keys, median {statistics.median(values):.1f} ms, p99 {percentile(values, 0.99):.1f} ms, max {max(values):.1f} ms")
+                print(
+                    f"  {label}: {len(values)} keys, median {statistics.median(values):.1f} ms, p99 {percentile(values, 0.99):.1f} ms, max {max(values):.1f} ms"
+                )
     print(f"  keys not handled within 2 s: {result['unhandled']}")
-    print(f"  app peak RSS: {max(app_peak, result['peak_rss']):.0f} MB (target < 400 MB); dryrun child peak RSS: {child_peak:.0f} MB")
+    print(
+        f"  app peak RSS: {max(app_peak, result['peak_rss']):.0f} MB (target < 400 MB); dryrun child peak RSS: {child_peak:.0f} MB"
+    )
 
 
 if __name__ == "__main__":

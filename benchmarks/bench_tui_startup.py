@@ -27,7 +27,9 @@ FRAME_TEXTS = ("Config", "Script · nango.yaml", "Problems", "Records", "q Quit"
 
 
 def tmux(socket: str, *args: str) -> str:
-    return subprocess.run(["tmux", "-L", socket, "-f", "/dev/null", *args], capture_output=True, text=True, timeout=10).stdout
+    return subprocess.run(
+        ["tmux", "-L", socket, "-f", "/dev/null", *args], capture_output=True, text=True, timeout=10
+    ).stdout
 
 
 def make_project(dest: Path) -> Path:
@@ -64,7 +66,9 @@ def one_run(socket: str, project: Path) -> float:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     if shutil.which("tmux") is None:
@@ -79,7 +83,9 @@ def main() -> int:
         one_run(socket, project)  # warm the file cache and the .pyc files
         times = [one_run(socket, project) for _ in range(args.runs)]
     ms = [t * 1000 for t in times]
-    print(f"first full frame, command to screen, {args.runs} runs: median {statistics.median(ms):.0f} ms, min {min(ms):.0f} ms, max {max(ms):.0f} ms (target < 1000 ms)")
+    print(
+        f"first full frame, command to screen, {args.runs} runs: median {statistics.median(ms):.0f} ms, min {min(ms):.0f} ms, max {max(ms):.0f} ms (target < 1000 ms)"
+    )
     return 0
 
 

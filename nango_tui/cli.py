@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -30,14 +30,20 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _dir_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--dir", default=".", metavar="PATH", help="the integrations folder (default: the current folder)")
+    p.add_argument(
+        "--dir", default=".", metavar="PATH", help="the integrations folder (default: the current folder)"
+    )
 
 
 # -- commands ------------------------------------------------------------------------------------
 
 
 def _add_validate(sub) -> None:
-    p = sub.add_parser("validate", help="check nango.yaml and print its problems", description="Load and check nango.yaml; print every problem as file:line:column: severity code: message. Exit 0 when there is no error (warnings allowed), 1 when there is.")
+    p = sub.add_parser(
+        "validate",
+        help="check nango.yaml and print its problems",
+        description="Load and check nango.yaml; print every problem as file:line:column: severity code: message. Exit 0 when there is no error (warnings allowed), 1 when there is.",
+    )
     _dir_arg(p)
     p.add_argument("--json", action="store_true", help="print the diagnostics as a JSON list")
     p.set_defaults(run=_run_validate)
@@ -77,7 +83,11 @@ def _run_dryrun(args: argparse.Namespace) -> int:
 
 
 def _add_compile(sub) -> None:
-    p = sub.add_parser("compile", help="validate, regenerate models.py, check every script", description="Validate nango.yaml, regenerate models.py and missing script scaffolds, and check every script (syntax, entry point, un-awaited SDK calls, models, undefined names, imports). Print every problem, then a one-line verdict. Exit 0 when there is no error (warnings allowed), 1 when there is.")
+    p = sub.add_parser(
+        "compile",
+        help="validate, regenerate models.py, check every script",
+        description="Validate nango.yaml, regenerate models.py and missing script scaffolds, and check every script (syntax, entry point, un-awaited SDK calls, models, undefined names, imports). Print every problem, then a one-line verdict. Exit 0 when there is no error (warnings allowed), 1 when there is.",
+    )
     _dir_arg(p)
     p.add_argument("--json", action="store_true", help="print the diagnostics as a JSON list")
     p.set_defaults(run=_run_compile)
@@ -90,9 +100,17 @@ def _run_compile(args: argparse.Namespace) -> int:
 
 
 def _add_dev(sub) -> None:
-    p = sub.add_parser("dev", help="watch the folder and show every problem live", description="Watch the integrations folder: on every save re-validate nango.yaml (regenerating models.py and missing scaffolds when it is valid) and re-check the changed scripts; print the full problem list after each change. Runs until Ctrl-C.")
+    p = sub.add_parser(
+        "dev",
+        help="watch the folder and show every problem live",
+        description="Watch the integrations folder: on every save re-validate nango.yaml (regenerating models.py and missing scaffolds when it is valid) and re-check the changed scripts; print the full problem list after each change. Runs until Ctrl-C.",
+    )
     _dir_arg(p)
-    p.add_argument("--json", action="store_true", help='one JSON object a line per update: {"diagnostics": [...], "changed": [...], "ms": N}')
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='one JSON object a line per update: {"diagnostics": [...], "changed": [...], "ms": N}',
+    )
     p.set_defaults(run=_run_dev)
 
 
@@ -101,8 +119,13 @@ def _run_dev(args: argparse.Namespace) -> int:
 
     return run_dev(Path(args.dir), args.json)
 
+
 def _add_generate(sub) -> None:
-    p = sub.add_parser("generate", help="write models.py and scaffold the scripts that have none", description="Write models.py (pydantic classes of nango.yaml's models) and .nango/schema.json, and a starting script for every sync and action that has none. An existing script is never touched; a script nango.yaml no longer names is reported, not deleted; a models.py edited by hand is kept as models.py.bak. Exit 0 when done, 1 when nango.yaml has errors (nothing is written).")
+    p = sub.add_parser(
+        "generate",
+        help="write models.py and scaffold the scripts that have none",
+        description="Write models.py (pydantic classes of nango.yaml's models) and .nango/schema.json, and a starting script for every sync and action that has none. An existing script is never touched; a script nango.yaml no longer names is reported, not deleted; a models.py edited by hand is kept as models.py.bak. Exit 0 when done, 1 when nango.yaml has errors (nothing is written).",
+    )
     _dir_arg(p)
     p.add_argument("--json", action="store_true", help="print what was done as a JSON object")
     p.set_defaults(run=_run_generate)
@@ -115,9 +138,20 @@ def _run_generate(args: argparse.Namespace) -> int:
 
 
 def _add_init(sub) -> None:
-    p = sub.add_parser("init", help="create an integrations folder with a working example", description="Create an integrations folder with an example nango.yaml (GitHub issues), working scripts, generated models, a connections.yaml for the dev environment, a .gitignore and a README of next steps. Refuses a folder that is not empty unless --force; even then nothing that exists is overwritten. Exit 0 when created, 1 when refused.")
-    p.add_argument("path", nargs="?", default="nango-integrations", help="the folder to create (default: ./nango-integrations)")
-    p.add_argument("--force", action="store_true", help="add the example's missing files to a folder that is not empty")
+    p = sub.add_parser(
+        "init",
+        help="create an integrations folder with a working example",
+        description="Create an integrations folder with an example nango.yaml (GitHub issues), working scripts, generated models, a connections.yaml for the dev environment, a .gitignore and a README of next steps. Refuses a folder that is not empty unless --force; even then nothing that exists is overwritten. Exit 0 when created, 1 when refused.",
+    )
+    p.add_argument(
+        "path",
+        nargs="?",
+        default="nango-integrations",
+        help="the folder to create (default: ./nango-integrations)",
+    )
+    p.add_argument(
+        "--force", action="store_true", help="add the example's missing files to a folder that is not empty"
+    )
     p.set_defaults(run=_run_init)
 
 
@@ -128,9 +162,18 @@ def _run_init(args: argparse.Namespace) -> int:
 
 
 def _add_test(sub) -> None:
-    p = sub.add_parser("test", help="replay every script's saved responses and compare with the saved results", description="Replay every sync and action that has saved responses (<integration>/mocks/<name>.json, from `dryrun --save-responses`) and compare the records, deletes and action output with those saved. Prints a pass/fail line per script and what changed. Exit 0 when all pass, 1 on any failure.")
+    p = sub.add_parser(
+        "test",
+        help="replay every script's saved responses and compare with the saved results",
+        description="Replay every sync and action that has saved responses (<integration>/mocks/<name>.json, from `dryrun --save-responses`) and compare the records, deletes and action output with those saved. Prints a pass/fail line per script and what changed. Exit 0 when all pass, 1 on any failure.",
+    )
     _dir_arg(p)
-    p.add_argument("names", nargs="*", metavar="NAME", help="only these scripts (`name` or `integration/name`; default: every script with saved responses)")
+    p.add_argument(
+        "names",
+        nargs="*",
+        metavar="NAME",
+        help="only these scripts (`name` or `integration/name`; default: every script with saved responses)",
+    )
     p.add_argument("--json", action="store_true", help="print the results as a JSON list")
     p.set_defaults(run=_run_test)
 
@@ -142,11 +185,21 @@ def _run_test(args: argparse.Namespace) -> int:
 
 
 # Each entry adds one subcommand; a command appears here only once it works.
-COMMANDS: list[Callable] = [_add_init, _add_validate, _add_generate, _add_dryrun, _add_compile, _add_dev, _add_test]
+COMMANDS: list[Callable] = [
+    _add_init,
+    _add_validate,
+    _add_generate,
+    _add_dryrun,
+    _add_compile,
+    _add_dev,
+    _add_test,
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="nango-tui", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = _Parser(
+        prog="nango-tui", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     from nango_tui import __version__
 
     parser.add_argument("--version", action="version", version=f"nango-tui {__version__}")
@@ -165,14 +218,16 @@ def _command_names(parser: argparse.ArgumentParser) -> set[str]:
 
 def _run_workbench(argv: list[str]) -> int:
     p = _Parser(prog="nango-tui", description="Open the workbench on an integrations folder.")
-    p.add_argument("path", nargs="?", default=".", help="the integrations folder (default: the current folder)")
+    p.add_argument(
+        "path", nargs="?", default=".", help="the integrations folder (default: the current folder)"
+    )
     args = p.parse_args(argv)
     path = Path(args.path)
     if not path.is_dir():
         sys.stderr.write(f"nango-tui: {path} is not a folder\n")
         return EXIT_FAIL
     try:
-        from nango_tui.tui.app import run_app  # noqa: F401
+        from nango_tui.tui.app import run_app
     except ImportError:
         sys.stderr.write("nango-tui: the workbench is not built yet; try `nango-tui validate --dir PATH`\n")
         return EXIT_USAGE

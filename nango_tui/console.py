@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import IO, Iterable, TYPE_CHECKING
+from collections.abc import Iterable
+from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:  # keep `--help` fast: nothing heavy at import time
     from nango_tui.config.diagnostics import Diagnostic
@@ -41,9 +42,9 @@ class Out:
         self.stream.flush()
 
 
-def print_diagnostics(diagnostics: Iterable["Diagnostic"], out: Out) -> None:
+def print_diagnostics(diagnostics: Iterable[Diagnostic], out: Out) -> None:
     """`file:line:column: severity code: message`, grouped by file, errors first in each group."""
-    by_file: dict[str, list["Diagnostic"]] = {}
+    by_file: dict[str, list[Diagnostic]] = {}
     for diag in diagnostics:
         by_file.setdefault(diag.file, []).append(diag)
     for file in sorted(by_file):
@@ -59,13 +60,17 @@ def print_diagnostics(diagnostics: Iterable["Diagnostic"], out: Out) -> None:
                     text += "\n      " + out.style("hint: " + d.hint, "dim")
                 out.line(text)
             else:
-                text = d.format() if not d.hint else f"{d.file}:{d.line}:{d.column}: {d.severity} {d.code}: {d.message}"
+                text = (
+                    d.format()
+                    if not d.hint
+                    else f"{d.file}:{d.line}:{d.column}: {d.severity} {d.code}: {d.message}"
+                )
                 out.line(text)
                 if d.hint:
                     out.line(f"    hint: {d.hint}")
 
 
-def summary_line(diagnostics: list["Diagnostic"], out: Out, seconds: float | None = None) -> str:
+def summary_line(diagnostics: list[Diagnostic], out: Out, seconds: float | None = None) -> str:
     errors = sum(1 for d in diagnostics if d.is_error)
     warnings = len(diagnostics) - errors
     took = f" ({seconds * 1000:.0f} ms)" if seconds is not None else ""
@@ -79,5 +84,5 @@ def summary_line(diagnostics: list["Diagnostic"], out: Out, seconds: float | Non
     return ", ".join(parts) + took
 
 
-def diagnostics_json(diagnostics: Iterable["Diagnostic"]) -> str:
+def diagnostics_json(diagnostics: Iterable[Diagnostic]) -> str:
     return json.dumps([d.to_dict() for d in diagnostics], indent=2)

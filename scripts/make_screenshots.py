@@ -36,7 +36,9 @@ async def wait_until(pilot, predicate, timeout: float = 30.0) -> None:
 
 
 def copy_samples(dest: Path) -> Path:
-    shutil.copytree(REPO / "sample-integrations", dest, ignore=shutil.ignore_patterns(".nango", "__pycache__"))
+    shutil.copytree(
+        REPO / "sample-integrations", dest, ignore=shutil.ignore_patterns(".nango", "__pycache__")
+    )
     return dest
 
 
@@ -70,7 +72,12 @@ async def main() -> int:
         # 1. the workbench on the samples, a sync selected
         await shoot(root, "workbench", ["down", "down"], watch=True)
         # 2. the dryrun dialog, then 3. the finished run
-        await shoot(root, "dryrun-dialog", ["down", "down", "d"], ready=lambda app: is_screen("DryrunDialog")(app) and getattr(app.screen, "_connections", None))
+        await shoot(
+            root,
+            "dryrun-dialog",
+            ["down", "down", "d"],
+            ready=lambda app: is_screen("DryrunDialog")(app) and getattr(app.screen, "_connections", None),
+        )
         await shoot(
             root,
             "dryrun-done",
@@ -87,7 +94,11 @@ async def main() -> int:
         config = root / "nango.yaml"
         config.write_text(config.read_text().replace("runs: every 30min", "runs: every 10 seconds", 1))
         script = root / "salesforce" / "syncs" / "contacts.py"
-        script.write_text(script.read_text().replace("async def fetch_data(nango: NangoSync)", "def fetch_data(nango: NangoSync)", 1))
+        script.write_text(
+            script.read_text().replace(
+                "async def fetch_data(nango: NangoSync)", "def fetch_data(nango: NangoSync)", 1
+            )
+        )
         await shoot(root, "problems", ["f4"], watch=True)
     return 0
 

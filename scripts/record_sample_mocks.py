@@ -30,7 +30,17 @@ RECORDINGS = [
     ("salesforce", "contacts", None, None, None),
     ("salesforce", "fetch-fields", {"id": "0035g00000Xk001AAA"}, None, None),
     ("github", "issues", None, GITHUB_REPO, None),
-    ("github", "create-issue", {"title": "Widgets vanish after an import", "body": "Steps: import a CSV of widgets, reload.", "labels": ["bug"]}, GITHUB_REPO, None),
+    (
+        "github",
+        "create-issue",
+        {
+            "title": "Widgets vanish after an import",
+            "body": "Steps: import a CSV of widgets, reload.",
+            "labels": ["bug"],
+        },
+        GITHUB_REPO,
+        None,
+    ),
     ("linear", "issues", None, None, None),
     ("linear", "teams", None, None, None),
 ]
@@ -87,11 +97,20 @@ def main(argv: list[str] | None = None) -> int:
             # fresh imitations per recording: create-issue must not change what issues sees
             with all_providers() as servers:
                 work = Path(tmp) / f"{integration}-{name}"
-                shutil.copytree(root, work, ignore=shutil.ignore_patterns(".nango", "__pycache__", "mocks", ".env"))
+                shutil.copytree(
+                    root, work, ignore=shutil.ignore_patterns(".nango", "__pycache__", "mocks", ".env")
+                )
                 (work / "connections.yaml").write_text(connections_yaml(servers), encoding="utf-8")
                 done = asyncio.run(record_one(work, integration, name, input, metadata, last_sync_date))
-                publish(work / integration / "mocks" / f"{name}.json", root / integration / "mocks" / f"{name}.json", servers[integration].url, integration)
-            print(f"recorded {integration}/mocks/{name}.json: {done.get('requests')} requests, {done.get('records')} records")
+                publish(
+                    work / integration / "mocks" / f"{name}.json",
+                    root / integration / "mocks" / f"{name}.json",
+                    servers[integration].url,
+                    integration,
+                )
+            print(
+                f"recorded {integration}/mocks/{name}.json: {done.get('requests')} requests, {done.get('records')} records"
+            )
     return 0
 
 

@@ -52,9 +52,24 @@ class Api:
                 if parts.path == "/contact-fields":
                     if query.get("id") == "missing":
                         return self._send(404, {"error": "no such contact"})
-                    return self._send(200, {"id": query.get("id"), "fields": [{"name": "email", "label": "Email", "type": "string"}]})
+                    return self._send(
+                        200,
+                        {
+                            "id": query.get("id"),
+                            "fields": [{"name": "email", "label": "Email", "type": "string"}],
+                        },
+                    )
                 if parts.path == "/bad-records":
-                    return self._send(200, {"data": [{"id": "ok1", "first_name": "A", "last_name": "B"}, {"id": 5}, {"first_name": 3}]})
+                    return self._send(
+                        200,
+                        {
+                            "data": [
+                                {"id": "ok1", "first_name": "A", "last_name": "B"},
+                                {"id": 5},
+                                {"first_name": 3},
+                            ]
+                        },
+                    )
                 if parts.path == "/echo-token":
                     return self._send(200, {"data": [], "leak": TOKEN})
                 return self._send(404, {"error": "not found"})
@@ -65,11 +80,17 @@ class Api:
                 if path == "/integrations/demo":
                     return self._send(200, {"data": {"unique_key": "demo", "provider": "demo"}})
                 if path == "/connection/remote":
-                    return self._send(200, {
-                        "connection_id": "remote", "provider_config_key": "demo", "provider": "demo",
-                        "credentials": {"type": "OAUTH2", "access_token": TOKEN},
-                        "connection_config": {"base_url": api.url}, "metadata": {"from": "nango"},
-                    })
+                    return self._send(
+                        200,
+                        {
+                            "connection_id": "remote",
+                            "provider_config_key": "demo",
+                            "provider": "demo",
+                            "credentials": {"type": "OAUTH2", "access_token": TOKEN},
+                            "connection_config": {"base_url": api.url},
+                            "metadata": {"from": "nango"},
+                        },
+                    )
                 return self._send(404, {"error": "unknown connection"})
 
             def _send(self, status: int, body) -> None:
@@ -95,7 +116,7 @@ class Api:
         nxt = start + self.page_size if start + self.page_size < self.total else None
         return json.dumps({"data": contacts(n, start), "next": None if nxt is None else str(nxt)}).encode()
 
-    def __enter__(self) -> "Api":
+    def __enter__(self) -> Api:
         self.thread.start()
         return self
 
@@ -104,7 +125,7 @@ class Api:
         self.server.server_close()
 
 
-MODELS_PY = '''\
+MODELS_PY = """\
 from __future__ import annotations
 from typing import Any, Optional
 from pydantic import BaseModel, ConfigDict
@@ -136,9 +157,9 @@ class ContactFields(BaseModel):
 
 
 MODELS = {"IdEntity": IdEntity, "Contact": Contact, "ContactField": ContactField, "ContactFields": ContactFields}
-'''
+"""
 
-CONTACTS_SYNC = '''\
+CONTACTS_SYNC = """\
 from nango_tui.sdk import NangoSync
 from models import Contact
 
@@ -147,9 +168,9 @@ async def fetch_data(nango: NangoSync) -> None:
     await nango.log("starting", {"since": str(nango.last_sync_date)})
     async for page in nango.paginate(endpoint="/contacts", paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor", "response_path": "data"}):
         await nango.batch_save([Contact(**c) for c in page], "Contact")
-'''
+"""
 
-FETCH_FIELDS_ACTION = '''\
+FETCH_FIELDS_ACTION = """\
 from nango_tui.sdk import NangoAction, ActionError
 from models import IdEntity, ContactFields
 
@@ -161,7 +182,7 @@ async def run_action(nango: NangoAction, input: IdEntity) -> ContactFields:
         return {"id": 1}
     response = await nango.get("/contact-fields", params={"id": input.id})
     return ContactFields(**response.json())
-'''
+"""
 
 # name -> script source; every one is a sync with output Contact
 FAULT_SYNCS = {
@@ -171,7 +192,7 @@ FAULT_SYNCS = {
     "loops": "async def fetch_data(nango):\n    n = 0\n    while True:\n        n += 1\n",
     "sleeps": "import asyncio\n\nasync def fetch_data(nango):\n    await asyncio.sleep(0.01)\n    await asyncio.sleep(3600)\n",
     "prints": (
-        "import sys, os\n\nasync def fetch_data(nango):\n    print('hello from print')\n    print('{\"type\": \"done\", \"status\": \"ok\"}')\n"
+        'import sys, os\n\nasync def fetch_data(nango):\n    print(\'hello from print\')\n    print(\'{"type": "done", "status": "ok"}\')\n'
         "    sys.stderr.write('to stderr\\n')\n    os.write(1, b'raw fd write\\n')\n"
         "    await nango.batch_save([{'id': 'p1', 'first_name': 'P', 'last_name': 'Q'}], 'Contact')\n"
     ),
@@ -207,7 +228,12 @@ def nango_yaml(extra_syncs: list[str]) -> str:
         "        endpoint: GET /contacts",
     ]
     for i, name in enumerate(extra_syncs):
-        lines += [f"      {name}:", "        runs: every hour", "        output: Contact", f"        endpoint: GET /fault-{i}"]
+        lines += [
+            f"      {name}:",
+            "        runs: every hour",
+            "        output: Contact",
+            f"        endpoint: GET /fault-{i}",
+        ]
     lines += [
         "    actions:",
         "      fetch-fields:",
@@ -239,7 +265,11 @@ def connections_yaml(base_url: str, replay: bool = False) -> str:
         "environments:\n  dev:\n    connections:\n"
         f"      local:\n        integration: demo\n        provider: demo\n        base_url: {base_url}\n"
         f"        credentials: {{type: OAUTH2, access_token: {TOKEN}}}\n"
-        + (f"      demo-replay:\n        integration: demo\n        provider: demo\n        base_url: {base_url}\n        replay: true\n" if replay else "")
+        + (
+            f"      demo-replay:\n        integration: demo\n        provider: demo\n        base_url: {base_url}\n        replay: true\n"
+            if replay
+            else ""
+        )
     )
 
 
@@ -257,6 +287,7 @@ def write_project(root: Path, base_url: str, contacts_sync: str = CONTACTS_SYNC)
     for name, source in FAULT_SYNCS.items():
         (syncs / f"{name}.py").write_text(source)
     return root
+
 
 FAULT_SYNCS["spawns"] = (
     "import subprocess, sys\n\nasync def fetch_data(nango):\n"

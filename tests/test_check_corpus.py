@@ -6,8 +6,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import corpus_files, needs_corpus
+
 from nango_tui.check import compile_project
 from nango_tui.codegen import generate
 

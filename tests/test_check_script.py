@@ -105,8 +105,12 @@ def test_syntax_error_at_the_position_python_reports(project):
 
 
 def test_unclosed_paren_and_bad_indent(project):
-    assert found(check(project, SYNC, 'async def fetch_data(nango):\n    await nango.log("a"\n')) == [(2, 20, "syntax_error")]
-    assert found(check(project, SYNC, "async def fetch_data(nango):\n  x = 1\n    y = 2\n")) == [(3, 4, "syntax_error")]
+    assert found(check(project, SYNC, 'async def fetch_data(nango):\n    await nango.log("a"\n')) == [
+        (2, 20, "syntax_error")
+    ]
+    assert found(check(project, SYNC, "async def fetch_data(nango):\n  x = 1\n    y = 2\n")) == [
+        (3, 4, "syntax_error")
+    ]
 
 
 def test_await_outside_async_is_a_syntax_error(project):
@@ -171,7 +175,9 @@ def test_action_input_parameter_must_match_the_config(project):
     with_input = check(project, ACTION_WITH_INPUT, "async def run_action(nango):\n    return None\n")
     assert found(with_input) == [(1, 1, "entry_signature")]
     assert check(project, ACTION_WITH_INPUT, "async def run_action(nango, input):\n    return input\n") == []
-    assert check(project, ACTION_NO_INPUT, "async def run_action(nango, input=None):\n    return input\n") == []
+    assert (
+        check(project, ACTION_NO_INPUT, "async def run_action(nango, input=None):\n    return input\n") == []
+    )
 
 
 def test_sdk_calls_not_awaited(project):
@@ -219,7 +225,10 @@ def test_sdk_receiver_named_otherwise(project):
     async def helper(client: NangoSync):
         client.batch_delete([], "Contact")
     """
-    assert found(check(project, SYNC, source)) == [(5, 5, "sdk_call_not_awaited"), (9, 5, "sdk_call_not_awaited")]
+    assert found(check(project, SYNC, source)) == [
+        (5, 5, "sdk_call_not_awaited"),
+        (9, 5, "sdk_call_not_awaited"),
+    ]
 
 
 def test_batch_with_a_model_that_is_not_an_output(project):
@@ -242,7 +251,9 @@ def test_batch_with_a_model_that_is_not_an_output(project):
 
 
 def test_batch_in_an_action_and_without_a_model(project):
-    action = check(project, ACTION_NO_INPUT, 'async def run_action(nango):\n    await nango.batch_save([], "Pong")\n')
+    action = check(
+        project, ACTION_NO_INPUT, 'async def run_action(nango):\n    await nango.batch_save([], "Pong")\n'
+    )
     assert found(action) == [(2, 11, "batch_in_action")]
     sync = check(project, SYNC, "async def fetch_data(nango):\n    await nango.batch_save([])\n")
     assert found(sync) == [(2, 11, "batch_model_missing")]
@@ -263,7 +274,11 @@ def test_import_of_a_name_models_py_does_not_define(project):
 
 def test_models_import_without_models_py(project):
     (project.root / "models.py").unlink()
-    diags = check(project, SYNC, "from models import Contact\n\n\nasync def fetch_data(nango):\n    await nango.log(Contact)\n")
+    diags = check(
+        project,
+        SYNC,
+        "from models import Contact\n\n\nasync def fetch_data(nango):\n    await nango.log(Contact)\n",
+    )
     assert found(diags) == [(1, 1, "unresolved_import")]
     assert "generate" in diags[0].hint
 
@@ -306,7 +321,11 @@ def test_unresolved_imports(project):
 
 
 def test_relative_import_is_unresolved(project):
-    diags = check(project, SYNC, "from . import helpers\n\n\nasync def fetch_data(nango):\n    await nango.log(helpers)\n")
+    diags = check(
+        project,
+        SYNC,
+        "from . import helpers\n\n\nasync def fetch_data(nango):\n    await nango.log(helpers)\n",
+    )
     assert found(diags) == [(1, 1, "unresolved_import")]
 
 
@@ -366,11 +385,23 @@ def test_compile_in_worker_processes_gives_the_same_result(project):
 def test_without_a_config_the_generic_checks_still_run(tmp_path: Path):
     (tmp_path / "crm/actions").mkdir(parents=True)
     # no nango.yaml: an action may or may not take `input`, but it must define run_action
-    assert check_script(tmp_path, "crm/actions/a.py", "async def run_action(nango, input):\n    return input\n", None) == []
-    assert check_script(tmp_path, "crm/actions/a.py", "async def run_action(nango):\n    return 1\n", None) == []
+    assert (
+        check_script(
+            tmp_path, "crm/actions/a.py", "async def run_action(nango, input):\n    return input\n", None
+        )
+        == []
+    )
+    assert (
+        check_script(tmp_path, "crm/actions/a.py", "async def run_action(nango):\n    return 1\n", None) == []
+    )
     diags = check_script(tmp_path, "crm/actions/a.py", "def run_action(nango):\n    nango.log(1)\n", None)
     assert found(diags) == [(1, 1, "entry_not_async"), (2, 5, "sdk_call_not_awaited")]
-    diags = check_script(tmp_path, "crm/syncs/s.py", 'async def fetch_data(nango):\n    await nango.batch_save([], "Anything")\n', None)
+    diags = check_script(
+        tmp_path,
+        "crm/syncs/s.py",
+        'async def fetch_data(nango):\n    await nango.batch_save([], "Anything")\n',
+        None,
+    )
     assert diags == []  # outputs unknown without the config
 
 
@@ -398,7 +429,11 @@ def test_mangled_scripts_never_crash_the_checks(project, data):
     for _ in range(data.draw(st.integers(1, 4))):
         at = data.draw(st.integers(0, len(source)))
         if data.draw(st.booleans()):
-            source = source[:at] + data.draw(st.text(alphabet="()[]{}:=.,'\"\\ \nabx_0#@*", max_size=4)) + source[at:]
+            source = (
+                source[:at]
+                + data.draw(st.text(alphabet="()[]{}:=.,'\"\\ \nabx_0#@*", max_size=4))
+                + source[at:]
+            )
         else:
             source = source[:at] + source[at + data.draw(st.integers(1, 12)) :]
     lines = source.count("\n") + 2

@@ -29,7 +29,9 @@ models:
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "NO_COLOR": "", "FORCE_COLOR": ""}
     full_env.update(env or {})
-    return subprocess.run([sys.executable, "-m", "nango_tui", *args], capture_output=True, text=True, env=full_env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "nango_tui", *args], capture_output=True, text=True, env=full_env, timeout=60
+    )
 
 
 def test_validate_samples_is_clean():

@@ -7,13 +7,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from conftest import corpus_files, needs_corpus
+from test_codegen_models import load_models_module
 
 from nango_tui.codegen import generate
 from nango_tui.config import Project, load_project
 from nango_tui.config import types as T
-
-from conftest import corpus_files, needs_corpus
-from test_codegen_models import load_models_module
 
 pytestmark = needs_corpus
 
@@ -112,7 +111,11 @@ def test_broken_records_are_refused_at_the_broken_key(generated):
             cls = module.MODELS[model_name]
             record = sample_object(model.fields, model.extra, project, 0)
             required = [f for f in model.fields if not f.optional and not T.allows_undefined(f.type)]
-            typed = [f for f in model.fields if not any(isinstance(n, T.Primitive) and n.name == "any" for n in T.walk(f.type))]
+            typed = [
+                f
+                for f in model.fields
+                if not any(isinstance(n, T.Primitive) and n.name == "any" for n in T.walk(f.type))
+            ]
             if required:
                 missing = dict(record)
                 del missing[required[0].name]
@@ -142,7 +145,9 @@ def test_generating_again_changes_no_byte(generated):
     for name, root, _, _ in generated[:: max(1, len(generated) // 25)]:
         before = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
         report = generate(root)
-        assert report.ok and not report.created and not report.models_written and not report.schema_written, name
+        assert report.ok and not report.created and not report.models_written and not report.schema_written, (
+            name
+        )
         after = {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in root.rglob("*") if p.is_file()}
         assert after == before, name
 
@@ -151,9 +156,14 @@ def test_every_scaffold_passes_the_project_checks(generated):
     check = pytest.importorskip("nango_tui.check")
     scripts = 0
     for name, root, project, report in generated:
-        assert sorted(report.created) == sorted(["models.py", *(s.script_path for s in project.scripts())]), name
+        assert sorted(report.created) == sorted(["models.py", *(s.script_path for s in project.scripts())]), (
+            name
+        )
         result = check.compile_project(root, jobs=1)
-        assert result.diagnostics == [] or all(not d.is_error for d in result.diagnostics), (name, [d.format() for d in result.diagnostics])
+        assert result.diagnostics == [] or all(not d.is_error for d in result.diagnostics), (
+            name,
+            [d.format() for d in result.diagnostics],
+        )
         scaffold_problems = [d for d in result.diagnostics if d.file.endswith(".py")]
         assert scaffold_problems == [], (name, [d.format() for d in scaffold_problems])
         scripts += len(project.scripts())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -147,7 +147,18 @@ def errors_of(cls, record) -> dict[tuple, str]:
 
 
 def test_models_map_names_every_model(models):
-    assert set(models.MODELS) == {"Base", "Thing", "Person", "Company", "Bag", "Field", "str", "datetime", "MODELS", "Uses"}
+    assert set(models.MODELS) == {
+        "Base",
+        "Thing",
+        "Person",
+        "Company",
+        "Bag",
+        "Field",
+        "str",
+        "datetime",
+        "MODELS",
+        "Uses",
+    }
     assert models.MODELS["Thing"] is models.Thing
     assert models.MODELS["Field"] is models.Field
     assert models.MODELS["str"] is models.str
@@ -169,7 +180,7 @@ def test_types_map_as_the_issue_says(models):
     thing = models.Thing.model_validate(good_thing(price=5, created="2024-01-02"))
     assert thing.price == 5.0 and isinstance(thing.price, float)  # number takes ints
     assert thing.created == datetime(2024, 1, 2)  # date takes ISO strings
-    aware = models.Thing.model_validate(good_thing(created=datetime(2024, 1, 2, tzinfo=timezone.utc)))
+    aware = models.Thing.model_validate(good_thing(created=datetime(2024, 1, 2, tzinfo=UTC)))
     assert aware.created.tzinfo is not None
     assert thing.from_ == "alice" and thing.self_link.startswith("https") and thing.field_2fa is False
     assert thing.state == "ok"
@@ -180,10 +191,17 @@ def test_types_map_as_the_issue_says(models):
 def test_population_by_field_name_and_by_alias(models):
     by_alias = models.Thing.model_validate(good_thing())
     data = good_thing()
-    for real, safe in (("from", "from_"), ("self-link", "self_link"), ("2fa", "field_2fa"), ("$state", "state")):
+    for real, safe in (
+        ("from", "from_"),
+        ("self-link", "self_link"),
+        ("2fa", "field_2fa"),
+        ("$state", "state"),
+    ):
         data[safe] = data.pop(real)
     by_name = models.Thing(**data)
-    assert by_name.model_dump(by_alias=True, exclude_unset=True) == by_alias.model_dump(by_alias=True, exclude_unset=True)
+    assert by_name.model_dump(by_alias=True, exclude_unset=True) == by_alias.model_dump(
+        by_alias=True, exclude_unset=True
+    )
 
 
 @pytest.mark.parametrize(
@@ -239,12 +257,30 @@ def test_string_extra_keys_are_typed(models):
 
 def test_names_that_clash_with_python_still_work(models):
     uses = models.Uses.model_validate(
-        {"f": {"name": "n"}, "s": {"value": 1}, "d": {"when": "2024-01-01"}, "m": {"x": "y"}, "str": "s", "int": 3, "Field": "F"}
+        {
+            "f": {"name": "n"},
+            "s": {"value": 1},
+            "d": {"when": "2024-01-01"},
+            "m": {"x": "y"},
+            "str": "s",
+            "int": 3,
+            "Field": "F",
+        }
     )
     assert isinstance(uses.f, models.Field) and isinstance(uses.s, models.MODELS["str"])
     assert isinstance(uses.d, models.MODELS["datetime"]) and isinstance(uses.m, models.MODELS["MODELS"])
     assert uses.model_dump(by_alias=True, exclude_unset=True)["str"] == "s"
-    assert ("int",) in errors_of(models.Uses, {"f": {"name": "n"}, "s": {"value": 1}, "d": {"when": "2024-01-01"}, "m": {"x": "y"}, "str": "s", "int": "3"})
+    assert ("int",) in errors_of(
+        models.Uses,
+        {
+            "f": {"name": "n"},
+            "s": {"value": 1},
+            "d": {"when": "2024-01-01"},
+            "m": {"x": "y"},
+            "str": "s",
+            "int": "3",
+        },
+    )
 
 
 def test_output_is_deterministic_and_hashed(project_dir):
@@ -259,9 +295,10 @@ def test_output_is_deterministic_and_hashed(project_dir):
 
 
 def test_generated_models_have_no_pyflakes_warnings(project_dir):
+    import io
+
     from pyflakes.api import check
     from pyflakes.reporter import Reporter
-    import io
 
     for yaml_text in (MODELS_YAML, "integrations: {}\nmodels:\n    Only:\n        id: string\n"):
         text = render_models(load_text(yaml_text, ".").project)
@@ -273,7 +310,9 @@ def test_json_schema_describes_the_same_rules(project_dir):
     schema = project_schema(load_text(MODELS_YAML, ".").project)
     thing = schema["$defs"]["Thing"]
     assert thing["additionalProperties"] is False
-    assert "later" not in thing["required"] and "soon" not in thing["required"] and "maybe" in thing["required"]
+    assert (
+        "later" not in thing["required"] and "soon" not in thing["required"] and "maybe" in thing["required"]
+    )
     assert thing["properties"]["from"] == {"type": "string"}
     assert thing["properties"]["kind"] == {"enum": ["WORK", "HOME", 42, True]}
     assert thing["properties"]["maybe"] == {"anyOf": [{"type": "string"}, {"type": "null"}]}
@@ -321,7 +360,12 @@ def test_model_names_that_are_keywords_or_helpers(project_dir):
     assert generate(root).ok
     module = load_models_module(root / "models.py")
     record = {"d": {"when": "2024-01-01T00:00:00"}, "l": {"v": "b"}, "n": {"z": "q"}}
-    assert module.MODELS["NangoModel"].model_validate(record).model_dump(mode="json", by_alias=True, exclude_unset=True) == record
+    assert (
+        module.MODELS["NangoModel"]
+        .model_validate(record)
+        .model_dump(mode="json", by_alias=True, exclude_unset=True)
+        == record
+    )
     assert isinstance(module.MODELS["class"].model_validate({"a": {"x": [1]}}).a, module.MODELS["Any"])
     assert module.MODELS["2fa"].__name__ == "Model_2fa" and module.MODELS["None"].__name__ == "None_"
     assert ("v",) in errors_of(module.MODELS["Literal"], {"v": "c"})

@@ -33,7 +33,9 @@ models:
 
 def run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": ""}
-    return subprocess.run([sys.executable, "-m", "nango_tui", *args], capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "nango_tui", *args], capture_output=True, text=True, env=env, timeout=60
+    )
 
 
 def test_compile_writes_models_and_scaffolds_then_is_clean(tmp_path: Path):
@@ -56,8 +58,14 @@ def test_compile_reports_script_problems_and_exits_1(tmp_path: Path):
     proc = run("compile", "--dir", str(tmp_path))
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
-    assert "crm/syncs/contacts.py:2:5: error sdk_call_not_awaited: `nango.log(...)` is a coroutine and is not awaited: it does nothing" in lines
-    assert "crm/syncs/contacts.py:3:5: warning print_call: print() output does not reach the script's logs" in lines
+    assert (
+        "crm/syncs/contacts.py:2:5: error sdk_call_not_awaited: `nango.log(...)` is a coroutine and is not awaited: it does nothing"
+        in lines
+    )
+    assert (
+        "crm/syncs/contacts.py:3:5: warning print_call: print() output does not reach the script's logs"
+        in lines
+    )
     assert lines[-1].startswith("2 scripts checked: 1 error, 1 warning (")
     assert "Traceback" not in proc.stderr
     # the existing script was not touched by the regeneration

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from conftest import CORPUS, corpus_files, needs_corpus
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nango_tui.config import load_text
 from nango_tui.config.types import Literal, UnionOf
-
-from conftest import CORPUS, corpus_files, needs_corpus
 
 FILES = corpus_files()
 
@@ -81,7 +81,11 @@ def _mutate(text: str, rnd: random.Random) -> str:
 
 @needs_corpus
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(index=st.integers(min_value=0, max_value=101), seed=st.integers(min_value=0, max_value=2**32 - 1), rounds=st.integers(1, 4))
+@given(
+    index=st.integers(min_value=0, max_value=101),
+    seed=st.integers(min_value=0, max_value=2**32 - 1),
+    rounds=st.integers(1, 4),
+)
 def test_mutated_corpus_never_raises_and_errors_have_lines(index, seed, rounds):
     path = FILES[index % len(FILES)]
     rnd = random.Random(seed)
@@ -100,7 +104,9 @@ def test_mutated_corpus_never_raises_and_errors_have_lines(index, seed, rounds):
 
 @needs_corpus
 @settings(max_examples=60, deadline=None)
-@given(index=st.integers(min_value=0, max_value=101), data=st.binary(min_size=1, max_size=40), at=st.floats(0, 1))
+@given(
+    index=st.integers(min_value=0, max_value=101), data=st.binary(min_size=1, max_size=40), at=st.floats(0, 1)
+)
 def test_junk_bytes_never_raise(tmp_path_factory, index, data, at):
     from nango_tui.config import load_project
 

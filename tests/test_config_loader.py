@@ -115,7 +115,9 @@ def test_yaml_list_as_a_type_is_an_array():
         """
     )
     assert result.ok
-    assert result.project.models["M"].field("values").type == ArrayOf(UnionOf((Primitive("string"), Primitive("number"))))
+    assert result.project.models["M"].field("values").type == ArrayOf(
+        UnionOf((Primitive("string"), Primitive("number")))
+    )
 
 
 @pytest.mark.parametrize(
@@ -306,7 +308,11 @@ def test_yaml_list_as_a_type_is_an_array():
                 my-model:
                     id: string
             """,
-            [(4, 12, "error", "type_syntax_error"), (6, 20, "error", "model_extends_not_found"), (7, 5, "error", "invalid_model_name")],
+            [
+                (4, 12, "error", "type_syntax_error"),
+                (6, 20, "error", "model_extends_not_found"),
+                (7, 5, "error", "invalid_model_name"),
+            ],
         ),
         # a cycle of references is a warning only
         (
@@ -469,7 +475,9 @@ def test_tab_inside_a_plain_scalar_is_accepted_like_nango():
     text = "integrations: {}\nmodels:\n  M:\n    mode: A | B\t| C\n    other: x\t| y\n"
     result = load_text(text)
     assert result.ok, [d.format() for d in result.diagnostics]
-    assert result.project.models["M"].field("mode").type == UnionOf((Literal("A"), Literal("B"), Literal("C")))
+    assert result.project.models["M"].field("mode").type == UnionOf(
+        (Literal("A"), Literal("B"), Literal("C"))
+    )
 
 
 def test_partial_project_survives_errors():

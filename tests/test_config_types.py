@@ -75,7 +75,9 @@ def test_union_of_models_and_arrays():
     assert referenced_models(node) == {"Contact", "Address"}
 
 
-@pytest.mark.parametrize("text", ["Record<string, any>", "Array<string>", "string |", "| string", "[]", "Map<a,b>[]"])
+@pytest.mark.parametrize(
+    "text", ["Record<string, any>", "Array<string>", "string |", "| string", "[]", "Map<a,b>[]"]
+)
 def test_unsupported_syntax_is_invalid(text):
     node = parse_type_text(text, MODELS)
     members = node.members if isinstance(node, UnionOf) else (node,)

@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from support.http_server import LocalServer, Reply
+from support.runtime_ctx import make_ctx
 
 from nango_tui.runtime.connections import get_connection, list_connections, read_dotenv
 from nango_tui.runtime.errors import ConnectionNotFound, ConnectionProblem
 from nango_tui.sdk import NangoAction
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import make_ctx
 
 
 @pytest.fixture
 def local_server():
     with LocalServer() as server:
         yield server
+
 
 CONNECTIONS = """\
 environments:
@@ -48,10 +49,18 @@ environments:
 
 @pytest.fixture
 def folder(tmp_path, monkeypatch):
-    for name in ("GH_TEST_TOKEN", "SF_KEY", "NANGO_SECRET_KEY_DEV", "NANGO_SECRET_KEY_PROD", "NANGO_HOSTPORT"):
+    for name in (
+        "GH_TEST_TOKEN",
+        "SF_KEY",
+        "NANGO_SECRET_KEY_DEV",
+        "NANGO_SECRET_KEY_PROD",
+        "NANGO_HOSTPORT",
+    ):
         monkeypatch.delenv(name, raising=False)
     (tmp_path / "connections.yaml").write_text(CONNECTIONS)
-    (tmp_path / ".env").write_text('# local secrets\nGH_TEST_TOKEN="ghp_fromdotenv_123456"\nexport SF_KEY=sfkey_abcdef # comment\n')
+    (tmp_path / ".env").write_text(
+        '# local secrets\nGH_TEST_TOKEN="ghp_fromdotenv_123456"\nexport SF_KEY=sfkey_abcdef # comment\n'
+    )
     return tmp_path
 
 
@@ -104,13 +113,17 @@ def test_bad_connections_yaml_is_located(tmp_path, monkeypatch):
     )
     with pytest.raises(ConnectionProblem, match=r"connections.yaml:4:7: \$\{UNSET_VAR_FOR_TEST\} is not set"):
         get_connection(tmp_path, "dev", "a")
-    (tmp_path / "connections.yaml").write_text("environments:\n  dev:\n    connections:\n      a: {integration: x, credentials: {type: TOKEN}}\n")
+    (tmp_path / "connections.yaml").write_text(
+        "environments:\n  dev:\n    connections:\n      a: {integration: x, credentials: {type: TOKEN}}\n"
+    )
     with pytest.raises(ConnectionProblem, match="must be one of OAUTH2, API_KEY, BASIC"):
         get_connection(tmp_path, "dev", "a")
     (tmp_path / "connections.yaml").write_text("environments: [\n")
     with pytest.raises(ConnectionProblem, match=r"connections.yaml:\d+:\d+: this is not valid YAML"):
         list_connections(tmp_path)
-    (tmp_path / "connections.yaml").write_text("environments:\n  dev:\n    connections:\n      a: {integration: x}\n")
+    (tmp_path / "connections.yaml").write_text(
+        "environments:\n  dev:\n    connections:\n      a: {integration: x}\n"
+    )
     with pytest.raises(ConnectionProblem, match="belongs to integration `x`, not `y`"):
         get_connection(tmp_path, "dev", "a", "y")
 
@@ -133,21 +146,40 @@ def _fake_nango(server: LocalServer, *, expired: bool = False) -> None:
         if req.arg("provider_config_key") != "my-github":
             return 404, {"error": "unknown"}
         forced = req.arg("force_refresh") == "true"
-        expires = datetime.now(timezone.utc) + (timedelta(hours=1) if forced or not expired else -timedelta(hours=1))
+        expires = datetime.now(UTC) + (timedelta(hours=1) if forced or not expired else -timedelta(hours=1))
         return {
             "id": 1,
             "connection_id": "remote-1",
             "provider_config_key": "my-github",
             "provider": "github",
-            "credentials": {"type": "OAUTH2", "access_token": "ghu_fresh_token_1" if forced else "ghu_old_token_0",
-                            "expires_at": expires.isoformat().replace("+00:00", "Z")},
+            "credentials": {
+                "type": "OAUTH2",
+                "access_token": "ghu_fresh_token_1" if forced else "ghu_old_token_0",
+                "expires_at": expires.isoformat().replace("+00:00", "Z"),
+            },
             "connection_config": {"base_url": server.url},
             "metadata": {"owner": "acme"},
         }
 
     server.route("GET", "/connection/remote-1", connection)
-    server.route("GET", "/connection", lambda r: {"connections": [{"connection_id": "remote-1", "provider_config_key": "my-github", "provider": "github"}]} if auth_ok(r) else (401, {}))
-    server.route("GET", "/integrations/my-github", lambda r: {"data": {"unique_key": "my-github", "provider": "github"}} if auth_ok(r) else (401, {}))
+    server.route(
+        "GET",
+        "/connection",
+        lambda r: (
+            {
+                "connections": [
+                    {"connection_id": "remote-1", "provider_config_key": "my-github", "provider": "github"}
+                ]
+            }
+            if auth_ok(r)
+            else (401, {})
+        ),
+    )
+    server.route(
+        "GET",
+        "/integrations/my-github",
+        lambda r: {"data": {"unique_key": "my-github", "provider": "github"}} if auth_ok(r) else (401, {}),
+    )
     server.route("GET", "/environment-variables", Reply(200, [{"name": "REGION", "value": "us"}]))
 
 
@@ -168,7 +200,9 @@ def test_nango_server_source(folder, monkeypatch, local_server):
 
 def test_nango_server_secret_key_from_dotenv_and_wrong_key(folder, monkeypatch, local_server):
     _fake_nango(local_server)
-    (folder / ".env").write_text(f"NANGO_SECRET_KEY_DEV=wrong_key_000000\nNANGO_HOSTPORT={local_server.url}\n")
+    (folder / ".env").write_text(
+        f"NANGO_SECRET_KEY_DEV=wrong_key_000000\nNANGO_HOSTPORT={local_server.url}\n"
+    )
     with pytest.raises(ConnectionProblem) as info:
         get_connection(folder, "dev", "remote-1", "my-github")
     assert "refused the secret key" in str(info.value) and "wrong_key" not in str(info.value)
@@ -184,8 +218,11 @@ def test_nango_server_unreachable_is_clear(folder, monkeypatch):
 async def test_expired_nango_token_is_refetched_with_force_refresh(folder, monkeypatch, local_server):
     _fake_nango(local_server, expired=True)
     local_server.route(
-        "GET", "/user",
-        lambda r: {"login": "me"} if r.headers.get("authorization") == "Bearer ghu_fresh_token_1" else (401, {}),
+        "GET",
+        "/user",
+        lambda r: (
+            {"login": "me"} if r.headers.get("authorization") == "Bearer ghu_fresh_token_1" else (401, {})
+        ),
     )
     monkeypatch.setenv("NANGO_SECRET_KEY_DEV", SECRET_KEY)
     monkeypatch.setenv("NANGO_HOSTPORT", local_server.url)
@@ -194,7 +231,10 @@ async def test_expired_nango_token_is_refetched_with_force_refresh(folder, monke
     ctx, events = make_ctx(None, connection=conn, root=folder)
     nango = NangoAction(ctx)
     assert (await nango.get("/user")).json() == {"login": "me"}
-    assert [r.arg("force_refresh") for r in local_server.calls("GET", "/connection/remote-1")] == [None, "true"]
+    assert [r.arg("force_refresh") for r in local_server.calls("GET", "/connection/remote-1")] == [
+        None,
+        "true",
+    ]
     assert await nango.get_environment_variables() == [{"name": "REGION", "value": "us"}]
     await nango.aclose()
     text = events.text()
@@ -215,10 +255,17 @@ def test_connection_secrets_cover_credentials_and_secret_config_only():
     from nango_tui.runtime.connections import Connection, Credentials
 
     conn = Connection(
-        id="c", integration="i", provider="p",
+        id="c",
+        integration="i",
+        provider="p",
         credentials=Credentials("BASIC", username="bob", password="pw_very_secret"),
-        connection_config={"client_secret": "cs_abcdefgh", "token_url": "https://h/token", "api_key_header": "X-Api-Key",
-                           "subdomain": "acme", "webhook_signing_key": "whk_12345678"},
+        connection_config={
+            "client_secret": "cs_abcdefgh",
+            "token_url": "https://h/token",
+            "api_key_header": "X-Api-Key",
+            "subdomain": "acme",
+            "webhook_signing_key": "whk_12345678",
+        },
     )
     secrets = conn.secrets()
     assert {"pw_very_secret", "cs_abcdefgh", "whk_12345678"} <= set(secrets)
@@ -236,12 +283,22 @@ async def test_async_variants(folder):
 
 
 def test_repr_of_a_connection_and_context_shows_no_secret():
-    from nango_tui.runtime.connections import Connection, Credentials
     from support.runtime_ctx import make_ctx as _make
 
-    conn = Connection(id="c", integration="i", provider="p", connection_config={"client_secret": "cs_SECRET_123"},
-                      credentials=Credentials("OAUTH2", access_token="at_SECRET_123", refresh_token="rt_SECRET_123",
-                                              client_secret="cs2_SECRET_123"))
+    from nango_tui.runtime.connections import Connection, Credentials
+
+    conn = Connection(
+        id="c",
+        integration="i",
+        provider="p",
+        connection_config={"client_secret": "cs_SECRET_123"},
+        credentials=Credentials(
+            "OAUTH2",
+            access_token="at_SECRET_123",
+            refresh_token="rt_SECRET_123",
+            client_secret="cs2_SECRET_123",
+        ),
+    )
     ctx, _ = _make(None, connection=conn)
     text = repr(conn) + repr(ctx) + str(conn.info())
     assert "SECRET" not in text

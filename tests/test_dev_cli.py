@@ -36,7 +36,13 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
 class DevProcess:
     def __init__(self, *args: str) -> None:
         env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "", "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen([sys.executable, "-m", "nango_tui", "dev", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "nango_tui", "dev", *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -76,7 +82,9 @@ def test_dev_json_lines_and_ctrl_c(root: Path):
         (root / SYNC).write_text('async def fetch_data(nango):\n    nango.log("x")\n')
         update = json.loads(dev.next_line())
         assert update["changed"] == [SYNC]
-        assert [(d["file"], d["line"], d["column"], d["code"]) for d in update["diagnostics"]] == [(SYNC, 2, 5, "sdk_call_not_awaited")]
+        assert [(d["file"], d["line"], d["column"], d["code"]) for d in update["diagnostics"]] == [
+            (SYNC, 2, 5, "sdk_call_not_awaited")
+        ]
         assert isinstance(update["ms"], (int, float)) and update["ms"] >= 0
     finally:
         code, stderr = dev.interrupt()
@@ -89,7 +97,10 @@ def test_dev_plain_output_when_piped(root: Path):
     try:
         assert dev.next_line(lambda line: "no problems" in line).startswith("no problems (")
         (root / SYNC).write_text("async def fetch_data(nango):\n    x = (\n")
-        assert dev.next_line(lambda line: "syntax_error" in line) == f"{SYNC}:2:9: error syntax_error: '(' was never closed"
+        assert (
+            dev.next_line(lambda line: "syntax_error" in line)
+            == f"{SYNC}:2:9: error syntax_error: '(' was never closed"
+        )
         assert dev.next_line(lambda line: "error" in line and "(" in line).startswith("1 error (")
     finally:
         code, stderr = dev.interrupt()
@@ -99,7 +110,12 @@ def test_dev_plain_output_when_piped(root: Path):
 
 
 def test_dev_on_a_missing_folder_exits_1(tmp_path: Path):
-    proc = subprocess.run([sys.executable, "-m", "nango_tui", "dev", "--dir", str(tmp_path / "nope")], capture_output=True, text=True, timeout=30)
+    proc = subprocess.run(
+        [sys.executable, "-m", "nango_tui", "dev", "--dir", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert proc.returncode == 1
     assert "is not a folder" in proc.stderr
     assert "Traceback" not in proc.stderr

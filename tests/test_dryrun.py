@@ -16,10 +16,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from dryrun_support import TOKEN, Api, write_project  # noqa: E402
+from datetime import UTC
 
-from nango_tui.cli import main as cli_main  # noqa: E402
-from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun  # noqa: E402
+from dryrun_support import TOKEN, Api, write_project
+
+from nango_tui.cli import main as cli_main
+from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun
 
 HANG_GUARD = 30  # seconds: a test fails rather than hangs
 
@@ -79,9 +81,11 @@ async def test_sync_streams_records_logs_and_requests(root: Path):
 
 
 async def test_metadata_stub_and_last_sync_date_reach_the_script(root: Path):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    events = await collect(root, "meta", metadata={"region": "eu"}, last_sync_date=datetime(2024, 5, 1, tzinfo=timezone.utc))
+    events = await collect(
+        root, "meta", metadata={"region": "eu"}, last_sync_date=datetime(2024, 5, 1, tzinfo=UTC)
+    )
     assert check_stream(events)["status"] == "ok"
     message = only(events, "log")[0]["message"]
     assert '{"region": "eu"}' in message and "2024-05-01T00:00:00+00:00" in message
@@ -117,7 +121,9 @@ async def test_input_is_checked_against_the_input_model_before_the_run(root: Pat
     assert "IdEntity" in text and "id: Field required" in text
     with pytest.raises(DryrunSetupError, match="takes an input"):
         await start_dryrun(DryrunRequest(root, "fetch-fields", "local"))
-    assert not list((root / ".nango" / "runs").glob("*.jsonl")) if (root / ".nango" / "runs").exists() else True
+    assert (
+        not list((root / ".nango" / "runs").glob("*.jsonl")) if (root / ".nango" / "runs").exists() else True
+    )
 
 
 # -- actions ----------------------------------------------------------------------------------
@@ -262,7 +268,11 @@ async def test_validation_fails_the_run_after_reporting_the_whole_batch(root: Pa
 
 def _comparable(events: list[dict]) -> list[dict]:
     drop = {"t", "ms", "records_file", "replay", "save_responses", "seconds", "bytes"}
-    return [{k: v for k, v in e.items() if k not in drop} for e in events if e["type"] in ("batch", "result", "request", "invalid", "error")]
+    return [
+        {k: v for k, v in e.items() if k not in drop}
+        for e in events
+        if e["type"] in ("batch", "result", "request", "invalid", "error")
+    ]
 
 
 async def test_save_then_replay_reproduces_the_run(root: Path, api: Api):
@@ -287,7 +297,10 @@ async def test_action_save_keeps_input_and_output(root: Path):
     assert mocks["inputs"]["input"] == {"id": "c2"}
     assert mocks["expected"]["output"]["id"] == "c2"
     replayed = await collect(root, "fetch-fields", input={"id": "c2"}, replay=True)
-    assert only(replayed, "result") == only(events, "result") or only(replayed, "result")[0]["output"] == only(events, "result")[0]["output"]
+    assert (
+        only(replayed, "result") == only(events, "result")
+        or only(replayed, "result")[0]["output"] == only(events, "result")[0]["output"]
+    )
 
 
 async def test_replay_of_an_unsaved_request_names_it(root: Path):
@@ -307,7 +320,22 @@ async def test_the_token_appears_in_no_event_output_or_saved_file(root: Path, ca
     assert "token is ***" in messages and "raw stderr ***" in messages and "raw stdout ***" in messages
     await collect(root, "contacts", save_responses=True)
     assert await asyncio.to_thread(cli_main, ["dryrun", "leaks", "local", "--dir", str(root)]) == 1
-    assert await asyncio.to_thread(cli_main, ["dryrun", "contacts", "local", "--dir", str(root), "--json", "--output", str(root / "out.jsonl")]) == 0
+    assert (
+        await asyncio.to_thread(
+            cli_main,
+            [
+                "dryrun",
+                "contacts",
+                "local",
+                "--dir",
+                str(root),
+                "--json",
+                "--output",
+                str(root / "out.jsonl"),
+            ],
+        )
+        == 0
+    )
     captured = capsys.readouterr()
     assert TOKEN not in json.dumps(leaked) and TOKEN not in captured.out + captured.err
     for path in root.rglob("*"):
@@ -319,8 +347,8 @@ async def test_the_token_appears_in_no_event_output_or_saved_file(root: Path, ca
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    from nango_tui.dryrun.command import run_command
     from nango_tui.cli import build_parser
+    from nango_tui.dryrun.command import run_command
 
     args = build_parser().parse_args(argv)
     out, err = io.StringIO(), io.StringIO()
@@ -339,7 +367,9 @@ def test_cli_human_output_has_summary_and_first_records(root: Path):
 
 def test_cli_output_file_and_json_stream(root: Path, tmp_path: Path):
     target = tmp_path / "records.jsonl"
-    code, out, _ = run_cli(["dryrun", "contacts", "local", "--dir", str(root), "--json", "--output", str(target)])
+    code, out, _ = run_cli(
+        ["dryrun", "contacts", "local", "--dir", str(root), "--json", "--output", str(target)]
+    )
     assert code == 0
     stream = [json.loads(line) for line in out.splitlines()]
     assert stream[0]["type"] == "start" and stream[-1]["type"] == "done"
@@ -353,7 +383,9 @@ def test_cli_errors_are_one_clear_message(root: Path):
     assert code == 2 and "--input is not valid JSON" in err
     code, _, err = run_cli(["dryrun", "fetch-fields", "local", "--dir", str(root), "--input", '{"id": 5}'])
     assert code == 1 and "id:" in err
-    code, _, err = run_cli(["dryrun", "contacts", "local", "--dir", str(root), "--last-sync-date", "yesterday"])
+    code, _, err = run_cli(
+        ["dryrun", "contacts", "local", "--dir", str(root), "--last-sync-date", "yesterday"]
+    )
     assert code == 2 and "ISO date" in err
 
 
@@ -375,15 +407,41 @@ def test_live_progress_line_is_redrawn_in_place():
 
     stream = io.StringIO()
     renderer = HumanRenderer(Out(stream, colour=False), live=True)
-    renderer.feed({"type": "start", "t": 0, "kind": "sync", "integration": "demo", "script": "s", "connection": "c", "environment": "dev"})
+    renderer.feed(
+        {
+            "type": "start",
+            "t": 0,
+            "kind": "sync",
+            "integration": "demo",
+            "script": "s",
+            "connection": "c",
+            "environment": "dev",
+        }
+    )
     for i in range(1000):
-        renderer.feed({"type": "batch", "t": 0.1, "op": "save", "model": "Contact", "records": [{"id": str(i)}]})
+        renderer.feed(
+            {"type": "batch", "t": 0.1, "op": "save", "model": "Contact", "records": [{"id": str(i)}]}
+        )
     assert stream.getvalue().count("\r\x1b[K") <= 5  # throttled to ~10 redraws a second, not one per event
     time.sleep(0.15)
-    renderer.feed({"type": "request", "t": 0.2, "method": "GET", "url": "/x", "status": 200, "ms": 1, "attempt": 1})
+    renderer.feed(
+        {"type": "request", "t": 0.2, "method": "GET", "url": "/x", "status": 200, "ms": 1, "attempt": 1}
+    )
     assert "Contact 1,000 · 1 requests" in stream.getvalue()
-    renderer.feed({"type": "done", "t": 1, "status": "ok", "counts": {"Contact": {"save": 1000}}, "records": 1000, "requests": 1, "seconds": 1})
-    assert stream.getvalue().endswith("records:\n" + "".join(f'  save Contact: {{"id": "{i}"}}\n' for i in range(3)))
+    renderer.feed(
+        {
+            "type": "done",
+            "t": 1,
+            "status": "ok",
+            "counts": {"Contact": {"save": 1000}},
+            "records": 1000,
+            "requests": 1,
+            "seconds": 1,
+        }
+    )
+    assert stream.getvalue().endswith(
+        "records:\n" + "".join(f'  save Contact: {{"id": "{i}"}}\n' for i in range(3))
+    )
 
 
 async def test_script_table_cache_follows_nango_yaml(root: Path):
@@ -434,24 +492,32 @@ async def test_a_name_in_two_integrations_needs_the_integration_id(root: Path):
     other = "  other:\n    syncs:\n      contacts:\n        runs: every hour\n        output: Contact\n        endpoint: GET /other-contacts\n"
     (root / "nango.yaml").write_text(text.replace("models:\n", other + "models:\n", 1))
     (root / "other" / "syncs").mkdir(parents=True)
-    (root / "other" / "syncs" / "contacts.py").write_text("async def fetch_data(nango):\n    await nango.log('the other one')\n")
-    with pytest.raises(DryrunSetupError, match=r"several integrations \(demo, other\): pass --integration-id"):
+    (root / "other" / "syncs" / "contacts.py").write_text(
+        "async def fetch_data(nango):\n    await nango.log('the other one')\n"
+    )
+    with pytest.raises(
+        DryrunSetupError, match=r"several integrations \(demo, other\): pass --integration-id"
+    ):
         await start_dryrun(DryrunRequest(root, "contacts", "local"))
     with pytest.raises(DryrunSetupError, match="belongs to integration `demo`"):
         await start_dryrun(DryrunRequest(root, "contacts", "local", integration="other"))
     with open(root / "connections.yaml", "a") as conns:
-        conns.write("      other-conn:\n        integration: other\n        provider: other\n        base_url: http://127.0.0.1:9\n")
+        conns.write(
+            "      other-conn:\n        integration: other\n        provider: other\n        base_url: http://127.0.0.1:9\n"
+        )
     events = await collect(root, "contacts", "other-conn", integration="other")
     assert events[0]["integration"] == "other" and only(events, "log")[0]["message"] == "the other one"
-    code, _, _ = await asyncio.to_thread(run_cli, ["dryrun", "contacts", "local", "--dir", str(root), "--integration-id", "demo"])
+    code, _, _ = await asyncio.to_thread(
+        run_cli, ["dryrun", "contacts", "local", "--dir", str(root), "--integration-id", "demo"]
+    )
     assert code == 0
 
 
-THROUGHPUT_SYNC = '''\
+THROUGHPUT_SYNC = """\
 async def fetch_data(nango):
     async for page in nango.paginate(endpoint="/contacts", paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor", "response_path": "data"}):
         await nango.batch_save(page, "Contact")
-'''
+"""
 
 
 async def test_the_parent_keeps_no_records_in_memory(tmp_path: Path):
@@ -465,7 +531,9 @@ async def test_the_parent_keeps_no_records_in_memory(tmp_path: Path):
             run = await start_dryrun(DryrunRequest(root, "contacts", "local"))
             async for event in run.events():
                 if event["type"] == "start":
-                    await asyncio.sleep(1.5)  # a consumer that lags: the child must wait, not the parent hoard
+                    await asyncio.sleep(
+                        1.5
+                    )  # a consumer that lags: the child must wait, not the parent hoard
             peak = tracemalloc.get_traced_memory()[1]
         finally:
             tracemalloc.stop()

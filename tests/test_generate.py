@@ -10,11 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_codegen_models import load_models_module
 
 from nango_tui.codegen import generate, scaffold_source
 from nango_tui.config import load_project
-
-from test_codegen_models import load_models_module
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -85,7 +84,14 @@ def files_of(root: Path) -> dict[str, bytes]:
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "nango_tui", *args], cwd=cwd or REPO, capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "nango_tui", *args],
+        cwd=cwd or REPO,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
 
 
 def test_fresh_folder_gets_models_schema_and_a_scaffold_per_script(project_dir):
@@ -98,7 +104,9 @@ def test_fresh_folder_gets_models_schema_and_a_scaffold_per_script(project_dir):
     assert set(schema["$defs"]) == {"Contact", "Company", "NewContact"}
     assert not [p for p in root.rglob("*.tmp")], "temporary files left behind"
     module = load_models_module(root / "models.py")
-    assert module.MODELS["Contact"].model_validate({"id": "1", "name": "n", "email": None}).model_dump(by_alias=True, exclude_unset=True) == {"id": "1", "name": "n", "email": None}
+    assert module.MODELS["Contact"].model_validate({"id": "1", "name": "n", "email": None}).model_dump(
+        by_alias=True, exclude_unset=True
+    ) == {"id": "1", "name": "n", "email": None}
 
 
 def _signature(source: str, name: str) -> tuple[list[str], str | None]:
@@ -135,7 +143,7 @@ def test_sync_scaffold_content(project_dir):
     source = (root / "acme/syncs/contacts.py").read_text()
     assert source.startswith('"""Fetches the contacts changed since the last run')
     assert "from nango_tui.sdk import NangoSync\n" in source and "from models import Contact\n" in source
-    assert "#     await nango.batch_save([to_contact(item) for item in page], \"Contact\")" in source
+    assert '#     await nango.batch_save([to_contact(item) for item in page], "Contact")' in source
     assert "# async for page in nango.paginate(" in source and "nango.last_sync_date" in source
     assert "def to_contact(item: dict) -> Contact:" in source
     assert '# "from": item.get("from"),  # optional: string' in source  # optional keys only suggested
@@ -172,18 +180,26 @@ def test_scaffolds_run_without_failing_where_they_should_not(project_dir):
     sys.modules.pop("models", None)
     try:
         for rel in ("acme/syncs/contacts.py", "acme/actions/create-contact.py"):
-            spec = importlib.util.spec_from_file_location(f"scaffold_{rel.replace('/', '_').replace('-', '_')}", root / rel)
+            spec = importlib.util.spec_from_file_location(
+                f"scaffold_{rel.replace('/', '_').replace('-', '_')}", root / rel
+            )
             module = importlib.util.module_from_spec(spec)
             spec.loader.exec_module(module)
             if "syncs" in rel:
                 asyncio.run(module.fetch_data(Recorder()))
                 assert logged and "not written yet" in logged[0][0]
                 record = module.to_contact({"id": "1", "name": "Ann", "email": None, "from": "x"})
-                assert record.model_dump(by_alias=True, exclude_unset=True) == {"id": "1", "name": "Ann", "email": None}
+                assert record.model_dump(by_alias=True, exclude_unset=True) == {
+                    "id": "1",
+                    "name": "Ann",
+                    "email": None,
+                }
             else:
                 with pytest.raises(ActionError) as info:
                     asyncio.run(module.run_action(Recorder(), module.NewContact(name="n")))
-                assert "create-contact is not written yet" in str(info.value.payload if hasattr(info.value, "payload") else info.value)
+                assert "create-contact is not written yet" in str(
+                    info.value.payload if hasattr(info.value, "payload") else info.value
+                )
     finally:
         sys.path.remove(str(root))
         sys.modules.pop("models", None)
@@ -206,8 +222,13 @@ def test_a_hand_written_script_survives_any_nango_yaml_change(project_dir):
     generate(root)
     mine = "# my own work\nasync def fetch_data(nango):\n    pass\n"
     (root / "acme/syncs/contacts.py").write_text(mine)
-    changed = YAML.replace("output: Contact\n                endpoint: GET /contacts", "output: Company\n                endpoint: GET /contacts")
-    changed = changed.replace("        name: string\n        email", "        full_name: string\n        email")
+    changed = YAML.replace(
+        "output: Contact\n                endpoint: GET /contacts",
+        "output: Company\n                endpoint: GET /contacts",
+    )
+    changed = changed.replace(
+        "        name: string\n        email", "        full_name: string\n        email"
+    )
     (root / "nango.yaml").write_text(changed)
     report = generate(root)
     assert report.ok and report.models_written
@@ -219,7 +240,9 @@ def test_a_hand_written_script_survives_any_nango_yaml_change(project_dir):
 def test_scripts_that_left_nango_yaml_are_reported_not_deleted(project_dir):
     root = project_dir(YAML)
     generate(root)
-    without = YAML.replace("            ping:\n                output: boolean\n                endpoint: GET /ping\n", "")
+    without = YAML.replace(
+        "            ping:\n                output: boolean\n                endpoint: GET /ping\n", ""
+    )
     (root / "nango.yaml").write_text(without)
     (root / "gone/syncs").mkdir(parents=True)
     (root / "gone/syncs/legacy.py").write_text("# an integration nango.yaml dropped\n")
@@ -256,14 +279,24 @@ def test_a_models_py_written_by_the_user_without_header_is_kept(project_dir):
 def test_a_generated_models_py_from_an_older_nango_yaml_is_simply_replaced(project_dir):
     root = project_dir(YAML)
     generate(root)
-    (root / "nango.yaml").write_text(YAML.replace("    NewContact:\n        name: string\n", "    NewContact:\n        name: string\n        age?: integer\n"))
+    (root / "nango.yaml").write_text(
+        YAML.replace(
+            "    NewContact:\n        name: string\n",
+            "    NewContact:\n        name: string\n        age?: integer\n",
+        )
+    )
     report = generate(root)
     assert report.models_written and report.backed_up == []
     assert "age: int = None" in (root / "models.py").read_text()
 
 
 def test_nango_yaml_with_errors_generates_nothing(project_dir):
-    root = project_dir(YAML.replace("output: Contact\n                endpoint: GET /contacts", "output: Missing\n                endpoint: GET /contacts"))
+    root = project_dir(
+        YAML.replace(
+            "output: Contact\n                endpoint: GET /contacts",
+            "output: Missing\n                endpoint: GET /contacts",
+        )
+    )
     report = generate(root)
     assert not report.ok
     assert any(d.code == "model_not_found" for d in report.diagnostics)
@@ -312,7 +345,9 @@ def test_cli_generate_json(project_dir):
 
 
 def test_cli_generate_with_errors_exits_1_with_located_messages(project_dir):
-    root = project_dir("integrations:\n    acme:\n        syncs:\n            s:\n                runs: every hour\n                output: Nope\n                endpoint: GET /s\nmodels: {}\n")
+    root = project_dir(
+        "integrations:\n    acme:\n        syncs:\n            s:\n                runs: every hour\n                output: Nope\n                endpoint: GET /s\nmodels: {}\n"
+    )
     result = run_cli("generate", "--dir", str(root))
     assert result.returncode == 1
     assert "Traceback" not in result.stdout + result.stderr
@@ -323,4 +358,6 @@ def test_cli_generate_with_errors_exits_1_with_located_messages(project_dir):
 def test_cli_generate_usage_and_missing_folder(tmp_path):
     assert run_cli("generate", "--bogus").returncode == 2
     missing = run_cli("generate", "--dir", str(tmp_path / "nowhere"))
-    assert missing.returncode == 1 and "is not a folder" in missing.stderr and "Traceback" not in missing.stderr
+    assert (
+        missing.returncode == 1 and "is not a folder" in missing.stderr and "Traceback" not in missing.stderr
+    )

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from test_codegen_models import load_models_module
 
 from nango_tui.codegen import InitError, generate, init_project
 from nango_tui.config import load_project
-
-from test_codegen_models import load_models_module
 
 REPO = Path(__file__).resolve().parent.parent
 EXPECTED = [
@@ -35,14 +34,23 @@ EXPECTED = [
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
-    return subprocess.run([sys.executable, "-m", "nango_tui", *args], cwd=cwd, capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "nango_tui", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
 
 
 def test_init_writes_the_example(tmp_path):
     root = tmp_path / "new"
     report = init_project(root)
     assert report.diagnostics == [] and report.skipped == []
-    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == sorted([*EXPECTED, ".nango/schema.json"])
+    assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file()) == sorted(
+        [*EXPECTED, ".nango/schema.json"]
+    )
     (tmp_path / "reference").write_text("")  # what a plain open() gives under this umask
     expected_mode = stat.S_IMODE((tmp_path / "reference").stat().st_mode)
     for rel in ("nango.yaml", "models.py", "github/syncs/issues.py"):
@@ -141,11 +149,17 @@ def test_the_example_sync_runs_offline_on_the_demo_connection(tmp_path):
     dryrun = pytest.importorskip("nango_tui.dryrun")
     root = tmp_path / "new"
     init_project(root)
-    events = _dryrun(dryrun.DryrunRequest(root=root, name="issues", connection_id="github-demo", validation=True, timeout=30))
+    events = _dryrun(
+        dryrun.DryrunRequest(
+            root=root, name="issues", connection_id="github-demo", validation=True, timeout=30
+        )
+    )
     done = events[-1]
     assert done["type"] == "done" and done["status"] == "ok", events
     saved = [r for e in events if e["type"] == "batch" for r in e["records"]]
-    expected = json.loads((root / "github/mocks/issues.json").read_text())["expected"]["records"]["GithubIssue"]
+    expected = json.loads((root / "github/mocks/issues.json").read_text())["expected"]["records"][
+        "GithubIssue"
+    ]
     assert saved == expected  # the pull request in the saved page is left out
 
 
@@ -162,7 +176,7 @@ def test_the_example_passes_its_saved_test(tmp_path):
 class _FakeGithub(BaseHTTPRequestHandler):
     seen: list[dict] = []
 
-    def do_POST(self):  # noqa: N802 - http.server's naming
+    def do_POST(self):
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         _FakeGithub.seen.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
         issue = {

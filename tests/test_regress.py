@@ -8,10 +8,12 @@ import json
 import shutil
 import subprocess
 import sys
+from datetime import UTC
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from nango_tui.console import Out
 from nango_tui.dryrun.regress import MAX_SHOWN, Outcome, compare, json_diff, run_command
@@ -68,7 +70,10 @@ def test_added_removed_and_changed_records_by_id():
 
 
 def test_a_model_only_on_one_side_and_deletes():
-    lines = compare(_outcome({"Contact": [A]}, deleted={"Contact": [{"id": "z"}]}), _outcome({"Contact": [A], "Lead": [B]}))
+    lines = compare(
+        _outcome({"Contact": [A]}, deleted={"Contact": [{"id": "z"}]}),
+        _outcome({"Contact": [A], "Lead": [B]}),
+    )
     assert "Lead (saved): expected 0 records, got 1" in lines
     assert "Contact (deleted): expected 1 record, got 0" in lines and "  - z  " in lines
 
@@ -81,7 +86,11 @@ def test_duplicate_ids_and_records_without_id():
 
 def test_output_differences_name_the_path():
     want = {"id": "1", "fields": [{"name": "Title", "value": "CTO"}, {"name": "Email", "value": None}]}
-    got = {"id": "1", "fields": [{"name": "Title", "value": "CEO"}, {"name": "Email", "value": None}], "extra": True}
+    got = {
+        "id": "1",
+        "fields": [{"name": "Title", "value": "CEO"}, {"name": "Email", "value": None}],
+        "extra": True,
+    }
     assert compare(_outcome(output=want), _outcome(output=got)) == [
         "action output differs:",
         '  output.fields[0].value: "CTO" -> "CEO"',
@@ -93,7 +102,9 @@ def test_output_differences_name_the_path():
 def test_errors_compared_by_kind_message_and_payload():
     boom = {"kind": "exception", "message": "KeyError: 'Id'"}
     assert compare(_outcome(), _outcome(error=boom)) == ["the run failed: exception: KeyError: 'Id'"]
-    assert compare(_outcome(error=boom), _outcome()) == ["expected the run to fail with exception: KeyError: 'Id', but it succeeded"]
+    assert compare(_outcome(error=boom), _outcome()) == [
+        "expected the run to fail with exception: KeyError: 'Id', but it succeeded"
+    ]
     assert compare(_outcome(error=boom), _outcome(error={**boom, "message": "KeyError: 'Name'"})) == [
         "error message: \"KeyError: 'Id'\" -> \"KeyError: 'Name'\""
     ]
@@ -111,8 +122,18 @@ def test_long_diffs_are_capped():
 def test_a_deliberate_change_fails_with_a_readable_diff(samples):
     script = samples / "salesforce" / "syncs" / "contacts.py"
     _edit(script, 'last_name=record["LastName"],', 'last_name=record["LastName"].upper(),')
-    _edit(script, "contacts = [to_contact(record) for record in records]", 'contacts = [to_contact(record) for record in records if record["Email"]]')
-    done = subprocess.run([*NANGO_TUI, "test", "--dir", str(samples)], capture_output=True, text=True, timeout=120, env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"})
+    _edit(
+        script,
+        "contacts = [to_contact(record) for record in records]",
+        'contacts = [to_contact(record) for record in records if record["Email"]]',
+    )
+    done = subprocess.run(
+        [*NANGO_TUI, "test", "--dir", str(samples)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin"},
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     out = done.stdout
     assert "Traceback" not in out + done.stderr
@@ -125,8 +146,14 @@ def test_a_deliberate_change_fails_with_a_readable_diff(samples):
 
 
 def test_a_changed_action_output_and_a_request_not_in_the_mocks(samples):
-    _edit(samples / "github" / "actions" / "create-issue.py", 'title=item["title"],', 'title=item["title"].title(),')
-    _edit(samples / "salesforce" / "syncs" / "contacts.py", "FirstName, LastName", "FirstName, LastName, Title")
+    _edit(
+        samples / "github" / "actions" / "create-issue.py",
+        'title=item["title"],',
+        'title=item["title"].title(),',
+    )
+    _edit(
+        samples / "salesforce" / "syncs" / "contacts.py", "FirstName, LastName", "FirstName, LastName, Title"
+    )
     code, out = _run(samples, "create-issue", "contacts")
     assert code == 1
     assert 'output.title: "Widgets vanish after an import" -> "Widgets Vanish After An Import"' in out
@@ -158,7 +185,9 @@ def test_missing_and_broken_mocks_are_failures_with_a_clear_message(samples):
     assert code == 1
     assert "linear/teams" not in out  # without mocks a script is not regression-tested...
     code, out = _run(samples, "teams")  # ...unless asked for by name
-    assert code == 1 and "FAIL linear/teams (sync)" in out and "run the dryrun once with --save-responses" in out
+    assert (
+        code == 1 and "FAIL linear/teams (sync)" in out and "run the dryrun once with --save-responses" in out
+    )
     code, out = _run(samples, "github/issues")
     assert code == 1 and "issues.json:1:" in out and "not valid JSON" in out and "Traceback" not in out
 
@@ -168,7 +197,9 @@ def test_nothing_to_test_bad_yaml_and_no_folder(tmp_path, samples):
         shutil.rmtree(mocks)
     code, out = _run(samples)
     assert code == 1 and "nothing to test" in out
-    (samples / "nango.yaml").write_text("integrations:\n  x:\n    syncs:\n      s:\n        runs: sometimes\n")
+    (samples / "nango.yaml").write_text(
+        "integrations:\n  x:\n    syncs:\n      s:\n        runs: sometimes\n"
+    )
     code, out = _run(samples)
     assert code == 1 and "nango.yaml:" in out and "fix them first" in out
     code, out = _run(tmp_path / "absent")
@@ -180,8 +211,17 @@ def test_an_expected_action_error_must_happen_again(samples):
     from nango_tui.dryrun import DryrunRequest, start_dryrun
 
     async def record() -> dict:
-        run = await start_dryrun(DryrunRequest(root=samples, name="fetch-fields", connection_id="salesforce-demo",
-                                               input={"id": "003000000000000AAA"}, save_responses=True, replay=False, timeout=60))
+        run = await start_dryrun(
+            DryrunRequest(
+                root=samples,
+                name="fetch-fields",
+                connection_id="salesforce-demo",
+                input={"id": "003000000000000AAA"},
+                save_responses=True,
+                replay=False,
+                timeout=60,
+            )
+        )
         return [e async for e in run.events()][-1]
 
     with all_providers() as servers:
@@ -195,21 +235,37 @@ def test_an_expected_action_error_must_happen_again(samples):
     (samples / "connections.yaml").write_text("environments: {}\n")  # the replay needs no connection at all
     code, out = _run(samples, "fetch-fields")
     assert code == 0, out
-    _edit(samples / "salesforce" / "actions" / "fetch-fields.py", "no Salesforce contact has the id", "unknown contact")
+    _edit(
+        samples / "salesforce" / "actions" / "fetch-fields.py",
+        "no Salesforce contact has the id",
+        "unknown contact",
+    )
     code, out = _run(samples, "fetch-fields")
     assert code == 1
-    assert "error message: \"ActionError: no Salesforce contact has the id '003000000000000AAA'\" -> \"ActionError: unknown contact '003000000000000AAA'\"" in out
+    assert (
+        "error message: \"ActionError: no Salesforce contact has the id '003000000000000AAA'\" -> \"ActionError: unknown contact '003000000000000AAA'\""
+        in out
+    )
 
 
 def test_a_run_saved_with_last_sync_date_replays_with_it(samples):
     """The saved inputs are used: an incremental run's query (WHERE LastModifiedDate > ...) matches."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from nango_tui.dryrun import DryrunRequest, start_dryrun
 
     async def record() -> dict:
-        run = await start_dryrun(DryrunRequest(root=samples, name="contacts", connection_id="salesforce-demo", save_responses=True,
-                                               replay=False, timeout=60, last_sync_date=datetime(2024, 3, 1, tzinfo=timezone.utc)))
+        run = await start_dryrun(
+            DryrunRequest(
+                root=samples,
+                name="contacts",
+                connection_id="salesforce-demo",
+                save_responses=True,
+                replay=False,
+                timeout=60,
+                last_sync_date=datetime(2024, 3, 1, tzinfo=UTC),
+            )
+        )
         return [e async for e in run.events()][-1]
 
     with all_providers() as servers:
@@ -229,7 +285,9 @@ def test_saved_inputs_of_a_script(samples):
     assert saved_inputs(samples, "salesforce", "fetch-fields")["input"] == {"id": "0035g00000Xk001AAA"}
     assert saved_inputs(samples, "github", "issues")["metadata"] == {"owner": "acme", "repo": "widgets"}
     (samples / "linear" / "mocks" / "teams.json").write_text("not json")
-    assert saved_inputs(samples, "linear", "teams") is None and saved_inputs(samples, "linear", "nope") is None
+    assert (
+        saved_inputs(samples, "linear", "teams") is None and saved_inputs(samples, "linear", "nope") is None
+    )
 
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.text(max_size=4))

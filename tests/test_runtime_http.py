@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
+from support.http_server import LocalServer, Reply
+from support.runtime_ctx import REFRESH, TOKEN, make_ctx
 
 from nango_tui.runtime.connections import Connection, Credentials
 from nango_tui.runtime.errors import ConnectionProblem, HttpError, RequestFailed
 from nango_tui.sdk import NangoAction
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import REFRESH, TOKEN, make_ctx
 
 
 @pytest.fixture
@@ -62,7 +62,9 @@ async def test_base_url_override(local_server):
 
 
 async def test_429_with_retry_after_is_honoured(local_server):
-    local_server.route("GET", "/limited", [Reply(429, {"error": "slow down"}, {"Retry-After": "1"}), Reply(200, [1])])
+    local_server.route(
+        "GET", "/limited", [Reply(429, {"error": "slow down"}, {"Retry-After": "1"}), Reply(200, [1])]
+    )
     ctx, events = make_ctx(local_server.url)
     nango = NangoAction(ctx)
     started = time.monotonic()
@@ -81,7 +83,10 @@ async def test_unknown_provider_works_with_a_base_url(local_server):
     nango = NangoAction(ctx)
     response = await nango.get("items")
     await nango.aclose()
-    assert response.status_code == 200 and local_server.requests[-1].headers["authorization"] == f"Bearer {TOKEN}"
+    assert (
+        response.status_code == 200
+        and local_server.requests[-1].headers["authorization"] == f"Bearer {TOKEN}"
+    )
 
 
 async def test_503_then_200(local_server):
@@ -106,7 +111,9 @@ async def test_retries_exhausted_raise_http_error_with_status_and_body(local_ser
 
 
 async def test_no_retries_by_default_and_4xx_is_not_retried(local_server):
-    local_server.route("GET", "/missing", Reply(404, {"error": {"code": "not_found", "hint": "check the id"}}))
+    local_server.route(
+        "GET", "/missing", Reply(404, {"error": {"code": "not_found", "hint": "check the id"}})
+    )
     ctx, events = make_ctx(local_server.url)
     nango = NangoAction(ctx)
     with pytest.raises(HttpError) as info:
@@ -124,7 +131,14 @@ async def test_provider_rate_limit_reset_header(local_server):
     local_server.route(
         "GET",
         "/repos",
-        [Reply(403, {"message": "API rate limit exceeded"}, {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset}), Reply(200, [])],
+        [
+            Reply(
+                403,
+                {"message": "API rate limit exceeded"},
+                {"x-ratelimit-remaining": "0", "x-ratelimit-reset": reset},
+            ),
+            Reply(200, []),
+        ],
     )
     ctx, events = make_ctx(local_server.url, provider="github")
     nango = NangoAction(ctx)
@@ -176,7 +190,9 @@ async def test_api_key_in_header_and_query(local_server):
     local_server.route("GET", "/geo", {"ok": True})
     key = "AIzaKeyForTests123456"
     # google-maps sends the key as the `key` query parameter
-    ctx, events = make_ctx(local_server.url, provider="google-maps", credentials=Credentials("API_KEY", api_key=key))
+    ctx, events = make_ctx(
+        local_server.url, provider="google-maps", credentials=Credentials("API_KEY", api_key=key)
+    )
     nango = NangoAction(ctx)
     await nango.get("/geo", params={"q": "x"})
     await nango.aclose()
@@ -193,20 +209,32 @@ async def test_api_key_in_header_and_query(local_server):
 
 async def test_basic_auth(local_server):
     local_server.route("GET", "/basic", {"ok": True})
-    ctx, _ = make_ctx(local_server.url, provider="freshdesk", credentials=Credentials("BASIC", username="u", password="p4ssw0rd!"))
+    ctx, _ = make_ctx(
+        local_server.url,
+        provider="freshdesk",
+        credentials=Credentials("BASIC", username="u", password="p4ssw0rd!"),
+    )
     nango = NangoAction(ctx)
     await nango.get("/basic")
     await nango.aclose()
     import base64
 
-    assert local_server.requests[-1].headers["authorization"] == "Basic " + base64.b64encode(b"u:p4ssw0rd!").decode()
+    assert (
+        local_server.requests[-1].headers["authorization"]
+        == "Basic " + base64.b64encode(b"u:p4ssw0rd!").decode()
+    )
 
 
 async def test_provider_headers_and_templated_base_url():
     from nango_tui.runtime.providers import base_url, provider_for, providers
 
     assert len([p for p in providers() if p != "unauthenticated"]) >= 15
-    conn = Connection(id="c", integration="sf", provider="salesforce", connection_config={"instance_url": "https://acme.my.salesforce.com/"})
+    conn = Connection(
+        id="c",
+        integration="sf",
+        provider="salesforce",
+        connection_config={"instance_url": "https://acme.my.salesforce.com/"},
+    )
     assert base_url(provider_for("salesforce"), conn) == "https://acme.my.salesforce.com"
     zd = Connection(id="c", integration="zd", provider="zendesk", connection_config={"subdomain": "acme"})
     assert base_url(provider_for("zendesk"), zd) == "https://acme.zendesk.com"
@@ -215,7 +243,9 @@ async def test_provider_headers_and_templated_base_url():
     with pytest.raises(ConnectionProblem, match="needs `subdomain`"):
         base_url(provider_for("zendesk"), Connection(id="c", integration="zd", provider="zendesk"))
     with pytest.raises(ConnectionProblem, match="base_url"):
-        base_url(provider_for("my-internal-api"), Connection(id="c", integration="x", provider="my-internal-api"))
+        base_url(
+            provider_for("my-internal-api"), Connection(id="c", integration="x", provider="my-internal-api")
+        )
     unknown = Connection(id="c", integration="x", provider="my-internal-api", base_url="http://h:1/api/")
     assert base_url(provider_for("my-internal-api"), unknown) == "http://h:1/api"
 
@@ -247,7 +277,11 @@ def _oauth_server(server: LocalServer, new_token: str = "tok_Refreshed_ABCDEFGHI
     server.route(
         "GET",
         "/data",
-        lambda req: {"ok": True} if req.headers.get("authorization") == f"Bearer {new_token}" else (401, {"error": "expired"}),
+        lambda req: (
+            {"ok": True}
+            if req.headers.get("authorization") == f"Bearer {new_token}"
+            else (401, {"error": "expired"})
+        ),
     )
 
 
@@ -263,7 +297,7 @@ async def test_expired_oauth2_token_is_refreshed_once_before_the_call(local_serv
             "OAUTH2",
             access_token=TOKEN,
             refresh_token=REFRESH,
-            expires_at=datetime.now(timezone.utc) - timedelta(minutes=5),
+            expires_at=datetime.now(UTC) - timedelta(minutes=5),
             client_id="cid",
             client_secret="csecret_ZZZZZZZZ",
         ),
@@ -286,7 +320,10 @@ async def test_401_triggers_one_refresh_then_gives_up(local_server):
     _oauth_server(local_server, new_token="tok_Other_QQQQQQQQQQ")
     local_server.route("GET", "/never", Reply(401, {"error": "nope"}))
     conn = Connection(
-        id="c", integration="i", provider="unauthenticated", base_url=local_server.url,
+        id="c",
+        integration="i",
+        provider="unauthenticated",
+        base_url=local_server.url,
         token_url=local_server.url + "/oauth/token",
         credentials=Credentials("OAUTH2", access_token=TOKEN, refresh_token=REFRESH),
     )
@@ -301,12 +338,21 @@ async def test_401_triggers_one_refresh_then_gives_up(local_server):
 
 
 async def test_refresh_failure_is_a_clear_connection_error(local_server):
-    local_server.route("POST", "/oauth/token", Reply(400, {"error": "invalid_grant", "refresh_token": REFRESH}))
+    local_server.route(
+        "POST", "/oauth/token", Reply(400, {"error": "invalid_grant", "refresh_token": REFRESH})
+    )
     conn = Connection(
-        id="c", integration="i", provider="unauthenticated", base_url=local_server.url,
+        id="c",
+        integration="i",
+        provider="unauthenticated",
+        base_url=local_server.url,
         token_url=local_server.url + "/oauth/token",
-        credentials=Credentials("OAUTH2", access_token=TOKEN, refresh_token=REFRESH,
-                                expires_at=datetime.now(timezone.utc) - timedelta(seconds=1)),
+        credentials=Credentials(
+            "OAUTH2",
+            access_token=TOKEN,
+            refresh_token=REFRESH,
+            expires_at=datetime.now(UTC) - timedelta(seconds=1),
+        ),
     )
     ctx, _ = make_ctx(None, connection=conn)
     nango = NangoAction(ctx)
@@ -319,7 +365,7 @@ async def test_refresh_failure_is_a_clear_connection_error(local_server):
 
 async def test_expired_token_without_refresh_token_warns_once_and_is_tried(local_server):
     local_server.route("GET", "/x", {"ok": True})
-    creds = Credentials("OAUTH2", access_token=TOKEN, expires_at=datetime.now(timezone.utc) - timedelta(days=1))
+    creds = Credentials("OAUTH2", access_token=TOKEN, expires_at=datetime.now(UTC) - timedelta(days=1))
     ctx, events = make_ctx(local_server.url, credentials=creds)
     nango = NangoAction(ctx)
     await nango.get("/x")
@@ -338,7 +384,9 @@ async def test_form_data_text_body_and_bad_proxy_options(local_server):
     ctx, _ = make_ctx(local_server.url)
     nango = NangoAction(ctx)
     got = (await nango.post("/form", data={"a": "1", "b": "x y"})).json()
-    assert got["form"] == {"a": "1", "b": "x y"} and got["type"].startswith("application/x-www-form-urlencoded")
+    assert got["form"] == {"a": "1", "b": "x y"} and got["type"].startswith(
+        "application/x-www-form-urlencoded"
+    )
     assert (await nango.post("/raw", data="plain text")).json() == {"raw": "plain text"}
     with pytest.raises(SdkUsageError, match="unknown option"):
         await nango.proxy({"endpoint": "/x", "bogus": 1})

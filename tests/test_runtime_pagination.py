@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import pytest
+from support.http_server import LocalServer, Reply
+from support.runtime_ctx import make_ctx
 
 from nango_tui.runtime.http import InvalidResponse
 from nango_tui.runtime.pagination import PaginateConfigError, get_path, link_from_header, resolve_config
 from nango_tui.sdk import NangoAction
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import make_ctx
 
 
 @pytest.fixture
 def local_server():
     with LocalServer() as server:
         yield server
+
 
 ITEMS = [{"id": str(i)} for i in range(7)]
 
@@ -58,9 +59,21 @@ async def test_cursor_from_body_path_sent_as_named_param(local_server):
 
 
 async def test_cursor_stops_on_empty_page_even_with_a_cursor(local_server):
-    local_server.route("GET", "/c", [Reply(200, {"results": ITEMS[:2], "next": "x"}), Reply(200, {"results": [], "next": "y"})])
-    pages, _ = await _pages(local_server, "/c", paginate={"type": "cursor", "cursor_path_in_response": "next",
-                                                           "cursor_name_in_request": "cursor", "response_path": "results"})
+    local_server.route(
+        "GET",
+        "/c",
+        [Reply(200, {"results": ITEMS[:2], "next": "x"}), Reply(200, {"results": [], "next": "y"})],
+    )
+    pages, _ = await _pages(
+        local_server,
+        "/c",
+        paginate={
+            "type": "cursor",
+            "cursor_path_in_response": "next",
+            "cursor_name_in_request": "cursor",
+            "response_path": "results",
+        },
+    )
     assert pages == [ITEMS[:2]]
     assert len(local_server.calls("GET", "/c")) == 2
 
@@ -70,7 +83,9 @@ async def test_link_header_rel_next(local_server):
         page = int(req.arg("page") or 1)
         headers = {}
         if page < 3:
-            headers["Link"] = f'<{local_server.url}/issues?page={page + 1}&per_page=3>; rel="next", <{local_server.url}/issues?page=3>; rel="last"'
+            headers["Link"] = (
+                f'<{local_server.url}/issues?page={page + 1}&per_page=3>; rel="next", <{local_server.url}/issues?page=3>; rel="last"'
+            )
         return Reply(200, ITEMS[(page - 1) * 3 : page * 3], headers)
 
     local_server.route("GET", "/issues", handler)
@@ -93,16 +108,31 @@ async def test_link_in_body_relative_url(local_server):
 
     local_server.route("GET", "/services/data/v59.0/query", handler)
     local_server.route("GET", "/services/data/v59.0/query/01g-1", handler)
-    pages, _ = await _pages(local_server, "/services/data/v59.0/query", provider="salesforce", params={"q": "SELECT Id FROM Contact"})
+    pages, _ = await _pages(
+        local_server,
+        "/services/data/v59.0/query",
+        provider="salesforce",
+        params={"q": "SELECT Id FROM Contact"},
+    )
     assert sum(pages, []) == ITEMS
     assert local_server.requests[0].arg("q") == "SELECT Id FROM Contact"
 
 
 async def test_offset_by_response_size(local_server):
-    local_server.route("GET", "/o", lambda r: {"values": ITEMS[int(r.arg("startAt")) : int(r.arg("startAt")) + int(r.arg("maxResults"))]})
-    pages, _ = await _pages(local_server, "/o", provider="jira", paginate={"limit": 3, "response_path": "values"})
+    local_server.route(
+        "GET",
+        "/o",
+        lambda r: {"values": ITEMS[int(r.arg("startAt")) : int(r.arg("startAt")) + int(r.arg("maxResults"))]},
+    )
+    pages, _ = await _pages(
+        local_server, "/o", provider="jira", paginate={"limit": 3, "response_path": "values"}
+    )
     assert sum(pages, []) == ITEMS
-    assert [c.arg("startAt") for c in local_server.calls("GET", "/o")] == ["0", "3", "6"]  # last page short: stop
+    assert [c.arg("startAt") for c in local_server.calls("GET", "/o")] == [
+        "0",
+        "3",
+        "6",
+    ]  # last page short: stop
 
 
 async def test_offset_per_page_in_body(local_server):
@@ -117,9 +147,15 @@ async def test_offset_per_page_in_body(local_server):
         "/search",
         method="POST",
         json={"query": "x"},
-        paginate={"type": "offset", "offset_name_in_request": "page", "offset_start_value": 1,
-                  "offset_calculation_method": "per-page", "limit_name_in_request": "size", "in_body": True,
-                  "response_path": "rows"},
+        paginate={
+            "type": "offset",
+            "offset_name_in_request": "page",
+            "offset_start_value": 1,
+            "offset_calculation_method": "per-page",
+            "limit_name_in_request": "size",
+            "in_body": True,
+            "response_path": "rows",
+        },
     )
     assert sum(pages, []) == ITEMS
     bodies = [c.json() for c in local_server.calls("POST", "/search")]
@@ -133,16 +169,30 @@ async def test_offset_with_limit_in_body(local_server):
         return {"rows": ITEMS[body["offset"] : body["offset"] + body["size"]]}
 
     local_server.route("POST", "/search", handler)
-    pages, _ = await _pages(local_server, "/search", method="POST",
-                            paginate={"type": "offset", "offset_name_in_request": "offset", "limit": 2,
-                                      "limit_name_in_request": "size", "in_body": True, "response_path": "rows"})
+    pages, _ = await _pages(
+        local_server,
+        "/search",
+        method="POST",
+        paginate={
+            "type": "offset",
+            "offset_name_in_request": "offset",
+            "limit": 2,
+            "limit_name_in_request": "size",
+            "in_body": True,
+            "response_path": "rows",
+        },
+    )
     assert [len(p) for p in pages] == [2, 2, 2, 1]
 
 
 async def test_invalid_json_while_paginating_is_a_clear_error(local_server):
     local_server.route("GET", "/bad", Reply(200, b"<html>oops", {"content-type": "application/json"}))
     with pytest.raises(InvalidResponse, match="not valid JSON.*<html>oops"):
-        await _pages(local_server, "/bad", paginate={"type": "cursor", "cursor_path_in_response": "n", "cursor_name_in_request": "c"})
+        await _pages(
+            local_server,
+            "/bad",
+            paginate={"type": "cursor", "cursor_path_in_response": "n", "cursor_name_in_request": "c"},
+        )
 
 
 async def test_records_not_a_list_names_the_path(local_server):
@@ -158,10 +208,19 @@ def test_paginate_config_errors_and_defaults():
         resolve_config({"type": "cursor", "cursor_path_in_response": "x"}, {})
     with pytest.raises(PaginateConfigError, match="unknown key `curser`"):
         resolve_config({"type": "cursor", "curser": 1}, {})
-    hubspot = {"type": "cursor", "cursor_path_in_response": "paging.next.after", "cursor_name_in_request": "after",
-               "response_path": "results"}
+    hubspot = {
+        "type": "cursor",
+        "cursor_path_in_response": "paging.next.after",
+        "cursor_name_in_request": "after",
+        "response_path": "results",
+    }
     assert resolve_config({"limit": 100}, hubspot)["cursor_name_in_request"] == "after"
-    assert resolve_config({"cursorNameInRequest": "c", "type": "cursor", "cursorPathInResponse": "n"}, {})["cursor_name_in_request"] == "c"
+    assert (
+        resolve_config({"cursorNameInRequest": "c", "type": "cursor", "cursorPathInResponse": "n"}, {})[
+            "cursor_name_in_request"
+        ]
+        == "c"
+    )
     # another type than the provider's: the provider's cursor keys do not leak in
     other = resolve_config({"type": "offset", "offset_name_in_request": "o"}, hubspot)
     assert "cursor_name_in_request" not in other and other["response_path"] == "results"

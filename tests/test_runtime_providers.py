@@ -7,8 +7,26 @@ import pytest
 from nango_tui.runtime.pagination import resolve_config
 from nango_tui.runtime.providers import providers
 
-REQUIRED = ["github", "gitlab", "salesforce", "hubspot", "slack", "notion", "linear", "jira", "zendesk", "intercom",
-            "stripe", "shopify", "asana", "airtable", "google-calendar", "google-drive", "google-sheets", "unauthenticated"]
+REQUIRED = [
+    "github",
+    "gitlab",
+    "salesforce",
+    "hubspot",
+    "slack",
+    "notion",
+    "linear",
+    "jira",
+    "zendesk",
+    "intercom",
+    "stripe",
+    "shopify",
+    "asana",
+    "airtable",
+    "google-calendar",
+    "google-drive",
+    "google-sheets",
+    "unauthenticated",
+]
 
 
 def test_the_issue_providers_are_there():
@@ -23,7 +41,9 @@ def test_provider_entry_is_valid(name):
     if p.base_url:
         assert p.base_url.startswith(("https://", "${connectionConfig.")) and not p.base_url.endswith("/")
     if p.auth_mode == "OAUTH2":
-        assert p.token_url and p.token_url.startswith("https://"), "OAuth2 needs a token URL for local refresh"
+        assert p.token_url and p.token_url.startswith("https://"), (
+            "OAuth2 needs a token URL for local refresh"
+        )
     if p.auth_mode == "API_KEY":
         assert p.api_key["in"] in ("header", "query") and p.api_key["name"]
     if p.paginate:

@@ -5,20 +5,21 @@ from __future__ import annotations
 import json
 
 import pytest
+from support.http_server import LocalServer, Reply
+from support.runtime_ctx import REFRESH, TOKEN, make_ctx
 
 from nango_tui.runtime.connections import Connection, Credentials
 from nango_tui.runtime.errors import HttpError, MocksFileError, ReplayMiss
 from nango_tui.runtime.recording import Recorder, Replayer, load_mocks, mocks_path, write_mocks
 from nango_tui.runtime.redaction import Redactor
 from nango_tui.sdk import NangoSync
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import REFRESH, TOKEN, make_ctx
 
 
 @pytest.fixture
 def local_server():
     with LocalServer() as server:
         yield server
+
 
 API_KEY = "key_Sekrit_ABCDEF123456"
 PASSWORD = "pw_Hunter2_Hunter2"
@@ -30,8 +31,11 @@ def _serve(server: LocalServer) -> None:
     def contacts(req):
         cursor = int(req.arg("cursor") or 0)
         items = [{"id": str(i), "name": f"c{i}"} for i in range(cursor, min(cursor + 2, 5))]
-        body = {"items": items, "next": str(cursor + 2) if cursor + 2 < 5 else None,
-                "debug": {"seen_key": req.arg("api_key"), "auth": req.headers.get("authorization")}}
+        body = {
+            "items": items,
+            "next": str(cursor + 2) if cursor + 2 < 5 else None,
+            "debug": {"seen_key": req.arg("api_key"), "auth": req.headers.get("authorization")},
+        }
         return Reply(200, body, {"X-Echo": f"token={req.arg('api_key')}", "Set-Cookie": f"s={API_KEY}"})
 
     server.route("GET", "/contacts", contacts)
@@ -45,8 +49,12 @@ async def _script(nango: NangoSync) -> list:
     async for page in nango.paginate(
         "/contacts",
         params={"api_key": API_KEY, "q": "all"},
-        paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor",
-                  "response_path": "items"},
+        paginate={
+            "type": "cursor",
+            "cursor_path_in_response": "next",
+            "cursor_name_in_request": "cursor",
+            "response_path": "items",
+        },
     ):
         await nango.batch_save(page, "Contact")
         out.extend(page)
@@ -75,8 +83,14 @@ async def test_record_then_replay_reproduces_the_run_without_network_or_credenti
     _serve(local_server)
     creds = Credentials("OAUTH2", access_token=TOKEN, refresh_token=REFRESH, client_secret=PASSWORD)
     recorder = Recorder()
-    ctx, live_events = make_ctx(local_server.url, credentials=creds, models=_models(), outputs=["Contact"],
-                                recorder=recorder, root=tmp_path)
+    ctx, live_events = make_ctx(
+        local_server.url,
+        credentials=creds,
+        models=_models(),
+        outputs=["Contact"],
+        recorder=recorder,
+        root=tmp_path,
+    )
     ctx.redactor.add(API_KEY)  # a secret the script passes itself (as a dryrun learns from env)
     nango = NangoSync(ctx)
     live = await _script(nango)
@@ -97,8 +111,14 @@ async def test_record_then_replay_reproduces_the_run_without_network_or_credenti
     # replay: a demo connection, no credentials, no base URL, and the server is gone
     local_server.stop()
     demo = Connection(id="demo", integration="test-integration", provider="unauthenticated", replay=True)
-    ctx, replay_events = make_ctx(None, connection=demo, models=_models(), outputs=["Contact"],
-                                  replayer=Replayer.from_file(path), root=tmp_path)
+    ctx, replay_events = make_ctx(
+        None,
+        connection=demo,
+        models=_models(),
+        outputs=["Contact"],
+        replayer=Replayer.from_file(path),
+        root=tmp_path,
+    )
     nango = NangoSync(ctx)
     replayed = await _script(nango)
     await nango.aclose()
@@ -117,8 +137,17 @@ async def test_record_then_replay_reproduces_the_run_without_network_or_credenti
 
 async def test_replay_miss_names_the_request(tmp_path):
     replayer = Replayer(
-        [{"method": "GET", "url": "https://api.example.com/contacts", "query": {"page": "1"}, "request_body": None,
-          "status": 200, "headers": {"content-type": "application/json"}, "body": []}],
+        [
+            {
+                "method": "GET",
+                "url": "https://api.example.com/contacts",
+                "query": {"page": "1"},
+                "request_body": None,
+                "status": 200,
+                "headers": {"content-type": "application/json"},
+                "body": [],
+            }
+        ],
         source="x/mocks/s.json",
     )
     demo = Connection(id="demo", integration="i", provider="unauthenticated", replay=True)
@@ -147,10 +176,20 @@ def test_bad_mocks_files(tmp_path):
 
 
 def test_replay_matches_query_order_and_body_canonically():
-    ex = {"method": "POST", "url": "http://h/x", "query": {"b": "2", "a": ["1", "3"]}, "request_body": {"k": 1, "j": [1]},
-          "status": 200, "headers": {}, "body": "hello", "body_encoding": "text"}
+    ex = {
+        "method": "POST",
+        "url": "http://h/x",
+        "query": {"b": "2", "a": ["1", "3"]},
+        "request_body": {"k": 1, "j": [1]},
+        "status": 200,
+        "headers": {},
+        "body": "hello",
+        "body_encoding": "text",
+    }
     replayer = Replayer([ex])
-    assert replayer.answer("post", "http://other-host/x/", {"a": ["1", "3"], "b": "2"}, {"j": [1], "k": 1}) is ex
+    assert (
+        replayer.answer("post", "http://other-host/x/", {"a": ["1", "3"], "b": "2"}, {"j": [1], "k": 1}) is ex
+    )
 
 
 def test_redactor_masks_urls_headers_and_bodies():
@@ -159,23 +198,42 @@ def test_redactor_masks_urls_headers_and_bodies():
     from urllib.parse import quote
 
     url = r.url(f"https://user:{PASSWORD}@h/p?access_token=zzz&q={quote(TOKEN)}&x=ab")
-    assert TOKEN not in url and quote(TOKEN) not in url and PASSWORD not in url and "zzz" not in url and "x=ab" in url
-    headers = r.headers({"Authorization": "Bearer anything", "X-Api-Key": "k", "X-Other": f"has {TOKEN}", "Accept": "a"})
+    assert (
+        TOKEN not in url
+        and quote(TOKEN) not in url
+        and PASSWORD not in url
+        and "zzz" not in url
+        and "x=ab" in url
+    )
+    headers = r.headers(
+        {"Authorization": "Bearer anything", "X-Api-Key": "k", "X-Other": f"has {TOKEN}", "Accept": "a"}
+    )
     assert headers == {"Authorization": "***", "X-Api-Key": "***", "X-Other": "has ***", "Accept": "a"}
     body = r.redact_value({"refresh_token": "r", "nested": [f"Bearer {TOKEN}"], "n": 1})
     assert body == {"refresh_token": "***", "nested": ["Bearer ***"], "n": 1}
     import base64
 
-    assert base64.b64encode(f"user:{PASSWORD}".encode()).decode() not in r.text("Basic " + base64.b64encode(f"user:{PASSWORD}".encode()).decode())
+    assert base64.b64encode(f"user:{PASSWORD}".encode()).decode() not in r.text(
+        "Basic " + base64.b64encode(f"user:{PASSWORD}".encode()).decode()
+    )
 
 
 async def test_replay_of_a_run_that_refreshed_its_token_after_a_401(tmp_path, local_server):
     fresh = "tok_Fresh_After401_XYZ"
     local_server.route("POST", "/oauth/token", {"access_token": fresh, "expires_in": 60})
-    local_server.route("GET", "/me", lambda r: {"me": 1} if r.headers.get("authorization") == f"Bearer {fresh}" else (401, {}))
-    conn = Connection(id="c", integration="i", provider="unauthenticated", base_url=local_server.url,
-                      token_url=local_server.url + "/oauth/token",
-                      credentials=Credentials("OAUTH2", access_token=TOKEN, refresh_token=REFRESH))
+    local_server.route(
+        "GET",
+        "/me",
+        lambda r: {"me": 1} if r.headers.get("authorization") == f"Bearer {fresh}" else (401, {}),
+    )
+    conn = Connection(
+        id="c",
+        integration="i",
+        provider="unauthenticated",
+        base_url=local_server.url,
+        token_url=local_server.url + "/oauth/token",
+        credentials=Credentials("OAUTH2", access_token=TOKEN, refresh_token=REFRESH),
+    )
     recorder = Recorder()
     ctx, _ = make_ctx(None, connection=conn, recorder=recorder)
     nango = NangoSync(ctx)

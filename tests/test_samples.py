@@ -9,7 +9,7 @@ import re
 import shutil
 import subprocess
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -32,7 +32,13 @@ SCRIPTS = [
 
 
 DEAD_PROXY = "http://127.0.0.1:9"  # nothing listens there
-NO_ROUTE_ENV = {"HTTP_PROXY": DEAD_PROXY, "HTTPS_PROXY": DEAD_PROXY, "ALL_PROXY": DEAD_PROXY, "NO_PROXY": "", "no_proxy": ""}
+NO_ROUTE_ENV = {
+    "HTTP_PROXY": DEAD_PROXY,
+    "HTTPS_PROXY": DEAD_PROXY,
+    "ALL_PROXY": DEAD_PROXY,
+    "NO_PROXY": "",
+    "no_proxy": "",
+}
 
 
 def _network_cut(force_fallback: bool = False) -> tuple[list[str], dict[str, str]]:
@@ -41,15 +47,23 @@ def _network_cut(force_fallback: bool = False) -> tuple[list[str], dict[str, str
     `unshare -rn` (a fresh network namespace: not even loopback is up) where it works; else
     every proxy pointing at a closed local port, so any request that escapes fails loudly.
     """
-    if not force_fallback and shutil.which("unshare") and subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0:
+    if (
+        not force_fallback
+        and shutil.which("unshare")
+        and subprocess.run(["unshare", "-rn", "true"], capture_output=True).returncode == 0
+    ):
         return ["unshare", "-rn"], {}
     return [], dict(NO_ROUTE_ENV)
 
 
-def _run_offline(args: list[str], cwd: Path = REPO, force_fallback: bool = False) -> subprocess.CompletedProcess:
+def _run_offline(
+    args: list[str], cwd: Path = REPO, force_fallback: bool = False
+) -> subprocess.CompletedProcess:
     prefix, extra = _network_cut(force_fallback)
     env = {**os.environ, **extra, "NO_COLOR": "1"}
-    return subprocess.run([*prefix, *NANGO_TUI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [*prefix, *NANGO_TUI, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def _mocks(integration: str, name: str) -> dict:
@@ -67,14 +81,29 @@ def samples_copy(tmp_path: Path) -> Path:
 def test_the_network_is_really_cut(force_fallback):
     prefix, extra = _network_cut(force_fallback)
     code = "import httpx\ntry:\n    httpx.get('https://api.github.com', timeout=3)\nexcept httpx.HTTPError:\n    print('no network')"
-    done = subprocess.run([*prefix, sys.executable, "-c", code], env={**os.environ, **extra}, capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [*prefix, sys.executable, "-c", code],
+        env={**os.environ, **extra},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.stdout.strip() == "no network", done.stderr
 
 
 @pytest.mark.parametrize("integration, name, kind", SCRIPTS)
 def test_every_sample_replays_offline_with_its_demo_connection(integration, name, kind):
     mocks = _mocks(integration, name)
-    args = ["dryrun", name, f"{integration}-demo", "--integration-id", integration, "--dir", str(SAMPLES), "--json"]
+    args = [
+        "dryrun",
+        name,
+        f"{integration}-demo",
+        "--integration-id",
+        integration,
+        "--dir",
+        str(SAMPLES),
+        "--json",
+    ]
     if kind == "action":
         args += ["--input", json.dumps(mocks["inputs"]["input"])]
     done = _run_offline(args)
@@ -106,12 +135,19 @@ def test_nango_tui_test_passes_on_the_samples_offline(force_fallback):
 
 
 def test_compile_is_clean_and_models_py_is_current(samples_copy):
-    done = subprocess.run([*NANGO_TUI, "compile", "--dir", str(samples_copy), "--json"], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [*NANGO_TUI, "compile", "--dir", str(samples_copy), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert json.loads(done.stdout) == []
     # compile regenerates models.py: the committed one must be what it writes
     assert (samples_copy / "models.py").read_text() == (SAMPLES / "models.py").read_text()
-    validate = subprocess.run([*NANGO_TUI, "validate", "--dir", str(SAMPLES), "--json"], capture_output=True, text=True, timeout=60)
+    validate = subprocess.run(
+        [*NANGO_TUI, "validate", "--dir", str(SAMPLES), "--json"], capture_output=True, text=True, timeout=60
+    )
     assert validate.returncode == 0 and json.loads(validate.stdout) == []
 
 
@@ -128,7 +164,10 @@ def test_samples_use_what_the_issue_asks_for():
     assert issue.extends == ("LinearEntity",) and issue.field("estimate").optional
     sources = {p.relative_to(SAMPLES).as_posix(): p.read_text() for p in SAMPLES.glob("*/*/*.py")}
     assert "nango.last_sync_date" in sources["salesforce/syncs/contacts.py"]
-    assert "nango.paginate(" in sources["salesforce/syncs/contacts.py"] and "nango.paginate(" in sources["github/syncs/issues.py"]
+    assert (
+        "nango.paginate(" in sources["salesforce/syncs/contacts.py"]
+        and "nango.paginate(" in sources["github/syncs/issues.py"]
+    )
     assert "ActionError" in sources["salesforce/actions/fetch-fields.py"]
 
 
@@ -141,7 +180,9 @@ def test_connections_yaml_holds_no_secret():
     for conn_id, conn in conns.items():
         for key, value in (conn.get("credentials") or {}).items():
             if key != "type":
-                assert re.fullmatch(r"\$\{[A-Z_]+\}", value), f"{conn_id}: {key} must come from the environment"
+                assert re.fullmatch(r"\$\{[A-Z_]+\}", value), (
+                    f"{conn_id}: {key} must come from the environment"
+                )
     assert ".env" in (SAMPLES / ".gitignore").read_text().split()
 
 
@@ -155,8 +196,13 @@ def test_no_token_or_local_address_in_the_saved_responses():
 
 def test_mocks_are_reproducible_from_the_imitations(samples_copy):
     """Re-recording into a copy gives exactly the committed mocks (the imitations are deterministic)."""
-    done = subprocess.run([sys.executable, str(REPO / "scripts" / "record_sample_mocks.py"), "--dir", str(samples_copy)],
-                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "record_sample_mocks.py"), "--dir", str(samples_copy)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count("recorded ") == len(SCRIPTS)
     for integration, name, _ in SCRIPTS:
@@ -171,7 +217,17 @@ def _live(root: Path, name: str, integration: str, **options) -> list[dict]:
     from nango_tui.dryrun import DryrunRequest, start_dryrun
 
     async def main() -> list[dict]:
-        run = await start_dryrun(DryrunRequest(root=root, name=name, connection_id=f"{integration}-demo", integration=integration, replay=False, timeout=60, **options))
+        run = await start_dryrun(
+            DryrunRequest(
+                root=root,
+                name=name,
+                connection_id=f"{integration}-demo",
+                integration=integration,
+                replay=False,
+                timeout=60,
+                **options,
+            )
+        )
         return [event async for event in run.events()]
 
     return asyncio.run(main())
@@ -182,7 +238,7 @@ def _records(events: list[dict]) -> list[dict]:
 
 
 def test_incremental_syncs_ask_only_for_what_changed_since_last_sync_date(samples_copy):
-    since = datetime(2024, 3, 20, 15, 0, tzinfo=timezone.utc)
+    since = datetime(2024, 3, 20, 15, 0, tzinfo=UTC)
     with all_providers() as servers:
         (samples_copy / "connections.yaml").write_text(connections_yaml(servers))
         contacts = _records(_live(samples_copy, "contacts", "salesforce", last_sync_date=since))
@@ -193,8 +249,14 @@ def test_incremental_syncs_ask_only_for_what_changed_since_last_sync_date(sample
     assert all(c["last_modified_date"] > "2024-03-20T15:00:00" for c in contacts)
     assert sorted(i["number"] for i in issues) == [13, 17, 22, 24, 26]  # 25 is a pull request
     assert all("since=2024-03-20T15%3A00%3A00Z" in path for path in github_asked)
-    assert [i["title"] for i in linear_issues] == ["Retry failed invoice syncs", "Timezone bug in reports", "Pricing page layout",
-                                                   "CSV export times out", "Webhook signature check", "Usage metrics endpoint"]
+    assert [i["title"] for i in linear_issues] == [
+        "Retry failed invoice syncs",
+        "Timezone bug in reports",
+        "Pricing page layout",
+        "CSV export times out",
+        "Webhook signature check",
+        "Usage metrics endpoint",
+    ]
     assert all(i["updated_at"] > "2024-03-20T15:00:00" for i in linear_issues)
 
 
@@ -202,10 +264,15 @@ def test_fetch_fields_turns_an_unknown_id_into_an_action_error(samples_copy):
     with all_providers() as servers:
         (samples_copy / "connections.yaml").write_text(connections_yaml(servers))
         events = _live(samples_copy, "fetch-fields", "salesforce", input={"id": "003000000000000AAA"})
-        found = _live(samples_copy, "fetch-fields", "salesforce", input={"id": salesforce.contacts()[4]["Id"]})
+        found = _live(
+            samples_copy, "fetch-fields", "salesforce", input={"id": salesforce.contacts()[4]["Id"]}
+        )
     [error] = [e for e in events if e["type"] == "error"]
     assert error["kind"] == "action_error"
-    assert error["payload"] == {"message": "no Salesforce contact has the id '003000000000000AAA'", "id": "003000000000000AAA"}
+    assert error["payload"] == {
+        "message": "no Salesforce contact has the id '003000000000000AAA'",
+        "id": "003000000000000AAA",
+    }
     assert events[-1]["status"] == "failed"
     [result] = [e for e in found if e["type"] == "result"]
     values = {f["name"]: f.get("value") for f in result["output"]["fields"]}

@@ -69,7 +69,9 @@ def test_salesforce_where_last_modified_date_filters(sf):
 
 def test_salesforce_batch_size_header_and_limit(sf):
     soql = "SELECT Id FROM Contact ORDER BY LastModifiedDate DESC LIMIT 5"
-    body = httpx.get(sf.url + QUERY, params={"q": soql}, headers={**SF, "Sforce-Query-Options": "batchSize=2"}).json()
+    body = httpx.get(
+        sf.url + QUERY, params={"q": soql}, headers={**SF, "Sforce-Query-Options": "batchSize=2"}
+    ).json()
     assert body["totalSize"] == 5 and len(body["records"]) == 2
     assert body["records"][0]["Id"] == salesforce.contacts()[-1]["Id"]
 
@@ -129,19 +131,29 @@ def test_github_link_header_pagination_covers_every_issue_once(gh):
 
 
 def test_github_since_state_and_defaults(gh):
-    everything = httpx.get(f"{gh.url}/repos/acme/widgets/issues", params={"state": "all", "per_page": 100}, headers=GH).json()
+    everything = httpx.get(
+        f"{gh.url}/repos/acme/widgets/issues", params={"state": "all", "per_page": 100}, headers=GH
+    ).json()
     assert len(everything) == 26 and sum("pull_request" in i for i in everything) == 3
     default = httpx.get(f"{gh.url}/repos/acme/widgets/issues", headers=GH)
     assert all(i["state"] == "open" for i in default.json()) and len(default.json()) == 20
     assert "link" not in default.headers  # 20 open issues fit in the default 30 per page
-    since = httpx.get(f"{gh.url}/repos/acme/widgets/issues", params={"state": "all", "since": "2024-03-20T15:00:00Z", "per_page": 100}, headers=GH).json()
+    since = httpx.get(
+        f"{gh.url}/repos/acme/widgets/issues",
+        params={"state": "all", "since": "2024-03-20T15:00:00Z", "per_page": 100},
+        headers=GH,
+    ).json()
     assert sorted(i["number"] for i in since) == [13, 17, 22, 24, 25, 26]
     bad = httpx.get(f"{gh.url}/repos/acme/widgets/issues", params={"since": "yesterday"}, headers=GH)
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "since"
 
 
 def test_github_create_issue_returns_201_and_lists_it(gh):
-    response = httpx.post(f"{gh.url}/repos/acme/widgets/issues", json={"title": "New bug", "body": "Steps", "labels": ["bug"]}, headers=GH)
+    response = httpx.post(
+        f"{gh.url}/repos/acme/widgets/issues",
+        json={"title": "New bug", "body": "Steps", "labels": ["bug"]},
+        headers=GH,
+    )
     assert response.status_code == 201
     created = response.json()
     assert created["number"] == 27 and created["state"] == "open" and created["labels"][0]["name"] == "bug"
@@ -176,7 +188,11 @@ query Issues($after: String, $since: DateTime) {
 def _linear_pages(ln, since=None):
     after, pages = None, []
     while True:
-        response = httpx.post(f"{ln.url}/graphql", json={"query": ISSUES_QUERY, "variables": {"after": after, "since": since}}, headers=LN)
+        response = httpx.post(
+            f"{ln.url}/graphql",
+            json={"query": ISSUES_QUERY, "variables": {"after": after, "since": since}},
+            headers=LN,
+        )
         assert response.status_code == 200, response.text
         data = response.json()["data"]["issues"]
         pages.append(data["nodes"])
@@ -197,7 +213,14 @@ def test_linear_cursor_pagination_in_the_body(ln):
 def test_linear_filter_on_updated_at(ln):
     pages = _linear_pages(ln, since="2024-03-20T00:00:00Z")
     titles = [i["title"] for p in pages for i in p]
-    assert titles == ["Retry failed invoice syncs", "Timezone bug in reports", "Pricing page layout", "CSV export times out", "Webhook signature check", "Usage metrics endpoint"]
+    assert titles == [
+        "Retry failed invoice syncs",
+        "Timezone bug in reports",
+        "Pricing page layout",
+        "CSV export times out",
+        "Webhook signature check",
+        "Usage metrics endpoint",
+    ]
 
 
 def test_linear_errors(ln):
@@ -221,7 +244,12 @@ def test_linear_errors(ln):
 
 
 def test_runner_serves_from_the_command_line(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-m", "tests.fake_providers.github", "--port", "0"], stdout=subprocess.PIPE, text=True, cwd=str(__import__("pathlib").Path(__file__).parent.parent))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "tests.fake_providers.github", "--port", "0"],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(__import__("pathlib").Path(__file__).parent.parent),
+    )
     try:
         line = proc.stdout.readline()
         url = line.split(" on ")[1].split()[0]

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from typing import Optional
+from datetime import UTC, datetime
 
 import pytest
 from pydantic import BaseModel, Field
+from support.runtime_ctx import TOKEN, make_ctx
 
 from nango_tui.sdk import ActionError, InvalidRecordsError, NangoSync, RecordLimitReached, SdkUsageError
-from support.runtime_ctx import TOKEN, make_ctx
 
 
 class Address(BaseModel):
@@ -21,7 +20,7 @@ class Address(BaseModel):
 class Contact(BaseModel):
     id: str
     name: str
-    email: Optional[str] = None
+    email: str | None = None
     created_at: datetime | None = Field(default=None, alias="createdAt")
     address: Address | None = None
 
@@ -44,9 +43,14 @@ def sync(**options):
 
 async def test_batch_save_dicts_and_instances_dumped_by_alias_without_unset_fields():
     nango, events = sync()
-    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
-    await nango.batch_save([{"id": "1", "name": "Ann", "createdAt": "2026-01-02T03:04:05Z"},
-                            Contact(id="2", name="Bob", created_at=when)], "Contact")
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    await nango.batch_save(
+        [
+            {"id": "1", "name": "Ann", "createdAt": "2026-01-02T03:04:05Z"},
+            Contact(id="2", name="Bob", created_at=when),
+        ],
+        "Contact",
+    )
     [batch] = events.of("batch")
     assert batch["op"] == "save" and batch["model"] == "Contact"
     assert batch["records"] == [
@@ -60,7 +64,11 @@ async def test_every_invalid_record_reported_with_all_its_errors():
     nango, events = sync()
     records = [
         {"id": "1", "name": "ok"},
-        {"id": 2, "email": 5, "address": {"city": "X"}},  # id type, name missing, email type, address.zip missing
+        {
+            "id": 2,
+            "email": 5,
+            "address": {"city": "X"},
+        },  # id type, name missing, email type, address.zip missing
         {"name": "no id"},
         {"id": "4", "name": "also ok"},
     ]
@@ -85,7 +93,9 @@ async def test_validation_mode_reports_the_whole_batch_then_raises():
 
 async def test_model_must_be_an_output_and_exist():
     nango, _ = sync()
-    with pytest.raises(SdkUsageError, match="`Company` is not an output of sync `test-script` \\(its outputs: Contact\\)"):
+    with pytest.raises(
+        SdkUsageError, match="`Company` is not an output of sync `test-script` \\(its outputs: Contact\\)"
+    ):
         await nango.batch_save([{"id": "1"}], "Company")
     nango, _ = sync(outputs=["Ghost"])
     with pytest.raises(SdkUsageError, match="no model `Ghost` in models.py"):
@@ -111,7 +121,11 @@ async def test_duplicates_by_id_kept_once_with_a_warning():
     saved = [r for b in events.of("batch") for r in b["records"]]
     assert [(r["id"], r["name"]) for r in saved] == [("1", "a"), ("2", "d")]
     warnings = [e for e in events.of("log") if e["level"] == "warn"]
-    assert len(warnings) == 2 and "duplicate Contact" in warnings[0]["message"] and "ids: 1" in warnings[0]["message"]
+    assert (
+        len(warnings) == 2
+        and "duplicate Contact" in warnings[0]["message"]
+        and "ids: 1" in warnings[0]["message"]
+    )
     # an update of the same id is not a duplicate of its save
     await nango.batch_update([{"id": "1", "name": "e"}], "Contact")
     assert events.of("batch")[-1]["op"] == "update"
@@ -149,7 +163,7 @@ async def test_log_formats_objects_and_levels_and_redacts():
 
 
 async def test_metadata_checkpoints_and_properties():
-    nango, events = sync(metadata={"stub": True}, last_sync_date=datetime(2026, 1, 1, tzinfo=timezone.utc))
+    nango, events = sync(metadata={"stub": True}, last_sync_date=datetime(2026, 1, 1, tzinfo=UTC))
     assert await nango.get_metadata() == {"stub": True}
     await nango.update_metadata({"b": 2})
     assert await nango.get_metadata() == {"stub": True, "b": 2}
@@ -162,8 +176,13 @@ async def test_metadata_checkpoints_and_properties():
     await nango.clear_checkpoint()
     assert await nango.get_checkpoint() is None
     assert nango.last_sync_date.year == 2026
-    assert (nango.connection_id, nango.provider_config_key, nango.provider, nango.environment, nango.dry_run) == (
-        "test-conn", "test-integration", "unauthenticated", "dev", True)
+    assert (
+        nango.connection_id,
+        nango.provider_config_key,
+        nango.provider,
+        nango.environment,
+        nango.dry_run,
+    ) == ("test-conn", "test-integration", "unauthenticated", "dev", True)
 
 
 def test_action_error_payload():

@@ -18,7 +18,7 @@ from nango_tui.tui.widgets.code_view import lex_lines, syntax_theme_for
 from nango_tui.tui.widgets.config_tree import problems_by_key
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tui_fixtures import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project  # noqa: E402
+from tui_fixtures import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project
 
 SIZE = (100, 32)
 
@@ -228,7 +228,9 @@ async def test_problems_follow_saves_and_the_script_view_follows_the_file(acme: 
         await until(lambda: any(d.code == "syntax_error" for d in app.problems_pane.diagnostics), pilot)
         await until(lambda: "def broken(:" in app.script_pane.view.text, pilot)
         assert app.problems_pane.border_title == "Problems · 1 error"
-        (acme / "nango.yaml").write_text((acme / "nango.yaml").read_text().replace("every hour", "every 2 seconds"))
+        (acme / "nango.yaml").write_text(
+            (acme / "nango.yaml").read_text().replace("every hour", "every 2 seconds")
+        )
         await until(lambda: any(d.code == "invalid_runs" for d in app.problems_pane.diagnostics), pilot)
         assert any("● " in label for label in tree_labels(app))
 
@@ -280,7 +282,12 @@ def test_editor_command_forms() -> None:
     path = Path("/p/a.py")
     assert editor_command(path, 7, {"EDITOR": "nvim -u NONE"}) == ["nvim", "-u", "NONE", "+7", "/p/a.py"]
     assert editor_command(path, 7, {"EDITOR": "hx"}) == ["hx", "/p/a.py:7"]
-    assert editor_command(path, 7, {"VISUAL": "code", "EDITOR": "vi"}) == ["code", "--wait", "--goto", "/p/a.py:7"]
+    assert editor_command(path, 7, {"VISUAL": "code", "EDITOR": "vi"}) == [
+        "code",
+        "--wait",
+        "--goto",
+        "/p/a.py:7",
+    ]
     assert editor_command(path, 0, {}) == ["vi", "+1", "/p/a.py"]
 
 
@@ -331,7 +338,9 @@ async def test_workbench_keys_do_nothing_inside_a_modal(acme: Path) -> None:
 
 
 async def test_palette_open_file_and_environment(acme: Path) -> None:
-    (acme / "connections.yaml").write_text("environments:\n  dev: {connections: {}}\n  prod: {connections: {}}\n")
+    (acme / "connections.yaml").write_text(
+        "environments:\n  dev: {connections: {}}\n  prod: {connections: {}}\n"
+    )
     app = WorkbenchApp(acme, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         assert app.environments == ["dev", "prod"]
@@ -471,7 +480,7 @@ async def test_connections_yaml_shows_no_secret(acme: Path) -> None:
     (acme / "connections.yaml").write_text(
         "environments:\n  dev:\n    connections:\n      mine:\n        integration: acme\n"
         "        credentials: {type: OAUTH2, access_token: ghp_SECRET1, refresh_token: '${REFRESH}'}\n"
-        "        api_key: sk-SECRET2\n        password: \"SECRET3\"\n"
+        '        api_key: sk-SECRET2\n        password: "SECRET3"\n'
     )
     (acme / ".env").write_text("ACME_TOKEN=SECRET4\nREGION=eu\n")
     app = WorkbenchApp(acme, watch=False)
@@ -573,7 +582,10 @@ async def test_a_flood_of_problems_is_capped_but_counted(acme: Path) -> None:
 
     app = WorkbenchApp(acme, watch=False)
     async with app.run_test(size=SIZE) as pilot:
-        flood = [Diagnostic("acme/syncs/customers.py", i + 1, 1, "warning", "unused_import", f"w{i}") for i in range(MAX_LISTED + 250)]
+        flood = [
+            Diagnostic("acme/syncs/customers.py", i + 1, 1, "warning", "unused_import", f"w{i}")
+            for i in range(MAX_LISTED + 250)
+        ]
         app.apply_diagnostics(DiagnosticsSnapshot(flood, ["acme/syncs/customers.py"], 1.0))
         await pilot.pause()
         options = app.query_one("#problems-list")
@@ -588,7 +600,9 @@ async def test_without_the_dev_engine_nango_yaml_is_still_followed(acme: Path) -
     async with app.run_test(size=SIZE) as pilot:
         app._start_config_poll()  # what the app does when nango_tui.watch is absent
         await pilot.pause(1.2)
-        (acme / "nango.yaml").write_text((acme / "nango.yaml").read_text().replace("every hour", "every 3 seconds"))
+        (acme / "nango.yaml").write_text(
+            (acme / "nango.yaml").read_text().replace("every hour", "every 3 seconds")
+        )
         await until(lambda: any(d.code == "invalid_runs" for d in app.problems_pane.diagnostics), pilot)
         assert "every 3 seconds · full" in tree_labels(app)
 
@@ -625,14 +639,18 @@ async def test_keymap_yaml_rebinds_keys(acme: Path, tmp_path: Path, monkeypatch)
     assert app.return_value == 0
 
 
-async def test_a_broken_keymap_says_where_and_keeps_the_defaults(acme: Path, tmp_path: Path, monkeypatch) -> None:
+async def test_a_broken_keymap_says_where_and_keeps_the_defaults(
+    acme: Path, tmp_path: Path, monkeypatch
+) -> None:
     keymap = tmp_path / "keymap.yaml"
     keymap.write_text("workbench.quit: [ctrl+x\n")
     monkeypatch.setenv("NANGO_TUI_KEYMAP", str(keymap))
     app = WorkbenchApp(acme, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert any(n.message.startswith(f"{keymap}:2:") and "default keys" in n.message for n in app._notifications)
+        assert any(
+            n.message.startswith(f"{keymap}:2:") and "default keys" in n.message for n in app._notifications
+        )
         await pilot.press("q")
         await pilot.pause()
     assert app.return_value == 0

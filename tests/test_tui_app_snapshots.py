@@ -13,8 +13,8 @@ import pytest
 from nango_tui.tui.app import WorkbenchApp
 
 sys.path.insert(0, str(Path(__file__).parent))
-from test_tui_app import until  # noqa: E402
-from tui_fixtures import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project  # noqa: E402
+from test_tui_app import until
+from tui_fixtures import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project
 
 THEME = "textual-dark"
 SIZE = (100, 32)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
+from test_tui_dryrun_helpers import DRYRUN_TCSS, SECRET, load, screen_text, wait_for, write_project
 from textual.app import App
 from textual.widgets import Input, Select, TextArea
 
 from nango_tui.dryrun import DryrunRequest
 from nango_tui.tui.screens.dryrun_dialog import DryrunDialog, environments, input_template, parse_date
-from test_tui_dryrun_helpers import DRYRUN_TCSS, SECRET, load, screen_text, wait_for, write_project
 
 UNSET = object()
 
@@ -88,7 +88,12 @@ async def test_ctrl_j_starts_with_the_request(root):
         await pilot.pause()
         request = app.result
         assert isinstance(request, DryrunRequest)
-        assert (request.name, request.integration, request.connection_id, request.environment) == ("lookup", "demo", "local", "dev")
+        assert (request.name, request.integration, request.connection_id, request.environment) == (
+            "lookup",
+            "demo",
+            "local",
+            "dev",
+        )
         assert request.input == {"id": "c7"} and request.metadata == {"region": "eu"}
         assert request.root == root
 
@@ -143,7 +148,7 @@ async def test_sync_options_last_sync_date_and_max_records(root):
         dialog.query_one("#max-records", Input).value = "50"
         await pilot.press("ctrl+j")
         await pilot.pause()
-        assert app.result.last_sync_date == datetime(2024, 3, 1, 10, tzinfo=timezone.utc)
+        assert app.result.last_sync_date == datetime(2024, 3, 1, 10, tzinfo=UTC)
         assert app.result.max_records == 50
 
 
@@ -154,7 +159,10 @@ async def test_connections_of_the_environment_first_one_preselected(root):
         await wait_for(pilot, lambda: dialog.connections_loaded)
         select = dialog.query_one("#connection", Select)
         assert select.value == "local"
-        assert [str(label) for label, _ in select._options if _ is not Select.NULL and str(label)] == ["local", "second"]
+        assert [str(label) for label, _ in select._options if _ is not Select.NULL and str(label)] == [
+            "local",
+            "second",
+        ]
         dialog.query_one("#environment", Select).value = "prod"
         await wait_for(pilot, lambda: dialog.connections_loaded and dialog.environment == "prod")
         assert select.value == "live"
@@ -176,7 +184,16 @@ async def test_no_connection_for_the_integration_blocks_the_start(root):
 
 
 async def test_defaults_prefill_the_form(root):
-    defaults = DryrunRequest(root=root, name="lookup", connection_id="second", integration="demo", input={"id": "again"}, metadata={"a": 1}, max_records=3, validation=True)
+    defaults = DryrunRequest(
+        root=root,
+        name="lookup",
+        connection_id="second",
+        integration="demo",
+        input={"id": "again"},
+        metadata={"a": 1},
+        max_records=3,
+        validation=True,
+    )
     app = make_app(root, "lookup", defaults=defaults)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
@@ -184,7 +201,13 @@ async def test_defaults_prefill_the_form(root):
         await pilot.press("ctrl+j")
         await pilot.pause()
         result = app.result
-        assert (result.connection_id, result.input, result.metadata, result.max_records, result.validation) == ("second", {"id": "again"}, {"a": 1}, 3, True)
+        assert (
+            result.connection_id,
+            result.input,
+            result.metadata,
+            result.max_records,
+            result.validation,
+        ) == ("second", {"id": "again"}, {"a": 1}, 3, True)
 
 
 async def test_broken_connections_file_is_reported(root):

@@ -7,16 +7,16 @@ import json
 import os
 
 import pytest
+from test_tui_dryrun_helpers import SECRET, PaneApp, load, screen_text, wait_for, write_project
 from textual.widgets import DataTable, TabbedContent
 
 from nango_tui.dryrun import DryrunRequest
 from nango_tui.tui.widgets import dryrun_results
+from nango_tui.tui.widgets.dryrun_invalid import DryrunInvalid
 from nango_tui.tui.widgets.dryrun_logs import DryrunLogs, LogFilter, LogLines
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
 from nango_tui.tui.widgets.dryrun_records import DryrunRecords
 from nango_tui.tui.widgets.dryrun_requests import DryrunRequests
-from nango_tui.tui.widgets.dryrun_invalid import DryrunInvalid
-from test_tui_dryrun_helpers import SECRET, PaneApp, load, screen_text, wait_for, write_project
 
 
 @pytest.fixture
@@ -91,7 +91,11 @@ async def test_s_saves_every_record_to_a_new_jsonl_file(project_root):
         lines = first.path.read_text().splitlines()
         assert first.count == len(lines) == 1500  # the full set, not the 1,000-row window
         row = json.loads(lines[1499])
-        assert row == {"op": "save", "model": "Contact", "record": {"id": "c1499", "first_name": "First1499", "last_name": "Last1499", "email": None}}
+        assert row == {
+            "op": "save",
+            "model": "Contact",
+            "record": {"id": "c1499", "first_name": "First1499", "last_name": "Last1499", "email": None},
+        }
         assert any("Saved 1,500 records" in str(n.message) for n in app._notifications)
 
 
@@ -242,11 +246,46 @@ class ScriptedRun:
 async def test_windows_stay_bounded_whatever_the_run_streams(project_root):
     events: list[dict] = [{"type": "start", "t": 0, "kind": "sync"}]
     for start in range(0, 20_000, 1000):
-        events.append({"type": "batch", "op": "save", "model": "Contact", "records": [{"id": f"c{i}", "first_name": "F", "last_name": "L"} for i in range(start, start + 1000)]})
-        events.append({"type": "batch", "op": "delete", "model": "Ticket", "records": [{"id": f"t{start}", "title": "x"}]})
+        events.append(
+            {
+                "type": "batch",
+                "op": "save",
+                "model": "Contact",
+                "records": [
+                    {"id": f"c{i}", "first_name": "F", "last_name": "L"} for i in range(start, start + 1000)
+                ],
+            }
+        )
+        events.append(
+            {
+                "type": "batch",
+                "op": "delete",
+                "model": "Ticket",
+                "records": [{"id": f"t{start}", "title": "x"}],
+            }
+        )
     events += [{"type": "log", "level": "info", "message": f"line {i}", "t": 1.0} for i in range(20_000)]
-    events += [{"type": "request", "method": "GET", "url": f"http://x/api?page={i}", "status": 200, "ms": 3, "bytes": 10, "attempt": 1 + (i % 50 == 0)} for i in range(1500)]
-    events += [{"type": "invalid", "model": "Contact", "record": {"id": i}, "errors": [{"path": "id", "message": "Input should be a valid string"}]} for i in range(700)]
+    events += [
+        {
+            "type": "request",
+            "method": "GET",
+            "url": f"http://x/api?page={i}",
+            "status": 200,
+            "ms": 3,
+            "bytes": 10,
+            "attempt": 1 + (i % 50 == 0),
+        }
+        for i in range(1500)
+    ]
+    events += [
+        {
+            "type": "invalid",
+            "model": "Contact",
+            "record": {"id": i},
+            "errors": [{"path": "id", "message": "Input should be a valid string"}],
+        }
+        for i in range(700)
+    ]
     events.append({"type": "done", "status": "ok", "counts": {"Contact": {"save": 20000}}})
 
     async def starter(_request):
@@ -305,7 +344,15 @@ async def test_sample_action_replays_end_to_end_through_the_pane(tmp_path):
     app = PaneApp(project)
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.pane
-        pane.start(request(SAMPLES, name="create-issue", connection="github-demo", integration="github", input=inputs["input"]))
+        pane.start(
+            request(
+                SAMPLES,
+                name="create-issue",
+                connection="github-demo",
+                integration="github",
+                input=inputs["input"],
+            )
+        )
         await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
         await pilot.pause()
         finished = app.of(DryrunPane.RunFinished)[0]
@@ -314,7 +361,9 @@ async def test_sample_action_replays_end_to_end_through_the_pane(tmp_path):
         assert pane.query_one(DryrunRequests).table.row_count == pane.shown.tally.requests
         pane.show_tab("dryrun-requests")
         pane.query_one(DryrunRequests).table.focus()
-        await wait_for(pilot, lambda: '"method": "POST"' in screen_text(app), timeout=3)  # the exchange in detail
+        await wait_for(
+            pilot, lambda: '"method": "POST"' in screen_text(app), timeout=3
+        )  # the exchange in detail
         assert "POST" in screen_text(app) and "api.github" in screen_text(app)
         pane.show_tab("dryrun-summary")
         await pilot.pause()
@@ -418,11 +467,18 @@ async def test_focus_follows_the_tab_so_brackets_keep_working_from_a_table(proje
         await pilot.pause()
         pane.query_one("#records-Contact").focus()
         tabs = pane.query_one(TabbedContent)
-        for expected, focused in [("dryrun-logs", LogLines), ("dryrun-requests", DataTable), ("dryrun-invalid", DataTable), ("dryrun-summary", DryrunPane)]:
+        for expected, focused in [
+            ("dryrun-logs", LogLines),
+            ("dryrun-requests", DataTable),
+            ("dryrun-invalid", DataTable),
+            ("dryrun-summary", DryrunPane),
+        ]:
             await pilot.press("right_square_bracket")
             await pilot.pause()
             assert tabs.active == expected
-            assert isinstance(app.focused, focused) or focused is DryrunPane and app.focused.id == "dryrun-summary-view"
+            assert isinstance(app.focused, focused) or (
+                focused is DryrunPane and app.focused.id == "dryrun-summary-view"
+            )
         await pilot.press("right_square_bracket")
         await pilot.pause()
         assert tabs.active == "dryrun-records" and app.focused.id == "records-Contact"
@@ -462,7 +518,9 @@ async def test_logs_follow_the_end_but_stay_still_when_scrolled_up(project_root)
         pane.start(request(project_root))
         pane.show_tab("dryrun-logs")
         view = pane.query_one(LogLines)
-        await wait_for(pilot, lambda: view.line_count == dryrun_results.LOGS_KEPT and pane.shown.tally.logs == 6000)
+        await wait_for(
+            pilot, lambda: view.line_count == dryrun_results.LOGS_KEPT and pane.shown.tally.logs == 6000
+        )
         await pilot.pause(0.2)
         # following: the last line is on screen
         assert "line 5999" in screen_text(app)
@@ -488,4 +546,9 @@ def test_request_cells_for_a_network_error_and_sizes():
     assert status_cell(None).plain == "—" and str(status_cell(None).style) == "red"
     assert str(status_cell(204).style) == "green" and str(status_cell(429).style) == "red"
     assert str(status_cell(302).style) == "yellow"
-    assert (size_cell(None), size_cell(512), size_cell(2048), size_cell(3 << 20)) == ("", "512 B", "2.0 KB", "3.0 MB")
+    assert (size_cell(None), size_cell(512), size_cell(2048), size_cell(3 << 20)) == (
+        "",
+        "512 B",
+        "2.0 KB",
+        "3.0 MB",
+    )

@@ -8,12 +8,12 @@ shown; the "in progress" run is a sync that saves 5 records and then blocks.
 from __future__ import annotations
 
 import pytest
+from test_tui_dryrun_dialog import make_app as make_dialog_app
+from test_tui_dryrun_helpers import PaneApp, load, wait_for, write_project
 
 from nango_tui.dryrun import DryrunRequest
 from nango_tui.tui.widgets import dryrun_results
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
-from test_tui_dryrun_dialog import make_app as make_dialog_app
-from test_tui_dryrun_helpers import PaneApp, load, wait_for, write_project
 
 SIZE = (80, 24)
 
@@ -50,7 +50,13 @@ async def settle_tabs(pilot, app) -> None:
         await wait_for(pilot, settled, timeout=5)
     except AssertionError:
         active = tabs.active_tab
-        print("UNSETTLED", active, active.virtual_region, (underline.highlight_start, underline.highlight_end), [str(t.label) for t in tabs.query("ContentTab")])
+        print(
+            "UNSETTLED",
+            active,
+            active.virtual_region,
+            (underline.highlight_start, underline.highlight_end),
+            [str(t.label) for t in tabs.query("ContentTab")],
+        )
         raise
     await pilot.pause()
 
@@ -83,7 +89,12 @@ def test_snapshot_dryrun_in_progress(root, snap_compare, monkeypatch):
         try:
             await wait_for(pilot, lambda: pane.shown.tally.records == 5 and pane.shown.tally.logs == 2)
         except AssertionError:
-            print("NOT REACHED", pane.shown.tally.records, pane.shown.tally.logs, [l.message for l in pane.shown.logs])
+            print(
+                "NOT REACHED",
+                pane.shown.tally.records,
+                pane.shown.tally.logs,
+                [l.message for l in pane.shown.logs],
+            )
             raise
         freeze(monkeypatch, pane.shown, 2.5)
         pane._drain(force=True)
@@ -98,7 +109,11 @@ def test_snapshot_dryrun_done(root, snap_compare, monkeypatch):
 
     async def run_before(pilot) -> None:
         pane = app.pane
-        pane.start(DryrunRequest(root=root, name="contacts", connection_id="local", metadata={"records": 1500, "logs": 40}))
+        pane.start(
+            DryrunRequest(
+                root=root, name="contacts", connection_id="local", metadata={"records": 1500, "logs": 40}
+            )
+        )
         await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
         freeze(monkeypatch, pane.shown, 1.5)
         pane.query_one("#records-Contact").focus()

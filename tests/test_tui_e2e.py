@@ -12,9 +12,12 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from tui_fixtures import copy_samples  # noqa: E402
+from tui_fixtures import copy_samples
 
-pytestmark = [pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"), pytest.mark.slow]
+pytestmark = [
+    pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+    pytest.mark.slow,
+]
 
 VENV_BIN = Path(sys.executable).parent
 
@@ -26,11 +29,15 @@ class Tmux:
         self.socket = f"nango-e2e-{os.getpid()}-{name}"
 
     def run(self, *args: str) -> str:
-        done = subprocess.run(["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, timeout=10)
+        done = subprocess.run(
+            ["tmux", "-L", self.socket, "-f", "/dev/null", *args], capture_output=True, text=True, timeout=10
+        )
         return done.stdout
 
     def start(self, cwd: Path) -> None:
-        env_cmd = f"env -i PATH={VENV_BIN}:/usr/bin:/bin HOME={cwd} TERM=xterm-256color LANG=C.UTF-8 PS1='e2e$ ' sh"
+        env_cmd = (
+            f"env -i PATH={VENV_BIN}:/usr/bin:/bin HOME={cwd} TERM=xterm-256color LANG=C.UTF-8 PS1='e2e$ ' sh"
+        )
         self.run("new-session", "-d", "-x", "80", "-y", "24", "-s", "e2e", "-c", str(cwd), env_cmd)
 
     def keys(self, *keys: str) -> None:
@@ -80,6 +87,6 @@ def test_dryrun_from_the_keyboard_then_quit_restores_the_terminal(tmux: Tmux, tm
     assert "Records" in screen and "0035g" in screen  # a record id of the saved Salesforce responses
     assert (root / ".nango").is_dir()  # the run's record file went under .nango/
     tmux.keys("q")
-    screen = tmux.wait_for("E2E-EXIT=0")
+    screen = tmux.wait_for("E2E-EXIT=0\ne2e$")  # the exit code, then the prompt (printed a moment later)
     assert not tmux.alternate_on()
     assert screen.rstrip().splitlines()[-1].startswith("e2e$")  # the prompt is back, on a sane screen

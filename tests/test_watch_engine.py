@@ -57,7 +57,9 @@ async def until(updates, predicate, timeout: float = TIMEOUT) -> tuple[DevUpdate
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             last = seen[-1] if seen else None
-            raise AssertionError(f"no matching update in {timeout} s; last: {last and [d.format() for d in last.diagnostics]} changed={last and last.changed}")
+            raise AssertionError(
+                f"no matching update in {timeout} s; last: {last and [d.format() for d in last.diagnostics]} changed={last and last.changed}"
+            )
         update = await asyncio.wait_for(anext(updates), remaining)
         seen.append(update)
         if predicate(update):
@@ -67,9 +69,11 @@ async def until(updates, predicate, timeout: float = TIMEOUT) -> tuple[DevUpdate
 async def no_update(updates, seconds: float = QUIET) -> None:
     try:
         update = await asyncio.wait_for(anext(updates), seconds)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         return
-    raise AssertionError(f"unexpected update: changed={update.changed} {[d.format() for d in update.diagnostics]}")
+    raise AssertionError(
+        f"unexpected update: changed={update.changed} {[d.format() for d in update.diagnostics]}"
+    )
 
 
 def state(update: DevUpdate) -> list[tuple[str, int, int, str]]:
@@ -85,7 +89,11 @@ async def test_initial_update_is_the_full_compile(root: Path):
         assert state(first) == [(ACTION, 2, 5, "print_call")]
         assert first.project is not None and "crm" in first.project.integrations
         assert engine.current is first
-        assert first.to_json() == {"diagnostics": [first.diagnostics[0].to_dict()], "changed": [], "ms": round(first.ms, 1)}
+        assert first.to_json() == {
+            "diagnostics": [first.diagnostics[0].to_dict()],
+            "changed": [],
+            "ms": round(first.ms, 1),
+        }
 
 
 async def test_syntax_error_appears_and_disappears(root: Path):
@@ -147,7 +155,9 @@ async def test_vim_style_save_by_renaming_the_original_away(root: Path):
         os.rename(script, backup)
         script.write_text(good + "\nundefined_here\n")
         backup.unlink()
-        update, seen = await until(updates, lambda u: u.diagnostics and all(d.code != "missing_script" for d in u.diagnostics))
+        update, seen = await until(
+            updates, lambda u: u.diagnostics and all(d.code != "missing_script" for d in u.diagnostics)
+        )
         assert state(update) == [(SYNC, len(good.splitlines()) + 2, 1, "undefined_name")]
         assert update.changed == [SYNC]
         assert len(seen) <= 2  # one; two only if the test itself stalled between the rename and the write
@@ -195,10 +205,13 @@ async def test_broken_then_fixed_nango_yaml(root: Path):
         (root / SYNC).write_text("async def fetch_data(nango):\n    pass\n")
         await until(updates, lambda u: len(u.diagnostics) == 1)
         # fixed, with a new model and a new sync: models regenerated, its scaffold written
-        fixed_yaml = YAML.replace(
-            "    actions:",
-            "      deals:\n        runs: every day\n        output: Deal\n        endpoint: GET /deals\n    actions:",
-        ) + "  Deal:\n    id: string\n"
+        fixed_yaml = (
+            YAML.replace(
+                "    actions:",
+                "      deals:\n        runs: every day\n        output: Deal\n        endpoint: GET /deals\n    actions:",
+            )
+            + "  Deal:\n    id: string\n"
+        )
         (root / "nango.yaml").write_text(fixed_yaml)
         fixed, _ = await until(updates, lambda u: not u.diagnostics)
         assert fixed.project is not None and "deals" in fixed.project.integrations["crm"].syncs
@@ -230,24 +243,34 @@ async def test_deleted_renamed_and_new_files_and_folders(root: Path):
         await until(updates, lambda u: not u.diagnostics)
         os.rename(root / SYNC, root / "crm/syncs/renamed.py")
         renamed, _ = await until(updates, lambda u: len(u.diagnostics) == 2)
-        assert state(renamed) == [("crm/syncs/renamed.py", 1, 1, "orphan_script"), ("nango.yaml", 4, 7, "missing_script")]
+        assert state(renamed) == [
+            ("crm/syncs/renamed.py", 1, 1, "orphan_script"),
+            ("nango.yaml", 4, 7, "missing_script"),
+        ]
 
 
 async def test_models_py_change_rechecks_without_regenerating(root: Path):
-    (root / SYNC).write_text("from models import Contact\n\n\nasync def fetch_data(nango):\n    await nango.batch_save([Contact(id='1', name='a')], 'Contact')\n")
+    (root / SYNC).write_text(
+        "from models import Contact\n\n\nasync def fetch_data(nango):\n    await nango.batch_save([Contact(id='1', name='a')], 'Contact')\n"
+    )
     async with DevEngine(root) as engine:
         updates = engine.updates()
         assert state(await anext(updates)) == []
         (root / "models.py").write_text("# hand-written\nclass Other:\n    pass\n")
         update, _ = await until(updates, lambda u: u.diagnostics)
-        assert state(update) == [(ACTION, 9, 20, "unknown_model_import"), (SYNC, 1, 20, "unknown_model_import")]
+        assert state(update) == [
+            (ACTION, 9, 20, "unknown_model_import"),
+            (SYNC, 1, 20, "unknown_model_import"),
+        ]
         assert update.changed == ["models.py"] and update.generated == []
         await no_update(updates)
         assert (root / "models.py").read_text().startswith("# hand-written")
 
 
 async def test_a_helper_module_of_the_folder_appearing_and_going(root: Path):
-    (root / SYNC).write_text("import helpers\n\n\nasync def fetch_data(nango):\n    await nango.log(helpers.X)\n")
+    (root / SYNC).write_text(
+        "import helpers\n\n\nasync def fetch_data(nango):\n    await nango.log(helpers.X)\n"
+    )
     async with DevEngine(root) as engine:
         updates = engine.updates()
         assert state(await anext(updates)) == [(SYNC, 1, 1, "unresolved_import")]

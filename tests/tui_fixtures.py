@@ -63,10 +63,13 @@ async def run_action(nango: NangoAction, input: NewCustomer) -> Customer:
 '''
 
 # nango.yaml with two config errors (an unknown model, a bad schedule) and a broken script
-BROKEN_YAML = CLEAN_YAML.replace("output: Customer\n                endpoint: GET", "output: Client\n                endpoint: GET").replace(
-    "runs: every hour", "runs: every 5 seconds"
+BROKEN_YAML = CLEAN_YAML.replace(
+    "output: Customer\n                endpoint: GET", "output: Client\n                endpoint: GET"
+).replace("runs: every hour", "runs: every 5 seconds")
+BROKEN_SCRIPT = ACTION_SOURCE.replace(
+    "async def run_action(nango: NangoAction, input: NewCustomer) -> Customer:",
+    "async def run_action(nango: NangoAction, input: NewCustomer) -> Customer\n",
 )
-BROKEN_SCRIPT = ACTION_SOURCE.replace("async def run_action(nango: NangoAction, input: NewCustomer) -> Customer:", "async def run_action(nango: NangoAction, input: NewCustomer) -> Customer\n")
 
 
 def write_project(root: Path, yaml_text: str = CLEAN_YAML, action_source: str = ACTION_SOURCE) -> Path:

@@ -1,8 +1,8 @@
 """Check scripts against the config: syntax, entry points, SDK calls, models, names and imports.
 
-    compile_project(root, *, jobs=None, generate=None) -> CompileResult(diagnostics, project, seconds)
-    check_script(root, rel_path, source, project) -> list[Diagnostic]
-    ScriptChecker(root)   # the same checks with a per-script cache (the watcher uses it)
+compile_project(root, *, jobs=None, generate=None) -> CompileResult(diagnostics, project, seconds)
+check_script(root, rel_path, source, project) -> list[Diagnostic]
+ScriptChecker(root)   # the same checks with a per-script cache (the watcher uses it)
 """
 
 from .project import (

@@ -93,7 +93,11 @@ def _defined_names(path: Path) -> tuple[frozenset[str] | None, dict[str, str]]:
                 names.update(_target_names(target))
         elif isinstance(node, (ast.AnnAssign, ast.AugAssign)):
             names.update(_target_names(node.target))
-            if isinstance(node.target, ast.Name) and node.target.id == "MODELS" and isinstance(node.value, ast.Dict):
+            if (
+                isinstance(node.target, ast.Name)
+                and node.target.id == "MODELS"
+                and isinstance(node.value, ast.Dict)
+            ):
                 class_models = _models_mapping(node.value)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
             for alias in node.names:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterable
 
 from nango_tui.config import Diagnostic, Project, load_project, sort_key
 
@@ -135,7 +135,17 @@ def project_diagnostics(project: Project | None, present: Iterable[str]) -> list
     for path, (key, event) in on_event_paths(project).items():
         if path not in present:
             line, column = integrations[key].line, integrations[key].column
-            out.append(Diagnostic(config, line, column, "warning", "missing_script", f'the {event} script "{path.rsplit("/", 1)[1][:-3]}" of "{key}" has no file: {path} does not exist', hint=f"create {path}"))
+            out.append(
+                Diagnostic(
+                    config,
+                    line,
+                    column,
+                    "warning",
+                    "missing_script",
+                    f'the {event} script "{path.rsplit("/", 1)[1][:-3]}" of "{key}" has no file: {path} does not exist',
+                    hint=f"create {path}",
+                )
+            )
     for path in sorted(present):
         role = role_for(path, project)
         if role is not None and role.configured is False:
@@ -189,7 +199,16 @@ class ScriptChecker:
         try:
             source = (self.root / rel_path).read_bytes()
         except OSError as err:
-            return [Diagnostic(rel_path, 1, 1, "error", "unreadable_file", f"cannot read the script: {err.strerror or err}")]
+            return [
+                Diagnostic(
+                    rel_path,
+                    1,
+                    1,
+                    "error",
+                    "unreadable_file",
+                    f"cannot read the script: {err.strerror or err}",
+                )
+            ]
         return self.check(rel_path, source, role)
 
     def forget(self, rel_path: str) -> None:
@@ -209,7 +228,13 @@ def check_script(root: Path, rel_path: str, source: str | bytes, project: Projec
     return checker.check(rel_path, source, role_for(rel_path, project))
 
 
-def check_files(root: Path, paths: list[str], project: Project | None, jobs: int | None = None, checker: ScriptChecker | None = None) -> list[Diagnostic]:
+def check_files(
+    root: Path,
+    paths: list[str],
+    project: Project | None,
+    jobs: int | None = None,
+    checker: ScriptChecker | None = None,
+) -> list[Diagnostic]:
     """Check script files; in worker processes when there are enough of them to pay for it."""
     roles = [(p, role_for(p, project)) for p in paths]
     if jobs is None:
@@ -234,7 +259,9 @@ def _check_chunk(root: str, roles: list[tuple[str, ScriptRole | None]]) -> list[
     return [d for p, role in roles for d in checker.check_file(p, role)]
 
 
-def compile_project(root: Path, *, jobs: int | None = None, generate: Callable[[Project], list[Diagnostic]] | None = None) -> CompileResult:
+def compile_project(
+    root: Path, *, jobs: int | None = None, generate: Callable[[Project], list[Diagnostic]] | None = None
+) -> CompileResult:
     """Validate nango.yaml, then check every script against it.
 
     `generate`, when given, runs with the valid project before the scripts are checked (the CLI

@@ -41,7 +41,9 @@ SDK_COROUTINES = frozenset(
 BATCH_METHODS = ("batch_save", "batch_update", "batch_delete")
 SDK_CLASSES = ("NangoSync", "NangoAction")
 #: calls that take coroutines and await them later, so an un-awaited SDK call inside is fine
-AWAITING_CALLS = frozenset({"gather", "create_task", "ensure_future", "wait_for", "shield", "wait", "as_completed", "run"})
+AWAITING_CALLS = frozenset(
+    {"gather", "create_task", "ensure_future", "wait_for", "shield", "wait", "as_completed", "run"}
+)
 IMPORT_ERRORS = frozenset({"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
 
 #: pyflakes messages that mean the script fails when it runs; the others are warnings
@@ -74,7 +76,9 @@ class ScriptRole:
         return f"async def run_action({params})"
 
 
-def check_source(rel_path: str, source: str | bytes, role: ScriptRole | None, resolver: ImportResolver, models: ModelsIndex) -> list[Diagnostic]:
+def check_source(
+    rel_path: str, source: str | bytes, role: ScriptRole | None, resolver: ImportResolver, models: ModelsIndex
+) -> list[Diagnostic]:
     """Every diagnostic of one script's source text (not sorted)."""
     out: list[Diagnostic] = []
     with warnings.catch_warnings(record=True) as caught:
@@ -88,19 +92,36 @@ def check_source(rel_path: str, source: str | bytes, role: ScriptRole | None, re
         except ValueError as err:  # e.g. a NUL byte
             return [Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot parse the script: {err}")]
         except (RecursionError, MemoryError):
-            return [Diagnostic(rel_path, 1, 1, "error", "syntax_error", "the script is nested too deeply to parse")]
+            return [
+                Diagnostic(
+                    rel_path, 1, 1, "error", "syntax_error", "the script is nested too deeply to parse"
+                )
+            ]
         compiled = True
         try:
             compile(tree, rel_path, "exec", dont_inherit=True)
-        except SyntaxError as err:  # what the parser lets through: `await` outside async, misplaced return ...
+        except (
+            SyntaxError
+        ) as err:  # what the parser lets through: `await` outside async, misplaced return ...
             out.append(_syntax_diag(rel_path, err))
             compiled = False
         except (ValueError, RecursionError) as err:
-            out.append(Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot compile the script: {err}"))
+            out.append(
+                Diagnostic(rel_path, 1, 1, "error", "syntax_error", f"cannot compile the script: {err}")
+            )
             compiled = False
     for warning in caught:
         if issubclass(warning.category, (SyntaxWarning, DeprecationWarning)) and warning.filename == rel_path:
-            out.append(Diagnostic(rel_path, max(warning.lineno or 1, 1), 1, "warning", "syntax_warning", str(warning.message)))
+            out.append(
+                Diagnostic(
+                    rel_path,
+                    max(warning.lineno or 1, 1),
+                    1,
+                    "warning",
+                    "syntax_warning",
+                    str(warning.message),
+                )
+            )
     if compiled:
         try:
             out.extend(_pyflakes(rel_path, tree))
@@ -145,7 +166,9 @@ def _syntax_diag(rel_path: str, err: SyntaxError) -> Diagnostic:
     end_line = err.end_lineno if err.end_lineno and err.end_lineno >= line else None
     end_column = err.end_offset if end_line and err.end_offset and err.end_offset > 0 else None
     message = err.msg or "invalid syntax"
-    return Diagnostic(rel_path, line, column, "error", "syntax_error", message, end_line=end_line, end_column=end_column)
+    return Diagnostic(
+        rel_path, line, column, "error", "syntax_error", message, end_line=end_line, end_column=end_column
+    )
 
 
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -160,9 +183,15 @@ def _pyflakes(rel_path: str, tree: ast.Module) -> list[Diagnostic]:
         if code:
             out.append(Diagnostic(rel_path, line, column, "error", code, text, hint="define or import it"))
         elif isinstance(msg, pyflakes_messages.UnusedImport):
-            out.append(Diagnostic(rel_path, line, column, "warning", "unused_import", text, hint="remove the import"))
+            out.append(
+                Diagnostic(rel_path, line, column, "warning", "unused_import", text, hint="remove the import")
+            )
         else:
-            out.append(Diagnostic(rel_path, line, column, "warning", _CAMEL.sub("_", type(msg).__name__).lower(), text))
+            out.append(
+                Diagnostic(
+                    rel_path, line, column, "warning", _CAMEL.sub("_", type(msg).__name__).lower(), text
+                )
+            )
     return out
 
 
@@ -175,11 +204,30 @@ def _entry_point(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diag
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry:
             found = node  # the last definition wins, as in Python
     if found is None:
-        return [Diagnostic(rel_path, 1, 1, "error", "missing_entry_point", f"{what} must define `{expected}`", hint=f"Nango calls `{entry}` to run it")]
+        return [
+            Diagnostic(
+                rel_path,
+                1,
+                1,
+                "error",
+                "missing_entry_point",
+                f"{what} must define `{expected}`",
+                hint=f"Nango calls `{entry}` to run it",
+            )
+        ]
     out = []
     where = (found.lineno, found.col_offset + 1)
     if isinstance(found, ast.FunctionDef):
-        out.append(Diagnostic(rel_path, *where, "error", "entry_not_async", f"`{entry}` must be async: `{expected}`", hint=f"write `async def {entry}(...)`"))
+        out.append(
+            Diagnostic(
+                rel_path,
+                *where,
+                "error",
+                "entry_not_async",
+                f"`{entry}` must be async: `{expected}`",
+                hint=f"write `async def {entry}(...)`",
+            )
+        )
     want = 2 if role.kind == "action" and role.has_input else 1
     if role.configured is None and role.kind == "action":
         want_range = (1, 2)  # without the config, either form may be right
@@ -193,24 +241,46 @@ def _entry_point(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diag
     fits = any(required <= n <= most for n in range(want_range[0], want_range[1] + 1)) and not kw_required
     if not fits:
         if role.kind == "action" and role.configured and not role.has_input and required == 2:
-            hint = f'{what} has no `input` in nango.yaml: drop the parameter, or declare `input:`'
+            hint = f"{what} has no `input` in nango.yaml: drop the parameter, or declare `input:`"
         elif role.kind == "action" and role.configured and role.has_input and required < 2:
             hint = f"{what} declares an `input` in nango.yaml: take it as the second parameter"
         else:
             hint = None
         got = ", ".join(a.arg for a in positional) or "no parameters"
-        out.append(Diagnostic(rel_path, *where, "error", "entry_signature", f"`{entry}` takes ({got}); expected `{expected}`", hint=hint))
+        out.append(
+            Diagnostic(
+                rel_path,
+                *where,
+                "error",
+                "entry_signature",
+                f"`{entry}` takes ({got}); expected `{expected}`",
+                hint=hint,
+            )
+        )
     return out
 
 
-def _imports(rel_path: str, nodes: dict[type, list], resolver: ImportResolver, models: ModelsIndex) -> list[Diagnostic]:
+def _imports(
+    rel_path: str, nodes: dict[type, list], resolver: ImportResolver, models: ModelsIndex
+) -> list[Diagnostic]:
     out = []
     guarded = _guarded_imports(nodes)
-    for node in sorted(nodes.get(ast.ImportFrom, []) + nodes.get(ast.Import, []), key=lambda n: (n.lineno, n.col_offset)):
+    for node in sorted(
+        nodes.get(ast.ImportFrom, []) + nodes.get(ast.Import, []), key=lambda n: (n.lineno, n.col_offset)
+    ):
         if isinstance(node, ast.ImportFrom):
             where = (node.lineno, node.col_offset + 1)
             if node.level:
-                out.append(Diagnostic(rel_path, *where, "error", "unresolved_import", "relative imports do not work in a script (scripts are loaded by path)", hint="import from a module in the integrations folder by its name"))
+                out.append(
+                    Diagnostic(
+                        rel_path,
+                        *where,
+                        "error",
+                        "unresolved_import",
+                        "relative imports do not work in a script (scripts are loaded by path)",
+                        hint="import from a module in the integrations folder by its name",
+                    )
+                )
                 continue
             top = (node.module or "").split(".")[0]
             if top == "models":
@@ -229,11 +299,26 @@ def _imports(rel_path: str, nodes: dict[type, list], resolver: ImportResolver, m
 
 
 def _unresolved(rel_path: str, where: tuple[int, int], module: str) -> Diagnostic:
-    return Diagnostic(rel_path, *where, "error", "unresolved_import", f"cannot find the module `{module}` in this environment or the integrations folder", hint=f"install it (pip install ...) or add {module.split('.')[0]}.py to the integrations folder")
+    return Diagnostic(
+        rel_path,
+        *where,
+        "error",
+        "unresolved_import",
+        f"cannot find the module `{module}` in this environment or the integrations folder",
+        hint=f"install it (pip install ...) or add {module.split('.')[0]}.py to the integrations folder",
+    )
 
 
 def _no_models(rel_path: str, node: ast.AST) -> Diagnostic:
-    return Diagnostic(rel_path, node.lineno, node.col_offset + 1, "error", "unresolved_import", "models.py does not exist yet", hint="run `nango-tui generate` (or `compile`) to write it")
+    return Diagnostic(
+        rel_path,
+        node.lineno,
+        node.col_offset + 1,
+        "error",
+        "unresolved_import",
+        "models.py does not exist yet",
+        hint="run `nango-tui generate` (or `compile`) to write it",
+    )
 
 
 def _models_import(rel_path: str, node: ast.ImportFrom, models: ModelsIndex) -> list[Diagnostic]:
@@ -247,10 +332,22 @@ def _models_import(rel_path: str, node: ast.ImportFrom, models: ModelsIndex) -> 
         if alias.name == "*" or alias.name in names:
             continue
         guess = close_match(alias.name, [n for n in names if not n.startswith("_")])
-        hint = f"did you mean {guess}?" if guess else "declare the model in nango.yaml's `models:` and save it"
+        hint = (
+            f"did you mean {guess}?" if guess else "declare the model in nango.yaml's `models:` and save it"
+        )
         line = getattr(alias, "lineno", node.lineno)
         column = getattr(alias, "col_offset", node.col_offset) + 1
-        out.append(Diagnostic(rel_path, line, column, "error", "unknown_model_import", f"models.py defines no `{alias.name}`", hint=hint))
+        out.append(
+            Diagnostic(
+                rel_path,
+                line,
+                column,
+                "error",
+                "unknown_model_import",
+                f"models.py defines no `{alias.name}`",
+                hint=hint,
+            )
+        )
     return out
 
 
@@ -296,7 +393,9 @@ class _ScriptWalker:
 
     def _collect_sdk_names(self, nodes: dict[type, list]) -> None:
         entry = self.role.entry if self.role else None
-        for node in nodes.get(ast.FunctionDef, []) + nodes.get(ast.AsyncFunctionDef, []) + nodes.get(ast.Lambda, []):
+        for node in (
+            nodes.get(ast.FunctionDef, []) + nodes.get(ast.AsyncFunctionDef, []) + nodes.get(ast.Lambda, [])
+        ):
             params = [*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs]
             if entry and getattr(node, "name", None) == entry and params:
                 self.sdk_names.add(params[0].arg)
@@ -323,26 +422,59 @@ class _ScriptWalker:
     def _call(self, node: ast.Call) -> None:
         func = node.func
         if isinstance(func, ast.Name) and func.id == "print":
-            self._add(node, "warning", "print_call", "print() output does not reach the script's logs", hint="use `await nango.log(...)`")
+            self._add(
+                node,
+                "warning",
+                "print_call",
+                "print() output does not reach the script's logs",
+                hint="use `await nango.log(...)`",
+            )
             return
-        if not (isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.sdk_names):
+        if not (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.sdk_names
+        ):
             return
         method = func.attr
         call_text = f"{func.value.id}.{method}(...)"
         if method in SDK_COROUTINES and id(node) not in self.fine:
-            self._add(node, "error", "sdk_call_not_awaited", f"`{call_text}` is a coroutine and is not awaited: it does nothing", hint=f"write `await {call_text}`")
+            self._add(
+                node,
+                "error",
+                "sdk_call_not_awaited",
+                f"`{call_text}` is a coroutine and is not awaited: it does nothing",
+                hint=f"write `await {call_text}`",
+            )
         if method in BATCH_METHODS:
             self._batch(node, method)
 
     def _batch(self, node: ast.Call, method: str) -> None:
         role = self.role
         if role is not None and role.kind == "action":
-            self._add(node, "error", "batch_in_action", f"an action cannot call `{method}`: it returns its output instead", hint="return the result from run_action")
+            self._add(
+                node,
+                "error",
+                "batch_in_action",
+                f"an action cannot call `{method}`: it returns its output instead",
+                hint="return the result from run_action",
+            )
             return
-        model = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "model"), None)
+        model = (
+            node.args[1]
+            if len(node.args) > 1
+            else next((k.value for k in node.keywords if k.arg == "model"), None)
+        )
         if model is None:
-            if not any(isinstance(a, ast.Starred) for a in node.args) and not any(k.arg is None for k in node.keywords):
-                self._add(node, "error", "batch_model_missing", f"`{method}` needs the model name: `{method}(records, \"Model\")`")
+            if not any(isinstance(a, ast.Starred) for a in node.args) and not any(
+                k.arg is None for k in node.keywords
+            ):
+                self._add(
+                    node,
+                    "error",
+                    "batch_model_missing",
+                    f'`{method}` needs the model name: `{method}(records, "Model")`',
+                )
             return
         if isinstance(model, ast.Constant) and isinstance(model.value, str):
             name, shown = model.value, f'"{model.value}"'
@@ -360,7 +492,13 @@ class _ScriptWalker:
         listed = ", ".join(outputs) or "none"
         guess = close_match(name, outputs)
         hint = f"did you mean {guess!r}?" if guess else "add the model to the sync's `output:` in nango.yaml"
-        self._add(model, "error", "unknown_output_model", f'{shown} is not an output of the sync "{role.name}" (outputs: {listed})', hint=hint)
+        self._add(
+            model,
+            "error",
+            "unknown_output_model",
+            f'{shown} is not an output of the sync "{role.name}" (outputs: {listed})',
+            hint=hint,
+        )
 
     def _add(self, node: ast.AST, severity: str, code: str, message: str, hint: str | None = None) -> None:
         self.out.append(
@@ -373,7 +511,9 @@ class _ScriptWalker:
                 message,
                 hint=hint,
                 end_line=getattr(node, "end_lineno", None),
-                end_column=(node.end_col_offset + 1) if getattr(node, "end_col_offset", None) is not None else None,
+                end_column=(node.end_col_offset + 1)
+                if getattr(node, "end_col_offset", None) is not None
+                else None,
             )
         )
 
@@ -384,7 +524,11 @@ def _names_sdk_class(annotation: ast.AST) -> bool:
             return True
         if isinstance(node, ast.Attribute) and node.attr in SDK_CLASSES:
             return True
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and any(c in node.value for c in SDK_CLASSES):
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and any(c in node.value for c in SDK_CLASSES)
+        ):
             return True
     return False
 

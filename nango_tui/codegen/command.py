@@ -22,7 +22,10 @@ def print_generate_report(report: GenerateReport, out: Out, seconds: float | Non
         out.line(summary_line(report.diagnostics, out) + "; nothing was generated")
         return
     for backup in report.backed_up:
-        out.line(out.style("backed up", "yellow") + f" {MODELS_FILE} was edited by hand: the old one is kept as {backup}")
+        out.line(
+            out.style("backed up", "yellow")
+            + f" {MODELS_FILE} was edited by hand: the old one is kept as {backup}"
+        )
     if report.models_written and MODELS_FILE not in report.created:
         out.line(out.style("updated  ", "green") + f" {MODELS_FILE}")
     for path in report.created:
@@ -30,10 +33,17 @@ def print_generate_report(report: GenerateReport, out: Out, seconds: float | Non
     for path in report.left_alone:
         out.line(out.style("kept     ", "dim") + f" {path} (exists: never touched)")
     for path in report.orphaned:
-        out.line(out.style("orphaned ", "yellow") + f" {path}: no sync or action of nango.yaml names it (not deleted)")
+        out.line(
+            out.style("orphaned ", "yellow")
+            + f" {path}: no sync or action of nango.yaml names it (not deleted)"
+        )
     if not report.models_written:
         out.line(out.style("unchanged", "dim") + f" {MODELS_FILE}")
-    tail = summary_line(report.diagnostics, out, seconds) if report.diagnostics else out.style("done", "green") + (f" ({seconds * 1000:.0f} ms)" if seconds is not None else "")
+    tail = (
+        summary_line(report.diagnostics, out, seconds)
+        if report.diagnostics
+        else out.style("done", "green") + (f" ({seconds * 1000:.0f} ms)" if seconds is not None else "")
+    )
     out.line(tail)
 
 
@@ -67,7 +77,10 @@ def run_init(path: Path, force: bool = False) -> int:
     if report.diagnostics:
         print_diagnostics(report.diagnostics, out)
     if has_errors(report.diagnostics):
-        out.line(summary_line(report.diagnostics, out) + f"; fix nango.yaml, then run `nango-tui generate --dir {path}`")
+        out.line(
+            summary_line(report.diagnostics, out)
+            + f"; fix nango.yaml, then run `nango-tui generate --dir {path}`"
+        )
         return 1
     out.line("")
     out.line(f"A new integrations folder in {path}. Next: `cd {path}` and read README.md;")

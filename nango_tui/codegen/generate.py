@@ -218,7 +218,13 @@ def generate(root: Path, project: Project | None = None) -> GenerateReport:
                 report.left_alone.append(script.script_path)
     except OSError as exc:
         where = _relative(root, exc.filename) or config_file
-        report.diagnostics.append(_error(f"could not write {where}: {exc.strerror or exc}", where, "check the folder's permissions and free space"))
+        report.diagnostics.append(
+            _error(
+                f"could not write {where}: {exc.strerror or exc}",
+                where,
+                "check the folder's permissions and free space",
+            )
+        )
         return report
     report.orphaned = orphaned_scripts(root, project)
     return report

@@ -225,7 +225,9 @@ read from the environment or from `.env`. Both files stay out of git (`.gitignor
 """
 
 
-def _mock_issue(number: int, title: str, state: str, labels: list[str], created: str, updated: str, closed: str | None) -> dict:
+def _mock_issue(
+    number: int, title: str, state: str, labels: list[str], created: str, updated: str, closed: str | None
+) -> dict:
     return {
         "id": 1000 + number,
         "number": number,
@@ -242,18 +244,40 @@ def _mock_issue(number: int, title: str, state: str, labels: list[str], created:
 
 def _issues_mocks() -> str:
     issues = [
-        _mock_issue(1, "Add a README", "closed", ["docs"], "2024-05-01T09:00:00Z", "2024-05-02T10:00:00Z", "2024-05-02T10:00:00Z"),
-        _mock_issue(2, "Crash when the title is empty", "open", ["bug"], "2024-05-03T11:30:00Z", "2024-05-04T08:15:00Z", None),
+        _mock_issue(
+            1,
+            "Add a README",
+            "closed",
+            ["docs"],
+            "2024-05-01T09:00:00Z",
+            "2024-05-02T10:00:00Z",
+            "2024-05-02T10:00:00Z",
+        ),
+        _mock_issue(
+            2,
+            "Crash when the title is empty",
+            "open",
+            ["bug"],
+            "2024-05-03T11:30:00Z",
+            "2024-05-04T08:15:00Z",
+            None,
+        ),
         _mock_issue(3, "Support dark mode", "open", [], "2024-05-05T16:45:00Z", "2024-05-05T16:45:00Z", None),
     ]
-    pull_request = dict(_mock_issue(4, "Fix the crash", "open", [], "2024-05-06T12:00:00Z", "2024-05-06T12:00:00Z", None))
+    pull_request = dict(
+        _mock_issue(4, "Fix the crash", "open", [], "2024-05-06T12:00:00Z", "2024-05-06T12:00:00Z", None)
+    )
     pull_request["pull_request"] = {"url": "https://api.github.com/repos/octocat/hello-world/pulls/4"}
     mocks = {
         "format": 1,
         "integration": "github",
         "script": "issues",
         "kind": "sync",
-        "inputs": {"input": None, "metadata": {"owner": "octocat", "repo": "hello-world"}, "last_sync_date": None},
+        "inputs": {
+            "input": None,
+            "metadata": {"owner": "octocat", "repo": "hello-world"},
+            "last_sync_date": None,
+        },
         "exchanges": [
             {
                 "method": "GET",
@@ -309,7 +333,9 @@ def init_project(path: Path, force: bool = False) -> InitReport:
     if root.exists() and not root.is_dir():
         raise InitError(f"{root} exists and is not a folder")
     if root.is_dir() and any(root.iterdir()) and not force:
-        raise InitError(f"{root} is not empty; use --force to add the example's missing files (nothing that exists is overwritten)")
+        raise InitError(
+            f"{root} is not empty; use --force to add the example's missing files (nothing that exists is overwritten)"
+        )
     try:
         root.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

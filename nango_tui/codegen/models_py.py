@@ -28,8 +28,25 @@ HEADER = """\
 """
 
 # the helpers the module may use, in the order their imports are written
-_HELPERS = ("datetime", "Annotated", "Any", "Literal", "BaseModel", "ConfigDict", "Field", "Strict",
-            "str", "int", "float", "bool", "list", "dict", "type", "DateTime", "NangoModel")
+_HELPERS = (
+    "datetime",
+    "Annotated",
+    "Any",
+    "Literal",
+    "BaseModel",
+    "ConfigDict",
+    "Field",
+    "Strict",
+    "str",
+    "int",
+    "float",
+    "bool",
+    "list",
+    "dict",
+    "type",
+    "DateTime",
+    "NangoModel",
+)
 _IMPORTS = {
     "datetime": "datetime",
     "Annotated": "typing",
@@ -153,12 +170,16 @@ class _Renderer:
 
     def inline_class(self, node: T.InlineObject, owner: str, hint: str) -> str:
         name = self.table.claim(owner + _pascal(hint))
-        self.classes_for(name, node.fields, node.extra, f"The inline object of `{owner}.{hint}` in nango.yaml.", None)
+        self.classes_for(
+            name, node.fields, node.extra, f"The inline object of `{owner}.{hint}` in nango.yaml.", None
+        )
         return name
 
     # -- classes -----------------------------------------------------------------------------
 
-    def classes_for(self, name: str, fields: tuple[T.Field, ...], extra: T.TypeNode | None, doc: str, model: str | None) -> None:
+    def classes_for(
+        self, name: str, fields: tuple[T.Field, ...], extra: T.TypeNode | None, doc: str, model: str | None
+    ) -> None:
         out: list[_FieldOut] = []
         for f in fields:
             names: set[str] = set()
@@ -192,8 +213,10 @@ class _Renderer:
         lines = [f"class {cls.name}({base}):", f'    """{_doc_safe(cls.doc)}"""']
         if cls.extra is not None:
             lines.append("")
-            lines.append(f"    model_config = {self.helper('ConfigDict')}(extra=\"allow\")")
-            lines.append(f"    __pydantic_extra__: {self.helper('dict')}[{self.helper('str')}, {cls.extra}] = {self.helper('Field')}(init=False)")
+            lines.append(f'    model_config = {self.helper("ConfigDict")}(extra="allow")')
+            lines.append(
+                f"    __pydantic_extra__: {self.helper('dict')}[{self.helper('str')}, {cls.extra}] = {self.helper('Field')}(init=False)"
+            )
         if cls.fields:
             lines.append("")
         # a field must not take the name of something its class's annotations use (pydantic
@@ -231,7 +254,12 @@ class _Renderer:
                 continue
             spelled = self.h[name]
             by_module.setdefault(module, []).append(name if spelled == name else f"{name} as {spelled}")
-        lines = ['"""The models of nango.yaml as pydantic classes; MODELS maps each model name to its class."""', "", "from __future__ import annotations", ""]
+        lines = [
+            '"""The models of nango.yaml as pydantic classes; MODELS maps each model name to its class."""',
+            "",
+            "from __future__ import annotations",
+            "",
+        ]
         for module in ("datetime", "typing", "pydantic"):
             if module in by_module:
                 if module == "pydantic" and len(lines) > 4:
@@ -245,7 +273,9 @@ class _Renderer:
         if "DateTime" in self.used:
             lines.append("")
             lines.append("# `date` in nango.yaml: a datetime, ISO 8601 strings accepted")
-            lines.append(f"{self.h['DateTime']} = {self.h['Annotated']}[{self.h['datetime']}, {self.h['Strict']}(False)]")
+            lines.append(
+                f"{self.h['DateTime']} = {self.h['Annotated']}[{self.h['datetime']}, {self.h['Strict']}(False)]"
+            )
         config = (
             f'{self.h["ConfigDict"]}(\n        strict=True,\n        extra="forbid",\n        validate_by_name=True,\n'
             "        validate_by_alias=True,\n        protected_namespaces=(),\n        defer_build=True,\n    )"

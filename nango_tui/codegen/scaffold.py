@@ -37,7 +37,9 @@ class _Imports:
     def render(self) -> str:
         blocks = []
         if self.stdlib:
-            blocks.append("\n".join(f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(self.stdlib.items())))
+            blocks.append(
+                "\n".join(f"from {m} import {', '.join(sorted(n))}" for m, n in sorted(self.stdlib.items()))
+            )
         if self.sdk:
             blocks.append(f"from nango_tui.sdk import {', '.join(sorted(self.sdk))}")
         if self.models:
@@ -123,7 +125,9 @@ def _mapper(model_name: str, cls: str, project: Project, func: str) -> list[str]
         described = T.describe(f.type)
         if f.optional or T.allows_undefined(f.type):
             lines.append(f"            # {key}: item.get({key}),  # optional: {described}")
-        elif isinstance(f.type, T.UnionOf) and any(isinstance(m, T.Literal) and m.value is None and not m.undefined for m in f.type.members):
+        elif isinstance(f.type, T.UnionOf) and any(
+            isinstance(m, T.Literal) and m.value is None and not m.undefined for m in f.type.members
+        ):
             lines.append(f"            {key}: item.get({key}),  # {described}")
         else:
             lines.append(f"            {key}: item[{key}],  # {described}")
@@ -157,7 +161,9 @@ def _sync_source(sync: Sync, project: Project) -> str:
             func += "_"
         used_funcs.add(func)
         mappers += _mapper(model_name, cls, project, func)
-        save_lines.append(f"    #     await nango.batch_save([{func}(item) for item in page], {py_literal(model_name)})")
+        save_lines.append(
+            f"    #     await nango.batch_save([{func}(item) for item in page], {py_literal(model_name)})"
+        )
 
     body = [
         "",
@@ -173,12 +179,18 @@ def _sync_source(sync: Sync, project: Project) -> str:
     body.append("    # async for page in nango.paginate(")
     body.append(f"    #     endpoint={py_literal(path)},")
     if sync.sync_type == "incremental":
-        body.append('    #     params={"updated_since": nango.last_sync_date.isoformat()} if nango.last_sync_date else {},')
+        body.append(
+            '    #     params={"updated_since": nango.last_sync_date.isoformat()} if nango.last_sync_date else {},'
+        )
     body.append("    #     # leave `paginate` out to use the provider's default pagination")
-    body.append('    #     paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor", "response_path": "results"},')
+    body.append(
+        '    #     paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor", "response_path": "results"},'
+    )
     body.append("    # ):")
-    body += save_lines or ["    #     await nango.log(f\"{len(page)} items\")"]
-    body.append(f"    await nango.log({py_literal(sync.name + ': fetch_data is not written yet; nothing was saved')})")
+    body += save_lines or ['    #     await nango.log(f"{len(page)} items")']
+    body.append(
+        f"    await nango.log({py_literal(sync.name + ': fetch_data is not written yet; nothing was saved')})"
+    )
     return _assemble(doc, imports, body + mappers)
 
 
@@ -219,7 +231,7 @@ def _action_source(action: Action, project: Project) -> str:
         "    #",
         request,
         *_example_return(output_node, project),
-        f"    raise ActionError({{\"message\": {py_literal(action.name + ' is not written yet')}}})",
+        f'    raise ActionError({{"message": {py_literal(action.name + " is not written yet")}}})',
     ]
     return _assemble(doc, imports, body)
 

@@ -66,7 +66,9 @@ def _union(node: T.UnionOf) -> dict[str, Any]:
     return {"anyOf": options} if options else {}
 
 
-def object_schema(fields: tuple[T.Field, ...], extra: T.TypeNode | None, title: str | None = None) -> dict[str, Any]:
+def object_schema(
+    fields: tuple[T.Field, ...], extra: T.TypeNode | None, title: str | None = None
+) -> dict[str, Any]:
     schema: dict[str, Any] = {"type": "object"}
     if title:
         schema["title"] = title

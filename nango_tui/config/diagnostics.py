@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -45,7 +46,7 @@ class Diagnostic:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "Diagnostic":
+    def from_dict(cls, data: dict[str, Any]) -> Diagnostic:
         return cls(
             file=data["file"],
             line=int(data["line"]),

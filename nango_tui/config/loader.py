@@ -57,7 +57,11 @@ def load_project(root: str | os.PathLike, config_file: str = CONFIG_FILE) -> Loa
     try:
         data = path.read_bytes()
     except FileNotFoundError:
-        hint = "run `nango-tui init` to start a project" if root.is_dir() else f"the folder {root} does not exist"
+        hint = (
+            "run `nango-tui init` to start a project"
+            if root.is_dir()
+            else f"the folder {root} does not exist"
+        )
         diags.error(1, 1, "missing_file", f"no {config_file} in {root}", hint=hint)
         return LoadResult(None, diags.items)
     except IsADirectoryError:
@@ -79,7 +83,9 @@ def load_text(text: str, root: str | os.PathLike = ".", config_file: str = CONFI
     if raw is None and has_errors(diags.items):
         return _result(None, diags)
     if raw is None:
-        diags.error(1, 1, "empty_file", f"{config_file} is empty", hint="start with `integrations:` and `models:`")
+        diags.error(
+            1, 1, "empty_file", f"{config_file} is empty", hint="start with `integrations:` and `models:`"
+        )
         return _result(None, diags)
     if not isinstance(raw, YMap):
         line, col = getattr(raw, "mark", (1, 1))
@@ -115,7 +121,11 @@ class _ConfigParser:
             if key in allowed:
                 continue
             line, col = mapping.key_mark(key)
-            guess = close_match(key, allowed) or close_match(key.replace("-", "_"), allowed) or close_match(key.replace("_", "-"), allowed)
+            guess = (
+                close_match(key, allowed)
+                or close_match(key.replace("-", "_"), allowed)
+                or close_match(key.replace("_", "-"), allowed)
+            )
             self.diags.error(
                 line,
                 col,
@@ -142,7 +152,9 @@ class _ConfigParser:
             return default
         if not isinstance(value, bool):
             line, col = mapping.value_mark(key)
-            self.diags.error(line, col, "invalid_type", f"`{key}` must be true or false, found {_kind(value)} ({value!r})")
+            self.diags.error(
+                line, col, "invalid_type", f"`{key}` must be true or false, found {_kind(value)} ({value!r})"
+            )
             return default
         return value
 
@@ -160,7 +172,9 @@ class _ConfigParser:
                     out.append(item)
                 else:
                     line, col = value.item_mark(i)
-                    self.diags.error(line, col, "invalid_type", f"each entry of `{key}` must be text, found {_kind(item)}")
+                    self.diags.error(
+                        line, col, "invalid_type", f"each entry of `{key}` must be text, found {_kind(item)}"
+                    )
             return out
         line, col = mapping.value_mark(key)
         self.diags.error(line, col, "invalid_type", f"`{key}` must be a list or text, found {_kind(value)}")
@@ -173,7 +187,12 @@ class _ConfigParser:
         models_raw = raw.get("models")
         if "models" in raw and models_raw is not None and not isinstance(models_raw, YMap):
             line, col = raw.value_mark("models")
-            self.diags.error(line, col, "invalid_type", f"`models` must be a mapping of model names, found {_kind(models_raw)}")
+            self.diags.error(
+                line,
+                col,
+                "invalid_type",
+                f"`models` must be a mapping of model names, found {_kind(models_raw)}",
+            )
         self.models = ModelsParser(models_raw, raw.value_mark("models"), self.diags).parse()
 
         integrations: dict[str, Integration] = {}
@@ -188,13 +207,20 @@ class _ConfigParser:
             )
         elif not isinstance(ints_raw, YMap):
             line, col = raw.value_mark("integrations")
-            self.diags.error(line, col, "invalid_type", f"`integrations` must be a mapping of integration keys, found {_kind(ints_raw)}")
+            self.diags.error(
+                line,
+                col,
+                "invalid_type",
+                f"`integrations` must be a mapping of integration keys, found {_kind(ints_raw)}",
+            )
         else:
             for key, body in ints_raw.items():
                 integration = self.integration(key, body, ints_raw)
                 if integration is not None:
                     integrations[key] = integration
-        project = Project(root=self.root, config_file=self.config_file, integrations=integrations, models=self.models)
+        project = Project(
+            root=self.root, config_file=self.config_file, integrations=integrations, models=self.models
+        )
         return _result(project, self.diags, partial=project)
 
     def integration(self, key: str, body: Any, parent: YMap) -> Integration | None:
@@ -203,10 +229,16 @@ class _ConfigParser:
             return Integration(key=key, line=line, column=col)
         if not isinstance(body, YMap):
             vline, vcol = parent.value_mark(key)
-            self.diags.error(vline, vcol, "invalid_type", f'the integration "{key}" must be a mapping with `syncs:` and `actions:`, found {_kind(body)}')
+            self.diags.error(
+                vline,
+                vcol,
+                "invalid_type",
+                f'the integration "{key}" must be a mapping with `syncs:` and `actions:`, found {_kind(body)}',
+            )
             return None
         if not any(k in body for k in INTEGRATION_KEYS) and any(
-            isinstance(v, YMap) and ("runs" in v or "returns" in v or v.get("type") in ("sync", "action")) for v in body.values()
+            isinstance(v, YMap) and ("runs" in v or "returns" in v or v.get("type") in ("sync", "action"))
+            for v in body.values()
         ):
             self.diags.error(
                 line,
@@ -227,7 +259,12 @@ class _ConfigParser:
                 continue
             if not isinstance(section_raw, YMap):
                 vline, vcol = body.value_mark(section)
-                self.diags.error(vline, vcol, "invalid_type", f"`{section}` must be a mapping of script names, found {_kind(section_raw)}")
+                self.diags.error(
+                    vline,
+                    vcol,
+                    "invalid_type",
+                    f"`{section}` must be a mapping of script names, found {_kind(section_raw)}",
+                )
                 continue
             for name, spec in section_raw.items():
                 nline, ncol = section_raw.key_mark(name)
@@ -252,7 +289,13 @@ class _ConfigParser:
 
     def script_name_ok(self, name: str, line: int, col: int) -> bool:
         if not name or any(c in name for c in '/\\:*?"<>|') or name.startswith(".") or name != name.strip():
-            self.diags.error(line, col, "invalid_script_name", f'"{name}" cannot be a script file name', hint="use letters, digits, dashes and underscores")
+            self.diags.error(
+                line,
+                col,
+                "invalid_script_name",
+                f'"{name}" cannot be a script file name',
+                hint="use letters, digits, dashes and underscores",
+            )
             return False
         return True
 
@@ -262,14 +305,26 @@ class _ConfigParser:
         legacy = body.get("post-connection-scripts")
         if raw is not None and legacy is not None:
             line, col = body.key_mark("post-connection-scripts")
-            self.diags.error(line, col, "both_post_connection_scripts_and_on_events_present", "use either `on-events` or the older `post-connection-scripts`, not both")
+            self.diags.error(
+                line,
+                col,
+                "both_post_connection_scripts_and_on_events_present",
+                "use either `on-events` or the older `post-connection-scripts`, not both",
+            )
         if legacy is not None:
-            out["post-connection-creation"] = self.str_list(body, "post-connection-scripts", comma_split=False)
+            out["post-connection-creation"] = self.str_list(
+                body, "post-connection-scripts", comma_split=False
+            )
         if raw is None:
             return out
         if not isinstance(raw, YMap):
             line, col = body.value_mark("on-events")
-            self.diags.error(line, col, "invalid_type", f"`on-events` must map events to lists of scripts, found {_kind(raw)}")
+            self.diags.error(
+                line,
+                col,
+                "invalid_type",
+                f"`on-events` must map events to lists of scripts, found {_kind(raw)}",
+            )
             return out
         self.unknown_keys(raw, EVENTS, "`on-events`")
         for event in EVENTS:
@@ -284,7 +339,12 @@ class _ConfigParser:
             spec = YMap((line, col))
         if not isinstance(spec, YMap):
             vline, vcol = parent.value_mark(name)
-            self.diags.error(vline, vcol, "invalid_type", f'the {kind} "{name}" must be a mapping of its settings, found {_kind(spec)}')
+            self.diags.error(
+                vline,
+                vcol,
+                "invalid_type",
+                f'the {kind} "{name}" must be a mapping of its settings, found {_kind(spec)}',
+            )
             return None
         self.unknown_keys(spec, SYNC_KEYS if kind == "sync" else ACTION_KEYS, f'the {kind} "{name}"')
         return {
@@ -297,12 +357,16 @@ class _ConfigParser:
             "column": col,
         }
 
-    def model_name(self, spec: YMap, key: str, index: int | None, used: set[str], integration: str, kind: str, name: str) -> str | None:
+    def model_name(
+        self, spec: YMap, key: str, index: int | None, used: set[str], integration: str, kind: str, name: str
+    ) -> str | None:
         """Check one model name given as `input`/`output`; return it when usable."""
         value = spec[key] if index is None else spec[key][index]
         line, col = spec.value_mark(key) if index is None else spec[key].item_mark(index)
         if not isinstance(value, str):
-            self.diags.error(line, col, "invalid_type", f"`{key}` must name a model, found {_kind(value)} ({value!r})")
+            self.diags.error(
+                line, col, "invalid_type", f"`{key}` must name a model, found {_kind(value)} ({value!r})"
+            )
             return None
         value = value.strip()
         model = value[:-2].strip() if value.endswith("[]") else value
@@ -319,7 +383,11 @@ class _ConfigParser:
                 used.add(model)
             return value
         base = model
-        if base.lower() in TYPE_ALIASES or base.lower() in ("null", "undefined", "true", "false") or "|" in value:
+        if (
+            base.lower() in TYPE_ALIASES
+            or base.lower() in ("null", "undefined", "true", "false")
+            or "|" in value
+        ):
             self.diags.warning(
                 line,
                 col,
@@ -343,7 +411,11 @@ class _ConfigParser:
             return []
         raw = spec["output"]
         if isinstance(raw, YList):
-            return [m for i in range(len(raw)) if (m := self.model_name(spec, "output", i, used, integration, kind, name))]
+            return [
+                m
+                for i in range(len(raw))
+                if (m := self.model_name(spec, "output", i, used, integration, kind, name))
+            ]
         one = self.model_name(spec, "output", None, used, integration, kind, name)
         return [one] if one else []
 
@@ -355,7 +427,9 @@ class _ConfigParser:
         if isinstance(raw, YList):
             if kind == "action" and len(raw) > 1:
                 line, col = spec.value_mark("endpoint")
-                self.diags.error(line, col, "invalid_endpoint", f'the action "{name}" can have only one endpoint')
+                self.diags.error(
+                    line, col, "invalid_endpoint", f'the action "{name}" can have only one endpoint'
+                )
             items = [(item, raw.item_mark(i)) for i, item in enumerate(raw)]
         else:
             items = [(raw, spec.value_mark("endpoint"))]
@@ -385,35 +459,81 @@ class _ConfigParser:
             parts = item.split()
             if len(parts) == 1:
                 if parts[0].upper() in HTTP_METHODS:
-                    self.diags.error(line, col, "invalid_endpoint", f'the endpoint "{item}" has a method but no path', hint=example)
+                    self.diags.error(
+                        line,
+                        col,
+                        "invalid_endpoint",
+                        f'the endpoint "{item}" has a method but no path',
+                        hint=example,
+                    )
                 else:
-                    self.diags.error(line, col, "invalid_endpoint", f'the endpoint "{item}" has no HTTP method', hint=f"write `GET {item}`")
+                    self.diags.error(
+                        line,
+                        col,
+                        "invalid_endpoint",
+                        f'the endpoint "{item}" has no HTTP method',
+                        hint=f"write `GET {item}`",
+                    )
                 return None
             if len(parts) != 2:
-                self.diags.error(line, col, "invalid_endpoint", f'cannot read the endpoint "{item}"', hint=example)
+                self.diags.error(
+                    line, col, "invalid_endpoint", f'cannot read the endpoint "{item}"', hint=example
+                )
                 return None
             method, path, group = parts[0], parts[1], None
         elif isinstance(item, YMap):
             for key in item:
                 if key not in ("method", "path", "group"):
                     kline, kcol = item.key_mark(key)
-                    self.diags.error(kline, kcol, "additional_property", f'unknown key "{key}" in an endpoint', hint="allowed here: method, path, group")
+                    self.diags.error(
+                        kline,
+                        kcol,
+                        "additional_property",
+                        f'unknown key "{key}" in an endpoint',
+                        hint="allowed here: method, path, group",
+                    )
             method, path, group = item.get("method"), item.get("path"), item.get("group")
             if method is None or path is None:
                 missing = "method" if method is None else "path"
-                self.diags.error(line, col, "invalid_endpoint", f"the endpoint has no `{missing}`", hint=example)
+                self.diags.error(
+                    line, col, "invalid_endpoint", f"the endpoint has no `{missing}`", hint=example
+                )
                 return None
-            if not isinstance(method, str) or not isinstance(path, str) or (group is not None and not isinstance(group, str)):
-                self.diags.error(line, col, "invalid_type", "an endpoint's method, path and group must be text")
+            if (
+                not isinstance(method, str)
+                or not isinstance(path, str)
+                or (group is not None and not isinstance(group, str))
+            ):
+                self.diags.error(
+                    line, col, "invalid_type", "an endpoint's method, path and group must be text"
+                )
                 return None
         else:
-            self.diags.error(line, col, "invalid_endpoint", f"an endpoint must be text or a mapping, found {_kind(item)}", hint=example)
+            self.diags.error(
+                line,
+                col,
+                "invalid_endpoint",
+                f"an endpoint must be text or a mapping, found {_kind(item)}",
+                hint=example,
+            )
             return None
         if method.upper() not in HTTP_METHODS:
-            self.diags.error(line, col, "invalid_endpoint", f'"{method}" is not an HTTP method', hint="use one of " + ", ".join(HTTP_METHODS))
+            self.diags.error(
+                line,
+                col,
+                "invalid_endpoint",
+                f'"{method}" is not an HTTP method',
+                hint="use one of " + ", ".join(HTTP_METHODS),
+            )
             return None
         if not path.startswith("/"):
-            self.diags.error(line, col, "invalid_endpoint", f'the endpoint path "{path}" must start with "/"', hint=f"write `/{path}`")
+            self.diags.error(
+                line,
+                col,
+                "invalid_endpoint",
+                f'the endpoint path "{path}" must start with "/"',
+                hint=f"write `/{path}`",
+            )
             return None
         return Endpoint(method=method.upper(), path=path, group=group, line=line, column=col)
 
@@ -426,7 +546,13 @@ class _ConfigParser:
         runs = self.expect_str(spec, "runs", 'a schedule such as "every hour"')
         runs_seconds = 0
         if "runs" not in spec:
-            self.diags.error(line, col, "missing_runs", f'the sync "{name}" has no `runs`', hint='add e.g. `runs: every hour`')
+            self.diags.error(
+                line,
+                col,
+                "missing_runs",
+                f'the sync "{name}" has no `runs`',
+                hint="add e.g. `runs: every hour`",
+            )
         elif runs is not None:
             try:
                 runs_seconds = parse_runs(runs)
@@ -434,7 +560,13 @@ class _ConfigParser:
                 rline, rcol = spec.value_mark("runs")
                 self.diags.error(rline, rcol, "invalid_runs", str(err))
         if "output" not in spec:
-            self.diags.error(line, col, "missing_output", f'the sync "{name}" has no `output` model', hint="name the model its records follow, e.g. `output: Contact`")
+            self.diags.error(
+                line,
+                col,
+                "missing_output",
+                f'the sync "{name}" has no `output` model',
+                hint="name the model its records follow, e.g. `output: Contact`",
+            )
         outputs = self.outputs(spec, used, integration, "sync", name)
         for model_name in outputs:
             model = self.models.get(model_name)
@@ -447,9 +579,18 @@ class _ConfigParser:
                     f'the model "{model_name}" has no `id` field; a sync\'s records need one to be told apart',
                     hint=f"add `id: string` to {model_name}",
                 )
-        input_name = self.model_name(spec, "input", None, used, integration, "sync", name) if spec.get("input") is not None else None
+        input_name = (
+            self.model_name(spec, "input", None, used, integration, "sync", name)
+            if spec.get("input") is not None
+            else None
+        )
         endpoints = self.endpoint_list(spec, "sync", name)
-        if "endpoint" in spec and endpoints and len(endpoints) != len(outputs) and len(outputs) == len(self._raw_outputs(spec)):
+        if (
+            "endpoint" in spec
+            and endpoints
+            and len(endpoints) != len(outputs)
+            and len(outputs) == len(self._raw_outputs(spec))
+        ):
             eline, ecol = spec.value_mark("endpoint")
             self.diags.error(
                 eline,
@@ -465,7 +606,12 @@ class _ConfigParser:
                 sync_type = raw_type.lower()
             else:
                 tline, tcol = spec.value_mark("sync_type")
-                self.diags.error(tline, tcol, "invalid_sync_type", f"`sync_type` must be full or incremental, found {raw_type!r}")
+                self.diags.error(
+                    tline,
+                    tcol,
+                    "invalid_sync_type",
+                    f"`sync_type` must be full or incremental, found {raw_type!r}",
+                )
         return Sync(
             **base,
             runs=runs or "",
@@ -492,6 +638,18 @@ class _ConfigParser:
         outputs = self.outputs(spec, used, integration, "action", name)
         if len(outputs) > 1:
             oline, ocol = spec.value_mark("output")
-            self.diags.error(oline, ocol, "invalid_output", f'the action "{name}" can return only one model', hint="wrap them in one model")
-        input_name = self.model_name(spec, "input", None, used, integration, "action", name) if spec.get("input") is not None else None
-        return Action(**base, output=outputs, input=input_name, endpoints=self.endpoint_list(spec, "action", name))
+            self.diags.error(
+                oline,
+                ocol,
+                "invalid_output",
+                f'the action "{name}" can return only one model',
+                hint="wrap them in one model",
+            )
+        input_name = (
+            self.model_name(spec, "input", None, used, integration, "action", name)
+            if spec.get("input") is not None
+            else None
+        )
+        return Action(
+            **base, output=outputs, input=input_name, endpoints=self.endpoint_list(spec, "action", name)
+        )

@@ -13,7 +13,6 @@ from .types import (
     InlineObject,
     Invalid,
     Literal,
-    ModelRef,
     TypeNode,
     UnionOf,
     is_valid_model_name,
@@ -86,7 +85,9 @@ class ModelsParser:
         return self.models
 
     # -- fields -------------------------------------------------------------------------------
-    def _parse_fields_of(self, model: str, body: YMap) -> tuple[tuple[Field, ...], tuple[str, ...], TypeNode | None]:
+    def _parse_fields_of(
+        self, model: str, body: YMap
+    ) -> tuple[tuple[Field, ...], tuple[str, ...], TypeNode | None]:
         fields: list[Field] = []
         extends: list[str] = []
         extra: TypeNode | None = None
@@ -166,7 +167,13 @@ class ModelsParser:
         if isinstance(value, YList):
             members = [self._type_of(item, *value.item_mark(i), model) for i, item in enumerate(value)]
             if not members:
-                self.diags.error(line, col, "type_syntax_error", "an empty list is not a type", hint="write `any[]` for a list of anything")
+                self.diags.error(
+                    line,
+                    col,
+                    "type_syntax_error",
+                    "an empty list is not a type",
+                    hint="write `any[]` for a list of anything",
+                )
                 return Invalid("[]")
             return ArrayOf(members[0] if len(members) == 1 else UnionOf(tuple(members)))
         return Invalid(str(value))  # pragma: no cover - YAML gives nothing else
@@ -184,7 +191,9 @@ class ModelsParser:
                     name = key[:-1] if optional else key
                     kline, kcol = declared.key_mark(key)
                     vline, vcol = declared.value_mark(key)
-                    merged.setdefault(name, Field(name, self._type_of(sub, vline, vcol, parent), optional, kline, kcol))
+                    merged.setdefault(
+                        name, Field(name, self._type_of(sub, vline, vcol, parent), optional, kline, kcol)
+                    )
         for field in own:
             merged[field.name] = field
         return list(merged.values())
@@ -201,12 +210,15 @@ class ModelsParser:
                     col,
                     "type_syntax_error",
                     f'the type "{text.strip()}" uses syntax nango.yaml does not support',
-                    hint="use words such as string, number, boolean, date, a model name, `T[]` and `a | b`; " + _TYPE_DOCS,
+                    hint="use words such as string, number, boolean, date, a model name, `T[]` and `a | b`; "
+                    + _TYPE_DOCS,
                 )
                 return
             if isinstance(inner, Literal) and isinstance(inner.value, str) and not inner.value.islower():
                 guess = close_match(inner.value, self.names)
-                looks_like_model = inner.value[:1].isupper() and not inner.value.isupper() and len(members) == 1
+                looks_like_model = (
+                    inner.value[:1].isupper() and not inner.value.isupper() and len(members) == 1
+                )
                 if guess and guess != inner.value:
                     self.diags.warning(
                         line,
@@ -232,8 +244,14 @@ class ModelsParser:
             return None
         if name in stack:
             line, col = self.raw.key_mark(name)
-            chain = " -> ".join([*stack[stack.index(name):], name])
-            self.diags.error(line, col, "cyclic_extends", f"models extend each other in a circle: {chain}", hint="remove one of the `__extends`")
+            chain = " -> ".join([*stack[stack.index(name) :], name])
+            self.diags.error(
+                line,
+                col,
+                "cyclic_extends",
+                f"models extend each other in a circle: {chain}",
+                hint="remove one of the `__extends`",
+            )
             return None
         declared, extends, extra = self._declared[name]
         merged: dict[str, Field] = {}
@@ -273,7 +291,7 @@ class ModelsParser:
             path.append(node)
             for nxt in graph.get(node, ()):
                 if state.get(nxt) == 1:
-                    cycle = path[path.index(nxt):]
+                    cycle = path[path.index(nxt) :]
                     key = frozenset(cycle)
                     if key not in reported:
                         reported.add(key)
@@ -299,4 +317,3 @@ def _split_words(name: str) -> list[str]:
     import re
 
     return [p for p in re.split(r"[^A-Za-z0-9]+", name) if p] or ["Model"]
-

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Union
 
 # the canonical primitives; every alias maps onto one of them
 PRIMITIVES = ("string", "number", "integer", "boolean", "date", "object", "any", "bigint")
@@ -80,18 +79,18 @@ class ModelRef:
 
 @dataclass(frozen=True, slots=True)
 class ArrayOf:
-    item: "TypeNode"
+    item: TypeNode
 
 
 @dataclass(frozen=True, slots=True)
 class UnionOf:
-    members: tuple["TypeNode", ...]
+    members: tuple[TypeNode, ...]
 
 
 @dataclass(frozen=True, slots=True)
 class Field:
     name: str
-    type: "TypeNode"
+    type: TypeNode
     optional: bool
     line: int
     column: int
@@ -100,7 +99,7 @@ class Field:
 @dataclass(frozen=True, slots=True)
 class InlineObject:
     fields: tuple[Field, ...]
-    extra: "TypeNode | None" = None  # `__string: T` inside an inline object
+    extra: TypeNode | None = None  # `__string: T` inside an inline object
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +109,7 @@ class Invalid:
     text: str
 
 
-TypeNode = Union[Primitive, Literal, ModelRef, ArrayOf, UnionOf, InlineObject, Invalid]
+TypeNode = Primitive | Literal | ModelRef | ArrayOf | UnionOf | InlineObject | Invalid
 
 NULL = Literal(None)
 UNDEFINED = Literal(None, undefined=True)
@@ -124,7 +123,7 @@ def is_generic_syntax(text: str) -> bool:
     return bool(_GENERIC_RE.match(text.strip()))
 
 
-def parse_word(word: str, model_names: "set[str] | dict") -> TypeNode:
+def parse_word(word: str, model_names: set[str] | dict) -> TypeNode:
     """One word of the language (no `|`), `[]` suffixes included."""
     word = word.strip()
     if word.endswith("[]"):
@@ -157,7 +156,7 @@ def parse_word(word: str, model_names: "set[str] | dict") -> TypeNode:
     return Literal(word)
 
 
-def parse_type_text(text: str, model_names: "set[str] | dict") -> TypeNode:
+def parse_type_text(text: str, model_names: set[str] | dict) -> TypeNode:
     """A type written as a string: `string`, `Contact[]`, `a | b | null`."""
     if "|" in text:
         parts = [p.strip() for p in text.split("|")]

@@ -28,7 +28,7 @@ _MAX_DEPTH = 200
 class YMap(dict):
     """A mapping from the file, with the marks of its keys and values."""
 
-    __slots__ = ("mark", "key_marks", "value_marks")
+    __slots__ = ("key_marks", "mark", "value_marks")
 
     def __init__(self, mark: Mark) -> None:
         super().__init__()
@@ -91,7 +91,9 @@ class _Builder:
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
         if depth > _MAX_DEPTH:
             line, col = _mark(node)
-            self.diags.error(line, col, "yaml_too_deep", "the YAML nests too deeply (or an alias refers to itself)")
+            self.diags.error(
+                line, col, "yaml_too_deep", "the YAML nests too deeply (or an alias refers to itself)"
+            )
             return None
         if isinstance(node, yaml.ScalarNode):
             return _scalar(node)
@@ -111,11 +113,15 @@ class _Builder:
         for key_node, value_node in node.value:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 value = self.build(value_node, depth + 1)
-                merged.extend(v for v in (value if isinstance(value, list) else [value]) if isinstance(v, YMap))
+                merged.extend(
+                    v for v in (value if isinstance(value, list) else [value]) if isinstance(v, YMap)
+                )
                 continue
             line, col = _mark(key_node)
             if not isinstance(key_node, yaml.ScalarNode):
-                self.diags.error(line, col, "invalid_key", "a key must be a plain name, not a list or a mapping")
+                self.diags.error(
+                    line, col, "invalid_key", "a key must be a plain name, not a list or a mapping"
+                )
                 continue
             key = _scalar(key_node)
             if not isinstance(key, str):

@@ -7,15 +7,38 @@ import argparse
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("name", metavar="NAME", help="the sync or action to run (as named in nango.yaml)")
-    p.add_argument("connection_id", metavar="CONNECTION_ID", help="the connection to run against (connections.yaml or the Nango server)")
-    p.add_argument("-e", "--environment", default="dev", metavar="ENV", help="the environment of the connection (default: dev)")
+    p.add_argument(
+        "connection_id",
+        metavar="CONNECTION_ID",
+        help="the connection to run against (connections.yaml or the Nango server)",
+    )
+    p.add_argument(
+        "-e",
+        "--environment",
+        default="dev",
+        metavar="ENV",
+        help="the environment of the connection (default: dev)",
+    )
     p.add_argument("--integration-id", metavar="KEY", help="the integration, when NAME exists in several")
     p.add_argument("--input", metavar="JSON|@file", help="the action's input, as JSON or @file.json")
-    p.add_argument("--metadata", metavar="JSON|@file", help="stub the connection's metadata with this JSON object")
-    p.add_argument("--last-sync-date", metavar="DATE", help="the sync's last_sync_date (ISO date or date-time)")
+    p.add_argument(
+        "--metadata", metavar="JSON|@file", help="stub the connection's metadata with this JSON object"
+    )
+    p.add_argument(
+        "--last-sync-date", metavar="DATE", help="the sync's last_sync_date (ISO date or date-time)"
+    )
     p.add_argument("--validation", action="store_true", help="an invalid record fails the run")
-    p.add_argument("--save-responses", action="store_true", help="save every HTTP exchange to <integration>/mocks/<name>.json")
-    p.add_argument("--replay", action="store_true", default=None, help="answer every request from the saved responses (no network)")
+    p.add_argument(
+        "--save-responses",
+        action="store_true",
+        help="save every HTTP exchange to <integration>/mocks/<name>.json",
+    )
+    p.add_argument(
+        "--replay",
+        action="store_true",
+        default=None,
+        help="answer every request from the saved responses (no network)",
+    )
     p.add_argument("--max-records", type=_positive_int, metavar="N", help="stop cleanly after N records")
     p.add_argument("--timeout", type=_positive_float, metavar="S", help="stop the run after S seconds")
     p.add_argument("--json", action="store_true", help="print the event stream as JSON lines")

@@ -161,8 +161,8 @@ def _peak_rss_kib() -> int | None:
 def _warm_up() -> None:
     """Import what every run needs while the parent is still checking the request."""
     try:
-        import nango_tui.runtime.connections  # noqa: F401
-        import nango_tui.runtime.context  # noqa: F401
+        import nango_tui.runtime.connections
+        import nango_tui.runtime.context
         import nango_tui.sdk  # noqa: F401
 
         from . import execute  # noqa: F401
@@ -201,7 +201,13 @@ def main() -> None:
     except MemoryError as exc:
         writer.emit(ev.error_event("memory", faults.memory_message(), location=location_of(exc, spec)))
     except BaseException as exc:  # our own bug: report it rather than die silently
-        writer.emit(ev.error_event("crash", f"dryrun internal error: {type(exc).__name__}: {exc}", traceback=script_traceback(exc, spec, everything=True)))
+        writer.emit(
+            ev.error_event(
+                "crash",
+                f"dryrun internal error: {type(exc).__name__}: {exc}",
+                traceback=script_traceback(exc, spec, everything=True),
+            )
+        )
     faults.cancel_timeout()
     try:
         sys.stdout.flush()

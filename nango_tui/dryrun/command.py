@@ -46,7 +46,9 @@ def date_argument(text: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise UsageError(f"--last-sync-date: {text!r} is not an ISO date such as 2024-05-01 or 2024-05-01T12:00:00Z") from None
+        raise UsageError(
+            f"--last-sync-date: {text!r} is not an ISO date such as 2024-05-01 or 2024-05-01T12:00:00Z"
+        ) from None
 
 
 def request_from_args(args: argparse.Namespace) -> DryrunRequest:
@@ -71,7 +73,9 @@ def request_from_args(args: argparse.Namespace) -> DryrunRequest:
     )
 
 
-def run_command(args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str] | None = None) -> int:
+def run_command(
+    args: argparse.Namespace, stdout: IO[str] | None = None, stderr: IO[str] | None = None
+) -> int:
     """The `dryrun` command; returns the exit code (0 ok, 1 failed, 2 usage)."""
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr

@@ -44,7 +44,13 @@ def execute(spec: ChildSpec, writer, faults: Faults) -> tuple[str, str | None]:
         return ev.FAILED, None
     entry = getattr(loaded, ENTRY[spec.kind], None)
     if not callable(entry):
-        emit(ev.error_event("script", f"{spec.script_path} has no `async def {ENTRY[spec.kind]}(nango{', input' if spec.kind == 'action' else ''})`", location={"file": spec.script_path, "line": 1}))
+        emit(
+            ev.error_event(
+                "script",
+                f"{spec.script_path} has no `async def {ENTRY[spec.kind]}(nango{', input' if spec.kind == 'action' else ''})`",
+                location={"file": spec.script_path, "line": 1},
+            )
+        )
         return ev.FAILED, None
 
     import gc
@@ -67,7 +73,13 @@ def execute(spec: ChildSpec, writer, faults: Faults) -> tuple[str, str | None]:
         try:
             _save_mocks(spec, ctx, outcome[0], writer)
         except OSError as exc:
-            emit(ev.log_event(f"could not save the responses to {spec.mocks_file}: {exc.strerror or exc}", "error", source="dryrun"))
+            emit(
+                ev.log_event(
+                    f"could not save the responses to {spec.mocks_file}: {exc.strerror or exc}",
+                    "error",
+                    source="dryrun",
+                )
+            )
     return outcome
 
 
@@ -78,7 +90,11 @@ def _context(spec: ChildSpec, writer):
     from .iotypes import load_models
 
     root = Path(spec.root)
-    connection = get_connection(root, spec.environment, spec.connection_id, spec.integration) if not spec.replay else _replay_connection(spec)
+    connection = (
+        get_connection(root, spec.environment, spec.connection_id, spec.integration)
+        if not spec.replay
+        else _replay_connection(spec)
+    )
     recorder = replayer = None
     if spec.save_responses or spec.replay:
         from nango_tui.runtime import recording
@@ -113,16 +129,24 @@ def _replay_connection(spec: ChildSpec):
     from nango_tui.runtime import connections
 
     try:
-        return connections.get_connection(Path(spec.root), spec.environment, spec.connection_id, spec.integration)
+        return connections.get_connection(
+            Path(spec.root), spec.environment, spec.connection_id, spec.integration
+        )
     except Exception:
         return connections.Connection(
-            id=spec.connection_id, integration=spec.integration, provider=spec.integration, environment=spec.environment, replay=True
+            id=spec.connection_id,
+            integration=spec.integration,
+            provider=spec.integration,
+            environment=spec.environment,
+            replay=True,
         )
 
 
 def _load_script(spec: ChildSpec, emit):
     path = Path(spec.root) / spec.script_path
-    name = "nango_script_" + "".join(c if c.isalnum() else "_" for c in f"{spec.integration}_{spec.kind}_{spec.name}")
+    name = "nango_script_" + "".join(
+        c if c.isalnum() else "_" for c in f"{spec.integration}_{spec.kind}_{spec.name}"
+    )
     module_spec = importlib.util.spec_from_file_location(name, path)
     assert module_spec and module_spec.loader
     module = importlib.util.module_from_spec(module_spec)
@@ -130,7 +154,14 @@ def _load_script(spec: ChildSpec, emit):
     try:
         module_spec.loader.exec_module(module)
     except SyntaxError as exc:
-        emit(ev.error_event("syntax", f"SyntaxError: {exc.msg}", location=location_of(exc, spec), traceback=script_traceback(exc, spec)))
+        emit(
+            ev.error_event(
+                "syntax",
+                f"SyntaxError: {exc.msg}",
+                location=location_of(exc, spec),
+                traceback=script_traceback(exc, spec),
+            )
+        )
         return None
     except (Exception, SystemExit) as exc:
         emit(_exception_event(exc, spec))
@@ -160,7 +191,14 @@ async def _run(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, str | 
         return ev.FAILED, "invalid records"
     except sdk.ActionError as exc:
         payload = ctx.redact(getattr(exc, "payload", None))
-        emit(ev.error_event("action_error", _action_error_message(payload), payload=payload, location=location_of(exc, spec)))
+        emit(
+            ev.error_event(
+                "action_error",
+                _action_error_message(payload),
+                payload=payload,
+                location=location_of(exc, spec),
+            )
+        )
         return ev.FAILED, None
     except (ScriptTimeout, MemoryError):
         raise
@@ -196,7 +234,13 @@ def _action_result(spec: ChildSpec, ctx, result: Any) -> tuple[str, str | None]:
             value = to_jsonable(result)
             output = type_adapter.validate_python(value)
         except ValidationError as exc:
-            ctx.emit(ev.error_event("invalid_output", f"the action's output does not match {spec.output_type}: {format_validation_error(exc)}", payload=ctx.redact(to_jsonable(result))))
+            ctx.emit(
+                ev.error_event(
+                    "invalid_output",
+                    f"the action's output does not match {spec.output_type}: {format_validation_error(exc)}",
+                    payload=ctx.redact(to_jsonable(result)),
+                )
+            )
             return ev.FAILED, None
     ctx.extra["output"] = ctx.redact(to_jsonable(output))
     ctx.emit({"type": ev.RESULT, "output": ctx.extra["output"]})
@@ -213,7 +257,9 @@ def _exception_event(exc: BaseException, spec: ChildSpec, ctx=None) -> dict:
     location = location_of(exc, spec)
     text = script_traceback(exc, spec)
     if isinstance(exc, SystemExit):
-        return ev.error_event("exit", f"the script called sys.exit({exc.code!r})", location=location, traceback=text)
+        return ev.error_event(
+            "exit", f"the script called sys.exit({exc.code!r})", location=location, traceback=text
+        )
     kind = getattr(exc, "kind", None)
     if kind in ev.ERROR_KINDS and kind not in ("exception",):
         payload = None
@@ -236,11 +282,19 @@ def _save_mocks(spec: ChildSpec, ctx, status: str, writer) -> None:
     with open(spec.records_file, encoding="utf-8") as lines:
         for line in lines:
             item = ev.loads(line)
-            expected[section.get(item.get("op"), "records")].setdefault(item.get("model"), []).append(item.get("record"))
+            expected[section.get(item.get("op"), "records")].setdefault(item.get("model"), []).append(
+                item.get("record")
+            )
     expected["output"] = ctx.extra.get("output")
     if status != ev.OK:
         expected["error"] = writer.last_error
     inputs = {"input": spec.input, "metadata": spec.metadata, "last_sync_date": spec.last_sync_date}
     mocks = ctx.recorder.to_mocks(spec.integration, spec.name, spec.kind, ctx.redact(inputs), expected)
     write_mocks(Path(spec.mocks_file), ctx.redactor.redact_value(mocks, by_name=False))
-    writer.emit(ev.log_event(f"saved {len(ctx.recorder.exchanges)} responses to {spec.integration}/mocks/{spec.name}.json", "info", source="dryrun"))
+    writer.emit(
+        ev.log_event(
+            f"saved {len(ctx.recorder.exchanges)} responses to {spec.integration}/mocks/{spec.name}.json",
+            "info",
+            source="dryrun",
+        )
+    )

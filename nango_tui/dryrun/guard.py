@@ -14,9 +14,10 @@ import os
 import signal
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any, Callable
+from typing import Any
 
 from . import events as ev
 
@@ -81,7 +82,7 @@ class Faults:
 
     # -- timeout -----------------------------------------------------------------------------
 
-    def no_timeout(self) -> "_NoTimeout":
+    def no_timeout(self) -> _NoTimeout:
         """A block the timeout must not interrupt (writing an event); it fires right after."""
         return _NoTimeout(self)
 

@@ -50,7 +50,9 @@ def load_models(root: Path, *, as_module: str | None = None) -> dict[str, type]:
         spec.loader.exec_module(module)
     except Exception as exc:  # a broken models.py is the user's to fix: say where
         sys.modules.pop(name, None)
-        raise ModelsError(f"models.py does not load: {type(exc).__name__}: {exc} (run `nango-tui generate`)") from None
+        raise ModelsError(
+            f"models.py does not load: {type(exc).__name__}: {exc} (run `nango-tui generate`)"
+        ) from None
     finally:
         if as_module is None:
             sys.modules.pop(name, None)

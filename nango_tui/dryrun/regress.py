@@ -15,10 +15,11 @@ import asyncio
 import json
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 SECTIONS = (("records", "saved"), ("updated", "updated"), ("deleted", "deleted"))
 REPLAY_CONNECTION = "nango-tui-test"  # the stand-in connection id when no replay connection fits
@@ -37,7 +38,7 @@ class Outcome:
     error: dict | None = None
 
     @classmethod
-    def from_expected(cls, expected: dict) -> "Outcome":
+    def from_expected(cls, expected: dict) -> Outcome:
         return cls(
             records=dict(expected.get("records") or {}),
             updated=dict(expected.get("updated") or {}),
@@ -95,13 +96,17 @@ def select_scripts(project, names: list[str] | None) -> list:
     chosen, unknown = [], []
     for name in names:
         integration, _, script_name = name.rpartition("/")
-        found = [s for s in scripts if s.name == script_name and (not integration or s.integration == integration)]
+        found = [
+            s for s in scripts if s.name == script_name and (not integration or s.integration == integration)
+        ]
         if not found:
             unknown.append(name)
         chosen += [s for s in found if s not in chosen]
     if unknown:
         listing = "\n".join(f"  {s.integration}/{s.name}  ({s.kind})" for s in scripts) or "  (none)"
-        raise SelectionError(f"no sync or action called {', '.join(map(repr, unknown))}; the scripts are:\n{listing}")
+        raise SelectionError(
+            f"no sync or action called {', '.join(map(repr, unknown))}; the scripts are:\n{listing}"
+        )
     return chosen
 
 
@@ -136,8 +141,6 @@ def saved_inputs(root: Path, integration: str, name: str) -> dict | None:
     return inputs if isinstance(inputs, dict) else None
 
 
-
-
 async def replay(root: Path, script, mocks: dict, timeout: float = DEFAULT_TIMEOUT) -> Outcome:
     """Run `script` against its saved responses with the saved inputs; what it produced."""
     from . import events as ev
@@ -153,7 +156,9 @@ async def replay(root: Path, script, mocks: dict, timeout: float = DEFAULT_TIMEO
         integration=script.integration,
         input=inputs.get("input") if script.kind == "action" else None,
         metadata=inputs.get("metadata"),
-        last_sync_date=datetime.fromisoformat(last_sync.replace("Z", "+00:00")) if isinstance(last_sync, str) else None,
+        last_sync_date=datetime.fromisoformat(last_sync.replace("Z", "+00:00"))
+        if isinstance(last_sync, str)
+        else None,
         replay=True,
         timeout=timeout,
     )
@@ -163,13 +168,18 @@ async def replay(root: Path, script, mocks: dict, timeout: float = DEFAULT_TIMEO
     async for event in run.events():
         kind = event.get("type")
         if kind == ev.BATCH:
-            section.get(event.get("op", "save"), outcome.records).setdefault(event.get("model"), []).extend(event.get("records") or [])
+            section.get(event.get("op", "save"), outcome.records).setdefault(event.get("model"), []).extend(
+                event.get("records") or []
+            )
         elif kind == ev.RESULT:
             outcome.output = event.get("output")
         elif kind == ev.ERROR and outcome.error is None:
             outcome.error = {k: event[k] for k in ("kind", "message", "payload") if k in event}
         elif kind == ev.DONE and event.get("status") != ev.OK and outcome.error is None:
-            outcome.error = {"kind": event.get("reason") or event.get("status"), "message": f"the run ended {event.get('status')}"}
+            outcome.error = {
+                "kind": event.get("reason") or event.get("status"),
+                "message": f"the run ended {event.get('status')}",
+            }
     return outcome
 
 
@@ -227,7 +237,9 @@ def _compare_records(model: str, verb: str, want: list, got: list) -> list[str]:
     body += _capped([f"  - {k}  {_summary(want_by[k])}" for k in removed])
     body += _capped(changed)
     if len(got_dups) != len(want_dups):
-        body.append(f"  ! the same id saved more than once: {', '.join(sorted(set(got_dups)))[:200] or '(none now)'}")
+        body.append(
+            f"  ! the same id saved more than once: {', '.join(sorted(set(got_dups)))[:200] or '(none now)'}"
+        )
     if not body and len(want) == len(got):
         return []
     return [head, *body]
@@ -304,7 +316,9 @@ async def regress_script(root: Path, script, timeout: float = DEFAULT_TIMEOUT) -
     try:
         mocks = load_mocks(path)
         if "expected" not in mocks:
-            raise MocksFileError(f"{path}: it has no `expected` section; record it again with `dryrun --save-responses`")
+            raise MocksFileError(
+                f"{path}: it has no `expected` section; record it again with `dryrun --save-responses`"
+            )
         expected = Outcome.from_expected(mocks["expected"])
         actual = await replay(root, script, mocks, timeout)
     except (MocksFileError, DryrunSetupError) as exc:
@@ -334,7 +348,7 @@ async def run_tests(
     from nango_tui.config import load_project
     from nango_tui.runtime.recording import mocks_path
 
-    root = Path(root).resolve()
+    root = Path(root).resolve()  # noqa: ASYNC240 (one stat at start)
     loaded = load_project(root)
     if loaded.project is None:
         raise ProjectError(loaded.diagnostics)
@@ -376,7 +390,11 @@ def print_result(result: ScriptResult, out) -> None:
     what = f"{result.label} ({result.kind})"
     took = out.style(f"{result.seconds:.1f}s", "dim")
     if result.passed:
-        count = f"{result.records} record{'s' if result.records != 1 else ''}" if result.kind == "sync" else "output matches"
+        count = (
+            f"{result.records} record{'s' if result.records != 1 else ''}"
+            if result.kind == "sync"
+            else "output matches"
+        )
         out.line(f"{out.style('PASS', 'green', 'bold')} {what}  {count}  {took}")
         return
     out.line(f"{out.style('FAIL', 'red', 'bold')} {what}  {took}")
@@ -398,7 +416,9 @@ def run_command(root: Path, names: list[str], *, as_json: bool = False, out=None
         return 1
     started = time.perf_counter()
     try:
-        results = asyncio.run(run_tests(root, names, on_result=None if as_json else (lambda r: print_result(r, out))))
+        results = asyncio.run(
+            run_tests(root, names, on_result=None if as_json else (lambda r: print_result(r, out)))
+        )
     except SelectionError as exc:
         out.line(f"nango-tui test: {exc}")
         return 1
@@ -410,11 +430,15 @@ def run_command(root: Path, names: list[str], *, as_json: bool = False, out=None
         out.line(json.dumps([r.to_json() for r in results], ensure_ascii=False))
         return 0 if results and all(r.passed for r in results) else 1
     if not results:
-        out.line("nothing to test: no script has saved responses; record some with "
-                 "`nango-tui dryrun NAME CONNECTION_ID --save-responses`")
+        out.line(
+            "nothing to test: no script has saved responses; record some with "
+            "`nango-tui dryrun NAME CONNECTION_ID --save-responses`"
+        )
         return 1
     failed = sum(not r.passed for r in results)
     passed = len(results) - failed
-    summary = [out.style(f"{passed} passed", "green")] + ([out.style(f"{failed} failed", "red", "bold")] if failed else [])
+    summary = [out.style(f"{passed} passed", "green")] + (
+        [out.style(f"{failed} failed", "red", "bold")] if failed else []
+    )
     out.line(f"{', '.join(summary)} ({time.perf_counter() - started:.1f}s)")
     return 1 if failed else 0

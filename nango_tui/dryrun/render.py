@@ -50,7 +50,11 @@ class HumanRenderer:
             self.start = event
             what = f"{event.get('kind')} {event.get('integration')}/{event.get('script')}"
             mode = " (replaying saved responses)" if event.get("replay") else ""
-            self._line(self.out.style(f"dryrun {what} on {event.get('connection')} [{event.get('environment')}]{mode}", "bold"))
+            self._line(
+                self.out.style(
+                    f"dryrun {what} on {event.get('connection')} [{event.get('environment')}]{mode}", "bold"
+                )
+            )
         elif kind == ev.BATCH:
             if len(self.samples) < self.first_records:
                 for record in (event.get("records") or [])[: self.first_records - len(self.samples)]:
@@ -58,11 +62,15 @@ class HumanRenderer:
         elif kind == ev.LOG:
             self._capped("log", self._log_text(event))
         elif kind == ev.INVALID:
-            errors = "; ".join(f"{e.get('path') or '(record)'}: {e.get('message')}" for e in event.get("errors") or [])
+            errors = "; ".join(
+                f"{e.get('path') or '(record)'}: {e.get('message')}" for e in event.get("errors") or []
+            )
             record = event.get("record")
             rid = record.get("id") if isinstance(record, dict) else None
             label = f" id={rid}" if rid is not None else ""
-            self._capped("invalid", self.out.style(f"invalid {event.get('model')}{label}: ", "yellow") + errors)
+            self._capped(
+                "invalid", self.out.style(f"invalid {event.get('model')}{label}: ", "yellow") + errors
+            )
         elif kind == ev.REQUEST:
             status = event.get("status")
             if status is None or (isinstance(status, int) and status >= 400):
@@ -90,7 +98,10 @@ class HumanRenderer:
     def _error_text(self, event: dict) -> str:
         where = event.get("location")
         at = f" at {where['file']}:{where['line']}" if where else ""
-        lines = [self.out.style(f"error ({event.get('kind')}){at}: ", "red", "bold") + str(event.get("message", ""))]
+        lines = [
+            self.out.style(f"error ({event.get('kind')}){at}: ", "red", "bold")
+            + str(event.get("message", ""))
+        ]
         if event.get("payload") is not None and event.get("kind") != "http":
             lines.append("  payload: " + _short_json(event["payload"], 2000))
         trace = event.get("traceback")
@@ -123,7 +134,9 @@ class HumanRenderer:
             return
         self._last_draw = now
         self._clear_progress()
-        text = self.progress_text()[: max(20, shutil.get_terminal_size().columns - 1)]  # one row, or \r cannot redraw it
+        text = self.progress_text()[
+            : max(20, shutil.get_terminal_size().columns - 1)
+        ]  # one row, or \r cannot redraw it
         self.out.stream.write(self.out.style(text, "cyan"))
         self.out.stream.flush()
         self._progress_shown = True
@@ -134,7 +147,10 @@ class HumanRenderer:
             self._progress()
 
     def progress_text(self) -> str:
-        models = ", ".join(f"{m} {sum(ops.values()):,}" for m, ops in self.tally.counts.items()) or "no records yet"
+        models = (
+            ", ".join(f"{m} {sum(ops.values()):,}" for m, ops in self.tally.counts.items())
+            or "no records yet"
+        )
         invalid = sum(self.tally.invalid.values())
         extra = f" · {invalid:,} invalid" if invalid else ""
         elapsed = time.monotonic() - self._t0
@@ -144,9 +160,18 @@ class HumanRenderer:
 
     def _summary(self, done: dict) -> None:
         out = self.out
-        for what, label in (("log", "log lines"), ("invalid", "invalid records"), ("request", "failed requests")):
+        for what, label in (
+            ("log", "log lines"),
+            ("invalid", "invalid records"),
+            ("request", "failed requests"),
+        ):
             if self._hidden[what]:
-                out.line(out.style(f"... {self._hidden[what]:,} more {label} not shown (use --json to see them all)", "dim"))
+                out.line(
+                    out.style(
+                        f"... {self._hidden[what]:,} more {label} not shown (use --json to see them all)",
+                        "dim",
+                    )
+                )
         counts = done.get("counts") or {}
         invalid = done.get("invalid") or {}
         models = list(dict.fromkeys([*counts, *invalid]))
@@ -154,7 +179,15 @@ class HumanRenderer:
             rows = [("model", "added", "updated", "deleted", "invalid")]
             for m in models:
                 ops = counts.get(m, {})
-                rows.append((m, f"{ops.get('save', 0):,}", f"{ops.get('update', 0):,}", f"{ops.get('delete', 0):,}", f"{invalid.get(m, 0):,}"))
+                rows.append(
+                    (
+                        m,
+                        f"{ops.get('save', 0):,}",
+                        f"{ops.get('update', 0):,}",
+                        f"{ops.get('delete', 0):,}",
+                        f"{invalid.get(m, 0):,}",
+                    )
+                )
             if len(rows) == 1:
                 rows.append(("(no records)", "0", "0", "0", "0"))
             widths = [max(len(r[i]) for r in rows) for i in range(5)]
@@ -176,7 +209,11 @@ class HumanRenderer:
             out.style(f"{status}{reason}", colour, "bold")
             + f" · {done.get('requests', 0)} request{'s' if done.get('requests', 0) != 1 else ''}"
             + f" ({retries} retr{'ies' if retries != 1 else 'y'})"
-            + ("" if self.start.get("kind") == "action" and not done.get("records") else f" · {done.get('records', 0):,} records")
+            + (
+                ""
+                if self.start.get("kind") == "action" and not done.get("records")
+                else f" · {done.get('records', 0):,} records"
+            )
             + f" · {done.get('seconds', 0):.2f} s"
         )
         if self.samples:

@@ -74,5 +74,5 @@ class ChildSpec:
         return dict(self.__dict__)
 
     @classmethod
-    def from_json(cls, data: dict) -> "ChildSpec":
+    def from_json(cls, data: dict) -> ChildSpec:
         return cls(**data)

@@ -22,8 +22,8 @@ import signal
 import sys
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import AsyncIterator
 
 from . import events as ev
 from .request import ChildSpec, DryrunRequest, DryrunSetupError
@@ -35,7 +35,7 @@ _EOF_OUT = object()  # the child's event stream ended
 _EOF_ERR = object()  # its stderr ended (later, if the script left processes holding it)
 
 
-async def start_dryrun(request: DryrunRequest) -> "DryrunRun":
+async def start_dryrun(request: DryrunRequest) -> DryrunRun:
     """Check the request and start the run; DryrunSetupError (one clear message) if it cannot run.
 
     The child process is spawned while the request is checked, so its imports overlap the
@@ -69,7 +69,7 @@ async def _spawn_child(request: DryrunRequest) -> asyncio.subprocess.Process:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        cwd=str(root) if root.is_dir() else None,
+        cwd=str(root) if root.is_dir() else None,  # noqa: ASYNC240 (one stat)
         env=env,
         start_new_session=True,  # own process group: cancel kills the script's children too
         limit=1 << 20,
@@ -148,15 +148,15 @@ class DryrunRun:
         _signal_group(proc.pid, signal.SIGTERM)
         try:
             await asyncio.wait_for(proc.wait(), KILL_GRACE)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             _signal_group(proc.pid, signal.SIGKILL)
             try:
                 await asyncio.wait_for(proc.wait(), 0.5)
-            except asyncio.TimeoutError:  # pragma: no cover - SIGKILL cannot be ignored
+            except TimeoutError:  # pragma: no cover - SIGKILL cannot be ignored
                 pass
         _signal_group(proc.pid, signal.SIGKILL)  # the script's own children, if any outlived it
 
-    async def __aenter__(self) -> "DryrunRun":
+    async def __aenter__(self) -> DryrunRun:
         return self
 
     async def __aexit__(self, *exc) -> None:
@@ -203,7 +203,9 @@ class DryrunRun:
                 self._stderr_tail.append(text)
                 self._stderr_lines += 1
                 if self._stderr_lines <= STDERR_LOG_LIMIT:
-                    await self._queue.put(ev.log_event(text[:2000], "warn", source="stderr", t=round(self.elapsed(), 3)))
+                    await self._queue.put(
+                        ev.log_event(text[:2000], "warn", source="stderr", t=round(self.elapsed(), 3))
+                    )
         except ValueError:  # a line longer than the reader's limit: skip it
             pass
         finally:
@@ -214,7 +216,7 @@ class DryrunRun:
             return await self._queue.get()
         remaining = deadline - time.time()
         if remaining <= 0:
-            raise asyncio.TimeoutError
+            raise TimeoutError
         return await asyncio.wait_for(self._queue.get(), remaining)
 
     # -- the stream --------------------------------------------------------------------------
@@ -246,7 +248,7 @@ class DryrunRun:
             while not self._cancelled:
                 try:
                     item = await self._next(deadline)
-                except asyncio.TimeoutError:
+                except TimeoutError:
                     self._timed_out = True
                     await self._kill()
                     break
@@ -286,7 +288,7 @@ class DryrunRun:
         assert proc is not None
         try:
             await asyncio.wait_for(proc.wait(), 2.0)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             await self._kill()
         _signal_group(proc.pid, signal.SIGKILL)  # processes the script started and left behind
         items: list[dict] = []
@@ -294,7 +296,7 @@ class DryrunRun:
         while not self._stderr_closed:
             try:
                 item = await self._next(end)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 break
             if item is _EOF_ERR:
                 break
@@ -313,7 +315,7 @@ class DryrunRun:
         if proc.returncode is None:
             try:
                 await asyncio.wait_for(proc.wait(), 2.0)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 await self._kill()
         _signal_group(proc.pid, signal.SIGKILL)
         out: list[dict] = []
@@ -352,8 +354,18 @@ class DryrunRun:
             except ValueError:
                 name = f"signal {-code}"
             hint = " (out of memory?)" if -code == signal.SIGKILL else ""
-            return ev.error_event("killed", f"the script's process was killed by {name}{hint}", location=location, traceback=tail or None)
-        return ev.error_event("crash", f"the script's process ended (exit code {code}) without finishing the run", location=location, traceback=tail or None)
+            return ev.error_event(
+                "killed",
+                f"the script's process was killed by {name}{hint}",
+                location=location,
+                traceback=tail or None,
+            )
+        return ev.error_event(
+            "crash",
+            f"the script's process ended (exit code {code}) without finishing the run",
+            location=location,
+            traceback=tail or None,
+        )
 
     def _stderr_location(self) -> dict | None:
         """The script's innermost frame in a faulthandler dump or traceback on stderr, if any."""
@@ -416,4 +428,4 @@ def run_sync(request: DryrunRequest, on_event) -> dict:
     return asyncio.run(main())
 
 
-__all__ = ["DryrunRun", "DryrunSetupError", "start_dryrun", "run_sync"]
+__all__ = ["DryrunRun", "DryrunSetupError", "run_sync", "start_dryrun"]

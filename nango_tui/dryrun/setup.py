@@ -29,7 +29,9 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
         raise DryrunSetupError(f"no nango.yaml in {root}: pass the integrations folder with --dir")
     script = _find_script(script_table(root), request.name, request.integration)
     if not (root / script.script_path).is_file():
-        raise DryrunSetupError(f"{script.script_path} does not exist: run `nango-tui generate` to scaffold it")
+        raise DryrunSetupError(
+            f"{script.script_path} does not exist: run `nango-tui generate` to scaffold it"
+        )
 
     connection = _connection(root, request, script.integration)
     if secrets is not None and connection is not None and hasattr(connection, "secrets"):
@@ -47,7 +49,9 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
     if script.kind == "action":
         _check_input(root, script.name, input_type, request.input)
     elif has_input:
-        raise DryrunSetupError(f"{script.name} is a sync: --input is for actions (a sync takes --metadata and --last-sync-date)")
+        raise DryrunSetupError(
+            f"{script.name} is a sync: --input is for actions (a sync takes --metadata and --last-sync-date)"
+        )
     if request.max_records is not None and request.max_records < 1:
         raise DryrunSetupError("--max-records must be at least 1")
     if request.timeout is not None and request.timeout <= 0:
@@ -109,14 +113,19 @@ def script_table(root: Path) -> list[ScriptInfo]:
     if loaded.project is None:
         errors = [d for d in loaded.diagnostics if d.is_error]
         first = "\n".join(f"  {d.file}:{d.line}:{d.column}: {d.message}" for d in errors[:5])
-        raise DryrunSetupError(f"nango.yaml has {len(errors)} error(s); fix them first (`nango-tui validate`):\n{first}")
+        raise DryrunSetupError(
+            f"nango.yaml has {len(errors)} error(s); fix them first (`nango-tui validate`):\n{first}"
+        )
     table = [
-        ScriptInfo(s.integration, s.name, s.kind, s.script_path, s.input, tuple(s.output)) for s in loaded.project.scripts()
+        ScriptInfo(s.integration, s.name, s.kind, s.script_path, s.input, tuple(s.output))
+        for s in loaded.project.scripts()
     ]
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": 1, "key": key, "scripts": [asdict(s) for s in table]}), encoding="utf-8")
+        tmp.write_text(
+            json.dumps({"version": 1, "key": key, "scripts": [asdict(s) for s in table]}), encoding="utf-8"
+        )
         os.replace(tmp, cache)
     except OSError:
         pass  # a read-only folder only loses the cache
@@ -130,7 +139,10 @@ def _find_script(scripts: list[ScriptInfo], name: str, integration: str | None) 
     if not found:
         listed = sorted(scripts, key=lambda s: (s.integration, s.name))
         where = f" in integration {integration}" if integration else ""
-        listing = "\n".join(f"  {s.name}  ({s.kind}, {s.integration})" for s in listed) or "  (none: nango.yaml declares no sync or action)"
+        listing = (
+            "\n".join(f"  {s.name}  ({s.kind}, {s.integration})" for s in listed)
+            or "  (none: nango.yaml declares no sync or action)"
+        )
         raise DryrunSetupError(f"no sync or action called {name!r}{where}; the scripts are:\n{listing}")
     keys = ", ".join(sorted(s.integration for s in found))
     raise DryrunSetupError(f"{name!r} exists in several integrations ({keys}): pass --integration-id KEY")
@@ -153,12 +165,16 @@ def _connection(root: Path, request: DryrunRequest, integration: str) -> Any:
 def _check_input(root: Path, action: str, input_type: str | None, value: Any) -> None:
     if input_type is None:
         if value is not None:
-            raise DryrunSetupError(f"the action {action} takes no input (nango.yaml declares none): drop --input")
+            raise DryrunSetupError(
+                f"the action {action} takes no input (nango.yaml declares none): drop --input"
+            )
         return
     from .iotypes import ModelsError, adapter, format_validation_error, load_models
 
     if value is None:
-        raise DryrunSetupError(f"the action {action} takes an input ({input_type}): pass --input JSON or --input @file.json")
+        raise DryrunSetupError(
+            f"the action {action} takes an input ({input_type}): pass --input JSON or --input @file.json"
+        )
     try:
         type_adapter = adapter(input_type, load_models(root))
     except ModelsError as exc:
@@ -168,7 +184,9 @@ def _check_input(root: Path, action: str, input_type: str | None, value: Any) ->
     try:
         type_adapter.validate_python(value)
     except ValidationError as exc:
-        raise DryrunSetupError(f"--input does not match {input_type}: {format_validation_error(exc)}") from None
+        raise DryrunSetupError(
+            f"--input does not match {input_type}: {format_validation_error(exc)}"
+        ) from None
 
 
 def _iso(value: datetime | str | None) -> str | None:

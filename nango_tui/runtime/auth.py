@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import base64
 import time
-from datetime import datetime, timedelta, timezone
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from .nango_server import refetch_from_nango
 from .errors import ConnectionProblem
+from .nango_server import refetch_from_nango
 from .providers import Provider, token_url
 
 
@@ -36,9 +37,16 @@ class AuthState:
                     creds = self.credentials
                 else:
                     self.refreshed = True  # warn once
-                    self.ctx.emit({"type": "log", "level": "warn", "message": (
-                        f"the OAuth2 token of connection `{self.ctx.connection.id}` expired at "
-                        f"{creds.expires_at:%Y-%m-%d %H:%M:%S} UTC and it has no refresh_token; trying it anyway")})
+                    self.ctx.emit(
+                        {
+                            "type": "log",
+                            "level": "warn",
+                            "message": (
+                                f"the OAuth2 token of connection `{self.ctx.connection.id}` expired at "
+                                f"{creds.expires_at:%Y-%m-%d %H:%M:%S} UTC and it has no refresh_token; trying it anyway"
+                            ),
+                        }
+                    )
             provider = self.provider
             headers[provider.token_header] = f"{provider.token_prefix}{creds.access_token}"
         elif kind == "API_KEY":
@@ -47,7 +55,11 @@ class AuthState:
             if config.get("api_key_query"):
                 spec = {"in": "query", "name": config["api_key_query"], "prefix": ""}
             elif config.get("api_key_header"):
-                spec = {"in": "header", "name": config["api_key_header"], "prefix": config.get("api_key_prefix", "")}
+                spec = {
+                    "in": "header",
+                    "name": config["api_key_header"],
+                    "prefix": config.get("api_key_prefix", ""),
+                }
             value = f"{spec.get('prefix') or ''}{creds.api_key}"
             if spec.get("in") == "query":
                 pairs.append((spec.get("name") or "api_key", value))
@@ -82,7 +94,13 @@ class AuthState:
         conn.credentials = creds
         for secret in creds.secrets():
             ctx.redactor.add(secret)
-        ctx.emit({"type": "log", "level": "info", "message": f"refreshed the OAuth2 token of connection `{conn.id}` ({why})"})
+        ctx.emit(
+            {
+                "type": "log",
+                "level": "info",
+                "message": f"refreshed the OAuth2 token of connection `{conn.id}` ({why})",
+            }
+        )
 
     async def _refresh_locally(self):
         import httpx
@@ -110,10 +128,19 @@ class AuthState:
         try:
             response = await self.send_plain("POST", url, data=form, headers={"Accept": "application/json"})
         except httpx.TransportError as err:
-            raise ConnectionProblem(f"refreshing the OAuth2 token at {shown} failed: {type(err).__name__}") from None
+            raise ConnectionProblem(
+                f"refreshing the OAuth2 token at {shown} failed: {type(err).__name__}"
+            ) from None
         ctx.emit(
-            {"type": "request", "method": "POST", "url": shown, "status": response.status_code,
-             "ms": round((time.perf_counter() - started) * 1000, 1), "bytes": len(response.content), "attempt": 1}
+            {
+                "type": "request",
+                "method": "POST",
+                "url": shown,
+                "status": response.status_code,
+                "ms": round((time.perf_counter() - started) * 1000, 1),
+                "bytes": len(response.content),
+                "attempt": 1,
+            }
         )
         try:
             body = response.json()
@@ -130,7 +157,7 @@ class AuthState:
         expires_at = None
         if body.get("expires_in"):
             try:
-                expires_at = datetime.now(timezone.utc) + timedelta(seconds=float(body["expires_in"]))
+                expires_at = datetime.now(UTC) + timedelta(seconds=float(body["expires_in"]))
             except (TypeError, ValueError):
                 expires_at = None
         return Credentials(

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -47,13 +47,17 @@ class Credentials:
     client_secret: str | None = field(default=None, repr=False)
 
     def secrets(self) -> list[str]:
-        return [s for s in (self.access_token, self.refresh_token, self.api_key, self.password, self.client_secret) if s]
+        return [
+            s
+            for s in (self.access_token, self.refresh_token, self.api_key, self.password, self.client_secret)
+            if s
+        ]
 
     def is_expired(self, leeway_seconds: float = 60.0) -> bool:
         """True when an OAuth2 token expires within `leeway_seconds` (or has expired)."""
         if self.expires_at is None:
             return False
-        return (self.expires_at - datetime.now(timezone.utc)).total_seconds() <= leeway_seconds
+        return (self.expires_at - datetime.now(UTC)).total_seconds() <= leeway_seconds
 
     def to_dict(self) -> dict[str, Any]:
         """Nango's shape of the credentials (as `get_connection()` returns them)."""
@@ -109,7 +113,11 @@ class Connection:
         for key, value in self.connection_config.items():
             if isinstance(value, str) and _is_secret_config_key(key):
                 found.append(value)
-        if self.credentials.type == "BASIC" and self.credentials.username is not None and self.credentials.password:
+        if (
+            self.credentials.type == "BASIC"
+            and self.credentials.username is not None
+            and self.credentials.password
+        ):
             import base64
 
             pair = f"{self.credentials.username}:{self.credentials.password}"
@@ -231,10 +239,14 @@ def _load_file(root: Path, environment_name: str) -> tuple[list[_FileEntry], dic
     if env is None:
         return [], {}
     if not isinstance(env, dict):
-        raise ConnectionProblem(f"{where(envs, environment_name)}: environment `{environment_name}` must be a mapping")
+        raise ConnectionProblem(
+            f"{where(envs, environment_name)}: environment `{environment_name}` must be a mapping"
+        )
     conns = env.get("connections") or {}
     if not isinstance(conns, dict):
-        raise ConnectionProblem(f"{where(env, 'connections')}: `connections` must be a mapping of connection ids")
+        raise ConnectionProblem(
+            f"{where(env, 'connections')}: `connections` must be a mapping of connection ids"
+        )
     entries = []
     for conn_id, entry in conns.items():
         if not isinstance(entry, dict):
@@ -275,10 +287,10 @@ def parse_datetime(value: Any) -> datetime | None:
     if value in (None, ""):
         return None
     if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         seconds = value / 1000 if value > 1e11 else value
-        return datetime.fromtimestamp(seconds, tz=timezone.utc)
+        return datetime.fromtimestamp(seconds, tz=UTC)
     text = str(value).strip()
     if re.fullmatch(r"\d+(\.\d+)?", text):
         return parse_datetime(float(text))
@@ -286,7 +298,7 @@ def parse_datetime(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"`{text}` is not a date (use ISO 8601, e.g. 2026-01-31T12:00:00Z)") from None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def credentials_from_dict(raw: Any, where: str = "credentials") -> Credentials:
@@ -299,7 +311,9 @@ def credentials_from_dict(raw: Any, where: str = "credentials") -> Credentials:
     if ctype == "OAUTH1":
         ctype = "OAUTH2"  # treated alike: a bearer token
     if ctype not in CREDENTIAL_TYPES:
-        raise ConnectionProblem(f"{where}: credentials `type` must be one of {', '.join(CREDENTIAL_TYPES[:3])}")
+        raise ConnectionProblem(
+            f"{where}: credentials `type` must be one of {', '.join(CREDENTIAL_TYPES[:3])}"
+        )
 
     def get(*names: str) -> Any:
         for name in names:
@@ -336,12 +350,16 @@ def _str(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _from_entry(entry: _FileEntry, environment_name: str, env: dict[str, str], integration: str | None) -> Connection:
+def _from_entry(
+    entry: _FileEntry, environment_name: str, env: dict[str, str], integration: str | None
+) -> Connection:
     where = f"{CONNECTIONS_FILE}:{entry.line}:{entry.column}"
     data = _expand(dict(entry.data), env, where)
     conn_integration = data.get("integration") or integration
     if not conn_integration:
-        raise ConnectionProblem(f"{where}: connection `{entry.id}` needs `integration` (its provider config key)")
+        raise ConnectionProblem(
+            f"{where}: connection `{entry.id}` needs `integration` (its provider config key)"
+        )
     if integration and str(conn_integration) != integration:
         raise ConnectionProblem(
             f"{where}: connection `{entry.id}` belongs to integration `{conn_integration}`, not `{integration}`"
@@ -380,7 +398,9 @@ def file_environment_variables(root: Path, environment_name: str = "dev") -> dic
 # public API
 
 
-def list_connections(root: Path, environment: str = "dev", *, include_nango: bool = True) -> list[ConnectionInfo]:
+def list_connections(
+    root: Path, environment: str = "dev", *, include_nango: bool = True
+) -> list[ConnectionInfo]:
     """The environment's connections: connections.yaml first, then the Nango server's (no secrets).
 
     Raises ConnectionProblem for a broken connections.yaml or an unreachable Nango server.
@@ -392,7 +412,13 @@ def list_connections(root: Path, environment: str = "dev", *, include_nango: boo
         data = entry.data
         integration = str(data.get("integration") or "")
         out.append(
-            ConnectionInfo(entry.id, integration, str(data.get("provider") or integration), "file", bool(data.get("replay")))
+            ConnectionInfo(
+                entry.id,
+                integration,
+                str(data.get("provider") or integration),
+                "file",
+                bool(data.get("replay")),
+            )
         )
     if include_nango:
         from .nango_server import _nango_list
@@ -406,7 +432,9 @@ def _env(root: Path) -> dict[str, str]:
     return environment(root)
 
 
-def get_connection(root: Path, environment: str, connection_id: str, integration: str | None = None) -> Connection:
+def get_connection(
+    root: Path, environment: str, connection_id: str, integration: str | None = None
+) -> Connection:
     """The connection `connection_id` of `environment` (of `integration`, when given).
 
     Raises ConnectionNotFound (its message lists the environment's connections) or
@@ -434,7 +462,9 @@ def get_connection(root: Path, environment: str, connection_id: str, integration
     nango_note = ""
     if secret:
         try:
-            remote = [c.id for c in _nango_list(env, env_name) if not integration or c.integration == integration]
+            remote = [
+                c.id for c in _nango_list(env, env_name) if not integration or c.integration == integration
+            ]
             available.extend(c for c in remote if c not in available)
         except ConnectionProblem as err:
             nango_note = f" (the Nango server could not list its connections: {err})"
@@ -449,20 +479,25 @@ def get_connection(root: Path, environment: str, connection_id: str, integration
                 f"or set NANGO_SECRET_KEY_{env_name.upper()} to use a Nango server)"
             )
     raise ConnectionNotFound(
-        f"no connection `{connection_id}`" + (f" for integration `{integration}`" if integration else "")
+        f"no connection `{connection_id}`"
+        + (f" for integration `{integration}`" if integration else "")
         + f" in {sources}{listing}{nango_note}",
         available,
     )
 
 
-async def aget_connection(root: Path, environment: str, connection_id: str, integration: str | None = None) -> Connection:
+async def aget_connection(
+    root: Path, environment: str, connection_id: str, integration: str | None = None
+) -> Connection:
     """get_connection() in a worker thread: for event loops (the workbench) that must not block."""
     import asyncio
 
     return await asyncio.to_thread(get_connection, root, environment, connection_id, integration)
 
 
-async def alist_connections(root: Path, environment: str = "dev", *, include_nango: bool = True) -> list[ConnectionInfo]:
+async def alist_connections(
+    root: Path, environment: str = "dev", *, include_nango: bool = True
+) -> list[ConnectionInfo]:
     """list_connections() in a worker thread."""
     import asyncio
 

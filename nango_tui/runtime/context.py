@@ -6,10 +6,11 @@ The dryrun builds one per run (in the child process) and hands it to `NangoSync(
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # pragma: no cover
     from .connections import Connection
@@ -34,7 +35,7 @@ class RunContext:
     script_name: str
     kind: str  # "sync" | "action"
     environment: str
-    connection: "Connection"
+    connection: Connection
     emit: Callable[[dict], None]
     models: dict[str, type] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
@@ -42,8 +43,8 @@ class RunContext:
     metadata: dict | None = None
     validation: bool = False
     max_records: int | None = None
-    recorder: "Recorder | None" = None
-    replayer: "Replayer | None" = None
+    recorder: Recorder | None = None
+    replayer: Replayer | None = None
 
     # HTTP tuning (defaults suit real APIs; tests shrink them)
     http_timeout: float = 60.0  # seconds per request (connect, read, write, pool)
@@ -53,7 +54,7 @@ class RunContext:
     environment_variables: dict[str, str] | None = None  # overrides the connection source's
 
     # filled in __post_init__
-    redactor: "Redactor" = field(init=False, repr=False)
+    redactor: Redactor = field(init=False, repr=False)
     extra: dict[str, Any] = field(default_factory=dict, repr=False)  # free slot for the host
 
     def __post_init__(self) -> None:

@@ -21,7 +21,9 @@ async def environment_variables(ctx: Any) -> dict[str, str]:
                     headers={"Authorization": f"Bearer {conn.nango_secret_key}"},
                 )
         except httpx.HTTPError as err:
-            raise ConnectionProblem(f"cannot reach the Nango server at {conn.nango_host}: {type(err).__name__}") from None
+            raise ConnectionProblem(
+                f"cannot reach the Nango server at {conn.nango_host}: {type(err).__name__}"
+            ) from None
         if response.status_code >= 400:
             raise ConnectionProblem(
                 f"the Nango server at {conn.nango_host} answered {response.status_code} to GET /environment-variables"

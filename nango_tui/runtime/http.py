@@ -11,7 +11,7 @@ import asyncio
 import base64
 import random
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -21,7 +21,8 @@ import httpx
 from .auth import AuthState
 from .context import RunContext
 from .errors import ConnectionProblem, HttpError, RequestFailed, RuntimeFailure
-from .providers import base_url as provider_base_url, provider_for
+from .providers import base_url as provider_base_url
+from .providers import provider_for
 from .recording import (
     decode_request_body,
     encode_response_body,
@@ -71,8 +72,8 @@ def parse_wait(value: str | None, kind: str = "seconds") -> float | None:
         except (TypeError, ValueError):
             return None
         if when.tzinfo is None:
-            when = when.replace(tzinfo=timezone.utc)
-        return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, (when - datetime.now(UTC)).total_seconds())
     if kind == "epoch" or (kind == "seconds" and number > 1e9):
         if number > 1e11:  # milliseconds
             number /= 1000
@@ -154,7 +155,9 @@ class HttpClient:
         method = method.upper()
         url, pairs = split_url(self.build_url(endpoint, base_url_override))
         pairs = pairs + _pairs(params)
-        req_headers = {k: str(v) for k, v in {**self.provider.headers, **(headers or {})}.items() if v is not None}
+        req_headers = {
+            k: str(v) for k, v in {**self.provider.headers, **(headers or {})}.items() if v is not None
+        }
         content: Any = None
         if json is None and data is not None and not isinstance(data, dict):
             content, data = (data.encode() if isinstance(data, str) else data), None
@@ -174,8 +177,16 @@ class HttpClient:
                 ms = round((time.perf_counter() - started) * 1000, 1)
                 reason = self.redactor.text(_transport_reason(err, ctx.http_timeout))
                 ctx.emit(
-                    {"type": "request", "method": method, "url": self.shown_url(url, pairs), "status": None,
-                     "ms": ms, "bytes": 0, "attempt": attempt, "error": reason}
+                    {
+                        "type": "request",
+                        "method": method,
+                        "url": self.shown_url(url, pairs),
+                        "status": None,
+                        "ms": ms,
+                        "bytes": 0,
+                        "attempt": attempt,
+                        "error": reason,
+                    }
                 )
                 if attempt < max_attempts:
                     await self._sleep(self._backoff(attempt))
@@ -188,13 +199,26 @@ class HttpClient:
             ms = round((time.perf_counter() - started) * 1000, 1)
             status = response.status_code
             ctx.emit(
-                {"type": "request", "method": method, "url": self.shown_url(url, pairs), "status": status,
-                 "ms": ms, "bytes": len(response.content), "attempt": attempt}
+                {
+                    "type": "request",
+                    "method": method,
+                    "url": self.shown_url(url, pairs),
+                    "status": status,
+                    "ms": ms,
+                    "bytes": len(response.content),
+                    "attempt": attempt,
+                }
             )
             if not replay and ctx.recorder is not None:
                 self._record(method, url, pairs, json, data, content, response)
-            if status == 401 and not refreshed_on_401 and (
-                self._replay_pending(method, url, pairs, json, data, content) if replay else await self.auth.refresh_after_401()
+            if (
+                status == 401
+                and not refreshed_on_401
+                and (
+                    self._replay_pending(method, url, pairs, json, data, content)
+                    if replay
+                    else await self.auth.refresh_after_401()
+                )
             ):
                 refreshed_on_401 = True  # the recorded run refreshed its token here and tried again
                 max_attempts += 1
@@ -202,13 +226,22 @@ class HttpClient:
             if self._retryable(response) and attempt < max_attempts:
                 wait = self._wait_for(response, attempt)
                 if wait >= 1 and not replay:
-                    ctx.emit({"type": "log", "level": "info", "message": (
-                        f"{method} {self.shown_url(url, pairs)} answered {status}: retrying in {wait:.1f} s "
-                        f"(attempt {attempt + 1} of {max_attempts})")})
+                    ctx.emit(
+                        {
+                            "type": "log",
+                            "level": "info",
+                            "message": (
+                                f"{method} {self.shown_url(url, pairs)} answered {status}: retrying in {wait:.1f} s "
+                                f"(attempt {attempt + 1} of {max_attempts})"
+                            ),
+                        }
+                    )
                 await self._sleep(wait)
                 continue
             if status >= 400:
-                raise HttpError(method, self.shown_url(url, pairs), status, self._error_body(response), attempt)
+                raise HttpError(
+                    method, self.shown_url(url, pairs), status, self._error_body(response), attempt
+                )
             return response
 
     async def _send(self, method, url, pairs, headers, json, data, content) -> httpx.Response:
@@ -222,7 +255,9 @@ class HttpClient:
     def _replay_key(self, pairs, json, data, content) -> tuple[Any, Any]:
         redactor = self.redactor
         query = redactor.query(query_to_json(pairs))
-        body = redactor.redact_value(json if json is not None else data if data is not None else decode_request_body(content))
+        body = redactor.redact_value(
+            json if json is not None else data if data is not None else decode_request_body(content)
+        )
         return query, body
 
     def _replay_pending(self, method, url, pairs, json, data, content) -> bool:

@@ -28,22 +28,30 @@ def _nango_get(host: str, secret: str, path: str, params: dict | None = None, ti
         with httpx.Client(timeout=timeout) as client:
             response = client.get(url, params=params, headers={"Authorization": f"Bearer {secret}"})
     except httpx.HTTPError as err:
-        raise ConnectionProblem(f"cannot reach the Nango server at {host}: {type(err).__name__} {err}".replace(secret, "***")) from None
+        raise ConnectionProblem(
+            f"cannot reach the Nango server at {host}: {type(err).__name__} {err}".replace(secret, "***")
+        ) from None
     return _nango_answer(response, host, path, secret)
 
 
 def _nango_answer(response: Any, host: str, path: str, secret: str) -> Any:
     if response.status_code == 401:
-        raise ConnectionProblem(f"the Nango server at {host} refused the secret key (401); check NANGO_SECRET_KEY_<ENV>")
+        raise ConnectionProblem(
+            f"the Nango server at {host} refused the secret key (401); check NANGO_SECRET_KEY_<ENV>"
+        )
     if response.status_code == 404:
         return None
     if response.status_code >= 400:
         body = response.text[:500].replace(secret, "***")
-        raise ConnectionProblem(f"the Nango server at {host} answered {response.status_code} to GET {path}: {body}")
+        raise ConnectionProblem(
+            f"the Nango server at {host} answered {response.status_code} to GET {path}: {body}"
+        )
     try:
         return response.json()
     except ValueError:
-        raise ConnectionProblem(f"the Nango server at {host} answered GET {path} with a body that is not JSON") from None
+        raise ConnectionProblem(
+            f"the Nango server at {host} answered GET {path} with a body that is not JSON"
+        ) from None
 
 
 def _provider_of_integration(body: Any) -> str | None:
@@ -78,36 +86,53 @@ def connection_from_nango(
     )
 
 
-def _nango_connection(env: dict[str, str], environment_name: str, connection_id: str, integration: str) -> Connection | None:
+def _nango_connection(
+    env: dict[str, str], environment_name: str, connection_id: str, integration: str
+) -> Connection | None:
     secret = nango_secret_key(env, environment_name)
     if not secret:
         return None
     host = nango_host(env)
     from urllib.parse import quote
 
-    body = _nango_get(host, secret, f"/connection/{quote(connection_id, safe='')}", {"provider_config_key": integration})
+    body = _nango_get(
+        host, secret, f"/connection/{quote(connection_id, safe='')}", {"provider_config_key": integration}
+    )
     if body is None:
         return None
     integration_body = _nango_get(host, secret, f"/integrations/{quote(integration, safe='')}")
     provider = _provider_of_integration(integration_body)
     return connection_from_nango(
-        body, environment_name=environment_name, integration=integration, provider=provider, host=host, secret=secret
+        body,
+        environment_name=environment_name,
+        integration=integration,
+        provider=provider,
+        host=host,
+        secret=secret,
     )
 
 
-async def refetch_from_nango(connection: Connection, *, force_refresh: bool = True, timeout: float = 15.0) -> Credentials:
+async def refetch_from_nango(
+    connection: Connection, *, force_refresh: bool = True, timeout: float = 15.0
+) -> Credentials:
     """Fresh credentials from the Nango server (`force_refresh=true` asks it to refresh the token)."""
-    import httpx
     from urllib.parse import quote
+
+    import httpx
 
     if not connection.nango_host or not connection.nango_secret_key:
         raise ConnectionProblem(f"connection `{connection.id}` does not come from a Nango server")
     host, secret = connection.nango_host, connection.nango_secret_key
     path = f"/connection/{quote(connection.id, safe='')}"
-    params = {"provider_config_key": connection.integration, "force_refresh": "true" if force_refresh else "false"}
+    params = {
+        "provider_config_key": connection.integration,
+        "force_refresh": "true" if force_refresh else "false",
+    }
     try:
         async with httpx.AsyncClient(timeout=timeout) as client:
-            response = await client.get(f"{host}{path}", params=params, headers={"Authorization": f"Bearer {secret}"})
+            response = await client.get(
+                f"{host}{path}", params=params, headers={"Authorization": f"Bearer {secret}"}
+            )
     except httpx.HTTPError as err:
         raise ConnectionProblem(f"cannot reach the Nango server at {host}: {type(err).__name__}") from None
     body = _nango_answer(response, host, path, secret)

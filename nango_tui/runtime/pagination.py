@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from .http import HttpClient, InvalidResponse
 
@@ -51,9 +52,13 @@ def resolve_config(user: dict | None, provider_default: dict) -> dict:
     """The effective paginate config: the user's keys over the provider's default (same type only)."""
     given = {}
     for key, value in (user or {}).items():
-        key = _CAMEL.sub("_", key).lower() if key not in PAGINATE_KEYS else key  # accept Nango's camelCase too
+        key = (
+            _CAMEL.sub("_", key).lower() if key not in PAGINATE_KEYS else key
+        )  # accept Nango's camelCase too
         if key not in PAGINATE_KEYS:
-            raise PaginateConfigError(f"paginate: unknown key `{key}` (known: {', '.join(sorted(PAGINATE_KEYS))})")
+            raise PaginateConfigError(
+                f"paginate: unknown key `{key}` (known: {', '.join(sorted(PAGINATE_KEYS))})"
+            )
         given[key] = value
     base = dict(provider_default or {})
     if given.get("type") and base.get("type") and given["type"] != base["type"]:
@@ -73,11 +78,15 @@ def resolve_config(user: dict | None, provider_default: dict) -> dict:
     for key in required:
         if not config.get(key):
             raise PaginateConfigError(f"paginate: type {kind} needs `{key}`")
-    if kind == "link" and not (config.get("link_rel_in_response_header") or config.get("link_path_in_response_body")):
+    if kind == "link" and not (
+        config.get("link_rel_in_response_header") or config.get("link_path_in_response_body")
+    ):
         config["link_rel_in_response_header"] = "next"
     method = config.get("offset_calculation_method", "by-response-size")
     if method not in ("per-page", "by-response-size"):
-        raise PaginateConfigError("paginate: `offset_calculation_method` must be per-page or by-response-size")
+        raise PaginateConfigError(
+            "paginate: `offset_calculation_method` must be per-page or by-response-size"
+        )
     return config
 
 
@@ -144,7 +153,13 @@ async def paginate(
         else:
             target, q, b = endpoint, {**base_params, **step} or None, body
         response = await http.request(
-            method, target, params=q, headers=headers, json=b, data=data, retries=retries,
+            method,
+            target,
+            params=q,
+            headers=headers,
+            json=b,
+            data=data,
+            retries=retries,
             base_url_override=base_url_override,
         )
         try:
@@ -159,9 +174,16 @@ async def paginate(
         if records is None:
             if isinstance(payload, dict) and payload and cfg.get("response_path"):
                 keys = ", ".join(list(payload)[:8])
-                http.ctx.emit({"type": "log", "level": "warn", "message": (
-                    f"paginate {endpoint}: the response has no `{cfg['response_path']}` (its keys: {keys}); "
-                    "taken as the last page")})
+                http.ctx.emit(
+                    {
+                        "type": "log",
+                        "level": "warn",
+                        "message": (
+                            f"paginate {endpoint}: the response has no `{cfg['response_path']}` (its keys: {keys}); "
+                            "taken as the last page"
+                        ),
+                    }
+                )
             records = []
         if not isinstance(records, list):
             where = f"at `{cfg['response_path']}`" if cfg.get("response_path") else "(the whole body)"
@@ -183,7 +205,9 @@ async def paginate(
                 link = link_from_header(response.headers.get("link"), cfg["link_rel_in_response_header"])
             if not link or not isinstance(link, str):
                 return
-            next_url = link if link.startswith(("http://", "https://")) else _join(http, link, base_url_override)
+            next_url = (
+                link if link.startswith(("http://", "https://")) else _join(http, link, base_url_override)
+            )
         else:
             if cfg.get("offset_calculation_method", "by-response-size") == "per-page":
                 offset += 1

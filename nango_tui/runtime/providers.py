@@ -24,7 +24,9 @@ class Provider:
     token_url: str | None = None
     token_header: str = "Authorization"
     token_prefix: str = "Bearer "
-    api_key: dict = field(default_factory=lambda: {"in": "header", "name": "Authorization", "prefix": "Bearer "})
+    api_key: dict = field(
+        default_factory=lambda: {"in": "header", "name": "Authorization", "prefix": "Bearer "}
+    )
     headers: dict = field(default_factory=dict)
     paginate: dict = field(default_factory=dict)
     retry: dict = field(default_factory=dict)
@@ -43,7 +45,11 @@ def providers() -> dict[str, Provider]:
         spec = dict(spec or {})
         given = spec.pop("api_key", None) or {}
         if given.get("in") == "query":
-            api_key = {"in": "query", "name": given.get("name") or "api_key", "prefix": given.get("prefix", "")}
+            api_key = {
+                "in": "query",
+                "name": given.get("name") or "api_key",
+                "prefix": given.get("prefix", ""),
+            }
         else:
             api_key = {"in": "header", "name": "Authorization", "prefix": "Bearer "}
             if given.get("name") and given["name"].lower() != "authorization":
@@ -89,7 +95,9 @@ def base_url(provider: Provider, connection: Any) -> str:
     if isinstance(config.get("base_url"), str) and config["base_url"]:
         return config["base_url"].rstrip("/")
     if not provider.base_url:
-        known = "unknown provider" if get_provider(provider.name) is None else "provider without a fixed base URL"
+        known = (
+            "unknown provider" if get_provider(provider.name) is None else "provider without a fixed base URL"
+        )
         raise ConnectionProblem(
             f"connection `{connection.id}` uses {known} `{provider.name}`: give it a `base_url` in connections.yaml"
         )

@@ -30,7 +30,16 @@ from .errors import MocksFileError, ReplayMiss
 MOCKS_FORMAT = 1
 # Response headers not worth keeping: they describe the transfer, not the answer.
 _DROP_HEADERS = frozenset(
-    {"content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive", "date", "set-cookie", "server"}
+    {
+        "content-length",
+        "content-encoding",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "date",
+        "set-cookie",
+        "server",
+    }
 )
 
 
@@ -155,7 +164,12 @@ class Recorder:
 
 
 def build_mocks(
-    integration: str, script: str, kind: str, exchanges: list[dict], inputs: dict | None = None, expected: dict | None = None
+    integration: str,
+    script: str,
+    kind: str,
+    exchanges: list[dict],
+    inputs: dict | None = None,
+    expected: dict | None = None,
 ) -> dict:
     return {
         "format": MOCKS_FORMAT,
@@ -197,9 +211,16 @@ def load_mocks(path: Path) -> dict:
     if not isinstance(data, dict) or not isinstance(data.get("exchanges"), list):
         raise MocksFileError(f"{path}: not a mocks file (it needs an `exchanges` list)")
     if data.get("format", MOCKS_FORMAT) != MOCKS_FORMAT:
-        raise MocksFileError(f"{path}: mocks format {data.get('format')!r} is not supported (expected {MOCKS_FORMAT})")
+        raise MocksFileError(
+            f"{path}: mocks format {data.get('format')!r} is not supported (expected {MOCKS_FORMAT})"
+        )
     for i, ex in enumerate(data["exchanges"]):
-        if not isinstance(ex, dict) or not ex.get("method") or not ex.get("url") or not isinstance(ex.get("status"), int):
+        if (
+            not isinstance(ex, dict)
+            or not ex.get("method")
+            or not ex.get("url")
+            or not isinstance(ex.get("status"), int)
+        ):
             raise MocksFileError(f"{path}: exchange #{i + 1} needs `method`, `url` and an integer `status`")
     return data
 
@@ -222,7 +243,7 @@ class Replayer:
         self.origin = self._origin(exchanges)
 
     @classmethod
-    def from_file(cls, path: Path) -> "Replayer":
+    def from_file(cls, path: Path) -> Replayer:
         return cls(load_mocks(path)["exchanges"], str(path))
 
     @staticmethod

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qsl, quote, quote_plus, urlencode, urlsplit, urlunsplit
 
 MASK = "***"
@@ -71,7 +72,7 @@ class Redactor:
             self.add(secret)
 
     @classmethod
-    def for_connection(cls, connection: Any) -> "Redactor":
+    def for_connection(cls, connection: Any) -> Redactor:
         """A redactor for every secret a Connection holds (tokens, keys, passwords, client secrets)."""
         secrets = connection.secrets() if connection is not None and hasattr(connection, "secrets") else []
         return cls(secrets)
@@ -91,9 +92,9 @@ class Redactor:
         if username is not None and password:
             self.add(base64.b64encode(f"{username}:{password}".encode()).decode())
 
-    _pattern: "re.Pattern[str] | None" = None
+    _pattern: re.Pattern[str] | None = None
 
-    def _regex(self) -> "re.Pattern[str] | None":
+    def _regex(self) -> re.Pattern[str] | None:
         if not self.secrets:
             return None
         if self._pattern is None:
@@ -121,7 +122,9 @@ class Redactor:
         if query:
             pairs = parse_qsl(query, keep_blank_values=True)
             if any(k.lower() in SENSITIVE_KEYS for k, _ in pairs):
-                query = urlencode([(k, MASK if k.lower() in SENSITIVE_KEYS else v) for k, v in pairs], safe="*")
+                query = urlencode(
+                    [(k, MASK if k.lower() in SENSITIVE_KEYS else v) for k, v in pairs], safe="*"
+                )
         return self.text(urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment)))
 
     def headers(self, headers: Any) -> dict[str, str]:
@@ -135,7 +138,10 @@ class Redactor:
     def query(self, params: Any) -> Any:
         """Query parameters (dict or pairs) with sensitive names and secret values masked."""
         if isinstance(params, dict):
-            return {k: (MASK if str(k).lower() in SENSITIVE_KEYS else self.redact_value(v)) for k, v in params.items()}
+            return {
+                k: (MASK if str(k).lower() in SENSITIVE_KEYS else self.redact_value(v))
+                for k, v in params.items()
+            }
         return self.redact_value(params)
 
     def redact_value(self, value: Any, by_name: bool = True) -> Any:

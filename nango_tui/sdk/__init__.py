@@ -1,9 +1,9 @@
 """What scripts import: `NangoSync`, `NangoAction`, `ActionError` (see DESIGN.md "Script API")."""
 
+from ..runtime.errors import HttpError  # what nango.get/post... raise on an error status; scripts catch it
 from .errors import ActionError, InvalidRecordsError, RecordLimitReached, SdkUsageError
 from .nango import NangoAction, NangoSync
 from .types import PaginateConfig
-from ..runtime.errors import HttpError  # what nango.get/post... raise on an error status; scripts catch it
 
 __all__ = [
     "ActionError",

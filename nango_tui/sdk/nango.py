@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Any, AsyncIterator
+from typing import Any
 
 import httpx
 
@@ -85,7 +86,9 @@ class NangoAction:
             json = config.pop("json", config.pop("body", json))
             data = config.pop("data", data)
             retries = config.pop("retries", retries)
-            base_url_override = config.pop("base_url_override", config.pop("baseUrlOverride", base_url_override))
+            base_url_override = config.pop(
+                "base_url_override", config.pop("baseUrlOverride", base_url_override)
+            )
             if config:
                 raise SdkUsageError(f"proxy(): unknown option(s) {', '.join(sorted(config))}")
         if not endpoint or not isinstance(endpoint, str):
@@ -101,35 +104,120 @@ class NangoAction:
             base_url_override=base_url_override,
         )
 
-    async def get(self, endpoint: str, *, params: Any = None, headers: dict | None = None, json: Any = None,
-                  data: Any = None, retries: int | None = None, base_url_override: str | None = None) -> httpx.Response:
+    async def get(
+        self,
+        endpoint: str,
+        *,
+        params: Any = None,
+        headers: dict | None = None,
+        json: Any = None,
+        data: Any = None,
+        retries: int | None = None,
+        base_url_override: str | None = None,
+    ) -> httpx.Response:
         """GET `endpoint` (a path under the provider's base URL, or a full URL)."""
-        return await self.proxy(endpoint, method="GET", params=params, headers=headers, json=json, data=data,
-                                retries=retries, base_url_override=base_url_override)
+        return await self.proxy(
+            endpoint,
+            method="GET",
+            params=params,
+            headers=headers,
+            json=json,
+            data=data,
+            retries=retries,
+            base_url_override=base_url_override,
+        )
 
-    async def post(self, endpoint: str, *, params: Any = None, headers: dict | None = None, json: Any = None,
-                   data: Any = None, retries: int | None = None, base_url_override: str | None = None) -> httpx.Response:
+    async def post(
+        self,
+        endpoint: str,
+        *,
+        params: Any = None,
+        headers: dict | None = None,
+        json: Any = None,
+        data: Any = None,
+        retries: int | None = None,
+        base_url_override: str | None = None,
+    ) -> httpx.Response:
         """POST to `endpoint`."""
-        return await self.proxy(endpoint, method="POST", params=params, headers=headers, json=json, data=data,
-                                retries=retries, base_url_override=base_url_override)
+        return await self.proxy(
+            endpoint,
+            method="POST",
+            params=params,
+            headers=headers,
+            json=json,
+            data=data,
+            retries=retries,
+            base_url_override=base_url_override,
+        )
 
-    async def put(self, endpoint: str, *, params: Any = None, headers: dict | None = None, json: Any = None,
-                  data: Any = None, retries: int | None = None, base_url_override: str | None = None) -> httpx.Response:
+    async def put(
+        self,
+        endpoint: str,
+        *,
+        params: Any = None,
+        headers: dict | None = None,
+        json: Any = None,
+        data: Any = None,
+        retries: int | None = None,
+        base_url_override: str | None = None,
+    ) -> httpx.Response:
         """PUT to `endpoint`."""
-        return await self.proxy(endpoint, method="PUT", params=params, headers=headers, json=json, data=data,
-                                retries=retries, base_url_override=base_url_override)
+        return await self.proxy(
+            endpoint,
+            method="PUT",
+            params=params,
+            headers=headers,
+            json=json,
+            data=data,
+            retries=retries,
+            base_url_override=base_url_override,
+        )
 
-    async def patch(self, endpoint: str, *, params: Any = None, headers: dict | None = None, json: Any = None,
-                    data: Any = None, retries: int | None = None, base_url_override: str | None = None) -> httpx.Response:
+    async def patch(
+        self,
+        endpoint: str,
+        *,
+        params: Any = None,
+        headers: dict | None = None,
+        json: Any = None,
+        data: Any = None,
+        retries: int | None = None,
+        base_url_override: str | None = None,
+    ) -> httpx.Response:
         """PATCH `endpoint`."""
-        return await self.proxy(endpoint, method="PATCH", params=params, headers=headers, json=json, data=data,
-                                retries=retries, base_url_override=base_url_override)
+        return await self.proxy(
+            endpoint,
+            method="PATCH",
+            params=params,
+            headers=headers,
+            json=json,
+            data=data,
+            retries=retries,
+            base_url_override=base_url_override,
+        )
 
-    async def delete(self, endpoint: str, *, params: Any = None, headers: dict | None = None, json: Any = None,
-                     data: Any = None, retries: int | None = None, base_url_override: str | None = None) -> httpx.Response:
+    async def delete(
+        self,
+        endpoint: str,
+        *,
+        params: Any = None,
+        headers: dict | None = None,
+        json: Any = None,
+        data: Any = None,
+        retries: int | None = None,
+        base_url_override: str | None = None,
+    ) -> httpx.Response:
         """DELETE `endpoint`."""
-        return await self.proxy(endpoint, method="DELETE", params=params, headers=headers, json=json, data=data,
-                                retries=retries, base_url_override=base_url_override)
+        return await self.proxy(
+            endpoint,
+            method="DELETE",
+            params=params,
+            headers=headers,
+            json=json,
+            data=data,
+            retries=retries,
+            base_url_override=base_url_override,
+        )
 
     def paginate(
         self,
@@ -164,7 +252,9 @@ class NangoAction:
 
     # -- connection, metadata, environment ---------------------------------------------------
 
-    async def get_connection(self, provider_config_key: str | None = None, connection_id: str | None = None) -> dict:
+    async def get_connection(
+        self, provider_config_key: str | None = None, connection_id: str | None = None
+    ) -> dict:
         """The connection as Nango returns it: credentials, connection_config, metadata.
 
         Another connection (other id or integration) is looked up like the run's own one.
@@ -230,7 +320,7 @@ class NangoAction:
         """Close the HTTP client (the host calls this when the script is done)."""
         await self._http.aclose()
 
-    async def __aenter__(self) -> "NangoAction":
+    async def __aenter__(self) -> NangoAction:
         return self
 
     async def __aexit__(self, *exc: Any) -> None:

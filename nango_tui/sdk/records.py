@@ -155,7 +155,9 @@ class RecordSink:
             )
         if invalid and ctx.validation:
             first = invalid[0][1][0] if invalid[0][1] else {}
-            raise InvalidRecordsError(name, len(invalid), f"{first.get('path')}: {first.get('message')}" if first else "")
+            raise InvalidRecordsError(
+                name, len(invalid), f"{first.get('path')}: {first.get('message')}" if first else ""
+            )
         dumped = self._unique(op, name, dumped)
         if not dumped:
             return

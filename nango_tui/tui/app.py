@@ -25,7 +25,13 @@ from nango_tui.tui.editor import editor_command
 from nango_tui.tui.engine_bridge import EngineBridge
 from nango_tui.tui.environments import list_environments
 from nango_tui.tui.keymap import keymap_path, load_keymap
-from nango_tui.tui.messages import DiagnosticsSnapshot, DiagnosticsUpdated, EngineFailed, OpenFile, ScriptSelected
+from nango_tui.tui.messages import (
+    DiagnosticsSnapshot,
+    DiagnosticsUpdated,
+    EngineFailed,
+    OpenFile,
+    ScriptSelected,
+)
 from nango_tui.tui.screens.error_screen import ErrorScreen
 from nango_tui.tui.screens.help_screen import HelpScreen
 from nango_tui.tui.screens.workbench_screen import EXTRA_KEYS, PANES, WorkbenchScreen
@@ -73,7 +79,10 @@ class WorkbenchApp(App[int]):
     """The workbench on one integrations folder."""
 
     # absolute, so that subclasses (tests, probes) living elsewhere find the styles
-    CSS_PATH = [TUI_DIR / "app.tcss", *([TUI_DIR / "dryrun.tcss"] if (TUI_DIR / "dryrun.tcss").is_file() else [])]
+    CSS_PATH = [
+        TUI_DIR / "app.tcss",
+        *([TUI_DIR / "dryrun.tcss"] if (TUI_DIR / "dryrun.tcss").is_file() else []),
+    ]
     TITLE = "nango-tui"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     ENABLE_COMMAND_PALETTE = True
@@ -97,7 +106,9 @@ class WorkbenchApp(App[int]):
         if chosen and chosen in self.available_themes:
             self.theme = chosen
         pane_class = find_dryrun_pane_class()
-        self.dryrun_pane: Widget = pane_class(self.tree_project) if pane_class is not None else DryrunPlaceholder()
+        self.dryrun_pane: Widget = (
+            pane_class(self.tree_project) if pane_class is not None else DryrunPlaceholder()
+        )
         self.script_pane = ScriptPane(self.root, id="script")
 
     # -- state ---------------------------------------------------------------------------------
@@ -133,7 +144,9 @@ class WorkbenchApp(App[int]):
         self.config_pane.show(self.tree_project, self.diagnostics)
         self.problems_pane.show(self.diagnostics, checking=self.watch_enabled)
         self.script_pane.show_diagnostics(self.diagnostics)
-        self.script_pane.open(self.load_result.project.config_file if self.load_result.project else "nango.yaml", 1)
+        self.script_pane.open(
+            self.load_result.project.config_file if self.load_result.project else "nango.yaml", 1
+        )
         self.config_pane.focus_body()
         if not self.load_result.project and self.load_result.partial is None and self.diagnostics:
             self.show_error("nango.yaml cannot be loaded", "\n".join(d.format() for d in self.diagnostics))
@@ -198,7 +211,9 @@ class WorkbenchApp(App[int]):
         elif pane is not None and hasattr(pane, "open_filter"):
             pane.open_filter()
         else:
-            self.notify("Nothing to filter here: focus the Config, Script or Problems pane", severity="warning")
+            self.notify(
+                "Nothing to filter here: focus the Config, Script or Problems pane", severity="warning"
+            )
 
     def action_help(self) -> None:
         pane_id = self.current_pane_id() or "config"
@@ -212,7 +227,9 @@ class WorkbenchApp(App[int]):
         keys += EXTRA_KEYS
         body = pane.body if isinstance(pane, Pane) else None
         pane_keys = [
-            (self.keymap.get(b.id, b.key), f"{b.description}  ({b.id})") for b in getattr(type(body), "BINDINGS", []) if getattr(b, "id", None)
+            (self.keymap.get(b.id, b.key), f"{b.description}  ({b.id})")
+            for b in getattr(type(body), "BINDINGS", [])
+            if getattr(b, "id", None)
         ]
         self.push_screen(HelpScreen(title, text, keys, pane_keys))
 
@@ -303,7 +320,9 @@ class WorkbenchApp(App[int]):
     def _engine_failed(self, event: EngineFailed) -> None:
         self.messages_seen.append("EngineFailed")
         self.problems_pane.show(self.diagnostics)
-        self.show_error("The dev engine stopped", event.text + "\n\nThe Problems pane shows the last known diagnostics.")
+        self.show_error(
+            "The dev engine stopped", event.text + "\n\nThe Problems pane shows the last known diagnostics."
+        )
 
     def _start_config_poll(self) -> None:
         """Without the dev engine: reload nango.yaml when it changes (diagnostics of the loader only)."""
@@ -317,7 +336,9 @@ class WorkbenchApp(App[int]):
             stamp = None
         if self._config_stamp is not None and stamp != self._config_stamp:
             result = load_project(self.root)
-            self.apply_diagnostics(DiagnosticsSnapshot(result.diagnostics, ["nango.yaml"], 0.0, result.project))
+            self.apply_diagnostics(
+                DiagnosticsSnapshot(result.diagnostics, ["nango.yaml"], 0.0, result.project)
+            )
         self._config_stamp = stamp
 
     # -- generate and compile ------------------------------------------------------------------
@@ -342,16 +363,25 @@ class WorkbenchApp(App[int]):
     def _generated(self, report: Any) -> None:
         errors = [d for d in getattr(report, "diagnostics", []) if d.is_error]
         if errors:
-            self.notify(f"generate wrote nothing: {len(errors)} error(s) in nango.yaml (see Problems)", severity="error", timeout=6)
+            self.notify(
+                f"generate wrote nothing: {len(errors)} error(s) in nango.yaml (see Problems)",
+                severity="error",
+                timeout=6,
+            )
             return
         parts = []
         if getattr(report, "models_written", False):
             parts.append("models.py")
         created = list(getattr(report, "created", []))
         if created:
-            parts.append(f"{len(created)} new script{'s' if len(created) != 1 else ''}: " + ", ".join(created))
+            parts.append(
+                f"{len(created)} new script{'s' if len(created) != 1 else ''}: " + ", ".join(created)
+            )
         text = "wrote " + "; ".join(parts) if parts else "nothing to write: everything is up to date"
-        for label, items in (("backed up", getattr(report, "backed_up", [])), ("orphaned", getattr(report, "orphaned", []))):
+        for label, items in (
+            ("backed up", getattr(report, "backed_up", [])),
+            ("orphaned", getattr(report, "orphaned", [])),
+        ):
             if items:
                 text += f"\n{label}: " + ", ".join(items)
         self.notify(text, title="generate", timeout=6)
@@ -376,11 +406,15 @@ class WorkbenchApp(App[int]):
         self.call_from_thread(self._compiled, result)
 
     def _compiled(self, result: Any) -> None:
-        self.apply_diagnostics(DiagnosticsSnapshot(list(result.diagnostics), [], result.seconds * 1000, result.project))
+        self.apply_diagnostics(
+            DiagnosticsSnapshot(list(result.diagnostics), [], result.seconds * 1000, result.project)
+        )
         errors = sum(1 for d in result.diagnostics if d.is_error)
         warnings = len(result.diagnostics) - errors
         severity = "error" if errors else "information"
-        self.notify(f"compile: {errors} error(s), {warnings} warning(s) in {result.seconds:.2f} s", severity=severity)
+        self.notify(
+            f"compile: {errors} error(s), {warnings} warning(s) in {result.seconds:.2f} s", severity=severity
+        )
 
     # -- environments and dryruns --------------------------------------------------------------
     def set_environment(self, environment: str) -> None:
@@ -420,7 +454,11 @@ class WorkbenchApp(App[int]):
             self.notify("The dryrun dialog is not available in this build", severity="warning")
             return
         last = self.last_request
-        defaults = last if last is not None and last.name == name and last.integration in (None, integration) else None
+        defaults = (
+            last
+            if last is not None and last.name == name and last.integration in (None, integration)
+            else None
+        )
         dialog = dialog_class(self.tree_project, script, self.root, self.environment, defaults)
         request = await self.push_screen_wait(dialog)
         if request is not None:

@@ -24,15 +24,27 @@ class WorkbenchCommands(Provider):
         if project is not None:
             names = [s.name for s in project.scripts()]
             for script in project.scripts():
-                label = script.name if names.count(script.name) == 1 else f"{script.integration}/{script.name}"
+                label = (
+                    script.name if names.count(script.name) == 1 else f"{script.integration}/{script.name}"
+                )
                 commands.append(
-                    (f"dryrun {label}", partial(app.open_dryrun_dialog, script.integration, script.name), f"{script.kind} of {script.integration}: pick a connection and run it")
+                    (
+                        f"dryrun {label}",
+                        partial(app.open_dryrun_dialog, script.integration, script.name),
+                        f"{script.kind} of {script.integration}: pick a connection and run it",
+                    )
                 )
         for rel in app.project_files():
             commands.append((f"open {rel}", partial(app.open_file, rel), "show it in the script pane"))
         for env in app.environments:
             mark = " (current)" if env == app.environment else ""
-            commands.append((f"environment {env}", partial(app.set_environment, env), f"use the {env} environment's connections{mark}"))
+            commands.append(
+                (
+                    f"environment {env}",
+                    partial(app.set_environment, env),
+                    f"use the {env} environment's connections{mark}",
+                )
+            )
         return commands
 
     async def discover(self) -> Hits:

@@ -7,7 +7,22 @@ import shlex
 from pathlib import Path
 
 # editors taking `+LINE FILE`
-PLUS_LINE = {"vi", "vim", "nvim", "view", "nano", "pico", "emacs", "emacsclient", "micro", "kak", "joe", "mg", "ne", "jed"}
+PLUS_LINE = {
+    "vi",
+    "vim",
+    "nvim",
+    "view",
+    "nano",
+    "pico",
+    "emacs",
+    "emacsclient",
+    "micro",
+    "kak",
+    "joe",
+    "mg",
+    "ne",
+    "jed",
+}
 # editors taking `FILE:LINE`
 COLON_LINE = {"hx", "helix"}
 # GUI editors taking `--goto FILE:LINE` / `FILE:LINE`
@@ -26,5 +41,9 @@ def editor_command(path: Path, line: int, environ: dict[str, str] | None = None)
     if name in COLON_LINE or name in SUBL_LINE:
         return [*words, f"{path}:{line}"]
     if name in GOTO_LINE:
-        return [*words, "--wait", "--goto", f"{path}:{line}"] if "--wait" not in words else [*words, "--goto", f"{path}:{line}"]
+        return (
+            [*words, "--wait", "--goto", f"{path}:{line}"]
+            if "--wait" not in words
+            else [*words, "--goto", f"{path}:{line}"]
+        )
     return [*words, f"+{line}", str(path)]  # most terminal editors understand +N

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from nango_tui.tui.messages import DiagnosticsSnapshot, DiagnosticsUpdated
 
@@ -54,7 +54,11 @@ class EngineBridge:
                         update = following.result()
                     except StopAsyncIteration:
                         break
-                    self.deliver(DiagnosticsSnapshot(list(update.diagnostics), list(update.changed), float(update.ms), update.project))
+                    self.deliver(
+                        DiagnosticsSnapshot(
+                            list(update.diagnostics), list(update.changed), float(update.ms), update.project
+                        )
+                    )
         finally:
             self.running = False
 

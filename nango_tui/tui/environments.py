@@ -23,7 +23,10 @@ def list_environments(root: Path) -> list[str]:
     """`dev` first, then the environments of connections.yaml and of NANGO_SECRET_KEY_<ENV> variables."""
     found: list[str] = ["dev"]
     try:
-        data = yaml.load((root / "connections.yaml").read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = yaml.load(
+            (root / "connections.yaml").read_text(encoding="utf-8"),
+            Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader),
+        )
     except (OSError, yaml.YAMLError):
         data = None
     if isinstance(data, dict) and isinstance(data.get("environments"), dict):

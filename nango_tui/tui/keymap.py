@@ -33,6 +33,8 @@ def load_keymap(path: Path) -> tuple[dict[str, str], str | None]:
         return {}, f"{where}: not valid YAML ({getattr(err, 'problem', None) or err})"
     if data is None:
         return {}, None
-    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in data.items()):
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) and v.strip() for k, v in data.items()
+    ):
         return {}, f"{path}: write one `binding-id: key` a line, e.g. `workbench.generate: ctrl+g`"
     return {k: v.strip() for k, v in data.items()}, None

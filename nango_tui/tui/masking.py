@@ -8,9 +8,15 @@ from pathlib import PurePath
 MASK = "***"
 _SECRET_WORD = r"(?:access_token|refresh_token|id_token|api_key|apikey|api_token|password|passwd|client_secret|secret|secret_key|private_key|token)"
 # `key: value` in YAML (also `- key: value` and flow `{key: value, ...}` members)
-_YAML_PAIR = re.compile(r"(?P<key>(?<![\w-])" + _SECRET_WORD + r"\s*:\s*)(?P<value>\$\{[^}]*\}|\"[^\"]*\"|'[^']*'|[^\s,}#]+)", re.IGNORECASE)
+_YAML_PAIR = re.compile(
+    r"(?P<key>(?<![\w-])" + _SECRET_WORD + r"\s*:\s*)(?P<value>\$\{[^}]*\}|\"[^\"]*\"|'[^']*'|[^\s,}#]+)",
+    re.IGNORECASE,
+)
 # `NAME=value` in .env, where NAME mentions a secret
-_ENV_PAIR = re.compile(r"^(?P<key>\s*(?:export\s+)?[A-Za-z0-9_]*(?:TOKEN|SECRET|KEY|PASSWORD|PASSWD)[A-Za-z0-9_]*\s*=\s*)(?P<value>.+)$", re.IGNORECASE | re.MULTILINE)
+_ENV_PAIR = re.compile(
+    r"^(?P<key>\s*(?:export\s+)?[A-Za-z0-9_]*(?:TOKEN|SECRET|KEY|PASSWORD|PASSWD)[A-Za-z0-9_]*\s*=\s*)(?P<value>.+)$",
+    re.IGNORECASE | re.MULTILINE,
+)
 _REFERENCE = re.compile(r"^[\"']?\$\{[A-Za-z_][A-Za-z0-9_]*\}[\"']?$")
 
 

@@ -27,7 +27,18 @@ def run_generate(root: Path, project: Project) -> Generated:
     try:
         report = generate(root, project)
     except Exception as err:  # a bug in codegen: say so in the problem list, keep checking
-        return Generated(diagnostics=[Diagnostic(project.config_file, 1, 1, "error", "generate_failed", f"generating models.py failed: {err!r}")])
+        return Generated(
+            diagnostics=[
+                Diagnostic(
+                    project.config_file,
+                    1,
+                    1,
+                    "error",
+                    "generate_failed",
+                    f"generating models.py failed: {err!r}",
+                )
+            ]
+        )
     written = list(dict.fromkeys([*report.created, *(["models.py"] if report.models_written else [])]))
     return Generated(written=written, created=list(report.created), diagnostics=list(report.diagnostics))
 

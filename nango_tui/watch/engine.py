@@ -17,9 +17,18 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
 from watchfiles import Change, awatch
 
-from nango_tui.check import SCRIPT_FOLDERS, ScriptChecker, discover_scripts, is_ignored_name, project_diagnostics, role_for, script_location
+from nango_tui.check import (
+    SCRIPT_FOLDERS,
+    ScriptChecker,
+    discover_scripts,
+    is_ignored_name,
+    project_diagnostics,
+    role_for,
+    script_location,
+)
 from nango_tui.config import CONFIG_FILE, Diagnostic, Project, load_project, sort_key
 
 from .codegen_hook import run_generate
@@ -54,7 +63,11 @@ class DevUpdate:
 
     def to_json(self) -> dict:
         """The `dev --json` line (DESIGN.md)."""
-        return {"diagnostics": [d.to_dict() for d in self.diagnostics], "changed": list(self.changed), "ms": round(self.ms, 1)}
+        return {
+            "diagnostics": [d.to_dict() for d in self.diagnostics],
+            "changed": list(self.changed),
+            "ms": round(self.ms, 1),
+        }
 
 
 class DevEngine:
@@ -121,14 +134,14 @@ class DevEngine:
         for queue in self._subscribers:
             queue.put_nowait(None)
 
-    async def __aenter__(self) -> "DevEngine":
+    async def __aenter__(self) -> DevEngine:
         await self.start()
         return self
 
     async def __aexit__(self, *exc) -> None:
         await self.stop()
 
-    def updates(self) -> "UpdateStream":
+    def updates(self) -> UpdateStream:
         """The current state first (when there is one), then every update as it is published.
 
         An async iterator; cancelling a wait on it (e.g. `asyncio.wait_for(anext(stream), 1)`)
@@ -166,7 +179,17 @@ class DevEngine:
             raise
         except Exception as err:  # e.g. the folder was removed, or too many files to watch
             self.failed = f"stopped watching {self.root}: {err}"
-            self._internal = [Diagnostic(CONFIG_FILE, 1, 1, "error", "watch_failed", self.failed, hint="fix the cause and start `dev` again")]
+            self._internal = [
+                Diagnostic(
+                    CONFIG_FILE,
+                    1,
+                    1,
+                    "error",
+                    "watch_failed",
+                    self.failed,
+                    hint="fix the cause and start `dev` again",
+                )
+            ]
             if self.current is not None:
                 self._publish([], [], time.time())
             for queue in self._subscribers:
@@ -198,7 +221,7 @@ class DevEngine:
             self._wake.clear()
             if len(self._pending) >= BURST_CHANGES:
                 await self._settle()
-            elif any(not os.path.lexists(self.root / rel) for rel in self._pending):
+            elif any(not os.path.lexists(self.root / rel) for rel in self._pending):  # noqa: ASYNC240 (lstat of a few paths)
                 # a file is gone: maybe an editor's rename dance (vim, JetBrains) whose new file
                 # follows within moments; one short wait saves an update that shows it missing
                 await asyncio.sleep(DELETE_GRACE_SECONDS)
@@ -211,7 +234,16 @@ class DevEngine:
                 self._internal = []
             except Exception as err:  # a bug must not kill the watcher: show it and go on
                 relevant, generated = list(batch), []
-                self._internal = [Diagnostic(sorted(batch)[0], 1, 1, "error", "internal_error", f"nango-tui failed to check this change: {err!r}")]
+                self._internal = [
+                    Diagnostic(
+                        sorted(batch)[0],
+                        1,
+                        1,
+                        "error",
+                        "internal_error",
+                        f"nango-tui failed to check this change: {err!r}",
+                    )
+                ]
             if not relevant and not held_changed:
                 continue
             held_changed.update(relevant)
@@ -235,11 +267,20 @@ class DevEngine:
                 return
             seen = self._batches
 
-    def _publish(self, changed: list[str], generated: list[str], started: float, mtimes: bool = False) -> None:
+    def _publish(
+        self, changed: list[str], generated: list[str], started: float, mtimes: bool = False
+    ) -> None:
         if mtimes:
             started = self._first_write(changed, started)
         project = self.last_good_project if self._config_ok else None
-        self.current = DevUpdate(self._all_diagnostics(), changed, max(0.0, (time.time() - started) * 1000), project, list(generated), self._seq)
+        self.current = DevUpdate(
+            self._all_diagnostics(),
+            changed,
+            max(0.0, (time.time() - started) * 1000),
+            project,
+            list(generated),
+            self._seq,
+        )
         self._seq += 1
         for queue in self._subscribers:
             queue.put_nowait(self.current)
@@ -280,7 +321,9 @@ class DevEngine:
         if scripts_only:
             for rel in changed:
                 if (self.root / rel).is_file():
-                    self._script_diags[rel] = self._checker.check_file(rel, role_for(rel, self.last_good_project))
+                    self._script_diags[rel] = self._checker.check_file(
+                        rel, role_for(rel, self.last_good_project)
+                    )
                 else:
                     self._script_diags.pop(rel, None)
                     self._checker.forget(rel)
@@ -315,7 +358,9 @@ class DevEngine:
         diags = self._config_diags + self._internal
         if self._config_ok:
             diags.extend(self._generate_diags)
-        diags.extend(project_diagnostics(self.last_good_project if self._config_ok else None, self._script_diags))
+        diags.extend(
+            project_diagnostics(self.last_good_project if self._config_ok else None, self._script_diags)
+        )
         for items in self._script_diags.values():
             diags.extend(items)
         diags.sort(key=sort_key)
@@ -332,7 +377,7 @@ class UpdateStream:
         self._ended = False
         engine._subscribers.append(self._queue)
 
-    def __aiter__(self) -> "UpdateStream":
+    def __aiter__(self) -> UpdateStream:
         return self
 
     async def __anext__(self) -> DevUpdate:
@@ -372,5 +417,7 @@ def _script_dirs(root: Path) -> set[str]:
         return found
     for entry in entries:
         found.add(entry.name)
-        found.update(f"{entry.name}/{f}" for f in SCRIPT_FOLDERS if os.path.isdir(os.path.join(entry.path, f)))
+        found.update(
+            f"{entry.name}/{f}" for f in SCRIPT_FOLDERS if os.path.isdir(os.path.join(entry.path, f))
+        )
     return found

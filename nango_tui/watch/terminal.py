@@ -68,7 +68,7 @@ async def _dev_loop(root: Path, as_json: bool, out: Out, debounce_ms: int) -> st
     return engine.failed
 
 
-def print_update(update: "DevUpdate", out: Out, root: Path, clear: bool) -> None:
+def print_update(update: DevUpdate, out: Out, root: Path, clear: bool) -> None:
     """One update for people: on a terminal the screen is redrawn, when piped it is appended."""
     stamp = time.strftime("%H:%M:%S")
     if clear:
@@ -77,7 +77,11 @@ def print_update(update: "DevUpdate", out: Out, root: Path, clear: bool) -> None
     if update.seq == 0:
         what = "initial compile"
     else:
-        what = "changed: " + ", ".join(update.changed[:5]) + (f" and {len(update.changed) - 5} more" if len(update.changed) > 5 else "")
+        what = (
+            "changed: "
+            + ", ".join(update.changed[:5])
+            + (f" and {len(update.changed) - 5} more" if len(update.changed) > 5 else "")
+        )
     out.line(out.style(f"[{stamp}] {what}", "dim"))
     for rel in update.generated:
         out.line(out.style(f"wrote {rel}", "dim"))

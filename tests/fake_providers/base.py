@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import json
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -75,7 +76,9 @@ class FakeServer:
                     response = server.handler(request)
                 except Exception as exc:  # a bug in the imitation: say so like a server would
                     response = Response(500, {"message": f"fake {server.name} server error: {exc!r}"})
-                payload = response.body if isinstance(response.body, bytes) else json.dumps(response.body).encode()
+                payload = (
+                    response.body if isinstance(response.body, bytes) else json.dumps(response.body).encode()
+                )
                 self.send_response(response.status)
                 headers = {"Content-Type": "application/json; charset=utf-8", **response.headers}
                 for key, value in headers.items():
@@ -101,7 +104,7 @@ class FakeServer:
         self._httpd.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "FakeServer":
+    def __enter__(self) -> FakeServer:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -10,22 +10,29 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 _TOKEN_RE = re.compile(
-    r'(?P<ws>[\s,\ufeff]+|#[^\n]*)|(?P<spread>\.\.\.)|(?P<punct>[!$():=@\[\]{}|])'
+    r"(?P<ws>[\s,\ufeff]+|#[^\n]*)|(?P<spread>\.\.\.)|(?P<punct>[!$():=@\[\]{}|])"
     r'|(?P<string>"(?:[^"\\\n]|\\.)*")|(?P<number>-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)|(?P<name>[_A-Za-z][_0-9A-Za-z]*)'
 )
 
 
 class GraphQLError(Exception):
-    def __init__(self, message: str, line: int = 1, column: int = 1, code: str = "GRAPHQL_VALIDATION_FAILED") -> None:
+    def __init__(
+        self, message: str, line: int = 1, column: int = 1, code: str = "GRAPHQL_VALIDATION_FAILED"
+    ) -> None:
         super().__init__(message)
         self.line, self.column, self.code = line, column, code
 
     def as_json(self) -> dict[str, Any]:
-        return {"message": str(self), "locations": [{"line": self.line, "column": self.column}], "extensions": {"code": self.code}}
+        return {
+            "message": str(self),
+            "locations": [{"line": self.line, "column": self.column}],
+            "extensions": {"code": self.code},
+        }
 
 
 @dataclass
@@ -38,7 +45,7 @@ class Selection:
     name: str
     alias: str | None
     args: dict[str, Any]
-    children: list["Selection"] | None
+    children: list[Selection] | None
     line: int
     column: int
 
@@ -61,7 +68,12 @@ class _Parser:
         while pos < len(text):
             m = _TOKEN_RE.match(text, pos)
             if not m:
-                raise GraphQLError(f'Syntax Error: Unexpected character: "{text[pos]}".', line, pos - line_start + 1, "GRAPHQL_PARSE_FAILED")
+                raise GraphQLError(
+                    f'Syntax Error: Unexpected character: "{text[pos]}".',
+                    line,
+                    pos - line_start + 1,
+                    "GRAPHQL_PARSE_FAILED",
+                )
             kind = m.lastgroup or ""
             if kind != "ws":
                 self.tokens.append((kind, m.group(), line, m.start() - line_start + 1))
@@ -79,9 +91,15 @@ class _Parser:
 
     def take(self, value: str | None = None, kind: str | None = None) -> tuple[str, str, int, int]:
         tok = self.peek()
-        if (value is not None and tok[1] != value) or (kind is not None and tok[0] != kind) or tok[0] == "eof":
+        if (
+            (value is not None and tok[1] != value)
+            or (kind is not None and tok[0] != kind)
+            or tok[0] == "eof"
+        ):
             want = f'"{value}"' if value else (kind or "token")
-            raise GraphQLError(f"Syntax Error: Expected {want}, found {tok[1]}.", tok[2], tok[3], "GRAPHQL_PARSE_FAILED")
+            raise GraphQLError(
+                f"Syntax Error: Expected {want}, found {tok[1]}.", tok[2], tok[3], "GRAPHQL_PARSE_FAILED"
+            )
         self.i += 1
         return tok
 
@@ -209,12 +227,16 @@ def execute(schema: Schema, root_type: str, op: Operation, variables: dict[str, 
     for name, (required, default) in op.variables.items():
         if name not in variables or variables[name] is None:
             if required and default is None:
-                raise GraphQLError(f'Variable "${name}" of required type was not provided.', code="BAD_USER_INPUT")
+                raise GraphQLError(
+                    f'Variable "${name}" of required type was not provided.', code="BAD_USER_INPUT"
+                )
             variables[name] = default
     return _resolve_object(schema, root_type, None, op.selections, variables)
 
 
-def _resolve_object(schema: Schema, type_name: str, parent: Any, selections: list[Selection], variables: dict[str, Any]) -> dict[str, Any]:
+def _resolve_object(
+    schema: Schema, type_name: str, parent: Any, selections: list[Selection], variables: dict[str, Any]
+) -> dict[str, Any]:
     out: dict[str, Any] = {}
     fields = schema[type_name]
     for sel in selections:
@@ -223,18 +245,28 @@ def _resolve_object(schema: Schema, type_name: str, parent: Any, selections: lis
             continue
         spec = fields.get(sel.name)
         if spec is None:
-            raise GraphQLError(f'Cannot query field "{sel.name}" on type "{type_name}".', sel.line, sel.column)
+            raise GraphQLError(
+                f'Cannot query field "{sel.name}" on type "{type_name}".', sel.line, sel.column
+            )
         if callable(spec):
             value, child_type = spec(parent, substitute(sel.args, variables))
         else:
             value, child_type = (parent or {}).get(sel.name), spec
         if child_type == "scalar":
             if sel.children:
-                raise GraphQLError(f'Field "{sel.name}" must not have a selection since its type has no subfields.', sel.line, sel.column)
+                raise GraphQLError(
+                    f'Field "{sel.name}" must not have a selection since its type has no subfields.',
+                    sel.line,
+                    sel.column,
+                )
             out[sel.key] = value
             continue
         if not sel.children:
-            raise GraphQLError(f'Field "{sel.name}" of type "{child_type}" must have a selection of subfields.', sel.line, sel.column)
+            raise GraphQLError(
+                f'Field "{sel.name}" of type "{child_type}" must have a selection of subfields.',
+                sel.line,
+                sel.column,
+            )
         if value is None:
             out[sel.key] = None
         elif isinstance(value, list):

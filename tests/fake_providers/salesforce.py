@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timezone
-from typing import Any, Callable
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from .base import FakeServer, Request, Response, serve_forever
 
@@ -30,7 +31,15 @@ _PEOPLE = [
     ("Ada", "Lovelace", "ada@analytical.example", "001A", "CTO", "London", "2024-01-03T09:15:00"),
     ("Grace", "Hopper", "grace@navy.example", "001B", "Rear Admiral", "Arlington", "2024-01-05T14:02:11"),
     ("Alan", "Turing", "alan@bletchley.example", "001A", "Researcher", "Wilmslow", "2024-01-08T08:45:30"),
-    ("Katherine", "Johnson", "katherine@nasa.example", "001C", "Mathematician", "Hampton", "2024-01-11T16:20:00"),
+    (
+        "Katherine",
+        "Johnson",
+        "katherine@nasa.example",
+        "001C",
+        "Mathematician",
+        "Hampton",
+        "2024-01-11T16:20:00",
+    ),
     ("Edsger", "Dijkstra", None, "001D", "Professor", "Austin", "2024-01-15T10:00:00"),
     ("Barbara", "Liskov", "barbara@mit.example", "001E", "Professor", "Cambridge", "2024-01-19T11:11:11"),
     ("Donald", "Knuth", None, None, "Author", "Stanford", "2024-01-22T07:30:00"),
@@ -43,7 +52,15 @@ _PEOPLE = [
     ("Tim", "Berners-Lee", "tim@cern.example", "001H", "Director", "Geneva", "2024-02-20T08:08:08"),
     ("Hedy", "Lamarr", "hedy@mgm.example", None, "Inventor", "Los Angeles", "2024-02-24T19:40:00"),
     ("Linus", "Torvalds", "linus@kernel.example", "001I", "Maintainer", "Portland", "2024-03-01T06:00:00"),
-    ("Guido", "van Rossum", "guido@python.example", "001J", "BDFL Emeritus", "Belmont", "2024-03-04T10:30:00"),
+    (
+        "Guido",
+        "van Rossum",
+        "guido@python.example",
+        "001J",
+        "BDFL Emeritus",
+        "Belmont",
+        "2024-03-04T10:30:00",
+    ),
     ("Anita", "Borg", "anita@systers.example", "001G", "Founder", "Palo Alto", "2024-03-07T14:14:14"),
     ("Bjarne", "Stroustrup", None, "001F", "Designer", "New York", "2024-03-11T09:45:00"),
     ("Shafi", "Goldwasser", "shafi@mit.example", "001E", "Professor", "Berkeley", "2024-03-14T11:00:00"),
@@ -134,7 +151,7 @@ def parse_datetime(text: str) -> datetime:
     text = text.replace("Z", "+00:00")
     if re.search(r"[+-]\d{4}$", text):
         text = text[:-2] + ":" + text[-2:]
-    return datetime.fromisoformat(text).astimezone(timezone.utc)
+    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 def _field_value(record: dict[str, Any], field: str) -> Any:
@@ -175,7 +192,9 @@ def run_soql(soql: str) -> list[dict[str, Any]]:
     """Every matching Contact, with only the selected fields (plus `attributes`)."""
     match = _SOQL_RE.match(soql)
     if not match:
-        raise SoqlError("MALFORMED_QUERY", "unexpected token: the query is not a SELECT ... FROM ... statement")
+        raise SoqlError(
+            "MALFORMED_QUERY", "unexpected token: the query is not a SELECT ... FROM ... statement"
+        )
     if match["object"].lower() != "contact":
         raise SoqlError("INVALID_TYPE", f"sObject type '{match['object']}' is not supported.")
     fields = [_check_field(f.strip()) for f in match["fields"].split(",")]
@@ -190,11 +209,17 @@ def run_soql(soql: str) -> list[dict[str, Any]]:
             rows = [r for r in rows if _OPS[parts["op"]](_field_value(r, field), value)]
     if match["order"]:
         field = _check_field(match["order"])
-        rows.sort(key=lambda r: (_field_value(r, field) is None, _field_value(r, field)), reverse=(match["dir"] or "").upper() == "DESC")
+        rows.sort(
+            key=lambda r: (_field_value(r, field) is None, _field_value(r, field)),
+            reverse=(match["dir"] or "").upper() == "DESC",
+        )
     if match["limit"]:
         rows = rows[: int(match["limit"])]
     return [
-        {"attributes": {"type": "Contact", "url": f"/services/data/v60.0/sobjects/Contact/{r['Id']}"}, **{f: r[f] for f in fields}}
+        {
+            "attributes": {"type": "Contact", "url": f"/services/data/v60.0/sobjects/Contact/{r['Id']}"},
+            **{f: r[f] for f in fields},
+        }
         for r in rows
     ]
 
@@ -208,7 +233,15 @@ def _describe(version: str) -> dict[str, Any]:
         "queryable": True,
         "urls": {"describe": f"/services/data/{version}/sobjects/Contact/describe"},
         "fields": [
-            {"name": name, "label": label, "type": kind, "length": length, "nillable": nillable, "updateable": updateable, "custom": False}
+            {
+                "name": name,
+                "label": label,
+                "type": kind,
+                "length": length,
+                "nillable": nillable,
+                "updateable": updateable,
+                "custom": False,
+            }
             for name, (label, kind, length, nillable, updateable) in CONTACT_FIELDS.items()
         ],
     }
@@ -275,10 +308,21 @@ class SalesforceApi:
                 fields = [_check_field(f.strip()) for f in wanted.split(",")]
             except SoqlError as exc:
                 return _error(400, exc.code, str(exc))
-        return Response(200, {"attributes": {"type": "Contact", "url": f"/services/data/v60.0/sobjects/Contact/{found['Id']}"}, **{f: found[f] for f in fields}})
+        return Response(
+            200,
+            {
+                "attributes": {
+                    "type": "Contact",
+                    "url": f"/services/data/v60.0/sobjects/Contact/{found['Id']}",
+                },
+                **{f: found[f] for f in fields},
+            },
+        )
 
 
-def start_salesforce(port: int = 0, *, token: str = TOKEN, batch_size: int = DEFAULT_BATCH_SIZE) -> FakeServer:
+def start_salesforce(
+    port: int = 0, *, token: str = TOKEN, batch_size: int = DEFAULT_BATCH_SIZE
+) -> FakeServer:
     """A started imitation of Salesforce on 127.0.0.1 (the connection's `instance_url`)."""
     return FakeServer(SalesforceApi(token, batch_size), port, name="salesforce")
 

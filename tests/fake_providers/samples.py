@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from . import github, linear, salesforce
 from .base import FakeServer
@@ -16,7 +16,11 @@ PUBLIC_BASE = {
     "linear": "https://api.linear.app",
 }
 TOKENS = {"salesforce": salesforce.TOKEN, "github": github.TOKEN, "linear": linear.TOKEN}
-STARTERS = {"salesforce": salesforce.start_salesforce, "github": github.start_github, "linear": linear.start_linear}
+STARTERS = {
+    "salesforce": salesforce.start_salesforce,
+    "github": github.start_github,
+    "linear": linear.start_linear,
+}
 
 
 @contextmanager

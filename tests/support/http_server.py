@@ -22,9 +22,10 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 
@@ -94,7 +95,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # headers and body go out as separate writes; without this, Nagle + delayed ACK add ~40 ms a request
     disable_nagle_algorithm = True
-    server: "_Server"
+    server: _Server
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
@@ -139,7 +140,7 @@ class _RequestHandler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
-    owner: "LocalServer"
+    owner: LocalServer
 
 
 class LocalServer:
@@ -198,10 +199,12 @@ class LocalServer:
                 return Reply(500, {"error": f"test handler raised {type(err).__name__}: {err}"})
         return _as_reply(target)
 
-    def start(self) -> "LocalServer":
+    def start(self) -> LocalServer:
         self._server = _Server(("127.0.0.1", 0), _RequestHandler)
         self._server.owner = self
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
@@ -211,7 +214,7 @@ class LocalServer:
             self._server.server_close()
             self._server = None
 
-    def __enter__(self) -> "LocalServer":
+    def __enter__(self) -> LocalServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:

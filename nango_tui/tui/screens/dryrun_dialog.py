@@ -45,7 +45,11 @@ def environments(root: Path, current: str) -> list[str]:
         env = environment(root)
     except Exception:
         env = dict(os.environ)
-    names += [k[len("NANGO_SECRET_KEY_") :].lower() for k in env if k.startswith("NANGO_SECRET_KEY_") and len(k) > 17]
+    names += [
+        k[len("NANGO_SECRET_KEY_") :].lower()
+        for k in env
+        if k.startswith("NANGO_SECRET_KEY_") and len(k) > 17
+    ]
     return list(dict.fromkeys(n for n in names if n))
 
 
@@ -58,7 +62,9 @@ def input_template(type_name: str | None, project: Any) -> Any:
         return []
     model = project.models.get(text) if project is not None else None
     if model is None:
-        return {"string": "", "number": 0, "integer": 0, "float": 0, "boolean": False, "bool": False}.get(text, {})
+        return {"string": "", "number": 0, "integer": 0, "float": 0, "boolean": False, "bool": False}.get(
+            text, {}
+        )
     return {f.name: _placeholder(f.type) for f in model.fields if not f.optional}
 
 
@@ -95,7 +101,14 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         Binding("escape", "cancel", "Cancel", id="dryrun_dialog.cancel"),
     ]
 
-    def __init__(self, project: Any, script: Any, root: Path, environment: str = "dev", defaults: DryrunRequest | None = None) -> None:
+    def __init__(
+        self,
+        project: Any,
+        script: Any,
+        root: Path,
+        environment: str = "dev",
+        defaults: DryrunRequest | None = None,
+    ) -> None:
         super().__init__()
         self.project = project
         self.script = script
@@ -125,7 +138,13 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                 with Horizontal(classes="field-row"):
                     yield Label("Environment", classes="field-label")
                     envs = environments(self.root, self.environment)
-                    yield Select([(e, e) for e in envs], value=self.environment, allow_blank=False, compact=True, id="environment")
+                    yield Select(
+                        [(e, e) for e in envs],
+                        value=self.environment,
+                        allow_blank=False,
+                        compact=True,
+                        id="environment",
+                    )
                     yield Label("Connection", classes="field-label short")
                     yield Select([], prompt="loading…", compact=True, id="connection")
                 yield Static("", id="connection-note", classes="field-note")
@@ -133,24 +152,52 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                     if self.input_type:
                         with Horizontal(classes="field-row"):
                             yield Label(f"Input\n{self.input_type}", classes="field-label")
-                            yield TextArea(self._initial_input(), language="json", tab_behavior="focus", compact=True, id="input")
+                            yield TextArea(
+                                self._initial_input(),
+                                language="json",
+                                tab_behavior="focus",
+                                compact=True,
+                                id="input",
+                            )
                         yield Static("", id="input-error", classes="field-error")
                     else:
                         yield Static(f"{script.name} takes no input.", classes="field-note")
                 with Horizontal(classes="field-row"):
                     yield Label("Metadata", classes="field-label")
-                    yield TextArea(self._initial_metadata(), language="json", tab_behavior="focus", compact=True, id="metadata")
+                    yield TextArea(
+                        self._initial_metadata(),
+                        language="json",
+                        tab_behavior="focus",
+                        compact=True,
+                        id="metadata",
+                    )
                 yield Static("", id="metadata-error", classes="field-error")
                 with Horizontal(classes="field-row"):
                     if self.kind == "sync":
                         yield Label("Last sync", classes="field-label")
                         last = self.defaults.last_sync_date if self.defaults is not None else None
-                        yield Input(last.isoformat() if last else "", placeholder="ISO date; empty: full", compact=True, id="last-sync-date")
-                    yield Label("Max records", classes="field-label" + (" short" if self.kind == "sync" else ""))
+                        yield Input(
+                            last.isoformat() if last else "",
+                            placeholder="ISO date; empty: full",
+                            compact=True,
+                            id="last-sync-date",
+                        )
+                    yield Label(
+                        "Max records", classes="field-label" + (" short" if self.kind == "sync" else "")
+                    )
                     max_records = self.defaults.max_records if self.defaults is not None else None
-                    yield Input(str(max_records or ""), placeholder="all", type="integer", compact=True, id="max-records")
+                    yield Input(
+                        str(max_records or ""),
+                        placeholder="all",
+                        type="integer",
+                        compact=True,
+                        id="max-records",
+                    )
                 yield Static("", id="options-error", classes="field-error")
-            yield Static(Text.from_markup("[b]ctrl+j[/b] start  [b]escape[/b] cancel  [b]tab[/b] next field"), id="dialog-keys")
+            yield Static(
+                Text.from_markup("[b]ctrl+j[/b] start  [b]escape[/b] cancel  [b]tab[/b] next field"),
+                id="dialog-keys",
+            )
 
     def _initial_input(self) -> str:
         if self.defaults is not None and self.defaults.input is not None:
@@ -216,8 +263,11 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         else:
             self._note(
                 "#connection-note",
-                Text(f"No connection of {integration} in {environment}: add one to connections.yaml "
-                     f"(environments: {{{environment}: {{connections: ...}}}}).", "yellow")
+                Text(
+                    f"No connection of {integration} in {environment}: add one to connections.yaml "
+                    f"(environments: {{{environment}: {{connections: ...}}}}).",
+                    "yellow",
+                ),
             )
         self.connections_loaded = True
 
@@ -232,7 +282,10 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         if info is None or not info.replay:
             self._note("#connection-note", "")
             return
-        self._note("#connection-note", Text(f"replays {self.script.integration}/mocks/{self.script.name}.json (no network)", "dim"))
+        self._note(
+            "#connection-note",
+            Text(f"replays {self.script.integration}/mocks/{self.script.name}.json (no network)", "dim"),
+        )
         saved = self._saved_inputs or {}
         if self.defaults is not None or not saved:
             return
@@ -341,7 +394,9 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                 try:
                     last_sync_date = parse_date(text)
                 except ValueError:
-                    options_error.append(f"last sync: {text.strip()!r} is not an ISO date (2024-01-31 or 2024-01-31T10:00:00Z)")
+                    options_error.append(
+                        f"last sync: {text.strip()!r} is not an ISO date (2024-01-31 or 2024-01-31T10:00:00Z)"
+                    )
                     first_bad = first_bad or "last-sync-date"
         max_text = self.query_one("#max-records", Input).value.strip()
         max_records = None

@@ -27,7 +27,9 @@ class ErrorScreen(ModalScreen[None]):
         with Vertical(id="error-box") as box:
             box.border_title = self.title_text
             box.border_subtitle = "c copies · escape closes"
-            yield TextArea(self.text, read_only=True, soft_wrap=True, show_line_numbers=False, id="error-text")
+            yield TextArea(
+                self.text, read_only=True, soft_wrap=True, show_line_numbers=False, id="error-text"
+            )
             with Horizontal(id="error-buttons"):
                 yield Button("Copy", id="error-copy", variant="primary")
                 yield Button("Close", id="error-close")

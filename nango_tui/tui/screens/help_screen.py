@@ -30,7 +30,13 @@ class HelpScreen(ModalScreen[None]):
         Binding("down,j", "scroll(1)", "Scroll down", show=False, id="help.down"),
     ]
 
-    def __init__(self, pane_title: str, pane_help: str, keys: list[tuple[str, str]], pane_keys: list[tuple[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        pane_title: str,
+        pane_help: str,
+        keys: list[tuple[str, str]],
+        pane_keys: list[tuple[str, str]] | None = None,
+    ) -> None:
         super().__init__()
         self.pane_title = pane_title
         self.pane_help = pane_help
@@ -44,7 +50,10 @@ class HelpScreen(ModalScreen[None]):
             with VerticalScroll(id="help-scroll"):
                 yield Static(Text(reflow(self.pane_help)), id="help-pane")
                 if self.pane_keys:
-                    yield Static(self._keys_text(f"{self.pane_title} keys (ids for keymap.yaml)", self.pane_keys), id="help-pane-keys")
+                    yield Static(
+                        self._keys_text(f"{self.pane_title} keys (ids for keymap.yaml)", self.pane_keys),
+                        id="help-pane-keys",
+                    )
                 yield Static(self._keys_text("Everywhere", self.keys), id="help-keys")
 
     def _keys_text(self, title: str, keys: list[tuple[str, str]]) -> Text:

@@ -41,7 +41,9 @@ class WorkbenchScreen(Screen):
         Binding("shift+tab", "app.next_pane(-1)", "Previous pane", show=False, id="workbench.previous_pane"),
         Binding("f2", "app.focus_pane('config')", "Config pane", show=False, id="workbench.pane_config"),
         Binding("f3", "app.focus_pane('script')", "Script pane", show=False, id="workbench.pane_script"),
-        Binding("f4", "app.focus_pane('problems')", "Problems pane", show=False, id="workbench.pane_problems"),
+        Binding(
+            "f4", "app.focus_pane('problems')", "Problems pane", show=False, id="workbench.pane_problems"
+        ),
         Binding("f5", "app.focus_pane('dryrun')", "Dryrun pane", show=False, id="workbench.pane_dryrun"),
     ]
 

@@ -7,11 +7,11 @@ to show than a short script.
 from __future__ import annotations
 
 from pygments.lexers import TextLexer, get_lexer_for_filename
+from pygments.token import Token
 from pygments.util import ClassNotFound
 from rich.segment import Segment
 from rich.style import Style
 from rich.syntax import Syntax
-from pygments.token import Token
 from textual import events, work
 from textual.binding import Binding
 from textual.geometry import Size
@@ -223,7 +223,9 @@ class CodeView(ScrollView, can_focus=True):
 
     def _token_style(self, ttype: object) -> Style:
         if self._syntax_theme is None:
-            self._syntax_theme = Syntax.get_theme(syntax_theme_for(self.app.theme, self.app.current_theme.dark))
+            self._syntax_theme = Syntax.get_theme(
+                syntax_theme_for(self.app.theme, self.app.current_theme.dark)
+            )
         style = self._syntax_theme.get_style_for_token(ttype)
         return Style(color=style.color, bold=style.bold, italic=style.italic, underline=style.underline)
 

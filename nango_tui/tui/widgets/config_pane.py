@@ -53,7 +53,14 @@ A red ● counts errors under a node, a yellow ▲ warnings.
             return
         project = self.tree.project
         if ref.script_path:
-            self.post_message(ScriptSelected(ref.integration or "", ref.name or "", ref.kind if ref.is_script else _kind_of(project, ref), ref.script_path))
+            self.post_message(
+                ScriptSelected(
+                    ref.integration or "",
+                    ref.name or "",
+                    ref.kind if ref.is_script else _kind_of(project, ref),
+                    ref.script_path,
+                )
+            )
             self.post_message(OpenFile(ref.script_path, 1))
         elif project is not None and ref.kind in ("integration", "group", "model", "field"):
             self.post_message(OpenFile(project.config_file, ref.line))

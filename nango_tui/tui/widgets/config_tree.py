@@ -77,7 +77,9 @@ def problems_by_key(project: Project, diagnostics: list[Diagnostic]) -> dict[str
         anchors.append((model.line, ["models", f"m:{name}"]))
     anchors.sort(key=lambda a: a[0])
     lines = [a[0] for a in anchors]
-    by_path = {s.script_path: [f"i:{s.integration}", f"s:{s.integration}/{s.name}"] for s in project.scripts()}
+    by_path = {
+        s.script_path: [f"i:{s.integration}", f"s:{s.integration}/{s.name}"] for s in project.scripts()
+    }
     out: dict[str, Problems] = {}
     for diag in diagnostics:
         keys: list[str] = []
@@ -155,7 +157,9 @@ class ConfigTree(Tree[NodeRef]):
         self.clear()
         project = self.project
         if project is None:
-            self.root.add_leaf(Text("nango.yaml could not be read", style="bold red"), NodeRef("detail", "none"))
+            self.root.add_leaf(
+                Text("nango.yaml could not be read", style="bold red"), NodeRef("detail", "none")
+            )
             return
         self.rebuilds += 1
         problems = self._marks
@@ -164,7 +168,9 @@ class ConfigTree(Tree[NodeRef]):
             if not scripts and not self._matches(key):
                 continue
             label = Text(key, style="bold") + problems.get(f"i:{key}", Problems()).badge()
-            inode = self._add(self.root, label, NodeRef("integration", f"i:{key}", key, line=integration.line), default=True)
+            inode = self._add(
+                self.root, label, NodeRef("integration", f"i:{key}", key, line=integration.line), default=True
+            )
             for kind, group in (("sync", integration.syncs), ("action", integration.actions)):
                 members = [s for s in group.values() if s in scripts]
                 if not members:
@@ -176,15 +182,24 @@ class ConfigTree(Tree[NodeRef]):
         models = [m for m in project.models.values() if self._matches(m.name, *(f.name for f in m.fields))]
         if models:
             mlabel = Text("models", style="bold") + problems.get("models", Problems()).badge()
-            mnode = self._add(self.root, mlabel, NodeRef("group", "models", line=models[0].line), default=True)
+            mnode = self._add(
+                self.root, mlabel, NodeRef("group", "models", line=models[0].line), default=True
+            )
             for model in models:
                 label = Text(model.name) + Text(f" {len(model.fields)}", style="dim")
                 label += problems.get(f"m:{model.name}", Problems()).badge()
-                node = self._add(mnode, label, NodeRef("model", f"m:{model.name}", name=model.name, line=model.line), default=False)
+                node = self._add(
+                    mnode,
+                    label,
+                    NodeRef("model", f"m:{model.name}", name=model.name, line=model.line),
+                    default=False,
+                )
                 for f in model.fields:
                     text = Text(f.name + ("?" if f.optional else ""))
                     text.append(": " + describe(f.type), style="dim")
-                    node.add_leaf(text, NodeRef("field", f"f:{model.name}.{f.name}", name=model.name, line=f.line))
+                    node.add_leaf(
+                        text, NodeRef("field", f"f:{model.name}.{f.name}", name=model.name, line=f.line)
+                    )
         self._restore_cursor(cursor or "")
 
     def _add(self, parent: TreeNode[NodeRef], label: Text, ref: NodeRef, default: bool) -> TreeNode[NodeRef]:
@@ -207,7 +222,12 @@ class ConfigTree(Tree[NodeRef]):
         if script.scopes:
             details.append(f"scopes {', '.join(script.scopes)}")
         for i, detail in enumerate(details):
-            node.add_leaf(Text(detail, style="dim"), NodeRef("detail", f"{key}#{i}", script.integration, script.name, script.line, script.script_path))
+            node.add_leaf(
+                Text(detail, style="dim"),
+                NodeRef(
+                    "detail", f"{key}#{i}", script.integration, script.name, script.line, script.script_path
+                ),
+            )
 
     def _restore_cursor(self, key: str) -> None:
         """Put the cursor back on the node with `key` now (a deferred move could undo a key press)."""

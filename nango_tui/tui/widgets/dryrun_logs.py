@@ -97,7 +97,9 @@ class LogLines(ScrollView, can_focus=True):
         if size == old:
             return
         height = self.container_size.height
-        scrollbars_change = size.width != old.width or (size.height > height) != (old.height > height) or not self.is_mounted
+        scrollbars_change = (
+            size.width != old.width or (size.height > height) != (old.height > height) or not self.is_mounted
+        )
         if scrollbars_change:
             self.virtual_size = size
         else:
@@ -121,7 +123,13 @@ class LogLines(ScrollView, can_focus=True):
             Segment(f"{level.upper()[:5]:<5} ", style + Style(bold=True)),
             Segment(message, style),
         ]
-        return Strip(segments).crop(scroll_x, scroll_x + width).simplify().extend_cell_length(width).apply_style(self.rich_style)
+        return (
+            Strip(segments)
+            .crop(scroll_x, scroll_x + width)
+            .simplify()
+            .extend_cell_length(width)
+            .apply_style(self.rich_style)
+        )
 
 
 class LogFilter(Input):

@@ -50,8 +50,9 @@ import asyncio
 import gc
 import os
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
@@ -170,7 +171,15 @@ selecting a script shows its last run.
     class RunFinished(Message):
         """A run ended: status "ok" | "failed" | "cancelled" and its counts per model and op."""
 
-        def __init__(self, status: str, counts: dict, *, request: Any = None, done: dict | None = None, error: dict | None = None) -> None:
+        def __init__(
+            self,
+            status: str,
+            counts: dict,
+            *,
+            request: Any = None,
+            done: dict | None = None,
+            error: dict | None = None,
+        ) -> None:
             super().__init__()
             self.status = status
             self.counts = counts
@@ -199,7 +208,14 @@ selecting a script shows its last run.
             self.path = path
             self.count = count
 
-    def __init__(self, project: Any = None, *, starter: Starter | None = None, id: str | None = "dryrun", classes: str | None = None) -> None:
+    def __init__(
+        self,
+        project: Any = None,
+        *,
+        starter: Starter | None = None,
+        id: str | None = "dryrun",
+        classes: str | None = None,
+    ) -> None:
         super().__init__(id=id, classes=classes)
         self._project = project
         self._starter: Starter = starter or _default_starter
@@ -273,7 +289,9 @@ selecting a script shows its last run.
         if previous is not None and previous.running and not previous.streaming:
             # its worker is replaced before it ever ran: end it here, or it stays "starting"
             previous.finish(previous.tally.done_event(ev.CANCELLED, previous.elapsed, "cancelled"))
-            self.post_message(self.RunFinished(ev.CANCELLED, {}, request=previous.request, done=previous.done))
+            self.post_message(
+                self.RunFinished(ev.CANCELLED, {}, request=previous.request, done=previous.done)
+            )
         results = RunResults(request=request, script_key=key, kind=kind)
         self._results[key] = results
         self._last_request = request
@@ -366,7 +384,9 @@ selecting a script shows its last run.
         if tab == "dryrun-records":
             model = self.query_one(DryrunRecords).current_model
             tables = self.query_one(DryrunRecords).query(DataTable)
-            return next((t for t in tables if model and t.id and t.id.endswith(model)), None) or self.query_one("#dryrun-tabs Tabs")
+            return next(
+                (t for t in tables if model and t.id and t.id.endswith(model)), None
+            ) or self.query_one("#dryrun-tabs Tabs")
         if tab == "dryrun-logs":
             return self.query_one(LogLines)
         if tab == "dryrun-requests":
@@ -404,13 +424,19 @@ selecting a script shows its last run.
                 if now - self._last_progress >= DRAIN_SECONDS:
                     self._last_progress = now
                     tally = results.tally
-                    self.post_message(self.Progress(results.script_key, tally.records, tally.logs, tally.requests))
+                    self.post_message(
+                        self.Progress(results.script_key, tally.records, tally.logs, tally.requests)
+                    )
                 if now - worked_since >= YIELD_SECONDS:
                     # a fast child fills the pipe faster than we read: give keys and frames a turn
                     await asyncio.sleep(0)
                     worked_since = time.perf_counter()
             if results.done is None:
-                results.finish(results.tally.done_event(ev.FAILED, results.elapsed, "the event stream ended without `done`"))
+                results.finish(
+                    results.tally.done_event(
+                        ev.FAILED, results.elapsed, "the event stream ended without `done`"
+                    )
+                )
         except asyncio.CancelledError:
             if run is not None:
                 await asyncio.shield(run.cancel())
@@ -437,7 +463,13 @@ selecting a script shows its last run.
                 self.show_tab("dryrun-summary")
         self.refresh_bindings()
         self.post_message(
-            self.RunFinished(status, done.get("counts", results.counts()), request=results.request, done=results.done, error=results.error)
+            self.RunFinished(
+                status,
+                done.get("counts", results.counts()),
+                request=results.request,
+                done=results.done,
+                error=results.error,
+            )
         )
 
     @work(thread=True, group="dryrun-save", exit_on_error=False)
@@ -456,7 +488,9 @@ selecting a script shows its last run.
             message = f"Saved {count:,} of {results.tally.records:,} records to {shown}: the run's records file is gone (.nango/runs keeps the last 50 runs)"
             self.app.call_from_thread(self.notify, message, title="Records saved in part", severity="warning")
         else:
-            self.app.call_from_thread(self.notify, f"Saved {count:,} records to {shown}", title="Records saved")
+            self.app.call_from_thread(
+                self.notify, f"Saved {count:,} records to {shown}", title="Records saved"
+            )
         self.post_message(self.RecordsSaved(path, count))
 
     # -- drawing ----------------------------------------------------------------------------
@@ -472,7 +506,15 @@ selecting a script shows its last run.
         if results.running or force or self._drawn is None:
             self.query_one(DryrunStatus).show(results, self._placeholder)  # the elapsed time moves
         tally = results.tally
-        drawn = (id(results), results.state, tally.records, tally.logs, tally.requests, len(results.invalid), tally.errors)
+        drawn = (
+            id(results),
+            results.state,
+            tally.records,
+            tally.logs,
+            tally.requests,
+            len(results.invalid),
+            tally.errors,
+        )
         if drawn == self._drawn and not force:
             return
         previous, self._drawn = self._drawn, drawn
@@ -563,6 +605,8 @@ selecting a script shows its last run.
         integration, _, name = key.rpartition("/")
         for results in self._results.values():
             other_integration, _, other_name = results.script_key.rpartition("/")
-            if other_name == name and (not integration or not other_integration or integration == other_integration):
+            if other_name == name and (
+                not integration or not other_integration or integration == other_integration
+            ):
                 return results
         return None

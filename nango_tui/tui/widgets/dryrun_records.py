@@ -129,7 +129,9 @@ class DryrunRecords(Vertical):
     def _add_rows(self, model: str, table: DataTable, kept: list, start: int) -> None:
         columns = self._columns[model]
         for op, record in kept[start:]:
-            values = [cell(record.get(c)) for c in columns] if isinstance(record, dict) else [""] * len(columns)
+            values = (
+                [cell(record.get(c)) for c in columns] if isinstance(record, dict) else [""] * len(columns)
+            )
             table.add_row(*values, label=OP_LABEL.get(op, Text(str(op)[:1])))
 
     def _update_header(self) -> None:
@@ -197,7 +199,10 @@ class DryrunRecords(Vertical):
         if results is not self._results or model not in self._columns:
             return  # another run is shown now
         if not rows:
-            self.notify("Those records are not readable: the run's records file is gone or not written yet.", severity="warning")
+            self.notify(
+                "Those records are not readable: the run's records file is gone or not written yet.",
+                severity="warning",
+            )
             return
         self._pages[model] = (start, rows)
         self._refill(model, rows)
@@ -227,7 +232,11 @@ class DryrunRecords(Vertical):
             return len(self._models) > 1
         if action in ("next_page", "previous_page"):
             model = self.current_model
-            return model is not None and self._results is not None and self._results.model_total(model) > RECORDS_KEPT
+            return (
+                model is not None
+                and self._results is not None
+                and self._results.model_total(model) > RECORDS_KEPT
+            )
         return True
 
     def action_next_model(self) -> None:
@@ -251,7 +260,9 @@ class DryrunRecords(Vertical):
         target = self.query_one("#records-json", Static)
         if 0 <= index < len(rows):
             op, record = rows[index]
-            target.update(Text(f"{op} {model} #{self._start(model) + index + 1}\n", "dim") + Text(pretty(record)))
+            target.update(
+                Text(f"{op} {model} #{self._start(model) + index + 1}\n", "dim") + Text(pretty(record))
+            )
         else:
             target.update("")
 

@@ -72,7 +72,11 @@ class DryrunRequests(Vertical):
                 label=label,
             )
         total = results.tally.requests if results else 0
-        text = Text(f"{total:,} request{'s' if total != 1 else ''}") if results else Text("No requests yet.", "dim")
+        text = (
+            Text(f"{total:,} request{'s' if total != 1 else ''}")
+            if results
+            else Text("No requests yet.", "dim")
+        )
         if results and results.tally.retries:
             text.append(f" · {results.tally.retries:,} retries", "yellow")
         if total > len(kept):

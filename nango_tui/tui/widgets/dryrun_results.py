@@ -72,7 +72,9 @@ class RunResults:
                 op = event.get("op", "save")
                 kept.extend((op, r) for r in (event.get("records") or ())[:room])
         elif kind == ev.LOG:
-            self.logs.append(LogLine(event.get("t", 0.0), str(event.get("level", "info")), str(event.get("message", ""))))
+            self.logs.append(
+                LogLine(event.get("t", 0.0), str(event.get("level", "info")), str(event.get("message", "")))
+            )
         elif kind == ev.REQUEST:
             if len(self.requests) < REQUESTS_KEPT:
                 self.requests.append(event)
@@ -100,7 +102,9 @@ class RunResults:
     def fail_setup(self, message: str) -> None:
         """The run could not start (DryrunSetupError): no child, no events."""
         self.setup_error = message
-        self.finish({"type": ev.DONE, "status": ev.FAILED, "counts": {}, "requests": 0, "retries": 0, "seconds": 0.0})
+        self.finish(
+            {"type": ev.DONE, "status": ev.FAILED, "counts": {}, "requests": 0, "retries": 0, "seconds": 0.0}
+        )
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -157,7 +161,12 @@ class RunResults:
             else:
                 for model, kept in self.records.items():
                     for op, record in kept:
-                        out.write(json.dumps({"op": op, "model": model, "record": record}, ensure_ascii=False, default=str) + "\n")
+                        out.write(
+                            json.dumps(
+                                {"op": op, "model": model, "record": record}, ensure_ascii=False, default=str
+                            )
+                            + "\n"
+                        )
                         count += 1
         return target, count
 

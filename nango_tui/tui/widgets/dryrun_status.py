@@ -20,7 +20,9 @@ def status_text(results: RunResults | None, script_name: str | None = None) -> T
     """The status line for a run (or the hint shown when there is none for `script_name`)."""
     if results is None:
         if script_name:
-            return Text.from_markup(f"[dim]No dryrun of [b]{script_name}[/b] yet: press [b]d[/b] to start one.[/]")
+            return Text.from_markup(
+                f"[dim]No dryrun of [b]{script_name}[/b] yet: press [b]d[/b] to start one.[/]"
+            )
         return Text.from_markup("[dim]No dryrun yet: select a sync or action and press [b]d[/b].[/]")
     label, style = _STATE_LABEL.get(results.state, (results.state, "bold"))
     text = Text()

@@ -13,7 +13,11 @@ from nango_tui.dryrun import events as ev
 from .dryrun_records import pretty
 from .dryrun_results import RunResults
 
-_STATUS = {ev.OK: ("✔ ok", "bold green"), ev.FAILED: ("✘ failed", "bold red"), ev.CANCELLED: ("■ cancelled", "bold yellow")}
+_STATUS = {
+    ev.OK: ("✔ ok", "bold green"),
+    ev.FAILED: ("✘ failed", "bold red"),
+    ev.CANCELLED: ("■ cancelled", "bold yellow"),
+}
 
 
 def summary_renderable(results: RunResults | None):
@@ -24,7 +28,10 @@ def summary_renderable(results: RunResults | None):
     head = Text()
     head.append(f"{results.kind} ", "dim")
     head.append(results.script_key.lstrip("/"), "bold")
-    head.append(f" · connection {getattr(request, 'connection_id', '?')} · {getattr(request, 'environment', 'dev')}", "dim")
+    head.append(
+        f" · connection {getattr(request, 'connection_id', '?')} · {getattr(request, 'environment', 'dev')}",
+        "dim",
+    )
     parts: list = [head]
     if results.setup_error:
         parts.append(Text("✘ the dryrun could not start", "bold red"))
@@ -32,7 +39,11 @@ def summary_renderable(results: RunResults | None):
         return Group(*parts)
     done = results.done
     if done is None:
-        parts.append(Text(f"● running for {results.elapsed:.1f}s: the summary is complete when the run ends.", "yellow"))
+        parts.append(
+            Text(
+                f"● running for {results.elapsed:.1f}s: the summary is complete when the run ends.", "yellow"
+            )
+        )
     else:
         label, style = _STATUS.get(done.get("status"), (str(done.get("status")), "bold"))
         line = Text(label, style)

@@ -91,7 +91,9 @@ models.py and every script are re-checked on each save. Errors come first.
             options.add_options([Option(problem_text(d), id=str(i)) for i, d in enumerate(listed)])
             if len(self.shown) > MAX_LISTED:
                 more = len(self.shown) - MAX_LISTED
-                options.add_option(Option(Text(f"… and {more} more (narrow them with /)", style="dim"), disabled=True))
+                options.add_option(
+                    Option(Text(f"… and {more} more (narrow them with /)", style="dim"), disabled=True)
+                )
             options.highlighted = min(highlighted or 0, len(listed) - 1)
         elif self.checking:
             options.add_option(Option(Text("checking…", style="dim"), disabled=True))

@@ -106,7 +106,9 @@ The view reloads when the file changes on disk. Lines with problems are marked â
         self.view.set_marks(marks)
 
     def _update_subtitle(self) -> None:
-        self.border_subtitle = f"{self.view.cursor_line + 1}/{self.view.line_count}" if self.exists else "missing"
+        self.border_subtitle = (
+            f"{self.view.cursor_line + 1}/{self.view.line_count}" if self.exists else "missing"
+        )
 
     def apply_filter(self, text: str) -> None:
         if text:
