@@ -325,9 +325,7 @@ async def test_a_new_start_replaces_the_running_run(project_root):
         await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) == 2)
         statuses = {m.request.name: m.status for m in app.of(DryrunPane.RunFinished)}
         assert statuses == {"blocks": "cancelled", "contacts": "ok"}
-        await asyncio.sleep(0.2)
-        with pytest.raises(ProcessLookupError):
-            os.kill(pid, 0)
+        await wait_for(pilot, lambda: not _alive(pid))
 
 
 async def test_sample_action_replays_end_to_end_through_the_pane(tmp_path):
@@ -552,3 +550,11 @@ def test_request_cells_for_a_network_error_and_sizes():
         "2.0 KB",
         "3.0 MB",
     )
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True

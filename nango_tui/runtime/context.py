@@ -6,7 +6,8 @@ The dryrun builds one per run (in the child process) and hands it to `NangoSync(
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +53,7 @@ class RunContext:
     backoff_base: float = 1.0  # seconds before the first retry; doubles each attempt, with jitter
     max_wait: float = 120.0  # cap on one wait (Retry-After or rate-limit reset included)
     environment_variables: dict[str, str] | None = None  # overrides the connection source's
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep  # retry waits (tests pass a recorder)
 
     # filled in __post_init__
     redactor: Redactor = field(init=False, repr=False)

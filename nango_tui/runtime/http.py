@@ -7,7 +7,6 @@ network and no credential is used.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import random
 import time
@@ -322,7 +321,7 @@ class HttpClient:
 
     async def _sleep(self, seconds: float) -> None:
         if self.ctx.replayer is None and seconds > 0:
-            await asyncio.sleep(seconds)
+            await self.ctx.sleep(seconds)
 
     def _error_body(self, response: httpx.Response) -> Any:
         content = response.content

@@ -1,7 +1,8 @@
-"""Build a RunContext for runtime/sdk tests: events collected in a list, short waits."""
+"""Build a RunContext for runtime/sdk tests: events collected in a list, retry waits recorded."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,16 @@ REFRESH = "rft_AlsoSecret_9876543210"
 
 
 class Events(list):
-    """The events a run emitted, with helpers."""
+    """The events a run emitted, with helpers; `waits` are the retry waits asked for (not slept)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.waits: list[float] = []
+
+    async def record_wait(self, seconds: float) -> None:
+        """The run's `sleep`: remember the wait, yield to the loop, return at once."""
+        self.waits.append(seconds)
+        await asyncio.sleep(0)
 
     def of(self, kind: str) -> list[dict]:
         return [e for e in self if e.get("type") == kind]
@@ -43,6 +53,7 @@ def make_ctx(
     options.setdefault("backoff_base", 0.01)
     options.setdefault("max_wait", 2.0)
     options.setdefault("http_timeout", 5.0)
+    options.setdefault("sleep", events.record_wait)
     ctx = RunContext(
         root=root or Path("."),
         integration=conn.integration,
