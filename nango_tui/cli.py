@@ -226,11 +226,8 @@ def _run_workbench(argv: list[str]) -> int:
     if not path.is_dir():
         sys.stderr.write(f"nango-tui: {path} is not a folder\n")
         return EXIT_FAIL
-    try:
-        from nango_tui.tui.app import run_app
-    except ImportError:
-        sys.stderr.write("nango-tui: the workbench is not built yet; try `nango-tui validate --dir PATH`\n")
-        return EXIT_USAGE
+    from nango_tui.tui.app import run_app
+
     return run_app(path)
 
 

@@ -7,17 +7,13 @@ messages back; the event loop only routes them.
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
 import os
-import pkgutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 from textual import on, work
 from textual.app import App, SuspendNotSupported
-from textual.widget import Widget
 
 from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
 from nango_tui.tui.commands import WorkbenchCommands
@@ -36,53 +32,20 @@ from nango_tui.tui.screens.error_screen import ErrorScreen
 from nango_tui.tui.screens.help_screen import HelpScreen
 from nango_tui.tui.screens.workbench_screen import EXTRA_KEYS, PANES, WorkbenchScreen
 from nango_tui.tui.widgets.config_pane import ConfigPane
+from nango_tui.tui.widgets.dryrun_pane import DryrunPane
 from nango_tui.tui.widgets.pane import Pane
-from nango_tui.tui.widgets.placeholder_pane import DryrunPlaceholder
 from nango_tui.tui.widgets.problems_pane import ProblemsPane
 from nango_tui.tui.widgets.script_pane import ScriptPane
 
 TUI_DIR = Path(__file__).parent
 THEME_VARIABLE = "NANGO_TUI_THEME"
-CONFIG_POLL_SECONDS = 1.0  # only when the dev engine is unavailable
-
-
-def find_dryrun_pane_class() -> type[Widget] | None:
-    """`DryrunPane` from nango_tui/tui/widgets/dryrun_*.py, once that widget exists."""
-    import nango_tui.tui.widgets as widgets
-
-    try:
-        from nango_tui.tui.widgets.dryrun_pane import DryrunPane
-
-        return DryrunPane
-    except Exception:  # not there (or half-written): look for it in the other dryrun_* modules
-        pass
-    for module in pkgutil.iter_modules(widgets.__path__):
-        if module.name.startswith("dryrun_"):
-            try:
-                loaded = importlib.import_module(f"{widgets.__name__}.{module.name}")
-            except Exception:  # a half-written module of the other pane must not stop the app
-                continue
-            if isinstance(getattr(loaded, "DryrunPane", None), type):
-                return loaded.DryrunPane
-    return None
-
-
-def find_dryrun_dialog_class() -> type | None:
-    try:
-        module = importlib.import_module("nango_tui.tui.screens.dryrun_dialog")
-    except Exception:
-        return None
-    return getattr(module, "DryrunDialog", None)
 
 
 class WorkbenchApp(App[int]):
     """The workbench on one integrations folder."""
 
     # absolute, so that subclasses (tests, probes) living elsewhere find the styles
-    CSS_PATH = [
-        TUI_DIR / "app.tcss",
-        *([TUI_DIR / "dryrun.tcss"] if (TUI_DIR / "dryrun.tcss").is_file() else []),
-    ]
+    CSS_PATH = [TUI_DIR / "app.tcss", TUI_DIR / "dryrun.tcss"]
     TITLE = "nango-tui"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     ENABLE_COMMAND_PALETTE = True
@@ -100,15 +63,11 @@ class WorkbenchApp(App[int]):
         self.keymap: dict[str, str] = {}  # binding id -> keys, from keymap.yaml
         self.messages_seen: list[str] = []  # names of the engine/dryrun messages handled (tests read it)
         self.engine = EngineBridge(self.root, self.post_message)
-        self._config_stamp: float | None = None
         self.sub_title = f"{self.root.name} · {self.environment}"
         chosen = theme or os.environ.get(THEME_VARIABLE)
         if chosen and chosen in self.available_themes:
             self.theme = chosen
-        pane_class = find_dryrun_pane_class()
-        self.dryrun_pane: Widget = (
-            pane_class(self.tree_project) if pane_class is not None else DryrunPlaceholder()
-        )
+        self.dryrun_pane = DryrunPane(self.tree_project)
         self.script_pane = ScriptPane(self.root, id="script")
 
     # -- state ---------------------------------------------------------------------------------
@@ -254,7 +213,7 @@ class WorkbenchApp(App[int]):
         self.messages_seen.append("ScriptSelected")
         self.selected_script = (event.integration, event.name)
         script = self.script(event.integration, event.name)
-        if script is not None and hasattr(self.dryrun_pane, "show_script"):
+        if script is not None:
             self.dryrun_pane.show_script(script)
 
     def action_edit(self) -> None:
@@ -286,9 +245,6 @@ class WorkbenchApp(App[int]):
     @work(thread=True, exclusive=True, group="dev-engine", exit_on_error=False)
     def run_dev_engine(self) -> None:
         """Run the dev engine in its own event loop, posting each (coalesced) update."""
-        if importlib.util.find_spec("nango_tui.watch.engine") is None:  # a build without the dev engine
-            self.call_from_thread(self._start_config_poll)
-            return
         try:
             self.engine.run()
         except Exception as err:  # the engine's own failure is shown, never a crash
@@ -309,8 +265,7 @@ class WorkbenchApp(App[int]):
         config_changed = not snapshot.changed or any(Path(c).name == "nango.yaml" for c in snapshot.changed)
         if config_changed:
             self.load_result = load_project(self.root)
-            if hasattr(self.dryrun_pane, "project"):
-                self.dryrun_pane.project = self.tree_project
+            self.dryrun_pane.project = self.tree_project
         self.config_pane.show(self.tree_project, self.diagnostics)
         self.problems_pane.show(self.diagnostics)
         self.script_pane.show_diagnostics(self.diagnostics)
@@ -324,23 +279,6 @@ class WorkbenchApp(App[int]):
             "The dev engine stopped", event.text + "\n\nThe Problems pane shows the last known diagnostics."
         )
 
-    def _start_config_poll(self) -> None:
-        """Without the dev engine: reload nango.yaml when it changes (diagnostics of the loader only)."""
-        self.problems_pane.show(self.diagnostics)
-        self.set_interval(CONFIG_POLL_SECONDS, self._poll_config, name="config-poll")
-
-    def _poll_config(self) -> None:
-        try:
-            stamp = (self.root / "nango.yaml").stat().st_mtime
-        except OSError:
-            stamp = None
-        if self._config_stamp is not None and stamp != self._config_stamp:
-            result = load_project(self.root)
-            self.apply_diagnostics(
-                DiagnosticsSnapshot(result.diagnostics, ["nango.yaml"], 0.0, result.project)
-            )
-        self._config_stamp = stamp
-
     # -- generate and compile ------------------------------------------------------------------
     def action_generate(self) -> None:
         self.notify("generating…", timeout=1.5)
@@ -348,11 +286,8 @@ class WorkbenchApp(App[int]):
 
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
     def _generate(self) -> None:
-        try:
-            from nango_tui.codegen import generate
-        except ImportError:
-            self.call_from_thread(self.notify, "generate is not available in this build", severity="error")
-            return
+        from nango_tui.codegen import generate  # here: the workbench starts without codegen loaded
+
         try:
             report = generate(self.root)
         except Exception as err:
@@ -393,11 +328,8 @@ class WorkbenchApp(App[int]):
 
     @work(thread=True, exclusive=True, group="compile", exit_on_error=False)
     def _compile(self) -> None:
-        try:
-            from nango_tui.check import compile_project
-        except ImportError:
-            self.call_from_thread(self.notify, "compile is not available in this build", severity="error")
-            return
+        from nango_tui.check import compile_project  # here: the workbench starts without check loaded
+
         try:
             result = compile_project(self.root)
         except Exception as err:
@@ -448,10 +380,11 @@ class WorkbenchApp(App[int]):
 
     @work(exclusive=True, group="dryrun-dialog", exit_on_error=False)
     async def _open_dialog(self, integration: str, name: str) -> None:
-        dialog_class = find_dryrun_dialog_class()
+        from nango_tui.tui.screens.dryrun_dialog import DryrunDialog  # loaded on the first `d`
+
         script = self.script(integration, name)
-        if dialog_class is None or script is None:
-            self.notify("The dryrun dialog is not available in this build", severity="warning")
+        if script is None:
+            self.notify(f"{integration}/{name} is no longer in nango.yaml", severity="warning")
             return
         last = self.last_request
         defaults = (
@@ -459,18 +392,15 @@ class WorkbenchApp(App[int]):
             if last is not None and last.name == name and last.integration in (None, integration)
             else None
         )
-        dialog = dialog_class(self.tree_project, script, self.root, self.environment, defaults)
+        dialog = DryrunDialog(self.tree_project, script, self.root, self.environment, defaults)
         request = await self.push_screen_wait(dialog)
         if request is not None:
             self.start_dryrun(request)
 
     def start_dryrun(self, request: Any) -> None:
         self.last_request = request
-        if hasattr(self.dryrun_pane, "start"):
-            self.dryrun_pane.start(request)
-            self.action_focus_pane("dryrun")
-        else:
-            self.notify("The dryrun pane is not available in this build", severity="warning")
+        self.dryrun_pane.start(request)
+        self.action_focus_pane("dryrun")
 
     # DryrunPane.RunStarted / RunFinished reach these by Textual's handler naming
     def on_dryrun_pane_run_started(self, event: Any) -> None:
@@ -483,10 +413,7 @@ class WorkbenchApp(App[int]):
         self.notify(f"dryrun {status}", severity="error" if status == "failed" else "information")
 
     def action_rerun(self) -> None:
-        if hasattr(self.dryrun_pane, "rerun_last"):
-            self.dryrun_pane.rerun_last()
-        else:
-            self.notify("The dryrun pane is not available in this build", severity="warning")
+        self.dryrun_pane.rerun_last()
 
 
 def run_app(path: Path) -> int:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nango_tui.check import CompileResult, compile_project
+from nango_tui.codegen import generate
 from nango_tui.config import Diagnostic, Project
 
 
@@ -20,10 +21,6 @@ class Generated:
 
 def run_generate(root: Path, project: Project) -> Generated:
     """models.py + scaffolds for scripts that have none; never touches an existing script."""
-    try:
-        from nango_tui.codegen import generate
-    except ImportError:  # codegen not installed in this build: check against what is on disk
-        return Generated()
     try:
         report = generate(root, project)
     except Exception as err:  # a bug in codegen: say so in the problem list, keep checking
