@@ -24,8 +24,8 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-from dryrun_support import Api, write_project  # noqa: E402
+sys.path.insert(0, str(REPO))
+from tests.support.dryrun_project import Api, write_project  # noqa: E402
 
 NANGO_TUI = [sys.executable, "-m", "nango_tui"]
 

@@ -15,14 +15,14 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(REPO), str(REPO / "tests")]
+sys.path.insert(0, str(REPO))
 
 from pydantic import BaseModel  # noqa: E402
-from support.http_server import LocalServer, Reply  # noqa: E402
 
 from nango_tui.runtime.connections import Connection, Credentials  # noqa: E402
 from nango_tui.runtime.context import RunContext  # noqa: E402
 from nango_tui.sdk import NangoSync  # noqa: E402
+from tests.support.http_server import LocalServer, Reply  # noqa: E402
 
 
 class Contact(BaseModel):

@@ -29,13 +29,12 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests"))
 
-from test_tui_dryrun_helpers import PaneApp, load, write_project  # noqa: E402
 from textual import events  # noqa: E402
 
 from nango_tui.dryrun import DryrunRequest  # noqa: E402
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane  # noqa: E402
+from tests.support.tui_dryrun import PaneApp, load, write_project  # noqa: E402
 
 # until the records table exists: the tab bar's and the pane's keys; then in the table and the logs
 TAB_KEYS = ["right", "left", "right_square_bracket", "left_square_bracket"]

@@ -4,16 +4,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO / "sample-integrations"
-CORPUS = REPO.parent / "shared" / "corpus" / "nango-yaml"
-
-
-def corpus_files() -> list[Path]:
-    return sorted(CORPUS.glob("*.yaml")) if CORPUS.is_dir() else []
-
-
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
+from tests.support.http_server import local_server  # noqa: F401 - the fixture, for every test module
 
 
 @pytest.fixture

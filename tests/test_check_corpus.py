@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from conftest import corpus_files, needs_corpus
 
 from nango_tui.check import compile_project
 from nango_tui.codegen import generate
+from tests.support.paths import corpus_files, needs_corpus
 
 
 @needs_corpus

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from nango_tui import sdk
 from nango_tui.check import SDK_COROUTINES, check_script, compile_project
 from nango_tui.codegen import generate, scaffold_source
 from nango_tui.config import load_project
@@ -365,7 +366,6 @@ def test_config_diagnostics_are_in_the_same_list(project):
 
 
 def test_sdk_coroutine_list_matches_the_sdk():
-    sdk = pytest.importorskip("nango_tui.sdk")
     methods = set()
     for cls in (sdk.NangoSync, sdk.NangoAction):
         for name, member in inspect.getmembers(cls, inspect.iscoroutinefunction):

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from conftest import SAMPLES
+from tests.support.paths import SAMPLES
 
 BROKEN = """\
 integrations:

@@ -7,12 +7,13 @@ from __future__ import annotations
 import shutil
 
 import pytest
-from conftest import corpus_files, needs_corpus
-from test_codegen_models import load_models_module
 
+from nango_tui import check
 from nango_tui.codegen import generate
 from nango_tui.config import Project, load_project
 from nango_tui.config import types as T
+from tests.support.models_module import load_models_module
+from tests.support.paths import corpus_files, needs_corpus
 
 pytestmark = needs_corpus
 
@@ -153,7 +154,6 @@ def test_generating_again_changes_no_byte(generated):
 
 
 def test_every_scaffold_passes_the_project_checks(generated):
-    check = pytest.importorskip("nango_tui.check")
     scripts = 0
     for name, root, project, report in generated:
         assert sorted(report.created) == sorted(["models.py", *(s.script_path for s in project.scripts())]), (

@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
-import itertools
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from nango_tui.codegen import generate, is_hand_edited, project_schema, render_models
 from nango_tui.config import load_text
-
-_counter = itertools.count()
+from tests.support.models_module import load_models_module
 
 MODELS_YAML = """\
 integrations:
@@ -84,20 +79,6 @@ models:
         Field?: string
         datetime?: date
 """
-
-
-def load_models_module(path: Path):
-    """Import a models.py under a fresh, unique module name (pydantic resolves names through sys.modules)."""
-    name = f"_generated_models_{next(_counter)}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)
-    except BaseException:
-        sys.modules.pop(name, None)
-        raise
-    return module
 
 
 @pytest.fixture(scope="module")

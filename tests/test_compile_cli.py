@@ -9,26 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import SAMPLES
-
-YAML = """\
-integrations:
-  crm:
-    syncs:
-      contacts:
-        runs: every hour
-        output: Contact
-        endpoint: GET /contacts
-    actions:
-      ping:
-        output: Pong
-        endpoint: GET /ping
-models:
-  Contact:
-    id: string
-  Pong:
-    ok: boolean
-"""
+from tests.support.paths import SAMPLES
+from tests.support.projects import CRM_YAML as YAML
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 
 import pytest
-from conftest import CORPUS, corpus_files, needs_corpus
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nango_tui.config import load_text
 from nango_tui.config.types import Literal, UnionOf
+from tests.support.paths import CORPUS, corpus_files, needs_corpus
 
 FILES = corpus_files()
 

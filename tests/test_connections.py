@@ -5,19 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import make_ctx
 
 from nango_tui.runtime.connections import get_connection, list_connections, read_dotenv
 from nango_tui.runtime.errors import ConnectionNotFound, ConnectionProblem
 from nango_tui.sdk import NangoAction
-
-
-@pytest.fixture
-def local_server():
-    with LocalServer() as server:
-        yield server
-
+from tests.support.http_server import LocalServer, Reply
+from tests.support.runtime_ctx import make_ctx
 
 CONNECTIONS = """\
 environments:
@@ -283,9 +276,8 @@ async def test_async_variants(folder):
 
 
 def test_repr_of_a_connection_and_context_shows_no_secret():
-    from support.runtime_ctx import make_ctx as _make
-
     from nango_tui.runtime.connections import Connection, Credentials
+    from tests.support.runtime_ctx import make_ctx as _make
 
     conn = Connection(
         id="c",

@@ -14,21 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from nango_tui.codegen import generate
-
-YAML = """\
-integrations:
-  crm:
-    syncs:
-      contacts:
-        runs: every hour
-        output: Contact
-        endpoint: GET /contacts
-models:
-  Contact:
-    id: string
-"""
-SYNC = "crm/syncs/contacts.py"
+from tests.support.projects import CRM_SYNC as SYNC
+from tests.support.projects import write_crm_project
 
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
 
@@ -69,9 +56,7 @@ class DevProcess:
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    (tmp_path / "nango.yaml").write_text(YAML)
-    assert generate(tmp_path).ok
-    return tmp_path
+    return write_crm_project(tmp_path)
 
 
 def test_dev_json_lines_and_ctrl_c(root: Path):

@@ -9,19 +9,15 @@ import asyncio
 import io
 import json
 import os
-import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from datetime import UTC
-
-from dryrun_support import TOKEN, Api, write_project
-
 from nango_tui.cli import main as cli_main
 from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun
+from tests.support.dryrun_project import TOKEN, Api, write_project
 
 HANG_GUARD = 30  # seconds: a test fails rather than hangs
 
@@ -461,7 +457,7 @@ async def test_script_table_cache_follows_nango_yaml(root: Path):
 
 
 async def test_connection_from_a_nango_server(root: Path, api: Api, monkeypatch):
-    from dryrun_support import NANGO_SECRET
+    from tests.support.dryrun_project import NANGO_SECRET
 
     for name in ("NANGO_SECRET_KEY_DEV", "NANGO_HOSTPORT"):
         monkeypatch.delenv(name, raising=False)

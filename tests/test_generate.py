@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_codegen_models import load_models_module
 
+from nango_tui import check
 from nango_tui.codegen import generate, scaffold_source
 from nango_tui.config import load_project
+from tests.support.models_module import load_models_module
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -152,7 +153,6 @@ def test_sync_scaffold_content(project_dir):
 
 
 def test_scaffolds_pass_the_project_checks(project_dir):
-    check = pytest.importorskip("nango_tui.check")
     root = project_dir(YAML)
     generate(root)
     result = check.compile_project(root, jobs=1)

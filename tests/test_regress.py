@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 
 from nango_tui.console import Out
 from nango_tui.dryrun.regress import MAX_SHOWN, Outcome, compare, json_diff, run_command
-from tests.conftest import SAMPLES
 from tests.fake_providers import salesforce
 from tests.fake_providers.samples import all_providers, connections_yaml
+from tests.support.paths import SAMPLES
 
 NANGO_TUI = [sys.executable, "-m", "nango_tui"]
 

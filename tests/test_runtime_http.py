@@ -7,18 +7,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import REFRESH, TOKEN, make_ctx
 
 from nango_tui.runtime.connections import Connection, Credentials
 from nango_tui.runtime.errors import ConnectionProblem, HttpError, RequestFailed
 from nango_tui.sdk import NangoAction
-
-
-@pytest.fixture
-def local_server():
-    with LocalServer() as server:
-        yield server
+from tests.support.http_server import LocalServer, Reply
+from tests.support.runtime_ctx import REFRESH, TOKEN, make_ctx
 
 
 async def test_get_sends_bearer_and_returns_httpx_response(local_server):

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import make_ctx
 
 from nango_tui.runtime.http import InvalidResponse
 from nango_tui.runtime.pagination import PaginateConfigError, get_path, link_from_header, resolve_config
 from nango_tui.sdk import NangoAction
-
-
-@pytest.fixture
-def local_server():
-    with LocalServer() as server:
-        yield server
-
+from tests.support.http_server import Reply
+from tests.support.runtime_ctx import make_ctx
 
 ITEMS = [{"id": str(i)} for i in range(7)]
 

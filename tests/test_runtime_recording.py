@@ -5,21 +5,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import REFRESH, TOKEN, make_ctx
 
 from nango_tui.runtime.connections import Connection, Credentials
 from nango_tui.runtime.errors import HttpError, MocksFileError, ReplayMiss
 from nango_tui.runtime.recording import Recorder, Replayer, load_mocks, mocks_path, write_mocks
 from nango_tui.runtime.redaction import Redactor
 from nango_tui.sdk import NangoSync
-
-
-@pytest.fixture
-def local_server():
-    with LocalServer() as server:
-        yield server
-
+from tests.support.http_server import LocalServer, Reply
+from tests.support.runtime_ctx import REFRESH, TOKEN, make_ctx
 
 API_KEY = "key_Sekrit_ABCDEF123456"
 PASSWORD = "pw_Hunter2_Hunter2"

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.conftest import REPO, SAMPLES
 from tests.fake_providers import salesforce
 from tests.fake_providers.samples import TOKENS, all_providers, connections_yaml
+from tests.support.paths import REPO, SAMPLES
 
 NANGO_TUI = [sys.executable, "-m", "nango_tui"]
 # every sample script: (integration, name, kind, demo connection)
@@ -244,7 +244,7 @@ def test_incremental_syncs_ask_only_for_what_changed_since_last_sync_date(sample
         contacts = _records(_live(samples_copy, "contacts", "salesforce", last_sync_date=since))
         issues = _records(_live(samples_copy, "issues", "github", last_sync_date=since))
         linear_issues = _records(_live(samples_copy, "issues", "linear", last_sync_date=since))
-        github_asked = [path for method, path in servers["github"].requests if method == "GET"]
+        github_asked = [r.target for r in servers["github"].requests if r.method == "GET"]
     assert [c["last_name"] for c in contacts] == ["Sammet", "Wirth", "Wilson"]
     assert all(c["last_modified_date"] > "2024-03-20T15:00:00" for c in contacts)
     assert sorted(i["number"] for i in issues) == [13, 17, 22, 24, 26]  # 25 is a pull request

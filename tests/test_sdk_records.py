@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 from pydantic import BaseModel, Field
-from support.runtime_ctx import TOKEN, make_ctx
 
 from nango_tui.sdk import ActionError, InvalidRecordsError, NangoSync, RecordLimitReached, SdkUsageError
+from tests.support.runtime_ctx import TOKEN, make_ctx
 
 
 class Address(BaseModel):

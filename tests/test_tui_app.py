@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import stat
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,9 +14,8 @@ from nango_tui.tui.screens.error_screen import ErrorScreen
 from nango_tui.tui.screens.help_screen import HelpScreen
 from nango_tui.tui.widgets.code_view import lex_lines, syntax_theme_for
 from nango_tui.tui.widgets.config_tree import problems_by_key
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tui_fixtures import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project
+from tests.support.pilot import until
+from tests.support.tui_project import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project
 
 SIZE = (100, 32)
 
@@ -28,16 +25,6 @@ def _no_user_settings(tmp_path: Path, monkeypatch) -> None:
     """The user's own keymap and theme must not change what the tests see."""
     monkeypatch.setenv("NANGO_TUI_KEYMAP", str(tmp_path / "no-keymap.yaml"))
     monkeypatch.delenv("NANGO_TUI_THEME", raising=False)
-
-
-async def until(predicate, pilot, timeout: float = 10.0) -> None:
-    """Let the app run until `predicate()` holds (fails the test after `timeout`)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {predicate.__doc__ or predicate}")
-        await pilot.pause(0.05)
 
 
 def tree_labels(app: WorkbenchApp) -> list[str]:
@@ -239,7 +226,6 @@ async def test_problems_follow_saves_and_the_script_view_follows_the_file(acme: 
 
 
 async def test_g_generates_and_toasts_what_it_wrote(acme: Path) -> None:
-    pytest.importorskip("nango_tui.codegen")
     (acme / "models.py").unlink(missing_ok=True)
     (acme / "acme" / "actions" / "create-customer.py").unlink()
     app = WorkbenchApp(acme, watch=False)
@@ -252,7 +238,6 @@ async def test_g_generates_and_toasts_what_it_wrote(acme: Path) -> None:
 
 
 async def test_g_on_a_broken_config_writes_nothing(broken: Path) -> None:
-    pytest.importorskip("nango_tui.codegen")
     app = WorkbenchApp(broken, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("g")
@@ -357,7 +342,6 @@ async def test_palette_open_file_and_environment(acme: Path) -> None:
 
 
 async def test_palette_compile_fills_problems(broken: Path) -> None:
-    pytest.importorskip("nango_tui.check")
     app = WorkbenchApp(broken, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         assert all(d.file == "nango.yaml" for d in app.problems_pane.diagnostics)
@@ -380,8 +364,6 @@ async def test_d_without_a_selection_says_so(acme: Path) -> None:
 
 
 async def test_d_ctrl_j_runs_a_dryrun_and_r_reruns_it(tmp_path: Path) -> None:
-    pytest.importorskip("nango_tui.tui.screens.dryrun_dialog")
-    pytest.importorskip("nango_tui.tui.widgets.dryrun_pane")
     root = copy_samples(tmp_path / "samples")
     app = WorkbenchApp(root, watch=False)
     async with app.run_test(size=SIZE) as pilot:
@@ -401,7 +383,6 @@ async def test_d_ctrl_j_runs_a_dryrun_and_r_reruns_it(tmp_path: Path) -> None:
 
 
 async def test_palette_dryrun_opens_the_dialog_for_that_script(tmp_path: Path) -> None:
-    pytest.importorskip("nango_tui.tui.screens.dryrun_dialog")
     root = copy_samples(tmp_path / "samples")
     app = WorkbenchApp(root, watch=False)
     async with app.run_test(size=SIZE) as pilot:

@@ -5,16 +5,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
 from nango_tui.tui.app import WorkbenchApp
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_tui_app import until
-from tui_fixtures import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project
+from tests.support.pilot import until
+from tests.support.tui_project import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project
 
 THEME = "textual-dark"
 SIZE = (100, 32)

@@ -5,46 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from test_tui_dryrun_helpers import DRYRUN_TCSS, SECRET, load, screen_text, wait_for, write_project
-from textual.app import App
 from textual.widgets import Input, Select, TextArea
 
 from nango_tui.dryrun import DryrunRequest
-from nango_tui.tui.screens.dryrun_dialog import DryrunDialog, environments, input_template, parse_date
-
-UNSET = object()
-
-
-class DialogApp(App):
-    CSS_PATH = [str(DRYRUN_TCSS)]
-
-    def __init__(self, dialog_args) -> None:
-        super().__init__()
-        self.dialog_args = dialog_args
-        self.result = UNSET
-
-    def on_mount(self) -> None:
-        self.theme = "textual-dark"
-        self.push_screen(DryrunDialog(*self.dialog_args[0], **self.dialog_args[1]), self._dismissed)
-
-    def _dismissed(self, result) -> None:
-        self.result = result
-
-    @property
-    def dialog(self) -> DryrunDialog:
-        assert isinstance(self.screen, DryrunDialog)
-        return self.screen
+from nango_tui.tui.screens.dryrun_dialog import environments, input_template, parse_date
+from tests.support.pilot import screen_text, wait_for
+from tests.support.tui_dryrun import SECRET, UNSET, DialogApp, load, make_dialog_app, write_project
 
 
 @pytest.fixture
 def root(tmp_path):
     return write_project(tmp_path / "proj")
-
-
-def make_app(root, name, environment="dev", defaults=None) -> DialogApp:
-    project = load(root)
-    script = project.find_script(name)[0]
-    return DialogApp(((project, script, root, environment), {"defaults": defaults}))
 
 
 async def set_text(pilot, area: TextArea, text: str) -> None:
@@ -53,7 +24,7 @@ async def set_text(pilot, area: TextArea, text: str) -> None:
 
 
 async def test_input_is_validated_live_against_the_input_model(root):
-    app = make_app(root, "lookup")
+    app = make_dialog_app(root, "lookup")
     async with app.run_test(size=(80, 24)) as pilot:
         dialog = app.dialog
         editor = dialog.query_one("#input", TextArea)
@@ -79,7 +50,7 @@ async def test_input_is_validated_live_against_the_input_model(root):
 
 
 async def test_ctrl_j_starts_with_the_request(root):
-    app = make_app(root, "lookup")
+    app = make_dialog_app(root, "lookup")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
         await set_text(pilot, app.dialog.query_one("#input", TextArea), '{"id": "c7"}')
@@ -99,13 +70,13 @@ async def test_ctrl_j_starts_with_the_request(root):
 
 
 async def test_ctrl_enter_starts_too_and_escape_cancels(root):
-    app = make_app(root, "contacts")
+    app = make_dialog_app(root, "contacts")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
         await pilot.press("ctrl+enter")
         await pilot.pause()
         assert isinstance(app.result, DryrunRequest) and app.result.input is None
-    app = make_app(root, "contacts")
+    app = make_dialog_app(root, "contacts")
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("escape")
         await pilot.pause()
@@ -113,7 +84,7 @@ async def test_ctrl_enter_starts_too_and_escape_cancels(root):
 
 
 async def test_invalid_input_keeps_the_dialog_open_and_focuses_the_field(root):
-    app = make_app(root, "lookup")
+    app = make_dialog_app(root, "lookup")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
         await set_text(pilot, app.dialog.query_one("#input", TextArea), '{"id": 1}')
@@ -132,7 +103,7 @@ async def test_invalid_input_keeps_the_dialog_open_and_focuses_the_field(root):
 
 
 async def test_sync_options_last_sync_date_and_max_records(root):
-    app = make_app(root, "contacts")
+    app = make_dialog_app(root, "contacts")
     async with app.run_test(size=(80, 24)) as pilot:
         dialog = app.dialog
         await wait_for(pilot, lambda: dialog.connections_loaded)
@@ -153,7 +124,7 @@ async def test_sync_options_last_sync_date_and_max_records(root):
 
 
 async def test_connections_of_the_environment_first_one_preselected(root):
-    app = make_app(root, "contacts")
+    app = make_dialog_app(root, "contacts")
     async with app.run_test(size=(80, 24)) as pilot:
         dialog = app.dialog
         await wait_for(pilot, lambda: dialog.connections_loaded)
@@ -173,7 +144,7 @@ async def test_connections_of_the_environment_first_one_preselected(root):
 
 
 async def test_no_connection_for_the_integration_blocks_the_start(root):
-    app = make_app(root, "tickets")  # integration `other` has no connection
+    app = make_dialog_app(root, "tickets")  # integration `other` has no connection
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
         assert "No connection of other in dev" in screen_text(app)
@@ -194,7 +165,7 @@ async def test_defaults_prefill_the_form(root):
         max_records=3,
         validation=True,
     )
-    app = make_app(root, "lookup", defaults=defaults)
+    app = make_dialog_app(root, "lookup", defaults=defaults)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
         assert app.dialog.query_one("#connection", Select).value == "second"
@@ -212,7 +183,7 @@ async def test_defaults_prefill_the_form(root):
 
 async def test_broken_connections_file_is_reported(root):
     (root / "connections.yaml").write_text("environments: [oops\n")
-    app = make_app(root, "contacts")
+    app = make_dialog_app(root, "contacts")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
         assert "connections.yaml" in screen_text(app)
@@ -233,7 +204,7 @@ def test_helpers(root):
 
 
 async def test_a_replay_connection_starts_from_the_recorded_inputs():
-    from conftest import SAMPLES
+    from tests.support.paths import SAMPLES
 
     project = load(SAMPLES)
     script = project.find_script("create-issue", "github")[0]

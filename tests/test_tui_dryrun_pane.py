@@ -7,7 +7,6 @@ import json
 import os
 
 import pytest
-from test_tui_dryrun_helpers import SECRET, PaneApp, load, screen_text, wait_for, write_project
 from textual.widgets import DataTable, TabbedContent
 
 from nango_tui.dryrun import DryrunRequest
@@ -17,6 +16,8 @@ from nango_tui.tui.widgets.dryrun_logs import DryrunLogs, LogFilter, LogLines
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
 from nango_tui.tui.widgets.dryrun_records import DryrunRecords
 from nango_tui.tui.widgets.dryrun_requests import DryrunRequests
+from tests.support.pilot import screen_text, wait_for
+from tests.support.tui_dryrun import SECRET, PaneApp, load, write_project
 
 
 @pytest.fixture
@@ -331,9 +332,8 @@ async def test_a_new_start_replaces_the_running_run(project_root):
 async def test_sample_action_replays_end_to_end_through_the_pane(tmp_path):
     import shutil
 
-    from conftest import SAMPLES as ORIGINAL
-
     from nango_tui.dryrun.regress import saved_inputs
+    from tests.support.paths import SAMPLES as ORIGINAL
 
     SAMPLES = tmp_path / "samples"  # the run writes .nango/runs: keep the checkout clean
     shutil.copytree(ORIGINAL, SAMPLES, ignore=shutil.ignore_patterns(".nango", "__pycache__"))

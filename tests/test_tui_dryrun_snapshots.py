@@ -8,12 +8,12 @@ shown; the "in progress" run is a sync that saves 5 records and then blocks.
 from __future__ import annotations
 
 import pytest
-from test_tui_dryrun_dialog import make_app as make_dialog_app
-from test_tui_dryrun_helpers import PaneApp, load, wait_for, write_project
 
 from nango_tui.dryrun import DryrunRequest
 from nango_tui.tui.widgets import dryrun_results
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
+from tests.support.pilot import wait_for
+from tests.support.tui_dryrun import PaneApp, load, make_dialog_app, write_project
 
 SIZE = (80, 24)
 

@@ -14,40 +14,19 @@ from pathlib import Path
 
 import pytest
 
-from nango_tui.codegen import generate
 from nango_tui.watch import DevEngine, DevUpdate
+from tests.support.projects import CRM_ACTION as ACTION
+from tests.support.projects import CRM_SYNC as SYNC
+from tests.support.projects import CRM_YAML as YAML
+from tests.support.projects import write_crm_project
 
-YAML = """\
-integrations:
-  crm:
-    syncs:
-      contacts:
-        runs: every hour
-        output: Contact
-        endpoint: GET /contacts
-    actions:
-      ping:
-        output: Pong
-        endpoint: GET /ping
-models:
-  Contact:
-    id: string
-    name: string
-  Pong:
-    ok: boolean
-"""
-
-SYNC = "crm/syncs/contacts.py"
-ACTION = "crm/actions/ping.py"
 TIMEOUT = 20.0
 QUIET = 0.6  # long enough for a stray update to show up
 
 
 @pytest.fixture
 def root(tmp_path: Path) -> Path:
-    (tmp_path / "nango.yaml").write_text(YAML)
-    assert generate(tmp_path).ok
-    return tmp_path
+    return write_crm_project(tmp_path)
 
 
 async def until(updates, predicate, timeout: float = TIMEOUT) -> tuple[DevUpdate, list[DevUpdate]]:

@@ -1,16 +1,15 @@
 """Helpers for the dryrun tests and benchmarks: a local HTTP API and an integrations folder.
 
-The API runs on 127.0.0.1 in a thread (a real server, real sockets). The folder is written by
+The API is a handler on the tests' one HTTP server (127.0.0.1, real sockets). The folder is written by
 hand: nango.yaml, models.py (with MODELS, as codegen writes it), connections.yaml and scripts.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
+
+from tests.support.http_server import LocalServer, Reply, Request
 
 TOKEN = "tok-SECRET-4f9a2c7e1b"  # must never appear in any output or saved file
 NANGO_SECRET = "nango-sk-7d1e0b9c55"  # the fake Nango server's secret key: never shown either
@@ -23,90 +22,54 @@ def contacts(n: int, start: int = 0) -> list[dict]:
     ]
 
 
-class Api:
-    """A tiny paginated API: /contacts?cursor=N (pages), /contact-fields?id=..., /bad-records."""
+class Api(LocalServer):
+    """A tiny paginated API: /contacts?cursor=N (pages), /contact-fields?id=..., /bad-records;
+    /connection/* and /integrations/* imitate a Nango server. Started by `with Api() as api`."""
 
     def __init__(self, total: int = 7, page_size: int = 3) -> None:
+        super().__init__(self._answer, name="dryrun-api")
         self.total = total
         self.page_size = page_size
-        self.requests: list[str] = []
-        api = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-            disable_nagle_algorithm = True  # headers and body go out as separate writes
+    def _answer(self, request: Request) -> Reply:
+        if request.path.startswith(("/connection/", "/integrations/")):  # a fake Nango server
+            return self._nango(request)
+        if request.headers.get("authorization") != f"Bearer {TOKEN}":
+            return _json(401, {"error": "unauthorized"})
+        if request.path == "/contacts":
+            return Reply(
+                200, self.page(int(request.arg("cursor") or 0)), {"content-type": "application/json"}
+            )
+        if request.path == "/contact-fields":
+            if request.arg("id") == "missing":
+                return _json(404, {"error": "no such contact"})
+            fields = [{"name": "email", "label": "Email", "type": "string"}]
+            return _json(200, {"id": request.arg("id"), "fields": fields})
+        if request.path == "/bad-records":
+            bad = [{"id": "ok1", "first_name": "A", "last_name": "B"}, {"id": 5}, {"first_name": 3}]
+            return _json(200, {"data": bad})
+        if request.path == "/echo-token":
+            return _json(200, {"data": [], "leak": TOKEN})
+        return _json(404, {"error": "not found"})
 
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                api.requests.append(self.path)
-                parts = urlsplit(self.path)
-                if parts.path.startswith(("/connection/", "/integrations/")):  # a fake Nango server
-                    return self._nango(parts.path)
-                if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                    return self._send(401, {"error": "unauthorized"})
-                query = {k: v[0] for k, v in parse_qs(parts.query).items()}
-                if parts.path == "/contacts":
-                    return self._raw(200, api.page(int(query.get("cursor") or 0)))
-                if parts.path == "/contact-fields":
-                    if query.get("id") == "missing":
-                        return self._send(404, {"error": "no such contact"})
-                    return self._send(
-                        200,
-                        {
-                            "id": query.get("id"),
-                            "fields": [{"name": "email", "label": "Email", "type": "string"}],
-                        },
-                    )
-                if parts.path == "/bad-records":
-                    return self._send(
-                        200,
-                        {
-                            "data": [
-                                {"id": "ok1", "first_name": "A", "last_name": "B"},
-                                {"id": 5},
-                                {"first_name": 3},
-                            ]
-                        },
-                    )
-                if parts.path == "/echo-token":
-                    return self._send(200, {"data": [], "leak": TOKEN})
-                return self._send(404, {"error": "not found"})
-
-            def _nango(self, path: str) -> None:
-                if self.headers.get("Authorization") != f"Bearer {NANGO_SECRET}":
-                    return self._send(401, {"error": "unknown secret key"})
-                if path == "/integrations/demo":
-                    return self._send(200, {"data": {"unique_key": "demo", "provider": "demo"}})
-                if path == "/connection/remote":
-                    return self._send(
-                        200,
-                        {
-                            "connection_id": "remote",
-                            "provider_config_key": "demo",
-                            "provider": "demo",
-                            "credentials": {"type": "OAUTH2", "access_token": TOKEN},
-                            "connection_config": {"base_url": api.url},
-                            "metadata": {"from": "nango"},
-                        },
-                    )
-                return self._send(404, {"error": "unknown connection"})
-
-            def _send(self, status: int, body) -> None:
-                self._raw(status, json.dumps(body).encode())
-
-            def _raw(self, status: int, data: bytes) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+    def _nango(self, request: Request) -> Reply:
+        if request.headers.get("authorization") != f"Bearer {NANGO_SECRET}":
+            return _json(401, {"error": "unknown secret key"})
+        if request.path == "/integrations/demo":
+            return _json(200, {"data": {"unique_key": "demo", "provider": "demo"}})
+        if request.path == "/connection/remote":
+            return _json(
+                200,
+                {
+                    "connection_id": "remote",
+                    "provider_config_key": "demo",
+                    "provider": "demo",
+                    "credentials": {"type": "OAUTH2", "access_token": TOKEN},
+                    "connection_config": {"base_url": self.url},
+                    "metadata": {"from": "nango"},
+                },
+            )
+        return _json(404, {"error": "unknown connection"})
 
     def page(self, start: int) -> bytes:
         """The page starting at record `start` (built on demand: the server's memory stays flat)."""
@@ -116,13 +79,9 @@ class Api:
         nxt = start + self.page_size if start + self.page_size < self.total else None
         return json.dumps({"data": contacts(n, start), "next": None if nxt is None else str(nxt)}).encode()
 
-    def __enter__(self) -> Api:
-        self.thread.start()
-        return self
 
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def _json(status: int, body: object) -> Reply:
+    return Reply(status, json.dumps(body).encode(), {"content-type": "application/json"})
 
 
 MODELS_PY = """\

@@ -1,6 +1,6 @@
 """A real HTTP server on 127.0.0.1 for tests: per-test routes, recorded requests, faults.
 
-    from support.http_server import LocalServer, Reply
+    from tests.support.http_server import LocalServer, Reply
 
     with LocalServer() as server:                       # or the `local_server` fixture below
         server.route("GET", "/contacts", lambda req: {"items": [1, 2]})      # dict/list -> JSON 200
@@ -11,8 +11,11 @@
         server.requests[-1].query["x"] == ["1"]; server.requests[-1].headers["authorization"]
 
 A handler gets a `Request` and returns a `Reply`, a dict/list (JSON 200), a `(status, body)` or
-`(status, body, headers)` tuple, or a str/bytes body. Unrouted paths answer 404 JSON.
+`(status, body, headers)` tuple, or a str/bytes body. Unrouted paths go to `fallback` (a handler
+for a whole imitated API: `LocalServer(fallback=api)`), else answer 404 JSON.
 HTTP/1.1 with keep-alive, one thread per connection; stdlib only (benchmarks use it too).
+This is the one HTTP server of the tests: the provider imitations (tests/fake_providers) and the
+dryrun tests' API (tests/support/dryrun_project.py) are handlers on it.
 """
 
 from __future__ import annotations
@@ -38,11 +41,23 @@ class Request:
     query: dict[str, list[str]]
     headers: dict[str, str]  # names lower-cased
     body: bytes
+    target: str = ""  # the request line's path with its query, as sent
+    base_url: str = ""  # http://127.0.0.1:PORT of the server that got it (for absolute links)
 
     def arg(self, name: str, default: str | None = None) -> str | None:
         """The first value of query parameter `name`."""
         values = self.query.get(name)
         return values[0] if values else default
+
+    def param(self, name: str, default: str | None = None) -> str | None:
+        """The last value of query parameter `name` (what most frameworks read)."""
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    def bearer(self) -> str | None:
+        """The token of `Authorization: Bearer ...` (or the whole header when it has no scheme)."""
+        auth = self.headers.get("authorization", "")
+        return auth[7:].strip() if auth.lower().startswith("bearer ") else (auth.strip() or None)
 
     def json(self) -> Any:
         return json.loads(self.body) if self.body else None
@@ -110,6 +125,8 @@ class _RequestHandler(BaseHTTPRequestHandler):
             query=parse_qs(parts.query, keep_blank_values=True),
             headers={k.lower(): v for k, v in self.headers.items()},
             body=body,
+            target=self.path,
+            base_url=self.server.owner.url,
         )
         owner = self.server.owner
         with owner.lock:
@@ -144,9 +161,13 @@ class _Server(ThreadingHTTPServer):
 
 
 class LocalServer:
-    """A threaded HTTP server on 127.0.0.1 (a free port); routes are set per test."""
+    """A threaded HTTP server on 127.0.0.1 (a free port unless `port`); routes are set per test,
+    `fallback` answers every request no route matches."""
 
-    def __init__(self) -> None:
+    def __init__(self, fallback: Handler | None = None, *, port: int = 0, name: str = "local") -> None:
+        self.fallback = fallback
+        self.name = name
+        self._port = port
         self.routes: dict[tuple[str, str], Handler | Reply | list] = {}
         self.requests: list[Request] = []
         self.lock = threading.Lock()
@@ -184,7 +205,7 @@ class LocalServer:
 
     def dispatch(self, request: Request) -> Reply:
         key = (request.method, request.path)
-        target = self.routes.get(key)
+        target = self.routes.get(key, self.fallback)
         if target is None:
             return Reply(404, {"error": f"no route for {request.method} {request.path}"})
         if isinstance(target, list):
@@ -200,10 +221,13 @@ class LocalServer:
         return _as_reply(target)
 
     def start(self) -> LocalServer:
-        self._server = _Server(("127.0.0.1", 0), _RequestHandler)
+        self._server = _Server(("127.0.0.1", self._port), _RequestHandler)
         self._server.owner = self
         self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name=f"http-{self.name}",
+            daemon=True,
         )
         self._thread.start()
         return self
@@ -213,6 +237,9 @@ class LocalServer:
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+            self._thread = None
 
     def __enter__(self) -> LocalServer:
         return self.start()
@@ -221,16 +248,14 @@ class LocalServer:
         self.stop()
 
 
-# A pytest fixture for tests that import it (`from support.http_server import local_server`), or
-# write the same four lines in the test module (what pyflakes prefers).
 try:
     import pytest
 
     @pytest.fixture
     def local_server():
-        """A started LocalServer, stopped after the test."""
+        """A started LocalServer, stopped after the test (tests/conftest.py offers it to every test)."""
         with LocalServer() as server:
             yield server
 
-except ImportError:  # pragma: no cover - benchmarks run without pytest
+except ImportError:  # pragma: no cover - benchmarks import this module without pytest installed
     pass

@@ -15,9 +15,11 @@ from textual.app import App, ComposeResult
 from textual.widgets import Footer
 
 from nango_tui.config import load_project
+from nango_tui.tui.screens.dryrun_dialog import DryrunDialog
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
+from tests.support.paths import REPO
 
-DRYRUN_TCSS = Path(__file__).resolve().parent.parent / "nango_tui" / "tui" / "dryrun.tcss"
+DRYRUN_TCSS = REPO / "nango_tui" / "tui" / "dryrun.tcss"
 SECRET = "k-SECRET-93ab71c2"
 
 NANGO_YAML = """\
@@ -235,17 +237,34 @@ class PaneApp(App):
         return [m for m in self.messages if isinstance(m, kind)]
 
 
-async def wait_for(pilot, condition, timeout: float = 20.0, step: float = 0.05) -> None:
-    """Pause the app until `condition()` holds (fails the test after `timeout` seconds)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out waiting for the condition")
-        await pilot.pause(step)
+UNSET = object()
 
 
-def screen_text(app) -> str:
-    """The app's screen as plain text (what a user reads)."""
-    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
+class DialogApp(App):
+    """The dryrun dialog alone; `result` is what it was dismissed with (UNSET while open)."""
+
+    CSS_PATH = [str(DRYRUN_TCSS)]
+
+    def __init__(self, dialog_args) -> None:
+        super().__init__()
+        self.dialog_args = dialog_args
+        self.result = UNSET
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        self.push_screen(DryrunDialog(*self.dialog_args[0], **self.dialog_args[1]), self._dismissed)
+
+    def _dismissed(self, result) -> None:
+        self.result = result
+
+    @property
+    def dialog(self) -> DryrunDialog:
+        assert isinstance(self.screen, DryrunDialog)
+        return self.screen
+
+
+def make_dialog_app(root, name, environment="dev", defaults=None) -> DialogApp:
+    """A DialogApp for script `name` of the project at `root`."""
+    project = load(root)
+    script = project.find_script(name)[0]
+    return DialogApp(((project, script, root, environment), {"defaults": defaults}))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLES = REPO / "sample-integrations"
+from nango_tui.codegen import render_models
+from nango_tui.config import load_project
+from tests.support.paths import SAMPLES
 
 CLEAN_YAML = """\
 integrations:
@@ -80,15 +81,9 @@ def write_project(root: Path, yaml_text: str = CLEAN_YAML, action_source: str = 
     (root / "acme" / "actions").mkdir(parents=True, exist_ok=True)
     (root / "acme" / "syncs" / "customers.py").write_text(SYNC_SOURCE)
     (root / "acme" / "actions" / "create-customer.py").write_text(action_source)
-    try:
-        from nango_tui.codegen import render_models
-        from nango_tui.config import load_project
-
-        project = load_project(root).project
-        if project is not None:
-            (root / "models.py").write_text(render_models(project))
-    except ImportError:
-        pass
+    project = load_project(root).project
+    if project is not None:
+        (root / "models.py").write_text(render_models(project))
     return root
 
 

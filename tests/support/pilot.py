@@ -1,0 +1,25 @@
+"""Waiting on a Textual app under Pilot for a condition (never for a fixed time), and reading its screen."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+async def wait_for(pilot, condition: Callable[[], object], timeout: float = 20.0, step: float = 0.05) -> None:
+    """Let the app run until `condition()` holds; fail after `timeout` seconds, naming the condition."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {condition.__doc__ or condition}")
+        await pilot.pause(step)
+
+
+async def until(predicate: Callable[[], object], pilot, timeout: float = 20.0) -> None:
+    """`wait_for` with the arguments the other way round (the workbench tests' spelling)."""
+    await wait_for(pilot, predicate, timeout)
+
+
+def screen_text(app) -> str:
+    """The app's screen as plain text (what a user reads)."""
+    return "\n".join(strip.text for strip in app.screen._compositor.render_strips())

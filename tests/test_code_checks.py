@@ -1,0 +1,39 @@
+"""The project's static checks, run by the suite so that `python -m pytest` (the README's command and
+`.ci/run`) is the one command: ruff (lint and format) and the import contracts of DEVELOPERS.md.
+
+Each check runs its real tool over the repository as a subprocess and fails with the tool's output.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.paths import REPO
+
+BIN = Path(sys.executable).parent
+
+
+def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [str(BIN / command[0]), *command[1:]], cwd=REPO, capture_output=True, text=True, env=env, timeout=300
+    )
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("ruff", "check", "--no-cache", "."),
+        ("ruff", "format", "--no-cache", "--check", "."),
+        ("lint-imports", "--no-cache", "--no-logo"),
+    ],
+    ids=["ruff-check", "ruff-format", "import-contracts"],
+)
+def test_static_check_is_clean(command):
+    result = run_tool(*command)
+    assert result.returncode == 0, f"`{' '.join(command)}` failed:\n{result.stdout}\n{result.stderr}"
