@@ -576,18 +576,6 @@ async def test_a_flood_of_problems_is_capped_but_counted(acme: Path) -> None:
         assert [d.message for d in app.problems_pane.shown] == ["w1249"]
 
 
-async def test_without_the_dev_engine_nango_yaml_is_still_followed(acme: Path) -> None:
-    app = WorkbenchApp(acme, watch=False)
-    async with app.run_test(size=SIZE) as pilot:
-        app._start_config_poll()  # what the app does when nango_tui.watch is absent
-        await pilot.pause(1.2)
-        (acme / "nango.yaml").write_text(
-            (acme / "nango.yaml").read_text().replace("every hour", "every 3 seconds")
-        )
-        await until(lambda: any(d.code == "invalid_runs" for d in app.problems_pane.diagnostics), pilot)
-        assert "every 3 seconds · full" in tree_labels(app)
-
-
 async def test_a_save_that_changes_no_mark_does_not_rebuild_the_tree(acme: Path) -> None:
     app = WorkbenchApp(acme)
     async with app.run_test(size=SIZE) as pilot:
