@@ -65,12 +65,24 @@ class EventWriter:
         head = ev.dumps({k: v for k, v in event.items() if k != "records"})[:-1] + ',"records":['
         prefix = '{"op":' + ev.dumps(op) + ',"model":' + ev.dumps(model) + ',"record":'
         encode = ev.dumps
-        for start in range(0, max(len(records), 1), ev.BATCH_CHUNK):
-            encoded = [encode(r) for r in records[start : start + ev.BATCH_CHUNK]]
-            if encoded:
-                self.records.write(self._redact("".join([prefix + e + "}\n" for e in encoded])))
-                self.records.flush()
-            self._write(head + ",".join(encoded) + "]}")
+        encoded: list[str] = []
+        size = 0
+        for record in records:
+            text = encode(record)
+            encoded.append(text)
+            size += len(text)
+            if len(encoded) >= ev.BATCH_CHUNK or size >= ev.BATCH_BYTES:
+                self._batch_line(head, prefix, encoded)
+                encoded, size = [], 0
+        if encoded or not records:
+            self._batch_line(head, prefix, encoded)
+
+    def _batch_line(self, head: str, prefix: str, encoded: list[str]) -> None:
+        """One `batch` line on the pipe (and its records in the records file)."""
+        if encoded:
+            self.records.write(self._redact("".join([prefix + e + "}\n" for e in encoded])))
+            self.records.flush()
+        self._write(head + ",".join(encoded) + "]}")
 
     def _redact(self, text: str) -> str:
         redactor = self.redactor

@@ -43,9 +43,10 @@ ERROR_KINDS = {
     "setup": "models.py or the saved responses could not be loaded in the run",
 }
 
-# Records per `batch` event on the pipe: big enough for throughput, small enough to keep
+# Records per `batch` event on the pipe at most: big enough for throughput, small enough to keep
 # every line (and the parent's memory) bounded.
 BATCH_CHUNK = 1000
+BATCH_BYTES = 1 << 20  # ...and a line holds more than one record only up to about this many bytes
 
 dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 loads = json.loads

@@ -105,6 +105,7 @@ class DryrunRun:
         self._stderr_lines = 0
         self._iterating = False
         self._stderr_closed = False
+        self._late_markers: deque[object] = deque()
         self._t0 = spec.started_at
         self._redactor = _redactor(secrets or [])  # for what the child writes outside its events
 
@@ -168,22 +169,19 @@ class DryrunRun:
 
     async def _read_events(self) -> None:
         assert self._proc and self._proc.stdout
-        stream = self._proc.stdout
-        pending = b""
         try:
-            while True:
-                chunk = await stream.read(1 << 18)
-                if not chunk:
-                    break
-                lines = (pending + chunk).split(b"\n")
-                pending = lines.pop()
-                for line in lines:
-                    if line:
-                        await self._queue.put(self._decode(line))
-            if pending.strip():
-                await self._queue.put(self._decode(pending))
+            async for line in read_lines(self._proc.stdout):
+                if line.strip():
+                    await self._queue.put(self._decode(line))
         finally:
-            await self._queue.put(_EOF_OUT)
+            self._end_of(_EOF_OUT)
+
+    def _end_of(self, marker: object) -> None:
+        """Queue a reader's end marker without waiting: after a cancel nobody may drain a full queue."""
+        try:
+            self._queue.put_nowait(marker)
+        except asyncio.QueueFull:
+            self._late_markers.append(marker)  # handed out once the queue is empty (see _next)
 
     def _decode(self, line: bytes) -> dict:
         try:
@@ -209,9 +207,11 @@ class DryrunRun:
         except ValueError:  # a line longer than the reader's limit: skip it
             pass
         finally:
-            await self._queue.put(_EOF_ERR)
+            self._end_of(_EOF_ERR)
 
     async def _next(self, deadline: float | None):
+        if self._late_markers and self._queue.empty():
+            return self._late_markers.popleft()
         if deadline is None:
             return await self._queue.get()
         remaining = deadline - time.time()
@@ -384,15 +384,38 @@ class DryrunRun:
         return found
 
     async def _finish_readers(self) -> None:
-        for task in self._readers:
-            if not task.done():
-                task.cancel()
-        for task in self._readers:
-            try:
-                await task
-            except (asyncio.CancelledError, Exception):
-                pass
-        self._readers = []
+        readers, self._readers = self._readers, []
+        for task in readers:
+            task.cancel()
+        # The readers end at once (their end markers never wait); a cancellation of the task
+        # calling us still propagates.
+        await asyncio.gather(*readers, return_exceptions=True)
+
+
+async def read_lines(stream: asyncio.StreamReader, chunk_size: int = 1 << 18) -> AsyncIterator[bytes]:
+    """The lines of a stream without their newlines, in time linear in their length.
+
+    The pieces of a long line are kept in a list and joined once when its newline arrives
+    (re-joining the growing line at every read was quadratic: 74 s for a 100 MB line).
+    """
+    partial: list[bytes] = []
+    while True:
+        chunk = await stream.read(chunk_size)
+        if not chunk:
+            break
+        end = chunk.find(b"\n")
+        if end < 0:
+            partial.append(chunk)
+            continue
+        partial.append(chunk[:end])
+        yield b"".join(partial)
+        lines = chunk[end + 1 :].split(b"\n")
+        rest = lines.pop()
+        partial = [rest] if rest else []
+        for line in lines:
+            yield line
+    if partial:
+        yield b"".join(partial)
 
 
 def _redactor(secrets: list[str]):
