@@ -7,6 +7,7 @@ Every test runs real child processes; scripts are hostile on purpose.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import subprocess
@@ -185,3 +186,182 @@ async def test_big_records_travel_one_per_line_and_small_ones_in_batches(root: P
     assert run.done["status"] == "ok" and run.done["records"] == 3008
     assert batches == [1] * 8 + [1000, 1000, 1000]
     assert sum(1 for _ in open(run.records_file)) == 3008
+
+
+# -- items 8 and 13: the parent survives the child, nothing outlives the run -------------------------
+
+
+def namespaces_available() -> bool:
+    from nango_tui.dryrun import sandbox
+
+    return sandbox.namespaces_available()
+
+
+needs_namespaces = pytest.mark.skipif(
+    not namespaces_available(), reason="the kernel allows no unprivileged user + PID namespaces here"
+)
+
+KILLS_PARENT = (
+    "import os, signal\n\n"
+    "async def fetch_data(nango):\n"
+    "    os.kill(os.getppid(), signal.{sig})\n"
+    "    await nango.batch_save([{{'id': 'after', 'first_name': 'A', 'last_name': 'B'}}], 'Contact')\n"
+)
+
+KILLS_ANCESTORS = (  # walks up through /proc and sends SIGKILL to every ancestor it finds
+    "import os, signal\n\n"
+    "def ppid(pid):\n"
+    "    with open(f'/proc/{pid}/status') as status:\n"
+    "        return int(next(line for line in status if line.startswith('PPid:')).split()[1])\n\n"
+    "async def fetch_data(nango):\n"
+    "    pid, tried = int(os.readlink('/proc/self')), []\n"
+    "    while True:\n"
+    "        pid = ppid(pid)\n"
+    "        if pid <= 1:\n"
+    "            break\n"
+    "        tried.append(pid)\n"
+    "    for pid in tried:\n"
+    "        try:\n"
+    "            os.kill(pid, signal.SIGKILL)\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "    await nango.log('tried', len(tried))\n"
+)
+
+
+def run_cli(root: Path, name: str, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "nango_tui", "dryrun", name, "local", "--dir", str(root), "--json", *extra],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
+
+
+@pytest.mark.parametrize("sig", ["SIGKILL", "SIGTERM"])
+def test_a_script_killing_its_parent_does_not_end_the_cli(root: Path, sig: str):
+    add_sync(root, "kills-parent", KILLS_PARENT.format(sig=sig))
+    done = run_cli(root, "kills-parent")
+    assert done.returncode in (0, 1), done
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert events[-1]["type"] == "done"
+
+
+@needs_namespaces
+def test_a_script_killing_every_ancestor_it_finds_in_proc_does_not_end_the_cli(root: Path):
+    add_sync(root, "kills-ancestors", KILLS_ANCESTORS)
+    done = run_cli(root, "kills-ancestors")
+    events = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0 and events[-1]["status"] == "ok", done
+    assert [e["message"] for e in events if e["type"] == "log"] != ["tried 0"]  # it did find them
+
+
+SPAWNS = (  # starts processes that report their pid outside the run's namespace, then {then}
+    "import os, subprocess, sys\n\n"
+    "CHILD = 'import os, time; print(os.readlink(\"/proc/self\"), flush=True); time.sleep(60)'\n\n"
+    "async def fetch_data(nango):\n"
+    "    same = subprocess.Popen([sys.executable, '-c', CHILD], stdout=subprocess.PIPE)\n"
+    "    session = subprocess.Popen([sys.executable, '-c', CHILD], stdout=subprocess.PIPE, start_new_session=True)\n"
+    "    daemon = subprocess.Popen([sys.executable, '-c', 'import os, subprocess, sys; os.setsid(); p = subprocess.Popen([sys.executable, \"-c\", sys.argv[1]], stdout=sys.stdout); print(end=\"\", flush=True); os._exit(0)', CHILD], stdout=subprocess.PIPE)\n"
+    "    pids = [int(p.stdout.readline()) for p in (same, session, daemon)]\n"
+    "    await nango.log('pids', *pids)\n"
+    "    {then}\n"
+)
+
+
+def pids_logged(events: list[dict]) -> list[int]:
+    message = next(e["message"] for e in events if e["type"] == "log" and e["message"].startswith("pids"))
+    return [int(p) for p in message.split()[1:]]
+
+
+async def wait_gone(pids: list[int]) -> list[int]:
+    for _ in range(20):
+        alive = [pid for pid in pids if not gone(pid)]
+        if not alive:
+            return []
+        await asyncio.sleep(0.05)
+    return alive
+
+
+@needs_namespaces
+async def test_processes_in_new_sessions_do_not_survive_the_run(root: Path):
+    add_sync(root, "spawns-sessions", SPAWNS.format(then="return"))
+    run = await start_dryrun(DryrunRequest(root, "spawns-sessions", "local"))
+    events = [e async for e in run.events()]
+    assert run.done["status"] == "ok", events
+    pids = pids_logged(events)
+    assert len(pids) == 3
+    assert await wait_gone(pids) == []
+
+
+@needs_namespaces
+async def test_a_cancel_leaves_no_process_of_the_run_behind(root: Path):
+    add_sync(root, "spawns-loops", SPAWNS.format(then="while True: pass"))
+    run = await start_dryrun(DryrunRequest(root, "spawns-loops", "local"))
+    seen: list[dict] = []
+    async for event in run.events():
+        seen.append(event)
+        if event["type"] == "log" and event["message"].startswith("pids"):
+            await run.cancel()
+    assert run.done["status"] == "cancelled"
+    assert await wait_gone(pids_logged(seen)) == []
+
+
+# -- item 13: the event channel is private; forks make no noise ----------------------------------------
+
+FORGES = (
+    "import os\n\n"
+    "FORGED = [\n"
+    '    b\'{"type":"batch","op":"save","model":"Contact","records":[{"id":"forged","first_name":"F","last_name":"G"}]}\\n\',\n'
+    '    b\'{"type":"done","status":"ok"}\\n\',\n'
+    "]\n\n"
+    "def forge():\n"
+    "    for fd in range(0, 256):\n"
+    "        for line in FORGED:\n"
+    "            try:\n"
+    "                os.write(fd, line)\n"
+    "            except OSError:\n"
+    "                pass\n\n"
+    "async def fetch_data(nango):\n"
+    "    forge()\n"
+    "    pid = os.fork()\n"
+    "    if pid == 0:\n"
+    "        forge()\n"
+    "        os._exit(0)\n"
+    "    os.waitpid(pid, 0)\n"
+    '    os.system(\'for fd in 3 4 5 6 7 8 9; do echo \\\'{"type":"done","status":"ok"}\\\' >&$fd; done 2>/dev/null\')\n'
+    "    raise RuntimeError('the real ending')\n"
+)
+
+
+async def test_lines_written_to_inherited_descriptors_are_not_events(root: Path):
+    add_sync(root, "forges", FORGES)
+    run = await start_dryrun(DryrunRequest(root, "forges", "local"))
+    events = [e async for e in run.events()]
+    assert run.done["status"] == "failed" and run.done["records"] == 0, events
+    assert [e["kind"] for e in events if e["type"] == "error"] == ["exception"]
+    assert not [e for e in events if e["type"] == "batch"]
+    assert any(e.get("source") == "channel" for e in events if e["type"] == "log")
+
+
+FORKS = (
+    "import asyncio, os, sys\n\n"
+    "async def fetch_data(nango):\n"
+    "    pid = os.fork()\n"
+    "    if pid == 0:\n"
+    "        print('in the fork')\n"
+    "        sys.exit(0)\n"
+    "    await asyncio.sleep(0.2)\n"
+    "    os.waitpid(pid, 0)\n"
+    "    await nango.batch_save([{'id': 'a', 'first_name': 'A', 'last_name': 'B'}], 'Contact')\n"
+)
+
+
+async def test_a_script_that_forks_gets_one_clean_run(root: Path):
+    add_sync(root, "forks", FORKS)
+    run = await start_dryrun(DryrunRequest(root, "forks", "local"))
+    events = [e async for e in run.events()]
+    assert run.done["status"] == "ok" and run.done["records"] == 1, events
+    messages = [e["message"] for e in events if e["type"] in ("log", "error")]
+    assert not [m for m in messages if "Exception ignored" in m or "Event loop is closed" in m], messages
+    assert [e for e in events if e["type"] == "error"] == []

@@ -17,6 +17,8 @@ import sys
 import time
 
 from . import events as ev
+from . import sandbox
+from .channel import Sealer
 from .guard import Faults, ScriptTimeout, location_of, script_traceback
 from .request import ChildSpec
 
@@ -26,8 +28,10 @@ COLLECT_EVERY = 20_000  # records between full garbage collections
 class EventWriter:
     """Writes events as JSON lines to the parent, and records to the records file."""
 
-    def __init__(self, fd: int, spec: ChildSpec, faults: Faults) -> None:
+    def __init__(self, fd: int, spec: ChildSpec, faults: Faults, key: bytes) -> None:
+        self.fd = fd
         self.out = open(fd, "wb", buffering=1 << 16, closefd=True)
+        self.sealer = Sealer(key)
         self.records = open(spec.records_file, "w", encoding="utf-8", buffering=1 << 16)
         self.t0 = spec.started_at
         self.faults = faults
@@ -93,14 +97,26 @@ class EventWriter:
     def _write(self, line: str) -> None:
         if self.broken:
             return
-        line = self._redact(line)
+        prefix, body = self.sealer.frame(self._redact(line).encode("utf-8", "replace"))
         try:
-            self.out.write(line.encode("utf-8", "replace") + b"\n")
+            self.out.write(prefix)
+            self.out.write(body)
+            self.out.write(b"\n")
             self.out.flush()
         except (BrokenPipeError, OSError):
             # the parent is gone: nobody listens any more, so stop at once
             self.broken = True
             self.faults.hard_exit(1)
+
+    def forked(self) -> None:
+        """In a process the script forked: this copy never writes to the channel (nor flushes)."""
+        self.broken = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.fd, inheritable=False)
+            os.close(devnull)
+        except OSError:
+            pass
 
     def close(self) -> None:
         try:
@@ -183,25 +199,34 @@ def _warm_up() -> None:
 
 
 def main() -> None:
+    """`python -m nango_tui.dryrun.child`: the launch message (request and channel key) on stdin."""
     _warm_up()
     line = sys.stdin.readline()
     if not line.strip():
         return  # the parent found the request wrong: nothing to run
-    spec = ChildSpec.from_json(json.loads(line))
+    launch = json.loads(line)
+    run(ChildSpec.from_json(launch["spec"]), bytes.fromhex(launch["key"]))
+
+
+def run(spec: ChildSpec, key: bytes) -> None:
+    """Run the request with fd 1 as the event channel and fd 2 as stderr; never returns."""
     try:
         os.chdir(spec.root)
     except OSError:
         pass
-    events_fd = os.dup(1)
+    events_fd = os.dup(1)  # not inherited by what the script executes
     os.dup2(2, 1)  # fd 1 now reaches stderr: nothing else can write into the event stream
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # a script calling input() gets EOF instead of waiting forever
     os.close(devnull)
+    sandbox.enter(keep_fds=(events_fd,))  # from here on: the runner
     faults = Faults(spec)
-    writer = EventWriter(events_fd, spec, faults)
+    writer = EventWriter(events_fd, spec, faults, key)
+    del key
     faults.install(writer.emit)
     sys.stdout = LogStream(writer.emit, "info", "stdout")
     sys.stderr = LogStream(writer.emit, "warn", "stderr")
+    os.register_at_fork(after_in_child=lambda: _forked(writer))
 
     from .execute import execute
 
@@ -232,6 +257,14 @@ def main() -> None:
     writer.emit(done)
     writer.close()
     faults.hard_exit(0 if status == ev.OK else 1)
+
+
+def _forked(writer: EventWriter) -> None:
+    """A process the script forked: it may print (to stderr, which the parent shows) but never
+    write events, and it ends without running the runner's event loop clean-up."""
+    writer.forked()
+    sys.stdout = open(2, "w", closefd=False)
+    sys.stderr = sys.stdout
 
 
 if __name__ == "__main__":

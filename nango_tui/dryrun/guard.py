@@ -59,7 +59,6 @@ class Faults:
                 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
             except (ValueError, OSError):
                 pass
-        _die_with_parent()
         self._stderr = os.fdopen(os.dup(2), "w")
         faulthandler.enable(file=self._stderr, all_threads=False)
         self._patch_self_harm()
@@ -229,18 +228,3 @@ def _now() -> float:
     import time
 
     return time.time()
-
-
-def _die_with_parent() -> None:
-    """Ask Linux to SIGKILL us if the parent dies, so a looping script never outlives it."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        import ctypes
-
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:
-            _real_exit(1)
-    except Exception:
-        pass

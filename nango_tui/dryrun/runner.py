@@ -26,6 +26,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 from . import events as ev
+from .channel import Opener, new_key
 from .request import ChildSpec, DryrunRequest, DryrunSetupError
 
 KILL_GRACE = 0.4  # seconds between SIGTERM and SIGKILL on cancel
@@ -108,6 +109,9 @@ class DryrunRun:
         self._late_markers: deque[object] = deque()
         self._t0 = spec.started_at
         self._redactor = _redactor(secrets or [])  # for what the child writes outside its events
+        self._key = new_key()
+        self._opener = Opener(self._key)
+        self._forged = 0  # lines on the event channel the runner did not write
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -116,7 +120,8 @@ class DryrunRun:
         self.records_file.touch()
         self._proc = proc
         assert self._proc.stdin is not None
-        self._proc.stdin.write(json.dumps(self.spec.to_json()).encode() + b"\n")
+        launch = {"spec": self.spec.to_json(), "key": self._key.hex()}
+        self._proc.stdin.write(json.dumps(launch).encode() + b"\n")
         try:
             await self._proc.stdin.drain()
         except (BrokenPipeError, ConnectionResetError):
@@ -172,7 +177,9 @@ class DryrunRun:
         try:
             async for line in read_lines(self._proc.stdout):
                 if line.strip():
-                    await self._queue.put(self._decode(line))
+                    event = self._decode(line)
+                    if event is not None:
+                        await self._queue.put(event)
         finally:
             self._end_of(_EOF_OUT)
 
@@ -183,15 +190,25 @@ class DryrunRun:
         except asyncio.QueueFull:
             self._late_markers.append(marker)  # handed out once the queue is empty (see _next)
 
-    def _decode(self, line: bytes) -> dict:
-        try:
-            event = ev.loads(line)
-            if isinstance(event, dict) and "type" in event:
-                return event
-        except ValueError:
-            pass
-        text = self._redactor.text(line.decode("utf-8", "replace")[:2000])
-        return ev.log_event(text, "warn", source="child", t=round(self.elapsed(), 3))
+    def _decode(self, line: bytes) -> dict | None:
+        body = self._opener.open(line)
+        if body is not None:
+            try:
+                event = ev.loads(body)
+                if isinstance(event, dict) and "type" in event:
+                    return event
+            except ValueError:
+                pass
+        self._forged += 1
+        if self._forged > STDERR_LOG_LIMIT:
+            return None
+        text = self._redactor.text(line[:2000].decode("utf-8", "replace"))
+        return ev.log_event(
+            f"ignored a line on the event channel that the runner did not write: {text}",
+            "warn",
+            source="channel",
+            t=round(self.elapsed(), 3),
+        )
 
     async def _read_stderr(self) -> None:
         assert self._proc and self._proc.stderr

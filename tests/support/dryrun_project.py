@@ -248,8 +248,8 @@ def write_project(root: Path, base_url: str, contacts_sync: str = CONTACTS_SYNC)
     return root
 
 
-FAULT_SYNCS["spawns"] = (
+FAULT_SYNCS["spawns"] = (  # logs the pid its child has outside the run's PID namespace, if any
     "import subprocess, sys\n\nasync def fetch_data(nango):\n"
-    "    child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
-    "    await nango.log('pid', child.pid)\n"
+    "    child = subprocess.Popen([sys.executable, '-c', 'import os, time; print(os.readlink(\"/proc/self\"), flush=True); time.sleep(60)'], stdout=subprocess.PIPE)\n"
+    "    await nango.log('pid', int(child.stdout.readline()))\n"
 )
