@@ -365,3 +365,117 @@ async def test_a_script_that_forks_gets_one_clean_run(root: Path):
     messages = [e["message"] for e in events if e["type"] in ("log", "error")]
     assert not [m for m in messages if "Exception ignored" in m or "Event loop is closed" in m], messages
     assert [e for e in events if e["type"] == "error"] == []
+
+
+# -- warm children: forked from a zygote, the same run ----------------------------------------------
+
+
+@pytest.fixture
+def zygote():
+    from nango_tui.dryrun.zygote import Zygote
+
+    warm = Zygote.start()
+    yield warm
+    warm.close()
+    assert warm._proc.returncode is not None  # the zygote ends with its socket
+
+
+async def test_a_warm_run_is_the_same_run(root: Path, zygote):
+    cold = await start_dryrun(DryrunRequest(root, "contacts", "local"))
+    cold_events = [e async for e in cold.events()]
+    for _ in range(2):
+        warm = await start_dryrun(DryrunRequest(root, "contacts", "local"), zygote=zygote)
+        warm_events = [e async for e in warm.events()]
+        assert [e["type"] for e in warm_events] == [e["type"] for e in cold_events]
+        assert warm.done["counts"] == cold.done["counts"] and warm.done["requests"] == 3
+        assert warm.pid != cold.pid and gone(warm.pid)
+    from nango_tui.dryrun.zygote import WarmProcess
+
+    assert isinstance(warm._proc, WarmProcess)
+
+
+@pytest.mark.parametrize(
+    "name,kind", [("raises", "exception"), ("selfkill", "killed"), ("segfault", "killed")]
+)
+async def test_a_warm_run_reports_faults_as_a_cold_one(root: Path, zygote, name: str, kind: str):
+    run = await start_dryrun(DryrunRequest(root, name, "local"), zygote=zygote)
+    events = [e async for e in run.events()]
+    errors = [e for e in events if e["type"] == "error"]
+    assert [e["kind"] for e in errors] == [kind] and errors[0]["location"]["file"] == f"demo/syncs/{name}.py"
+    assert run.done["status"] == "failed"
+
+
+async def test_a_warm_run_stops_within_a_second_and_the_zygote_survives_its_script(root: Path, zygote):
+    add_sync(root, "flood", FLOOD)
+    add_sync(root, "kills-parent", KILLS_PARENT.format(sig="SIGKILL"))
+    run = await start_dryrun(DryrunRequest(root, "kills-parent", "local"), zygote=zygote)
+    [e async for e in run.events()]
+    assert zygote.alive
+    run = await start_dryrun(DryrunRequest(root, "flood", "local"), zygote=zygote)
+    events = run.events()
+    while (await anext(events))["type"] != "batch":
+        pass
+    await asyncio.sleep(0.3)
+    started = time.monotonic()
+    await run.cancel()
+    rest = [e async for e in events]
+    assert time.monotonic() - started < 1.0 and rest[-1]["status"] == "cancelled"
+    assert gone(run.pid) and zygote.alive
+
+
+# -- soak: hostile scripts in a loop leave no process and no descriptor behind -----------------------
+
+
+def processes_in(folder: Path) -> list[int]:
+    """Processes whose working directory is `folder` (a run's child and whatever it started)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                if os.readlink(f"/proc/{entry}/cwd") == str(folder):
+                    found.append(int(entry))
+            except OSError:
+                pass
+    return [pid for pid in found if not gone(pid)]
+
+
+@pytest.mark.slow
+async def test_soak_hostile_scripts_leave_nothing_behind(root: Path, zygote):
+    add_sync(root, "flood", FLOOD)
+    add_sync(root, "kills-parent", KILLS_PARENT.format(sig="SIGTERM"))
+    add_sync(root, "forges", FORGES)
+    add_sync(root, "forks", FORKS)
+    add_sync(root, "spawns-loops", SPAWNS.format(then="while True: pass"))
+    add_sync(root, "spawns-sessions", SPAWNS.format(then="return"))
+    scripts = [
+        "flood",
+        "kills-parent",
+        "forges",
+        "forks",
+        "spawns-loops",
+        "spawns-sessions",
+        "selfkill",
+        "segfault",
+    ]
+    for warm in (None, zygote):  # imports, caches and the zygote's first fork happen before counting
+        run = await start_dryrun(DryrunRequest(root, "forks", "local"), zygote=warm)
+        [e async for e in run.events()]
+    await asyncio.sleep(1.0)
+    fds_before = len(os.listdir("/proc/self/fd"))
+    for round_ in range(3):
+        for name in scripts:
+            warm = zygote if round_ % 2 else None
+            run = await start_dryrun(DryrunRequest(root, name, "local"), zygote=warm)
+            async for event in run.events():
+                if event["type"] in ("batch", "log") and name in ("flood", "spawns-loops"):
+                    if name == "flood" or event["message"].startswith("pids"):
+                        await run.cancel()
+            assert run.done is not None
+    left: list[int] = []
+    for _ in range(20):
+        left = processes_in(root)
+        if not left:
+            break
+        await asyncio.sleep(0.1)
+    assert left == []
+    assert len(os.listdir("/proc/self/fd")) == fds_before

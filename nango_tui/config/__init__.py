@@ -1,8 +1,35 @@
-"""Load and validate nango.yaml: pydantic objects, a typed model tree, and diagnostics."""
+"""Load and validate nango.yaml: pydantic objects, a typed model tree, and diagnostics.
 
-from .diagnostics import Diagnostic, has_errors, sort_key
-from .loader import CONFIG_FILE, LoadResult, load_project, load_text
-from .model import Action, Endpoint, Integration, ModelDef, Project, Script, Sync
+Names are imported on first use: the runtime reads connections.yaml with `config.yamlnodes`
+and must not pay for building the config's pydantic models (~0.1 s) in every dryrun child.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .diagnostics import Diagnostic, has_errors, sort_key
+    from .loader import CONFIG_FILE, LoadResult, load_project, load_text
+    from .model import Action, Endpoint, Integration, ModelDef, Project, Script, Sync
+
+_EXPORTS = {
+    "Diagnostic": "diagnostics",
+    "has_errors": "diagnostics",
+    "sort_key": "diagnostics",
+    "CONFIG_FILE": "loader",
+    "LoadResult": "loader",
+    "load_project": "loader",
+    "load_text": "loader",
+    "Action": "model",
+    "Endpoint": "model",
+    "Integration": "model",
+    "ModelDef": "model",
+    "Project": "model",
+    "Script": "model",
+    "Sync": "model",
+}
 
 __all__ = [
     "CONFIG_FILE",
@@ -20,3 +47,12 @@ __all__ = [
     "load_text",
     "sort_key",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'nango_tui.config' has no attribute {name!r}")
+    value = getattr(import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value

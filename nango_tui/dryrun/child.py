@@ -189,12 +189,25 @@ def _peak_rss_kib() -> int | None:
 def _warm_up() -> None:
     """Import what every run needs while the parent is still checking the request."""
     try:
+        import ctypes  # noqa: F401 (the sandbox's system calls)
+
         import nango_tui.runtime.connections
         import nango_tui.runtime.context
         import nango_tui.sdk  # noqa: F401
 
         from . import execute  # noqa: F401
     except Exception:  # reported properly once the run starts
+        pass
+
+
+def warm_up_zygote() -> None:
+    """What a zygote prepares once for all its forks: the imports, and the TLS context."""
+    _warm_up()
+    try:
+        from nango_tui.runtime.http import tls_context
+
+        tls_context()
+    except Exception:  # a run that needs it builds (and reports) it itself
         pass
 
 

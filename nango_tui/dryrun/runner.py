@@ -24,10 +24,14 @@ import time
 from collections import deque
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import events as ev
 from .channel import Opener, new_key
 from .request import ChildSpec, DryrunRequest, DryrunSetupError
+
+if TYPE_CHECKING:
+    from .zygote import Zygote
 
 KILL_GRACE = 0.4  # seconds between SIGTERM and SIGKILL on cancel
 TIMEOUT_GRACE = 1.0  # the child reports its own timeout (with the script's line) before we kill it
@@ -36,18 +40,35 @@ _EOF_OUT = object()  # the child's event stream ended
 _EOF_ERR = object()  # its stderr ended (later, if the script left processes holding it)
 
 
-async def start_dryrun(request: DryrunRequest) -> DryrunRun:
+async def start_dryrun(request: DryrunRequest, *, zygote: Zygote | None = None) -> DryrunRun:
     """Check the request and start the run; DryrunSetupError (one clear message) if it cannot run.
 
-    The child process is spawned while the request is checked, so its imports overlap the
-    parent's work; it runs no user code until it receives the checked request, and a request
-    that fails the checks only makes it exit.
+    With a `zygote` (or the process's default, `use_zygote`) the child is forked from that warm
+    process once the request is checked: no interpreter start-up, no imports. Otherwise a cold
+    child is spawned while the request is checked, so its imports overlap the parent's work;
+    it runs no user code until it receives the checked request, and a request that fails the
+    checks only makes it exit. Either way the child is the same: same sandbox, guard, limits.
     """
     from .setup import resolve
 
+    zygote = zygote or _default_zygote
+    if zygote is not None and zygote.usable():
+        secrets: list[str] = []
+        spec = await asyncio.to_thread(resolve, request, secrets)
+        run = DryrunRun(spec, request, secrets)
+        try:
+            proc = await zygote.spawn(run._launch(), _child_env(request), _child_cwd(request))
+        except OSError:
+            proc = None  # the zygote is gone: a cold child does the same
+        if proc is not None:
+            await run._start(proc)
+            return run
+        await run._start(await _spawn_child(request))
+        return run
+
     spawning = asyncio.create_task(_spawn_child(request))
     try:
-        secrets: list[str] = []
+        secrets = []
         spec = await asyncio.to_thread(resolve, request, secrets)
     except BaseException:
         proc = await spawning
@@ -58,11 +79,28 @@ async def start_dryrun(request: DryrunRequest) -> DryrunRun:
     return run
 
 
-async def _spawn_child(request: DryrunRequest) -> asyncio.subprocess.Process:
+_default_zygote: Zygote | None = None
+
+
+def use_zygote(zygote: Zygote | None) -> None:
+    """Make `zygote` the one start_dryrun forks from when it is given none (None: cold children)."""
+    global _default_zygote
+    _default_zygote = zygote
+
+
+def _child_env(request: DryrunRequest) -> dict[str, str]:
     env = dict(os.environ)
     env.update(request.extra_env)
     env.pop("PYTHONSTARTUP", None)
+    return env
+
+
+def _child_cwd(request: DryrunRequest) -> str | None:
     root = Path(request.root)
+    return str(root) if root.is_dir() else None
+
+
+async def _spawn_child(request: DryrunRequest) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -70,8 +108,8 @@ async def _spawn_child(request: DryrunRequest) -> asyncio.subprocess.Process:
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
-        cwd=str(root) if root.is_dir() else None,  # noqa: ASYNC240 (one stat)
-        env=env,
+        cwd=_child_cwd(request),
+        env=_child_env(request),
         start_new_session=True,  # own process group: cancel kills the script's children too
         limit=1 << 20,
     )
@@ -115,18 +153,21 @@ class DryrunRun:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def _start(self, proc: asyncio.subprocess.Process) -> None:
+    def _launch(self) -> dict:
+        """What the child needs: the checked request and the event channel's key."""
+        return {"spec": self.spec.to_json(), "key": self._key.hex()}
+
+    async def _start(self, proc) -> None:
         self.records_file.parent.mkdir(parents=True, exist_ok=True)
         self.records_file.touch()
         self._proc = proc
-        assert self._proc.stdin is not None
-        launch = {"spec": self.spec.to_json(), "key": self._key.hex()}
-        self._proc.stdin.write(json.dumps(launch).encode() + b"\n")
-        try:
-            await self._proc.stdin.drain()
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        self._proc.stdin.close()
+        if proc.stdin is not None:  # a cold child reads the request on stdin
+            proc.stdin.write(json.dumps(self._launch()).encode() + b"\n")
+            try:
+                await proc.stdin.drain()
+            except (BrokenPipeError, ConnectionResetError):
+                pass
+            proc.stdin.close()
         self._readers = [
             asyncio.create_task(self._read_events()),
             asyncio.create_task(self._read_stderr()),
@@ -468,4 +509,4 @@ def run_sync(request: DryrunRequest, on_event) -> dict:
     return asyncio.run(main())
 
 
-__all__ = ["DryrunRun", "DryrunSetupError", "run_sync", "start_dryrun"]
+__all__ = ["DryrunRun", "DryrunSetupError", "run_sync", "start_dryrun", "use_zygote"]

@@ -52,8 +52,7 @@ def enter(keep_fds: tuple[int, ...] = ()) -> str:
         _drop(keep_fds)
         _init(runner, status_write, isolated)  # never returns
     os.close(status_write)
-    if isolated:
-        os.setsid()  # kill(0, ...) and killpg(0, ...) stay inside the namespace
+    # The runner stays in outer's process group: the caller's killpg and setpriority reach it.
     die_with_parent()
     return NAMESPACE if isolated else PROCESS
 

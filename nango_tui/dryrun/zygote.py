@@ -1,0 +1,327 @@
+"""Warm dryrun children: a process that has imported the runtime forks each run's child.
+
+    zygote = Zygote.start()               # spawns `python -m nango_tui.dryrun.zygote`; returns at once
+    run = await start_dryrun(request, zygote=zygote)   # forked: no Python start-up, no imports
+    zygote.close()
+
+A cold child pays Python's start-up and the imports of httpx, pydantic and the SDK (~0.2 s)
+on every run. The zygote pays them once, then forks a child per run; the child is the same
+`child.run` as a cold one (own session, the sandbox's namespaces, guard, limits, redaction),
+so isolation is unchanged. The zygote itself never runs user code, holds no secret (it gets
+the environment with each request, as a cold child would) and never runs an event loop: a
+fork of it inherits only imported modules.
+
+Protocol on a Unix socket: the parent sends one length-prefixed JSON request with the run's
+event-pipe and stderr-pipe write ends attached (SCM_RIGHTS); the zygote answers
+`{"started": pid}`, later `{"exited": pid, "status": raw}` when that child ends. The zygote
+ends when the socket closes or its parent dies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+from typing import Any
+
+_HEADER = struct.Struct("!I")
+MAX_REQUEST = 64 << 20
+
+
+# -- the parent's side ------------------------------------------------------------------------------
+
+
+class WarmProcess:
+    """A forked child, with the part of asyncio.subprocess.Process's API that DryrunRun uses."""
+
+    stdin = None  # the request travelled with the fork
+
+    def __init__(self, pid: int, stdout: asyncio.StreamReader, stderr: asyncio.StreamReader) -> None:
+        self.pid = pid
+        self.stdout = stdout
+        self.stderr = stderr
+        self.returncode: int | None = None
+        self._exited = asyncio.get_running_loop().create_future()
+
+    def _ended(self, status: int) -> None:
+        self.returncode = (
+            -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.waitstatus_to_exitcode(status)
+        )
+        if not self._exited.done():
+            self._exited.set_result(self.returncode)
+
+    async def wait(self) -> int:
+        return await asyncio.shield(self._exited)
+
+    async def communicate(self) -> tuple[bytes, bytes]:
+        out = await self.stdout.read()
+        err = await self.stderr.read()
+        await self.wait()
+        return out, err
+
+
+class Zygote:
+    """The parent's handle on one zygote process (bound to the event loop that first uses it)."""
+
+    def __init__(self, proc: subprocess.Popen, sock: socket.socket) -> None:
+        self._proc = proc
+        self._sock = sock
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._buffer = b""
+        self._starting: list[asyncio.Future] = []
+        self._children: dict[int, WarmProcess] = {}
+        self._early_exits: dict[int, int] = {}
+        self._sending: asyncio.Lock | None = None
+        self.closed = False
+
+    @classmethod
+    def start(cls, env: dict[str, str] | None = None) -> Zygote:
+        """Spawn the zygote (it imports while the caller goes on)."""
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "nango_tui.dryrun.zygote", str(theirs.fileno())],
+            stdin=subprocess.DEVNULL,
+            pass_fds=(theirs.fileno(),),
+            env={k: v for k, v in (env or os.environ).items() if k != "PYTHONSTARTUP"},
+            start_new_session=True,  # a Ctrl-C at the terminal is the parent's to handle
+        )
+        theirs.close()
+        return cls(proc, ours)
+
+    @property
+    def alive(self) -> bool:
+        return not self.closed and self._proc.poll() is None
+
+    def usable(self) -> bool:
+        """Whether a run can be forked now (alive, and bound to no other event loop)."""
+        if not self.alive:
+            return False
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return self._loop is None or self._loop is loop
+
+    async def spawn(self, launch: dict[str, Any], env: dict[str, str], cwd: str | None) -> WarmProcess:
+        """Fork a child for `launch` (the same message a cold child reads on stdin)."""
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+            self._sending = asyncio.Lock()
+            self._sock.setblocking(False)
+            loop.add_reader(self._sock.fileno(), self._on_readable)
+        assert self._sending is not None
+        events_read, events_write = os.pipe()
+        stderr_read, stderr_write = os.pipe()
+        payload = json.dumps({"launch": launch, "env": env, "cwd": cwd}).encode()
+        message = _HEADER.pack(len(payload)) + payload
+        try:
+            async with self._sending:  # one request at a time on the stream
+                started = loop.create_future()
+                self._starting.append(started)
+                sent = socket.send_fds(self._sock, [message[: _HEADER.size]], [events_write, stderr_write])
+                if sent < len(message):
+                    await loop.sock_sendall(self._sock, message[sent:])
+        except OSError as exc:
+            self._fail(exc)
+            for fd in (events_read, stderr_read):
+                os.close(fd)
+            raise
+        finally:
+            os.close(events_write)
+            os.close(stderr_write)
+        stdout = await _reader(loop, events_read, 1 << 20)
+        stderr = await _reader(loop, stderr_read, 1 << 16)
+        pid = await started
+        child = WarmProcess(pid, stdout, stderr)
+        early = self._early_exits.pop(pid, None)
+        if early is not None:
+            child._ended(early)
+        else:
+            self._children[pid] = child
+        return child
+
+    def _on_readable(self) -> None:
+        try:
+            data = self._sock.recv(1 << 16)
+        except BlockingIOError:
+            return
+        except OSError as exc:
+            self._fail(exc)
+            return
+        if not data:
+            self._fail(ConnectionResetError("the zygote ended"))
+            return
+        self._buffer += data
+        *lines, self._buffer = self._buffer.split(b"\n")
+        for line in lines:
+            reply = json.loads(line)
+            if "started" in reply:
+                future = self._starting.pop(0)
+                if not future.done():
+                    future.set_result(reply["started"])
+            elif "exited" in reply:
+                child = self._children.pop(reply["exited"], None)
+                if child is None:
+                    self._early_exits[reply["exited"]] = reply["status"]
+                else:
+                    child._ended(reply["status"])
+
+    def _fail(self, exc: BaseException) -> None:
+        """The zygote is gone: pending starts fail, running children count as killed."""
+        self.close()
+        for future in self._starting:
+            if not future.done():
+                future.set_exception(ConnectionResetError(str(exc)))
+        self._starting.clear()
+        for child in self._children.values():
+            child._ended(signal.SIGKILL)  # a raw wait status: killed by SIGKILL
+        self._children.clear()
+
+    def close(self) -> None:
+        """End the zygote (its running children are not affected: each run's parent ends those)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(Exception):
+                self._loop.remove_reader(self._sock.fileno())
+        self._sock.close()
+        try:
+            self._proc.wait(1.0)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()
+
+
+async def _reader(loop: asyncio.AbstractEventLoop, fd: int, limit: int) -> asyncio.StreamReader:
+    reader = asyncio.StreamReader(limit=limit, loop=loop)
+    pipe = os.fdopen(fd, "rb", buffering=0)
+    await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), pipe)
+    return reader
+
+
+# -- the zygote process -----------------------------------------------------------------------------
+
+
+def serve(sock: socket.socket) -> None:
+    """The zygote's loop: fork a child per request, report its pid and later its exit."""
+    import gc
+    import select
+
+    from . import child, sandbox
+
+    child.warm_up_zygote()
+    sandbox.die_with_parent()
+    gc.collect()
+    gc.freeze()  # imported modules stay shared with the forks (no copy-on-write from collections)
+    wake_read, wake_write = os.pipe()
+    os.set_blocking(wake_write, False)
+    signal.set_wakeup_fd(wake_write)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    sock.setblocking(True)
+    while True:
+        try:
+            ready = select.select([sock, wake_read], [], [])[0]
+        except InterruptedError:  # pragma: no cover - PEP 475 retries
+            continue
+        if wake_read in ready:
+            os.read(wake_read, 4096)
+            _report_exits(sock)
+        if sock in ready:
+            try:
+                request = _receive(sock)
+            except (EOFError, OSError, ValueError):
+                request = None
+            if request is None:
+                os._exit(0)  # the parent closed the socket
+            message, fds = request
+            pid = _fork_child(message, fds, sock, (wake_read, wake_write))
+            for fd in fds:
+                os.close(fd)
+            _send(sock, {"started": pid})
+
+
+def _receive(sock: socket.socket) -> tuple[dict, list[int]] | None:
+    """One request: read exactly its bytes (never into the next request's, which has its own fds)."""
+    data, fds, _, _ = socket.recv_fds(sock, _HEADER.size, 4)
+    if not data:
+        return None
+    data = data + _exactly(sock, _HEADER.size - len(data))
+    (size,) = _HEADER.unpack_from(data)
+    if size > MAX_REQUEST:
+        return None
+    return json.loads(_exactly(sock, size)), fds
+
+
+def _exactly(sock: socket.socket, size: int) -> bytes:
+    chunks, have = [], 0
+    while have < size:
+        more = sock.recv(min(1 << 20, size - have))
+        if not more:
+            raise EOFError
+        chunks.append(more)
+        have += len(more)
+    return b"".join(chunks)
+
+
+def _send(sock: socket.socket, reply: dict) -> None:
+    sock.sendall(json.dumps(reply).encode() + b"\n")
+
+
+def _report_exits(sock: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        _send(sock, {"exited": pid, "status": status})
+
+
+def _fork_child(message: dict, fds: list[int], sock: socket.socket, wake: tuple[int, int]) -> int:
+    pid = os.fork()
+    if pid:
+        return pid
+    try:  # the run's child: from here on exactly what a cold child does
+        from . import child, sandbox
+        from .request import ChildSpec
+
+        signal.set_wakeup_fd(-1)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when the run stops
+        os.setsid()  # its own process group: the parent's killpg ends the run, nothing else
+        sock.close()
+        for fd in wake:
+            os.close(fd)
+        events, stderr = fds
+        os.dup2(events, 1)
+        os.dup2(stderr, 2)
+        os.close(events)
+        os.close(stderr)
+        os.environ.clear()
+        os.environ.update(message["env"])
+        if message.get("cwd"):
+            with contextlib.suppress(OSError):
+                os.chdir(message["cwd"])
+        sandbox.die_with_parent()
+        launch = message["launch"]
+        child.run(ChildSpec.from_json(launch["spec"]), bytes.fromhex(launch["key"]))
+    finally:
+        os._exit(70)
+
+
+def main() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    serve(socket.socket(fileno=int(sys.argv[1])))
+
+
+if __name__ == "__main__":
+    main()
