@@ -201,14 +201,45 @@ def _warm_up() -> None:
 
 
 def warm_up_zygote() -> None:
-    """What a zygote prepares once for all its forks: the imports, and the TLS context."""
+    """What a zygote prepares once for all its forks: the imports, pydantic's lazily imported
+    parts (a throwaway model shaped like generated ones, validated and dumped), the package's
+    provider table, the TLS context. Nothing of the user's: no models.py, no connection."""
     _warm_up()
     try:
+        _exercise_pydantic()
+        import nango_tui.config.yamlnodes  # noqa: F401 (connections.yaml's reader)
         from nango_tui.runtime.http import tls_context
+        from nango_tui.runtime.providers import providers
 
+        providers()  # the package's providers.yaml, parsed once
         tls_context()
-    except Exception:  # a run that needs it builds (and reports) it itself
+    except Exception:  # a run that needs these builds (and reports) them itself
         pass
+
+
+def _exercise_pydantic() -> None:
+    from datetime import datetime
+    from typing import Annotated, Any, Literal
+
+    from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter
+
+    class Warm(BaseModel):
+        model_config = ConfigDict(
+            strict=True, extra="forbid", validate_by_name=True, validate_by_alias=True, defer_build=True
+        )
+        id: str
+        count: int | None = None
+        ratio: float = 0.0
+        flag: bool = False
+        when: Annotated[datetime, Strict(False)] | None = None
+        kind: Literal["a", "b"] = "a"
+        tags: list[str] = Field(default_factory=list)
+        extra: dict[str, Any] | None = Field(default=None, alias="extraData")
+
+    record = {"id": "x", "count": 1, "when": "2024-01-01T00:00:00Z", "tags": ["t"], "extraData": {}}
+    Warm.model_validate(record).model_dump(mode="json", by_alias=True, exclude_unset=True)
+    TypeAdapter(list[Warm]).validate_python([record])
+    TypeAdapter(str).validate_python("x")
 
 
 def main() -> None:

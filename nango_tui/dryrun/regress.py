@@ -19,7 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .zygote import Zygote
 
 SECTIONS = (("records", "saved"), ("updated", "updated"), ("deleted", "deleted"))
 REPLAY_CONNECTION = "nango-tui-test"  # the stand-in connection id when no replay connection fits
@@ -141,8 +144,13 @@ def saved_inputs(root: Path, integration: str, name: str) -> dict | None:
     return inputs if isinstance(inputs, dict) else None
 
 
-async def replay(root: Path, script, mocks: dict, timeout: float = DEFAULT_TIMEOUT) -> Outcome:
-    """Run `script` against its saved responses with the saved inputs; what it produced."""
+async def replay(
+    root: Path, script, mocks: dict, timeout: float = DEFAULT_TIMEOUT, zygote: Zygote | None = None
+) -> Outcome:
+    """Run `script` against its saved responses with the saved inputs; what it produced.
+
+    With a `zygote` the run's child is forked from it (see zygote.py) instead of started cold.
+    """
     from . import events as ev
     from .request import DryrunRequest
     from .runner import start_dryrun
@@ -164,7 +172,7 @@ async def replay(root: Path, script, mocks: dict, timeout: float = DEFAULT_TIMEO
     )
     outcome = Outcome()
     section = {"save": outcome.records, "update": outcome.updated, "delete": outcome.deleted}
-    run = await start_dryrun(request)
+    run = await start_dryrun(request, zygote=zygote)
     async for event in run.events():
         kind = event.get("type")
         if kind == ev.BATCH:
@@ -303,7 +311,9 @@ def _capped(lines: list[str]) -> list[str]:
 # -- the whole test run ---------------------------------------------------------------------------
 
 
-async def regress_script(root: Path, script, timeout: float = DEFAULT_TIMEOUT) -> ScriptResult:
+async def regress_script(
+    root: Path, script, timeout: float = DEFAULT_TIMEOUT, zygote: Zygote | None = None
+) -> ScriptResult:
     """Replay one script against its mocks and compare; never raises for a user's mistake."""
     from nango_tui.runtime.errors import MocksFileError
     from nango_tui.runtime.recording import load_mocks, mocks_path
@@ -320,7 +330,7 @@ async def regress_script(root: Path, script, timeout: float = DEFAULT_TIMEOUT) -
                 f"{path}: it has no `expected` section; record it again with `dryrun --save-responses`"
             )
         expected = Outcome.from_expected(mocks["expected"])
-        actual = await replay(root, script, mocks, timeout)
+        actual = await replay(root, script, mocks, timeout, zygote)
     except (MocksFileError, DryrunSetupError) as exc:
         result.problem = str(exc)
     else:
@@ -348,13 +358,22 @@ async def run_tests(
     from nango_tui.config import load_project
     from nango_tui.runtime.recording import mocks_path
 
-    root = Path(root).resolve()  # noqa: ASYNC240 (one stat at start)
-    loaded = load_project(root)
-    if loaded.project is None:
-        raise ProjectError(loaded.diagnostics)
-    scripts = select_scripts(loaded.project, names)
-    if not names:  # all scripts: those without mocks are simply not regression-tested
-        scripts = [s for s in scripts if mocks_path(root, s.integration, s.name).is_file()]
+    from .zygote import Zygote
+
+    zygote = Zygote.start()  # the replays fork from one warm process; it imports while we load
+    try:
+        root = Path(root).resolve()  # noqa: ASYNC240 (one stat at start)
+        scripts = select_scripts(_script_table(root, load_project), names)
+        if not names:  # all scripts: those without mocks are simply not regression-tested
+            scripts = [s for s in scripts if mocks_path(root, s.integration, s.name).is_file()]
+        return await _replay_all(root, scripts, on_result, jobs, timeout, zygote)
+    finally:
+        zygote.close()
+
+
+async def _replay_all(
+    root: Path, scripts: list, on_result, jobs, timeout: float, zygote
+) -> list[ScriptResult]:
     limit = asyncio.Semaphore(jobs or max(1, min(4, os.cpu_count() or 1)))
 
     finished: dict[int, ScriptResult] = {}
@@ -363,7 +382,7 @@ async def run_tests(
     async def one(index: int, script) -> ScriptResult:
         nonlocal reported
         async with limit:
-            result = await regress_script(root, script, timeout)
+            result = await regress_script(root, script, timeout, zygote)
         finished[index] = result
         while reported in finished:
             if on_result is not None:
@@ -372,6 +391,30 @@ async def run_tests(
         return result
 
     return list(await asyncio.gather(*(one(i, s) for i, s in enumerate(scripts))))
+
+
+class _Table:
+    """The scripts of nango.yaml from dryrun's table, cached by the file's content: when it is
+    current, `test` needs neither the config loader nor pydantic in this process."""
+
+    def __init__(self, scripts: list) -> None:
+        self._scripts = scripts
+
+    def scripts(self) -> list:
+        return self._scripts
+
+
+def _script_table(root: Path, load_project) -> _Table:
+    from .request import DryrunSetupError
+    from .setup import script_table
+
+    try:
+        return _Table(script_table(root))
+    except DryrunSetupError:  # nango.yaml has errors: the loader's diagnostics say which
+        loaded = load_project(root)
+        if loaded.project is None:
+            raise ProjectError(loaded.diagnostics) from None
+        return _Table(list(loaded.project.scripts()))
 
 
 class ProjectError(Exception):

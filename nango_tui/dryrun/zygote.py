@@ -185,16 +185,16 @@ class Zygote:
         self._children.clear()
 
     def close(self) -> None:
-        """End the zygote (its running children are not affected: each run's parent ends those)."""
+        """End the zygote, and with it any run still forked from it (they die with their parent)."""
         if self.closed:
             return
         self.closed = True
         if self._loop is not None and not self._loop.is_closed():
             with contextlib.suppress(Exception):
                 self._loop.remove_reader(self._sock.fileno())
-        self._sock.close()
+        self._sock.close()  # an idle zygote exits at once; one still importing is killed
         try:
-            self._proc.wait(1.0)
+            self._proc.wait(0.1)
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
