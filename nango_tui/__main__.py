@@ -1,3 +1,3 @@
-from nango_tui.cli import main
+from nango_tui.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -7,6 +7,7 @@ command imports what it needs when it runs.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -249,5 +250,21 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
 
 
+def entry() -> None:
+    """The `nango-tui` program: main(), then out at once.
+
+    Once a command has finished and its output is flushed, nothing is left to do: skipping the
+    interpreter's teardown (collecting every module's objects: 0.05-0.5 s) makes every command,
+    and the exit after a Ctrl-C, that much quicker.
+    """
+    code = main()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: nobody reads what is left
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())
+    entry()
