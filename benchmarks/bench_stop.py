@@ -24,11 +24,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-from dryrun_support import Api, write_project  # noqa: E402
-from test_dryrun_process import FLOOD, add_sync, gone, processes_in  # noqa: E402
-
+sys.path.insert(0, str(REPO))
 from nango_tui.dryrun import DryrunRequest, start_dryrun  # noqa: E402
+from tests.support.dryrun_project import Api, write_project  # noqa: E402
+from tests.test_dryrun_process import FLOOD, add_sync, gone, processes_in  # noqa: E402
 
 
 def summary(label: str, seconds: list[float]) -> None:
@@ -78,9 +77,8 @@ def cli_ctrl_c(root: Path, runs: int, tmp: Path) -> list[float]:
 
 
 async def pane_escape(root: Path, runs: int) -> list[float]:
-    from test_tui_dryrun_helpers import PaneApp, load
-
     from nango_tui.tui.widgets.dryrun_pane import DryrunPane
+    from tests.support.tui_dryrun import PaneApp, load
 
     project = load(root)
     took = []

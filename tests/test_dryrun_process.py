@@ -17,10 +17,8 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from dryrun_support import Api, write_project
-
 from nango_tui.dryrun import DryrunRequest, start_dryrun
+from tests.support.dryrun_project import Api, write_project
 
 HANG_GUARD = 30
 
