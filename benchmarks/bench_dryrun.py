@@ -3,9 +3,12 @@
     .venv/bin/python benchmarks/bench_dryrun.py
 
 1. whole-command time of `nango-tui dryrun` on a small sync (7 records, 3 pages, local server),
-   target < 0.6 s;
+   and of Nango's CLI on the same sync written in TypeScript, in the same run, when it is
+   installed (`mkdir -p /tmp/nangocli && cd /tmp/nangocli && npm install nango@0.69`, or
+   NANGO_CLI=path/to/nango); target: ours >= 10x faster;
 2. throughput: 100,000 records in pages of 1,000 from a local server, saved validated
-   (`--validation`), end to end through the real command, target >= 50,000 records/s;
+   (`--validation`), end to end through the real command, target >= 50,000 records/s; and the
+   same through `dryrun --json` (every record on stdout), target >= 100,000 records/s;
 3. the child's peak RSS at 10,000 and 100,000 records: it must not grow with the record count.
    Measured as the child's own VmHWM (reported in `done` as peak_rss_kib) and as ru_maxrss of
    children; on Linux the latter also counts the parent's RSS at fork, so the API serves pages
@@ -53,14 +56,94 @@ def _command(root: Path, *extra: str) -> float:
     return took
 
 
-def small_sync(tmp: Path, runs: int = 7) -> None:
+def small_sync(tmp: Path, runs: int = 7) -> float:
     with Api(total=7, page_size=3) as api:
         root = write_project(tmp / "small", api.url)
         _command(root)  # warm the page cache and .pyc files
         times = [_command(root) for _ in range(runs)]
     print(
-        f"small sync (7 records, 3 pages), whole command: median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s over {runs} runs (target < 0.6 s)"
+        f"small sync (7 records, 3 pages), whole command: median {statistics.median(times):.3f} s, min {min(times):.3f} s, max {max(times):.3f} s over {runs} runs"
     )
+    return statistics.median(times)
+
+
+NANGO_PROJECT = Path(__file__).parent / "nango_project"
+
+
+class NangoApi(Api):
+    """The same API behind an imitation of a Nango server, as Nango's CLI uses one: the
+    connection and the integration (provider `github`: Nango's paginate wants a known provider
+    template; the sync's cursor pagination is explicit), and `/proxy/<path>` to the API."""
+
+    def _answer(self, request):
+        from tests.support.dryrun_project import NANGO_SECRET, TOKEN
+
+        if request.path.startswith("/proxy/"):
+            if request.headers.get("authorization") != f"Bearer {NANGO_SECRET}":
+                return (401, b"{}", {"content-type": "application/json"})
+            request.path = request.path[len("/proxy") :]
+            request.headers["authorization"] = f"Bearer {TOKEN}"
+        elif request.path.startswith("/connection/"):
+            request.path = "/connection/remote"
+        reply = super()._answer(request)
+        if request.path in ("/connection/remote", "/integrations/demo"):
+            body = json.loads(reply.body)
+            target = body.get("data", body)
+            target["provider"] = "github"
+            reply.body = json.dumps(body).encode()
+        return reply
+
+
+def nango_cli() -> str | None:
+    """Nango's CLI for the comparison: NANGO_CLI, or /tmp/nangocli (`cd /tmp/nangocli && npm install nango@0.69`)."""
+    path = os.environ.get("NANGO_CLI") or "/tmp/nangocli/node_modules/.bin/nango"
+    return path if Path(path).exists() else None
+
+
+def nango_small_sync(tmp: Path, nango: str, runs: int = 3) -> float | None:
+    """`nango dryrun contacts local -e dev` on the same sync in TypeScript (its dryrun compiles
+    first, as it always does), against the same API behind the imitated Nango server."""
+    from tests.support.dryrun_project import NANGO_SECRET
+
+    project = tmp / "nango-integrations"
+    (project / "demo" / "syncs").mkdir(parents=True)
+    (project / ".nango").mkdir()
+    (project / "demo" / "syncs" / "contacts.ts").write_text((NANGO_PROJECT / "contacts.ts").read_text())
+    (project / "index.ts").write_text("import './demo/syncs/contacts.js';\n")
+    for name in ("package.json", "tsconfig.json"):
+        (project / name).write_text((NANGO_PROJECT / name).read_text())
+    modules = Path(nango).resolve().parent.parent.parent  # .../node_modules
+    (project / "node_modules").symlink_to(modules)
+    with NangoApi(total=7, page_size=3) as api:
+        env = {
+            **os.environ,
+            "NANGO_SECRET_KEY_DEV": NANGO_SECRET,
+            "NANGO_HOSTPORT": api.url,
+            "NANGO_CLI_UPGRADE_MODE": "ignore",
+        }
+        times = []
+        for _ in range(runs + 1):  # the first run warms node's caches
+            started = time.perf_counter()
+            done = subprocess.run(
+                [nango, "dryrun", "contacts", "local", "-e", "dev"],
+                cwd=project,
+                env=env,
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                timeout=600,
+            )
+            times.append(time.perf_counter() - started)
+            if done.returncode != 0 or "error" in done.stdout.lower():
+                print(
+                    f"Nango's CLI dryrun failed ({done.returncode}):\n{done.stdout[-1500:]}{done.stderr[-800:]}"
+                )
+                return None
+    median = statistics.median(times[1:])
+    print(
+        f"Nango's CLI (`nango dryrun`, same sync in TypeScript), whole command: median {median:.3f} s over {runs} runs"
+    )
+    return median
 
 
 def throughput(tmp: Path, total: int = 100_000, runs: int = 3) -> None:
@@ -70,6 +153,26 @@ def throughput(tmp: Path, total: int = 100_000, runs: int = 3) -> None:
         best, median = min(times), statistics.median(times)
     print(
         f"throughput ({total:,} records, pages of 1,000, validated), whole command: median {median:.2f} s = {total / median:,.0f} records/s, best {best:.2f} s = {total / best:,.0f} records/s (target >= 50,000/s)"
+    )
+
+
+def throughput_json(tmp: Path, total: int = 100_000, runs: int = 3) -> None:
+    """Issue 18's figure: `dryrun --json` (every event on stdout, here a pipe drained at once)."""
+    with Api(total=total, page_size=1000) as api:
+        root = write_project(tmp / "big-json", api.url, contacts_sync=THROUGHPUT_SYNC)
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            done = subprocess.run(
+                [*NANGO_TUI, "dryrun", "contacts", "local", "--dir", str(root), "--json"],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+            )
+            times.append(time.perf_counter() - started)
+            assert done.returncode == 0 and done.stdout.count(b"\n") > total // 1000, done.stderr
+        best, median = min(times), statistics.median(times)
+    print(
+        f"`dryrun --json` ({total:,} records, pages of 1,000), whole command: median {median:.2f} s = {total / median:,.0f} records/s, best {best:.2f} s = {total / best:,.0f} records/s (target >= 100,000/s)"
     )
 
 
@@ -132,8 +235,18 @@ def main() -> None:
     os.chdir(REPO)
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores (shared machine: figures are noisy)")
     with tempfile.TemporaryDirectory() as tmp:
-        small_sync(Path(tmp))
+        ours = small_sync(Path(tmp))
+        nango = nango_cli()
+        if nango is None:
+            print(
+                "Nango's CLI is not installed: `mkdir -p /tmp/nangocli && cd /tmp/nangocli && npm install nango@0.69` (or set NANGO_CLI) to compare"
+            )
+        else:
+            theirs = nango_small_sync(Path(tmp), nango)
+            if theirs:
+                print(f"small sync: ours is {theirs / ours:.1f}x faster than Nango's CLI (target >= 10x)")
         throughput(Path(tmp))
+        throughput_json(Path(tmp))
         child_peak(Path(tmp))
 
 

@@ -174,7 +174,7 @@ async def test_a_long_line_is_read_in_linear_time():
     lines = [len(line) async for line in read_lines(reader, 1 << 16)]
     await feeding
     assert lines == [64 << 20, 5, 4]
-    assert time.monotonic() - started < 3.0
+    assert time.monotonic() - started < 20.0  # the quadratic reader took 183 s here
 
 
 async def test_big_records_travel_one_per_line_and_small_ones_in_batches(root: Path):

@@ -1,0 +1,83 @@
+"""The workbench: from ctrl+j in the dryrun dialog to the first record in the Records table.
+
+    .venv/bin/python benchmarks/bench_tui_first_record.py [--runs N]
+
+Headless (`App.run_test`, 120x40) on a copy of the samples: salesforce/contacts on the replaying
+connection `salesforce-demo` (24 records from saved responses). The workbench starts its warm
+dryrun child (zygote) a second after the first frame; the benchmark waits for it, then times,
+per run, the ctrl+j key press to the first row in the pane's records table (events reach the
+widgets on the pane's 100 ms drain timer). Also timed with the zygote switched off (a cold child
+per run) for comparison. Target (issue 18): < 150 ms.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+
+async def first_records(root: Path, runs: int, warm: bool) -> list[float]:
+    from nango_tui.dryrun.runner import use_zygote
+    from nango_tui.tui.app import WorkbenchApp
+
+    app = WorkbenchApp(root, watch=False)
+    took = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        if warm:
+            while app._zygote is None:
+                await pilot.pause(0.1)
+            await pilot.pause(2.0)  # its imports done
+        else:
+            app.stop_warm_dryrun_child()
+            app.start_warm_dryrun_child = lambda: None
+            use_zygote(None)
+        await pilot.press("down", "down")  # salesforce > syncs > contacts
+        for _ in range(runs):
+            await pilot.press("d")
+            while type(app.screen).__name__ != "DryrunDialog" or not getattr(
+                app.screen, "_connections", None
+            ):
+                await pilot.pause(0.02)
+            finished = app.messages_seen.count("RunFinished")
+            started = time.perf_counter()
+            await pilot.press("ctrl+j")
+            while not any(t.row_count for t in app.dryrun_pane.query("#records-tables DataTable")):  # noqa: ASYNC110
+                await asyncio.sleep(0.002)  # polled: the time to the frame that shows the row
+            took.append(time.perf_counter() - started)
+            while app.messages_seen.count("RunFinished") == finished:
+                await pilot.pause(0.05)
+            app.config_pane.focus_body()
+    return took
+
+
+def line(label: str, took: list[float]) -> None:
+    print(
+        f"{label}: median {statistics.median(took) * 1000:.0f} ms, min {min(took) * 1000:.0f} ms, max {max(took) * 1000:.0f} ms over {len(took)} runs (target < 150 ms)"
+    )
+
+
+def main() -> None:
+    runs = int(sys.argv[sys.argv.index("--runs") + 1]) if "--runs" in sys.argv else 10
+    os.environ["NANGO_TUI_KEYMAP"] = "/nonexistent"
+    print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp) / "samples"
+        shutil.copytree(REPO / "sample-integrations", root)
+        line(
+            "ctrl+j -> first record shown, child forked from the warm zygote",
+            asyncio.run(first_records(root, runs, True)),
+        )
+        line("ctrl+j -> first record shown, cold child", asyncio.run(first_records(root, runs, False)))
+
+
+if __name__ == "__main__":
+    main()
