@@ -59,8 +59,8 @@ async def test_escape_stops_a_running_dryrun(project_root):
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.pane
         pane.start(request(project_root, name="blocks"))
-        await wait_for(pilot, lambda: pane.shown.tally.records == 5 and pane._run is not None)
-        pid = pane._run.pid
+        await wait_for(pilot, lambda: pane.shown.tally.records == 5 and pane.controller.run is not None)
+        pid = pane.controller.run.pid
         assert pane.running
         pane.query_one(DataTable).focus()
         await pilot.press("escape")
@@ -320,8 +320,8 @@ async def test_a_new_start_replaces_the_running_run(project_root):
     async with app.run_test(size=(100, 30)) as pilot:
         pane = app.pane
         pane.start(request(project_root, name="blocks"))
-        await wait_for(pilot, lambda: pane._run is not None and pane.shown.tally.records == 5)
-        pid = pane._run.pid
+        await wait_for(pilot, lambda: pane.controller.run is not None and pane.shown.tally.records == 5)
+        pid = pane.controller.run.pid
         pane.start(request(project_root, metadata={"records": 3, "logs": 1}))
         await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) == 2)
         statuses = {m.request.name: m.status for m in app.of(DryrunPane.RunFinished)}
@@ -381,7 +381,7 @@ async def test_escape_while_starting_cancels_before_any_child(project_root):
         pane = app.pane
         pane.start(request(project_root))
         await wait_for(pilot, started.is_set)
-        assert pane.running and pane._run is None
+        assert pane.running and pane.controller.run is None
         pane.query_one("Tabs").focus()
         await pilot.press("escape")
         await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished), timeout=5)

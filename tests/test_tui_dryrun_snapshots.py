@@ -97,7 +97,7 @@ def test_snapshot_dryrun_in_progress(root, snap_compare, monkeypatch):
             )
             raise
         freeze(monkeypatch, pane.shown, 2.5)
-        pane._drain(force=True)
+        pane.drain(force=True)
         pane.query_one("#records-Contact").focus()
         await settle_tabs(pilot, app)
 
@@ -118,7 +118,7 @@ def test_snapshot_dryrun_done(root, snap_compare, monkeypatch):
         freeze(monkeypatch, pane.shown, 1.5)
         pane.query_one("#records-Contact").focus()
         await pilot.press("down", "down")
-        pane._drain(force=True)
+        pane.drain(force=True)
         await settle_tabs(pilot, app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
@@ -132,7 +132,7 @@ def test_snapshot_failed_action_with_its_action_error(root, snap_compare, monkey
         pane.start(DryrunRequest(root=root, name="lookup", connection_id="local", input={"id": "boom"}))
         await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
         freeze(monkeypatch, pane.shown, 0.25)
-        pane._drain(force=True)
+        pane.drain(force=True)
         await settle_tabs(pilot, app)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
