@@ -500,10 +500,17 @@ async def test_a_name_in_two_integrations_needs_the_integration_id(root: Path):
     (root / "other" / "syncs" / "contacts.py").write_text(
         "async def fetch_data(nango):\n    await nango.log('the other one')\n"
     )
+    # the connection names its integration: no --integration-id needed (issue 15)
+    events = await collect(root, "contacts", "local")
+    assert events[0]["integration"] == "demo"
+    with open(root / "connections.yaml", "a") as conns:
+        conns.write(
+            "      third-conn:\n        integration: third\n        provider: other\n        base_url: http://127.0.0.1:9\n"
+        )
     with pytest.raises(
         DryrunSetupError, match=r"several integrations \(demo, other\): pass --integration-id"
     ):
-        await start_dryrun(DryrunRequest(root, "contacts", "local"))
+        await start_dryrun(DryrunRequest(root, "contacts", "third-conn"))
     with pytest.raises(DryrunSetupError, match="belongs to integration `demo`"):
         await start_dryrun(DryrunRequest(root, "contacts", "local", integration="other"))
     with open(root / "connections.yaml", "a") as conns:

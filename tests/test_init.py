@@ -57,7 +57,12 @@ def test_init_writes_the_example(tmp_path):
     for rel in ("nango.yaml", "models.py", "github/syncs/issues.py"):
         assert stat.S_IMODE((root / rel).stat().st_mode) == expected_mode, rel  # not the temp file's 0600
     gitignore = (root / ".gitignore").read_text().splitlines()
-    assert {".nango/", ".env", "connections.yaml"} <= set(gitignore)
+    assert {".nango/", ".env"} <= set(gitignore)
+    # committed, as the samples do: it holds no secret (issue 15)
+    assert "connections.yaml" not in gitignore
+    samples_ignore = (Path(__file__).parent.parent / "sample-integrations" / ".gitignore").read_text()
+    assert "connections.yaml" not in [line.strip() for line in samples_ignore.splitlines()]
+    assert "${" in (root / "connections.yaml").read_text()  # tokens are references, not values
 
 
 def test_the_example_is_clean_and_generate_leaves_it_alone(tmp_path):

@@ -62,7 +62,7 @@ def test_added_removed_and_changed_records_by_id():
     changed_b = {**B, "email": "bob@x"}
     del changed_b["name"]
     lines = compare(_outcome({"Contact": [A, B]}), _outcome({"Contact": [changed_b, C]}))
-    assert lines[0] == "Contact (saved): expected 2 records, got 2"
+    assert lines[0] == "Contact (saved): 2 records (1 added, 1 removed, 1 changed)"
     assert '  + c  name="Cy", email="cy@x"' in lines
     assert '  - a  name="Ada", email="ada@x"' in lines
     assert '  ~ b: name: "Bob" -> (absent)' in lines
@@ -74,14 +74,19 @@ def test_a_model_only_on_one_side_and_deletes():
         _outcome({"Contact": [A]}, deleted={"Contact": [{"id": "z"}]}),
         _outcome({"Contact": [A], "Lead": [B]}),
     )
-    assert "Lead (saved): expected 0 records, got 1" in lines
-    assert "Contact (deleted): expected 1 record, got 0" in lines and "  - z  " in lines
+    assert "Lead (saved): expected 0 records, got 1 (1 added, 0 removed, 0 changed)" in lines
+    assert (
+        "Contact (deleted): expected 1 record, got 0 (0 added, 1 removed, 0 changed)" in lines
+        and "  - z  " in lines
+    )
 
 
 def test_duplicate_ids_and_records_without_id():
-    assert compare(_outcome({"M": [A]}), _outcome({"M": [A, A]}))[0] == "M (saved): expected 1 record, got 2"
+    assert compare(_outcome({"M": [A]}), _outcome({"M": [A, A]}))[0].startswith(
+        "M (saved): expected 1 record, got 2"
+    )
     lines = compare(_outcome({"M": [{"x": 1}, {"x": 2}]}), _outcome({"M": [{"x": 1}, {"x": 3}]}))
-    assert lines == ["M (saved): expected 2 records, got 2", "  ~ #1: x: 2 -> 3"]
+    assert lines == ["M (saved): 2 records (0 added, 0 removed, 1 changed)", "  ~ #1: x: 2 -> 3"]
 
 
 def test_output_differences_name_the_path():

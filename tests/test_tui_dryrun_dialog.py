@@ -178,7 +178,7 @@ async def test_defaults_prefill_the_form(root):
             result.metadata,
             result.max_records,
             result.validation,
-        ) == ("second", {"id": "again"}, {"a": 1}, 3, True)
+        ) == ("second", {"id": "again"}, {"a": 1}, None, True)  # an action has no record cap
 
 
 async def test_broken_connections_file_is_reported(root):
@@ -218,3 +218,45 @@ async def test_a_replay_connection_starts_from_the_recorded_inputs():
         await pilot.pause()
         assert app.result.input["title"] == "Widgets vanish after an import"
         assert app.result.connection_id == "github-demo"
+
+
+async def test_an_action_is_not_offered_max_records(root):
+    app = make_app(root, "lookup")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        assert not app.dialog.query("#max-records") and not app.dialog.query("#last-sync-date")
+        assert "Max records" not in screen_text(app)
+
+
+async def test_no_loading_prompt_once_the_connections_are_known(root):
+    app = make_app(root, "tickets")  # the `other` integration has no connection
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        await pilot.pause()
+        text = screen_text(app)
+        assert "loading" not in text and "no connection" in text
+
+
+async def test_save_responses_and_replay_toggles_reach_the_request(root):
+    app = make_app(root, "contacts")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        dialog = app.dialog
+        dialog.query_one("#replay", Select).value = "off"
+        dialog.query_one("#save-responses").value = True
+        await pilot.press("ctrl+j")
+        await pilot.pause()
+        assert (app.result.replay, app.result.save_responses) == (False, True)
+
+
+async def test_the_last_runs_start_is_offered_as_the_next_last_sync_date(root):
+    started = datetime(2026, 11, 30, 6, 0, 5, tzinfo=UTC)
+    project = load(root)
+    script = project.find_script("contacts")[0]
+    app = DialogApp(((project, script, root, "dev"), {"last_started": started}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        assert "ctrl+l" in screen_text(app)
+        await pilot.press("ctrl+l", "ctrl+j")
+        await pilot.pause()
+        assert app.result.last_sync_date == started

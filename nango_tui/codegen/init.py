@@ -166,7 +166,7 @@ async def run_action(nango: NangoAction, input: GithubCreateIssue) -> GithubIssu
 CONNECTIONS_YAML = """\
 # Local connections for `nango-tui dryrun NAME CONNECTION_ID` (the dev environment).
 # Any value may be ${ENV_VAR}: it is read from the environment or from .env. Keep tokens out of
-# this file (.gitignore keeps it and .env out of git anyway).
+# this file: it is meant to be committed (as the samples do); .gitignore keeps .env out of git.
 environments:
     dev:
         connections:
@@ -192,11 +192,14 @@ environments:
 """
 
 GITIGNORE = """\
+# connections.yaml is committed: it holds no secret (tokens are ${VAR}s read from .env)
 # local state of nango-tui (dryrun history, caches, schema.json)
 .nango/
-# secrets
+# your tokens
 .env
-connections.yaml
+# a hand-edited models.py that `generate` moved aside
+models.py.bak
+__pycache__/
 """
 
 README = """\
@@ -221,7 +224,8 @@ generated from it; each sync and action is a Python script under `<integration>/
    on every save; `nango-tui compile` checks once.
 
 `connections.yaml` holds the local connections per environment; tokens are `${ENV_VAR}`s,
-read from the environment or from `.env`. Both files stay out of git (`.gitignore`).
+read from the environment or from `.env`. Commit `connections.yaml`; `.env` stays out of git
+(`.gitignore`).
 """
 
 

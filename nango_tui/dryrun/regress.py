@@ -233,7 +233,6 @@ def _index(records: list) -> tuple[dict[str, Any], list[str]]:
 def _compare_records(model: str, verb: str, want: list, got: list) -> list[str]:
     want_by, want_dups = _index(want)
     got_by, got_dups = _index(got)
-    head = f"{model} ({verb}): expected {len(want)} record{'s' if len(want) != 1 else ''}, got {len(got)}"
     added = [k for k in got_by if k not in want_by]
     removed = [k for k in want_by if k not in got_by]
     changed: list[str] = []
@@ -250,6 +249,14 @@ def _compare_records(model: str, verb: str, want: list, got: list) -> list[str]:
         )
     if not body and len(want) == len(got):
         return []
+    records = f"{len(want)} record{'s' if len(want) != 1 else ''}"
+    count = f"expected {records}, got {len(got)}" if len(want) != len(got) else records
+    changes = [
+        f"{len(added)} added",
+        f"{len(removed)} removed",
+        f"{len({c.split(':')[0] for c in changed})} changed",
+    ]
+    head = f"{model} ({verb}): {count} ({', '.join(changes)})"
     return [head, *body]
 
 

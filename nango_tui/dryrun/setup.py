@@ -27,7 +27,13 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
     root = Path(request.root).resolve()
     if not (root / "nango.yaml").is_file():
         raise DryrunSetupError(f"no nango.yaml in {root}: pass the integrations folder with --dir")
-    script = _find_script(script_table(root), request.name, request.integration)
+    scripts = script_table(root)
+    integration = request.integration
+    candidates = {s.integration for s in scripts if s.name == request.name}
+    if integration is None and len(candidates) > 1:
+        named = _integration_of_connection(root, request)  # the connection names its integration
+        integration = named if named in candidates else None
+    script = _find_script(scripts, request.name, integration)
     if not (root / script.script_path).is_file():
         raise DryrunSetupError(
             f"{script.script_path} does not exist: run `nango-tui generate` to scaffold it"
@@ -146,6 +152,17 @@ def _find_script(scripts: list[ScriptInfo], name: str, integration: str | None) 
         raise DryrunSetupError(f"no sync or action called {name!r}{where}; the scripts are:\n{listing}")
     keys = ", ".join(sorted(s.integration for s in found))
     raise DryrunSetupError(f"{name!r} exists in several integrations ({keys}): pass --integration-id KEY")
+
+
+def _integration_of_connection(root: Path, request: DryrunRequest) -> str | None:
+    """The integration connections.yaml gives the request's connection (None when unknown)."""
+    from nango_tui.runtime import connections
+
+    try:
+        found = connections.list_connections(root, request.environment, include_nango=False)
+    except Exception:  # a broken connections.yaml: the usual "pass --integration-id" follows
+        return None
+    return next((c.integration for c in found if c.id == request.connection_id and c.integration), None)
 
 
 def _connection(root: Path, request: DryrunRequest, integration: str) -> Any:

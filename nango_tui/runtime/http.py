@@ -1,7 +1,8 @@
 """The HTTP layer of a run: base URL, auth, retries with backoff, events, recording and replay.
 
 One httpx.AsyncClient per run (HTTP/1.1 keep-alive). Every attempt emits a `request` event
-{method, url (redacted), status, ms, bytes, attempt}. With a replayer no request reaches the
+{method, url (redacted), status, ms, bytes, attempt} plus the headers and bodies of both sides,
+redacted and cut to a bound (`runtime/exchange.py`). With a replayer no request reaches the
 network and no credential is used.
 """
 
@@ -21,6 +22,7 @@ import httpx
 from .auth import AuthState
 from .context import RunContext
 from .errors import ConnectionProblem, HttpError, RequestFailed, RuntimeFailure
+from .exchange import request_fields, response_fields
 from .providers import base_url as provider_base_url
 from .providers import provider_for
 from .recording import (
@@ -199,6 +201,7 @@ class HttpClient:
                         "bytes": 0,
                         "attempt": attempt,
                         "error": reason,
+                        **request_fields(self.redactor, req_headers, json, data, content),
                     }
                 )
                 if attempt < max_attempts:
@@ -220,6 +223,7 @@ class HttpClient:
                     "ms": ms,
                     "bytes": len(response.content),
                     "attempt": attempt,
+                    **self._exchange_fields(response, replay, req_headers, json, data, content),
                 }
             )
             if not replay and ctx.recorder is not None:
@@ -256,6 +260,14 @@ class HttpClient:
                     method, self.shown_url(url, pairs), status, self._error_body(response), attempt
                 )
             return response
+
+    def _exchange_fields(self, response, replay, headers, json, data, content) -> dict[str, Any]:
+        """Headers and bodies for the event: what was sent (with auth, masked), what came back."""
+        sent = headers if replay else response.request.headers  # a replay sends nothing
+        return {
+            **request_fields(self.redactor, sent, json, data, content),
+            **response_fields(self.redactor, response.headers, response.content),
+        }
 
     async def _send(self, method, url, pairs, headers, json, data, content) -> httpx.Response:
         headers = dict(headers)

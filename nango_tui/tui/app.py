@@ -20,7 +20,7 @@ from nango_tui.tui.commands import WorkbenchCommands
 from nango_tui.tui.editor import editor_command
 from nango_tui.tui.engine_bridge import EngineBridge
 from nango_tui.tui.environments import list_environments
-from nango_tui.tui.keymap import keymap_path, load_keymap
+from nango_tui.tui.keymap import keymap_path, load_keymap, unknown_ids
 from nango_tui.tui.messages import (
     DiagnosticsSnapshot,
     DiagnosticsUpdated,
@@ -30,6 +30,7 @@ from nango_tui.tui.messages import (
 )
 from nango_tui.tui.screens.error_screen import ErrorScreen
 from nango_tui.tui.screens.help_screen import HelpScreen
+from nango_tui.tui.screens.init_screen import InitScreen
 from nango_tui.tui.screens.workbench_screen import EXTRA_KEYS, PANES, WorkbenchScreen
 from nango_tui.tui.widgets.config_pane import ConfigPane
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
@@ -40,6 +41,21 @@ from nango_tui.tui.widgets.script_pane import ScriptPane
 TUI_DIR = Path(__file__).parent
 THEME_VARIABLE = "NANGO_TUI_THEME"
 WARM_CHILD_AFTER = 1.0  # seconds after the first frame: the warm dryrun child's imports wait for it
+
+
+def binding_ids() -> set[str]:
+    """The id of every binding of the workbench's widgets and screens (for keymap.yaml)."""
+    from textual.dom import DOMNode
+
+    from nango_tui.tui.screens.dryrun_dialog import DryrunDialog  # noqa: F401 - imported lazily elsewhere: its bindings count too
+
+    ids: set[str] = set()
+    classes: list[type] = [DOMNode]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        ids.update(b.id for b in cls.__dict__.get("BINDINGS", []) if getattr(b, "id", None))
+    return ids
 
 
 class WorkbenchApp(App[int]):
@@ -102,6 +118,8 @@ class WorkbenchApp(App[int]):
             self.set_keymap(self.keymap)
         if problem:
             self.notify(problem + "; the default keys apply", severity="error", timeout=10)
+        if self.keymap:
+            self.call_after_refresh(self._check_keymap_ids)
         self.config_pane.show(self.tree_project, self.diagnostics)
         self.problems_pane.show(self.diagnostics, checking=self.watch_enabled)
         self.script_pane.show_diagnostics(self.diagnostics)
@@ -109,7 +127,10 @@ class WorkbenchApp(App[int]):
             self.load_result.project.config_file if self.load_result.project else "nango.yaml", 1
         )
         self.config_pane.focus_body()
-        if not self.load_result.project and self.load_result.partial is None and self.diagnostics:
+        if not (self.root / "nango.yaml").exists():
+            empty = not any(self.root.iterdir())
+            self.push_screen(InitScreen(self.root, empty), self._init_answered)
+        elif not self.load_result.project and self.load_result.partial is None and self.diagnostics:
             self.show_error("nango.yaml cannot be loaded", "\n".join(d.format() for d in self.diagnostics))
         if self.watch_enabled:
             # after the first frame: the engine's initial compile would compete with the first paint
@@ -132,6 +153,46 @@ class WorkbenchApp(App[int]):
             use_zygote(None)
             self._zygote.close()
             self._zygote = None
+
+    def _check_keymap_ids(self) -> None:
+        """Say which ids of keymap.yaml name no binding (after the first frame: it imports the dialog)."""
+        unknown = unknown_ids(self.keymap, binding_ids())
+        if unknown:
+            self.notify(
+                f"{keymap_path()}: unknown binding id{'s' if len(unknown) > 1 else ''} "
+                + ", ".join(unknown)
+                + " (F1 lists the ids)",
+                severity="warning",
+                timeout=10,
+            )
+
+    def _init_answered(self, create: bool | None) -> None:
+        if create:
+            self._init_project()
+
+    @work(thread=True, exclusive=True, group="init", exit_on_error=False)
+    def _init_project(self) -> None:
+        """`nango-tui init` on the folder (missing files only), then reload everything."""
+        from nango_tui.codegen.init import InitError, init_project
+
+        try:
+            report = init_project(self.root, force=True)
+        except InitError as err:
+            self.call_from_thread(self.show_error, "The project could not be created", str(err))
+            return
+        self.call_from_thread(self._project_created, report)
+
+    def _project_created(self, report: Any) -> None:
+        self.load_result = load_project(self.root)
+        self.environments = list_environments(self.root)
+        self.apply_diagnostics(
+            DiagnosticsSnapshot(list(self.load_result.diagnostics), [], 0.0, self.load_result.project)
+        )
+        self.script_pane.open("nango.yaml", 1)
+        self.config_pane.focus_body()
+        self.notify(
+            f"created {len(report.created)} files; README.md says what next", title="New project", timeout=8
+        )
 
     def action_quit(self) -> None:
         self.stop_dev_engine()
@@ -170,6 +231,9 @@ class WorkbenchApp(App[int]):
                 target.focus()
 
     def action_next_pane(self, step: int) -> None:
+        if self.screen.maximized is not None:  # zoomed: the other panes are hidden, stay here
+            self.bell()
+            return
         current = self.current_pane_id()
         index = PANES.index(current) if current in PANES else -step
         self.action_focus_pane(PANES[(index + step) % len(PANES)])
@@ -205,12 +269,14 @@ class WorkbenchApp(App[int]):
             key = self.keymap.get(binding.id or "", binding.key_display or binding.key)
             keys.append(("/" if key == "slash" else key, f"{binding.description}  ({binding.id})"))
         keys += EXTRA_KEYS
-        body = pane.body if isinstance(pane, Pane) else None
-        pane_keys = [
-            (self.keymap.get(b.id, b.key), f"{b.description}  ({b.id})")
-            for b in getattr(type(body), "BINDINGS", [])
-            if getattr(b, "id", None)
-        ]
+        pane_keys: list[tuple[str, str]] = []
+        seen: set[str] = set()
+        for widget in [pane, *pane.query("*")]:  # the pane's own keys and those of its parts
+            for b in getattr(type(widget), "BINDINGS", []):
+                if getattr(b, "id", None) and b.id not in seen:
+                    seen.add(b.id)
+                    key = self.keymap.get(b.id, b.key_display or b.key)
+                    pane_keys.append(("/" if key == "slash" else key, f"{b.description}  ({b.id})"))
         self.push_screen(HelpScreen(title, text, keys, pane_keys))
 
     def show_error(self, title: str, text: str) -> None:
@@ -221,7 +287,7 @@ class WorkbenchApp(App[int]):
     @on(OpenFile)
     def _open_file(self, event: OpenFile) -> None:
         self.messages_seen.append("OpenFile")
-        self.open_file(event.path, event.line, event.column, focus=isinstance(event._sender, ProblemsPane))
+        self.open_file(event.path, event.line, event.column, focus=event.focus)
 
     def open_file(self, path: str, line: int = 1, column: int | None = None, focus: bool = True) -> None:
         """Show a project file in the script pane at a line."""
@@ -413,7 +479,11 @@ class WorkbenchApp(App[int]):
             if last is not None and last.name == name and last.integration in (None, integration)
             else None
         )
-        dialog = DryrunDialog(self.tree_project, script, self.root, self.environment, defaults)
+        previous = self.dryrun_pane.results_for(script)
+        last_started = previous.started_at if previous is not None and previous.state == "done" else None
+        dialog = DryrunDialog(
+            self.tree_project, script, self.root, self.environment, defaults, last_started=last_started
+        )
         request = await self.push_screen_wait(dialog)
         if request is not None:
             self.start_dryrun(request)

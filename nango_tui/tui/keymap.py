@@ -38,3 +38,8 @@ def load_keymap(path: Path) -> tuple[dict[str, str], str | None]:
     ):
         return {}, f"{path}: write one `binding-id: key` a line, e.g. `workbench.generate: ctrl+g`"
     return {k: v.strip() for k, v in data.items()}, None
+
+
+def unknown_ids(keymap: dict[str, str], known: set[str]) -> list[str]:
+    """The ids of `keymap` that name no binding (a typo would otherwise be ignored silently)."""
+    return sorted(k for k in keymap if k not in known)

@@ -11,13 +11,15 @@ from nango_tui.config import Diagnostic
 
 
 class OpenFile(Message):
-    """Show `path` (relative to the project root) in the script pane, at a line (and column)."""
+    """Show `path` (relative to the project root) in the script pane, at a line (and column);
+    `focus` moves the focus there too."""
 
-    def __init__(self, path: str, line: int = 1, column: int | None = None) -> None:
+    def __init__(self, path: str, line: int = 1, column: int | None = None, *, focus: bool = False) -> None:
         super().__init__()
         self.path = path
         self.line = line
         self.column = column
+        self.focus = focus
 
 
 class ScriptSelected(Message):

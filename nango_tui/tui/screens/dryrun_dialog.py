@@ -23,9 +23,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Select, Static, TextArea
+from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from nango_tui.dryrun.request import DryrunRequest
+
+# the replay choice: None = as the connection says (`replay: true`), True = always, False = never
+REPLAY_CHOICES = {"auto": "replay if the connection does", "on": "replay mocks", "off": "live API"}
+REPLAY_KEYS: dict[bool | None, str] = {None: "auto", True: "on", False: "off"}
+REPLAY_VALUES = {key: value for value, key in REPLAY_KEYS.items()}
 
 
 def environments(root: Path, current: str) -> list[str]:
@@ -99,6 +104,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         Binding("ctrl+j", "start", "Start", id="dryrun_dialog.start", priority=True),
         Binding("ctrl+enter", "start", "Start", id="dryrun_dialog.start_enter", priority=True, show=False),
         Binding("escape", "cancel", "Cancel", id="dryrun_dialog.cancel"),
+        Binding("ctrl+l", "since_last_run", "Since last run", id="dryrun_dialog.since_last_run"),
     ]
 
     def __init__(
@@ -108,8 +114,11 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         root: Path,
         environment: str = "dev",
         defaults: DryrunRequest | None = None,
+        *,
+        last_started: datetime | None = None,
     ) -> None:
         super().__init__()
+        self.last_started = last_started  # when this script's last run started (next last_sync_date)
         self.project = project
         self.script = script
         self.root = Path(root)
@@ -172,8 +181,8 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                         id="metadata",
                     )
                 yield Static("", id="metadata-error", classes="field-error")
-                with Horizontal(classes="field-row"):
-                    if self.kind == "sync":
+                if self.kind == "sync":  # an action returns one output: no last sync, no record cap
+                    with Horizontal(classes="field-row"):
                         yield Label("Last sync", classes="field-label")
                         last = self.defaults.last_sync_date if self.defaults is not None else None
                         yield Input(
@@ -182,18 +191,40 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                             compact=True,
                             id="last-sync-date",
                         )
-                    yield Label(
-                        "Max records", classes="field-label" + (" short" if self.kind == "sync" else "")
-                    )
-                    max_records = self.defaults.max_records if self.defaults is not None else None
-                    yield Input(
-                        str(max_records or ""),
-                        placeholder="all",
-                        type="integer",
-                        compact=True,
-                        id="max-records",
-                    )
+                        yield Label("Max records", classes="field-label short")
+                        max_records = self.defaults.max_records if self.defaults is not None else None
+                        yield Input(
+                            str(max_records or ""),
+                            placeholder="all",
+                            type="integer",
+                            compact=True,
+                            id="max-records",
+                        )
+                    if self.last_started is not None:
+                        yield Static(
+                            Text.from_markup(
+                                f"[b]ctrl+l[/b]: since the last run's start, {_iso(self.last_started)}"
+                            ),
+                            id="last-started-note",
+                            classes="field-note",
+                        )
                 yield Static("", id="options-error", classes="field-error")
+                with Horizontal(classes="field-row"):
+                    yield Label("Responses", classes="field-label")
+                    replay = self.defaults.replay if self.defaults is not None else None
+                    yield Select(
+                        [(label, value) for value, label in REPLAY_CHOICES.items()],
+                        value=REPLAY_KEYS[replay],
+                        allow_blank=False,
+                        compact=True,
+                        id="replay",
+                    )
+                    yield Checkbox(
+                        "save them to mocks",
+                        value=bool(self.defaults.save_responses) if self.defaults is not None else False,
+                        compact=True,
+                        id="save-responses",
+                    )
             yield Static(
                 Text.from_markup("[b]ctrl+j[/b] start  [b]escape[/b] cancel  [b]tab[/b] next field"),
                 id="dialog-keys",
@@ -253,6 +284,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         self._connections = own
         select = self.query_one("#connection", Select)
         select.set_options([(c.id, c.id) for c in own])
+        select.prompt = "pick a connection" if own else "no connection"
         wanted = self.defaults.connection_id if self.defaults is not None else None
         ids = [c.id for c in own]
         if own:
@@ -398,7 +430,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                         f"last sync: {text.strip()!r} is not an ISO date (2024-01-31 or 2024-01-31T10:00:00Z)"
                     )
                     first_bad = first_bad or "last-sync-date"
-        max_text = self.query_one("#max-records", Input).value.strip()
+        max_text = self.query_one("#max-records", Input).value.strip() if self.kind == "sync" else ""
         max_records = None
         if max_text:
             try:
@@ -426,10 +458,10 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
             last_sync_date=last_sync_date,
             max_records=max_records,
         )
+        request.replay = REPLAY_VALUES[str(self.query_one("#replay", Select).value)]
+        request.save_responses = self.query_one("#save-responses", Checkbox).value
         if self.defaults is not None:  # keep what the dialog does not show
             request.validation = self.defaults.validation
-            request.save_responses = self.defaults.save_responses
-            request.replay = self.defaults.replay
             request.timeout = self.defaults.timeout
         return request, None
 
@@ -443,3 +475,16 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+    def action_since_last_run(self) -> None:
+        """Fill the last sync date with the start of this script's last run."""
+        if self.kind != "sync" or self.last_started is None:
+            self.app.bell()
+            return
+        field = self.query_one("#last-sync-date", Input)
+        field.value = _iso(self.last_started)
+        field.focus()
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")

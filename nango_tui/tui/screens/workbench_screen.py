@@ -65,3 +65,7 @@ class WorkbenchScreen(Screen):
 
     def on_mount(self) -> None:
         self.app.workbench_mounted()  # type: ignore[attr-defined]
+
+    def on_resize(self) -> None:
+        # under 100 columns the footer needs the palette hint's room (ctrl+p still works; F1 says so)
+        self.query_one(Footer).show_command_palette = self.size.width >= 100

@@ -111,6 +111,7 @@ class ConfigTree(Tree[NodeRef]):
         self._expanded: set[str] | None = None  # None: the default expansion
         self._marks: dict[str, Problems] = {}
         self.rebuilds = 0  # how many times the tree was rebuilt (tests read it)
+        self.stale = False  # nango.yaml cannot be read now: the tree is its last readable version
 
     # -- building ------------------------------------------------------------------------------
     def show(self, project: Project | None, diagnostics: list[Diagnostic]) -> None:
@@ -119,10 +120,24 @@ class ConfigTree(Tree[NodeRef]):
         Nothing is rebuilt when the project is the same object and no node's marks changed
         (a script save that fixes nothing visible in the tree costs nothing here).
         """
+        if project is None and self.project is not None:
+            # nango.yaml cannot be read now (mid-edit): keep the last tree, say it is stale
+            self.diagnostics = list(diagnostics)
+            if not self.stale:
+                self.stale = True
+                self._rebuild()
+            return
         marks = problems_by_key(project, list(diagnostics)) if project is not None else {}
-        if project is not None and project is self.project and marks == self._marks and self.root.children:
+        if (
+            project is not None
+            and project is self.project
+            and marks == self._marks
+            and self.root.children
+            and not self.stale
+        ):
             self.diagnostics = list(diagnostics)
             return
+        self.stale = False
         self.project = project
         self.diagnostics = list(diagnostics)
         self._marks = marks
@@ -163,6 +178,11 @@ class ConfigTree(Tree[NodeRef]):
             return
         self.rebuilds += 1
         problems = self._marks
+        if self.stale:
+            self.root.add_leaf(
+                Text("nango.yaml cannot be read: the last readable version (see Problems)", style="bold red"),
+                NodeRef("detail", "stale"),
+            )
         for key, integration in project.integrations.items():
             scripts = [s for s in integration.scripts() if self._matches(key, s.name)]
             if not scripts and not self._matches(key):

@@ -102,10 +102,11 @@ selecting a script shows its last run.
 """
 
     BINDINGS = [
-        Binding("escape", "stop", "Stop run", id="dryrun.stop"),
-        Binding("s", "save_records", "Save records", id="dryrun.save"),
-        Binding("slash", "filter_logs", "Filter logs", id="dryrun.filter"),
-        Binding("right_square_bracket", "next_tab", "Next tab", id="dryrun.next_tab"),
+        # short descriptions, few shown: with the workbench's keys the footer must fit 80 columns
+        Binding("escape", "stop", "Stop", id="dryrun.stop"),
+        Binding("s", "save_records", "Save", id="dryrun.save"),
+        Binding("slash", "filter_logs", "Filter logs", id="dryrun.filter", show=False),
+        Binding("right_square_bracket", "next_tab", "Tab", key_display="]", id="dryrun.next_tab"),
         Binding("left_square_bracket", "previous_tab", "Prev tab", id="dryrun.previous_tab", show=False),
     ]
 

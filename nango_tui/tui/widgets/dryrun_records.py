@@ -46,8 +46,9 @@ class DryrunRecords(Vertical):
     """Tables of the run's records, one per model; `m` shows the next model."""
 
     BINDINGS = [
-        Binding("m", "next_model", "Next model", id="dryrun.next_model"),
-        Binding("n", "next_page", "Next 1,000", id="dryrun.records.next_page"),
+        # the header says "m: next" and "n/p: pages" where they apply; F1 lists them
+        Binding("m", "next_model", "Next model", id="dryrun.next_model", show=False),
+        Binding("n", "next_page", "Next 1,000", id="dryrun.records.next_page", show=False),
         Binding("p", "previous_page", "Prev 1,000", id="dryrun.records.previous_page", show=False),
     ]
 
@@ -59,6 +60,9 @@ class DryrunRecords(Vertical):
         self._pages: dict[str, tuple[int, list]] = {}  # model -> (first index, rows) read from the file
         self._index: RecordsFileIndex | None = None
         self._pageable = False  # some model has more records than a window (n/p enabled)
+        # one table per model ever shown, kept and reused: removing tables is asynchronous, so
+        # a quick switch back would mount a second table with the same id (DuplicateIds)
+        self._tables: dict[str, DataTable] = {}
         self.model_fields: dict[str, list[str]] = {}  # set by the pane from the Project
 
     def compose(self) -> ComposeResult:
@@ -77,8 +81,10 @@ class DryrunRecords(Vertical):
         self._pages.clear()
         self._index = None
         self._pageable = False
-        switcher = self.query_one(ContentSwitcher)
-        switcher.remove_children()
+        self.query_one(ContentSwitcher).current = None
+        for table in self._tables.values():
+            table.clear(columns=True)
+            table.display = False
         self.query_one("#records-json", Static).update("")
         self.sync()
 
@@ -109,7 +115,7 @@ class DryrunRecords(Vertical):
 
     def _table(self, model: str) -> DataTable:
         if model in self._columns:
-            return self.query_one(f"#records-{_dom_id(model)}", DataTable)
+            return self._tables[model]
         kept = self._results.records.get(model, []) if self._results else []
         columns = list(self.model_fields.get(model) or [])
         if not columns:  # a model the project does not know: the first record's keys
@@ -117,11 +123,15 @@ class DryrunRecords(Vertical):
         self._columns[model] = columns
         self._models.append(model)
         self.refresh_bindings()
-        table: DataTable = DataTable(id=f"records-{_dom_id(model)}", cursor_type="row", zebra_stripes=True)
-        table.show_row_labels = True
-        table.add_columns(*columns)
         switcher = self.query_one(ContentSwitcher)
-        switcher.mount(table)
+        table = self._tables.get(model)
+        if table is None:
+            table = DataTable(id=f"records-{_dom_id(model)}", cursor_type="row", zebra_stripes=True)
+            table.show_row_labels = True
+            table.display = False
+            self._tables[model] = table
+            switcher.mount(table)
+        table.add_columns(*columns)
         if switcher.current is None:
             switcher.current = table.id
         return table

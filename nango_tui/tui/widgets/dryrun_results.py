@@ -13,7 +13,7 @@ import json
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,7 @@ class RunResults:
     kind: str = "sync"
     state: str = STARTING
     started: float = field(default_factory=lambda: clock())
+    started_at: datetime = field(default_factory=lambda: datetime.now(UTC))  # offered as next last_sync_date
     finished: float | None = None
     tally: ev.Tally = field(default_factory=ev.Tally)
     records: dict[str, list[tuple[str, dict]]] = field(default_factory=dict)  # model -> [(op, record)]

@@ -16,13 +16,14 @@ class FilterBar(Input):
         Binding("enter", "done", "Keep filter", id="filter.keep"),
     ]
 
+    # compact: a focused Input's border would take the one row the text needs
     DEFAULT_CSS = """
-    FilterBar { display: none; height: 1; border: none; padding: 0 1; background: $boost; }
+    FilterBar { display: none; height: 1; padding: 0 1; background: $boost; }
     FilterBar.-open { display: block; }
     """
 
     def __init__(self, placeholder: str = "filter…", id: str | None = None) -> None:
-        super().__init__(placeholder=placeholder, id=id)
+        super().__init__(placeholder=placeholder, id=id, compact=True)
 
     def open(self) -> None:
         self.add_class("-open")

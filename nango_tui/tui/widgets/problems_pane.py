@@ -34,7 +34,9 @@ def problems_title(diagnostics: list[Diagnostic], checking: bool = False) -> str
 def problem_text(diag: Diagnostic) -> Text:
     """The message first, then where and which check (as editors' problem lists do)."""
     icon, style = ICONS.get(diag.severity, ICONS["warning"])
-    text = Text()
+    # two lines whatever the width (a long message wrapped over 5-6 lines at 80 columns);
+    # the whole text is in the script pane at that line (enter) and in the zoomed pane (z)
+    text = Text(no_wrap=True, overflow="ellipsis")
     text.append(icon + " ", style=style)
     text.append(diag.message)
     if diag.hint:
@@ -108,4 +110,4 @@ models.py and every script are re-checked on each save. Errors come first.
         if event.option_id is None:
             return
         diag = self.shown[int(event.option_id)]
-        self.post_message(OpenFile(diag.file, diag.line, diag.column))
+        self.post_message(OpenFile(diag.file, diag.line, diag.column, focus=True))

@@ -1,0 +1,63 @@
+"""Request events carry both sides' headers and bodies, redacted and bounded (issue 15, point 3)."""
+
+from __future__ import annotations
+
+import base64
+import json
+
+import pytest
+from support.http_server import LocalServer, Reply
+from support.runtime_ctx import TOKEN, make_ctx
+
+from nango_tui.runtime.exchange import BODY_LIMIT
+from nango_tui.sdk import NangoAction
+
+
+@pytest.fixture
+def local_server():
+    with LocalServer() as server:
+        yield server
+
+
+async def test_a_request_event_shows_headers_and_bodies_without_secrets(local_server):
+    local_server.route(
+        "POST",
+        "/things",
+        lambda r: (201, {"got": r.json(), "echo": TOKEN}, {"X-Trace": "abc", "Set-Cookie": "s=1"}),
+    )
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    await nango.post("/things", json={"name": "x", "password": "hunter2", "token": TOKEN})
+    await nango.aclose()
+    [event] = events.of("request")
+    assert event["request_headers"]["authorization"] == "***"  # sent, masked whole
+    assert json.loads(event["request_body"]) == {"name": "x", "password": "***", "token": "***"}
+    assert event["response_headers"]["x-trace"] == "abc"
+    assert event["response_headers"]["set-cookie"] == "***"
+    assert json.loads(event["response_body"])["got"]["name"] == "x"
+    text = json.dumps(event)
+    for secret in (TOKEN, "hunter2", base64.b64encode(TOKEN.encode()).decode()):
+        assert secret not in text
+
+
+async def test_a_big_body_is_cut_at_the_limit_and_says_how_much(local_server):
+    big = {"items": ["x" * 100] * 2000}  # about 210 KB
+    local_server.route("GET", "/big", big)
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    response = await nango.get("/big")
+    await nango.aclose()
+    [event] = events.of("request")
+    assert len(event["response_body"].encode()) <= BODY_LIMIT
+    assert event["response_body_cut"] == len(response.content) - len(event["response_body"].encode())
+    assert event["bytes"] == len(response.content)
+
+
+async def test_binary_and_failed_exchanges(local_server):
+    local_server.route("GET", "/png", Reply(200, b"\x89PNG\x00\x01", {"Content-Type": "image/png"}))
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    await nango.get("/png")
+    await nango.aclose()
+    [event] = events.of("request")
+    assert event["response_body"] == "<6 bytes of image/png>"
