@@ -45,3 +45,162 @@ async def test_switching_scripts_quickly_after_a_run_does_not_crash(project_root
         tables = [t for t in records.query(DataTable) if t.display]
         assert len(tables) == 1 and tables[0].row_count == 10
     assert app.return_code in (None, 0)
+
+
+# -- keyboard reach, the inspector, copy -----------------------------------------------------
+
+FETCHER_SYNC = """\
+from nango_tui.sdk import NangoSync
+from models import Contact
+
+
+async def fetch_data(nango: NangoSync) -> None:
+    response = await nango.post("/contacts/search", json={"q": "ada", "api_key": "leak-me-not"})
+    await nango.batch_save([Contact(**c) for c in response.json()["contacts"]], "Contact")
+"""
+
+
+@pytest.fixture
+def api():
+    from support.http_server import LocalServer
+
+    with LocalServer() as server:
+        server.route(
+            "POST",
+            "/contacts/search",
+            {"contacts": [{"id": f"c{i}", "first_name": "Ada", "last_name": f"L{i}"} for i in range(3)]},
+        )
+        yield server
+
+
+def use_api(root, api) -> None:
+    """Point the `local` connection at the test server; the `contacts` sync calls it."""
+    text = (root / "connections.yaml").read_text().replace("http://127.0.0.1:9", api.url)
+    (root / "connections.yaml").write_text(text)
+    (root / "demo" / "syncs" / "contacts.py").write_text(FETCHER_SYNC)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_enter_on_a_request_opens_the_inspector_with_headers_and_bodies(project_root, api, size):
+    from test_tui_dryrun_helpers import SECRET
+
+    from nango_tui.tui.screens.inspector_screen import RequestInspector
+
+    use_api(project_root, api)
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=size) as pilot:
+        await run_to_end(app, pilot, request(project_root))
+        app.pane.show_tab("dryrun-requests")
+        app.pane.focus_body()
+        await pilot.pause()
+        assert app.focused is app.pane.query_one("#requests-table")
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, RequestInspector)
+        text = "\n".join(screen.view.line(i) for i in range(screen.view.line_count))
+        assert "POST " + api.url + "/contacts/search" in text and "200" in text
+        assert ("Request headers" in text and "x-api-key: ***" in text.lower()) or "***" in text
+        assert '"q": "ada"' in text and '"api_key": "***"' in text  # pretty JSON, masked by name
+        assert '"first_name": "Ada"' in text
+        assert SECRET not in text and "leak-me-not" not in text
+        await pilot.press("u")
+        assert screen.copied.startswith("curl -X POST") and SECRET not in screen.copied
+        await pilot.press("escape")
+        assert app.screen is not screen
+
+
+async def test_f5_focus_lands_in_the_records_table_and_enter_inspects(project_root):
+    from nango_tui.tui.screens.inspector_screen import InspectorScreen
+
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await run_to_end(app, pilot, request(project_root, metadata={"records": 30, "logs": 5}))
+        app.pane.focus_body()
+        await pilot.pause()
+        table = app.focused
+        assert isinstance(table, DataTable) and table.id == "records-Contact"
+        await pilot.press("down", "down", "pagedown")
+        assert table.cursor_row > 2  # arrows and page keys move the row
+        table.move_cursor(row=29)
+        await pilot.pause()
+        await pilot.press("c")
+        records = app.pane.query_one(DryrunRecords)
+        assert '"id": "c29"' in records.copied
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, InspectorScreen) and "#30" in app.screen.title_text
+        await pilot.press("escape", "right_square_bracket")
+        await pilot.pause()
+        assert app.focused.id == "logs-lines"  # focus follows the tab
+
+
+async def test_slash_searches_every_record_of_the_run(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_to_end(app, pilot, request(project_root, metadata={"records": 3000, "logs": 1}))
+        app.pane.focus_body()
+        await pilot.press("slash", *"last2999", "enter")
+        records = app.pane.query_one(DryrunRecords)
+        await wait_for(pilot, lambda: records._search is not None)
+        await pilot.pause()
+        table = app.focused
+        assert isinstance(table, DataTable) and table.row_count == 1  # beyond the 1,000 kept in memory
+        assert records._search.matches == 1 and records._search.scanned == 3000
+        assert "#3000" in str(records.query_one("#records-json").render())
+        await pilot.press("slash", "escape")
+        await pilot.pause()
+        assert records._search is None and records._tables["Contact"].row_count == 1000
+
+
+async def test_o_opens_the_error_line_in_the_script_pane(project_root):
+    from nango_tui.tui.messages import OpenFile
+
+    (project_root / "demo" / "syncs" / "tickets.py")  # untouched
+    (project_root / "demo" / "syncs" / "sloppy.py").write_text(
+        "async def fetch_data(nango):\n    x = 1\n    raise ValueError('boom')\n"
+    )
+    opened = []
+
+    class App(PaneApp):
+        def on_open_file(self, message: OpenFile) -> None:
+            opened.append((message.path, message.line, message.focus))
+
+    app = App(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_to_end(app, pilot, request(project_root, name="sloppy"))
+        app.pane.focus_body()
+        await pilot.press("o")
+        await pilot.pause()
+    assert opened == [("demo/syncs/sloppy.py", 3, True)]
+
+
+async def test_d_shows_the_difference_with_the_previous_run(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_to_end(app, pilot, request(project_root, metadata={"records": 5, "logs": 1}))
+        await run_to_end(app, pilot, request(project_root, metadata={"records": 7, "logs": 1}))
+        app.pane.focus_body()
+        await pilot.press("D")
+        await wait_for(pilot, lambda: app.pane.last_diff is not None)
+        assert (
+            app.pane.last_diff[0]
+            == "Contact (saved): expected 5 records, got 7 (2 added, 0 removed, 0 changed)"
+        )
+        assert any(line.startswith("  + c6") for line in app.pane.last_diff)
+
+
+async def test_watch_reruns_on_a_clean_save_of_the_script_only(project_root):
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await run_to_end(app, pilot, request(project_root, metadata={"records": 2, "logs": 1}))
+        app.pane.focus_body()
+        await pilot.press("w")
+        assert app.pane.watching and "watching" in app.pane.border_title
+        assert not app.pane.files_saved(["demo/syncs/contacts.py"], clean=False)
+        assert not app.pane.files_saved(["other/syncs/tickets.py"], clean=True)
+        finished = len(app.of(DryrunPane.RunFinished))
+        assert app.pane.files_saved(["demo/syncs/contacts.py"], clean=True)
+        await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) > finished)
+        await pilot.press("w")
+        assert not app.pane.files_saved(["demo/syncs/contacts.py"], clean=True)

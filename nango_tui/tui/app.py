@@ -221,8 +221,8 @@ class WorkbenchApp(App[int]):
 
     def action_focus_pane(self, pane_id: str) -> None:
         pane = self.screen_stack[0].query_one(f"#{pane_id}")
-        if isinstance(pane, Pane):
-            pane.focus_body()
+        if isinstance(pane, Pane) or hasattr(pane, "focus_body"):
+            pane.focus_body()  # type: ignore[attr-defined]
         elif pane.focusable:
             pane.focus()
         else:
@@ -357,6 +357,9 @@ class WorkbenchApp(App[int]):
         self.problems_pane.show(self.diagnostics)
         self.script_pane.show_diagnostics(self.diagnostics)
         self.script_pane.reload_if_changed()
+        if snapshot.changed and hasattr(self.dryrun_pane, "files_saved"):
+            clean = not any(d.is_error for d in self.diagnostics)
+            self.dryrun_pane.files_saved(list(snapshot.changed), clean)
 
     @on(EngineFailed)
     def _engine_failed(self, event: EngineFailed) -> None:

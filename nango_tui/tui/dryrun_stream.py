@@ -20,6 +20,7 @@ from textual.widget import Widget
 
 from nango_tui.dryrun import events as ev
 from nango_tui.tui import gc_policy
+from nango_tui.tui.run_history import RunHistory
 from nango_tui.tui.widgets.dryrun_results import RunResults, script_key
 
 PROGRESS_SECONDS = 0.1  # how often the listener hears about a streaming run
@@ -76,6 +77,7 @@ class DryrunStream:
         self.active: RunResults | None = None  # the run the worker streams
         self.run: Any = None  # the DryrunRun of the active run (None while it starts)
         self.last_request: Any = None
+        self.history = RunHistory()  # the last runs of each (script, connection), to compare
         self._last_progress = 0.0
 
     @property
@@ -111,6 +113,7 @@ class DryrunStream:
             self._listener.run_replaced(previous)
         results = RunResults(request=request, script_key=key, kind=kind)
         self.results[key] = results
+        self.history.add(results)
         self.last_request = request
         self.active = results
         self.run = None

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
+
+from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen
 
 from .dryrun_records import pretty
 from .dryrun_results import RunResults
@@ -21,6 +25,23 @@ def errors_line(errors) -> str:
         else:
             parts.append(str(err))
     return "; ".join(parts)
+
+
+def invalid_renderable(item: dict) -> Text:
+    """An invalid record's errors (one a line), then the record."""
+    text = Text()
+    for err in item.get("errors") or ():
+        path = err.get("path") if isinstance(err, dict) else None
+        message = err.get("message") if isinstance(err, dict) else str(err)
+        text.append(f"✘ {path or '(record)'}: ", "bold red")
+        text.append(f"{message}\n")
+    text.append("o: open the field in nango.yaml · enter: inspect\n", "dim")
+    text.append(pretty(item.get("record")))
+    return text
+
+
+def invalid_text(item: dict) -> str:
+    return invalid_renderable(item).plain
 
 
 class DryrunInvalid(Vertical):
@@ -70,17 +91,40 @@ class DryrunInvalid(Vertical):
                 text.append(f" · first {len(kept):,} shown", "dim")
         self.query_one("#invalid-header", Static).update(text, layout=False)
 
+    def location(self, project: Any) -> tuple[str, int] | None:
+        """Where the highlighted invalid record's first bad field is declared in nango.yaml."""
+        kept = self._results.invalid if self._results else []
+        row = self.table.cursor_row
+        if project is None or not 0 <= row < len(kept):
+            return None
+        item = kept[row]
+        model = project.models.get(str(item.get("model")))
+        if model is None:
+            return None
+        for err in item.get("errors") or ():
+            path = str(err.get("path") or "") if isinstance(err, dict) else ""
+            name = path.split(".")[0].split("[")[0]
+            for field in model.fields:
+                if field.name == name:
+                    return project.config_file, field.line
+        return project.config_file, model.line
+
+    @on(DataTable.RowSelected, "#invalid-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        kept = self._results.invalid if self._results else []
+        if 0 <= event.cursor_row < len(kept):
+            item = kept[event.cursor_row]
+            title = f"Invalid {item.get('model', '?')} #{event.cursor_row + 1}"
+            lines = [*invalid_text(item).split("\n")]
+            self.app.push_screen(
+                InspectorScreen(title, lines, [Copy("c", "Record", pretty(item.get("record")))])
+            )
+
     @on(DataTable.RowHighlighted, "#invalid-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         kept = self._results.invalid if self._results else []
         if 0 <= event.cursor_row < len(kept):
             item = kept[event.cursor_row]
-            text = Text()
-            for err in item.get("errors") or ():
-                path = err.get("path") if isinstance(err, dict) else None
-                message = err.get("message") if isinstance(err, dict) else str(err)
-                text.append(f"✘ {path or '(record)'}: ", "bold red")
-                text.append(f"{message}\n")
-            text.append(pretty(item.get("record")))
-            self.query_one("#invalid-json", Static).update(text)
+            self.query_one("#invalid-json", Static).update(invalid_renderable(item))

@@ -60,6 +60,9 @@ from textual.message import Message
 
 from nango_tui.dryrun import events as ev
 from nango_tui.tui.dryrun_stream import DryrunStream, Starter, script_key_of
+from nango_tui.tui.messages import OpenFile
+from nango_tui.tui.run_history import diff_runs
+from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen
 
 from .dryrun_invalid import DryrunInvalid
 from .dryrun_logs import DryrunLogs
@@ -67,7 +70,7 @@ from .dryrun_records import DryrunRecords
 from .dryrun_requests import DryrunRequests
 from .dryrun_results import RunResults
 from .dryrun_status import DryrunStatus
-from .dryrun_summary import DryrunSummary
+from .dryrun_summary import DryrunSummary, error_location
 from .dryrun_tabs import TABS, DryrunTabs
 
 DRAIN_SECONDS = 0.1  # how often streamed events reach the widgets
@@ -84,21 +87,34 @@ class DryrunPane(Vertical, can_focus=False):
     HELP = """\
 Runs the selected sync or action in a child process against a connection and shows what it
 streams: the status line (state, elapsed, records per model, records/s, requests, retries),
-then the tabs Records (a table per model, the selected record below as JSON), Logs, Requests
-(the selected exchange below; secrets are redacted), Invalid records (with their errors) and
-Summary (counts, the error and where it happened, an action's output or ActionError payload).
+then the tabs Records, Logs, Requests, Invalid and Summary.
 
-d opens the dryrun dialog for the selected script, r runs the last dryrun again.
-escape stops the running dryrun (the child is gone within a second).
+Where the keys go (the focus model):
+  F5, tab        into the Dryrun pane: the active tab's content (a table, the logs, the summary)
+  ] and [        next / previous tab; the focus follows into the new tab's content
+  up/down, pgup/pgdn, home/end   move in a table (the detail below follows) or scroll a view
+  enter          inspect the highlighted record, request or invalid record (scrollable; escape closes)
+  tab, shift+tab leave the pane (next / previous pane); z zooms the pane, z again restores
+
+Records: a table per model, m shows the next model; n / p page through every record, 1,000 at
+a time, read from the run's records file; / searches every record of the model in that file
+(enter searches, escape clears); c copies the record (v switches to cells: c copies a value).
+Requests: enter opens the inspector: method, URL, status, time, attempt, request and response
+headers and bodies (secrets masked; each body cut at 64 KiB), JSON indented; in it c copies the
+response body, u the request as a curl command, a the whole exchange (OSC 52: works over SSH).
+Invalid: o opens the bad field's line of nango.yaml in the Script pane.
+Summary: o opens the error's line (the innermost frame of the traceback in your folder).
+
+d opens the dryrun dialog, r runs the last dryrun again, escape stops a running one.
+D shows what changed since the previous run of this script and connection (the diff
+`nango-tui test` prints); the last 10 runs of each are kept. w toggles watch: each save of the
+script that compiles clean re-runs the last dryrun (replaying when its connection replays).
 s saves every record of the shown run to .nango/records/<script>-<time>.jsonl.
-/ filters the logs (text or a level: error, warn); escape in the filter clears it.
-] and [ move between the tabs (or left / right on the tab bar); m shows the next model;
-n and p show the next / previous 1,000 records, read from the run's records file.
+/ filters the logs in the other tabs (text or a level: error, warn).
 
-A records table holds 1,000 rows at a time (the first ones while the run streams), the Requests
-tab the first 1,000 requests, the logs the newest 5,000 lines: the counts are always complete
-and s saves the full record set. A run's results stay until the next run of the same script;
-selecting a script shows its last run.
+A records table holds 1,000 rows at a time, the Requests tab the first 1,000 requests (the
+first 200 with their bodies), the logs the newest 5,000 lines: the counts are always complete
+and s saves the full record set. A run's results stay until the next run of the same script.
 """
 
     BINDINGS = [
@@ -107,6 +123,9 @@ selecting a script shows its last run.
         Binding("s", "save_records", "Save", id="dryrun.save"),
         Binding("slash", "filter_logs", "Filter logs", id="dryrun.filter", show=False),
         Binding("right_square_bracket", "next_tab", "Tab", key_display="]", id="dryrun.next_tab"),
+        Binding("D", "diff", "Diff", id="dryrun.diff", show=False),
+        Binding("w", "toggle_watch", "Watch", id="dryrun.watch", show=False),
+        Binding("o", "open_location", "Open in Script", id="dryrun.open_location", show=False),
         Binding("left_square_bracket", "previous_tab", "Prev tab", id="dryrun.previous_tab", show=False),
     ]
 
@@ -171,7 +190,10 @@ selecting a script shows its last run.
         self._shown: RunResults | None = None
         self._drawn: tuple | None = None  # what the widgets show, to skip idle drains
         self._placeholder: str | None = None  # the script shown when it has no results
+        self._placeholder_key: str | None = None
         self._labelled = 0.0  # when the tab labels were last updated
+        self.watching = False  # re-run the last dryrun on each clean save of its script
+        self.last_diff: list[str] | None = None  # the last diff shown (tests read it)
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -297,8 +319,86 @@ selecting a script shows its last run.
         self.action_filter_logs()
 
     def action_filter_logs(self) -> None:
+        """`/`: search the records in the Records tab, else filter the logs."""
+        if self.tabs.active == "dryrun-records" and self._shown is not None:
+            self.query_one(DryrunRecords).open_search()
+            return
         self.show_tab("dryrun-logs")
         self.query_one(DryrunLogs).open_filter()
+
+    def focus_body(self) -> None:
+        """F5 / Tab: focus the active tab's content (table, logs, summary), not the tab bar."""
+        target = self.tabs.body_of(self.tabs.active or "dryrun-records")
+        if target is not None:
+            target.focus()
+
+    # -- runs compared, watch, jumps --------------------------------------------------------
+
+    def action_diff(self) -> None:
+        """Show what changed since the previous run of this script and connection."""
+        results = self._shown
+        previous = self.controller.history.previous(results) if results is not None else None
+        if results is None or previous is None:
+            self.notify("No earlier run of this script and connection to compare with.", severity="warning")
+            return
+        if results.running or previous.running:
+            self.notify("Compare once the run has ended.", severity="warning")
+            return
+        self._diff(previous, results)
+
+    @work(thread=True, exclusive=True, group="dryrun-diff", exit_on_error=False)
+    def _diff(self, previous: RunResults, results: RunResults) -> None:
+        lines = diff_runs(previous, results)
+        self.app.call_from_thread(self._show_diff, previous, results, lines)
+
+    def _show_diff(self, previous: RunResults, results: RunResults, lines: list[str]) -> None:
+        self.last_diff = lines
+        when = previous.started_at.astimezone().strftime("%H:%M:%S")
+        title = f"{results.script_key.lstrip('/')} · changes since the run of {when}"
+        shown = lines or ["No difference: the same records, output and error as the previous run."]
+        self.app.push_screen(InspectorScreen(title, shown, [Copy("a", "Diff", "\n".join(lines))]))
+
+    def action_toggle_watch(self) -> None:
+        """Re-run the last dryrun on each clean save of its script (replaying if its connection does)."""
+        if not self.watching and self.controller.last_request is None:
+            self.notify("Run a dryrun first: watch re-runs the last one on each save.", severity="warning")
+            return
+        self.watching = not self.watching
+        self.set_class(self.watching, "-watching")
+        self._show_title()
+        self.notify(
+            "watch on: a clean save re-runs the last dryrun" if self.watching else "watch off", timeout=3
+        )
+
+    def files_saved(self, changed: list[str], clean: bool) -> bool:
+        """The dev engine checked a save; re-run when watching, the script changed and all is clean."""
+        request = self.controller.last_request
+        if not self.watching or request is None or not clean or self.running:
+            return False
+        script_path = self._script_path(request)
+        names = {Path(c).as_posix() for c in changed}
+        if script_path is None or not any(n == script_path or n.endswith("/" + script_path) for n in names):
+            return False
+        self.start(request)
+        return True
+
+    def _script_path(self, request: Any) -> str | None:
+        project = self.controller.project
+        found = project.find_script(request.name, getattr(request, "integration", None)) if project else []
+        return found[0].script_path if len(found) == 1 else None
+
+    def action_open_location(self) -> None:
+        """`o`: the error's line (Summary), an invalid record's field in nango.yaml (Invalid)."""
+        tab = self.tabs.active
+        target = None
+        if tab == "dryrun-invalid":
+            target = self.query_one(DryrunInvalid).location(self.controller.project)
+        elif self._shown is not None:
+            target = error_location(self._shown.error)
+        if target is None:
+            self.notify("No place to open here.", severity="warning")
+            return
+        self.post_message(OpenFile(target[0], target[1], focus=True))
 
     def action_next_tab(self) -> None:
         self.tabs.step(1)
@@ -370,14 +470,22 @@ selecting a script shows its last run.
             self._labelled = now
             self.tabs.label(results)
 
+    def _show_title(self) -> None:
+        results = self._shown
+        shown_key = results.script_key if results is not None else self._placeholder_key
+        title = f"{self.TITLE} · {shown_key.lstrip('/')}" if shown_key else self.TITLE
+        self.border_title = title + (" · watching" if self.watching else "")
+
     def _show(self, results: RunResults | None, placeholder: str | None = None) -> None:
-        shown_key = results.script_key if results is not None else placeholder
-        self.border_title = f"{self.TITLE} · {shown_key.lstrip('/')}" if shown_key else self.TITLE
         self._shown = results
+        self._placeholder_key = placeholder
+        self._show_title()
         self._drawn = None
         self._placeholder = placeholder.split("/")[-1] if placeholder else None
         if not self.is_mounted:
             return
+        focused = self.app.focused
+        focus_inside = focused is not None and self in focused.ancestors
         self.query_one(DryrunRecords).reset(results)
         self.query_one(DryrunLogs).reset(results)
         self.query_one(DryrunRequests).reset(results)
@@ -385,6 +493,12 @@ selecting a script shows its last run.
         self.query_one(DryrunSummary).show(results)
         self.query_one(DryrunStatus).show(results, self._placeholder)
         self.tabs.label(results)
+        if focus_inside:  # a re-run (watch, r) keeps the keyboard in the pane
+            self.call_after_refresh(self._refocus)
+
+    def _refocus(self) -> None:
+        if self.app.focused is None or not self.app.focused.display:
+            self.focus_body()
 
     def _apply_project(self) -> None:
         fields: dict[str, list[str]] = {}

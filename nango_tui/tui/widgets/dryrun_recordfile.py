@@ -66,3 +66,35 @@ def _model_of(line: bytes) -> str | None:
     # the child writes `{"op":...,"model":"Name","record":...}`: the first "model" key is the line's
     match = _MODEL.search(line, 0, 200)
     return match.group(1).decode("utf-8", "replace") if match else None
+
+
+def search_file(
+    path: Path, model: str, needle: str, limit: int
+) -> tuple[list[tuple[int, str, dict]], int, int]:
+    """The records of `model` whose JSON line contains `needle` (case-insensitive; field names
+    count too): the first `limit` as (position in the model, op, record), the number of matches,
+    the number of records of `model` scanned. One pass over the file, bytes compared in C."""
+    wanted = needle.lower().encode("utf-8")
+    marker = f'"model":"{model}"'.encode()
+    found: list[tuple[int, str, dict]] = []
+    matches = position = 0
+    try:
+        handle = open(path, "rb")
+    except OSError:
+        return [], 0, 0
+    with handle:
+        for line in handle:
+            if not line.endswith(b"\n"):
+                break  # the child is still writing this one
+            if marker not in line[:200] and _model_of(line) != model:
+                continue
+            if wanted in line.lower():
+                matches += 1
+                if len(found) < limit:
+                    try:
+                        item = json.loads(line)
+                    except ValueError:
+                        item = {}
+                    found.append((position, str(item.get("op", "save")), item.get("record")))
+            position += 1
+    return found, matches, position

@@ -15,9 +15,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import ContentSwitcher, DataTable, Static
+from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
-from .dryrun_recordfile import RecordsFileIndex
+from nango_tui.tui.inspection import record_lines
+from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen
+
+from .dryrun_recordfile import RecordsFileIndex, search_file
 from .dryrun_results import RECORDS_KEPT, RunResults
 
 OP_LABEL = {"save": Text("+", "green"), "update": Text("~", "yellow"), "delete": Text("-", "red")}
@@ -50,6 +53,8 @@ class DryrunRecords(Vertical):
         Binding("m", "next_model", "Next model", id="dryrun.next_model", show=False),
         Binding("n", "next_page", "Next 1,000", id="dryrun.records.next_page", show=False),
         Binding("p", "previous_page", "Prev 1,000", id="dryrun.records.previous_page", show=False),
+        Binding("c", "copy", "Copy", id="dryrun.records.copy", show=False),
+        Binding("v", "cell_mode", "Cells", id="dryrun.records.cells", show=False),
     ]
 
     def __init__(self, *, id: str | None = None) -> None:
@@ -63,10 +68,17 @@ class DryrunRecords(Vertical):
         # one table per model ever shown, kept and reused: removing tables is asynchronous, so
         # a quick switch back would mount a second table with the same id (DuplicateIds)
         self._tables: dict[str, DataTable] = {}
+        self._search: RecordsSearchResult | None = None  # what `/` found, shown instead of a page
+        self.copied: str | None = None  # the last text `c` copied (tests read it)
         self.model_fields: dict[str, list[str]] = {}  # set by the pane from the Project
 
     def compose(self) -> ComposeResult:
         yield Static("No records yet.", id="records-header", classes="dryrun-header")
+        search = RecordSearch(
+            placeholder="search every record of this model (enter), escape clears", id="records-search"
+        )
+        search.display = False
+        yield search
         yield ContentSwitcher(id="records-tables")
         with VerticalScroll(id="records-detail", classes="dryrun-detail"):
             yield Static("", id="records-json")
@@ -81,6 +93,8 @@ class DryrunRecords(Vertical):
         self._pages.clear()
         self._index = None
         self._pageable = False
+        self._search = None
+        self.query_one(RecordSearch).display = False
         self.query_one(ContentSwitcher).current = None
         for table in self._tables.values():
             table.clear(columns=True)
@@ -155,6 +169,16 @@ class DryrunRecords(Vertical):
         start, rows = self._start(model), self._rows(model)
         text = Text()
         text.append(model, "bold cyan")
+        search = self._search
+        if search is not None and search.model == model:
+            text.append(
+                f" · “{search.needle}”: {search.matches:,} of {search.scanned:,} records match", "yellow"
+            )
+            if search.matches > len(search.rows):
+                text.append(f" (first {len(search.rows):,} shown)", "dim")
+            text.append(" · escape in / clears", "dim")
+            header.update(text, layout=False)
+            return
         if len(self._models) > 1:
             text.append(f" ({self._models.index(model) + 1}/{len(self._models)}, m: next)", "dim")
         text.append(f" · {total:,} record{'s' if total != 1 else ''}")
@@ -164,6 +188,13 @@ class DryrunRecords(Vertical):
 
     def _start(self, model: str) -> int:
         return self._pages[model][0] if model in self._pages else 0
+
+    def _position(self, model: str, row: int) -> int:
+        """The record's place in its model (what "#n" shows), for a page or a search result."""
+        search = self._search
+        if search is not None and search.model == model and 0 <= row < len(search.positions):
+            return search.positions[row]
+        return self._start(model) + row
 
     def _rows(self, model: str) -> list:
         if model in self._pages:
@@ -225,6 +256,124 @@ class DryrunRecords(Vertical):
         self._show_record(model, 0)
         self._update_header()
 
+    # -- search, inspect, copy ---------------------------------------------------------------
+
+    def open_search(self) -> None:
+        """Show the search field (the pane's `/` in the Records tab)."""
+        field = self.query_one(RecordSearch)
+        field.display = True
+        field.focus()
+
+    def clear_search(self) -> None:
+        field = self.query_one(RecordSearch)
+        field.value = ""
+        field.display = False
+        model = self.current_model
+        self._search = None
+        if model is not None:
+            self._pages.pop(model, None)
+            self._refill(model, self._rows(model))
+            self._tables[model].focus()
+        self._update_header()
+
+    def search(self, needle: str) -> None:
+        """Find `needle` in every record of the shown model (read from the records file)."""
+        model = self.current_model
+        if model is None or self._results is None or not needle.strip():
+            return
+        self._search_worker(self._results, model, needle.strip())
+
+    @on(Input.Submitted, "#records-search")
+    def _search_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.search(event.value)
+
+    @work(thread=True, exclusive=True, group="records-search", exit_on_error=False)
+    def _search_worker(self, results: RunResults, model: str, needle: str) -> None:
+        path = results.records_file
+        if path is None:
+            kept = results.records.get(model, [])
+            wanted = needle.lower()
+            found = [
+                (i, op, r)
+                for i, (op, r) in enumerate(kept)
+                if wanted in json.dumps(r, ensure_ascii=False).lower()
+            ]
+            result = RecordsSearchResult(model, needle, found[:RECORDS_KEPT], len(found), len(kept))
+        else:
+            result = RecordsSearchResult(model, needle, *search_file(path, model, needle, RECORDS_KEPT))
+        self.app.call_from_thread(self._show_search, results, result)
+
+    def _show_search(self, results: RunResults, result: RecordsSearchResult) -> None:
+        if results is not self._results or result.model != self.current_model:
+            return  # another run or model is shown now
+        self._search = result
+        self._pages[result.model] = (0, result.rows)
+        self._refill(result.model, result.rows)
+        self._tables[result.model].focus()
+
+    def _highlighted_record(self) -> tuple[str, int, str, Any] | None:
+        model = self.current_model
+        if model is None:
+            return None
+        row = self._tables[model].cursor_row
+        rows = self._rows(model)
+        if not 0 <= row < len(rows):
+            return None
+        op, record = rows[row]
+        return model, row, op, record
+
+    @on(DataTable.RowSelected)
+    def _row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.inspect()
+
+    @on(DataTable.CellSelected)
+    def _cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        self.inspect()
+
+    def inspect(self) -> None:
+        """Open the highlighted record in the inspector (enter)."""
+        found = self._highlighted_record()
+        if found is None:
+            return
+        model, row, op, record = found
+        text = pretty(record)
+        title = f"{op} {model} #{self._position(model, row) + 1}"
+        self.app.push_screen(InspectorScreen(title, record_lines(title, record), [Copy("c", "Record", text)]))
+
+    def action_copy(self) -> None:
+        """Copy the highlighted record as JSON, or the highlighted cell in cell mode (OSC 52)."""
+        found = self._highlighted_record()
+        if found is None:
+            self.app.bell()
+            return
+        model, _, _, record = found
+        table = self._tables[model]
+        if table.cursor_type == "cell" and isinstance(record, dict):
+            column = self._columns[model][table.cursor_column]
+            value = record.get(column)
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            what = f"{column} of this record"
+        else:
+            text, what = pretty(record), "the record"
+        self.app.copy_to_clipboard(text)
+        self.copied = text
+        self.notify(f"Copied {what} ({len(text):,} characters) to the clipboard", timeout=3)
+
+    def action_cell_mode(self) -> None:
+        """Switch the table between moving by record (rows) and by value (cells, for `c`)."""
+        model = self.current_model
+        if model is None:
+            return
+        table = self._tables[model]
+        table.cursor_type = "cell" if table.cursor_type == "row" else "row"
+        self.notify(
+            "cells: left/right pick a value, c copies it" if table.cursor_type == "cell" else "rows",
+            timeout=2,
+        )
+
     # -- reading ----------------------------------------------------------------------------
 
     @property
@@ -252,6 +401,8 @@ class DryrunRecords(Vertical):
     def action_next_model(self) -> None:
         if len(self._models) < 2:
             return
+        if self._search is not None:
+            self.clear_search()
         model = self.current_model
         index = (self._models.index(model) + 1) % len(self._models) if model in self._models else 0
         self.query_one(ContentSwitcher).current = f"records-{_dom_id(self._models[index])}"
@@ -271,7 +422,8 @@ class DryrunRecords(Vertical):
         if 0 <= index < len(rows):
             op, record = rows[index]
             target.update(
-                Text(f"{op} {model} #{self._start(model) + index + 1}\n", "dim") + Text(pretty(record))
+                Text(f"{op} {model} #{self._position(model, index) + 1}  (enter: inspect, c: copy)\n", "dim")
+                + Text(pretty(record))
             )
         else:
             target.update("")
@@ -279,3 +431,29 @@ class DryrunRecords(Vertical):
 
 def _dom_id(name: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)
+
+
+# -- search, inspect, copy (issue 15) ----------------------------------------------------------
+
+
+class RecordSearch(Input):
+    """`/` in the Records tab: enter searches the run's records file; escape clears."""
+
+    BINDINGS = [Binding("escape", "close", "Clear search", id="dryrun.records.clear_search")]
+
+    def action_close(self) -> None:
+        records = self.parent
+        if isinstance(records, DryrunRecords):
+            records.clear_search()
+
+
+class RecordsSearchResult:
+    """What one search found in one model: the first rows, their places, how many matched."""
+
+    def __init__(self, model: str, needle: str, found: list, matches: int, scanned: int) -> None:
+        self.model = model
+        self.needle = needle
+        self.rows = [(op, record) for _, op, record in found]
+        self.positions = [position for position, _, _ in found]
+        self.matches = matches
+        self.scanned = scanned

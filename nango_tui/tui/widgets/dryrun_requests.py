@@ -8,10 +8,14 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
+from nango_tui.tui.inspection import as_curl
+from nango_tui.tui.screens.inspector_screen import Copy, RequestInspector
+
 from .dryrun_records import pretty
 from .dryrun_results import RunResults
 
 URL_WIDTH = 60
+PREVIEW_LEFT_OUT = {"type", "request_headers", "request_body", "response_headers", "response_body"}
 
 
 def status_cell(status) -> Text:
@@ -83,10 +87,32 @@ class DryrunRequests(Vertical):
             text.append(f" · first {len(kept):,} shown", "dim")
         self.query_one("#requests-header", Static).update(text, layout=False)
 
+    @on(DataTable.RowSelected, "#requests-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.inspect(event.cursor_row)
+
+    def inspect(self, row: int) -> None:
+        """Open the request inspector on the `row`th exchange (enter on the table)."""
+        kept = self._results.requests if self._results else []
+        if not 0 <= row < len(kept):
+            return
+        event = kept[row]
+        copies = [
+            Copy("c", "Response body", event.get("response_body") or ""),
+            Copy("u", "Curl command", as_curl(event)),
+            Copy("a", "Exchange as JSON", pretty({k: v for k, v in event.items() if k != "type"})),
+        ]
+        title = f"Request {row + 1} · {event.get('method', '')} {event.get('status') or 'no response'}"
+        self.app.push_screen(RequestInspector(event, title, copies))
+
     @on(DataTable.RowHighlighted, "#requests-table")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         kept = self._results.requests if self._results else []
         if 0 <= event.cursor_row < len(kept):
-            exchange = {k: v for k, v in kept[event.cursor_row].items() if k != "type"}
-            self.query_one("#requests-json", Static).update(Text(pretty(exchange)))
+            # the preview leaves the bodies out: enter opens the whole exchange
+            exchange = {k: v for k, v in kept[event.cursor_row].items() if k not in PREVIEW_LEFT_OUT}
+            preview = Text(pretty(exchange))
+            preview.append("\nenter: headers and bodies (inspector)", "dim")
+            self.query_one("#requests-json", Static).update(preview)

@@ -24,6 +24,7 @@ clock = time.monotonic  # tests freeze it to draw elapsed times deterministicall
 RECORDS_KEPT = 1000  # per model, shown in the table
 LOGS_KEPT = 5000  # the newest log lines (the filter searches these)
 REQUESTS_KEPT = 1000
+REQUEST_BODIES_KEPT = 200  # the first requests keep their bodies (at most 64 KiB each side)
 INVALID_KEPT = 500
 
 RUNNING, DONE, FAILED, CANCELLED, STARTING = "running", "done", "failed", "cancelled", "starting"
@@ -77,8 +78,10 @@ class RunResults:
                 LogLine(event.get("t", 0.0), str(event.get("level", "info")), str(event.get("message", "")))
             )
         elif kind == ev.REQUEST:
-            if len(self.requests) < REQUESTS_KEPT:
+            if len(self.requests) < REQUEST_BODIES_KEPT:
                 self.requests.append(event)
+            elif len(self.requests) < REQUESTS_KEPT:  # later exchanges: no bodies (memory)
+                self.requests.append({k: v for k, v in event.items() if not k.endswith("_body")})
         elif kind == ev.INVALID:
             if len(self.invalid) < INVALID_KEPT:
                 self.invalid.append(event)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -12,6 +14,24 @@ from nango_tui.dryrun import events as ev
 
 from .dryrun_records import pretty
 from .dryrun_results import RunResults
+
+_FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
+
+
+def error_location(error: dict | None) -> tuple[str, int] | None:
+    """Where an error happened in the project: the innermost traceback frame in the folder
+    (paths there are relative), else the error's `location`; None when neither says."""
+    if not error:
+        return None
+    frames = [m for m in (_FRAME.match(line) for line in str(error.get("traceback") or "").splitlines()) if m]
+    inside = [(m.group(1), int(m.group(2))) for m in frames if not m.group(1).startswith(("/", "<"))]
+    if inside:
+        return inside[-1]
+    location = error.get("location")
+    if isinstance(location, dict) and location.get("file"):
+        return str(location["file"]), int(location.get("line") or 1)
+    return None
+
 
 _STATUS = {
     ev.OK: ("✔ ok", "bold green"),
@@ -87,7 +107,7 @@ def summary_renderable(results: RunResults | None):
             where = f"{location['file']}:{location.get('line', 1)}"
             if location.get("column"):
                 where += f":{location['column']}"
-            parts.append(Text(f"  at {where}", "cyan"))
+            parts.append(Text(f"  at {where}  (o: open it in the Script pane)", "cyan"))
         if "payload" in error:
             parts.append(Text("ActionError payload:", "bold"))
             parts.append(Text(pretty(error["payload"])))
