@@ -48,6 +48,10 @@ async def shoot(root: Path, name: str, keys, size=SIZE, watch: bool = False, rea
         if watch:
             await wait_until(pilot, lambda: "DiagnosticsUpdated" in app.messages_seen)
         for key in keys:
+            if key == "wait-run":  # the dryrun started by the keys before has ended
+                await wait_until(pilot, lambda: "RunFinished" in app.messages_seen)
+                await pilot.pause(0.3)
+                continue
             await pilot.press(key)
             await pilot.pause(0.05)
         if ready is not None:
@@ -83,6 +87,19 @@ async def main() -> int:
             "dryrun-done",
             ["down", "down", "d", "ctrl+j"],
             ready=lambda app: "RunFinished" in app.messages_seen,
+        )
+        # 3b. the request inspector on that run (Requests tab, enter), and 3c. a record at 80x24
+        await shoot(
+            root,
+            "request-inspector",
+            ["down", "down", "d", "ctrl+j", "wait-run", "right_square_bracket", "right_square_bracket", "enter"],
+            ready=is_screen("RequestInspector"),
+        )
+        await shoot(
+            root,
+            "dryrun-80x24",
+            ["down", "down", "d", "ctrl+j", "wait-run", "down", "down", "z"],
+            size=(80, 24),
         )
         # 4. the command palette
         await shoot(root, "palette", ["ctrl+p", *"dryrun"], ready=is_screen("CommandPalette"))

@@ -61,3 +61,27 @@ async def test_binary_and_failed_exchanges(local_server):
     await nango.aclose()
     [event] = events.of("request")
     assert event["response_body"] == "<6 bytes of image/png>"
+
+
+async def test_a_secret_across_the_cut_is_not_shown_in_part(local_server):
+    body = "x" * (BODY_LIMIT - 6) + TOKEN + "y" * 1000  # the token starts 6 bytes before the cut
+    local_server.route("GET", "/edge", Reply(200, body, {"Content-Type": "text/plain"}))
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    await nango.get("/edge")
+    await nango.aclose()
+    [event] = events.of("request")
+    assert TOKEN[:5] not in event["response_body"]
+    assert "x***y" in event["response_body"]  # masked whole, then cut
+
+
+async def test_a_cut_json_body_still_masks_secret_named_keys(local_server):
+    body = {"access_token": "opaque-value-1", "items": ["z" * 100] * 1000}  # over the limit: cut
+    local_server.route("GET", "/tokenish", body)
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    await nango.get("/tokenish")
+    await nango.aclose()
+    [event] = events.of("request")
+    assert event["response_body_cut"] > 0
+    assert "opaque-value-1" not in event["response_body"] and '"access_token":"***"' in event["response_body"]

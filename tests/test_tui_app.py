@@ -414,10 +414,12 @@ async def test_unparseable_nango_yaml_opens_a_modal_not_a_crash(tmp_path: Path) 
 
 
 async def test_folder_without_nango_yaml(tmp_path: Path) -> None:
+    from nango_tui.tui.screens.init_screen import InitScreen
+
     app = WorkbenchApp(tmp_path, watch=False)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        assert isinstance(app.screen, ErrorScreen) and "init" in app.screen.text
+        assert isinstance(app.screen, InitScreen)  # it offers `init` (tests/test_tui_workbench_fixes.py)
 
 
 async def test_ansi_dark_theme_uses_terminal_colours(acme: Path, monkeypatch) -> None:

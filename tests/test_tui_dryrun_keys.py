@@ -110,11 +110,12 @@ async def test_enter_on_a_request_opens_the_inspector_with_headers_and_bodies(pr
         assert app.screen is not screen
 
 
-async def test_f5_focus_lands_in_the_records_table_and_enter_inspects(project_root):
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_f5_focus_lands_in_the_records_table_and_enter_inspects(project_root, size):
     from nango_tui.tui.screens.inspector_screen import InspectorScreen
 
     app = PaneApp(load(project_root))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=size) as pilot:
         await run_to_end(app, pilot, request(project_root, metadata={"records": 30, "logs": 5}))
         app.pane.focus_body()
         await pilot.pause()
@@ -204,3 +205,29 @@ async def test_watch_reruns_on_a_clean_save_of_the_script_only(project_root):
         await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) > finished)
         await pilot.press("w")
         assert not app.pane.files_saved(["demo/syncs/contacts.py"], clean=True)
+
+
+def test_search_file_counts_places_per_model_and_skips_a_line_being_written(tmp_path):
+    import json
+
+    from nango_tui.tui.widgets import dryrun_recordfile
+    from nango_tui.tui.widgets.dryrun_recordfile import search_file
+
+    path = tmp_path / "run.jsonl"
+    lines = []
+    for i in range(50):
+        model = "Contact" if i % 2 else "Ticket"
+        record = {"id": f"{model[0]}{i}", "title": "Needle" if i in (7, 8, 31) else "hay"}
+        lines.append(json.dumps({"op": "save", "model": model, "record": record}, separators=(",", ":")))
+    path.write_text("\n".join(lines) + '\n{"op":"save","model":"Contact","record":{"title":"needle')
+    found, matches, scanned = search_file(path, "Contact", "NEEDLE", 10)
+    assert (matches, scanned) == (2, 25)  # Contact lines are the odd ones: 7 -> 3rd, 31 -> 15th
+    assert [(place, record["id"]) for place, _, record in found] == [(3, "C7"), (15, "C31")]
+    assert search_file(path, "Ticket", "needle", 10)[1:] == (1, 25)
+    assert search_file(tmp_path / "gone.jsonl", "Contact", "x", 10) == ([], 0, 0)
+    # the same across chunk boundaries
+    dryrun_recordfile.SEARCH_CHUNK, saved = 100, dryrun_recordfile.SEARCH_CHUNK
+    try:
+        assert search_file(path, "Contact", "needle", 10)[1:] == (2, 25)
+    finally:
+        dryrun_recordfile.SEARCH_CHUNK = saved

@@ -85,6 +85,32 @@ def test_dryrun_from_the_keyboard_then_quit_restores_the_terminal(tmux: Tmux, tm
     screen = tmux.wait_for("done", "Contact", timeout=40)
     assert "Records" in screen and "0035g" in screen  # a record id of the saved Salesforce responses
     assert (root / ".nango").is_dir()  # the run's record file went under .nango/
+    # into the records table: arrows and page keys move the row, enter inspects that record
+    tmux.keys("Down", "Down", "Down")
+    tmux.keys("Enter")
+    screen = tmux.wait_for("save Contact #4", "escape: close")
+    tmux.keys("Escape")
+    tmux.wait_for("Records 24")
+    tmux.keys("PPage", "NPage")  # paging: top, then a page down
+    tmux.keys("Enter")
+    screen = tmux.wait_for("save Contact #", "escape: close")
+    assert "save Contact #1 " not in screen and "save Contact #4 " not in screen
+    tmux.keys("Escape")
+    # a request's detail: headers and bodies in the inspector
+    tmux.keys("]", "]")
+    tmux.wait_for("3 requests")
+    tmux.keys("Enter")
+    screen = tmux.wait_for("Request headers", "Response body")
+    tmux.keys("End")
+    tmux.wait_for("escape: close")
+    tmux.keys("Escape")
+    # the crash path: quick Up/Down in the Config tree after a dryrun (was DuplicateIds)
+    tmux.keys("F2")
+    for _ in range(10):
+        tmux.keys("Up", "Down")
+    time.sleep(1.0)
+    screen = tmux.wait_for("Config", "q Quit")
+    assert "DuplicateIds" not in screen and "Traceback" not in screen
     tmux.keys("q")
     screen = tmux.wait_for("E2E-EXIT=0\ne2e$")  # the exit code, then the prompt (printed a moment later)
     assert not tmux.alternate_on()

@@ -177,3 +177,27 @@ async def test_the_footer_fits(acme: Path, size) -> None:
             footer = screen_text(app).splitlines()[-1]
             assert "r Re-run" in footer and "f1 Help" in footer and "z Zoom" in footer, (key, footer)
             assert footer.rstrip().endswith("^p palette" if size[0] >= 100 else "z Zoom"), (key, footer)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_after_ctrl_j_the_keys_reach_the_records_table(tmp_path: Path, size) -> None:
+    """The focus after ctrl+j landed on the tab bar: arrows never moved a row."""
+    from textual.widgets import DataTable
+    from tui_fixtures import copy_samples
+
+    root = copy_samples(tmp_path / "samples")
+    app = WorkbenchApp(root, watch=False)
+    async with app.run_test(size=size) as pilot:
+        await pilot.press("down", "down", "d")  # salesforce > syncs > contacts
+        await until(lambda: getattr(app.screen, "_connections", None), pilot)
+        await pilot.press("ctrl+j")
+        await until(lambda: "RunFinished" in app.messages_seen, pilot, timeout=30)
+        await until(lambda: isinstance(app.focused, DataTable), pilot)
+        table = app.focused
+        assert table.id == "records-Contact" and table.cursor_row == 0
+        await pilot.press("down", "down")
+        assert table.cursor_row == 2
+        await pilot.press("f2", "f5")  # and back in from elsewhere
+        assert app.focused is table
+        await pilot.press("z", "tab")  # zoomed: tab stays in the pane
+        assert app.current_pane_id() == "dryrun"

@@ -1,43 +1,67 @@
 """What a `request` event shows of one HTTP exchange: headers and bodies, redacted and bounded.
 
-Each body is cut to `BODY_LIMIT` bytes (after redaction, so a cut never halves a secret into
-view); `*_body_cut` says how many bytes were left out. Sensitive headers (Authorization,
-cookies, API-key headers...) are masked whole and every known secret value is masked wherever
-it appears (`Redactor`). Bodies that are not text are shown as "<N bytes of TYPE>".
+Each body is cut to `BODY_LIMIT` bytes; `*_body_cut` says how many bytes were left out. The cost
+is bounded by the limit whatever the body's size: only the first `BODY_LIMIT + MARGIN` bytes
+are decoded and redacted, then cut at `BODY_LIMIT` (so a secret starting before the cut lies
+whole inside the redacted part: a cut never shows half a secret). Sensitive headers
+(Authorization, cookies, API-key headers...) are masked whole, every known secret value is
+masked wherever it appears (`Redactor`), and in JSON bodies the values of secret-named keys
+(`access_token`, `password`...) too. Bodies that are not text show as "<N bytes of TYPE>".
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
-from .redaction import Redactor
+from .redaction import MASK, SENSITIVE_KEYS, Redactor
 
 BODY_LIMIT = 64 * 1024  # bytes of each body a request event carries
-JSON_PARSED_UP_TO = 4 * 1024 * 1024  # bigger JSON bodies are masked by secret value only
+MARGIN = 4096  # redacted beyond the cut, so that no secret (up to this long) is cut in half
+
+# "secret_name": "value" in JSON text that is cut (and so cannot be parsed)
+_SECRET_PAIR = re.compile(
+    r'("(?:' + "|".join(re.escape(k) for k in sorted(SENSITIVE_KEYS)) + r')"\s*:\s*)"(?:[^"\\]|\\.)*"',
+    re.IGNORECASE,
+)
 
 
-def body_fields(prefix: str, text: str | None) -> dict[str, Any]:
-    """`{prefix}_body` (cut to BODY_LIMIT bytes) and `{prefix}_body_cut` when it was cut."""
-    if text is None:
-        return {f"{prefix}_body": None}
-    raw = text.encode("utf-8")
-    if len(raw) <= BODY_LIMIT:
-        return {f"{prefix}_body": text}
-    kept = raw[:BODY_LIMIT].decode("utf-8", errors="ignore")
-    return {f"{prefix}_body": kept, f"{prefix}_body_cut": len(raw) - len(kept.encode("utf-8"))}
-
-
-def _text_of(content: bytes, content_type: str) -> str:
-    if not content:
-        return ""
+def _decoded(content: bytes) -> str | None:
+    """The body as text (a multi-byte character cut at the end is dropped); None when binary."""
     try:
         text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        return f"<{len(content):,} bytes of {content_type or 'binary data'}>"
-    if "\x00" in text:
-        return f"<{len(content):,} bytes of {content_type or 'binary data'}>"
-    return text
+    except UnicodeDecodeError as err:
+        if err.start < len(content) - 3:
+            return None  # not UTF-8 text
+        text = content[: err.start].decode("utf-8", errors="ignore")
+    return None if "\x00" in text else text
+
+
+def body_fields(prefix: str, redactor: Redactor, content: bytes, content_type: str = "") -> dict[str, Any]:
+    """`{prefix}_body` (redacted, at most BODY_LIMIT bytes) and `{prefix}_body_cut` if cut."""
+    if not content:
+        return {f"{prefix}_body": ""}
+    head = content[: BODY_LIMIT + MARGIN]
+    text = _decoded(head)
+    if text is None:
+        return {f"{prefix}_body": f"<{len(content):,} bytes of {content_type or 'binary data'}>"}
+    whole = len(head) == len(content)
+    if whole and text.lstrip()[:1] in ("{", "["):
+        try:
+            text = json.dumps(
+                redactor.redact_value(json.loads(text)), ensure_ascii=False, separators=(",", ":")
+            )
+        except (ValueError, RecursionError):
+            text = _SECRET_PAIR.sub(rf'\1"{MASK}"', text)
+    else:
+        text = _SECRET_PAIR.sub(rf'\1"{MASK}"', text)
+    text = redactor.text(text)
+    raw = text.encode("utf-8")
+    if whole and len(raw) <= BODY_LIMIT:
+        return {f"{prefix}_body": text}
+    kept = raw[:BODY_LIMIT].decode("utf-8", errors="ignore")
+    return {f"{prefix}_body": kept, f"{prefix}_body_cut": max(0, len(content) - len(kept.encode("utf-8")))}
 
 
 def request_fields(
@@ -45,28 +69,18 @@ def request_fields(
 ) -> dict[str, Any]:
     """The request side of a `request` event: headers and body, redacted and bounded."""
     if json_body is not None:
-        body: str | None = json.dumps(redactor.redact_value(json_body), ensure_ascii=False)
+        raw = json.dumps(redactor.redact_value(json_body), ensure_ascii=False).encode("utf-8")
     elif data is not None:
-        body = json.dumps(redactor.redact_value(data), ensure_ascii=False)
-    elif content:
-        body = redactor.text(_text_of(content, ""))
+        raw = json.dumps(redactor.redact_value(data), ensure_ascii=False).encode("utf-8")
     else:
-        body = None
-    return {"request_headers": redactor.headers(headers), **body_fields("request", body)}
+        raw = content or b""
+    fields = body_fields("request", redactor, raw)
+    if not raw:
+        fields["request_body"] = None
+    return {"request_headers": redactor.headers(headers), **fields}
 
 
 def response_fields(redactor: Redactor, headers: Any, content: bytes) -> dict[str, Any]:
-    """The response side of a `request` event: headers and body, redacted and bounded.
-
-    A JSON body also has the values of secret-named keys masked (`access_token`, `password`...),
-    as a request body has: a token endpoint's answer must not reach the screen either."""
-    text = _text_of(content, headers.get("content-type", ""))
-    if len(content) <= JSON_PARSED_UP_TO and text[:1] in ("{", "["):
-        try:
-            text = json.dumps(
-                redactor.redact_value(json.loads(text)), ensure_ascii=False, separators=(",", ":")
-            )
-        except (ValueError, RecursionError):
-            pass
-    text = redactor.text(text)
-    return {"response_headers": redactor.headers(headers), **body_fields("response", text)}
+    """The response side of a `request` event: headers and body, redacted and bounded."""
+    fields = body_fields("response", redactor, content, headers.get("content-type", ""))
+    return {"response_headers": redactor.headers(headers), **fields}

@@ -20,7 +20,7 @@ from nango_tui.tui.commands import WorkbenchCommands
 from nango_tui.tui.editor import editor_command
 from nango_tui.tui.engine_bridge import EngineBridge
 from nango_tui.tui.environments import list_environments
-from nango_tui.tui.keymap import keymap_path, load_keymap, unknown_ids
+from nango_tui.tui.keymap import binding_ids, keymap_path, load_keymap, unknown_ids
 from nango_tui.tui.messages import (
     DiagnosticsSnapshot,
     DiagnosticsUpdated,
@@ -41,21 +41,6 @@ from nango_tui.tui.widgets.script_pane import ScriptPane
 TUI_DIR = Path(__file__).parent
 THEME_VARIABLE = "NANGO_TUI_THEME"
 WARM_CHILD_AFTER = 1.0  # seconds after the first frame: the warm dryrun child's imports wait for it
-
-
-def binding_ids() -> set[str]:
-    """The id of every binding of the workbench's widgets and screens (for keymap.yaml)."""
-    from textual.dom import DOMNode
-
-    from nango_tui.tui.screens.dryrun_dialog import DryrunDialog  # noqa: F401 - imported lazily elsewhere: its bindings count too
-
-    ids: set[str] = set()
-    classes: list[type] = [DOMNode]
-    while classes:
-        cls = classes.pop()
-        classes.extend(cls.__subclasses__())
-        ids.update(b.id for b in cls.__dict__.get("BINDINGS", []) if getattr(b, "id", None))
-    return ids
 
 
 class WorkbenchApp(App[int]):
@@ -156,6 +141,8 @@ class WorkbenchApp(App[int]):
 
     def _check_keymap_ids(self) -> None:
         """Say which ids of keymap.yaml name no binding (after the first frame: it imports the dialog)."""
+        from nango_tui.tui.screens.dryrun_dialog import DryrunDialog  # noqa: F401 - loaded lazily: its bindings count
+
         unknown = unknown_ids(self.keymap, binding_ids())
         if unknown:
             self.notify(

@@ -12,13 +12,17 @@ from typing import Any
 
 from rich.text import Text
 
-PRETTY_UP_TO = 256 * 1024  # bodies up to this size are re-indented at once; bigger ones in a thread
+PRETTY_UP_TO = 1 << 20  # JSON bodies up to this size are indented (Python's indenting encoder is slow)
+FOLD = 1000  # characters a line of a body too big to indent is folded at
 
 
 def pretty_body(text: str | None) -> list[str]:
-    """A body's lines: JSON indented (2 spaces), anything else as it came."""
+    """A body's lines: JSON indented (2 spaces), anything else as it came. A body over
+    PRETTY_UP_TO is shown as it came, long lines folded (the runtime's events carry 64 KiB)."""
     if not text:
         return []
+    if len(text) > PRETTY_UP_TO:
+        return [line[i : i + FOLD] for line in text.splitlines() for i in range(0, max(len(line), 1), FOLD)]
     stripped = text.lstrip()
     if stripped[:1] in ("{", "["):
         try:

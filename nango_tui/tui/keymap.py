@@ -43,3 +43,16 @@ def load_keymap(path: Path) -> tuple[dict[str, str], str | None]:
 def unknown_ids(keymap: dict[str, str], known: set[str]) -> list[str]:
     """The ids of `keymap` that name no binding (a typo would otherwise be ignored silently)."""
     return sorted(k for k in keymap if k not in known)
+
+
+def binding_ids() -> set[str]:
+    """The id of every binding of the widgets and screens imported so far (for keymap.yaml)."""
+    from textual.dom import DOMNode
+
+    ids: set[str] = set()
+    classes: list[type] = [DOMNode]
+    while classes:
+        cls = classes.pop()
+        classes.extend(cls.__subclasses__())
+        ids.update(b.id for b in cls.__dict__.get("BINDINGS", []) if getattr(b, "id", None))
+    return ids

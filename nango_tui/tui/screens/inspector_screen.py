@@ -10,14 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from nango_tui.tui.inspection import PRETTY_UP_TO, pretty_body, request_lines
+from nango_tui.tui.inspection import pretty_body, request_lines
 from nango_tui.tui.widgets.text_lines import TextLines
 
 
@@ -77,25 +76,8 @@ class InspectorScreen(ModalScreen[None]):
 
 
 class RequestInspector(InspectorScreen):
-    """One HTTP exchange; a big response body is re-indented in a thread after the first frame."""
+    """One HTTP exchange."""
 
     def __init__(self, event: dict, title: str, copies: Sequence[Copy]) -> None:
-        body = event.get("response_body") or ""
         self.event = event
-        self.formatted = len(body) <= PRETTY_UP_TO
-        super().__init__(title, request_lines(event, pretty_body(body) if self.formatted else None), copies)
-
-    def on_mount(self) -> None:
-        if not self.formatted:
-            self._format()
-
-    @work(thread=True, exit_on_error=False)
-    def _format(self) -> None:
-        lines = request_lines(self.event, pretty_body(self.event.get("response_body")))
-        self.app.call_from_thread(self._formatted, lines)
-
-    def _formatted(self, lines: list) -> None:
-        self.formatted = True
-        self.lines = lines
-        if self.is_attached:
-            self.view.set_lines(lines)
+        super().__init__(title, request_lines(event, pretty_body(event.get("response_body"))), copies)

@@ -320,7 +320,7 @@ and s saves the full record set. A run's results stay until the next run of the 
 
     def action_filter_logs(self) -> None:
         """`/`: search the records in the Records tab, else filter the logs."""
-        if self.tabs.active == "dryrun-records" and self._shown is not None:
+        if self.tabs.active == "dryrun-records" and self._shown is not None and self._shown.tally.records:
             self.query_one(DryrunRecords).open_search()
             return
         self.show_tab("dryrun-logs")
@@ -458,6 +458,7 @@ and s saves the full record set. A run's results stay until the next run of the 
         previous, self._drawn = self._drawn, drawn
         if self.query_one(DryrunRecords).sync():
             self._drawn = None  # rows still to add: come back on the next tick
+        self._into_the_table()
         self.query_one(DryrunLogs).sync()
         self.query_one(DryrunRequests).sync()
         self.query_one(DryrunInvalid).sync()
@@ -469,6 +470,17 @@ and s saves the full record set. A run's results stay until the next run of the 
             # a label that grows re-lays the tab bar out: once a second is plenty while streaming
             self._labelled = now
             self.tabs.label(results)
+
+    def _into_the_table(self) -> None:
+        """Focus parked on the tab bar (the pane was entered before any table existed) moves
+        into the records table once it appears."""
+        focused = self.app.focused
+        if focused is None or focused.parent is None or focused is not self.tabs.query_one("Tabs"):
+            return
+        if self.tabs.active == "dryrun-records":
+            body = self.tabs.body_of("dryrun-records")
+            if body is not None and body is not focused and body.display:
+                body.focus()
 
     def _show_title(self) -> None:
         results = self._shown
