@@ -92,7 +92,16 @@ async def main() -> int:
         await shoot(
             root,
             "request-inspector",
-            ["down", "down", "d", "ctrl+j", "wait-run", "right_square_bracket", "right_square_bracket", "enter"],
+            [
+                "down",
+                "down",
+                "d",
+                "ctrl+j",
+                "wait-run",
+                "right_square_bracket",
+                "right_square_bracket",
+                "enter",
+            ],
             ready=is_screen("RequestInspector"),
         )
         await shoot(

@@ -5,18 +5,10 @@ from __future__ import annotations
 import base64
 import json
 
-import pytest
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import TOKEN, make_ctx
-
 from nango_tui.runtime.exchange import BODY_LIMIT
 from nango_tui.sdk import NangoAction
-
-
-@pytest.fixture
-def local_server():
-    with LocalServer() as server:
-        yield server
+from tests.support.http_server import Reply
+from tests.support.runtime_ctx import TOKEN, make_ctx
 
 
 async def test_a_request_event_shows_headers_and_bodies_without_secrets(local_server):

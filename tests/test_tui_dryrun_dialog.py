@@ -221,7 +221,7 @@ async def test_a_replay_connection_starts_from_the_recorded_inputs():
 
 
 async def test_an_action_is_not_offered_max_records(root):
-    app = make_app(root, "lookup")
+    app = make_dialog_app(root, "lookup")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
         assert not app.dialog.query("#max-records") and not app.dialog.query("#last-sync-date")
@@ -229,7 +229,7 @@ async def test_an_action_is_not_offered_max_records(root):
 
 
 async def test_no_loading_prompt_once_the_connections_are_known(root):
-    app = make_app(root, "tickets")  # the `other` integration has no connection
+    app = make_dialog_app(root, "tickets")  # the `other` integration has no connection
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
         await pilot.pause()
@@ -238,7 +238,7 @@ async def test_no_loading_prompt_once_the_connections_are_known(root):
 
 
 async def test_save_responses_and_replay_toggles_reach_the_request(root):
-    app = make_app(root, "contacts")
+    app = make_dialog_app(root, "contacts")
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_for(pilot, lambda: app.dialog.connections_loaded)
         dialog = app.dialog

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from test_tui_dryrun_helpers import PaneApp, load, wait_for, write_project
 from textual.widgets import DataTable
 
 from nango_tui.dryrun import DryrunRequest
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
 from nango_tui.tui.widgets.dryrun_records import DryrunRecords
+from tests.support.pilot import wait_for
+from tests.support.tui_dryrun import SECRET, PaneApp, load, write_project
 
 
 @pytest.fixture
@@ -61,16 +62,13 @@ async def fetch_data(nango: NangoSync) -> None:
 
 
 @pytest.fixture
-def api():
-    from support.http_server import LocalServer
-
-    with LocalServer() as server:
-        server.route(
-            "POST",
-            "/contacts/search",
-            {"contacts": [{"id": f"c{i}", "first_name": "Ada", "last_name": f"L{i}"} for i in range(3)]},
-        )
-        yield server
+def api(local_server):
+    local_server.route(
+        "POST",
+        "/contacts/search",
+        {"contacts": [{"id": f"c{i}", "first_name": "Ada", "last_name": f"L{i}"} for i in range(3)]},
+    )
+    return local_server
 
 
 def use_api(root, api) -> None:
@@ -82,7 +80,6 @@ def use_api(root, api) -> None:
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 45)])
 async def test_enter_on_a_request_opens_the_inspector_with_headers_and_bodies(project_root, api, size):
-    from test_tui_dryrun_helpers import SECRET
 
     from nango_tui.tui.screens.inspector_screen import RequestInspector
 

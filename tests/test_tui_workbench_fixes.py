@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,10 +11,8 @@ from nango_tui.tui.app import WorkbenchApp
 from nango_tui.tui.messages import DiagnosticsSnapshot
 from nango_tui.tui.screens.help_screen import HelpScreen
 from nango_tui.tui.screens.init_screen import InitScreen
-
-sys.path.insert(0, str(Path(__file__).parent))
-from test_tui_dryrun_helpers import screen_text
-from tui_fixtures import write_project
+from tests.support.pilot import screen_text, until
+from tests.support.tui_project import copy_samples, write_project
 
 
 @pytest.fixture(autouse=True)
@@ -28,15 +24,6 @@ def _no_user_settings(tmp_path: Path, monkeypatch) -> None:
 @pytest.fixture
 def acme(tmp_path: Path) -> Path:
     return write_project(tmp_path / "acme-demo")
-
-
-async def until(predicate, pilot, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {predicate}")
-        await pilot.pause(0.05)
 
 
 def reload(app: WorkbenchApp) -> None:
@@ -183,7 +170,6 @@ async def test_the_footer_fits(acme: Path, size) -> None:
 async def test_after_ctrl_j_the_keys_reach_the_records_table(tmp_path: Path, size) -> None:
     """The focus after ctrl+j landed on the tab bar: arrows never moved a row."""
     from textual.widgets import DataTable
-    from tui_fixtures import copy_samples
 
     root = copy_samples(tmp_path / "samples")
     app = WorkbenchApp(root, watch=False)

@@ -344,7 +344,7 @@ class WorkbenchApp(App[int]):
         self.problems_pane.show(self.diagnostics)
         self.script_pane.show_diagnostics(self.diagnostics)
         self.script_pane.reload_if_changed()
-        if snapshot.changed and hasattr(self.dryrun_pane, "files_saved"):
+        if snapshot.changed:
             clean = not any(d.is_error for d in self.diagnostics)
             self.dryrun_pane.files_saved(list(snapshot.changed), clean)
 
