@@ -58,6 +58,18 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"never saw {texts!r} on the screen:\n{screen}")
 
+    def wait_gone(self, text: str, timeout: float = 20.0) -> str:
+        """Until `text` left the screen (an escape key then needs no pause before the next key:
+        sent at once, the terminal would read them as one alt+key)."""
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if text not in screen:
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"{text!r} stayed on the screen:\n{screen}")
+
     def kill(self) -> None:
         subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
 
@@ -90,20 +102,28 @@ def test_dryrun_from_the_keyboard_then_quit_restores_the_terminal(tmux: Tmux, tm
     tmux.keys("Enter")
     screen = tmux.wait_for("save Contact #4", "escape: close")
     tmux.keys("Escape")
+    tmux.wait_gone("escape: close")
+    tmux.keys("z")  # zoomed: a page is most of the screen
     tmux.wait_for("Records 24")
-    tmux.keys("PPage", "NPage")  # paging: top, then a page down
+    time.sleep(0.5)  # the zoomed layout, so that a page is the zoomed table's height
+    tmux.keys("PPage", "NPage", "NPage")  # paging: top, then two pages down
     tmux.keys("Enter")
     screen = tmux.wait_for("save Contact #", "escape: close")
-    assert "save Contact #1 " not in screen and "save Contact #4 " not in screen
+    assert "save Contact #1 " not in screen and "save Contact #4 " not in screen  # moved by a page
     tmux.keys("Escape")
+    tmux.wait_gone("escape: close")
+    tmux.keys("z")
     # a request's detail: headers and bodies in the inspector
-    tmux.keys("]", "]")
+    tmux.keys("]")
+    tmux.wait_for("log lines")
+    tmux.keys("]")
     tmux.wait_for("3 requests")
     tmux.keys("Enter")
     screen = tmux.wait_for("Request headers", "Response body")
     tmux.keys("End")
     tmux.wait_for("escape: close")
     tmux.keys("Escape")
+    tmux.wait_gone("escape: close")
     # the crash path: quick Up/Down in the Config tree after a dryrun (was DuplicateIds)
     tmux.keys("F2")
     for _ in range(10):
