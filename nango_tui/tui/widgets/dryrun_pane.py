@@ -443,6 +443,7 @@ and s saves the full record set. A run's results stay until the next run of the 
             return
         if results.running or force or self._drawn is None:
             self.query_one(DryrunStatus).show(results, self._placeholder)  # the elapsed time moves
+        self._into_the_table()  # every tick: a table mounted by the last one can take focus now
         tally = results.tally
         drawn = (
             id(results),
@@ -458,7 +459,6 @@ and s saves the full record set. A run's results stay until the next run of the 
         previous, self._drawn = self._drawn, drawn
         if self.query_one(DryrunRecords).sync():
             self._drawn = None  # rows still to add: come back on the next tick
-        self._into_the_table()
         self.query_one(DryrunLogs).sync()
         self.query_one(DryrunRequests).sync()
         self.query_one(DryrunInvalid).sync()
@@ -479,7 +479,7 @@ and s saves the full record set. A run's results stay until the next run of the 
             return
         if self.tabs.active == "dryrun-records":
             body = self.tabs.body_of("dryrun-records")
-            if body is not None and body is not focused and body.display:
+            if body is not None and body is not focused and body.display and body.is_mounted:
                 body.focus()
 
     def _show_title(self) -> None:
