@@ -185,6 +185,105 @@ def _run_test(args: argparse.Namespace) -> int:
     return run_command(Path(args.dir), args.names, as_json=args.json)
 
 
+def _add_serve(sub) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the runtime server: deployed syncs on their schedule, Nango's API",
+        description="Run the runtime server: Nango's public API (records, actions, syncs, connections), the scheduler and the workers, in one process. Everything is kept in SQLite under --data unless --database names another database. The environments dev and prod each have a secret key (NANGO_SECRET_KEY_DEV/_PROD at first start, else generated and printed once).",
+    )
+    p.add_argument(
+        "--data",
+        default=".nango-server",
+        metavar="DIR",
+        help="where the server keeps its state (default: ./.nango-server)",
+    )
+    p.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="SQLAlchemy database URL (default: sqlite:///DIR/nango.db)",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", default=3003, type=int, help="port (default: 3003)")
+    p.set_defaults(run=_run_serve)
+
+
+def _run_serve(args: argparse.Namespace) -> int:
+    from nango_tui.server.serve import ServeError, ServeOptions, run
+
+    try:
+        return run(ServeOptions(Path(args.data), args.database, args.host, args.port))
+    except ServeError as exc:
+        sys.stderr.write(f"nango-tui serve: {exc}\n")
+        return EXIT_FAIL
+
+
+def _add_deploy(sub) -> None:
+    p = sub.add_parser(
+        "deploy",
+        help="compile, then ship the integrations to an environment of a runtime server",
+        description="Compile (it must be clean), then deploy to ENV with Nango's two calls to NANGO_HOSTPORT (default http://localhost:3003) using NANGO_SECRET_KEY_<ENV>. Shows the changes and asks, unless --auto-confirm; a change that deletes data also needs --allow-destructive. Off a terminal it exits 1 naming the flag to pass.",
+    )
+    _dir_arg(p)
+    p.add_argument("environment", metavar="ENV", help="the environment (dev, prod)")
+    which = p.add_mutually_exclusive_group()
+    which.add_argument("--sync", "-s", metavar="NAME", help="deploy only this sync (nothing is removed)")
+    which.add_argument("--action", "-a", metavar="NAME", help="deploy only this action (nothing is removed)")
+    which.add_argument(
+        "--integration", "-i", metavar="KEY", help="deploy only this integration (nothing is removed)"
+    )
+    p.add_argument(
+        "-v", "--version", dest="script_version", metavar="VERSION", help="the version to give the scripts"
+    )
+    p.add_argument("--auto-confirm", "-y", "--yes", action="store_true", help="do not ask")
+    p.add_argument(
+        "--allow-destructive", action="store_true", help="allow removing syncs or models that hold data"
+    )
+    p.add_argument("--json", action="store_true", help="print the differences and the result as JSON")
+    p.set_defaults(run=_run_deploy)
+
+
+def _run_deploy(args: argparse.Namespace) -> int:
+    from nango_tui.server.client.deploy import DeployOptions, run
+
+    return run(
+        DeployOptions(
+            root=Path(args.dir),
+            environment=args.environment,
+            sync=args.sync,
+            action=args.action,
+            integration=args.integration,
+            version=args.script_version,
+            auto_confirm=args.auto_confirm,
+            allow_destructive=args.allow_destructive,
+            as_json=args.json,
+        )
+    )
+
+
+def _add_connections(sub) -> None:
+    p = sub.add_parser(
+        "connections",
+        help="connections of a runtime server",
+        description="Manage the connections of a runtime server.",
+    )
+    inner = p.add_subparsers(title="commands", metavar="COMMAND", parser_class=_Parser)
+    push = inner.add_parser(
+        "push",
+        help="import connections.yaml's connections of ENV into the server",
+        description="Send the connections of ENV in connections.yaml (credentials resolved from the shell or .env) to the server with Nango's POST /connections. A connection whose variable is unset is skipped with the reason.",
+    )
+    _dir_arg(push)
+    push.add_argument("environment", metavar="ENV", help="the environment (dev, prod)")
+    push.set_defaults(run=_run_connections_push)
+
+
+def _run_connections_push(args: argparse.Namespace) -> int:
+    from nango_tui.server.client.push import run
+
+    return run(Path(args.dir), args.environment)
+
+
 # Each entry adds one subcommand; a command appears here only once it works.
 COMMANDS: list[Callable] = [
     _add_init,
@@ -194,6 +293,9 @@ COMMANDS: list[Callable] = [
     _add_compile,
     _add_dev,
     _add_test,
+    _add_serve,
+    _add_deploy,
+    _add_connections,
 ]
 
 

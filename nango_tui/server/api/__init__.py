@@ -1,0 +1,1 @@
+"""Nango's public HTTP API over the server's storage (Starlette)."""

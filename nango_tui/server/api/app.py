@@ -1,0 +1,66 @@
+"""The Starlette application: Nango's routes (RUNTIME.md §3) and ours, wired to their handlers."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from . import actions, connections, deploy, endpoints, environment, records, syncs
+from .common import ServerState
+
+METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"error": {"code": "not_found", "message": "Unknown route"}}, status_code=404)
+
+
+async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": "server_error", "message": f"the server failed: {type(exc).__name__}"}},
+        status_code=500,
+    )
+
+
+def build(server: ServerState, on_ready: Callable[[], None] | None = None) -> Starlette:
+    routes = [
+        Route("/sync/deploy/confirmation", deploy.confirmation, methods=["POST"]),
+        Route("/sync/deploy", deploy.deploy, methods=["POST"]),
+        Route("/records", records.get_records, methods=["GET"]),
+        Route("/records/", records.get_records, methods=["GET"]),
+        Route("/action/trigger", actions.trigger, methods=["POST"]),
+        Route("/action/{action_id}", actions.result, methods=["GET"]),
+        Route("/sync/trigger", syncs.trigger, methods=["POST"]),
+        Route("/sync/start", syncs.start, methods=["POST"]),
+        Route("/sync/pause", syncs.pause, methods=["POST"]),
+        Route("/sync/status", syncs.status, methods=["GET"]),
+        Route("/sync/update-connection-frequency", syncs.update_frequency, methods=["PUT"]),
+        Route("/sync/runs", syncs.runs, methods=["GET"]),
+        Route("/integrations", connections.list_integrations, methods=["GET"]),
+        Route("/integrations/{key}", connections.get_integration, methods=["GET"]),
+        Route("/connections", connections.list_connections, methods=["GET"]),
+        Route("/connection", connections.list_connections, methods=["GET"]),
+        Route("/connections", connections.post_connection, methods=["POST"]),
+        Route("/connections/{connection_id}", connections.get_connection, methods=["GET"]),
+        Route("/connection/{connection_id}", connections.get_connection, methods=["GET"]),
+        Route("/environment", environment.get_environment, methods=["GET"]),
+        Route("/environment", environment.patch_environment, methods=["PATCH"]),
+        Route("/{path:path}", endpoints.script_endpoint, methods=METHODS),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app):
+        if on_ready is not None:
+            on_ready()
+        yield
+
+    app = Starlette(
+        routes=routes, exception_handlers={404: _not_found, 500: _server_error}, lifespan=lifespan
+    )
+    app.state.server = server
+    return app

@@ -1,0 +1,85 @@
+"""`GET /records` (and `/records/`): a page of a connection's cached records of one model."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from .. import timeutil
+from ..storage import environments as envs
+from ..storage import records as recs
+from .common import ApiError, authed, connection_from, db
+
+MAX_LIMIT = 10_000
+MAX_IDS = 100
+
+
+def _invalid(message: str, path: str) -> ApiError:
+    return ApiError(
+        400, "invalid_query_params", errors=[{"code": "custom", "message": message, "path": [path]}]
+    )
+
+
+def parse_query(request: Request, default_model: str | None = None) -> dict:
+    """The query as Nango reads it; ApiError 400 `invalid_query_params` naming the bad parameter."""
+    q = request.query_params
+    model = q.get("model") or default_model
+    if not model:
+        raise _invalid("Required", "model")
+    limit = 100
+    if "limit" in q:
+        try:
+            limit = int(q["limit"])
+        except ValueError:
+            raise _invalid("Expected number", "limit") from None
+        if not 1 <= limit <= MAX_LIMIT:
+            raise _invalid(f"limit must be between 1 and {MAX_LIMIT}", "limit")
+    modified_after = q.get("modified_after") or q.get("delta")
+    if modified_after:
+        try:
+            modified_after = timeutil.stamp(timeutil.parse(modified_after))
+        except ValueError:
+            raise _invalid("Invalid date", "modified_after") from None
+    filters = None
+    if q.get("filter"):
+        filters = {f.strip().lower() for f in q["filter"].split(",") if f.strip()}
+        if not filters or not filters <= recs.FILTERS:
+            raise _invalid("filter must be added, updated, deleted or comma-separated pairs", "filter")
+    ids = q.getlist("ids")
+    if len(ids) > MAX_IDS:
+        raise _invalid(f"at most {MAX_IDS} ids", "ids")
+    variant = q.get("variant") or "base"
+    if variant != "base":
+        model = f"{model}::{variant}"
+    return {
+        "model": model,
+        "limit": limit,
+        "cursor": q.get("cursor") or None,
+        "modified_after": modified_after,
+        "filters": filters,
+        "ids": ids or None,
+    }
+
+
+async def page_response(request: Request, connection_pk: int, query: dict) -> Response:
+    model = query.pop("model")
+    try:
+        page = await db(request, lambda c: recs.read_page(c, connection_pk, model, **query))
+    except recs.BadCursor:
+        raise ApiError(400, "invalid_cursor_value", "The cursor is not one this server gave") from None
+    return JSONResponse({"records": page.records, "next_cursor": page.next_cursor})
+
+
+@authed
+async def get_records(request: Request, env: envs.Environment) -> Response:
+    query = parse_query(request)
+    h = request.headers
+    q = request.query_params
+    connection = await connection_from(
+        request,
+        env,
+        h.get("connection-id") or q.get("connection_id"),
+        h.get("provider-config-key") or q.get("provider_config_key"),
+        status=404,
+    )
+    return await page_response(request, connection.pk, query)

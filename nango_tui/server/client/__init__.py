@@ -1,0 +1,1 @@
+"""Clients of a runtime server: `deploy` and `connections push` (Nango's calls, over HTTP)."""

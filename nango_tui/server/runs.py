@@ -1,0 +1,242 @@
+"""One run of a deployed sync or action, in a child process through `nango_tui.dryrun`.
+
+A sync's `batch` events go to the records cache as they arrive; `last_sync_date` moves to the
+run's start only when the run succeeds; a failed run keeps the records it saved and moves nothing
+else (RUNTIME.md §2). The child reaches its connection through this server's own
+`GET /connection/:id` (NANGO_HOSTPORT and the environment's key are in its environment).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from . import materialize, timeutil
+from .storage import connections as conns
+from .storage import deployments as deps
+from .storage import environments as envs
+from .storage import records as recs
+from .storage import syncs as sync_store
+from .vault import Vault
+
+LOG_LINES = 500  # log lines kept per run
+SYNC_TIMEOUT = 6 * 3600.0
+ACTION_TIMEOUT = 15 * 60.0
+
+
+@dataclass
+class RunContext:
+    """What a run needs from the server process."""
+
+    engine: sa.Engine
+    vault: Vault
+    data_dir: Path
+    base_url: str  # this server, for the child's connection lookups
+    webhook_timeout: float = 10.0
+
+
+@dataclass
+class SyncOutcome:
+    status: str  # SUCCESS | ERROR | SKIPPED
+    run_id: int | None = None
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    error: str | None = None
+
+
+def _child_env(ctx: RunContext, environment: str, key: str) -> dict[str, str]:
+    return {"NANGO_HOSTPORT": ctx.base_url, f"NANGO_SECRET_KEY_{environment.upper()}": key}
+
+
+async def run_sync(
+    ctx: RunContext, sync_id: int, mode: str = "incremental", workflow_id: str | None = None
+) -> SyncOutcome:
+    """Run sync `sync_id` once (mode: incremental | full_refresh | full_refresh_and_clear_cache)."""
+    from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun
+
+    engine = ctx.engine
+    with engine.begin() as conn:
+        sync = sync_store.get(conn, sync_id)
+        if sync is None or sync.state == "DELETED":
+            return SyncOutcome("SKIPPED", error="the sync was removed")
+        script = deps.active_script(conn, sync.environment_id, sync.integration, sync.name, "sync")
+        connection = conns.by_pk(conn, None, sync.connection_pk)
+        if script is None or connection is None:
+            return SyncOutcome("SKIPPED", error="the sync's script or connection is gone")
+        environment = conn.execute(
+            sa.text("SELECT name FROM environments WHERE id = :i"), {"i": sync.environment_id}
+        ).scalar_one()
+        key = envs.secret_key(conn, ctx.vault, sync.environment_id)
+        models = json.loads(script.models)
+        if mode in ("full_refresh", "full_refresh_and_clear_cache"):
+            sync_store.reset_last_sync_date(conn, sync.id)
+            sync.last_sync_date = None
+        if mode == "full_refresh_and_clear_cache":
+            recs.clear(conn, sync.connection_pk, models)
+        run_id, started_at = sync_store.start_run(conn, sync, script.id, mode, workflow_id)
+    logs: deque[str] = deque(maxlen=LOG_LINES)
+    totals: dict[str, recs.Counts] = {m: recs.Counts() for m in models}
+    error: str | None = None
+    status = "failed"
+    try:
+        folder = materialize.script_folder(engine, ctx.data_dir, script.id)
+        request = DryrunRequest(
+            root=folder,
+            name=script.name,
+            connection_id=connection.connection_id,
+            environment=environment,
+            integration=script.integration,
+            last_sync_date=timeutil.parse(sync.last_sync_date) if sync.last_sync_date else None,
+            replay=True if connection.replay else None,
+            timeout=SYNC_TIMEOUT,
+            extra_env=_child_env(ctx, environment, key),
+        )
+        run = await start_dryrun(request)
+        async with run:
+            async for event in run.events():
+                kind = event.get("type")
+                if kind == "batch":
+                    _store_batch(engine, sync, run_id, event, totals)
+                elif kind == "log":
+                    logs.append(f"[{event.get('level', 'info')}] {event.get('message', '')}")
+                elif kind == "error":
+                    error = str(event.get("message") or event.get("kind"))
+                    logs.append(f"[error] {error}")
+                elif kind == "done":
+                    status = event.get("status", "failed")
+                    if status != "ok" and not error:
+                        error = str(event.get("reason") or status)
+    except DryrunSetupError as exc:
+        error = str(exc)
+    except Exception as exc:  # the run fails; the server goes on
+        error = f"{type(exc).__name__}: {exc}"
+    counts = {m: c.public() for m, c in totals.items()}
+    with engine.begin() as conn:
+        if status == "ok":
+            if script.track_deletes:
+                for model in models:
+                    gone = recs.delete_outdated(
+                        conn, sync.connection_pk, model, sync_id=sync.id, job_id=run_id
+                    )
+                    counts.setdefault(model, {"added": 0, "updated": 0, "deleted": 0})["deleted"] += gone
+            sync_store.mark_success(conn, sync.id, started_at, sync.checkpoint)
+        sync_store.finish_run(
+            conn,
+            run_id,
+            status="SUCCESS" if status == "ok" else "ERROR",
+            result=counts,
+            error=error if status != "ok" else None,
+            logs="\n".join(logs),
+        )
+        sync_store.prune_runs(conn, sync.id)
+    outcome = SyncOutcome("SUCCESS" if status == "ok" else "ERROR", run_id, counts, error)
+    from . import webhooks
+
+    await webhooks.after_sync(ctx, sync, connection, script, started_at, outcome)
+    return outcome
+
+
+def _store_batch(engine: sa.Engine, sync, run_id: int, event: dict, totals: dict[str, recs.Counts]) -> None:
+    model = str(event.get("model"))
+    batch = event.get("records") or []
+    op = {"save": recs.save, "update": recs.update, "delete": recs.delete}.get(str(event.get("op")))
+    if op is None:
+        return
+    with engine.begin() as conn:
+        counts = op(conn, sync.connection_pk, model, batch, sync_id=sync.id, job_id=run_id)
+    totals.setdefault(model, recs.Counts()).add(counts)
+
+
+# -- actions ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class ActionOutcome:
+    ok: bool
+    output: Any = None
+    status_code: int = 200
+    error: dict | None = None  # Nango's error body
+
+
+async def run_action(
+    ctx: RunContext, environment_id: int, connection_pk: int, name: str, action_input: Any
+) -> ActionOutcome:
+    """Run an action once and map its end to Nango's answer (output, or an error body and status)."""
+    from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun
+
+    with ctx.engine.connect() as conn:
+        connection = conns.by_pk(conn, None, connection_pk)
+        script = deps.active_script(conn, environment_id, connection.provider_config_key, name, "action")
+        environment = conn.execute(
+            sa.text("SELECT name FROM environments WHERE id = :i"), {"i": environment_id}
+        ).scalar_one()
+        key = envs.secret_key(conn, ctx.vault, environment_id)
+    if script is None:
+        return ActionOutcome(
+            False, status_code=404, error={"code": "not_found", "message": f"Action {name} not found"}
+        )
+    output: Any = None
+    failure: dict | None = None
+    status = "failed"
+    try:
+        folder = materialize.script_folder(ctx.engine, ctx.data_dir, script.id)
+        request = DryrunRequest(
+            root=folder,
+            name=name,
+            connection_id=connection.connection_id,
+            environment=environment,
+            integration=script.integration,
+            input=action_input,
+            replay=True if connection.replay else None,
+            timeout=ACTION_TIMEOUT,
+            extra_env=_child_env(ctx, environment, key),
+        )
+        run = await start_dryrun(request)
+        async with run:
+            async for event in run.events():
+                kind = event.get("type")
+                if kind == "result":
+                    output = event.get("output")
+                elif kind == "error" and failure is None:
+                    failure = event
+                elif kind == "done":
+                    status = event.get("status", "failed")
+    except DryrunSetupError as exc:
+        return ActionOutcome(False, status_code=400, error={"code": "invalid_body", "message": str(exc)})
+    if status == "ok":
+        return ActionOutcome(True, output)
+    return ActionOutcome(False, status_code=_status_for(failure), error=_error_body(failure))
+
+
+def _status_for(failure: dict | None) -> int:
+    if failure and failure.get("kind") == "http":
+        return 424
+    return 500
+
+
+def _error_body(failure: dict | None) -> dict:
+    if failure and failure.get("kind") == "action_error":
+        payload = failure.get("payload")
+        if not isinstance(payload, dict):
+            payload = {"message": payload}
+        return {
+            "message": "The action script failed with a runtime error",
+            "code": "action_script_runtime_error",
+            "payload": payload,
+        }
+    if failure and failure.get("kind") == "http":
+        return {
+            "message": failure.get("message"),
+            "code": "script_http_error",
+            "payload": failure.get("payload") or {},
+        }
+    message = failure.get("message") if failure else "the action failed"
+    return {
+        "message": "The action script failed with a runtime error",
+        "code": "action_script_runtime_error",
+        "payload": {"message": message},
+    }

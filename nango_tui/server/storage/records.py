@@ -1,0 +1,395 @@
+"""The records cache, with Nango's semantics (RUNTIME.md §2 "Records cache").
+
+One row per (connection, model, external_id). A save of an unchanged record keeps `updated_at`
+(only the job id moves); a changed one bumps `updated_at`; a deleted one that comes back is
+re-created (`created_at = updated_at = now`). Reads go in (updated_at, id) order with an opaque
+cursor base64("<updated_at>||<id>"). The rules live here, not in triggers, so SQLite and
+PostgreSQL behave alike. Writers of one (connection, model) are serialized by the caller's
+transaction (SQLite: one writer; PostgreSQL: `lock_model` takes an advisory lock).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from .. import timeutil
+from ..schema import records
+
+NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")  # uuid5 namespace (URL), as Nango's
+CHUNK = 500  # ids per IN (...) lookup: well under SQLite's variable limit
+
+
+@dataclass
+class Counts:
+    """What a batch did: Nango's added / updated / deleted (+ unchanged for our logs)."""
+
+    added: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.added += other.added
+        self.updated += other.updated
+        self.deleted += other.deleted
+        self.unchanged += other.unchanged
+
+    def public(self) -> dict[str, int]:
+        return {"added": self.added, "updated": self.updated, "deleted": self.deleted}
+
+
+@dataclass
+class Page:
+    records: list[dict] = field(default_factory=list)
+    next_cursor: str | None = None
+
+
+def record_uuid(connection_pk: int, model: str, external_id: str) -> str:
+    return str(uuid.uuid5(NAMESPACE, f"{connection_pk}{model}{external_id}"))
+
+
+def _dump(record: dict) -> tuple[str, str]:
+    text = json.dumps(record, separators=(",", ":"), sort_keys=True, default=str)
+    return text, hashlib.md5(text.encode()).hexdigest()
+
+
+def lock_model(conn: sa.Connection, connection_pk: int, model: str) -> None:
+    """Serialize writers of one (connection, model) for this transaction (PostgreSQL only)."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(
+            hashlib.sha1(f"{connection_pk}:{model}".encode()).digest()[:8], "big", signed=True
+        )
+        conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+
+
+def _existing(conn: sa.Connection, connection_pk: int, model: str, ids: Sequence[str]) -> dict[str, tuple]:
+    found: dict[str, tuple] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = conn.execute(
+            sa.select(records.c.external_id, records.c.data_hash, records.c.deleted_at, records.c.json).where(
+                records.c.connection_pk == connection_pk,
+                records.c.model == model,
+                records.c.external_id.in_(chunk),
+            )
+        )
+        for ext, data_hash, deleted_at, text in rows:
+            found[ext] = (data_hash, deleted_at, text)
+    return found
+
+
+def _unique_by_id(batch: Iterable[dict]) -> dict[str, dict]:
+    """Records by id; an id repeated in one batch is dropped after its first (Nango keeps one)."""
+    out: dict[str, dict] = {}
+    for rec in batch:
+        if not isinstance(rec, dict) or rec.get("id") is None:
+            continue
+        key = str(rec["id"])
+        if key not in out:
+            out[key] = rec
+    return out
+
+
+def save(
+    conn: sa.Connection, connection_pk: int, model: str, batch: Iterable[dict], *, sync_id: int, job_id: int
+) -> Counts:
+    """batchSave: insert new, re-create deleted, update changed, touch the job id of the rest."""
+    by_id = _unique_by_id(batch)
+    if not by_id:
+        return Counts()
+    lock_model(conn, connection_pk, model)
+    existing = _existing(conn, connection_pk, model, list(by_id))
+    now = timeutil.now()
+    inserts, revived, changed, same = [], [], [], []
+    for ext, rec in by_id.items():
+        text, data_hash = _dump(rec)
+        old = existing.get(ext)
+        if old is None:
+            inserts.append(
+                {
+                    "connection_pk": connection_pk,
+                    "model": model,
+                    "external_id": ext,
+                    "id": record_uuid(connection_pk, model, ext),
+                    "json": text,
+                    "data_hash": data_hash,
+                    "created_at": now,
+                    "updated_at": now,
+                    "deleted_at": None,
+                    "sync_id": sync_id,
+                    "sync_job_id": job_id,
+                }
+            )
+        elif old[1] is not None:
+            revived.append(
+                {"b_ext": ext, "json": text, "data_hash": data_hash, "created_at": now, "updated_at": now}
+            )
+        elif old[0] != data_hash:
+            changed.append(
+                {"b_ext": ext, "json": text, "data_hash": data_hash, "created_at": None, "updated_at": now}
+            )
+        else:
+            same.append({"b_ext": ext})
+    if inserts:
+        conn.execute(records.insert(), inserts)
+    where = (
+        records.c.connection_pk == connection_pk,
+        records.c.model == model,
+        records.c.external_id == sa.bindparam("b_ext"),
+    )
+    if revived:
+        conn.execute(
+            records.update()
+            .where(*where)
+            .values(
+                json=sa.bindparam("json"),
+                data_hash=sa.bindparam("data_hash"),
+                created_at=sa.bindparam("created_at"),
+                updated_at=sa.bindparam("updated_at"),
+                deleted_at=None,
+                sync_id=sync_id,
+                sync_job_id=job_id,
+            ),
+            revived,
+        )
+    if changed:
+        conn.execute(
+            records.update()
+            .where(*where)
+            .values(
+                json=sa.bindparam("json"),
+                data_hash=sa.bindparam("data_hash"),
+                updated_at=sa.bindparam("updated_at"),
+                sync_id=sync_id,
+                sync_job_id=job_id,
+            ),
+            [{k: v for k, v in row.items() if k != "created_at"} for row in changed],
+        )
+    if same:
+        conn.execute(records.update().where(*where).values(sync_id=sync_id, sync_job_id=job_id), same)
+    return Counts(added=len(inserts) + len(revived), updated=len(changed), unchanged=len(same))
+
+
+def delete(
+    conn: sa.Connection, connection_pk: int, model: str, batch: Iterable[dict], *, sync_id: int, job_id: int
+) -> Counts:
+    """batchDelete: mark the given ids deleted (an unknown id is stored as a deleted stub, as Nango does)."""
+    by_id = _unique_by_id(batch)
+    if not by_id:
+        return Counts()
+    lock_model(conn, connection_pk, model)
+    existing = _existing(conn, connection_pk, model, list(by_id))
+    now = timeutil.now()
+    marks, stubs = [], []
+    for ext, rec in by_id.items():
+        old = existing.get(ext)
+        if old is None:
+            text, data_hash = _dump(rec)
+            stubs.append(
+                {
+                    "connection_pk": connection_pk,
+                    "model": model,
+                    "external_id": ext,
+                    "id": record_uuid(connection_pk, model, ext),
+                    "json": text,
+                    "data_hash": data_hash,
+                    "created_at": now,
+                    "updated_at": now,
+                    "deleted_at": now,
+                    "sync_id": sync_id,
+                    "sync_job_id": job_id,
+                }
+            )
+        elif old[1] is None:
+            marks.append({"b_ext": ext})
+    if stubs:
+        conn.execute(records.insert(), stubs)
+    if marks:
+        conn.execute(
+            records.update()
+            .where(
+                records.c.connection_pk == connection_pk,
+                records.c.model == model,
+                records.c.external_id == sa.bindparam("b_ext"),
+            )
+            .values(deleted_at=now, updated_at=now, sync_id=sync_id, sync_job_id=job_id),
+            marks,
+        )
+    return Counts(deleted=len(marks) + len(stubs))
+
+
+def _merge(old: Any, new: Any) -> Any:
+    """Deep merge as Nango's batchUpdate: objects merge key by key, anything else (arrays too) replaces."""
+    if isinstance(old, dict) and isinstance(new, dict):
+        out = dict(old)
+        for key, value in new.items():
+            out[key] = _merge(old.get(key), value) if key in old else value
+        return out
+    return new
+
+
+def update(
+    conn: sa.Connection, connection_pk: int, model: str, batch: Iterable[dict], *, sync_id: int, job_id: int
+) -> Counts:
+    """batchUpdate: merge into existing, not deleted records; unknown ids are ignored."""
+    by_id = _unique_by_id(batch)
+    if not by_id:
+        return Counts()
+    lock_model(conn, connection_pk, model)
+    existing = _existing(conn, connection_pk, model, list(by_id))
+    now = timeutil.now()
+    rows = []
+    for ext, rec in by_id.items():
+        old = existing.get(ext)
+        if old is None or old[1] is not None:
+            continue
+        text, data_hash = _dump(_merge(json.loads(old[2]), rec))
+        if data_hash != old[0]:
+            rows.append({"b_ext": ext, "json": text, "data_hash": data_hash, "updated_at": now})
+    if rows:
+        conn.execute(
+            records.update()
+            .where(
+                records.c.connection_pk == connection_pk,
+                records.c.model == model,
+                records.c.external_id == sa.bindparam("b_ext"),
+            )
+            .values(
+                json=sa.bindparam("json"),
+                data_hash=sa.bindparam("data_hash"),
+                updated_at=sa.bindparam("updated_at"),
+                sync_id=sync_id,
+                sync_job_id=job_id,
+            ),
+            rows,
+        )
+    return Counts(updated=len(rows))
+
+
+def delete_outdated(conn: sa.Connection, connection_pk: int, model: str, *, sync_id: int, job_id: int) -> int:
+    """After a successful full run: records of this sync not seen by job `job_id` are deleted."""
+    now = timeutil.now()
+    result = conn.execute(
+        records.update()
+        .where(
+            records.c.connection_pk == connection_pk,
+            records.c.model == model,
+            records.c.sync_id == sync_id,
+            records.c.sync_job_id < job_id,
+            records.c.deleted_at.is_(None),
+        )
+        .values(deleted_at=now, updated_at=now)
+    )
+    return result.rowcount or 0
+
+
+def clear(conn: sa.Connection, connection_pk: int, models: Sequence[str]) -> int:
+    """Remove a connection's records of these models (full_refresh_and_clear_cache, removed syncs)."""
+    if not models:
+        return 0
+    result = conn.execute(
+        records.delete().where(records.c.connection_pk == connection_pk, records.c.model.in_(list(models)))
+    )
+    return result.rowcount or 0
+
+
+def count(conn: sa.Connection, connection_pk: int, model: str) -> int:
+    return conn.execute(
+        sa.select(sa.func.count())
+        .select_from(records)
+        .where(
+            records.c.connection_pk == connection_pk, records.c.model == model, records.c.deleted_at.is_(None)
+        )
+    ).scalar_one()
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(updated_at: str, record_id: str) -> str:
+    return base64.b64encode(f"{updated_at}||{record_id}".encode()).decode()
+
+
+def decode_cursor(cursor: str) -> tuple[str, str]:
+    try:
+        text = base64.b64decode(cursor.encode(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadCursor(cursor) from None
+    updated_at, sep, record_id = text.partition("||")
+    if not sep or len(updated_at) != timeutil.WIDTH or not record_id:
+        raise BadCursor(cursor)
+    return updated_at, record_id
+
+
+FILTERS = {"added", "updated", "deleted"}
+
+
+def read_page(
+    conn: sa.Connection,
+    connection_pk: int,
+    model: str,
+    *,
+    limit: int = 100,
+    cursor: str | None = None,
+    modified_after: str | None = None,
+    filters: set[str] | None = None,
+    ids: Sequence[str] | None = None,
+) -> Page:
+    """One page in (updated_at, id) order, each record with `_nango_metadata`."""
+    c = records.c
+    query = sa.select(c.id, c.json, c.created_at, c.updated_at, c.deleted_at).where(
+        c.connection_pk == connection_pk, c.model == model
+    )
+    if modified_after:
+        query = query.where(c.updated_at >= modified_after)
+    if ids:
+        query = query.where(c.external_id.in_(list(ids)))
+    if filters and filters != FILTERS:
+        conds = []
+        if "added" in filters:
+            conds.append(sa.and_(c.deleted_at.is_(None), c.created_at == c.updated_at))
+        if "updated" in filters:
+            conds.append(sa.and_(c.deleted_at.is_(None), c.created_at != c.updated_at))
+        if "deleted" in filters:
+            conds.append(c.deleted_at.is_not(None))
+        query = query.where(sa.or_(*conds))
+    if cursor:
+        after_updated, after_id = decode_cursor(cursor)
+        query = query.where(
+            sa.or_(c.updated_at > after_updated, sa.and_(c.updated_at == after_updated, c.id > after_id))
+        )
+    rows = conn.execute(query.order_by(c.updated_at, c.id).limit(limit + 1)).all()
+    page = Page()
+    for rid, text, created_at, updated_at, deleted_at in rows[:limit]:
+        record = json.loads(text)
+        if deleted_at is not None:
+            action = "DELETED"
+        elif created_at == updated_at:
+            action = "ADDED"
+        else:
+            action = "UPDATED"
+        record["_nango_metadata"] = {
+            "first_seen_at": timeutil.iso_ms(created_at),
+            "last_modified_at": timeutil.iso_ms(updated_at),
+            "last_action": action,
+            "deleted_at": timeutil.iso_ms(deleted_at),
+            "cursor": encode_cursor(updated_at, rid),
+        }
+        page.records.append(record)
+    if len(rows) > limit:
+        last = rows[limit - 1]
+        page.next_cursor = encode_cursor(last[3], last[0])
+    return page
