@@ -104,8 +104,7 @@ def run(options: ServeOptions, out=sys.stdout) -> int:
     def ready() -> None:
         out.write(f"nango-tui serve: listening on {base_url} (data in {data_dir})\n")
         out.flush()
-
-    app = build(state, on_ready=ready)
+        starter.start()  # DBOS is imported after the API answers (it takes ~1 s to import)
 
     jobs_box: dict = {}
 
@@ -133,10 +132,11 @@ def run(options: ServeOptions, out=sys.stdout) -> int:
 
     import uvicorn
 
+    app = build(state, on_ready=ready)
+
     config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
     server = uvicorn.Server(config)
     starter = threading.Thread(target=start_engine, name="nango-engine", daemon=True)
-    starter.start()
     try:
         server.run(sockets=[sock])
     finally:

@@ -50,7 +50,8 @@ async def trigger(request: Request, env: envs.Environment) -> Response:
             )
 
         await db(request, store, write=True)
-        await asyncio.to_thread(state(request).jobs.enqueue_action, action_id)
+        jobs = await asyncio.to_thread(state(request).require_jobs)
+        await asyncio.to_thread(jobs.enqueue_action, action_id)
         return JSONResponse({"id": action_id, "statusUrl": f"/action/{action_id}"}, status_code=202)
     outcome = await run_action(state(request).run_ctx, env.id, connection.pk, name, body.get("input"))
     if outcome.ok:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,16 @@ class ServerState:
     vault: Vault
     data_dir: Path
     run_ctx: RunContext
-    jobs: Any = None  # engine.Engine once DBOS is up (set by serve)
+    jobs: Any = None  # engine.Engine (set by serve; DBOS launches just after the API answers)
+
+    def require_jobs(self, timeout: float = 30.0) -> Any:
+        """The engine once it is up (blocking: call in a worker thread); ApiError 503 if it never came."""
+        deadline = time.monotonic() + timeout
+        while self.jobs is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if self.jobs is None or not self.jobs.wait_ready(max(0.0, deadline - time.monotonic())):
+            raise ApiError(503, "engine_unavailable", "The scheduler is not running yet; try again")
+        return self.jobs
 
 
 class ApiError(Exception):

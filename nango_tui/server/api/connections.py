@@ -105,8 +105,9 @@ async def post_connection(request: Request, env: envs.Environment) -> Response:
         return stored, made
 
     stored, made = await db(request, work, write=True)
-    if made and server.jobs is not None:
-        await asyncio.to_thread(server.jobs.tick_once)
+    if made:
+        jobs = await asyncio.to_thread(server.require_jobs)
+        await asyncio.to_thread(jobs.tick_once)
     return JSONResponse(_public(stored))
 
 

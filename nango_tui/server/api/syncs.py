@@ -10,8 +10,6 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from nango_tui.config.runs import parse_runs
-
 from .. import timeutil
 from ..storage import connections as conns
 from ..storage import deployments as deps
@@ -71,7 +69,7 @@ async def trigger(request: Request, env: envs.Environment) -> Response:
     if mode not in MODES:
         raise ApiError(400, "invalid_body", f"sync_mode must be one of {', '.join(MODES)}")
     targets = await _targets(request, env, body)
-    jobs = state(request).jobs
+    jobs = await asyncio.to_thread(state(request).require_jobs)
     for sync in targets:
         await asyncio.to_thread(jobs.enqueue_sync, sync.id, mode)
     return JSONResponse({"success": True})
@@ -83,8 +81,9 @@ async def _set_state(request: Request, env: envs.Environment, new_state: str) ->
     ids = [s.id for s in targets]
     if ids:
         await db(request, lambda c: sync_store.set_state(c, ids, new_state), write=True)
-    if new_state == "STARTED" and ids and state(request).jobs is not None:
-        await asyncio.to_thread(state(request).jobs.tick_once)
+    if new_state == "STARTED" and ids:
+        jobs = await asyncio.to_thread(state(request).require_jobs)
+        await asyncio.to_thread(jobs.tick_once)
     return JSONResponse({"success": True})
 
 
@@ -161,7 +160,7 @@ async def update_frequency(request: Request, env: envs.Environment) -> Response:
     ms = None
     if frequency is not None:
         try:
-            ms = parse_runs(str(frequency)) * 1000
+            ms = _parse_runs(str(frequency)) * 1000
         except ValueError as err:
             raise ApiError(400, "invalid_body", f"frequency: {err}") from None
     targets = await _targets(
@@ -219,3 +218,10 @@ async def runs(request: Request, env: envs.Environment) -> Response:
         return out
 
     return JSONResponse({"runs": await db(request, work)})
+
+
+def _parse_runs(text: str) -> int:
+    """nango.yaml's `runs` in seconds (imported when needed: the config part is slow to import)."""
+    from nango_tui.config.runs import parse_runs
+
+    return parse_runs(text)

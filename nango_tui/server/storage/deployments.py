@@ -9,8 +9,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from nango_tui.config.runs import parse_runs
-
 from .. import timeutil
 from ..deploy_body import DeployBody, FlowConfig
 from ..schema import deploy_locks, deployments, scripts
@@ -182,7 +180,7 @@ def _frequency_ms(flow: FlowConfig) -> int | None:
     if flow.type != "sync" or not flow.runs:
         return None
     try:
-        return parse_runs(flow.runs) * 1000
+        return _parse_runs(flow.runs) * 1000
     except ValueError as err:
         raise BadDeploy(f"{flow.providerConfigKey}/{flow.syncName}: runs: {err}") from None
 
@@ -281,3 +279,10 @@ def _remove_missing(conn: sa.Connection, environment_id: int, body: DeployBody, 
         for connection_pk in sync_store.soft_delete(conn, environment_id, row.integration, row.name):
             gone = [m for m in json.loads(row.models) if m in deleted_models]
             recs.clear(conn, connection_pk, gone)
+
+
+def _parse_runs(text: str) -> int:
+    """nango.yaml's `runs` in seconds (imported when needed: the config part is slow to import)."""
+    from nango_tui.config.runs import parse_runs
+
+    return parse_runs(text)

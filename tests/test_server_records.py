@@ -1,0 +1,182 @@
+"""The records cache on a real SQLite database: Nango's upsert/delete/update rules, metadata, paging."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import sqlalchemy as sa
+
+from nango_tui.server import db
+from nango_tui.server.storage import records as recs
+
+
+@pytest.fixture
+def engine(tmp_path):
+    engine = db.create(db.default_url(tmp_path))
+    db.migrate(engine)
+    return engine
+
+
+def save(engine, batch, job=1, model="Contact"):
+    with engine.begin() as conn:
+        return recs.save(conn, 1, model, batch, sync_id=7, job_id=job)
+
+
+def page(engine, **kw):
+    with engine.connect() as conn:
+        return recs.read_page(conn, 1, kw.pop("model", "Contact"), **kw)
+
+
+def test_save_counts_added_updated_unchanged_and_keeps_updated_at(engine):
+    assert save(engine, [{"id": "a", "n": 1}, {"id": "b", "n": 1}]).public() == {
+        "added": 2,
+        "updated": 0,
+        "deleted": 0,
+    }
+    first = {r["id"]: r["_nango_metadata"] for r in page(engine).records}
+    time.sleep(0.002)
+    counts = save(engine, [{"id": "a", "n": 1}, {"id": "b", "n": 2}], job=2)
+    assert (counts.added, counts.updated, counts.unchanged) == (0, 1, 1)
+    after = {r["id"]: r["_nango_metadata"] for r in page(engine).records}
+    assert after["a"]["last_modified_at"] == first["a"]["last_modified_at"]  # unchanged keeps updated_at
+    assert after["a"]["last_action"] == "ADDED"
+    assert after["b"]["last_action"] == "UPDATED"
+    assert after["b"]["first_seen_at"] == first["b"]["first_seen_at"]
+    with engine.connect() as conn:
+        jobs = dict(conn.execute(sa.text("SELECT external_id, sync_job_id FROM records")).all())
+    assert jobs == {"a": 2, "b": 2}  # unchanged rows still take the current job
+
+
+def test_repeated_ids_in_one_batch_count_once(engine):
+    counts = save(engine, [{"id": "a", "v": 1}, {"id": "a", "v": 2}, {"id": 5}])
+    assert counts.added == 2
+    got = {str(r["id"]): r for r in page(engine).records}
+    assert set(got) == {"a", "5"} and got["a"]["v"] == 1  # the first of a repeated id is kept
+
+
+def test_delete_then_undelete_recreates(engine):
+    save(engine, [{"id": "a"}])
+    with engine.begin() as conn:
+        assert recs.delete(conn, 1, "Contact", [{"id": "a"}], sync_id=7, job_id=2).deleted == 1
+        assert (
+            recs.delete(conn, 1, "Contact", [{"id": "a"}], sync_id=7, job_id=2).deleted == 0
+        )  # already deleted
+    meta = page(engine).records[0]["_nango_metadata"]
+    assert meta["last_action"] == "DELETED" and meta["deleted_at"] is not None
+    time.sleep(0.002)
+    assert save(engine, [{"id": "a"}], job=3).added == 1
+    meta2 = page(engine).records[0]["_nango_metadata"]
+    assert meta2["last_action"] == "ADDED" and meta2["deleted_at"] is None
+    assert meta2["first_seen_at"] > meta["first_seen_at"]
+
+
+def test_update_merges_deeply_and_ignores_unknown(engine):
+    save(engine, [{"id": "a", "name": {"first": "A", "last": "B"}, "tags": [1, 2]}])
+    with engine.begin() as conn:
+        counts = recs.update(
+            conn,
+            1,
+            "Contact",
+            [{"id": "a", "name": {"first": "Z"}, "tags": [3]}, {"id": "zz", "x": 1}],
+            sync_id=7,
+            job_id=2,
+        )
+    assert counts.updated == 1
+    rec = page(engine).records[0]
+    assert rec["name"] == {"first": "Z", "last": "B"} and rec["tags"] == [3]
+    assert len(page(engine).records) == 1
+
+
+def test_delete_outdated_only_older_jobs(engine):
+    save(engine, [{"id": "a"}, {"id": "b"}], job=1)
+    save(engine, [{"id": "a"}], job=2)
+    with engine.begin() as conn:
+        assert recs.delete_outdated(conn, 1, "Contact", sync_id=7, job_id=2) == 1
+    actions = {r["id"]: r["_nango_metadata"]["last_action"] for r in page(engine).records}
+    assert actions == {"a": "ADDED", "b": "DELETED"}
+
+
+def test_paging_with_cursor_covers_every_record_once_in_order(engine):
+    save(engine, [{"id": f"r{i:03d}"} for i in range(250)])
+    seen, cursor = [], None
+    while True:
+        p = page(engine, limit=60, cursor=cursor)
+        seen.extend(r["id"] for r in p.records)
+        keys = [(r["_nango_metadata"]["last_modified_at"], r["_nango_metadata"]["cursor"]) for r in p.records]
+        assert keys == sorted(keys, key=lambda k: k[0])
+        if p.next_cursor is None:
+            break
+        cursor = p.next_cursor
+    assert sorted(seen) == sorted(f"r{i:03d}" for i in range(250)) and len(seen) == 250
+
+
+def test_filters_ids_modified_after(engine):
+    save(engine, [{"id": "a"}, {"id": "b"}, {"id": "c"}])
+    save(engine, [{"id": "b", "x": 1}], job=2)
+    with engine.begin() as conn:
+        recs.delete(conn, 1, "Contact", [{"id": "c"}], sync_id=7, job_id=2)
+    ids = lambda **kw: sorted(r["id"] for r in page(engine, **kw).records)  # noqa: E731
+    assert ids(filters={"added"}) == ["a"]
+    assert ids(filters={"updated"}) == ["b"]
+    assert ids(filters={"deleted"}) == ["c"]
+    assert ids(filters={"added", "deleted"}) == ["a", "c"]
+    assert ids(ids=["a", "c"]) == ["a", "c"]
+    assert ids(modified_after="2999-01-01T00:00:00.000000Z") == []
+
+
+def test_bad_cursor_is_refused(engine):
+    for bad in ("not base64!", "aGVsbG8=", ""):
+        if not bad:
+            continue
+        with pytest.raises(recs.BadCursor):
+            page(engine, cursor=bad)
+
+
+def test_records_of_other_connections_and_models_are_separate(engine):
+    save(engine, [{"id": "a"}])
+    save(engine, [{"id": "a", "m": 2}], model="Other")
+    with engine.begin() as conn:
+        recs.save(conn, 2, "Contact", [{"id": "a", "c": 2}], sync_id=8, job_id=1)
+    assert page(engine).records[0] == {
+        "id": "a",
+        "_nango_metadata": page(engine).records[0]["_nango_metadata"],
+    }
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT count(*) FROM records")).scalar() == 3
+        row = conn.execute(sa.text("SELECT json FROM records WHERE connection_pk = 2")).scalar()
+    assert json.loads(row) == {"id": "a", "c": 2}
+
+
+def test_migrations_are_idempotent(engine):
+    db.migrate(engine)
+    with engine.connect() as conn:
+        assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0001"
+
+
+def test_fresh_schema_equals_the_migrations(tmp_path):
+    """A fresh database gets schema.py's tables + a stamp; that must be what Alembic's migrations make."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(db.MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_current_head() == db.HEAD
+
+    fresh = db.create(f"sqlite:///{tmp_path / 'fresh.db'}")
+    db.migrate(fresh)
+    migrated = db.create(f"sqlite:///{tmp_path / 'migrated.db'}")
+    db.upgrade(migrated)
+
+    def shape(engine):
+        inspector = sa.inspect(engine)
+        out = {}
+        for table in inspector.get_table_names():
+            cols = {(c["name"], str(c["type"]), c["nullable"]) for c in inspector.get_columns(table)}
+            idx = {(i["name"], tuple(i["column_names"])) for i in inspector.get_indexes(table)}
+            pk = tuple(inspector.get_pk_constraint(table)["constrained_columns"])
+            out[table] = (cols, idx, pk)
+        return out
+
+    assert shape(fresh) == shape(migrated)
