@@ -8,11 +8,10 @@ import stat
 
 import httpx
 import pytest
+from conftest import SAMPLES
 from support.http_server import local_server  # noqa: F401 (fixture)
 from support.server_process import ServerProcess
 from support.server_project import acme_headers, connection_body, write_project
-
-from conftest import SAMPLES
 
 pytestmark = pytest.mark.slow
 
@@ -269,7 +268,7 @@ def test_failed_run_keeps_saved_records_and_moves_nothing_else(server):
     assert "failed on purpose" in runs[0]["logs"] or runs[0]["error"]
 
 
-def test_webhooks_signed_with_both_headers(server, local_server):
+def test_webhooks_signed_with_both_headers(server, local_server):  # noqa: F811
     import hashlib
     import hmac
 
