@@ -1,0 +1,213 @@
+"""Faults: kill -9 mid-sync then restart, two deploys at once, a second serve, bad deploy bodies."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+from support.server_process import ServerProcess, free_port
+from support.server_project import acme_headers, connection_body, write_project
+
+pytestmark = pytest.mark.slow
+
+
+def db_row(server, sql, *args):
+    with sqlite3.connect(server.data_dir / "nango.db") as conn:
+        return conn.execute(sql, args).fetchall()
+
+
+def all_records(server, connection="c1"):
+    out, cursor = [], None
+    while True:
+        q = "/records?model=Item&limit=1000" + (f"&cursor={cursor}" if cursor else "")
+        body = server.get(q, headers=acme_headers(connection)).json()
+        out.extend(body["records"])
+        cursor = body["next_cursor"]
+        if not cursor:
+            return out
+
+
+def test_kill9_mid_sync_then_restart_retries_exactly_once(tmp_path):
+    server = ServerProcess(tmp_path / "data").start()
+    try:
+        project = write_project(tmp_path / "proj")
+        assert server.cli("deploy", "dev", "--dir", str(project), "--auto-confirm").returncode == 0
+        server.post("/connections", json=connection_body("c1", count=800, batch=100, delay=0.4))
+        server.wait_for(
+            lambda: db_row(server, "SELECT count(*) FROM records")[0][0] >= 200,
+            what="the first batches saved",
+        )
+        assert db_row(server, "SELECT status FROM sync_runs") == [("RUNNING",)]
+        server.kill9()
+        saved_before = db_row(server, "SELECT count(*) FROM records")[0][0]
+        assert 0 < saved_before < 800
+        assert db_row(server, "SELECT last_sync_date FROM syncs") == [(None,)]  # not moved before success
+        server.start()
+
+        def succeeded():
+            return db_row(server, "SELECT id FROM sync_runs WHERE status = 'SUCCESS'")
+
+        server.wait_for(succeeded, timeout=90, what="the retried run to succeed")
+        runs = db_row(server, "SELECT status, error FROM sync_runs ORDER BY id")
+        assert runs[0] == ("ERROR", "the server stopped during the run") and runs[-1][0] == "SUCCESS"
+        records = all_records(server)
+        ids = [r["id"] for r in records]
+        assert len(ids) == 800 and len(set(ids)) == 800  # every record exactly once
+        assert [r for r in records if r["_nango_metadata"]["deleted_at"]] == []  # none falsely deleted
+        ((last_sync_date, started_at),) = db_row(
+            server,
+            "SELECT s.last_sync_date, r.started_at FROM syncs s JOIN sync_runs r ON r.sync_id = s.id WHERE r.status = 'SUCCESS'",
+        )
+        assert last_sync_date == started_at  # the start of the successful run
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def deployed(tmp_path_factory):
+    base = tmp_path_factory.mktemp("faults")
+    server = ServerProcess(base / "data").start()
+    server.project = write_project(base / "proj")
+    assert server.cli("deploy", "dev", "--dir", str(server.project), "--auto-confirm").returncode == 0
+    yield server
+    server.stop()
+
+
+def test_second_deploy_while_one_holds_the_lock_is_refused(deployed):
+    env_id = db_row(deployed, "SELECT id FROM environments WHERE name = 'dev'")[0][0]
+    with sqlite3.connect(deployed.data_dir / "nango.db") as conn:
+        conn.execute(
+            "INSERT INTO deploy_locks (environment_id, holder, expires_at) VALUES (?, 'other', '2999-01-01T00:00:00.000000Z')",
+            (env_id,),
+        )
+    try:
+        before = db_row(deployed, "SELECT count(*) FROM deployments")
+        result = deployed.cli("deploy", "dev", "--dir", str(deployed.project), "--auto-confirm")
+        assert result.returncode == 1 and "concurrent_deployment" in result.stderr
+        assert db_row(deployed, "SELECT count(*) FROM deployments") == before
+    finally:
+        with sqlite3.connect(deployed.data_dir / "nango.db") as conn:
+            conn.execute("DELETE FROM deploy_locks")
+
+
+def test_deploys_at_the_same_time_never_both_write(deployed):
+    import json
+    from concurrent.futures import ThreadPoolExecutor
+
+    from nango_tui.server.client.deploy import DeployOptions, _body, compile_clean
+
+    project, _ = compile_clean(deployed.project)
+    body = _body(deployed.project, project, DeployOptions(deployed.project, "dev"), reconcile=True)
+    raw = json.dumps(body)
+    before = db_row(deployed, "SELECT count(*) FROM deployments")[0][0]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda _: deployed.post("/sync/deploy", content=raw), range(4)))
+    codes = sorted(a.status_code for a in answers)
+    assert set(codes) <= {200, 409} and 200 in codes
+    for a in answers:
+        if a.status_code == 409:
+            assert a.json()["error"]["code"] == "concurrent_deployment"
+    ok = codes.count(200)
+    assert db_row(deployed, "SELECT count(*) FROM deployments")[0][0] == before + ok
+    versions = db_row(deployed, "SELECT version FROM scripts WHERE name = 'items' AND active = 1")
+    assert len(versions) == 1  # exactly one active version whatever the interleaving
+
+
+@pytest.mark.parametrize(
+    ("body", "fragment"),
+    [
+        ({"flowConfigs": "nope"}, "flowConfigs"),
+        ({"flowConfigs": [{"type": "sync"}]}, "syncName"),
+        ({"flowConfigs": [], "unknown": 1}, "unknown"),
+        (
+            {
+                "flowConfigs": [
+                    {
+                        "type": "sync",
+                        "syncName": "../../x",
+                        "providerConfigKey": "acme",
+                        "runs": "every day",
+                        "fileBody": {"py": ""},
+                    }
+                ]
+            },
+            "syncName",
+        ),
+        (
+            {
+                "flowConfigs": [
+                    {
+                        "type": "sync",
+                        "syncName": "x",
+                        "providerConfigKey": "acme",
+                        "runs": "every day",
+                        "sync_type": "incremental",
+                        "track_deletes": True,
+                        "fileBody": {"py": ""},
+                    }
+                ]
+            },
+            "track_deletes",
+        ),
+    ],
+)
+def test_malformed_deploy_bodies_change_nothing(deployed, body, fragment):
+    before = (
+        db_row(deployed, "SELECT count(*) FROM deployments"),
+        db_row(deployed, "SELECT count(*) FROM scripts"),
+    )
+    for path in ("/sync/deploy/confirmation", "/sync/deploy"):
+        r = deployed.post(path, json=body)
+        assert r.status_code == 400, r.text
+        assert r.json()["error"]["code"] == "invalid_body" and fragment in r.text
+    r = deployed.post("/sync/deploy", content=b"{broken")
+    assert r.status_code == 400
+    assert (
+        db_row(deployed, "SELECT count(*) FROM deployments"),
+        db_row(deployed, "SELECT count(*) FROM scripts"),
+    ) == before
+
+
+def test_bad_runs_in_a_deploy_is_refused_whole(deployed):
+    from nango_tui.server.client.deploy import DeployOptions, _body, compile_clean
+
+    project, _ = compile_clean(deployed.project)
+    body = _body(deployed.project, project, DeployOptions(deployed.project, "dev"), reconcile=True)
+    body["flowConfigs"][0]["runs"] = "every 5s"
+    before = db_row(deployed, "SELECT count(*) FROM scripts")
+    r = deployed.post("/sync/deploy", json=body)
+    assert r.status_code == 400 and "runs" in r.json()["error"]["message"]
+    assert db_row(deployed, "SELECT count(*) FROM scripts") == before  # all or nothing
+
+
+def test_second_serve_on_the_same_data_and_a_busy_port(deployed, tmp_path):
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "nango_tui", "serve", *a], capture_output=True, text=True, timeout=60
+    )
+    result = run("--data", str(deployed.data_dir), "--port", str(free_port()))
+    assert result.returncode == 1 and "already uses" in result.stderr and "Traceback" not in result.stderr
+    result = run("--data", str(tmp_path / "other"), "--port", str(deployed.port))
+    assert result.returncode == 1 and "in use" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_keys_are_printed_once(tmp_path):
+    server = ServerProcess(tmp_path / "data", env={"NANGO_SECRET_KEY_PROD": ""})
+    server.start()
+    server.stop()
+    first = server.log_path.read_text()
+    assert (
+        "environment prod: secret key" in first and "environment dev: secret key test-dev-key-0001" in first
+    )
+    generated = first.split("environment prod: secret key ")[1].split()[0]
+    server.start()
+    server.stop()
+    again = server.log_path.read_text()[len(first) :]
+    assert "secret key" not in again
+    # the generated key works, the environment variable's absence notwithstanding
+    server.start()
+    try:
+        assert server.get("/environment", key=generated).json()["name"] == "prod"
+    finally:
+        server.stop()
