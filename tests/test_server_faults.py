@@ -183,9 +183,11 @@ def test_bad_runs_in_a_deploy_is_refused_whole(deployed):
 
 
 def test_second_serve_on_the_same_data_and_a_busy_port(deployed, tmp_path):
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "nango_tui", "serve", *a], capture_output=True, text=True, timeout=60
-    )
+    def run(*a):
+        return subprocess.run(
+            [sys.executable, "-m", "nango_tui", "serve", *a], capture_output=True, text=True, timeout=60
+        )
+
     result = run("--data", str(deployed.data_dir), "--port", str(free_port()))
     assert result.returncode == 1 and "already uses" in result.stderr and "Traceback" not in result.stderr
     result = run("--data", str(tmp_path / "other"), "--port", str(deployed.port))
