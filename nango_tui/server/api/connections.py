@@ -17,6 +17,11 @@ from ..storage import syncs as sync_store
 from .common import ApiError, authed, db, json_body, state
 
 
+# one refresh at a time per connection in this process (a refresh token is often single-use);
+# several workers on PostgreSQL will need a row lock here (issue 14)
+_refresh_locks: dict[int, asyncio.Lock] = {}
+
+
 def _public(c: conns.StoredConnection) -> dict:
     return {
         "id": c.pk,
@@ -136,12 +141,25 @@ async def get_connection(request: Request, env: envs.Environment) -> Response:
         raise ApiError(404, "unknown_connection", f"Connection {connection_id} was not found")
     force = q.get("force_refresh") == "true"
     if oauth.needs_refresh(found.credentials, force):
-        try:
-            fresh = await oauth.refresh(found.provider, found.credentials, found.connection_config)
-        except oauth.RefreshFailed as exc:
-            raise ApiError(424, "refresh_token_external_error", str(exc)) from None
-        await db(request, lambda c: conns.set_credentials(c, server.vault, found.pk, fresh), write=True)
-        found.credentials = fresh
+        async with _refresh_locks.setdefault(found.pk, asyncio.Lock()):
+            # another request may have refreshed it while this one waited: read it again
+            current = await db(request, lambda c: conns.by_pk(c, server.vault, found.pk))
+            if current is not None and (
+                oauth.needs_refresh(current.credentials)
+                or (force and current.credentials == found.credentials)
+            ):
+                try:
+                    fresh = await oauth.refresh(
+                        current.provider, current.credentials, current.connection_config
+                    )
+                except oauth.RefreshFailed as exc:
+                    raise ApiError(424, "refresh_token_external_error", str(exc)) from None
+                await db(
+                    request, lambda c: conns.set_credentials(c, server.vault, found.pk, fresh), write=True
+                )
+                current.credentials = fresh
+            if current is not None:
+                found = current
     body = _full(found)
     if q.get("refresh_token") != "true":
         body["credentials"].pop("refresh_token", None)
