@@ -16,7 +16,6 @@ from ..storage import environments as envs
 from ..storage import syncs as sync_store
 from .common import ApiError, authed, db, json_body, state
 
-
 # one refresh at a time per connection in this process (a refresh token is often single-use);
 # several workers on PostgreSQL will need a row lock here (issue 14)
 _refresh_locks: dict[int, asyncio.Lock] = {}

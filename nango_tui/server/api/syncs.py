@@ -34,7 +34,7 @@ def _names(value: Any) -> list[str] | None:
         if isinstance(item, dict) and isinstance(item.get("name"), str):
             out.append(item["name"])
         elif isinstance(item, str) and item:
-            out.append(item)
+            out.append(item.split("::")[0])  # "name::variant" as the Node client spells it
         else:
             raise ApiError(400, "invalid_body", "`syncs` must be a list of sync names")
     return out or None
