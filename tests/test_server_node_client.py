@@ -146,3 +146,52 @@ def test_webhook_signatures_verify_with_the_client(server, local_server):  # noq
         WEBHOOK_HMAC=hook.headers["x-nango-hmac-sha256"],
     )
     assert out == {"legacy": True, "hmac": True, "tampered": False}
+
+
+def test_readme_quick_start_and_node_snippet(tmp_path, node):
+    """The README's server quick start, as written (the port aside), then its Node snippet."""
+    import re
+
+    from conftest import REPO
+
+    section = (REPO / "README.md").read_text().split("## Deploy and serve")[1].split("\n## ")[0]
+    blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
+    shell = [text for lang, text in blocks if lang == "sh"]
+    snippet = next(text for lang, text in blocks if lang == "js")
+    assert len(shell) == 2 and "nango-tui serve" in shell[0]
+    key = re.search(r"NANGO_SECRET_KEY_DEV=(\S+)", shell[0]).group(1)
+    server = ServerProcess(tmp_path / "data", env={"NANGO_SECRET_KEY_DEV": key}).start()
+    try:
+        if not (REPO / ".venv" / "bin" / "nango-tui").exists():
+            pytest.skip("the README's commands use .venv/bin/nango-tui, which this checkout lacks")
+        result = subprocess.run(
+            ["bash", "-c", shell[1]],
+            cwd=REPO,
+            env={**os.environ, "NANGO_HOSTPORT": server.url},
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "pushed github-demo" in result.stdout
+        server.wait_for(
+            lambda: server.get(
+                "/records?model=GithubIssue",
+                key=key,
+                headers={"Connection-Id": "github-demo", "Provider-Config-Key": "github"},
+            ).json()["records"],
+            what="the github-demo records",
+        )
+        script = NODE_DIR / f"readme-snippet-{os.getpid()}.mjs"
+        script.write_text(snippet.replace("http://localhost:3003", server.url))
+        try:
+            ran = subprocess.run(
+                ["node", script.name], cwd=NODE_DIR, capture_output=True, text=True, timeout=60
+            )
+        finally:
+            script.unlink()
+        assert ran.returncode == 0, ran.stderr
+        count = int(ran.stdout.split()[0])
+        assert count > 5 and "dark mode" in ran.stdout.lower()
+    finally:
+        server.stop()
