@@ -1,0 +1,273 @@
+"""The runtime server's figures (issue 13). Prints them; run from the repository root:
+
+    .venv/bin/python benchmarks/bench_server.py [--records-rows 1000000] [--clients 8]
+
+1. `serve` ready: process start to the first HTTP answer, fresh data folder and restart (target < 1 s);
+2. `deploy` of sample-integrations to a running server, whole command (target < 1 s);
+3. a 100,000-record sync from a local API into the records cache, SQLite, end to end (trigger to the
+   run's end as the server records it), beside the peer: the same sync as `nango-tui dryrun` (no cache)
+   (target >= 20,000 records/s);
+4. `GET /records` pages of 100 with 1,000,000 records cached, concurrent clients on keep-alive
+   connections, random cursors: p50/p99 latency (target p99 < 20 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+from dryrun_support import TOKEN, Api  # noqa: E402
+from support.server_process import ServerProcess  # noqa: E402
+
+NANGO_YAML = """\
+integrations:
+    demo:
+        syncs:
+            contacts:
+                runs: every day
+                sync_type: incremental
+                output: Contact
+                endpoint: GET /contacts
+models:
+    Contact:
+        id: string
+        first_name: string
+        last_name: string
+        email?: string | null
+"""
+
+SYNC = """\
+from nango_tui.sdk import NangoSync
+
+from models import Contact
+
+
+async def fetch_data(nango: NangoSync) -> None:
+    async for page in nango.paginate(endpoint="/contacts", paginate={"type": "cursor", "cursor_path_in_response": "next", "cursor_name_in_request": "cursor", "response_path": "data"}):
+        await nango.batch_save(page, "Contact")
+"""
+
+
+def project(root: Path, api_url: str) -> Path:
+    (root / "demo" / "syncs").mkdir(parents=True, exist_ok=True)
+    (root / "nango.yaml").write_text(NANGO_YAML)
+    (root / "demo" / "syncs" / "contacts.py").write_text(SYNC)
+    (root / "connections.yaml").write_text(
+        "environments:\n  dev:\n    connections:\n      local:\n        integration: demo\n        provider: demo\n"
+        f"        base_url: {api_url}\n        credentials: {{type: OAUTH2, access_token: {TOKEN}}}\n"
+    )
+    return root
+
+
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.0f} ms, min {min(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"
+
+
+def serve_ready(tmp: Path, runs: int = 5) -> None:
+    fresh, again = [], []
+    for i in range(runs):
+        server = ServerProcess(tmp / f"ready{i}" / "data")
+        (tmp / f"ready{i}").mkdir()
+        fresh.append(server.start().ready_seconds)
+        server.stop()
+        again.append(server.start().ready_seconds)
+        server.stop()
+    print(f"serve ready, fresh data folder: {ms(fresh)} over {runs} runs (target < 1 s)")
+    print(f"serve ready, restart on existing data: {ms(again)} over {runs} runs (target < 1 s)")
+
+
+def deploy(tmp: Path, runs: int = 5) -> None:
+    (tmp / "deploy").mkdir()
+    server = ServerProcess(tmp / "deploy" / "data").start()
+    try:
+        samples = REPO / "sample-integrations"
+        server.cli("deploy", "dev", "--dir", str(samples), "--auto-confirm")  # warm
+        times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            result = server.cli("deploy", "dev", "--dir", str(samples), "--auto-confirm")
+            times.append(time.perf_counter() - started)
+            assert result.returncode == 0, result.stderr
+        compile_times = []
+        for _ in range(runs):
+            started = time.perf_counter()
+            subprocess.run(
+                [sys.executable, "-m", "nango_tui", "compile", "--dir", str(samples)],
+                capture_output=True,
+                check=True,
+            )
+            compile_times.append(time.perf_counter() - started)
+    finally:
+        server.stop()
+    print(
+        f"deploy of sample-integrations (6 scripts), whole command: {ms(times)} over {runs} runs (target < 1 s)"
+    )
+    print(f"  of which `compile` alone, whole command: {ms(compile_times)}")
+
+
+def sync_throughput(tmp: Path, total: int = 100_000) -> None:
+    (tmp / "sync").mkdir()
+    with Api(total=total, page_size=1000) as api:
+        root = project(tmp / "sync" / "proj", api.url)
+        subprocess.run(
+            [sys.executable, "-m", "nango_tui", "compile", "--dir", str(root)],
+            capture_output=True,
+            check=True,
+        )
+        started = time.perf_counter()
+        peer = subprocess.run(
+            [sys.executable, "-m", "nango_tui", "dryrun", "contacts", "local", "--dir", str(root), "--json"],
+            capture_output=True,
+            text=True,
+        )
+        peer_seconds = time.perf_counter() - started
+        assert peer.returncode == 0, (peer.stderr[-2000:], peer.stdout[-2000:])
+        server = ServerProcess(tmp / "sync" / "data").start()
+        try:
+            assert server.cli("deploy", "dev", "--dir", str(root), "--auto-confirm").returncode == 0
+            body = {
+                "provider_config_key": "demo",
+                "connection_id": "local",
+                "provider": "demo",
+                "credentials": {"type": "OAUTH2", "access_token": TOKEN},
+                "connection_config": {"base_url": api.url},
+            }
+            started = time.perf_counter()
+            server.post("/connections", json=body)
+
+            def done():
+                runs = server.get("/sync/runs?sync=contacts&provider_config_key=demo").json()["runs"]
+                return runs if runs and runs[0]["status"] != "RUNNING" else None
+
+            runs = server.wait_for(done, timeout=600, what="the 100k sync")
+            wall = time.perf_counter() - started
+        finally:
+            server.stop()
+    run = runs[0]
+    assert run["status"] == "SUCCESS" and run["result"]["Contact"]["added"] == total, run
+    from datetime import datetime
+
+    seconds = (
+        datetime.fromisoformat(run["finished_at"]) - datetime.fromisoformat(run["started_at"])
+    ).total_seconds()
+    print(
+        f"sync of {total:,} records into the cache (SQLite): run {seconds:.2f} s = {total / seconds:,.0f} records/s; "
+        f"from POST /connections to done {wall:.2f} s = {total / wall:,.0f} records/s (target >= 20,000/s)"
+    )
+    print(
+        f"  peer: the same sync as `nango-tui dryrun` (no cache), whole command {peer_seconds:.2f} s = {total / peer_seconds:,.0f} records/s"
+    )
+
+
+def records_latency(tmp: Path, rows: int, clients: int, requests_per_client: int = 300) -> None:
+    import httpx
+
+    from nango_tui.server import db
+    from nango_tui.server.storage import records as recs
+
+    (tmp / "lat").mkdir()
+    server = ServerProcess(tmp / "lat" / "data").start()
+    try:
+        project(tmp / "lat" / "proj", "http://127.0.0.1:9")
+        assert (
+            server.cli("deploy", "dev", "--dir", str(tmp / "lat" / "proj"), "--auto-confirm").returncode == 0
+        )
+        server.post("/sync/pause", json={"syncs": ["contacts"], "provider_config_key": "demo"})
+        body = {
+            "provider_config_key": "demo",
+            "connection_id": "big",
+            "provider": "demo",
+            "connection_config": {"base_url": "http://127.0.0.1:9"},
+        }
+        server.post("/connections", json=body)
+        server.post("/sync/pause", json={"syncs": ["contacts"], "provider_config_key": "demo"})
+        engine = db.create(db.default_url(server.data_dir))
+        with engine.connect() as conn:
+            pk = conn.exec_driver_sql("SELECT id FROM connections WHERE connection_id = 'big'").scalar()
+        started = time.perf_counter()
+        for start in range(0, rows, 5000):
+            batch = [
+                {"id": f"r{i:07d}", "first_name": f"F{i}", "last_name": f"L{i}", "email": f"p{i}@example.com"}
+                for i in range(start, min(rows, start + 5000))
+            ]
+            with engine.begin() as conn:
+                recs.save(conn, pk, "Contact", batch, sync_id=0, job_id=1)
+        fill = time.perf_counter() - started
+        with sqlite3.connect(server.data_dir / "nango.db") as conn:
+            sample = conn.execute(
+                "SELECT updated_at, id FROM records ORDER BY random() LIMIT 2000"
+            ).fetchall()
+        cursors = [recs.encode_cursor(u, i) for u, i in sample]
+        headers = {**server.headers(), "Connection-Id": "big", "Provider-Config-Key": "demo"}
+        latencies: list[float] = []
+        lock = threading.Lock()
+
+        def client() -> None:
+            rnd = random.Random()
+            mine = []
+            with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
+                for _ in range(requests_per_client):
+                    cursor = rnd.choice(cursors)
+                    t = time.perf_counter()
+                    r = http.get("/records", params={"model": "Contact", "limit": 100, "cursor": cursor})
+                    mine.append(time.perf_counter() - t)
+                    assert r.status_code == 200 and len(r.json()["records"]) <= 100
+            with lock:
+                latencies.extend(mine)
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        wall = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - wall
+    finally:
+        server.stop()
+    latencies.sort()
+    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
+    print(
+        f"GET /records (page of 100, {rows:,} cached, {clients} concurrent clients, {len(latencies):,} requests, random cursors): "
+        f"p50 {p(0.5):.1f} ms, p90 {p(0.9):.1f} ms, p99 {p(0.99):.1f} ms, {len(latencies) / wall:,.0f} requests/s (target p99 < 20 ms)"
+    )
+    print(
+        f"  filling the cache through storage.records.save in batches of 5,000: {rows / fill:,.0f} records/s"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--records-rows", type=int, default=1_000_000)
+    parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--only", choices=["ready", "deploy", "sync", "records"])
+    args = parser.parse_args()
+    os.chdir(REPO)
+    load = os.getloadavg()[0]
+    print(
+        f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load average {load:.1f} (shared machine: figures are noisy)"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        if args.only in (None, "ready"):
+            serve_ready(t)
+        if args.only in (None, "deploy"):
+            deploy(t)
+        if args.only in (None, "sync"):
+            sync_throughput(t)
+        if args.only in (None, "records"):
+            records_latency(t, args.records_rows, args.clients)
+
+
+if __name__ == "__main__":
+    main()
