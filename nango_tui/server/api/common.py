@@ -69,6 +69,9 @@ async def db(request: Request, fn: Callable[[sa.Connection], Any], write: bool =
     return await asyncio.to_thread(work)
 
 
+_known_keys: dict[str, envs.Environment] = {}
+_known_connections: dict[tuple[int, str, str], conns.StoredConnection] = {}
+
 Handler = Callable[[Request, envs.Environment], Awaitable[Response]]
 
 
@@ -84,7 +87,11 @@ def authed(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
                 "missing_auth_header",
                 "Authentication failed. The request is missing the Authorization header.",
             )
-        env = await db(request, lambda c: envs.by_key(c, key.strip()))
+        env = _known_keys.get(key.strip())
+        if env is None:
+            env = await db(request, lambda c: envs.by_key(c, key.strip()))
+            if env is not None and len(_known_keys) < 1000:
+                _known_keys[key.strip()] = env  # keys never change; handlers read webhooks afresh
         if env is None:
             return error(
                 401, "unknown_account", "The secret key is invalid for every environment of this server."
@@ -119,7 +126,13 @@ async def connection_from(
         raise ApiError(
             400, "missing_provider_config_key", "Missing provider config key (header Provider-Config-Key)"
         )
-    found = await db(request, lambda c: conns.find(c, None, env.id, connection_id, key))
+    cache_key = (env.id, connection_id, key)
+    found = _known_connections.get(cache_key)
+    if found is None:
+        found = await db(request, lambda c: conns.find(c, None, env.id, connection_id, key))
+        # a connection keeps its row for good (there is no delete): its identity can be cached
+        if found is not None and len(_known_connections) < 100_000:
+            _known_connections[cache_key] = found
     if found is None:
         raise ApiError(status, "unknown_connection", f"Connection {connection_id} of {key} was not found")
     return found
