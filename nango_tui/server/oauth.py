@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
-from nango_tui.runtime.providers import get_provider, token_url
-
 from . import timeutil
 
 REFRESH_LEEWAY = timedelta(minutes=15)  # Nango refreshes tokens expiring within 15 minutes
@@ -35,6 +33,8 @@ async def refresh(
 ) -> dict:
     """New credentials from the provider's token URL (the connection's `token_url` wins)."""
     import httpx
+
+    from nango_tui.runtime.providers import get_provider, token_url
 
     provider = get_provider(provider_name)
     holder = SimpleNamespace(

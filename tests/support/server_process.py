@@ -45,6 +45,7 @@ class ServerProcess:
         self.proc: subprocess.Popen | None = None
         self.output = ""
         self.ready_seconds = 0.0
+        self.ready_cpu_seconds = 0.0
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
         log = open(self.data_dir.parent / f"serve-{self.port}.log", "ab")
@@ -75,10 +76,19 @@ class ServerProcess:
             try:
                 httpx.get(self.url + "/environment", timeout=1)
                 self.ready_seconds = time.perf_counter() - started
+                self.ready_cpu_seconds = self._cpu_seconds()
                 return self
             except httpx.HTTPError:
                 time.sleep(0.02)
         raise RuntimeError(f"serve did not answer within {timeout}s: {self.log_path.read_text()}")
+
+    def _cpu_seconds(self) -> float:
+        """CPU time the server process used so far (user + system), from /proc."""
+        try:
+            fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, IndexError, ValueError):
+            return float("nan")
 
     def headers(self, key: str = "dev", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys.get(key, key)}", **extra}

@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..deploy_body import DeployBody
 from ..storage import deployments as deps
 from ..storage import environments as envs
 from .common import ApiError, authed, db, json_body, state
 
 
-async def _body(request: Request) -> DeployBody:
+async def _body(request: Request):
+    from pydantic import ValidationError
+
+    from ..deploy_body import DeployBody
+
     raw = await json_body(request)
     try:
         return DeployBody.model_validate(raw)

@@ -6,15 +6,18 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
 from .. import timeutil
-from ..deploy_body import DeployBody, FlowConfig
 from ..schema import deploy_locks, deployments, scripts
 from . import connections as conns
 from . import records as recs
 from . import syncs as sync_store
+
+if TYPE_CHECKING:  # pydantic is imported only when a deploy arrives (serve starts faster)
+    from ..deploy_body import DeployBody, FlowConfig
 
 LOCK_SECONDS = 60
 
