@@ -26,9 +26,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-from dryrun_support import TOKEN, Api  # noqa: E402
-from support.server_process import ServerProcess  # noqa: E402
+sys.path.insert(0, str(REPO))
+from tests.support.dryrun_project import TOKEN, Api  # noqa: E402
+from tests.support.server_process import ServerProcess  # noqa: E402
 
 NANGO_YAML = """\
 integrations:

@@ -8,12 +8,12 @@ import stat
 
 import httpx
 import pytest
-from conftest import SAMPLES
-from support.http_server import local_server  # noqa: F401 (fixture)
-from support.server_process import ServerProcess
-from support.server_project import acme_headers, connection_body, write_project
 
-pytestmark = pytest.mark.slow
+from tests.support.paths import SAMPLES
+from tests.support.server_process import ServerProcess
+from tests.support.server_project import acme_headers, connection_body, write_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # real server processes; a loaded machine is slow
 
 
 @pytest.fixture(scope="module")
@@ -268,7 +268,7 @@ def test_failed_run_keeps_saved_records_and_moves_nothing_else(server):
     assert "failed on purpose" in runs[0]["logs"] or runs[0]["error"]
 
 
-def test_webhooks_signed_with_both_headers(server, local_server):  # noqa: F811
+def test_webhooks_signed_with_both_headers(server, local_server):
     import hashlib
     import hmac
 

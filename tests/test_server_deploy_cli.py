@@ -9,12 +9,12 @@ import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import SAMPLES
-from support.http_server import local_server  # noqa: F401 (fixture)
-from support.server_process import ServerProcess, free_port
-from support.server_project import NANGO_YAML, connection_body, write_project
 
-pytestmark = pytest.mark.slow
+from tests.support.paths import SAMPLES
+from tests.support.server_process import ServerProcess, free_port
+from tests.support.server_project import NANGO_YAML, connection_body, write_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # real server processes; a loaded machine is slow
 
 
 @pytest.fixture(scope="module")
@@ -160,7 +160,7 @@ def test_connections_push_sample_demo_connections(server, tmp_path):
     assert {"salesforce-demo", "github-demo", "linear-demo"} <= listed
 
 
-def test_oauth2_token_refreshed_before_expiry(server, local_server):  # noqa: F811
+def test_oauth2_token_refreshed_before_expiry(server, local_server):
     calls = []
 
     def token(req):

@@ -7,10 +7,11 @@ import subprocess
 import sys
 
 import pytest
-from support.server_process import ServerProcess, free_port
-from support.server_project import acme_headers, connection_body, write_project
 
-pytestmark = pytest.mark.slow
+from tests.support.server_process import ServerProcess, free_port
+from tests.support.server_project import acme_headers, connection_body, write_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # real server processes; a loaded machine is slow
 
 
 def db_row(server, sql, *args):

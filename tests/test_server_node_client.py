@@ -10,11 +10,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from support.http_server import local_server  # noqa: F401 (fixture)
-from support.server_process import ServerProcess
-from support.server_project import connection_body, write_project
 
-pytestmark = pytest.mark.slow
+from tests.support.server_process import ServerProcess
+from tests.support.server_project import connection_body, write_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # real server processes; a loaded machine is slow
 
 NODE_DIR = Path(__file__).parent / "node"
 
@@ -128,7 +128,7 @@ def test_trigger_pause_start_status_frequency_connection(server):
     assert out["connections"] == ["c1"] and out["integration"] == "acme"
 
 
-def test_webhook_signatures_verify_with_the_client(server, local_server):  # noqa: F811
+def test_webhook_signatures_verify_with_the_client(server, local_server):
     local_server.route("POST", "/hook", lambda req: {"ok": True})
     server.request("PATCH", "/environment", json={"webhook_url": local_server.url + "/hook"})
     try:
@@ -152,7 +152,7 @@ def test_readme_quick_start_and_node_snippet(tmp_path, node):
     """The README's server quick start, as written (the port aside), then its Node snippet."""
     import re
 
-    from conftest import REPO
+    from tests.support.paths import REPO
 
     section = (REPO / "README.md").read_text().split("## Deploy and serve")[1].split("\n## ")[0]
     blocks = re.findall(r"```(\w+)\n(.*?)```", section, re.S)
