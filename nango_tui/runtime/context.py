@@ -49,6 +49,7 @@ class RunContext:
 
     # HTTP tuning (defaults suit real APIs; tests shrink them)
     http_timeout: float = 60.0  # seconds per request (connect, read, write, pool)
+    http_deadline: float = 600.0  # seconds for one whole exchange (redirects and body included)
     default_retries: int = 0  # Nango's default when a call gives no `retries`
     backoff_base: float = 1.0  # seconds before the first retry; doubles each attempt, with jitter
     max_wait: float = 120.0  # cap on one wait (Retry-After or rate-limit reset included)

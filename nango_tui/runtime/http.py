@@ -4,10 +4,17 @@ One httpx.AsyncClient per run (HTTP/1.1 keep-alive). Every attempt emits a `requ
 {method, url (redacted), status, ms, bytes, attempt} plus the headers and bodies of both sides,
 redacted and cut to a bound (`runtime/exchange.py`). With a replayer no request reaches the
 network and no credential is used.
+
+Origin rule (DEVELOPERS.md "Security rules"): the connection's credentials go only to its own
+origin (scheme, host, port of its base URL). `_send` is the one place that adds them, hop by hop:
+a request or redirect to any other origin goes out without credential headers or query
+parameters, and a next-page link on another origin is followed as path + query on the home
+origin (`next_link_target`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import random
 import ssl
@@ -15,7 +22,7 @@ import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
 
@@ -33,8 +40,39 @@ from .recording import (
     response_content,
     split_url,
 )
+from .redaction import SENSITIVE_HEADERS
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 520, 521, 522, 523, 524, 529})
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 20
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+
+Origin = tuple[str, str, int]
+
+
+def origin_of(url: str) -> Origin | None:
+    """(scheme, host, port) of an absolute http(s) URL, default ports filled in; None otherwise."""
+    try:
+        parts = urlsplit(url)
+        scheme = parts.scheme.lower()
+        host = (parts.hostname or "").lower()
+        port = parts.port or _DEFAULT_PORTS.get(scheme)
+    except ValueError:
+        return None
+    if scheme not in _DEFAULT_PORTS or not host or port is None:
+        return None
+    return scheme, host, port
+
+
+def _origin_text(origin: Origin | None) -> str:
+    if origin is None:
+        return "(none)"
+    scheme, host, port = origin
+    return f"{scheme}://{host}" + ("" if _DEFAULT_PORTS.get(scheme) == port else f":{port}")
+
+
+class _TotalTimeout(httpx.TimeoutException):
+    """The whole exchange (redirects and the body included) outlasted the per-request deadline."""
 
 
 _TLS_CONTEXT: ssl.SSLContext | None = None
@@ -108,6 +146,7 @@ class HttpClient:
         self.auth = AuthState(ctx, self.provider, self._send_plain)
         self._client: httpx.AsyncClient | None = None
         self._base_url: str | None = None
+        self._warned_origins: set[Origin | None] = set()
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -117,7 +156,7 @@ class HttpClient:
             self._client = httpx.AsyncClient(
                 verify=tls_context(),
                 timeout=httpx.Timeout(self.ctx.http_timeout),
-                follow_redirects=True,
+                follow_redirects=False,  # `_send` follows them, deciding credentials per hop
                 limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
             )
         return self._client
@@ -138,6 +177,40 @@ class HttpClient:
                 self._base_url = replayer.origin  # replay: matching uses only the path
         return self._base_url
 
+    def home_origin(self) -> Origin | None:
+        """The origin the connection's credentials belong to: that of its (provider's) base URL."""
+        try:
+            return origin_of(self.base_url())
+        except ConnectionProblem:
+            return None
+
+    def next_link_target(self, link: str, base_url_override: str | None = None) -> str:
+        """The URL to request for a next-page link (Link header or body).
+
+        A link on the home origin is followed as it is. A relative link, or an absolute one on
+        another origin, becomes its path + query on the base URL's origin (so credentials never
+        follow a link elsewhere).
+        """
+        base = (base_url_override or self.base_url()).rstrip("/") + "/"
+        if link.startswith(("http://", "https://")):
+            if origin_of(link) == self.home_origin() and origin_of(link) is not None:
+                return link
+            parts = urlsplit(link)
+            shown = _origin_text(origin_of(link))
+            self._warn_once(
+                ("link", origin_of(link)),
+                f"a next-page link points to {shown}, not the connection's origin "
+                f"{_origin_text(self.home_origin())}: following its path and query there instead",
+            )
+            link = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return urljoin(base, link)
+
+    def _warn_once(self, key: Any, message: str) -> None:
+        if key in self._warned_origins:
+            return
+        self._warned_origins.add(key)
+        self.ctx.emit({"type": "log", "level": "warn", "message": self.redactor.text(message)})
+
     def build_url(self, endpoint: str, base_url_override: str | None = None) -> str:
         if endpoint.startswith(("http://", "https://")):
             return endpoint
@@ -148,8 +221,10 @@ class HttpClient:
         return self.redactor.url(url + ("?" + urlencode(pairs) if pairs else ""))
 
     async def _send_plain(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """A request outside the script's (token refresh): no auth, no retries, no recording."""
-        return await self.client.request(method, url, **kwargs)
+        """A request outside the script's (token refresh): no auth, no retries, no recording, no
+        redirects (its form holds the refresh token and client secret)."""
+        async with asyncio.timeout(self.ctx.http_deadline):
+            return await self.client.request(method, url, **kwargs)
 
     # -- the call ------------------------------------------------------------------------------
 
@@ -187,8 +262,10 @@ class HttpClient:
                 if replay:
                     response = self._replayed(method, url, pairs, json, data, content)
                 else:
-                    response = await self._send(method, url, pairs, req_headers, json, data, content)
-            except httpx.TransportError as err:
+                    response = await self._send_within_deadline(
+                        method, url, pairs, req_headers, json, data, content
+                    )
+            except (httpx.TransportError, httpx.TooManyRedirects) as err:
                 ms = round((time.perf_counter() - started) * 1000, 1)
                 reason = self.redactor.text(_transport_reason(err, ctx.http_timeout))
                 ctx.emit(
@@ -269,13 +346,90 @@ class HttpClient:
             **response_fields(self.redactor, response.headers, response.content),
         }
 
+    async def _send_within_deadline(self, method, url, pairs, headers, json, data, content) -> httpx.Response:
+        """`_send` under the total deadline (an endless or trickling body cannot hang the run)."""
+        deadline = self.ctx.http_deadline
+        try:
+            async with asyncio.timeout(deadline):
+                return await self._send(method, url, pairs, headers, json, data, content)
+        except TimeoutError:
+            raise _TotalTimeout(f"the response did not finish within {deadline:g} s") from None
+
+    def _credential_names(self) -> tuple[set[str], set[str]]:
+        """Header and query names that carry credentials (lower-case): the usual ones and this
+        connection's own (token header, API key header or query parameter)."""
+        header_names = set(SENSITIVE_HEADERS) | {self.provider.token_header.lower()}
+        query_names = {"access_token", "api_key", "apikey", "client_secret", "hapikey"}
+        spec = self.provider.api_key or {}
+        config = self.connection.connection_config or {}
+        for name, where in (
+            (spec.get("name"), spec.get("in", "header")),
+            (config.get("api_key_header"), "header"),
+            (config.get("api_key_query"), "query"),
+        ):
+            if isinstance(name, str) and name:
+                (query_names if where == "query" else header_names).add(name.lower())
+        return header_names, query_names
+
+    def _strip_credentials(self, headers: dict, pairs: list, *, by_name: bool) -> tuple[dict, list]:
+        """Headers and query pairs without the connection's secrets (any encoding the redactor
+        knows) and, `by_name`, without any header or parameter whose name carries credentials."""
+        header_names, query_names = self._credential_names() if by_name else (set(), set())
+        secrets = self.redactor.secrets
+        kept_headers = {
+            k: v
+            for k, v in headers.items()
+            if k.lower() not in header_names and not any(x in str(v) for x in secrets)
+        }
+        kept_pairs = [
+            (k, v) for k, v in pairs if k.lower() not in query_names and not any(x in v for x in secrets)
+        ]
+        return kept_headers, kept_pairs
+
     async def _send(self, method, url, pairs, headers, json, data, content) -> httpx.Response:
-        headers = dict(headers)
-        pairs = list(pairs)
-        await self.auth.apply(headers, pairs)
-        return await self.client.request(
-            method, url, params=pairs or None, headers=headers, json=json, data=data, content=content
-        )
+        """Send one attempt, following redirects; credentials only on hops to the home origin."""
+        home = self.home_origin()
+        for hop in range(MAX_REDIRECTS + 1):
+            target = origin_of(url)
+            if target is not None and target == home:
+                send_headers, send_pairs = dict(headers), list(pairs)
+                await self.auth.apply(send_headers, send_pairs)
+            else:
+                # the script's own headers may go (another service's token, say); ours never do,
+                # and after a redirect nothing credential-like crosses over
+                send_headers, send_pairs = self._strip_credentials(headers, pairs, by_name=hop > 0)
+                if self.connection.credentials.type in ("OAUTH2", "API_KEY", "BASIC"):
+                    self._warn_once(
+                        ("request", target),
+                        f"{method} to {_origin_text(target)}: sent without the connection's credentials "
+                        f"(they go only to its origin {_origin_text(home)}; set the connection's base_url "
+                        "if this is its API)",
+                    )
+            response = await self.client.request(
+                method,
+                url,
+                params=send_pairs or None,
+                headers=send_headers,
+                json=json,
+                data=data,
+                content=content,
+            )
+            location = response.headers.get("location")
+            if response.status_code not in REDIRECT_STATUSES or not location:
+                return response
+            if hop == MAX_REDIRECTS:
+                raise httpx.TooManyRedirects(f"more than {MAX_REDIRECTS} redirects")
+            # the next hop: Location against the URL asked (without credentials), as browsers do
+            asked = url + ("?" + urlencode(pairs) if pairs else "")
+            url, pairs = split_url(urljoin(asked, location.strip()))
+            # a Location that echoes a credential must not carry it anywhere
+            pairs = self._strip_credentials({}, pairs, by_name=origin_of(url) != home)[1]
+            if response.status_code == 303 or (
+                response.status_code in (301, 302) and method not in ("GET", "HEAD")
+            ):
+                method = "GET" if method != "HEAD" else method
+                json = data = content = None
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def _replay_key(self, pairs, json, data, content) -> tuple[Any, Any]:
         redactor = self.redactor
@@ -365,7 +519,9 @@ class HttpClient:
         return self.redactor.redact_value(body)
 
 
-def _transport_reason(err: httpx.TransportError, timeout: float) -> str:
+def _transport_reason(err: httpx.HTTPError, timeout: float) -> str:
+    if isinstance(err, (_TotalTimeout, httpx.TooManyRedirects)):
+        return str(err)
     if isinstance(err, httpx.TimeoutException):
         kind = {
             httpx.ConnectTimeout: "connecting",

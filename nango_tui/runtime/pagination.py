@@ -205,9 +205,7 @@ async def paginate(
                 link = link_from_header(response.headers.get("link"), cfg["link_rel_in_response_header"])
             if not link or not isinstance(link, str):
                 return
-            next_url = (
-                link if link.startswith(("http://", "https://")) else _join(http, link, base_url_override)
-            )
+            next_url = http.next_link_target(link, base_url_override)
         else:
             if cfg.get("offset_calculation_method", "by-response-size") == "per-page":
                 offset += 1
@@ -216,10 +214,3 @@ async def paginate(
             if limit is not None and len(records) < int(limit):
                 return
 
-
-def _join(http: HttpClient, link: str, base_url_override: str | None) -> str:
-    """A relative next link (e.g. Salesforce's nextRecordsUrl) against the base URL's origin."""
-    from urllib.parse import urljoin
-
-    base = (base_url_override or http.base_url()).rstrip("/") + "/"
-    return urljoin(base, link)
