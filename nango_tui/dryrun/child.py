@@ -88,6 +88,10 @@ class EventWriter:
             self.records.flush()
         self._write(head + ",".join(encoded) + "]}")
 
+    def redact(self, text: str) -> str:
+        """`text` with the run's secrets masked (once the redactor is set)."""
+        return self._redact(text)
+
     def _redact(self, text: str) -> str:
         redactor = self.redactor
         if redactor is not None and any(secret in text for secret in redactor.secrets):
@@ -132,8 +136,9 @@ class LogStream:
     encoding = "utf-8"
     errors = "replace"
 
-    def __init__(self, emit, level: str, source: str) -> None:
+    def __init__(self, emit, level: str, source: str, redact=None) -> None:
         self._emit = emit
+        self._redact = redact or (lambda text: text)
         self._level = level
         self._source = source
         self._buffer = ""
@@ -143,7 +148,8 @@ class LogStream:
             text = str(text)
         self._buffer += text
         if "\n" in self._buffer:
-            *lines, self._buffer = self._buffer.split("\n")
+            # masked before splitting: a secret holding a newline is whole only here
+            *lines, self._buffer = self._redact(self._buffer).split("\n")
             for line in lines:
                 self._emit(ev.log_event(line[:10000], self._level, source=self._source))
         elif len(self._buffer) > 10000:
@@ -268,8 +274,8 @@ def run(spec: ChildSpec, key: bytes) -> None:
     writer = EventWriter(events_fd, spec, faults, key)
     del key
     faults.install(writer.emit)
-    sys.stdout = LogStream(writer.emit, "info", "stdout")
-    sys.stderr = LogStream(writer.emit, "warn", "stderr")
+    sys.stdout = LogStream(writer.emit, "info", "stdout", writer.redact)
+    sys.stderr = LogStream(writer.emit, "warn", "stderr", writer.redact)
     os.register_at_fork(after_in_child=lambda: _forked(writer))
 
     from .execute import execute

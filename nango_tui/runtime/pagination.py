@@ -213,4 +213,3 @@ async def paginate(
                 offset += len(records)
             if limit is not None and len(records) < int(limit):
                 return
-

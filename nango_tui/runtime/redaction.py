@@ -1,13 +1,14 @@
 """One place that knows a connection's secrets and removes them from everything shown or saved.
 
-Two rules: any occurrence of a known secret value (raw, URL-encoded, or inside a Basic
-credential) becomes "***"; and values under names that always hold secrets (Authorization
+Two rules: any occurrence of a known secret value (raw, URL-encoded, JSON-escaped, or inside a
+Basic credential) becomes "***"; and values under names that always hold secrets (Authorization
 header, `access_token` field, `api_key` query parameter...) become "***" whatever they are.
 """
 
 from __future__ import annotations
 
 import base64
+import json
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -57,10 +58,19 @@ SENSITIVE_KEYS = frozenset(
 )
 
 _MIN_SECRET = 4  # shorter strings would mask ordinary text; such secrets are still masked by name
+# a line of a multi-line secret (a PEM key's base64 lines) is masked on its own from this length:
+# output split into lines (a raw write to stderr) never shows the whole secret at once
+_MIN_SECRET_LINE = 8
 
 
 def _variants(secret: str) -> set[str]:
-    return {secret, quote(secret, safe=""), quote_plus(secret)}
+    """Every spelling of `secret` that can reach output: as it is, URL-encoded, and escaped in a
+    JSON string (ASCII-only or not), so a line is clean whether masked before or after encoding."""
+    spellings = {secret, quote(secret, safe=""), quote_plus(secret)}
+    for text in list(spellings):
+        spellings.add(json.dumps(text)[1:-1])
+        spellings.add(json.dumps(text, ensure_ascii=False)[1:-1])
+    return spellings
 
 
 class Redactor:
@@ -83,6 +93,10 @@ class Redactor:
             return
         before = len(self.secrets)
         self.secrets |= _variants(secret)
+        if "\n" in secret or "\r" in secret:
+            for line in secret.splitlines():
+                if len(line.strip()) >= _MIN_SECRET_LINE:
+                    self.secrets |= _variants(line.strip())
         if len(self.secrets) != before:
             self._pattern = None
 
