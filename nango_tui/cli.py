@@ -344,12 +344,51 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_USAGE
+    sys.stdout = _QuietOnBrokenPipe(sys.stdout)  # type: ignore[assignment]
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
         return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    except BrokenPipeError:  # a raw write to a closed pipe: the command did not finish
+        return EXIT_FAIL
+    finally:
+        sys.stdout = sys.stdout.stream if isinstance(sys.stdout, _QuietOnBrokenPipe) else sys.stdout
+
+
+class _QuietOnBrokenPipe:
+    """stdout that, once the reader is gone (`nango-tui test | head -1`), drops the rest of the
+    output instead of failing: the command runs to its end and exits with its real status."""
+
+    def __init__(self, stream) -> None:
+        self.stream = stream
+        self.broken = False
+
+    def write(self, text: str) -> int:
+        if not self.broken:
+            try:
+                return self.stream.write(text)
+            except BrokenPipeError:
+                self._broke()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.broken:
+            try:
+                self.stream.flush()
+            except BrokenPipeError:
+                self._broke()
+
+    def _broke(self) -> None:
+        self.broken = True
+        try:  # later writes of anything holding the real stdout, and the flush at exit, go nowhere
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, self.stream.fileno())
+            os.close(devnull)
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    def __getattr__(self, name: str):
+        return getattr(self.stream, name)
 
 
 def entry() -> None:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from nango_tui.config import CONFIG_FILE, Diagnostic, Project, has_errors, load_project
+from nango_tui.config.names import PathOutsideFolder, inside_folder, name_problem
 
 from .models_py import is_hand_edited, render_models
 from .scaffold import scaffold_source
@@ -146,7 +147,7 @@ def _error(message: str, file: str, hint: str | None = None) -> Diagnostic:
 
 
 def _write_models(root: Path, project: Project, report: GenerateReport) -> None:
-    target = root / MODELS_FILE
+    target = inside_folder(root, MODELS_FILE)
     text = render_models(project)
     try:
         existing = target.read_text(encoding="utf-8")
@@ -158,10 +159,11 @@ def _write_models(root: Path, project: Project, report: GenerateReport) -> None:
         return
     if existing is not None and is_hand_edited(existing):
         backup = _free_backup_name(root, MODELS_FILE + ".bak")
+        backup_path = inside_folder(root, backup)
         try:  # a second name for the old file: models.py is never missing, not even for a moment
-            os.link(target, root / backup)
+            os.link(target, backup_path)
         except OSError:
-            shutil.copy2(target, root / backup)
+            shutil.copy2(target, backup_path)
         report.backed_up.append(backup)
     write_atomic(target, text)
     report.models_written = True
@@ -203,12 +205,16 @@ def generate(root: Path, project: Project | None = None) -> GenerateReport:
             return report
         project = result.project
     config_file = getattr(project, "config_file", CONFIG_FILE)
+    problems = _name_problems(project, config_file)
+    if problems:  # a Project built by hand (the loader reports these itself)
+        report.diagnostics += problems
+        return report
     try:
         _write_models(root, project, report)
-        if _write_if_changed(root / SCHEMA_FILE, render_schema(project)):
+        if _write_if_changed(inside_folder(root, SCHEMA_FILE), render_schema(project)):
             report.schema_written = True
         for script in sorted(project.scripts(), key=lambda s: s.script_path):
-            path = root / script.script_path
+            path = inside_folder(root, script.script_path)
             if path.exists() or path.is_symlink():
                 report.left_alone.append(script.script_path)
                 continue
@@ -216,6 +222,11 @@ def generate(root: Path, project: Project | None = None) -> GenerateReport:
                 report.created.append(script.script_path)
             else:
                 report.left_alone.append(script.script_path)
+    except PathOutsideFolder as exc:
+        report.diagnostics.append(
+            _error(str(exc), config_file, "a folder inside the integrations folder is a symlink to elsewhere")
+        )
+        return report
     except OSError as exc:
         where = _relative(root, exc.filename) or config_file
         report.diagnostics.append(
@@ -228,6 +239,26 @@ def generate(root: Path, project: Project | None = None) -> GenerateReport:
         return report
     report.orphaned = orphaned_scripts(root, project)
     return report
+
+
+def _name_problems(project: Project, config_file: str) -> list[Diagnostic]:
+    """The names that would become paths or code and break a rule (config.names)."""
+    found = []
+    for integration in project.integrations.values():
+        problem = name_problem(integration.key, "integration")
+        for script in integration.scripts():
+            problem = problem or name_problem(script.name, "script")
+        if problem:
+            found.append(
+                Diagnostic(
+                    config_file, integration.line, integration.column, "error", "generate_failed", problem
+                )
+            )
+    for model in project.models:
+        problem = name_problem(model, "model")
+        if problem:
+            found.append(Diagnostic(config_file, 1, 1, "error", "generate_failed", problem))
+    return found
 
 
 def _relative(root: Path, filename: object) -> str | None:

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from nango_tui.config import Diagnostic
+from nango_tui.config import Diagnostic, load_project
+from nango_tui.config.names import PathOutsideFolder, inside_folder
 
 from .generate import MODELS_FILE, create_new, generate
 
@@ -348,15 +349,19 @@ def init_project(path: Path, force: bool = False) -> InitReport:
     had_models = (root / MODELS_FILE).exists()
     try:
         for rel, text in example_files().items():
-            target = root / rel
+            target = inside_folder(root, rel)
             if target.exists() or target.is_symlink() or not create_new(target, text):
                 report.skipped.append(rel)
             else:
                 report.created.append(rel)
+    except PathOutsideFolder as exc:
+        raise InitError(str(exc)) from None
     except OSError as exc:
         raise InitError(f"cannot write into {root}: {exc.strerror or exc}") from exc
     if had_models:
         report.skipped.append(MODELS_FILE)
+        # nothing generated, but an invalid nango.yaml that was there already is still an error
+        report.diagnostics = load_project(root).diagnostics
         return report
     generated = generate(root)
     report.diagnostics = generated.diagnostics

@@ -10,6 +10,7 @@ models and endpoint.
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from nango_tui.config import Action, Project, Script, Sync
 from nango_tui.config import types as T
@@ -90,8 +91,24 @@ class _Annotator:
         return "Any"
 
 
+def _escape_controls(text: str, keep: str = "") -> str:
+    """Control characters (NUL, CR, U+2028...) as Python escapes, except those in `keep`."""
+    return "".join(
+        c
+        if c in keep or unicodedata.category(c) not in ("Cc", "Cf", "Zl", "Zp")
+        else (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+        for c in text
+    )
+
+
+def _comment(text: str) -> str:
+    """Text safe on one comment line: a newline in it can never start a line of code."""
+    return _escape_controls(text.replace("\\", "\\\\"))
+
+
 def _docstring(text: str, indent: str = "") -> str:
     text = text.strip().replace("\\", "\\\\").replace('"""', '\\"\\"\\"')
+    text = _escape_controls(text.replace("\r\n", "\n"), keep="\n\t")
     lines = [line.rstrip() for line in text.splitlines()]
     body = "\n".join((indent + line) if line else "" for line in lines)
     return f'{indent}"""{body.lstrip()}\n{indent}"""' if len(lines) > 1 else f'{indent}"""{body.lstrip()}"""'
@@ -122,7 +139,7 @@ def _mapper(model_name: str, cls: str, project: Project, func: str) -> list[str]
     ]
     for f in model.fields:
         key = py_literal(f.name)
-        described = T.describe(f.type)
+        described = _comment(T.describe(f.type))
         if f.optional or T.allows_undefined(f.type):
             lines.append(f"            # {key}: item.get({key}),  # optional: {described}")
         elif isinstance(f.type, T.UnionOf) and any(
@@ -175,7 +192,7 @@ def _sync_source(sync: Sync, project: Project) -> str:
         "    #",
     ]
     if sync.input:
-        body.append("    # metadata = await nango.get_metadata()  # " + sync.input)
+        body.append("    # metadata = await nango.get_metadata()  # " + _comment(sync.input))
     body.append("    # async for page in nango.paginate(")
     body.append(f"    #     endpoint={py_literal(path)},")
     if sync.sync_type == "incremental":

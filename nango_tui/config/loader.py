@@ -8,8 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from .diagnostics import Diagnostic, DiagnosticList, has_errors, sort_key
+from .files import UnsafeFileError, read_user_file
 from .model import HTTP_METHODS, Action, Endpoint, Integration, ModelDef, Project, Sync
 from .models_parser import ModelsParser, _kind, close_match
+from .names import name_problem, text_problem
 from .runs import RunsError, parse_runs
 from .types import TYPE_ALIASES
 from .yamlnodes import YList, YMap, decode, parse
@@ -55,7 +57,10 @@ def load_project(root: str | os.PathLike, config_file: str = CONFIG_FILE) -> Loa
     path = root / config_file
     diags = DiagnosticList(config_file)
     try:
-        data = path.read_bytes()
+        data = read_user_file(path)
+    except UnsafeFileError as err:
+        diags.error(1, 1, "unreadable_file", str(err), hint="nango.yaml must be a regular text file")
+        return LoadResult(None, diags.items)
     except FileNotFoundError:
         hint = (
             "run `nango-tui init` to start a project"
@@ -215,6 +220,17 @@ class _ConfigParser:
             )
         else:
             for key, body in ints_raw.items():
+                problem = name_problem(key, "integration")
+                if problem is not None:
+                    line, col = ints_raw.key_mark(key)
+                    self.diags.error(
+                        line,
+                        col,
+                        "invalid_integration_key",
+                        f"{problem}: {key!r}",
+                        hint="integration keys become folders: use letters, digits, dashes and underscores",
+                    )
+                    continue
                 integration = self.integration(key, body, ints_raw)
                 if integration is not None:
                     integrations[key] = integration
@@ -288,13 +304,14 @@ class _ConfigParser:
         return Integration(key=key, syncs=syncs, actions=actions, on_events=on_events, line=line, column=col)
 
     def script_name_ok(self, name: str, line: int, col: int) -> bool:
-        if not name or any(c in name for c in '/\\:*?"<>|') or name.startswith(".") or name != name.strip():
+        problem = name_problem(name, "script")
+        if problem is not None:
             self.diags.error(
                 line,
                 col,
                 "invalid_script_name",
-                f'"{name}" cannot be a script file name',
-                hint="use letters, digits, dashes and underscores",
+                f"{problem}: {name!r}",
+                hint="script names become file names: use letters, digits, dashes and underscores",
             )
             return False
         return True
@@ -312,9 +329,12 @@ class _ConfigParser:
                 "use either `on-events` or the older `post-connection-scripts`, not both",
             )
         if legacy is not None:
-            out["post-connection-creation"] = self.str_list(
-                body, "post-connection-scripts", comma_split=False
-            )
+            line, col = body.value_mark("post-connection-scripts")
+            out["post-connection-creation"] = [
+                n
+                for n in self.str_list(body, "post-connection-scripts", comma_split=False)
+                if self.script_name_ok(n, line, col)
+            ]
         if raw is None:
             return out
         if not isinstance(raw, YMap):
@@ -329,7 +349,9 @@ class _ConfigParser:
         self.unknown_keys(raw, EVENTS, "`on-events`")
         for event in EVENTS:
             if event in raw:
-                out[event] = self.str_list(raw, event, comma_split=False)
+                names = self.str_list(raw, event, comma_split=False)
+                line, col = raw.value_mark(event)
+                out[event] = [n for n in names if self.script_name_ok(n, line, col)]
         return out
 
     # -- scripts -----------------------------------------------------------------------------
@@ -366,6 +388,12 @@ class _ConfigParser:
         if not isinstance(value, str):
             self.diags.error(
                 line, col, "invalid_type", f"`{key}` must name a model, found {_kind(value)} ({value!r})"
+            )
+            return None
+        problem = text_problem(value)
+        if problem is not None:
+            self.diags.error(
+                line, col, "invalid_type", f"`{key}` cannot hold {problem}: {value!r}", hint="name one model"
             )
             return None
         value = value.strip()

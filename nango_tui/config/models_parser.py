@@ -7,6 +7,7 @@ from typing import Any
 
 from .diagnostics import DiagnosticList
 from .model import ModelDef
+from .names import name_problem
 from .types import (
     ArrayOf,
     Field,
@@ -15,7 +16,6 @@ from .types import (
     Literal,
     TypeNode,
     UnionOf,
-    is_valid_model_name,
     parse_type_text,
     referenced_models,
 )
@@ -52,19 +52,30 @@ class ModelsParser:
     def __init__(self, raw: Any, mark: Mark, diags: DiagnosticList) -> None:
         self.diags = diags
         self.raw: YMap = raw if isinstance(raw, YMap) else YMap(mark)
-        self.names = {name for name in self.raw if isinstance(name, str)}
+        self.names = {
+            name for name in self.raw if isinstance(name, str) and name_problem(name, "model") is None
+        }
         self.models: dict[str, ModelDef] = {}
         self._declared: dict[str, tuple[tuple[Field, ...], tuple[str, ...], TypeNode | None]] = {}
+        self._parsed_types: dict[str, TypeNode] = {}
+        self._guesses: dict[str, str | None] = {}
+
+    def _close_match(self, word: str) -> str | None:
+        """close_match over the model names, once per word (difflib is slow on 20,000 names)."""
+        if word not in self._guesses:
+            self._guesses[word] = close_match(word, self.names)
+        return self._guesses[word]
 
     def parse(self) -> dict[str, ModelDef]:
         for name, body in self.raw.items():
             line, col = self.raw.key_mark(name)
-            if not is_valid_model_name(name):
+            problem = name_problem(name, "model")
+            if problem is not None:
                 self.diags.error(
                     line,
                     col,
                     "invalid_model_name",
-                    f'the model name "{name}" may hold only letters, digits and underscores',
+                    f"{problem}: {name!r}",
                     hint="rename it, e.g. " + "".join(p[:1].upper() + p[1:] for p in _split_words(name)),
                 )
                 continue
@@ -80,7 +91,7 @@ class ModelsParser:
                 continue
             self._declared[name] = self._parse_fields_of(name, body)
         for name in self._declared:
-            self._resolve(name, [])
+            self._resolve(name)
         self._warn_reference_cycles()
         return self.models
 
@@ -139,7 +150,9 @@ class ModelsParser:
 
     def _type_of(self, value: Any, line: int, col: int, model: str) -> TypeNode:
         if isinstance(value, str):
-            node = parse_type_text(value, self.names)
+            node = self._parsed_types.get(value)
+            if node is None:  # a big file repeats the same few types: parse each text once
+                node = self._parsed_types[value] = parse_type_text(value, self.names)
             self._report_type(node, value, line, col)
             return node
         if isinstance(value, bool) or isinstance(value, (int, float)) or value is None:
@@ -215,7 +228,7 @@ class ModelsParser:
                 )
                 return
             if isinstance(inner, Literal) and isinstance(inner.value, str) and not inner.value.islower():
-                guess = close_match(inner.value, self.names)
+                guess = self._close_match(inner.value)
                 looks_like_model = (
                     inner.value[:1].isupper() and not inner.value.isupper() and len(members) == 1
                 )
@@ -237,26 +250,46 @@ class ModelsParser:
                     )
 
     # -- __extends and cycles --------------------------------------------------------------------
-    def _resolve(self, name: str, stack: list[str]) -> ModelDef | None:
-        if name in self.models:
-            return self.models[name]
-        if name not in self._declared:
-            return None
-        if name in stack:
-            line, col = self.raw.key_mark(name)
-            chain = " -> ".join([*stack[stack.index(name) :], name])
-            self.diags.error(
-                line,
-                col,
-                "cyclic_extends",
-                f"models extend each other in a circle: {chain}",
-                hint="remove one of the `__extends`",
-            )
-            return None
+    def _resolve(self, name: str) -> ModelDef | None:
+        """Resolve `name` and every model it extends (iterative: a chain of any length)."""
+        if name in self.models or name not in self._declared:
+            return self.models.get(name)
+        stack = [name]
+        next_parent = {name: 0}
+        while stack:
+            current = stack[-1]
+            extends = self._declared[current][1]
+            index = next_parent[current]
+            if index < len(extends):
+                next_parent[current] = index + 1
+                parent = extends[index]
+                if parent in self.models or parent not in self._declared:
+                    continue
+                if parent in next_parent:  # on the chain being resolved: a circle
+                    line, col = self.raw.key_mark(parent)
+                    chain = " -> ".join([*stack[stack.index(parent) :], parent])
+                    self.diags.error(
+                        line,
+                        col,
+                        "cyclic_extends",
+                        f"models extend each other in a circle: {chain}",
+                        hint="remove one of the `__extends`",
+                    )
+                    continue
+                stack.append(parent)
+                next_parent[parent] = 0
+                continue
+            stack.pop()
+            del next_parent[current]
+            self._build_model(current)
+        return self.models.get(name)
+
+    def _build_model(self, name: str) -> None:
+        """The ModelDef of `name` from its declared fields and its resolved parents'."""
         declared, extends, extra = self._declared[name]
         merged: dict[str, Field] = {}
         for parent in extends:
-            resolved = self._resolve(parent, [*stack, name])
+            resolved = self.models.get(parent)
             if resolved is None:
                 continue
             for field in resolved.fields:
@@ -266,7 +299,7 @@ class ModelsParser:
         for field in declared:
             merged[field.name] = field
         line, col = self.raw.key_mark(name)
-        model = ModelDef(
+        self.models[name] = ModelDef.model_construct(  # built from checked parts: no validation pass
             name=name,
             declared=declared,
             fields=tuple(merged.values()),
@@ -275,21 +308,35 @@ class ModelsParser:
             line=line,
             column=col,
         )
-        self.models[name] = model
-        return model
 
     def _warn_reference_cycles(self) -> None:
+        refs: dict[TypeNode, set[str]] = {}
+
+        def models_in(node: TypeNode) -> set[str]:
+            found = refs.get(node)
+            if found is None:
+                found = refs[node] = referenced_models(node)
+            return found
+
         graph = {
-            name: sorted(set().union(*(referenced_models(f.type) for f in m.fields)) if m.fields else set())
+            name: sorted(set().union(*(models_in(f.type) for f in m.fields)) if m.fields else set())
             for name, m in self.models.items()
         }
-        state: dict[str, int] = {}
+        state: dict[str, int] = {}  # 1: on the current path, 2: done
         reported: set[frozenset[str]] = set()
-
-        def visit(node: str, path: list[str]) -> None:
-            state[node] = 1
-            path.append(node)
-            for nxt in graph.get(node, ()):
+        for start in graph:
+            if start in state:
+                continue
+            # depth-first without recursion: a chain of thousands of references is fine
+            path = [start]
+            state[start] = 1
+            todo = [iter(graph.get(start, ()))]
+            while todo:
+                nxt = next(todo[-1], None)
+                if nxt is None:
+                    todo.pop()
+                    state[path.pop()] = 2
+                    continue
                 if state.get(nxt) == 1:
                     cycle = path[path.index(nxt) :]
                     key = frozenset(cycle)
@@ -304,13 +351,9 @@ class ModelsParser:
                             hint="allowed, but such records can nest without end",
                         )
                 elif nxt not in state:
-                    visit(nxt, path)
-            path.pop()
-            state[node] = 2
-
-        for name in graph:
-            if name not in state:
-                visit(name, [])
+                    state[nxt] = 1
+                    path.append(nxt)
+                    todo.append(iter(graph.get(nxt, ())))
 
 
 def _split_words(name: str) -> list[str]:

@@ -123,14 +123,22 @@ def is_generic_syntax(text: str) -> bool:
     return bool(_GENERIC_RE.match(text.strip()))
 
 
+MAX_ARRAY_DEPTH = 32  # `string[][]...`: deeper is refused (every walk over the tree stays shallow)
+
+
 def parse_word(word: str, model_names: set[str] | dict) -> TypeNode:
     """One word of the language (no `|`), `[]` suffixes included."""
     word = word.strip()
     if word.endswith("[]"):
-        inner = word[:-2].strip()
-        if not inner:
+        inner, depth = word, 0
+        while inner.endswith("[]"):
+            inner, depth = inner[:-2].strip(), depth + 1
+        if not inner or depth > MAX_ARRAY_DEPTH:
             return Invalid(word)
-        return ArrayOf(parse_word(inner, model_names))
+        node = parse_word(inner, model_names)
+        for _ in range(depth):
+            node = ArrayOf(node)
+        return node
     if not word:
         return Invalid(word)
     if word in model_names:  # a model wins over an alias of the same spelling

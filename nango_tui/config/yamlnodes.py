@@ -12,12 +12,30 @@ from typing import Any
 
 import yaml
 
-try:  # the C loader is ~10x faster; fall back to pure Python where libyaml is missing
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on the wheel
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
-
 from .diagnostics import DiagnosticList
+
+try:  # the C loader is ~10x faster; fall back to pure Python where libyaml is missing
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on the wheel
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """The safe loader with its tag resolution memoised: a big file repeats the same few plain
+    scalars (`string`, `every hour`...) and PyYAML tries its regular expressions on each."""
+
+    _resolved: dict[str, str] = {}
+
+    def resolve(self, kind, value, implicit):
+        if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
+            tag = self._resolved.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(self._resolved) < 100_000:
+                    self._resolved[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
 
 Mark = tuple[int, int]  # (line, column), 1-based
 
@@ -78,17 +96,28 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     if build is not None:
         try:
             return build(node)
-        except (ValueError, yaml.YAMLError):
+        except Exception:  # `!!int ''`, `!!bool maybe`...: PyYAML raises IndexError, KeyError
             return node.value
     # timestamps, binary and unknown tags: keep the text as written
     return node.value
 
 
+class _TooManyNodes(Exception):
+    """Aliases expanded past the node budget (an alias bomb)."""
+
+    def __init__(self, node: yaml.Node) -> None:
+        self.node = node
+
+
 class _Builder:
-    def __init__(self, diags: DiagnosticList) -> None:
+    def __init__(self, diags: DiagnosticList, budget: int) -> None:
         self.diags = diags
+        self.budget = budget  # nodes still allowed: aliases re-expand shared nodes every time
 
     def build(self, node: yaml.Node, depth: int = 0) -> Any:
+        self.budget -= 1
+        if self.budget < 0:
+            raise _TooManyNodes(node)
         if depth > _MAX_DEPTH:
             line, col = _mark(node)
             self.diags.error(
@@ -233,4 +262,17 @@ def parse(text: str, diags: DiagnosticList) -> Any:
         return None
     if node is None:
         return None
-    return _Builder(diags).build(node)
+    # A file's own nodes number at most about its length; aliases may repeat them up to that
+    # again. More is an alias bomb (a few hundred bytes expanding to billions of nodes).
+    try:
+        return _Builder(diags, budget=2 * len(text) + 10_000).build(node)
+    except _TooManyNodes as bomb:
+        line, col = _mark(bomb.node)
+        diags.error(
+            line,
+            col,
+            "yaml_alias_bomb",
+            "the YAML's aliases (*name) expand to far more values than the file holds",
+            hint="an anchor repeated inside anchors multiplies; write the values out or use fewer aliases",
+        )
+        return None

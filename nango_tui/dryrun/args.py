@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -55,11 +56,16 @@ def _positive_int(text: str) -> int:
     return value
 
 
+MAX_TIMEOUT = 7 * 24 * 3600.0  # a week: past that, say "no --timeout"
+
+
 def _positive_float(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError("must be more than 0")
+    if math.isnan(value) or value <= 0 or value > MAX_TIMEOUT:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds more than 0 and at most {MAX_TIMEOUT:.0f} (a week); leave it out for no limit"
+        )
     return value

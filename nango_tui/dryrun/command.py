@@ -28,10 +28,14 @@ def json_argument(option: str, text: str | None, root: Path) -> Any:
         path = Path(text[1:])
         if not path.is_file() and not path.is_absolute() and (root / path).is_file():
             path = root / path
+        from nango_tui.config.files import MAX_DATA_BYTES, read_user_file
+
         try:
-            text = path.read_text(encoding="utf-8")
+            text = read_user_file(path, MAX_DATA_BYTES).decode("utf-8")
         except OSError as exc:
             raise UsageError(f"{option}: cannot read {path}: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise UsageError(f"{option}: {path} is not UTF-8 text (byte {exc.start})") from None
         source = str(path)
     try:
         return json.loads(text)

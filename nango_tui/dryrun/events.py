@@ -8,6 +8,7 @@ uses the standard library.
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 START = "start"
@@ -48,8 +49,26 @@ ERROR_KINDS = {
 BATCH_CHUNK = 1000
 BATCH_BYTES = 1 << 20  # ...and a line holds more than one record only up to about this many bytes
 
-dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 loads = json.loads
+
+
+def dumps(value: Any) -> str:
+    """One JSON line. NaN and ±Infinity (not JSON) become null, as JSON.stringify does in Nango."""
+    text = _encode(value)
+    if "NaN" in text or "Infinity" in text:  # rare: only then walk the value
+        return _encode(_finite(value))
+    return text
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def log_event(message: str, level: str = "info", **extra: Any) -> dict:

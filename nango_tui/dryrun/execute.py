@@ -163,7 +163,9 @@ def _load_script(spec: ChildSpec, emit):
             )
         )
         return None
-    except (Exception, SystemExit) as exc:
+    except (ScriptTimeout, MemoryError):
+        raise
+    except BaseException as exc:  # anything the module raises while it loads is the script's
         emit(_exception_event(exc, spec))
         return None
     return module
@@ -182,7 +184,7 @@ async def _run(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, str | 
         faults.main_coro = call
         result = await call if inspect.isawaitable(call) else call
         if spec.kind == "action":
-            return _action_result(spec, ctx, result)
+            return _action_result(spec, ctx, result, entry)
         return ev.OK, None
     except sdk.RecordLimitReached:
         return ev.OK, ev.LIMIT_REACHED
@@ -202,7 +204,7 @@ async def _run(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, str | 
         return ev.FAILED, None
     except (ScriptTimeout, MemoryError):
         raise
-    except (Exception, SystemExit, KeyboardInterrupt, asyncio.CancelledError) as exc:
+    except BaseException as exc:  # custom BaseExceptions and GeneratorExit are the script's too
         emit(_exception_event(exc, spec, ctx))
         return ev.FAILED, None
     finally:
@@ -222,9 +224,21 @@ def _input_value(spec: ChildSpec, models: dict[str, type]) -> Any:
     return adapter(spec.input_type, models).validate_python(spec.input)
 
 
-def _action_result(spec: ChildSpec, ctx, result: Any) -> tuple[str, str | None]:
-    from .iotypes import adapter, format_validation_error, to_jsonable
+def _action_result(spec: ChildSpec, ctx, result: Any, entry=None) -> tuple[str, str | None]:
+    from .iotypes import adapter, format_validation_error, json_problem, to_jsonable
 
+    problem = json_problem(result)
+    if problem is not None:  # never stringified behind the user's back, never a RecursionError
+        code = getattr(entry, "__code__", None)
+        location = {"file": spec.script_path, "line": code.co_firstlineno} if code is not None else None
+        ctx.emit(
+            ev.error_event(
+                "invalid_output",
+                f"the action's output cannot be sent as JSON: {problem}",
+                location=location,
+            )
+        )
+        return ev.FAILED, None
     output = result
     if spec.output_type:
         from pydantic import ValidationError
@@ -267,8 +281,17 @@ def _exception_event(exc: BaseException, spec: ChildSpec, ctx=None) -> dict:
             payload = {"status": exc.status, "body": getattr(exc, "body", None)}
         text = script_traceback(exc, spec, with_exception=False)  # the message says the rest
         return ev.error_event(kind, str(exc), payload=payload, location=location, traceback=text)
-    message = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    shown = _safe_str(exc)
+    message = f"{type(exc).__name__}: {shown}" if shown else type(exc).__name__
     return ev.error_event("exception", message, location=location, traceback=text)
+
+
+def _safe_str(exc: BaseException) -> str:
+    """str(exc), or a stand-in when the script's __str__ itself raises."""
+    try:
+        return str(exc)
+    except BaseException:
+        return f"<{type(exc).__name__}: its message could not be shown: __str__ raised>"
 
 
 def _save_mocks(spec: ChildSpec, ctx, status: str, writer) -> None:
@@ -290,7 +313,7 @@ def _save_mocks(spec: ChildSpec, ctx, status: str, writer) -> None:
         expected["error"] = writer.last_error
     inputs = {"input": spec.input, "metadata": spec.metadata, "last_sync_date": spec.last_sync_date}
     mocks = ctx.recorder.to_mocks(spec.integration, spec.name, spec.kind, ctx.redact(inputs), expected)
-    write_mocks(Path(spec.mocks_file), ctx.redactor.redact_value(mocks, by_name=False))
+    write_mocks(Path(spec.mocks_file), ctx.redactor.redact_value(mocks, by_name=False), root=Path(spec.root))
     writer.emit(
         ev.log_event(
             f"saved {len(ctx.recorder.exchanges)} responses to {spec.integration}/mocks/{spec.name}.json",

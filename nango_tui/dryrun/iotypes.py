@@ -101,6 +101,42 @@ def format_validation_error(exc: Exception, limit: int = 5) -> str:
     return "; ".join(parts)
 
 
+MAX_OUTPUT_DEPTH = 200
+
+
+def json_problem(value: Any, where: str = "output") -> str | None:
+    """Why `value` cannot be sent as JSON (a cycle, nesting deeper than MAX_OUTPUT_DEPTH, a set,
+    bytes, an object...), naming the place; None when it can. Iterative: any depth is safe."""
+    from datetime import date, datetime
+    from enum import Enum
+
+    from pydantic import BaseModel
+
+    todo: list[tuple[Any, str, int, tuple[int, ...]]] = [(value, where, 0, ())]
+    while todo:
+        item, path, depth, parents = todo.pop()
+        if len(path) > 120:
+            path = path[:100] + "…"
+        if depth > MAX_OUTPUT_DEPTH:
+            return f"{path} nests more than {MAX_OUTPUT_DEPTH} levels deep"
+        if item is None or isinstance(item, (str, bool, int, float, datetime, date, Enum, BaseModel)):
+            continue
+        if isinstance(item, (dict, list, tuple)):
+            if id(item) in parents:
+                return f"{path} contains itself (a cycle)"
+            inner = (*parents, id(item))
+            if isinstance(item, dict):
+                for key, sub in item.items():
+                    if not isinstance(key, (str, int, float, bool)) and key is not None:
+                        return f"{path} has a key of type {type(key).__name__}, which JSON cannot hold"
+                    todo.append((sub, f"{path}.{key}", depth + 1, inner))
+            else:
+                todo.extend((sub, f"{path}[{i}]", depth + 1, inner) for i, sub in enumerate(item))
+            continue
+        return f"{path} is a {type(item).__name__}, which is not JSON"
+    return None
+
+
 def to_jsonable(value: Any) -> Any:
     """A model / list of models / plain value as JSON-ready data (by alias, unset fields left out)."""
     from pydantic import BaseModel

@@ -60,8 +60,8 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
         )
     if request.max_records is not None and request.max_records < 1:
         raise DryrunSetupError("--max-records must be at least 1")
-    if request.timeout is not None and request.timeout <= 0:
-        raise DryrunSetupError("--timeout must be a positive number of seconds")
+    if request.timeout is not None and not (0 < request.timeout <= 7 * 24 * 3600):  # NaN fails too
+        raise DryrunSetupError("--timeout must be a number of seconds more than 0 and at most a week")
 
     return ChildSpec(
         root=str(root),
@@ -104,7 +104,12 @@ class ScriptInfo:
 
 def script_table(root: Path) -> list[ScriptInfo]:
     """Every script of nango.yaml; cached in .nango/ by the file's content (skips the loader)."""
-    raw = (root / "nango.yaml").read_bytes()
+    from nango_tui.config.files import read_user_file
+
+    try:
+        raw = read_user_file(root / "nango.yaml")
+    except OSError as err:
+        raise DryrunSetupError(f"cannot read nango.yaml: {err.strerror or err}") from None
     key = hashlib.sha1(raw).hexdigest()
     cache = root / SCRIPTS_CACHE
     try:

@@ -160,9 +160,11 @@ def read_dotenv(root: Path) -> dict[str, str]:
     """The `KEY=VALUE` lines of `<root>/.env` (quotes stripped; comments and blanks ignored)."""
     path = Path(root) / ".env"
     out: dict[str, str] = {}
+    from ..config.files import read_user_file
+
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
+        text = read_user_file(path).decode("utf-8")
+    except (OSError, UnicodeDecodeError):  # a FIFO or /dev/zero is refused, not read forever
         return out
     for line in text.splitlines():
         line = line.strip()
@@ -215,8 +217,14 @@ def _load_file(root: Path, environment_name: str) -> tuple[list[_FileEntry], dic
     path = Path(root) / CONNECTIONS_FILE
     if not path.is_file():
         return [], {}
+    from ..config.files import read_user_file
+
     diags = DiagnosticList(CONNECTIONS_FILE)
-    text = decode(path.read_bytes(), diags)
+    try:
+        data_bytes = read_user_file(path)
+    except OSError as err:
+        raise ConnectionProblem(f"cannot read {CONNECTIONS_FILE}: {err.strerror or err}") from None
+    text = decode(data_bytes, diags)
     data = parse(text, diags) if text is not None else None
     if diags.items:
         d = diags.items[0]

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from nango_tui.config.names import inside_folder
+
 from .errors import MocksFileError, ReplayMiss
 
 MOCKS_FORMAT = 1
@@ -182,9 +184,10 @@ def build_mocks(
     }
 
 
-def write_mocks(path: Path, mocks: dict) -> None:
-    """Write a mocks document atomically (a crash never leaves half a file)."""
-    path = Path(path)
+def write_mocks(path: Path, mocks: dict, root: Path | None = None) -> None:
+    """Write a mocks document atomically (a crash never leaves half a file); with `root`, only
+    inside that folder (PathOutsideFolder otherwise)."""
+    path = Path(path) if root is None else inside_folder(root, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     with open(tmp, "w", encoding="utf-8") as out:
@@ -196,8 +199,10 @@ def write_mocks(path: Path, mocks: dict) -> None:
 def load_mocks(path: Path) -> dict:
     """Read and check a mocks document; MocksFileError with a clear message otherwise."""
     path = Path(path)
+    from nango_tui.config.files import MAX_DATA_BYTES, read_user_file
+
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_user_file(path, MAX_DATA_BYTES).decode("utf-8")
     except FileNotFoundError:
         raise MocksFileError(
             f"no saved responses at {path}; run the dryrun once with --save-responses to record them"
@@ -215,14 +220,88 @@ def load_mocks(path: Path) -> dict:
             f"{path}: mocks format {data.get('format')!r} is not supported (expected {MOCKS_FORMAT})"
         )
     for i, ex in enumerate(data["exchanges"]):
-        if (
-            not isinstance(ex, dict)
-            or not ex.get("method")
-            or not ex.get("url")
-            or not isinstance(ex.get("status"), int)
-        ):
-            raise MocksFileError(f"{path}: exchange #{i + 1} needs `method`, `url` and an integer `status`")
+        problem = _exchange_problem(ex)
+        if problem is not None:
+            raise MocksFileError(f"{path}: exchange #{i + 1} {problem}")
+    problem = _document_problem(data)
+    if problem is not None:
+        raise MocksFileError(f"{path}: {problem}")
     return data
+
+
+def _exchange_problem(ex: Any) -> str | None:
+    """What makes one saved exchange unusable, or None (every field a replay reads is checked)."""
+    if not isinstance(ex, dict):
+        return "must be a mapping"
+    if not isinstance(ex.get("method"), str) or not ex["method"].strip().isalpha():
+        return "needs `method`, an HTTP method such as GET"
+    if not isinstance(ex.get("url"), str) or not ex["url"] or any(c in ex["url"] for c in "\0\r\n"):
+        return "needs `url`, a URL or path on one line"
+    status = ex.get("status")
+    if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
+        return "needs `status`, a whole number from 100 to 599"
+    query = ex.get("query")
+    if query is not None and (
+        not isinstance(query, dict)
+        or not all(isinstance(v, (str, int, float, bool, type(None), list)) for v in query.values())
+        or not all(
+            isinstance(x, (str, int, float, bool, type(None)))
+            for v in query.values()
+            if isinstance(v, list)
+            for x in v
+        )
+    ):
+        return "has a `query` that is not a mapping of names to values (or lists of values)"
+    headers = ex.get("headers")
+    if headers is not None and (
+        not isinstance(headers, dict)
+        or not all(isinstance(v, (str, int, float)) and not isinstance(v, bool) for v in headers.values())
+        or not all(_header_text(f"{k}") and _header_text(f"{v}") for k, v in headers.items())
+    ):
+        return "has `headers` that are not a mapping of names to one-line ASCII text"
+    encoding = ex.get("body_encoding")
+    if encoding not in (None, "text", "base64"):
+        return "has a `body_encoding` other than text or base64"
+    if encoding is not None and ex.get("body") is not None and not isinstance(ex.get("body"), str):
+        return f"has a {encoding} `body` that is not text"
+    if encoding == "base64":
+        try:
+            base64.b64decode(ex.get("body") or "", validate=True)
+        except ValueError:
+            return "has a `body` that is not valid base64"
+    return None
+
+
+def _header_text(text: str) -> bool:
+    return text.isascii() and text.isprintable()
+
+
+def _document_problem(data: dict) -> str | None:
+    inputs = data.get("inputs")
+    if inputs is not None:
+        if not isinstance(inputs, dict):
+            return "`inputs` must be a mapping (input, metadata, last_sync_date)"
+        last = inputs.get("last_sync_date")
+        if last is not None:
+            if not isinstance(last, str):
+                return "`inputs.last_sync_date` must be an ISO 8601 date text"
+            from datetime import datetime
+
+            try:
+                datetime.fromisoformat(last.replace("Z", "+00:00"))
+            except ValueError:
+                return f"`inputs.last_sync_date` is not an ISO 8601 date: {last[:40]!r}"
+    expected = data.get("expected")
+    if expected is not None:
+        if not isinstance(expected, dict):
+            return "`expected` must be a mapping (records, updated, deleted, output)"
+        for section in ("records", "updated", "deleted"):
+            value = expected.get(section)
+            if value is not None and (
+                not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values())
+            ):
+                return f"`expected.{section}` must map model names to lists of records"
+    return None
 
 
 class Replayer:

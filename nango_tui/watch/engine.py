@@ -402,8 +402,10 @@ class UpdateStream:
 
 
 def _read(path: Path) -> bytes | None:
+    from nango_tui.config.files import read_user_file
+
     try:
-        return path.read_bytes()
+        return read_user_file(path)  # a FIFO or a device is never read (it would block or never end)
     except OSError:
         return None
 
