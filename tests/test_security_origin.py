@@ -14,13 +14,13 @@ import threading
 import time
 
 import pytest
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import TOKEN, make_ctx
 
 from nango_tui.runtime.connections import Connection, Credentials
 from nango_tui.runtime.errors import RequestFailed
 from nango_tui.runtime.http import origin_of
 from nango_tui.sdk import NangoAction
+from tests.support.http_server import LocalServer, Reply
+from tests.support.runtime_ctx import TOKEN, make_ctx
 
 KEY = "key_VerySecret_123456789"
 PASSWORD = "pw_VerySecret_987654321"
