@@ -282,6 +282,48 @@ def _run_connections_push(args: argparse.Namespace) -> int:
     from nango_tui.server.client.push import run
 
     return run(Path(args.dir), args.environment)
+def _add_infer(sub) -> None:
+    p = sub.add_parser(
+        "infer",
+        help="infer models and a mapping from a run's records or the API's saved responses",
+        description="Infer the records' schema (types, optional and nullable fields, nested models, arrays, enums, ISO dates) from a run of NAME (its .nango/runs records, or a run made now against CONNECTION) or from its recording (<integration>/mocks/NAME.json); show the nango.yaml models as a diff and a `to_<model>(raw)` mapping function. Applying writes nango.yaml (only the models' lines change) and regenerates models.py. Exit 0 when proposed or applied, 1 when nothing can be inferred, 2 for usage errors.",
+    )
+    _dir_arg(p)
+    from nango_tui.infer.command import add_arguments
+
+    add_arguments(p)
+    p.set_defaults(run=_run_infer)
+
+
+def _run_infer(args: argparse.Namespace) -> int:
+    from nango_tui.infer.command import run_command
+
+    return run_command(args, _records_of_a_run_now)
+
+
+def _records_of_a_run_now(root: Path, name: str, connection: str, integration: str | None) -> Path:
+    """Run NAME against CONNECTION (for `infer`); the run's records file, or InferError."""
+    from nango_tui.dryrun import DryrunRequest, DryrunSetupError, run_sync
+    from nango_tui.infer.proposal import InferError
+
+    errors: list[str] = []
+    files: list[str] = []
+
+    def on_event(event: dict) -> None:
+        if event.get("type") == "start":
+            files.append(event.get("records_file", ""))
+        elif event.get("type") == "error":
+            errors.append(str(event.get("message", "")))
+
+    try:
+        done = run_sync(DryrunRequest(root, name, connection, integration=integration), on_event)
+    except DryrunSetupError as exc:
+        raise InferError(str(exc)) from None
+    if done.get("status") != "ok" or not files:
+        raise InferError(
+            f"the run of {name} failed: {errors[0] if errors else done.get('reason', 'see `nango-tui dryrun`')}"
+        )
+    return Path(files[0])
 
 
 # Each entry adds one subcommand; a command appears here only once it works.
@@ -296,6 +338,7 @@ COMMANDS: list[Callable] = [
     _add_serve,
     _add_deploy,
     _add_connections,
+    _add_infer,
 ]
 
 
