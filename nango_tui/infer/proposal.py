@@ -13,11 +13,14 @@ from typing import Literal
 
 from nango_tui.config import CONFIG_FILE, Project, Script, load_project, load_text
 from nango_tui.config import types as T
+from nango_tui.config.diagnostics import DiagnosticList
+from nango_tui.config.yamlnodes import parse as parse_yaml
 
 from .compare import same_fields
 from .render import mapping_source, model_yaml
 from .schema import Inference, infer_models, pascal_name, singular
 from .sources import (
+    NoRecords,
     RecordSource,
     SourceError,
     from_recorded_results,
@@ -111,11 +114,24 @@ def find_script(project: Project, name: str, integration: str | None = None) -> 
     raise InferError(f"`{name}` is in several integrations ({where}); say which with --integration-id")
 
 
-def default_model(project: Project, script: Script) -> str:
+def _written_outputs(text: str, script: Script) -> list[str]:
+    """The script's `output` as nango.yaml writes it (the loader drops names of undefined models)."""
+    root = parse_yaml(text, DiagnosticList(CONFIG_FILE))
+    try:
+        spec = root["integrations"][script.integration][script.folder.rstrip("s") + "s"][script.name]
+        output = spec.get("output")
+    except (KeyError, TypeError, AttributeError):
+        return []
+    items = output if isinstance(output, list) else [output]
+    return [str(o).strip().removesuffix("[]").strip() for o in items if isinstance(o, str)]
+
+
+def default_model(project: Project, script: Script, text: str = "") -> str:
     """The script's one output model when it has one, else a name made from the script's."""
     outputs = [o.removesuffix("[]") for o in script.output] if hasattr(script, "output") else []
-    models = [o for o in outputs if o in project.models or T.is_valid_model_name(o)]
-    if len(models) == 1 and models[0] not in T.TYPE_ALIASES:
+    outputs = outputs or _written_outputs(text, script)
+    models = [o for o in outputs if T.is_valid_model_name(o) and o.lower() not in T.TYPE_ALIASES]
+    if len(models) == 1:
         return models[0]
     return pascal_name(script.integration) + pascal_name(singular(script.name))
 
@@ -126,20 +142,32 @@ def pick_source(root: Path, script: Script, kind: SourceKind, model: str | None)
     run = latest_run_file(root, script.integration, script.name)
     if kind == "recording" or (kind == "auto" and recording.is_file()):
         return from_recording(recording)
-    if run is None and recording.is_file():
-        return from_recorded_results(recording, model)
-    if run is None:
-        raise SourceError(
-            f"no run of {script.integration}/{script.name} under .nango/runs and no recording at "
-            f"{recording}; run it first: `nango-tui dryrun {script.name} CONNECTION` "
-            "(add --save-responses to record the API's responses)"
+    no_run = SourceError(
+        f"no run of {script.integration}/{script.name} under .nango/runs"
+        + (
+            " and no results saved in its recording"
+            if recording.is_file()
+            else f" and no recording at {recording}"
         )
-    try:
-        return from_run_file(run, model)
-    except SourceError:
-        if recording.is_file():  # an action's run saves no records: its output is in the recording
+        + f"; run it first: `nango-tui dryrun {script.name} CONNECTION` "
+        "(add --save-responses to record the API's responses)"
+    )
+    if run is not None:
+        try:
+            return from_run_file(run, model)
+        except NoRecords as err:
+            if not recording.is_file():
+                raise
+            try:  # an action's run saves no records: its output is in the recording
+                return from_recorded_results(recording, model)
+            except NoRecords:
+                raise err from None
+    if recording.is_file():
+        try:
             return from_recorded_results(recording, model)
-        raise
+        except NoRecords:
+            raise no_run from None
+    raise no_run
 
 
 def _owned(project: Project, target: str) -> set[str]:
@@ -185,7 +213,7 @@ def propose(
         chosen = records or pick_source(root, script, source, model)
     except SourceError as err:
         raise InferError(str(err)) from None
-    target = model or default_model(project, script)
+    target = model or default_model(project, script, text)
     owned = _owned(project, target)
     hints = {
         (m, f.name): next(iter(T.referenced_models(f.type)))

@@ -11,7 +11,10 @@ Python objects (no regex unless a string is still a date candidate), so 100,000 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
+from types import NoneType
 
 from nango_tui.config.types import TYPE_ALIASES
 
@@ -25,6 +28,7 @@ ENUM_KEY_RE = re.compile(
 )
 ENUM_VALUE_RE = re.compile(r"^[a-z][a-z0-9_\-]{0,31}$")  # status-like words: `open`, `in_progress`
 MAX_DEPTH = 32  # deeper values are typed `any` (bounds the recursion on hostile input)
+_MAX_GROUPS = 512  # distinct key sets among sibling objects before grouping is given up
 MAX_KEYS = 200  # an object with more distinct keys is a dictionary: typed `object`
 DATE_RE = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|z|[+-]\d{2}(?::?\d{2})?)?)?$"
@@ -73,52 +77,104 @@ class Shape:
 
     def add(self, value: object, depth: int = 0) -> None:
         """Count one value (recursively for objects and arrays)."""
-        kind = type(value)
-        if kind is str:
-            self.strings += 1
-            if self.dates and DATE_RE.match(value) is None:  # type: ignore[arg-type]
-                self.dates = False
-            distinct = self.distinct
-            if distinct is not None:
-                distinct[value] = None  # type: ignore[index]
+        self.add_values([value], depth)
+
+    def add_values(self, values: list, depth: int = 0) -> None:
+        """Count the values seen at this place, a column at a time.
+
+        Counting by type, matching dates and collecting distinct strings run over a whole column
+        in C (`Counter(map(type, ...))`, `all(map(match, ...))`, `set(...)`); nested objects and
+        the items of arrays are gathered into columns of their own and counted the same way.
+        """
+        if not values:
+            return
+        by_type = Counter(map(type, values))
+        mixed = len(by_type) > 1
+        for kind, count in by_type.items():
+            if kind is str:
+                strings = [v for v in values if type(v) is str] if mixed else values
+                self.add_strings(strings)
+            elif kind is NoneType:
+                self.nulls += count
+            elif kind is int:
+                self.ints += count
+            elif kind is bool:
+                self.bools += count
+            elif kind is float:
+                self.floats += count
+            elif depth >= MAX_DEPTH or kind not in (dict, list):
+                self.too_deep += count  # too deep, or not a JSON value: typed `any`
+            elif kind is dict:
+                self.add_objects([v for v in values if type(v) is dict] if mixed else values, depth)
+            else:
+                lists = [v for v in values if type(v) is list] if mixed else values
+                self.lists += count
+                if self.items is None:
+                    self.items = Shape()
+                self.items.add_values([item for one in lists for item in one], depth + 1)
+
+    def add_strings(self, strings: list[str]) -> None:
+        self.strings += len(strings)
+        if self.dates and not all(map(DATE_RE.match, strings)):
+            self.dates = False
+        distinct = self.distinct
+        if distinct is not None:
+            for value in set(strings) if len(strings) > ENUM_MAX else strings:
+                distinct[value] = None
                 if len(distinct) > ENUM_MAX:
                     self.distinct = None
-        elif value is None:
-            self.nulls += 1
-        elif kind is bool:
-            self.bools += 1
-        elif kind is int:
-            self.ints += 1
-        elif kind is float:
-            self.floats += 1
-        elif depth >= MAX_DEPTH:
-            self.too_deep += 1
-        elif kind is dict:
-            self.add_object(value, depth)  # type: ignore[arg-type]
-        elif kind is list:
-            self.lists += 1
-            items = self.items
-            if items is None:
-                items = self.items = Shape()
-            for item in value:  # type: ignore[attr-defined]
-                items.add(item, depth + 1)
-        else:  # not a JSON value (a caller passed Python objects): counted as deep, i.e. `any`
-            self.too_deep += 1
+                    break
 
     def add_object(self, obj: dict, depth: int = 0) -> None:
-        """Count one object: each key's value goes to that key's shape."""
-        self.objects += 1
+        """Count one object."""
+        self.add_objects([obj], depth)
+
+    def add_objects(self, objects: list[dict], depth: int = 0) -> None:
+        """Count objects: the values of each key, as one column per key.
+
+        Objects are grouped by their keys (in C: `tuple(obj)`), so each column is cut with
+        `itemgetter` without a Python loop per value; objects with too many key sets (a
+        dictionary keyed by ids, say) are walked one by one instead.
+        """
+        self.objects += len(objects)
+        columns: dict[str, list] = {}
+        groups: dict[tuple, list[dict]] = {}
+        for obj in objects:
+            shape = tuple(obj)
+            group = groups.get(shape)
+            if group is None:
+                if len(groups) >= _MAX_GROUPS:
+                    groups = {}
+                    break
+                group = groups[shape] = []
+            group.append(obj)
+        if groups:
+            for names, group in groups.items():
+                for key in names:
+                    column = columns.get(key)
+                    values = list(map(itemgetter(key), group))
+                    if column is None:
+                        columns[key] = values
+                    else:
+                        column.extend(values)
+        else:
+            for obj in objects:
+                for key, value in obj.items():
+                    column = columns.get(key)
+                    if column is None:
+                        columns[key] = [value]
+                    else:
+                        column.append(value)
         keys = self.keys
-        deeper = depth + 1
-        for key, value in obj.items():
+        for key, values in columns.items():
             child = keys.get(key)
             if child is None:
                 if len(keys) >= MAX_KEYS:
                     self.too_many_keys = True
                     continue
                 child = keys[key] = Shape()
-            child.present += 1
-            child.add(value, deeper)
+            child.present += len(values)
+            child.add_values(values, depth + 1)
 
     @property
     def non_null(self) -> int:
@@ -128,12 +184,11 @@ class Shape:
 def shape_of(records: list[dict] | object) -> Shape:
     """The shape of a sequence of records (objects); anything else in it counts too."""
     shape = Shape()
-    add_object = shape.add_object
-    for record in records:  # type: ignore[attr-defined]
-        if type(record) is dict:
-            add_object(record)
-        else:
-            shape.add(record)
+    records = list(records)  # type: ignore[call-overload]
+    objects = [r for r in records if type(r) is dict]
+    shape.add_objects(objects)
+    if len(objects) != len(records):
+        shape.add_values([r for r in records if type(r) is not dict])
     return shape
 
 

@@ -27,6 +27,10 @@ class SourceError(Exception):
     """No usable records: the message says where it looked and what to do."""
 
 
+class NoRecords(SourceError):
+    """The source is fine but holds no records (an action's run, a run that saved nothing)."""
+
+
 @dataclass
 class RecordSource:
     """Records to infer from, and where they came from (for the user)."""
@@ -64,6 +68,8 @@ def from_run_file(path: Path, model: str | None = None) -> RecordSource:
                     continue
                 try:
                     entry = json.loads(line)
+                except RecursionError:
+                    raise SourceError(f"{path}:{number}: the JSON nests too deeply to read") from None
                 except ValueError:
                     raise SourceError(
                         f"{path}:{number}: not a JSON line; is this a dryrun records file?"
@@ -81,7 +87,7 @@ def from_run_file(path: Path, model: str | None = None) -> RecordSource:
     except OSError as err:
         raise SourceError(f"cannot read {path}: {err.strerror or err}") from None
     if not by_model:
-        raise SourceError(f"{path} holds no saved records; run the script until it saves some")
+        raise NoRecords(f"{path} holds no saved records; run the script until it saves some")
     chosen = model if model in by_model else max(by_model, key=lambda m: len(by_model[m]))
     records = by_model[chosen]
     return RecordSource(
@@ -119,12 +125,18 @@ def records_in_bodies(bodies: list[object]) -> tuple[list[dict], tuple[str, ...]
     return [b for b in bodies if isinstance(b, dict)][:MAX_RECORDS], None
 
 
-def from_recording(path: Path) -> RecordSource:
-    """The records in a recording's successful JSON responses."""
+def _load_mocks(path: Path) -> dict:
     try:
-        mocks = load_mocks(path)
+        return load_mocks(path)
     except MocksFileError as err:
         raise SourceError(str(err)) from None
+    except RecursionError:
+        raise SourceError(f"{path}: the JSON nests too deeply to read") from None
+
+
+def from_recording(path: Path) -> RecordSource:
+    """The records in a recording's successful JSON responses."""
+    mocks = _load_mocks(path)
     bodies = [
         ex.get("body")
         for ex in mocks["exchanges"]
@@ -149,10 +161,7 @@ def from_recording(path: Path) -> RecordSource:
 
 def from_recorded_results(path: Path, model: str | None = None) -> RecordSource:
     """The records (or an action's output) a recording saved as the run's result (`expected`)."""
-    try:
-        mocks = load_mocks(path)
-    except MocksFileError as err:
-        raise SourceError(str(err)) from None
+    mocks = _load_mocks(path)
     expected = mocks.get("expected") if isinstance(mocks.get("expected"), dict) else {}
     by_model = {
         str(name): [r for r in records if isinstance(r, dict)][:MAX_RECORDS]
@@ -173,7 +182,7 @@ def from_recorded_results(path: Path, model: str | None = None) -> RecordSource:
     output = expected.get("output")
     items = [output] if isinstance(output, dict) else [o for o in output or [] if isinstance(o, dict)]
     if not items:
-        raise SourceError(f"{path} saved no records and no object output to infer from")
+        raise NoRecords(f"{path} saved no records and no object output to infer from")
     return RecordSource(items, f"the output saved in {path.name}", path, raw=False)
 
 

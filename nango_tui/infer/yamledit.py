@@ -54,6 +54,15 @@ class ModelsText:
         if self.lines and not self.lines[-1].endswith("\n"):
             self.lines[-1] += "\n"
         self.blocks: dict[str, Block] = {}
+        # the file's indentation step, from the first nested mapping (`integrations:`' keys)
+        self.step = next(
+            (
+                min(col for _, col in v.key_marks.values()) - 1
+                for v in root.values()
+                if isinstance(v, YMap) and v
+            ),
+            4,
+        )
         self.models_line: int | None = None
         self.models_end = len(self.lines)
         top_lines = sorted(line - 1 for line, _ in root.key_marks.values())
@@ -80,7 +89,7 @@ class ModelsText:
     def indents(self) -> tuple[str, str]:
         """(indent of model names, step to their fields), as the file does it (4 spaces otherwise)."""
         if not self.blocks:
-            return "    ", "    "
+            return " " * self.step, " " * self.step
         first = min(self.blocks.values(), key=lambda b: b.start)
         step = 4
         for block in self.blocks.values():

@@ -11,6 +11,13 @@ if TYPE_CHECKING:
     from nango_tui.tui.app import WorkbenchApp
 
 
+def open_infer(app: WorkbenchApp, integration: str, name: str) -> None:
+    """Show the models inferred for one script (tui/screens/infer_screen.py)."""
+    from nango_tui.tui.screens.infer_screen import InferScreen
+
+    app.push_screen(InferScreen(app.root, integration, name))
+
+
 class WorkbenchCommands(Provider):
     """Everything the workbench can do, by name."""
 
@@ -32,6 +39,13 @@ class WorkbenchCommands(Provider):
                         f"dryrun {label}",
                         partial(app.open_dryrun_dialog, script.integration, script.name),
                         f"{script.kind} of {script.integration}: pick a connection and run it",
+                    )
+                )
+                commands.append(
+                    (
+                        f"infer {label}",
+                        partial(open_infer, app, script.integration, script.name),
+                        "models + mapping from its last run or recording, as a diff to apply",
                     )
                 )
         for rel in app.project_files():
