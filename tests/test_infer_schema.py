@@ -164,3 +164,21 @@ def test_field_names_are_snake_case_and_unique() -> None:
 def test_records_that_are_not_objects_do_not_break_inference() -> None:
     inference = infer_models([{"id": "a"}, "stray", 3, None], "Thing")
     assert [f.name for f in inference.top.fields] == ["id"]
+
+
+@pytest.mark.parametrize(
+    ("values", "dates"),
+    [
+        (["2024-01-03T09:15:00.000+0000", "2024-01-03"], True),
+        (["2024-01-03T09:15:00z"], True),  # Python's parser refuses a lowercase z, ours does not
+        (["20240103"], False),
+        (["2024-W01-1"], False),
+        (["2024-01-03T09"], False),
+        (["2024-01-03T09:15:00Z", "2024-01-03T09:15:00Z\n2024-01-03"], False),
+        (["2024-01-03T09:15:00Z"] * 1000 + ["not a date"], False),
+    ],
+)
+def test_date_columns(values: list[str], dates: bool) -> None:
+    from nango_tui.infer.schema import all_dates
+
+    assert all_dates(values) is dates

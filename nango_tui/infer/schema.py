@@ -11,8 +11,9 @@ Python objects (no regex unless a string is still a date candidate), so 100,000 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass, field
+from datetime import datetime
 from operator import itemgetter
 from types import NoneType
 
@@ -37,6 +38,24 @@ DATE_RE = re.compile(
 
 # words nango.yaml reads as a type or a literal, never as an enum member
 _RESERVED_WORDS = frozenset({*TYPE_ALIASES, "null", "undefined", "true", "false"})
+
+
+# the shape of a column of ISO dates once Python's parser accepted each: dashes, and hh:mm after a date
+_DATE_COLUMN_RE = re.compile(r"(?:\d{4}-\d\d-\d\d(?:[T ]\d\d:\d\d[^\n]*)?\n)*", re.ASCII)
+
+
+def all_dates(strings: list[str]) -> bool:
+    """Whether every string is an ISO 8601 date or date-time.
+
+    `datetime.fromisoformat` over the column (in C, several times faster than a regex call per
+    string), then one regex over the joined column to refuse the forms it also takes (`20240103`,
+    `2024-W01-1`, `2024-01-03T09`); strings it refuses get the full `DATE_RE` (lowercase `t`/`z`).
+    """
+    try:
+        deque(map(datetime.fromisoformat, strings), maxlen=0)
+    except (ValueError, TypeError):
+        return all(map(DATE_RE.match, strings))
+    return _DATE_COLUMN_RE.fullmatch("\n".join(strings) + "\n") is not None
 
 
 class Shape:
@@ -115,7 +134,7 @@ class Shape:
 
     def add_strings(self, strings: list[str]) -> None:
         self.strings += len(strings)
-        if self.dates and not all(map(DATE_RE.match, strings)):
+        if self.dates and not all_dates(strings):
             self.dates = False
         distinct = self.distinct
         if distinct is not None:
