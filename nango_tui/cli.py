@@ -289,7 +289,7 @@ def _add_infer(sub) -> None:
         description="Infer the records' schema (types, optional and nullable fields, nested models, arrays, enums, ISO dates) from a run of NAME (its .nango/runs records, or a run made now against CONNECTION) or from its recording (<integration>/mocks/NAME.json); show the nango.yaml models as a diff and a `to_<model>(raw)` mapping function. Applying writes nango.yaml (only the models' lines change) and regenerates models.py. Exit 0 when proposed or applied, 1 when nothing can be inferred, 2 for usage errors.",
     )
     _dir_arg(p)
-    from nango_tui.infer.command import add_arguments
+    from nango_tui.infer.args import add_arguments
 
     add_arguments(p)
     p.set_defaults(run=_run_infer)
@@ -326,6 +326,26 @@ def _records_of_a_run_now(root: Path, name: str, connection: str, integration: s
     return Path(files[0])
 
 
+def _add_web(sub) -> None:
+    p = sub.add_parser(
+        "web",
+        help="the workbench in a browser",
+        description="Serve the workbench to a browser (textual-serve): each browser tab gets its own workbench on PATH. Bound to 127.0.0.1 by default; bound to another address, a random token is required in the URL (printed at start) and every request without it is refused. Runs until Ctrl-C. Exit 0 when stopped, 1 when it cannot start.",
+    )
+    p.add_argument(
+        "path", nargs="?", default=".", help="the integrations folder (default: the current folder)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="the address to listen on (default: 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="the port (default: 8000)")
+    p.set_defaults(run=_run_web)
+
+
+def _run_web(args: argparse.Namespace) -> int:
+    from nango_tui.web.server import run_web
+
+    return run_web(Path(args.path), args.host, args.port)
+
+
 # Each entry adds one subcommand; a command appears here only once it works.
 COMMANDS: list[Callable] = [
     _add_init,
@@ -339,6 +359,7 @@ COMMANDS: list[Callable] = [
     _add_deploy,
     _add_connections,
     _add_infer,
+    _add_web,
 ]
 
 
