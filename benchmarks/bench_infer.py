@@ -18,12 +18,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "tests" / "fixtures" / "infer"))
-
-from make_recordings import big  # noqa: E402
 
 from nango_tui.infer.render import mapping_source, model_yaml  # noqa: E402
 from nango_tui.infer.schema import infer_models  # noqa: E402
+from tests.fixtures.infer.make_recordings import big  # noqa: E402
 
 
 def timed(fn, repeat: int) -> list[float]:

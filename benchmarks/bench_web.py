@@ -24,9 +24,9 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 
-from support.browser import Chromium, find_chromium  # noqa: E402
+from tests.support.browser import Chromium, find_chromium  # noqa: E402
 
 
 async def measure(url: str, n: int, workdir: Path, settle: float) -> list[tuple[float, float]]:

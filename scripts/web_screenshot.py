@@ -19,9 +19,9 @@ import tempfile
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
+sys.path.insert(0, str(REPO))
 
-from support.browser import Chromium  # noqa: E402
+from tests.support.browser import Chromium  # noqa: E402
 
 OUT = REPO / "screenshots" / "web.png"
 

@@ -301,6 +301,22 @@ def test_a_models_section_is_added_when_there_is_none(tmp_path: Path) -> None:
     assert load_project(root).ok
 
 
+def test_windows_line_ends_are_kept(tmp_path: Path) -> None:
+    root = _other_project(tmp_path)
+    crlf = OTHER_YAML.replace("\n", "\r\n")
+    (root / "nango.yaml").write_bytes(crlf.encode())
+    apply(propose(root, "charges"))
+    data = (root / "nango.yaml").read_bytes()
+    assert data.startswith(crlf.encode()) and b"\r\n    StripeCharge:\r\n" in data
+    assert data.count(b"\n") == data.count(b"\r\n")
+
+
+def test_an_action_is_not_run_by_infer(tmp_path: Path) -> None:
+    root = _copy_samples(tmp_path)
+    done = _cli(root, "fetch-fields", "salesforce-demo")
+    assert done.returncode == 1 and "is an action: run it with its input first" in done.stderr
+
+
 def test_nango_yaml_changed_since_the_proposal_is_not_overwritten(tmp_path: Path) -> None:
     root = _other_project(tmp_path)
     proposal = propose(root, "charges")

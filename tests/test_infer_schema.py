@@ -182,3 +182,13 @@ def test_date_columns(values: list[str], dates: bool) -> None:
     from nango_tui.infer.schema import all_dates
 
     assert all_dates(values) is dates
+
+
+def test_yaml_boolean_words_are_not_field_names() -> None:
+    assert list(fields([{"on": 1, "no": 2, "yes": True, "null": None, "one": 3}])) == [
+        "on_",
+        "no_",
+        "yes_",
+        "null_",
+        "one",
+    ]

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
 import pytest
 
 from nango_tui.tui.app import WorkbenchApp
 from nango_tui.tui.screens.infer_screen import InferScreen
-
-sys.path.insert(0, str(Path(__file__).parent))
-from tui_fixtures import copy_samples
+from tests.support.pilot import until
+from tests.support.tui_project import copy_samples
 
 SIZE = (100, 32)
 
@@ -21,15 +18,6 @@ SIZE = (100, 32)
 def _no_user_settings(tmp_path: Path, monkeypatch) -> None:
     monkeypatch.setenv("NANGO_TUI_KEYMAP", str(tmp_path / "no-keymap.yaml"))
     monkeypatch.delenv("NANGO_TUI_THEME", raising=False)
-
-
-async def until(predicate, pilot, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not predicate():
-        if loop.time() > deadline:
-            raise AssertionError(f"timed out waiting for {predicate.__doc__ or predicate}")
-        await pilot.pause(0.05)
 
 
 def screen_text(app: WorkbenchApp) -> str:

@@ -17,9 +17,8 @@ import aiohttp
 import httpx
 import pytest
 
-sys.path.insert(0, str(Path(__file__).parent))
-from support.browser import Chromium, find_chromium
-from tui_fixtures import copy_samples
+from tests.support.browser import Chromium, find_chromium
+from tests.support.tui_project import copy_samples
 
 CLI = [sys.executable, "-m", "nango_tui"]
 

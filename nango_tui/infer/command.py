@@ -64,6 +64,19 @@ def _ask(question: str) -> bool:
     return answer.strip().lower() in {"y", "yes"}
 
 
+def _refuse_actions(root: Path, name: str, integration: str | None) -> None:
+    """An action needs its input: run it with `dryrun`, then infer from that run's recording."""
+    from nango_tui.config import load_project
+
+    project = load_project(root).partial
+    found = project.find_script(name, integration) if project is not None else []
+    if len(found) == 1 and found[0].kind == "action":
+        raise InferError(
+            f"{name} is an action: run it with its input first "
+            f"(`nango-tui dryrun {name} CONNECTION --input JSON --save-responses`), then `nango-tui infer {name}`"
+        )
+
+
 def run_command(args: argparse.Namespace, run_now: RunNow | None = None) -> int:
     """The `infer` command; `run_now` makes a run when CONNECTION is given."""
     out = Out()
@@ -79,6 +92,7 @@ def run_command(args: argparse.Namespace, run_now: RunNow | None = None) -> int:
         if args.connection:
             if run_now is None:  # pragma: no cover - the CLI always passes it
                 raise InferError("cannot run a script from here")
+            _refuse_actions(root, args.name, args.integration_id)
             records_file = run_now(root, args.name, args.connection, args.integration_id)
             records = from_run_file(records_file, args.model)
         source = "run" if args.from_run else "recording" if args.from_recording else "auto"

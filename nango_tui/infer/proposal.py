@@ -89,7 +89,7 @@ def _load(root: Path) -> tuple[Project, str, set[tuple[str, str]]]:
     """The project, nango.yaml's text, and its errors: only missing models are tolerated (infer defines them)."""
     path = root / CONFIG_FILE
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_bytes().decode("utf-8")  # line ends as they are (CRLF kept)
     except (OSError, UnicodeDecodeError) as err:
         raise InferError(f"cannot read {path}: {err}") from None
     result = load_project(root)
@@ -282,7 +282,7 @@ def apply(proposal: Proposal) -> ApplyResult:
 
     path = proposal.root / CONFIG_FILE
     try:
-        current = path.read_text(encoding="utf-8")
+        current = path.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as err:
         raise InferError(f"cannot read {path}: {err}") from None
     if current != proposal.old_text:

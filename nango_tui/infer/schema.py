@@ -277,6 +277,10 @@ def singular(word: str) -> str:
     return word
 
 
+# YAML 1.1 reads these keys as booleans or null (PyYAML does)
+_YAML_WORDS = frozenset({"yes", "no", "on", "off", "true", "false", "null"})
+
+
 class _Namer:
     """Hands out model names not yet taken (by the project's other models or this inference)."""
 
@@ -335,6 +339,8 @@ class _Builder:
         used: set[str] = set()
         for key, child in shape.keys.items():
             fname = snake_name(key)
+            if fname in _YAML_WORDS:
+                fname += "_"  # `on:`, `no:` would be booleans as YAML keys
             base, n = fname, 2
             while fname in used:
                 fname = f"{base}_{n}"

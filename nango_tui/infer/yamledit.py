@@ -135,6 +135,9 @@ def apply_models(text: str, rendered: dict[str, list[str]], anchor: str) -> str:
         else:
             tail = ["\n"] if lines and lines[-1].strip() else []
             edits.append((len(lines), len(lines), [*tail, "models:\n", *added]))
+    newline = "\r\n" if "\r\n" in text else "\n"  # the file's own line ends for the lines we write
     for start, end, new in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
-        lines[start:end] = new
+        lines[start:end] = [
+            line.replace("\n", newline) if not line.endswith("\r\n") else line for line in new
+        ]
     return "".join(lines)
