@@ -282,6 +282,8 @@ def _run_connections_push(args: argparse.Namespace) -> int:
     from nango_tui.server.client.push import run
 
     return run(Path(args.dir), args.environment)
+
+
 def _add_infer(sub) -> None:
     p = sub.add_parser(
         "infer",
