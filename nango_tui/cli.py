@@ -205,16 +205,83 @@ def _add_serve(sub) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", default=3003, type=int, help="port (default: 3003)")
-    p.set_defaults(run=_run_serve)
+    _worker_arguments(p)
+    p.set_defaults(run=_run_serve, command_kind="serve")
+
+
+def _worker_arguments(p) -> None:
+    p.add_argument(
+        "--id",
+        default=None,
+        metavar="NAME",
+        help="this process's worker id, unique per database (PostgreSQL default: serve-HOST-PORT or"
+        " worker-HOST-PID; a stable id lets a restarted process resume its own runs at once)",
+    )
+    p.add_argument(
+        "--concurrency",
+        default=4,
+        type=int,
+        metavar="N",
+        help="sync runs at once in this process (default: 4)",
+    )
 
 
 def _run_serve(args: argparse.Namespace) -> int:
     from nango_tui.server.serve import ServeError, ServeOptions, run
 
+    options = ServeOptions(
+        Path(args.data),
+        args.database,
+        args.host,
+        args.port,
+        kind=args.command_kind,
+        executor_id=args.id,
+        concurrency=args.concurrency,
+    )
     try:
-        return run(ServeOptions(Path(args.data), args.database, args.host, args.port))
+        return run(options)
     except ServeError as exc:
-        sys.stderr.write(f"nango-tui serve: {exc}\n")
+        sys.stderr.write(f"nango-tui {args.command_kind}: {exc}\n")
+        return EXIT_FAIL
+
+
+def _add_worker(sub) -> None:
+    p = sub.add_parser(
+        "worker",
+        help="run deployed syncs from a shared PostgreSQL (no public API); run as many as you need",
+        description="Run syncs and actions for the servers that share --database (PostgreSQL): the scheduler tick and the workers, without the public API. Any number of workers on any machines that reach the database; each needs the same NANGO_TUI_ENCRYPTION_KEY as the servers, and a unique --id.",
+    )
+    p.add_argument("--database", required=True, metavar="URL", help="postgresql://USER:PASSWORD@HOST/DB")
+    p.add_argument(
+        "--data",
+        default=".nango-worker",
+        metavar="DIR",
+        help="local folder for the deployed scripts' files (default: ./.nango-worker)",
+    )
+    _worker_arguments(p)
+    p.set_defaults(run=_run_serve, command_kind="worker", host="127.0.0.1", port=0)
+
+
+def _add_migrate(sub) -> None:
+    p = sub.add_parser(
+        "migrate",
+        help="bring the server's database schema up to this version (after an upgrade)",
+        description="Apply the database schema migrations (Alembic) this nango-tui needs. Servers and workers refuse to start on an older schema; stop them, run this once, then start the new version.",
+    )
+    p.add_argument(
+        "--database", default=None, metavar="URL", help="the database URL (default: SQLite in --data)"
+    )
+    p.add_argument("--data", default=".nango-server", metavar="DIR", help="the server's data folder (SQLite)")
+    p.set_defaults(run=_run_migrate)
+
+
+def _run_migrate(args: argparse.Namespace) -> int:
+    from nango_tui.server.serve import ServeError, migrate
+
+    try:
+        return migrate(args.database, Path(args.data))
+    except ServeError as exc:
+        sys.stderr.write(f"nango-tui migrate: {exc}\n")
         return EXIT_FAIL
 
 
@@ -358,6 +425,8 @@ COMMANDS: list[Callable] = [
     _add_dev,
     _add_test,
     _add_serve,
+    _add_worker,
+    _add_migrate,
     _add_deploy,
     _add_connections,
     _add_infer,

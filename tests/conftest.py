@@ -20,3 +20,28 @@ def project_dir(tmp_path: Path):
         return tmp_path
 
     return make
+
+
+# -- the server's database backends (issue 14): SQLite, and a throw-away PostgreSQL cluster ----------
+
+BACKENDS = ["sqlite", "postgresql"]
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL cluster in a temporary folder for the whole session (removed after)."""
+    from support import postgres as pg
+
+    if not pg.available():
+        pytest.skip("PostgreSQL binaries are absent (apt-get install postgresql); .ci/run installs them")
+    cluster = pg.PostgresCluster.start()
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def backend_url(request):
+    """None for SQLite (the server's default), else the URL of a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres").new_database()

@@ -1,4 +1,6 @@
-"""`nango-tui serve` as a real process: auth, environments, deploy, connections, runs, records, actions."""
+"""`nango-tui serve` as a real process: auth, environments, deploy, connections, runs, records, actions.
+
+Every test runs twice: on SQLite (the default) and on PostgreSQL (`backend_url`, conftest.py)."""
 
 from __future__ import annotations
 
@@ -17,9 +19,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # real server process
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, backend_url):
     base = tmp_path_factory.mktemp("server")
-    proc = ServerProcess(base / "data").start()
+    proc = ServerProcess(base / "data", database=backend_url).start()
     proc.project = write_project(base / "proj")
     result = proc.cli("deploy", "dev", "--dir", str(proc.project), "--auto-confirm")
     assert result.returncode == 0, result.stderr
@@ -58,9 +60,17 @@ def test_every_request_needs_an_environment_key(server):
 def test_keys_and_files_are_private(server):
     assert stat.S_IMODE(os.stat(server.data_dir).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(server.data_dir / "encryption.key").st_mode) == 0o600
-    db_bytes = (server.data_dir / "nango.db").read_bytes()
-    assert b"sk-test-secret-value" not in db_bytes  # credentials encrypted at rest
-    assert server.keys["dev"].encode() not in db_bytes
+    stored = "\n".join(
+        str(row)
+        for table in ("connections", "environments")
+        for row in server.sql(f"SELECT * FROM {table}")  # noqa: S608 (fixed names)
+    ).encode()
+    assert b"sk-test-secret-value" not in stored  # credentials encrypted at rest
+    assert server.keys["dev"].encode() not in stored
+    if server.database is None:
+        db_bytes = (server.data_dir / "nango.db").read_bytes()
+        assert b"sk-test-secret-value" not in db_bytes
+        assert server.keys["dev"].encode() not in db_bytes
 
 
 def test_first_sync_runs_on_a_new_connection_and_serves_records(server):

@@ -9,9 +9,11 @@
   a conditional UPDATE, safe with several workers) and enqueues them: Nango's `runs` are intervals,
   DBOS schedules are cron only.
 
-Seams for PostgreSQL with many workers (issue 14): `system_database_url` may be `postgresql://...`;
-`executor_id` must be unique per worker; a janitor that resumes a dead executor's PENDING workflows
-(cancel + resume, RUNTIME.md §4) is not built yet.
+- Many processes on one PostgreSQL (issue 14): each has its own `executor_id`, beats every
+  `HEARTBEAT_SECONDS` in `workers`, and runs the janitor: a worker whose beat is older than
+  `DEAD_AFTER_SECONDS` is dead, and one live process moves its PENDING workflows with DBOS's public
+  API (`cancel_workflow` + `resume_workflow`; DBOS itself recovers a dead executor's workflows only
+  when that executor restarts). `runlock` keeps one run per sync even then.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 import time
 from typing import Any
@@ -30,13 +33,19 @@ from . import timeutil
 from .runs import RunContext, run_action, run_sync
 from .schema import action_runs
 from .storage import syncs as sync_store
+from .storage import workers as worker_store
 
 TICK_SECONDS = 1.0
 SYNC_QUEUE = "syncs"
 ACTION_QUEUE = "actions"
 APP_NAME = "nango-tui"
+HEARTBEAT_SECONDS = float(os.environ.get("NANGO_TUI_HEARTBEAT_SECONDS", "2"))
+DEAD_AFTER_SECONDS = float(os.environ.get("NANGO_TUI_WORKER_TIMEOUT", "30"))
 
 _ctx: RunContext | None = None
+_running = 0  # sync runs in progress in this process (reported with the heartbeat)
+_running_guard = threading.Lock()
+log = logging.getLogger("nango_tui.server")
 
 
 @DBOS.workflow()
@@ -46,8 +55,15 @@ def sync_workflow(sync_id: int, mode: str) -> dict:
 
 @DBOS.step(retries_allowed=False)
 def _sync_step(sync_id: int, mode: str) -> dict:
+    global _running
     assert _ctx is not None
-    outcome = asyncio.run(run_sync(_ctx, sync_id, mode, DBOS.workflow_id))
+    with _running_guard:
+        _running += 1
+    try:
+        outcome = asyncio.run(run_sync(_ctx, sync_id, mode, DBOS.workflow_id))
+    finally:
+        with _running_guard:
+            _running -= 1
     return {
         "status": outcome.status,
         "run_id": outcome.run_id,
@@ -92,18 +108,37 @@ class Engine:
     """DBOS launched in this process, its queues, and the tick."""
 
     def __init__(
-        self, ctx: RunContext, system_database_url: str, executor_id: str = "local", version: str = "1"
+        self,
+        ctx: RunContext,
+        system_database_url: str,
+        executor_id: str = "local",
+        version: str = "1",
+        concurrency: int = 4,
+        kind: str = "serve",
     ) -> None:
         self.ctx = ctx
         self.system_database_url = system_database_url
         self.executor_id = executor_id
         self.version = version
+        self.concurrency = concurrency
+        self.kind = kind
+        self._beat: threading.Thread | None = None
+        self._connected_since: float | None = None
+        self.taken_over: list[str] = []  # executors whose runs this process moved (for logs/tests)
         self.ready = threading.Event()
         self._stop = threading.Event()
         self._tick: threading.Thread | None = None
         self._sync_queue: Any = None
         self._action_queue: Any = None
         self.failure: str | None = None
+
+    def register(self) -> None:
+        """Claim this executor id in `workers` (before DBOS recovers its workflows)."""
+        with self.ctx.engine.begin() as conn:
+            worker_store.register(
+                conn, self.executor_id, self.kind, self.version, self.concurrency, DEAD_AFTER_SECONDS
+            )
+        self._connected_since = time.monotonic()
 
     def launch(self, tick: bool = True) -> None:
         """Start DBOS (recovering interrupted runs), declare the queues, start the tick. Blocking."""
@@ -122,13 +157,18 @@ class Engine:
             }
         )
         DBOS.launch()
-        self._sync_queue = DBOS.register_queue(SYNC_QUEUE, worker_concurrency=4, polling_interval_sec=0.25)
+        self._sync_queue = DBOS.register_queue(
+            SYNC_QUEUE, worker_concurrency=self.concurrency, polling_interval_sec=0.25
+        )
         self._action_queue = DBOS.register_queue(
             ACTION_QUEUE, worker_concurrency=4, polling_interval_sec=0.25
         )
+        self._connected_since = time.monotonic()
         if tick:
             self._tick = threading.Thread(target=self._tick_loop, name="nango-tick", daemon=True)
             self._tick.start()
+        self._beat = threading.Thread(target=self._beat_loop, name="nango-heartbeat", daemon=True)
+        self._beat.start()
         self.ready.set()
 
     def wait_ready(self, timeout: float = 30.0) -> bool:
@@ -169,7 +209,73 @@ class Engine:
                 logging.getLogger("nango_tui.server").warning("tick failed: %s", exc)
                 time.sleep(TICK_SECONDS)
 
+    # -- heartbeat and janitor ---------------------------------------------------------------------
+
+    def _beat_loop(self) -> None:
+        while not self._stop.wait(HEARTBEAT_SECONDS):
+            try:
+                self.beat_once()
+                self.janitor_once()
+            except Exception as exc:  # the database is down or restarting: try again next beat
+                if self._connected_since is not None:
+                    log.warning("heartbeat failed: %s", type(exc).__name__)
+                self._connected_since = None
+
+    def beat_once(self) -> None:
+        with self.ctx.engine.begin() as conn:
+            alive = worker_store.beat(conn, self.executor_id, _running)
+        if not alive:  # a janitor judged this process dead (a long pause): come back
+            log.warning("worker %s was judged dead by another process; registering again", self.executor_id)
+            self.register()
+        if self._connected_since is None:
+            self._connected_since = time.monotonic()
+
+    def janitor_once(self) -> list[str]:
+        """Move the runs of workers that stopped beating; returns the workflow ids moved.
+
+        Only once this process has itself been connected for DEAD_AFTER_SECONDS: after a database
+        outage every beat is old, and live workers must get the time to beat again first."""
+        since = self._connected_since
+        if since is None or time.monotonic() - since < DEAD_AFTER_SECONDS:
+            return []
+        moved: list[str] = []
+        with self.ctx.engine.connect() as conn:
+            dead = worker_store.stale(conn, DEAD_AFTER_SECONDS, exclude=self.executor_id)
+        for worker in dead:
+            with self.ctx.engine.begin() as conn:
+                if not worker_store.claim_dead(conn, worker):
+                    continue  # it beat again, or another janitor took it
+            moved += self.take_over(worker.executor_id)
+        return moved
+
+    def take_over(self, dead_executor: str) -> list[str]:
+        """Cancel and resume (on this process's queues) the PENDING workflows of `dead_executor`."""
+        pending = DBOS.list_workflows(
+            status="PENDING", executor_id=dead_executor, load_input=False, load_output=False
+        )
+        moved = []
+        for wf in pending:
+            queue = ACTION_QUEUE if (wf.name or "").endswith("action_workflow") else SYNC_QUEUE
+            DBOS.cancel_workflow(wf.workflow_id)
+            DBOS.resume_workflow(wf.workflow_id, queue_name=queue)
+            moved.append(wf.workflow_id)
+        with self.ctx.engine.begin() as conn:
+            worker_store.abandon_runs(
+                conn,
+                dead_executor,
+                f"worker {dead_executor} stopped beating; its run was moved to another worker",
+            )
+            worker_store.unregister(conn, dead_executor)
+        self.taken_over.append(dead_executor)
+        log.warning("worker %s stopped beating: moved %d run(s)", dead_executor, len(moved))
+        return moved
+
     def shutdown(self) -> None:
         self._stop.set()
         if self.ready.is_set():
             DBOS.destroy(workflow_completion_timeout_sec=0)
+        try:
+            with self.ctx.engine.begin() as conn:
+                worker_store.unregister(conn, self.executor_id)
+        except Exception:  # the database is gone: the row ages and the janitor cleans it
+            pass

@@ -16,7 +16,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from . import materialize, timeutil
+from . import db, materialize, timeutil
+from .runlock import LockLost, SyncLock
 from .storage import connections as conns
 from .storage import deployments as deps
 from .storage import environments as envs
@@ -38,6 +39,7 @@ class RunContext:
     data_dir: Path
     base_url: str  # this server, for the child's connection lookups
     webhook_timeout: float = 10.0
+    executor_id: str = "local"  # this process's DBOS executor (its runs are marked with it)
 
 
 @dataclass
@@ -55,29 +57,59 @@ def _child_env(ctx: RunContext, environment: str, key: str) -> dict[str, str]:
 async def run_sync(
     ctx: RunContext, sync_id: int, mode: str = "incremental", workflow_id: str | None = None
 ) -> SyncOutcome:
-    """Run sync `sync_id` once (mode: incremental | full_refresh | full_refresh_and_clear_cache)."""
+    """Run sync `sync_id` once (mode: incremental | full_refresh | full_refresh_and_clear_cache).
+
+    SKIPPED when another run of the sync holds its lock (on any process sharing the database)."""
+    lock = SyncLock(ctx.engine, sync_id)
+    if not lock.acquire():
+        return SyncOutcome("SKIPPED", error="another run of this sync is in progress")
+    try:
+        return await _run_sync_locked(ctx, sync_id, mode, workflow_id, lock)
+    finally:
+        lock.release()
+
+
+def _log(message: str) -> None:
+    import logging
+
+    logging.getLogger("nango_tui.server").warning(message)
+
+
+async def _run_sync_locked(
+    ctx: RunContext, sync_id: int, mode: str, workflow_id: str | None, lock: SyncLock
+) -> SyncOutcome:
     from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun
 
     engine = ctx.engine
-    with engine.begin() as conn:
-        sync = sync_store.get(conn, sync_id)
-        if sync is None or sync.state == "DELETED":
-            return SyncOutcome("SKIPPED", error="the sync was removed")
-        script = deps.active_script(conn, sync.environment_id, sync.integration, sync.name, "sync")
-        connection = conns.by_pk(conn, None, sync.connection_pk)
-        if script is None or connection is None:
-            return SyncOutcome("SKIPPED", error="the sync's script or connection is gone")
-        environment = conn.execute(
-            sa.text("SELECT name FROM environments WHERE id = :i"), {"i": sync.environment_id}
-        ).scalar_one()
-        key = envs.secret_key(conn, ctx.vault, sync.environment_id)
-        models = json.loads(script.models)
-        if mode in ("full_refresh", "full_refresh_and_clear_cache"):
-            sync_store.reset_last_sync_date(conn, sync.id)
-            sync.last_sync_date = None
-        if mode == "full_refresh_and_clear_cache":
-            recs.clear(conn, sync.connection_pk, models)
-        run_id, started_at = sync_store.start_run(conn, sync, script.id, mode, workflow_id)
+
+    def setup():
+        with engine.begin() as conn:
+            sync = sync_store.get(conn, sync_id)
+            if sync is None or sync.state == "DELETED":
+                return None, SyncOutcome("SKIPPED", error="the sync was removed")
+            script = deps.active_script(conn, sync.environment_id, sync.integration, sync.name, "sync")
+            connection = conns.by_pk(conn, None, sync.connection_pk)
+            if script is None or connection is None:
+                return None, SyncOutcome("SKIPPED", error="the sync's script or connection is gone")
+            environment = conn.execute(
+                sa.text("SELECT name FROM environments WHERE id = :i"), {"i": sync.environment_id}
+            ).scalar_one()
+            key = envs.secret_key(conn, ctx.vault, sync.environment_id)
+            models = json.loads(script.models)
+            if mode in ("full_refresh", "full_refresh_and_clear_cache"):
+                sync_store.reset_last_sync_date(conn, sync.id)
+                sync.last_sync_date = None
+            if mode == "full_refresh_and_clear_cache":
+                recs.clear(conn, sync.connection_pk, models)
+            run_id, started_at = sync_store.start_run(
+                conn, sync, script.id, mode, workflow_id, ctx.executor_id
+            )
+        return (sync, script, connection, environment, key, models, run_id, started_at), None
+
+    prepared, skipped = db.retrying(setup, "starting a run", log=_log)
+    if skipped is not None:
+        return skipped
+    sync, script, connection, environment, key, models, run_id, started_at = prepared
     logs: deque[str] = deque(maxlen=LOG_LINES)
     totals: dict[str, recs.Counts] = {m: recs.Counts() for m in models}
     error: str | None = None
@@ -100,6 +132,7 @@ async def run_sync(
             async for event in run.events():
                 kind = event.get("type")
                 if kind == "batch":
+                    lock.check()
                     _store_batch(engine, sync, run_id, event, totals)
                 elif kind == "log":
                     logs.append(f"[{event.get('level', 'info')}] {event.get('message', '')}")
@@ -112,10 +145,26 @@ async def run_sync(
                         error = str(event.get("reason") or status)
     except DryrunSetupError as exc:
         error = str(exc)
+    except LockLost as exc:
+        error = str(exc)
     except Exception as exc:  # the run fails; the server goes on
         error = f"{type(exc).__name__}: {exc}"
     counts = {m: c.public() for m, c in totals.items()}
-    with engine.begin() as conn:
+    if status == "ok":
+        try:
+            lock.check()
+        except LockLost as exc:
+            status, error = "failed", str(exc)
+
+    def finish() -> None:
+        with engine.begin() as conn:
+            _finish(conn)
+
+    saved = {m: dict(c) for m, c in counts.items()}
+
+    def _finish(conn: sa.Connection) -> None:
+        counts.clear()  # a retried transaction starts again from what the batches saved
+        counts.update({m: dict(c) for m, c in saved.items()})
         if status == "ok":
             if script.track_deletes:
                 for model in models:
@@ -133,6 +182,8 @@ async def run_sync(
             logs="\n".join(logs),
         )
         sync_store.prune_runs(conn, sync.id)
+
+    db.retrying(finish, "finishing a run", log=_log)
     outcome = SyncOutcome("SUCCESS" if status == "ok" else "ERROR", run_id, counts, error)
     from . import webhooks
 
@@ -141,13 +192,19 @@ async def run_sync(
 
 
 def _store_batch(engine: sa.Engine, sync, run_id: int, event: dict, totals: dict[str, recs.Counts]) -> None:
+    """One transaction a batch; while the database is unreachable, wait and try again (the child
+    waits on its pipe meanwhile), so a database restart costs a pause, not the run."""
     model = str(event.get("model"))
     batch = event.get("records") or []
     op = {"save": recs.save, "update": recs.update, "delete": recs.delete}.get(str(event.get("op")))
     if op is None:
         return
-    with engine.begin() as conn:
-        counts = op(conn, sync.connection_pk, model, batch, sync_id=sync.id, job_id=run_id)
+
+    def store():
+        with engine.begin() as conn:
+            return op(conn, sync.connection_pk, model, batch, sync_id=sync.id, job_id=run_id)
+
+    counts = db.retrying(store, "saving a batch", log=_log)
     totals.setdefault(model, recs.Counts()).add(counts)
 
 

@@ -129,6 +129,7 @@ sync_runs = sa.Table(
     sa.Column("error", sa.Text),
     sa.Column("logs", sa.Text),  # the last lines, bounded
     sa.Column("workflow_id", sa.String(64)),
+    sa.Column("executor_id", sa.String(128)),  # the worker that runs it (0002)
     sa.Index("ix_sync_runs_sync", "sync_id", "id"),
 )
 
@@ -162,4 +163,18 @@ action_runs = sa.Table(
     sa.Column("error", sa.Text),  # JSON of Nango's error body
     sa.Column("created_at", TS, nullable=False),
     sa.Column("finished_at", TS),
+)
+
+workers = sa.Table(  # 0002: one row per running process (serve or worker), its heartbeat
+    "workers",
+    metadata,
+    sa.Column("executor_id", sa.String(128), primary_key=True),
+    sa.Column("kind", sa.String(16), nullable=False),  # serve | worker
+    sa.Column("host", sa.String(255), nullable=False),
+    sa.Column("pid", sa.Integer, nullable=False),
+    sa.Column("version", sa.String(64), nullable=False),
+    sa.Column("concurrency", sa.Integer, nullable=False),
+    sa.Column("started_at", TS, nullable=False),
+    sa.Column("beat_at", sa.Float, nullable=False),  # the database's clock, epoch seconds
+    sa.Column("running", sa.Integer, nullable=False, default=0),  # sync runs in progress here
 )

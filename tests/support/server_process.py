@@ -1,4 +1,6 @@
-"""`nango-tui serve` as a real child process for tests and benchmarks (SQLite in a temp folder).
+"""`nango-tui serve` / `worker` as a real child process for tests and benchmarks.
+
+SQLite in a temp folder by default; `database=` a PostgreSQL URL (see support/postgres.py).
 
 with ServerProcess(tmp_path / "data") as server:
     server.get("/records", key="dev", headers={...})     # httpx.Response
@@ -23,6 +25,9 @@ PROD_KEY = "test-prod-key-0002"
 REPO = Path(__file__).resolve().parents[2]
 
 
+_engines: dict[str, Any] = {}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -30,8 +35,21 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    def __init__(self, data_dir: Path, port: int | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int | None = None,
+        env: dict[str, str] | None = None,
+        database: str | None = None,
+        worker_id: str | None = None,
+        concurrency: int | None = None,
+        kind: str = "serve",
+    ) -> None:
         self.data_dir = Path(data_dir)
+        self.database = database
+        self.worker_id = worker_id
+        self.concurrency = concurrency
+        self.kind = kind
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.keys = {"dev": DEV_KEY, "prod": PROD_KEY}
@@ -48,20 +66,21 @@ class ServerProcess:
         self.ready_cpu_seconds = 0.0
 
     def start(self, timeout: float = 30.0) -> ServerProcess:
-        log = open(self.data_dir.parent / f"serve-{self.port}.log", "ab")
+        self.data_dir.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.data_dir.parent / f"{self.kind}-{self.worker_id or self.port}.log", "ab")
         self.log_path = Path(log.name)
         started = time.perf_counter()
+        args = [sys.executable, "-m", "nango_tui", self.kind, "--data", str(self.data_dir)]
+        if self.kind == "serve":
+            args += ["--port", str(self.port)]
+        if self.database:
+            args += ["--database", self.database]
+        if self.worker_id:
+            args += ["--id", self.worker_id]
+        if self.concurrency:
+            args += ["--concurrency", str(self.concurrency)]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "nango_tui",
-                "serve",
-                "--data",
-                str(self.data_dir),
-                "--port",
-                str(self.port),
-            ],
+            args,
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self.env,
@@ -72,7 +91,13 @@ class ServerProcess:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"serve exited {self.proc.returncode}: {self.log_path.read_text()}")
+                raise RuntimeError(f"{self.kind} exited {self.proc.returncode}: {self.log_path.read_text()}")
+            if self.kind == "worker":
+                if "running syncs from" in self.log_path.read_text():
+                    self.ready_seconds = time.perf_counter() - started
+                    return self
+                time.sleep(0.05)
+                continue
             try:
                 httpx.get(self.url + "/environment", timeout=1)
                 self.ready_seconds = time.perf_counter() - started
@@ -89,6 +114,18 @@ class ServerProcess:
             return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
         except (OSError, IndexError, ValueError):
             return float("nan")
+
+    def sql(self, query: str, **params: Any) -> list[tuple]:
+        """Rows of `query` on the server's database (SQLite file or PostgreSQL)."""
+        import sqlalchemy as sa
+
+        url = self.database or f"sqlite:///{self.data_dir / 'nango.db'}"
+        engine = _engines.get(url)
+        if engine is None:
+            engine = _engines[url] = sa.create_engine(url, poolclass=sa.pool.NullPool)
+        with engine.begin() as conn:
+            result = conn.execute(sa.text(query), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
 
     def headers(self, key: str = "dev", **extra: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.keys.get(key, key)}", **extra}

@@ -21,6 +21,14 @@ async def _not_found(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _server_error(request: Request, exc: Exception) -> JSONResponse:
+    from ..db import is_unavailable
+
+    if is_unavailable(exc):  # the database is down or restarting: try again (no manual step needed)
+        return JSONResponse(
+            {"error": {"code": "database_unavailable", "message": "The database is unreachable; retry"}},
+            status_code=503,
+            headers={"Retry-After": "2"},
+        )
     return JSONResponse(
         {"error": {"code": "server_error", "message": f"the server failed: {type(exc).__name__}"}},
         status_code=500,

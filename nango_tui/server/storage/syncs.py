@@ -178,7 +178,12 @@ def schedule_now(conn: sa.Connection, sync_id: int) -> None:
 
 
 def start_run(
-    conn: sa.Connection, sync: SyncRow, script_id: int, mode: str, workflow_id: str | None
+    conn: sa.Connection,
+    sync: SyncRow,
+    script_id: int,
+    mode: str,
+    workflow_id: str | None,
+    executor_id: str | None = None,
 ) -> tuple[int, str]:
     started = timeutil.now()
     result = conn.execute(
@@ -190,6 +195,7 @@ def start_run(
             status="RUNNING",
             started_at=started,
             workflow_id=workflow_id,
+            executor_id=executor_id,
         )
     )
     return result.inserted_primary_key[0], started
@@ -238,11 +244,16 @@ def reset_last_sync_date(conn: sa.Connection, sync_id: int) -> None:
     conn.execute(syncs.update().where(syncs.c.id == sync_id).values(last_sync_date=None, checkpoint=None))
 
 
-def abandon_running(conn: sa.Connection) -> int:
-    """At start: runs left RUNNING by a process that died are ERROR (their workflow is retried)."""
+def abandon_running(conn: sa.Connection, executor_id: str = "local") -> int:
+    """At start: runs this executor left RUNNING when it died are ERROR (their workflow is retried).
+
+    Other workers' runs are theirs (a dead one's are handed over by the janitor)."""
     result = conn.execute(
         sync_runs.update()
-        .where(sync_runs.c.status == "RUNNING")
+        .where(
+            sync_runs.c.status == "RUNNING",
+            sa.or_(sync_runs.c.executor_id == executor_id, sync_runs.c.executor_id.is_(None)),
+        )
         .values(status="ERROR", finished_at=timeutil.now(), error="the server stopped during the run")
     )
     return result.rowcount or 0
