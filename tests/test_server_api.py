@@ -61,9 +61,7 @@ def test_keys_and_files_are_private(server):
     assert stat.S_IMODE(os.stat(server.data_dir).st_mode) == 0o700
     assert stat.S_IMODE(os.stat(server.data_dir / "encryption.key").st_mode) == 0o600
     stored = "\n".join(
-        str(row)
-        for table in ("connections", "environments")
-        for row in server.sql(f"SELECT * FROM {table}")  # noqa: S608 (fixed names)
+        str(row) for table in ("connections", "environments") for row in server.sql(f"SELECT * FROM {table}")
     ).encode()
     assert b"sk-test-secret-value" not in stored  # credentials encrypted at rest
     assert server.keys["dev"].encode() not in stored
