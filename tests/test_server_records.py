@@ -1,4 +1,5 @@
-"""The records cache on a real SQLite database: Nango's upsert/delete/update rules, metadata, paging."""
+"""The records cache on real SQLite and PostgreSQL databases: Nango's upsert/delete/update rules,
+metadata, paging; concurrent writers of one (connection, model) on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,11 +13,16 @@ from nango_tui.server import db
 from nango_tui.server.storage import records as recs
 
 
-@pytest.fixture
-def engine(tmp_path):
-    engine = db.create(db.default_url(tmp_path))
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    if request.param == "sqlite":
+        url = db.default_url(tmp_path)
+    else:
+        url = request.getfixturevalue("postgres").new_database()
+    engine = db.create(url)
     db.migrate(engine)
-    return engine
+    yield engine
+    engine.dispose()
 
 
 def save(engine, batch, job=1, model="Contact"):
@@ -153,6 +159,34 @@ def test_migrations_are_idempotent(engine):
     db.migrate(engine)
     with engine.connect() as conn:
         assert conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == db.HEAD
+
+
+def test_concurrent_writers_of_one_model_are_serialised(engine):
+    """Two writers saving overlapping batches at once: every id once, counts add up (advisory lock)."""
+    import threading
+
+    errors: list[BaseException] = []
+    results: list[recs.Counts] = []
+
+    def writer(offset: int) -> None:
+        try:
+            for k in range(10):
+                batch = [{"id": f"r{i}", "v": offset} for i in range(k * 50, k * 50 + 100)]
+                with engine.begin() as conn:
+                    results.append(recs.save(conn, 1, "Contact", batch, sync_id=7, job_id=1 + offset))
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in (0, 1)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT count(*), count(DISTINCT id) FROM records")).one()
+    assert tuple(rows) == (550, 550)
+    assert sum(c.added for c in results) == 550  # each id was added exactly once
 
 
 def test_fresh_schema_equals_the_migrations(tmp_path):

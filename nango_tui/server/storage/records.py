@@ -157,12 +157,18 @@ def _update(conn: sa.Connection, name: str, columns: tuple[str, ...], rows: list
 
 
 def lock_model(conn: sa.Connection, connection_pk: int, model: str) -> None:
-    """Serialize writers of one (connection, model) for this transaction (PostgreSQL only)."""
+    """Serialize writers of one (connection, model) for this transaction.
+
+    PostgreSQL: `pg_advisory_xact_lock` (Nango's way). SQLite: take the database's write lock now,
+    before the reads that decide insert vs update (a deferred transaction would read, then lose the
+    race to insert: a UNIQUE error); a write statement that matches nothing takes it."""
     if conn.dialect.name == "postgresql":
         key = int.from_bytes(
             hashlib.sha1(f"{connection_pk}:{model}".encode()).digest()[:8], "big", signed=True
         )
         conn.execute(sa.text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
+    elif conn.dialect.name == "sqlite":
+        conn.execute(sa.text("UPDATE records SET model = model WHERE 0"))
 
 
 def _lookup_stmt(n: int):
