@@ -18,9 +18,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # real server process
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
+def server(tmp_path_factory, backend_url):
     base = tmp_path_factory.mktemp("deploycli")
-    proc = ServerProcess(base / "data").start()
+    proc = ServerProcess(base / "data", database=backend_url).start()
     yield proc
     proc.stop()
 

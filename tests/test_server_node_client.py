@@ -46,9 +46,9 @@ def node():
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory, node):
+def server(tmp_path_factory, node, backend_url):
     base = tmp_path_factory.mktemp("node")
-    proc = ServerProcess(base / "data").start()
+    proc = ServerProcess(base / "data", database=backend_url).start()
     project = write_project(base / "proj")
     assert proc.cli("deploy", "dev", "--dir", str(project), "--auto-confirm").returncode == 0
     proc.post("/connections", json=connection_body("c1", count=100, batch=30))
