@@ -212,7 +212,10 @@ def test_postgres_restart_during_a_run_503_then_recovers(tmp_path, postgres):
             timeout=120,
             what="a second run after the restart",
         )
-        assert api.sql("SELECT count(*) FROM workers") == [(2,)]  # both still beating
+        listed = api.get("/workers").json()
+        assert sorted(w["id"] for w in listed["workers"]) == ["api", "w1"]  # both still beating
+        assert all(w["last_beat_seconds_ago"] < 4 for w in listed["workers"])
+        assert listed["workflows"] == {"enqueued": 0, "pending": 0}
     finally:
         api.stop()
         worker.stop()

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from . import actions, connections, deploy, endpoints, environment, records, syncs
+from . import actions, connections, deploy, endpoints, environment, records, syncs, workers
 from .common import ServerState
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -58,6 +58,7 @@ def build(server: ServerState, on_ready: Callable[[], None] | None = None) -> St
         Route("/connection/{connection_id}", connections.get_connection, methods=["GET"]),
         Route("/environment", environment.get_environment, methods=["GET"]),
         Route("/environment", environment.patch_environment, methods=["PATCH"]),
+        Route("/workers", workers.list_workers, methods=["GET"]),
         Route("/{path:path}", endpoints.script_endpoint, methods=METHODS),
     ]
 
