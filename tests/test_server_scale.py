@@ -21,6 +21,7 @@ import time
 
 import pytest
 from cryptography.fernet import Fernet
+from support.http_server import local_server  # noqa: F401 (fixture)
 from support.server_process import ServerProcess
 from support.server_project import acme_headers, connection_body, write_project
 
@@ -314,3 +315,46 @@ def test_worker_ids_are_unique_and_bad_databases_are_clear(tmp_path, postgres):
     down = nango("worker", "--database", "postgresql://nobody:secret@127.0.0.1:9/x", "--data", str(tmp_path))
     assert down.returncode == 1 and "cannot open the database" in down.stderr
     assert "secret" not in down.stderr and "Traceback" not in down.stderr
+
+
+def test_oauth2_refresh_once_across_processes(tmp_path, postgres, local_server):  # noqa: F811
+    """Two API processes asked for one expiring connection at once: one refresh (the token is single-use)."""
+    from datetime import UTC, datetime, timedelta
+
+    calls: list[str] = []
+
+    def token(req):
+        calls.append(req.body.decode())
+        time.sleep(0.5)  # a slow provider widens the race
+        return {"access_token": f"fresh-{len(calls)}", "refresh_token": "r2", "expires_in": 3600}
+
+    local_server.route("POST", "/token", token)
+    database = postgres.new_database()
+    one = start(tmp_path, "p1", database)
+    two = start(tmp_path, "p2", database, port=None)
+    try:
+        soon = (datetime.now(UTC) + timedelta(minutes=2)).isoformat()
+        body = connection_body("oa1")
+        body["credentials"] = {
+            "type": "OAUTH2",
+            "access_token": "old",
+            "refresh_token": "r1",
+            "expires_at": soon,
+        }
+        body["connection_config"] = {"token_url": local_server.url + "/token"}
+        assert one.post("/connections", json=body).status_code == 200  # no scripts deployed: no sync
+        tokens: list[str] = []
+
+        def ask(server):
+            got = server.get("/connections/oa1?provider_config_key=acme").json()
+            tokens.append(got["credentials"]["access_token"])
+
+        threads = [threading.Thread(target=ask, args=(s,)) for s in (one, two) * 5]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(calls) == 1 and tokens == ["fresh-1"] * 10
+    finally:
+        one.stop()
+        two.stop()

@@ -117,3 +117,37 @@ class SyncLock:
             except Exception:
                 pass
             self._conn = None
+
+
+OAUTH_NAMESPACE = 0x4F41  # "OA": one OAuth2 refresh at a time per connection, across processes
+
+
+class ProcessesLock:
+    """A blocking session advisory lock on PostgreSQL (`with` it in a worker thread); nothing on
+    SQLite, where one process uses the database and the caller's in-process lock suffices."""
+
+    def __init__(self, engine: sa.Engine, namespace: int, key: int) -> None:
+        self.engine, self.namespace, self.key = engine, namespace, key
+        self._conn: sa.Connection | None = None
+
+    def __enter__(self) -> ProcessesLock:
+        if self.engine.dialect.name == "postgresql":
+            conn = self.engine.connect()
+            conn.execute(sa.text("SELECT pg_advisory_lock(:ns, :k)"), {"ns": self.namespace, "k": self.key})
+            conn.commit()
+            self._conn = conn
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._conn is None:
+            return
+        try:
+            self._conn.execute(
+                sa.text("SELECT pg_advisory_unlock(:ns, :k)"), {"ns": self.namespace, "k": self.key}
+            )
+            self._conn.commit()
+        except Exception:  # the connection is gone, and the lock with it
+            self._conn.invalidate()
+        finally:
+            self._conn.close()
+            self._conn = None

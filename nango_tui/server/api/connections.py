@@ -10,14 +10,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from .. import oauth, timeutil
+from ..runlock import OAUTH_NAMESPACE, ProcessesLock
 from ..storage import connections as conns
 from ..storage import deployments as deps
 from ..storage import environments as envs
 from ..storage import syncs as sync_store
 from .common import ApiError, authed, db, json_body, state
 
-# one refresh at a time per connection in this process (a refresh token is often single-use);
-# several workers on PostgreSQL will need a row lock here (issue 14)
+# one refresh at a time per connection (a refresh token is often single-use): an asyncio lock in
+# this process, and on PostgreSQL an advisory lock across every process sharing the database
 _refresh_locks: dict[int, asyncio.Lock] = {}
 
 
@@ -141,28 +142,34 @@ async def get_connection(request: Request, env: envs.Environment) -> Response:
     force = q.get("force_refresh") == "true"
     if oauth.needs_refresh(found.credentials, force):
         async with _refresh_locks.setdefault(found.pk, asyncio.Lock()):
-            # another request may have refreshed it while this one waited: read it again
-            current = await db(request, lambda c: conns.by_pk(c, server.vault, found.pk))
-            if current is not None and (
-                oauth.needs_refresh(current.credentials)
-                or (force and current.credentials == found.credentials)
-            ):
-                try:
-                    fresh = await oauth.refresh(
-                        current.provider, current.credentials, current.connection_config
-                    )
-                except oauth.RefreshFailed as exc:
-                    raise ApiError(424, "refresh_token_external_error", str(exc)) from None
-                await db(
-                    request, lambda c: conns.set_credentials(c, server.vault, found.pk, fresh), write=True
-                )
-                current.credentials = fresh
-            if current is not None:
-                found = current
+            across = ProcessesLock(server.engine, OAUTH_NAMESPACE, found.pk)
+            await asyncio.to_thread(across.__enter__)
+            try:
+                found = await _refresh_locked(request, server, found, force)
+            finally:
+                await asyncio.to_thread(across.__exit__, None, None, None)
     body = _full(found)
     if q.get("refresh_token") != "true":
         body["credentials"].pop("refresh_token", None)
     return JSONResponse(body)
+
+
+async def _refresh_locked(request: Request, server, found: conns.StoredConnection, force: bool):
+    """The refresh itself, under both locks; the connection as it is afterwards."""
+    # another request may have refreshed it while this one waited: read it again
+    current = await db(request, lambda c: conns.by_pk(c, server.vault, found.pk))
+    if current is not None and (
+        oauth.needs_refresh(current.credentials) or (force and current.credentials == found.credentials)
+    ):
+        try:
+            fresh = await oauth.refresh(current.provider, current.credentials, current.connection_config)
+        except oauth.RefreshFailed as exc:
+            raise ApiError(424, "refresh_token_external_error", str(exc)) from None
+        await db(request, lambda c: conns.set_credentials(c, server.vault, found.pk, fresh), write=True)
+        current.credentials = fresh
+    if current is not None:
+        found = current
+    return found
 
 
 @authed
