@@ -274,8 +274,8 @@ class Engine:
         self._stop.set()
         if self.ready.is_set():
             DBOS.destroy(workflow_completion_timeout_sec=0)
-        try:
+        try:  # runs cut by this stop go to a live worker at its janitor's next pass (or to our restart)
             with self.ctx.engine.begin() as conn:
-                worker_store.unregister(conn, self.executor_id)
-        except Exception:  # the database is gone: the row ages and the janitor cleans it
+                worker_store.mark_stopped(conn, self.executor_id)
+        except Exception:  # the database is gone: the row ages and a janitor takes it anyway
             pass

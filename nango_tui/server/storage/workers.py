@@ -120,6 +120,11 @@ def claim_dead(conn: sa.Connection, worker: WorkerRow) -> bool:
     return (result.rowcount or 0) == 1
 
 
+def mark_stopped(conn: sa.Connection, executor_id: str) -> None:
+    """A clean stop: the row looks long dead, so a janitor moves whatever this process left at once."""
+    conn.execute(workers.update().where(workers.c.executor_id == executor_id).values(beat_at=0.0, running=0))
+
+
 def unregister(conn: sa.Connection, executor_id: str) -> None:
     conn.execute(workers.delete().where(workers.c.executor_id == executor_id))
 
