@@ -29,10 +29,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-from support import postgres as pg  # noqa: E402
-from support.server_process import ServerProcess  # noqa: E402
-from support.server_project import acme_headers, connection_body, write_project  # noqa: E402
+sys.path.insert(0, str(REPO))
+from tests.support import postgres as pg  # noqa: E402
+from tests.support.server_process import ServerProcess  # noqa: E402
+from tests.support.server_project import acme_headers, connection_body, write_project  # noqa: E402
 
 KEY = "zXkN2vW1lqfS1p0kQm8tZ3h9bV7cY4aR6uE5oJ2iT0w="  # a fixed Fernet key shared by the processes
 

@@ -30,7 +30,7 @@ BACKENDS = ["sqlite", "postgresql"]
 @pytest.fixture(scope="session")
 def postgres():
     """A PostgreSQL cluster in a temporary folder for the whole session (removed after)."""
-    from support import postgres as pg
+    from tests.support import postgres as pg
 
     if not pg.available():
         pytest.skip("PostgreSQL binaries are absent (apt-get install postgresql); .ci/run installs them")

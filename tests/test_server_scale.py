@@ -21,11 +21,11 @@ import time
 
 import pytest
 from cryptography.fernet import Fernet
-from support.http_server import local_server  # noqa: F401 (fixture)
-from support.server_process import ServerProcess
-from support.server_project import acme_headers, connection_body, write_project
 
-pytestmark = pytest.mark.slow
+from tests.support.server_process import ServerProcess
+from tests.support.server_project import acme_headers, connection_body, write_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # real processes on a shared machine
 
 SHARED_KEY = Fernet.generate_key().decode()  # every process of one database needs the same key
 FAST_JANITOR = {
@@ -317,7 +317,7 @@ def test_worker_ids_are_unique_and_bad_databases_are_clear(tmp_path, postgres):
     assert "secret" not in down.stderr and "Traceback" not in down.stderr
 
 
-def test_oauth2_refresh_once_across_processes(tmp_path, postgres, local_server):  # noqa: F811
+def test_oauth2_refresh_once_across_processes(tmp_path, postgres, local_server):
     """Two API processes asked for one expiring connection at once: one refresh (the token is single-use)."""
     from datetime import UTC, datetime, timedelta
 
