@@ -220,7 +220,7 @@ def takeover(cluster: pg.PostgresCluster, tmp: Path, timeout: float) -> None:
     assert api.cli("deploy", "dev", "--dir", str(project), "--auto-confirm").returncode == 0
     api.sql("UPDATE scripts SET auto_start = false")
     assert (
-        api.post("/connections", json=connection_body("c1", count=20000, batch=500, delay=0.2)).status_code
+        api.post("/connections", json=connection_body("c1", count=50000, batch=500, delay=1.0)).status_code
         == 200
     )
     api.stop()
