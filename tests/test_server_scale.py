@@ -308,6 +308,8 @@ def test_worker_ids_are_unique_and_bad_databases_are_clear(tmp_path, postgres):
         assert clash.returncode == 1 and "worker id 'same' is in use" in clash.stderr
         other_key = nango("worker", "--database", database, "--data", str(tmp_path / "k"), key=None)
         assert other_key.returncode == 1 and "same NANGO_TUI_ENCRYPTION_KEY" in other_key.stderr
+        kill9(first)  # restarted at once on the same machine with its id (systemd Restart=always)
+        first.start(timeout=60)
     finally:
         first.stop()
     sqlite = nango("worker", "--database", f"sqlite:///{tmp_path / 'x.db'}")

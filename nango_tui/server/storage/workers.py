@@ -51,7 +51,13 @@ def register(
     now = db_clock(conn)
     host, pid = socket.gethostname(), os.getpid()
     row = conn.execute(sa.select(workers).where(workers.c.executor_id == executor_id)).first()
-    if row is not None and now - row.beat_at < timeout and (row.host, row.pid) != (host, pid):
+    if (
+        row is not None
+        and conn.dialect.name != "sqlite"  # one process per SQLite database (serve.lock) already
+        and now - row.beat_at < timeout
+        and (row.host, row.pid) != (host, pid)
+        and not (row.host == host and not _alive(row.pid))  # this machine's, and that process is gone
+    ):
         raise ExecutorInUse(
             f"worker id {executor_id!r} is in use by {row.host} pid {row.pid} (it beat"
             f" {now - row.beat_at:.0f}s ago): give this process another --id"
@@ -70,6 +76,16 @@ def register(
         conn.execute(workers.insert().values(executor_id=executor_id, **values))
     else:
         conn.execute(workers.update().where(workers.c.executor_id == executor_id).values(**values))
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def beat(conn: sa.Connection, executor_id: str, running: int) -> bool:
