@@ -45,3 +45,11 @@ def backend_url(request):
     if request.param == "sqlite":
         return None
     return request.getfixturevalue("postgres").new_database()
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_backend_url(request):
+    """As `backend_url`, but a new database for each test."""
+    if request.param == "sqlite":
+        return None
+    return request.getfixturevalue("postgres").new_database()

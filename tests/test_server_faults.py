@@ -1,8 +1,9 @@
-"""Faults: kill -9 mid-sync then restart, two deploys at once, a second serve, bad deploy bodies."""
+"""Faults: kill -9 mid-sync then restart, two deploys at once, a second serve, bad deploy bodies.
+
+The database-level ones run on SQLite and on PostgreSQL (`backend_url`, conftest.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 import subprocess
 import sys
 
@@ -15,8 +16,10 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # real server process
 
 
 def db_row(server, sql, *args):
-    with sqlite3.connect(server.data_dir / "nango.db") as conn:
-        return conn.execute(sql, args).fetchall()
+    """Rows of `sql` (with `?` placeholders) on the server's database, SQLite or PostgreSQL."""
+    parts = sql.split("?")
+    named = "".join(part + (f":p{i}" if i < len(parts) - 1 else "") for i, part in enumerate(parts))
+    return server.sql(named, **{f"p{i}": arg for i, arg in enumerate(args)})
 
 
 def all_records(server, connection="c1"):
@@ -30,8 +33,8 @@ def all_records(server, connection="c1"):
             return out
 
 
-def test_kill9_mid_sync_then_restart_retries_exactly_once(tmp_path):
-    server = ServerProcess(tmp_path / "data").start()
+def test_kill9_mid_sync_then_restart_retries_exactly_once(tmp_path, fresh_backend_url):
+    server = ServerProcess(tmp_path / "data", database=fresh_backend_url).start()
     try:
         project = write_project(tmp_path / "proj")
         assert server.cli("deploy", "dev", "--dir", str(project), "--auto-confirm").returncode == 0
@@ -67,9 +70,9 @@ def test_kill9_mid_sync_then_restart_retries_exactly_once(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def deployed(tmp_path_factory):
+def deployed(tmp_path_factory, backend_url):
     base = tmp_path_factory.mktemp("faults")
-    server = ServerProcess(base / "data").start()
+    server = ServerProcess(base / "data", database=backend_url).start()
     server.project = write_project(base / "proj")
     assert server.cli("deploy", "dev", "--dir", str(server.project), "--auto-confirm").returncode == 0
     yield server
@@ -78,19 +81,18 @@ def deployed(tmp_path_factory):
 
 def test_second_deploy_while_one_holds_the_lock_is_refused(deployed):
     env_id = db_row(deployed, "SELECT id FROM environments WHERE name = 'dev'")[0][0]
-    with sqlite3.connect(deployed.data_dir / "nango.db") as conn:
-        conn.execute(
-            "INSERT INTO deploy_locks (environment_id, holder, expires_at) VALUES (?, 'other', '2999-01-01T00:00:00.000000Z')",
-            (env_id,),
-        )
+    db_row(
+        deployed,
+        "INSERT INTO deploy_locks (environment_id, holder, expires_at) VALUES (?, 'other', '2999-01-01T00:00:00.000000Z')",
+        env_id,
+    )
     try:
         before = db_row(deployed, "SELECT count(*) FROM deployments")
         result = deployed.cli("deploy", "dev", "--dir", str(deployed.project), "--auto-confirm")
         assert result.returncode == 1 and "concurrent_deployment" in result.stderr
         assert db_row(deployed, "SELECT count(*) FROM deployments") == before
     finally:
-        with sqlite3.connect(deployed.data_dir / "nango.db") as conn:
-            conn.execute("DELETE FROM deploy_locks")
+        db_row(deployed, "DELETE FROM deploy_locks")
 
 
 def test_deploys_at_the_same_time_never_both_write(deployed):
@@ -112,7 +114,7 @@ def test_deploys_at_the_same_time_never_both_write(deployed):
             assert a.json()["error"]["code"] == "concurrent_deployment"
     ok = codes.count(200)
     assert db_row(deployed, "SELECT count(*) FROM deployments")[0][0] == before + ok
-    versions = db_row(deployed, "SELECT version FROM scripts WHERE name = 'items' AND active = 1")
+    versions = db_row(deployed, "SELECT version FROM scripts WHERE name = 'items' AND active = true")
     assert len(versions) == 1  # exactly one active version whatever the interleaving
 
 
@@ -189,7 +191,12 @@ def test_second_serve_on_the_same_data_and_a_busy_port(deployed, tmp_path):
             [sys.executable, "-m", "nango_tui", "serve", *a], capture_output=True, text=True, timeout=60
         )
 
-    result = run("--data", str(deployed.data_dir), "--port", str(free_port()))
+    same = ["--data", str(deployed.data_dir), "--port", str(free_port())]
+    if deployed.database:  # on PostgreSQL many processes share a folder, each with its own worker id
+        import socket
+
+        same += ["--database", deployed.database, "--id", f"serve-{socket.gethostname()}-{deployed.port}"]
+    result = run(*same)
     assert result.returncode == 1 and "already uses" in result.stderr and "Traceback" not in result.stderr
     result = run("--data", str(tmp_path / "other"), "--port", str(deployed.port))
     assert result.returncode == 1 and "in use" in result.stderr and "Traceback" not in result.stderr
