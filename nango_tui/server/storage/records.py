@@ -438,8 +438,11 @@ def read_page(
         query = query.where(sa.or_(*conds))
     if cursor:
         after_updated, after_id = decode_cursor(cursor)
+        # the first, redundant condition lets the planner start the index range at the cursor (on
+        # PostgreSQL the OR alone scanned from the first record: seconds per page at 10M records)
         query = query.where(
-            sa.or_(c.updated_at > after_updated, sa.and_(c.updated_at == after_updated, c.id > after_id))
+            c.updated_at >= after_updated,
+            sa.or_(c.updated_at > after_updated, sa.and_(c.updated_at == after_updated, c.id > after_id)),
         )
     rows = conn.execute(query.order_by(c.updated_at, c.id).limit(limit + 1)).all()
     page = Page()
