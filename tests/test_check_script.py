@@ -169,12 +169,14 @@ def test_entry_signature_wrong_count(project):
     assert "expected `async def fetch_data(nango: NangoSync) -> None`" in diags[0].message
 
 
-def test_action_input_parameter_must_match_the_config(project):
-    no_input = check(project, ACTION_NO_INPUT, "async def run_action(nango, input):\n    return None\n")
-    assert found(no_input) == [(1, 1, "entry_signature")]
-    assert "no `input`" in no_input[0].hint
+def test_action_runs_with_or_without_input_whatever_the_config_says(project):
+    # issue 10 item 3: run_action(nango) and run_action(nango, input) both run
+    assert check(project, ACTION_NO_INPUT, "async def run_action(nango, input):\n    return None\n") == []
+    assert check(project, ACTION_NO_INPUT, "async def run_action(nango):\n    return None\n") == []
     with_input = check(project, ACTION_WITH_INPUT, "async def run_action(nango):\n    return None\n")
-    assert found(with_input) == [(1, 1, "entry_signature")]
+    assert [(d.severity, d.code) for d in with_input] == [("warning", "input_not_taken")]
+    three = check(project, ACTION_NO_INPUT, "async def run_action(nango, a, b):\n    return None\n")
+    assert found(three) == [(1, 1, "entry_signature")]
     assert check(project, ACTION_WITH_INPUT, "async def run_action(nango, input):\n    return input\n") == []
     assert (
         check(project, ACTION_NO_INPUT, "async def run_action(nango, input=None):\n    return input\n") == []
@@ -365,13 +367,55 @@ def test_config_diagnostics_are_in_the_same_list(project):
     assert (SYNC, "syntax_error") in {(d.file, d.code) for d in result.diagnostics}
 
 
-def test_sdk_coroutine_list_matches_the_sdk():
+def test_sdk_member_lists_match_the_sdk():
+    from nango_tui.check.script import SDK_MEMBERS, SYNC_ONLY
+
     methods = set()
     for cls in (sdk.NangoSync, sdk.NangoAction):
         for name, member in inspect.getmembers(cls, inspect.iscoroutinefunction):
             if not name.startswith("_") and name != "aclose":
                 methods.add(name)
     assert methods == set(SDK_COROUTINES)
+    ctx_members = _instance_members(sdk)
+    assert ctx_members["sync"] == set(SDK_MEMBERS)
+    assert ctx_members["sync"] - ctx_members["action"] == set(SYNC_ONLY)
+
+
+def _instance_members(sdk) -> dict[str, set[str]]:
+    from tests.support.runtime_ctx import make_ctx
+
+    out = {}
+    for kind, cls in (("sync", sdk.NangoSync), ("action", sdk.NangoAction)):
+        ctx, _ = make_ctx("http://127.0.0.1:9", kind=kind)
+        nango = cls(ctx)
+        out[kind] = {n for n in dir(nango) if not n.startswith("_") and n != "aclose"}
+    return out
+
+
+def test_nango_names_and_unknown_members_are_errors_with_the_python_name(project):
+    source = """\
+    async def fetch_data(nango):
+        await nango.batchSave([], "Contact")
+        since = nango.lastSyncDate
+        rows = await nango.getRecordsByIds(["1"], "Contact")
+        await nango.batch_sav([], "Contact")
+        url = await nango.getWebhookURL()
+        x = nango.frobnicate
+    """
+    diags = check(project, SYNC, source)
+    by_line = {d.line: d for d in diags if d.code in ("nango_name", "unknown_sdk_member")}
+    assert by_line[2].code == "nango_name" and "use `batch_save`" in by_line[2].message
+    assert "use `last_sync_date`" in by_line[3].message
+    assert "use `get_records_by_ids`" in by_line[4].message
+    assert by_line[5].code == "unknown_sdk_member" and "did you mean `batch_save`" in by_line[5].hint
+    assert "use `get_webhook_url`" in by_line[6].message
+    assert by_line[7].code == "unknown_sdk_member" and by_line[7].severity == "error"
+
+
+def test_sync_only_members_in_an_action_are_errors(project):
+    source = "async def run_action(nango):\n    return nango.last_sync_date\n"
+    diags = check(project, ACTION_NO_INPUT, source)
+    assert [(d.line, d.code) for d in diags] == [(2, "sync_only_member")]
 
 
 def test_compile_in_worker_processes_gives_the_same_result(project):

@@ -110,13 +110,15 @@ async def test_missing_connection_lists_the_connections(root: Path):
     assert "nope" in str(err.value) and "local" in str(err.value)
 
 
-async def test_input_is_checked_against_the_input_model_before_the_run(root: Path):
+async def test_input_is_checked_against_the_input_model_before_the_run_with_validation(root: Path):
     with pytest.raises(DryrunSetupError) as err:
-        await start_dryrun(DryrunRequest(root, "fetch-fields", "local", input={"ident": "x"}))
+        await start_dryrun(
+            DryrunRequest(root, "fetch-fields", "local", input={"ident": "x"}, validation=True)
+        )
     text = str(err.value)
     assert "IdEntity" in text and "id: Field required" in text
     with pytest.raises(DryrunSetupError, match="takes an input"):
-        await start_dryrun(DryrunRequest(root, "fetch-fields", "local"))
+        await start_dryrun(DryrunRequest(root, "fetch-fields", "local", validation=True))
     assert (
         not list((root / ".nango" / "runs").glob("*.jsonl")) if (root / ".nango" / "runs").exists() else True
     )
@@ -141,11 +143,20 @@ async def test_action_error_shows_its_payload(root: Path):
     assert error["location"] == {"file": "demo/actions/fetch-fields.py", "line": 7}
 
 
-async def test_action_output_not_matching_its_model_fails(root: Path):
-    events = await collect(root, "fetch-fields", input={"id": "wrong"})
+async def test_action_output_not_matching_its_model_fails_with_validation(root: Path):
+    events = await collect(root, "fetch-fields", input={"id": "wrong"}, validation=True)
     assert check_stream(events)["status"] == "failed"
     (error,) = only(events, "error")
     assert error["kind"] == "invalid_output" and "fields" in error["message"]
+
+
+async def test_without_validation_bad_input_and_output_are_warnings_as_in_nango(root: Path):
+    events = await collect(root, "fetch-fields", input={"id": "wrong"})
+    assert check_stream(events)["status"] == "ok"
+    assert only(events, "error") == []
+    warnings = [e["message"] for e in only(events, "log") if e["level"] == "warn"]
+    assert any("output does not match" in w and "fields" in w for w in warnings)
+    assert only(events, "result")
 
 
 async def test_http_error_carries_status_and_body(root: Path):
@@ -247,15 +258,16 @@ async def test_invalid_records_are_reported_and_the_run_goes_on(root: Path):
     assert done["status"] == "ok"
     invalid = only(events, "invalid")
     assert len(invalid) == 2 and all(e["model"] == "Contact" and e["errors"] for e in invalid)
-    assert done["invalid"] == {"Contact": 2} and done["records"] == 1
+    # Nango's CLI warns and saves them anyway
+    assert done["invalid"] == {"Contact": 2} and done["records"] == 3
     assert any(e["message"] == "after the batch" for e in only(events, "log"))
 
 
-async def test_validation_fails_the_run_after_reporting_the_whole_batch(root: Path):
+async def test_validation_fails_the_run_at_the_first_invalid_record(root: Path):
     events = await collect(root, "invalid", validation=True)
     done = check_stream(events)
     assert done["status"] == "failed"
-    assert len(only(events, "invalid")) == 2
+    assert len(only(events, "invalid")) == 1
     (error,) = only(events, "error")
     assert error["kind"] == "validation" and error["location"] == {"file": "demo/syncs/invalid.py", "line": 3}
     assert not any(e["message"] == "after the batch" for e in only(events, "log"))
@@ -390,7 +402,9 @@ def test_cli_errors_are_one_clear_message(root: Path):
     assert code == 1 and "local" in err and "Traceback" not in err + out and err.count("\n") == 1
     code, _, err = run_cli(["dryrun", "fetch-fields", "local", "--dir", str(root), "--input", "{bad"])
     assert code == 2 and "--input is not valid JSON" in err
-    code, _, err = run_cli(["dryrun", "fetch-fields", "local", "--dir", str(root), "--input", '{"id": 5}'])
+    code, _, err = run_cli(
+        ["dryrun", "fetch-fields", "local", "--dir", str(root), "--input", '{"id": 5}', "--validation"]
+    )
     assert code == 1 and "id:" in err
     code, _, err = run_cli(
         ["dryrun", "contacts", "local", "--dir", str(root), "--last-sync-date", "yesterday"]

@@ -373,7 +373,8 @@ async def test_form_data_text_body_and_bad_proxy_options(local_server):
     local_server.route("POST", "/raw", lambda r: {"raw": r.body.decode()})
     ctx, _ = make_ctx(local_server.url)
     nango = NangoAction(ctx)
-    got = (await nango.post("/form", data={"a": "1", "b": "x y"})).json()
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    got = (await nango.post("/form", data={"a": "1", "b": "x y"}, headers=form)).json()
     assert got["form"] == {"a": "1", "b": "x y"} and got["type"].startswith(
         "application/x-www-form-urlencoded"
     )

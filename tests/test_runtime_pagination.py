@@ -205,6 +205,7 @@ def test_paginate_config_errors_and_defaults():
         "type": "cursor",
         "cursor_path_in_response": "paging.next.after",
         "cursor_name_in_request": "after",
+        "limit_name_in_request": "limit",
         "response_path": "results",
     }
     assert resolve_config({"limit": 100}, hubspot)["cursor_name_in_request"] == "after"
@@ -241,3 +242,149 @@ def test_paginate_config_type_lists_every_key():
     from nango_tui.sdk import PaginateConfig
 
     assert set(PaginateConfig.__annotations__) == PAGINATE_KEYS
+
+
+# -- issue 11 point 2: Nango's call shape, body vs query, dotted paths, repeats, on_page ---------
+
+
+async def test_post_puts_the_cursor_in_the_body_and_takes_nangos_config_dict(local_server):
+    def handler(req):
+        body = req.json()
+        start = int(body.get("start_cursor") or 0)
+        chunk = ITEMS[start : start + body["page_size"]]
+        nxt = start + len(chunk)
+        return {"results": chunk, "next_cursor": str(nxt) if nxt < len(ITEMS) else None}
+
+    local_server.route("POST", "/v1/databases/db/query", handler)
+    ctx, _ = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    config = {
+        "endpoint": "/v1/databases/db/query",
+        "method": "POST",
+        "data": {"filter": {"x": 1}},
+        "paginate": {
+            "type": "cursor",
+            "cursor_path_in_response": "next_cursor",
+            "cursor_name_in_request": "start_cursor",
+            "limit_name_in_request": "page_size",
+            "limit": 3,
+            "response_path": "results",
+        },
+    }
+    pages = [page async for page in nango.paginate(config)]
+    await nango.aclose()
+    assert sum(pages, []) == ITEMS
+    calls = local_server.calls("POST", "/v1/databases/db/query")
+    assert [c.json() for c in calls] == [
+        {"filter": {"x": 1}, "page_size": 3},
+        {"filter": {"x": 1}, "page_size": 3, "start_cursor": "3"},
+        {"filter": {"x": 1}, "page_size": 3, "start_cursor": "6"},
+    ]
+    assert all(not c.query for c in calls)
+
+
+async def test_dotted_names_nest_in_a_body_and_paths_read_brackets(local_server):
+    def handler(req):
+        body = req.json()
+        start = int(body["page"].get("cursor") or 0)
+        chunk = ITEMS[start : start + 4]
+        return {
+            "data": [{"rows": chunk}],
+            "meta": {"next": [str(start + 4)] if start + 4 < len(ITEMS) else []},
+        }
+
+    local_server.route("PUT", "/search", handler)
+    pages, _ = await _pages(
+        local_server,
+        "/search",
+        method="PUT",
+        paginate={
+            "type": "cursor",
+            "cursor_path_in_response": "meta.next[0]",
+            "cursor_name_in_request": "page.cursor",
+            "limit_name_in_request": "page.size",
+            "limit": 4,
+            "response_path": "data[0].rows",
+        },
+    )
+    assert sum(pages, []) == ITEMS
+    assert local_server.calls("PUT", "/search")[1].json() == {"page": {"size": 4, "cursor": "4"}}
+
+
+async def test_get_offset_goes_in_the_query_as_text_and_in_body_overrides(local_server):
+    local_server.route("GET", "/rows", lambda r: {"rows": ITEMS[int(r.arg("skip")) : int(r.arg("skip")) + 5]})
+    pages, _ = await _pages(
+        local_server,
+        "/rows",
+        paginate={"type": "offset", "offset_name_in_request": "skip", "response_path": "rows"},
+    )
+    assert [len(p) for p in pages] == [5, 2]
+    assert [c.arg("skip") for c in local_server.calls("GET", "/rows")] == ["0", "5", "7"]
+
+
+async def test_a_repeating_cursor_or_link_stops_with_a_warning(local_server):
+    local_server.route("GET", "/loop", {"items": [{"id": "1"}], "next": "same"})
+    pages, events = await _pages(
+        local_server,
+        "/loop",
+        paginate={
+            "type": "cursor",
+            "cursor_path_in_response": "next",
+            "cursor_name_in_request": "c",
+            "response_path": "items",
+        },
+    )
+    assert len(pages) == 2  # the first cursor is new; its page gives it again
+    assert any("repeats an earlier one" in e["message"] for e in events.of("log"))
+    local_server.route(
+        "GET",
+        "/links",
+        Reply(200, {"items": [{"id": "1"}]}, {"Link": f'<{local_server.url}/links?p=2>; rel="next"'}),
+    )
+    pages, events = await _pages(local_server, "/links", paginate={"type": "link", "response_path": "items"})
+    assert len(pages) == 2 and len(local_server.calls("GET", "/links")) == 2
+    assert any("repeats" in e["message"] for e in events.of("log"))
+
+
+async def test_on_page_sees_each_page_state(local_server):
+    def handler(req):
+        start = int(req.arg("cursor") or 0)
+        return {"items": ITEMS[start : start + 3], "next": str(start + 3) if start + 3 < len(ITEMS) else ""}
+
+    local_server.route("GET", "/p", handler)
+    seen = []
+
+    async def on_page(state):
+        seen.append((state["next_page_param"], state["response"].status))
+
+    pages, _ = await _pages(
+        local_server,
+        "/p",
+        paginate={
+            "type": "cursor",
+            "cursor_path_in_response": "next",
+            "cursor_name_in_request": "cursor",
+            "response_path": "items",
+            "on_page": on_page,
+        },
+    )
+    assert len(pages) == 3 and seen == [("3", 200), ("6", 200), (None, 200)]
+
+
+def test_one_paginator_class_per_strategy():
+    from nango_tui.runtime.pagination import (
+        PAGINATORS,
+        CursorPaginator,
+        LinkPaginator,
+        OffsetPaginator,
+        Paginator,
+    )
+
+    assert PAGINATORS == {"cursor": CursorPaginator, "link": LinkPaginator, "offset": OffsetPaginator}
+    assert all(issubclass(cls, Paginator) for cls in PAGINATORS.values())
+    with pytest.raises(PaginateConfigError, match="limit_name_in_request"):
+        resolve_config(
+            {"type": "cursor", "cursor_path_in_response": "a", "cursor_name_in_request": "b", "limit": 5}, {}
+        )
+    with pytest.raises(PaginateConfigError, match="did you mean `response_path`"):
+        resolve_config({"type": "link", "responsePat": "x"}, {})

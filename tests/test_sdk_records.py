@@ -60,7 +60,7 @@ async def test_batch_save_dicts_and_instances_dumped_by_alias_without_unset_fiel
     json.dumps(batch)  # JSON-ready
 
 
-async def test_every_invalid_record_reported_with_all_its_errors():
+async def test_every_invalid_record_reported_with_all_its_errors_and_saved_anyway():
     nango, events = sync()
     records = [
         {"id": "1", "name": "ok"},
@@ -79,16 +79,23 @@ async def test_every_invalid_record_reported_with_all_its_errors():
     assert paths == {"id", "name", "email", "address.zip"}
     assert all(e["message"] for e in invalid[0]["errors"])
     assert invalid[1]["errors"] == [{"path": "id", "message": "Field required"}]
-    assert [r["id"] for r in events.of("batch")[0]["records"]] == ["1", "4"]
+    # as Nango's CLI: a warning, and the records are saved as sent
+    assert events.of("batch")[0]["records"] == records
+    assert any("kept anyway" in e["message"] for e in events.of("log") if e["level"] == "warn")
 
 
-async def test_validation_mode_reports_the_whole_batch_then_raises():
+async def test_validation_mode_fails_at_the_first_invalid_record_naming_every_field():
     nango, events = sync(validation=True)
     with pytest.raises(InvalidRecordsError) as info:
         await nango.batch_save([{"id": "1"}, {"id": "2", "name": "ok"}, {"id": 3}], "Contact")
-    assert info.value.count == 2 and "2 invalid Contact records" in str(info.value)
-    assert len(events.of("invalid")) == 2
+    text = str(info.value)
+    assert "record id '1'" in text and "name: Field required" in text
+    assert len(events.of("invalid")) == 1
     assert events.of("batch") == []
+    nango, events = sync(validation=True)
+    with pytest.raises(InvalidRecordsError) as info:
+        await nango.batch_save([{"id": 7, "email": 5}], "Contact")
+    assert {"id:", "name:", "email:"} <= set(str(info.value).replace(";", " ").split())
 
 
 async def test_model_must_be_an_output_and_exist():
@@ -114,21 +121,55 @@ async def test_wrong_instance_class_is_invalid():
     assert invalid["record"] == {"id": "1"} and invalid["errors"][0]["path"] == "(record)"
 
 
-async def test_duplicates_by_id_kept_once_with_a_warning():
+async def test_repeated_id_in_a_batch_keeps_the_last_and_later_batches_are_saved_too():
     nango, events = sync()
-    await nango.batch_save([{"id": "1", "name": "a"}, {"id": "1", "name": "b"}], "Contact")
-    await nango.batch_save([{"id": "1", "name": "c"}, {"id": "2", "name": "d"}], "Contact")
-    saved = [r for b in events.of("batch") for r in b["records"]]
-    assert [(r["id"], r["name"]) for r in saved] == [("1", "a"), ("2", "d")]
-    warnings = [e for e in events.of("log") if e["level"] == "warn"]
-    assert (
-        len(warnings) == 2
-        and "duplicate Contact" in warnings[0]["message"]
-        and "ids: 1" in warnings[0]["message"]
+    await nango.batch_save(
+        [{"id": "1", "name": "a"}, {"id": "2", "name": "x"}, {"id": "1", "name": "b"}], "Contact"
     )
-    # an update of the same id is not a duplicate of its save
-    await nango.batch_update([{"id": "1", "name": "e"}], "Contact")
-    assert events.of("batch")[-1]["op"] == "update"
+    await nango.batch_save([{"id": "1", "name": "c"}, {"id": "3", "name": "d"}], "Contact")
+    first, second = events.of("batch")
+    # Nango keeps the last occurrence, in the place it last appears
+    assert [(r["id"], r["name"]) for r in first["records"]] == [("2", "x"), ("1", "b")]
+    # a later batch replaces an earlier one: it is emitted (what is kept is folded by id later)
+    assert [(r["id"], r["name"]) for r in second["records"]] == [("1", "c"), ("3", "d")]
+    warnings = [e for e in events.of("log") if e["level"] == "warn"]
+    assert len(warnings) == 1 and "keeping the last occurrence" in warnings[0]["message"]
+    assert "ids: 1" in warnings[0]["message"]
+
+
+async def test_records_keep_their_json_values_as_sent():
+    class Deal(BaseModel):
+        id: str
+        amount: float
+        closed: datetime | None = None
+
+    nango, events = sync(models={"Deal": Deal}, outputs=["Deal"])
+    await nango.batch_save([{"id": "d", "amount": 1001, "closed": "2026-01-02T03:04:05.000Z"}], "Deal")
+    [batch] = events.of("batch")
+    assert batch["records"] == [{"id": "d", "amount": 1001, "closed": "2026-01-02T03:04:05.000Z"}]
+    assert (
+        json.dumps(batch["records"]) == '[{"id": "d", "amount": 1001, "closed": "2026-01-02T03:04:05.000Z"}]'
+    )
+
+
+async def test_batch_update_takes_partial_records_and_checks_only_given_fields():
+    nango, events = sync()
+    await nango.batch_update([{"id": "1", "email": "new@x"}, {"id": "2", "name": "N"}], "Contact")
+    assert events.of("invalid") == []
+    assert events.of("batch")[0]["records"] == [{"id": "1", "email": "new@x"}, {"id": "2", "name": "N"}]
+    await nango.batch_update([{"id": "3", "email": 5}, {"name": "no id"}], "Contact")
+    invalid = events.of("invalid")
+    assert invalid[0]["errors"] == [{"path": "email", "message": "Input should be a valid string"}]
+    assert invalid[1]["errors"][0]["path"] == "id"
+    nango, _ = sync(validation=True)
+    with pytest.raises(InvalidRecordsError, match="email"):
+        await nango.batch_update([{"id": "3", "email": 5}], "Contact")
+
+
+async def test_batch_delete_takes_id_alone():
+    nango, events = sync()
+    await nango.batch_delete([{"id": "1"}, {"id": "2"}], "Contact")
+    assert events.of("invalid") == [] and events.of("batch")[0]["records"] == [{"id": "1"}, {"id": "2"}]
 
 
 async def test_max_records_stops_after_exactly_n():
@@ -149,6 +190,7 @@ async def test_batch_delete_needs_ids():
     await nango.batch_delete([{"id": "1"}, {"name": "no id"}, Contact(id="3", name="z")], "Contact")
     assert events.of("batch")[0]["records"] == [{"id": "1"}, {"id": "3", "name": "z"}]
     assert events.of("invalid")[0]["errors"] == [{"path": "id", "message": "a deleted record needs its id"}]
+    assert [r.get("id") for r in events.of("batch")[0]["records"]] == ["1", "3"]
 
 
 async def test_log_formats_objects_and_levels_and_redacts():
@@ -162,8 +204,10 @@ async def test_log_formats_objects_and_levels_and_redacts():
     assert second["level"] == "info" and TOKEN not in second["message"] and "***" in second["message"]
 
 
-async def test_metadata_checkpoints_and_properties():
-    nango, events = sync(metadata={"stub": True}, last_sync_date=datetime(2026, 1, 1, tzinfo=UTC))
+async def test_metadata_checkpoints_and_properties(tmp_path):
+    nango, events = sync(
+        root=tmp_path, metadata={"stub": True}, last_sync_date=datetime(2026, 1, 1, tzinfo=UTC)
+    )
     assert await nango.get_metadata() == {"stub": True}
     await nango.update_metadata({"b": 2})
     assert await nango.get_metadata() == {"stub": True, "b": 2}
@@ -202,13 +246,11 @@ def test_seen_ids_is_exact_across_merges(monkeypatch):
     assert seen.add_new(hash("new"))
 
 
-async def test_duplicates_found_across_many_batches(monkeypatch):
-    from nango_tui.sdk.records import SeenIds
+async def test_seen_ids_membership(monkeypatch):
+    from nango_tui.sdk.records import SeenIds, id_hash
 
     monkeypatch.setattr(SeenIds, "RECENT_MAX", 16)
-    nango, events = sync()
-    for start in range(0, 200, 20):
-        await nango.batch_save([{"id": str(i), "name": "x"} for i in range(start, start + 20)], "Contact")
-    await nango.batch_save([{"id": str(i), "name": "again"} for i in (3, 150, 999)], "Contact")
-    assert events.of("batch")[-1]["records"] == [{"id": "999", "name": "again"}]
-    assert "2 duplicate Contact" in events.of("log")[-1]["message"]
+    seen = SeenIds()
+    for i in range(200):
+        seen.add_new(id_hash(str(i)))
+    assert id_hash("3") in seen and id_hash("150") in seen and id_hash("999") not in seen

@@ -15,7 +15,7 @@ from nango_tui.config.models_parser import close_match
 
 from .imports import ImportResolver, ModelsIndex
 
-#: SDK methods that are coroutines (DESIGN.md "Script API"); calling one without `await` does nothing.
+#: SDK methods that are coroutines (docs/sdk.md); calling one without `await` does nothing.
 SDK_COROUTINES = frozenset(
     {
         "get",
@@ -24,20 +24,82 @@ SDK_COROUTINES = frozenset(
         "patch",
         "delete",
         "proxy",
+        "uncontrolled_fetch",
         "get_connection",
+        "get_token",
+        "get_integration",
+        "get_webhook_url",
         "get_metadata",
         "set_metadata",
         "update_metadata",
+        "get_field_mapping",
+        "set_field_mapping",
         "get_environment_variables",
+        "try_acquire_lock",
+        "release_lock",
+        "release_all_locks",
         "log",
         "batch_save",
+        "batch_send",
         "batch_update",
         "batch_delete",
+        "get_records_by_ids",
+        "set_merging_strategy",
+        "delete_records_from_previous_executions",
         "get_checkpoint",
         "save_checkpoint",
         "clear_checkpoint",
     }
 )
+#: every other public member a script may use on `nango` (a test checks both lists against the SDK)
+SDK_PLAIN_MEMBERS = frozenset(
+    {
+        "paginate",
+        "get_flow_attributes",
+        "set_logger",
+        "model_full_name",
+        "connection_id",
+        "provider_config_key",
+        "provider",
+        "environment",
+        "dry_run",
+        "ActionError",
+        "last_sync_date",
+        "track_deletes",
+        "variant",
+    }
+)
+SDK_MEMBERS = SDK_COROUTINES | SDK_PLAIN_MEMBERS
+#: members only a sync has
+SYNC_ONLY = frozenset(
+    {
+        "batch_save",
+        "batch_send",
+        "batch_update",
+        "batch_delete",
+        "get_records_by_ids",
+        "set_merging_strategy",
+        "delete_records_from_previous_executions",
+        "get_checkpoint",
+        "save_checkpoint",
+        "clear_checkpoint",
+        "last_sync_date",
+        "track_deletes",
+        "variant",
+        "model_full_name",
+    }
+)
+#: Nango names whose Python name is not just their snake_case
+NANGO_RENAMED = {"getWebhookURL": "get_webhook_url", "batchSend": "batch_send"}
+_CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+
+
+def python_name_of(name: str) -> str | None:
+    """The SDK's Python name for a Nango (camelCase) name, when there is one."""
+    python = NANGO_RENAMED.get(name) or _CAMEL.sub("_", name).lower()
+    return python if python != name and python in SDK_MEMBERS else None
+
+
 BATCH_METHODS = ("batch_save", "batch_update", "batch_delete")
 SDK_CLASSES = ("NangoSync", "NangoAction")
 #: calls that take coroutines and await them later, so an un-awaited SDK call inside is fine
@@ -228,25 +290,16 @@ def _entry_point(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diag
                 hint=f"write `async def {entry}(...)`",
             )
         )
-    want = 2 if role.kind == "action" and role.has_input else 1
-    if role.configured is None and role.kind == "action":
-        want_range = (1, 2)  # without the config, either form may be right
-    else:
-        want_range = (want, want)
+    # an action runs as run_action(nango) or run_action(nango, input), whatever nango.yaml says
+    want_range = (1, 2) if role.kind == "action" else (1, 1)
     args = found.args
     positional = [*args.posonlyargs, *args.args]
     required = len(positional) - len(args.defaults)
     most = float("inf") if args.vararg else len(positional)
     kw_required = [a.arg for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is None]
     fits = any(required <= n <= most for n in range(want_range[0], want_range[1] + 1)) and not kw_required
+    got = ", ".join(a.arg for a in positional) or "no parameters"
     if not fits:
-        if role.kind == "action" and role.configured and not role.has_input and required == 2:
-            hint = f"{what} has no `input` in nango.yaml: drop the parameter, or declare `input:`"
-        elif role.kind == "action" and role.configured and role.has_input and required < 2:
-            hint = f"{what} declares an `input` in nango.yaml: take it as the second parameter"
-        else:
-            hint = None
-        got = ", ".join(a.arg for a in positional) or "no parameters"
         out.append(
             Diagnostic(
                 rel_path,
@@ -254,7 +307,18 @@ def _entry_point(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diag
                 "error",
                 "entry_signature",
                 f"`{entry}` takes ({got}); expected `{expected}`",
-                hint=hint,
+                hint="an action takes (nango) or (nango, input)" if role.kind == "action" else None,
+            )
+        )
+    elif role.kind == "action" and role.configured and role.has_input and most < 2:
+        out.append(
+            Diagnostic(
+                rel_path,
+                *where,
+                "warning",
+                "input_not_taken",
+                f"{what} declares an `input` in nango.yaml but `{entry}` takes ({got}): the input is not passed",
+                hint=f"write `{expected}` to use it",
             )
         )
     return out
@@ -390,6 +454,46 @@ class _ScriptWalker:
         self._mark_fine(nodes)
         for node in nodes.get(ast.Call, []):
             self._call(node)
+        for node in nodes.get(ast.Attribute, []):
+            self._member(node)
+
+    def _member(self, node: ast.Attribute) -> None:
+        """`nango.<name>`: a member the SDK has, or an error saying which one to use."""
+        if not (isinstance(node.value, ast.Name) and node.value.id in self.sdk_names):
+            return
+        name = node.attr
+        if name.startswith("_"):
+            return
+        if name not in SDK_MEMBERS:
+            python = python_name_of(name)
+            if python is not None:
+                self._add(
+                    node,
+                    "error",
+                    "nango_name",
+                    f"`{node.value.id}.{name}` is Nango's TypeScript name: use `{python}`",
+                    hint=f"write `{node.value.id}.{python}` (the SDK uses Python names; see docs/sdk.md)",
+                )
+                return
+            guess = close_match(name, sorted(SDK_MEMBERS)) or close_match(
+                _CAMEL.sub("_", name).lower(), sorted(SDK_MEMBERS)
+            )
+            self._add(
+                node,
+                "error",
+                "unknown_sdk_member",
+                f"`{node.value.id}.{name}` does not exist in the SDK",
+                hint=f"did you mean `{guess}`?" if guess else "see docs/sdk.md for what `nango` offers",
+            )
+            return
+        role = self.role
+        if role is not None and role.kind != "sync" and name in SYNC_ONLY and name not in BATCH_METHODS:
+            self._add(
+                node,
+                "error",
+                "sync_only_member",
+                f"`{node.value.id}.{name}` exists only in a sync (NangoSync), not in {role.kind} scripts",
+            )
 
     def _collect_sdk_names(self, nodes: dict[type, list]) -> None:
         entry = self.role.entry if self.role else None

@@ -100,7 +100,9 @@ def _context(spec: ChildSpec, writer):
         from nango_tui.runtime import recording
 
         if spec.replay:
-            replayer = recording.Replayer.from_file(Path(spec.mocks_file))
+            mocks = recording.load_mocks(Path(spec.mocks_file))
+            replayer = recording.Replayer(mocks["exchanges"], spec.mocks_file)
+            _as_recorded(connection, mocks.get("inputs"))
         else:
             recorder = recording.Recorder()
     ctx = RunContext(
@@ -119,9 +121,20 @@ def _context(spec: ChildSpec, writer):
         max_records=spec.max_records,
         recorder=recorder,
         replayer=replayer,
+        track_deletes=spec.track_deletes,
     )
     writer.set_redactor(ctx.redactor)
     return ctx
+
+
+def _as_recorded(connection, inputs: Any) -> None:
+    """A replay uses the base URL and connection config the recording was made with."""
+    if not isinstance(inputs, dict):
+        return
+    if isinstance(inputs.get("base_url"), str) and inputs["base_url"]:
+        connection.base_url = inputs["base_url"]
+    if isinstance(inputs.get("connection_config"), dict):
+        connection.connection_config = {**inputs["connection_config"], **connection.connection_config}
 
 
 def _replay_connection(spec: ChildSpec):
@@ -172,22 +185,48 @@ def _load_script(spec: ChildSpec, emit):
 
 
 async def _run(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, str | None]:
+    """The entry call; an SDK call the script never awaited turns an ok run into an error."""
+    from .unawaited import UnawaitedCalls
+
+    with UnawaitedCalls(spec.root, spec.script_path) as unawaited:
+        outcome = await _run_entry(spec, ctx, entry, faults)
+    if unawaited.found and outcome[0] == ev.OK:
+        method, file, line = unawaited.found[0]
+        more = f" (and {len(unawaited.found) - 1} more)" if len(unawaited.found) > 1 else ""
+        ctx.emit(
+            ev.error_event(
+                "exception",
+                f"`nango.{method}(...)` was called without `await`: it did nothing{more}",
+                location={"file": file, "line": line} if file else None,
+            )
+        )
+        return ev.FAILED, "not awaited"
+    return outcome
+
+
+async def _run_entry(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, str | None]:
     from nango_tui import sdk
 
     emit = ctx.emit
     nango = sdk.NangoSync(ctx) if spec.kind == "sync" else sdk.NangoAction(ctx)
+    ctx.extra["metadata_used"] = await nango.get_metadata()
     try:
         if spec.kind == "sync":
             call = entry(nango)
         else:
-            call = entry(nango, _input_value(spec, ctx.models))
+            call = _call_action(entry, nango, spec, ctx)
         faults.main_coro = call
         result = await call if inspect.isawaitable(call) else call
         if spec.kind == "action":
             return _action_result(spec, ctx, result, entry)
+        await nango._end_of_run()
+        _remember_run(spec)
         return ev.OK, None
     except sdk.RecordLimitReached:
         return ev.OK, ev.LIMIT_REACHED
+    except sdk.InvalidInputError as exc:
+        emit(ev.error_event("validation", str(exc)))
+        return ev.FAILED, "invalid input"
     except sdk.InvalidRecordsError as exc:
         emit(ev.error_event("validation", str(exc), location=location_of(exc, spec)))
         return ev.FAILED, "invalid records"
@@ -216,12 +255,76 @@ async def _run(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, str | 
                 pass
 
 
-def _input_value(spec: ChildSpec, models: dict[str, type]) -> Any:
+def takes_input(entry) -> bool:
+    """Whether `run_action` takes the input: `run_action(nango, input)` (or *args) vs `run_action(nango)`."""
+    try:
+        parameters = list(inspect.signature(entry).parameters.values())
+    except (TypeError, ValueError):
+        return True
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
+
+
+def _call_action(entry, nango, spec: ChildSpec, ctx):
+    """run_action(nango) or run_action(nango, input), whichever the script wrote, whatever nango.yaml says."""
+    if not takes_input(entry):
+        if spec.input is not None:
+            ctx.emit(
+                ev.log_event(
+                    "run_action takes no input: the --input given is not passed", "warn", source="dryrun"
+                )
+            )
+        return entry(nango)
+    return entry(nango, _input_value(spec, ctx))
+
+
+def _input_value(spec: ChildSpec, ctx) -> Any:
+    """The input, validated against nango.yaml's `input`: a warning without --validation, as in Nango."""
     if not spec.input_type:
         return spec.input
-    from .iotypes import adapter
+    from pydantic import ValidationError
 
-    return adapter(spec.input_type, models).validate_python(spec.input)
+    from nango_tui.sdk import InvalidInputError
+
+    from .iotypes import adapter, format_validation_error
+
+    if spec.input is None:
+        message = f"no input given for an action whose input is {spec.input_type}"
+        if spec.validation:
+            raise InvalidInputError(message)
+        ctx.emit(ev.log_event(message + ": run_action gets None", "warn", source="dryrun"))
+        return None
+    try:
+        return adapter(spec.input_type, ctx.models).validate_python(spec.input)
+    except ValidationError as exc:
+        message = f"the input does not match {spec.input_type}: {format_validation_error(exc)}"
+        if spec.validation:
+            raise InvalidInputError(message) from None
+        ctx.emit(
+            ev.log_event(
+                message + "; passed as given (--validation makes this an error)", "warn", source="dryrun"
+            )
+        )
+        return spec.input
+
+
+def _remember_run(spec: ChildSpec) -> None:
+    """A good sync run (not a replay) is the one the next run's get_records_by_ids and track_deletes read."""
+    if spec.replay or spec.max_records is not None:
+        return
+    from nango_tui.runtime.records_log import remember_run
+
+    try:
+        remember_run(
+            Path(spec.root),
+            spec.environment,
+            spec.integration,
+            spec.name,
+            spec.connection_id,
+            Path(spec.records_file),
+        )
+    except OSError:
+        pass  # a read-only folder only loses what the next run compares with
 
 
 def _action_result(spec: ChildSpec, ctx, result: Any, entry=None) -> tuple[str, str | None]:
@@ -248,14 +351,12 @@ def _action_result(spec: ChildSpec, ctx, result: Any, entry=None) -> tuple[str, 
             value = to_jsonable(result)
             output = type_adapter.validate_python(value)
         except ValidationError as exc:
-            ctx.emit(
-                ev.error_event(
-                    "invalid_output",
-                    f"the action's output does not match {spec.output_type}: {format_validation_error(exc)}",
-                    payload=ctx.redact(to_jsonable(result)),
-                )
-            )
-            return ev.FAILED, None
+            message = f"the action's output does not match {spec.output_type}: {format_validation_error(exc)}"
+            if spec.validation:
+                ctx.emit(ev.error_event("invalid_output", message, payload=ctx.redact(to_jsonable(result))))
+                return ev.FAILED, None
+            ctx.emit(ev.log_event(message + " (--validation makes this an error)", "warn", source="dryrun"))
+            output = to_jsonable(result)
     ctx.extra["output"] = ctx.redact(to_jsonable(output))
     ctx.emit({"type": ev.RESULT, "output": ctx.extra["output"]})
     return ev.OK, None
@@ -294,6 +395,27 @@ def _safe_str(exc: BaseException) -> str:
         return f"<{type(exc).__name__}: its message could not be shown: __str__ raised>"
 
 
+def last_per_id(records: list) -> list:
+    """Each id once, holding its last record, in the order ids first appeared (Nango's records cache)."""
+    by_id: dict[str, Any] = {}
+    loose = []
+    for record in records:
+        if isinstance(record, dict) and record.get("id") is not None:
+            by_id[str(record["id"])] = record
+        else:
+            loose.append(record)
+    return list(by_id.values()) + loose
+
+
+def _base_url_used(ctx) -> str | None:
+    try:
+        from nango_tui.runtime.http import HttpClient
+
+        return HttpClient(ctx).base_url()
+    except Exception:  # no base URL (e.g. a run that failed on it): nothing to record
+        return None
+
+
 def _save_mocks(spec: ChildSpec, ctx, status: str, writer) -> None:
     """Write the mocks file: the recorder's exchanges, this run's inputs, and what it produced."""
     from nango_tui.runtime.recording import write_mocks
@@ -308,10 +430,20 @@ def _save_mocks(spec: ChildSpec, ctx, status: str, writer) -> None:
             expected[section.get(item.get("op"), "records")].setdefault(item.get("model"), []).append(
                 item.get("record")
             )
+    for section_name in ("records", "updated", "deleted"):
+        expected[section_name] = {
+            model: last_per_id(records) for model, records in expected[section_name].items()
+        }
     expected["output"] = ctx.extra.get("output")
     if status != ev.OK:
         expected["error"] = writer.last_error
-    inputs = {"input": spec.input, "metadata": spec.metadata, "last_sync_date": spec.last_sync_date}
+    inputs = {
+        "input": spec.input,
+        "metadata": ctx.extra.get("metadata_used", spec.metadata),
+        "connection_config": dict(ctx.connection.connection_config or {}),
+        "base_url": _base_url_used(ctx),
+        "last_sync_date": spec.last_sync_date,
+    }
     mocks = ctx.recorder.to_mocks(spec.integration, spec.name, spec.kind, ctx.redact(inputs), expected)
     write_mocks(Path(spec.mocks_file), ctx.redactor.redact_value(mocks, by_name=False), root=Path(spec.root))
     writer.emit(

@@ -69,6 +69,9 @@ class ChildSpec:
     records_file: str
     mocks_file: str
     started_at: float  # time.time() of the parent's start, so both sides share "t"
+    track_deletes: bool = False  # nango.yaml's track_deletes for a sync
+    webhook: Any = None  # the payload for a webhook handler run (`--webhook`)
+    entry: str | None = None  # the function to call when not the kind's default (on-events, webhooks)
 
     def to_json(self) -> dict:
         return dict(self.__dict__)

@@ -53,7 +53,8 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
     output_type = (script.output[0] if script.output else None) if script.kind == "action" else None
     has_input = request.input is not None
     if script.kind == "action":
-        _check_input(root, script.name, input_type, request.input)
+        if request.validation:
+            _check_input(root, script.name, input_type, request.input)
     elif has_input:
         raise DryrunSetupError(
             f"{script.name} is a sync: --input is for actions (a sync takes --metadata and --last-sync-date)"
@@ -87,6 +88,7 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
         records_file=str(new_records_file(root, script.integration, script.name)),
         mocks_file=str(root / mocks_rel),
         started_at=time.time(),
+        track_deletes=script.track_deletes,
     )
 
 
@@ -100,6 +102,7 @@ class ScriptInfo:
     script_path: str
     input: str | None
     output: tuple[str, ...]
+    track_deletes: bool = False
 
 
 def script_table(root: Path) -> list[ScriptInfo]:
@@ -114,7 +117,7 @@ def script_table(root: Path) -> list[ScriptInfo]:
     cache = root / SCRIPTS_CACHE
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
-        if cached.get("key") == key and cached.get("version") == 1:
+        if cached.get("key") == key and cached.get("version") == 2:
             return [ScriptInfo(**{**s, "output": tuple(s["output"])}) for s in cached["scripts"]]
     except (OSError, ValueError, TypeError, KeyError):
         pass
@@ -128,14 +131,22 @@ def script_table(root: Path) -> list[ScriptInfo]:
             f"nango.yaml has {len(errors)} error(s); fix them first (`nango-tui validate`):\n{first}"
         )
     table = [
-        ScriptInfo(s.integration, s.name, s.kind, s.script_path, s.input, tuple(s.output))
+        ScriptInfo(
+            s.integration,
+            s.name,
+            s.kind,
+            s.script_path,
+            s.input,
+            tuple(s.output),
+            bool(getattr(s, "track_deletes", False)),
+        )
         for s in loaded.project.scripts()
     ]
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
         tmp.write_text(
-            json.dumps({"version": 1, "key": key, "scripts": [asdict(s) for s in table]}), encoding="utf-8"
+            json.dumps({"version": 2, "key": key, "scripts": [asdict(s) for s in table]}), encoding="utf-8"
         )
         os.replace(tmp, cache)
     except OSError:
@@ -185,11 +196,8 @@ def _connection(root: Path, request: DryrunRequest, integration: str) -> Any:
 
 
 def _check_input(root: Path, action: str, input_type: str | None, value: Any) -> None:
+    """With --validation: the input must match nango.yaml's `input` (without, the run only warns)."""
     if input_type is None:
-        if value is not None:
-            raise DryrunSetupError(
-                f"the action {action} takes no input (nango.yaml declares none): drop --input"
-            )
         return
     from .iotypes import ModelsError, adapter, format_validation_error, load_models
 

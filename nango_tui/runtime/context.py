@@ -44,6 +44,10 @@ class RunContext:
     metadata: dict | None = None
     validation: bool = False
     max_records: int | None = None
+    track_deletes: bool = (
+        False  # nango.yaml's track_deletes: the run reports what the previous one had and it lacks
+    )
+    variant: str = "base"
     recorder: Recorder | None = None
     replayer: Replayer | None = None
 

@@ -18,12 +18,16 @@ class HttpError(RuntimeFailure):
     """A response with an error status that was not (or no longer) retried.
 
     `status` is the HTTP status, `body` the provider's error body (parsed JSON when it is JSON,
-    else text; redacted), `method`/`url` the request (URL redacted).
+    else text; redacted), `method`/`url` the request (URL redacted). `response` is the response
+    itself, as in Nango (`err.response.status`, `.data`, `.headers`); None when there was none.
     """
 
     kind = "http"
 
-    def __init__(self, method: str, url: str, status: int, body: Any, attempts: int = 1) -> None:
+    def __init__(
+        self, method: str, url: str, status: int, body: Any, attempts: int = 1, response: Any = None
+    ) -> None:
+        self.response = response
         self.method = method
         self.url = url
         self.status = status

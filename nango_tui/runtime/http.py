@@ -27,6 +27,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import httpx
 
 from .auth import AuthState
+from .body import as_proxy_response, encode_body
 from .context import RunContext
 from .errors import ConnectionProblem, HttpError, RequestFailed, RuntimeFailure
 from .exchange import request_fields, response_fields
@@ -239,8 +240,15 @@ class HttpClient:
         data: Any = None,
         retries: int | None = None,
         base_url_override: str | None = None,
+        response_type: str | None = None,
+        retry_on: list[int] | None = None,
+        retry_header: dict | None = None,
     ) -> httpx.Response:
-        """Send one request (with retries); return the response or raise HttpError/RequestFailed."""
+        """Send one request (with retries); return the response or raise HttpError/RequestFailed.
+
+        `data` is the body as in Nango (runtime/body.py); the response also has `.data`/`.status`.
+        `retry_on` adds statuses to retry, `retry_header` ({at|after: header}) says how long to wait.
+        """
         ctx = self.ctx
         method = method.upper()
         url, pairs = split_url(self.build_url(endpoint, base_url_override))
@@ -248,9 +256,9 @@ class HttpClient:
         req_headers = {
             k: str(v) for k, v in {**self.provider.headers, **(headers or {})}.items() if v is not None
         }
-        content: Any = None
-        if json is None and data is not None and not isinstance(data, dict):
-            content, data = (data.encode() if isinstance(data, str) else data), None
+        json, content = encode_body(json, data, req_headers)
+        data = None
+        extra_statuses = frozenset(int(s) for s in retry_on or ())
         max_attempts = 1 + max(0, ctx.default_retries if retries is None else int(retries))
         replay = ctx.replayer is not None
         attempt = 0
@@ -317,8 +325,8 @@ class HttpClient:
                 refreshed_on_401 = True  # the recorded run refreshed its token here and tried again
                 max_attempts += 1
                 continue
-            if self._retryable(response) and attempt < max_attempts:
-                wait = self._wait_for(response, attempt)
+            if self._retryable(response, extra_statuses) and attempt < max_attempts:
+                wait = self._wait_for(response, attempt, retry_header)
                 if wait >= 1 and not replay:
                     ctx.emit(
                         {
@@ -332,9 +340,15 @@ class HttpClient:
                     )
                 await self._sleep(wait)
                 continue
+            response = as_proxy_response(response, response_type)
             if status >= 400:
                 raise HttpError(
-                    method, self.shown_url(url, pairs), status, self._error_body(response), attempt
+                    method,
+                    self.shown_url(url, pairs),
+                    status,
+                    self._error_body(response),
+                    attempt,
+                    response=response,
                 )
             return response
 
@@ -475,9 +489,9 @@ class HttpClient:
 
     # -- retries ---------------------------------------------------------------------------------
 
-    def _retryable(self, response: httpx.Response) -> bool:
+    def _retryable(self, response: httpx.Response, extra: frozenset[int] = frozenset()) -> bool:
         status = response.status_code
-        if status in RETRY_STATUSES:
+        if status in RETRY_STATUSES or status in extra:
             return True
         retry = self.provider.retry
         if status in (retry.get("statuses") or ()):
@@ -486,8 +500,10 @@ class HttpClient:
             return remaining == "0" or (remaining is None and retry.get("at", "").lower() in response.headers)
         return False
 
-    def _wait_for(self, response: httpx.Response, attempt: int) -> float:
-        wait = parse_wait(response.headers.get("retry-after"))
+    def _wait_for(self, response: httpx.Response, attempt: int, retry_header: dict | None = None) -> float:
+        wait = _wait_from_headers(response, retry_header) if retry_header else None
+        if wait is None:
+            wait = parse_wait(response.headers.get("retry-after"))
         retry = self.provider.retry
         if wait is None and retry.get("at"):
             wait = parse_wait(response.headers.get(retry["at"]), retry.get("type", "seconds"))
@@ -517,6 +533,18 @@ class HttpClient:
             if len(body) > 2000:
                 body = body[:2000] + "..."
         return self.redactor.redact_value(body)
+
+
+def _wait_from_headers(response: httpx.Response, retry_header: dict) -> float | None:
+    """The longest wait named by a script's `retry_header` ({"at": names} epoch, {"after": names} seconds)."""
+    kind = "epoch" if retry_header.get("at") else "seconds"
+    names = retry_header.get("at") or retry_header.get("after") or []
+    waits = [
+        w
+        for name in ([names] if isinstance(names, str) else names)
+        if (w := parse_wait(response.headers.get(str(name)), kind)) is not None
+    ]
+    return max(waits) if waits else None
 
 
 def _transport_reason(err: httpx.HTTPError, timeout: float) -> str:

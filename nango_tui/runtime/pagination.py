@@ -1,9 +1,27 @@
-"""nango.paginate(): cursor, link and offset pagination with Nango's configuration keys."""
+"""nango.paginate(): one paginator class per strategy (cursor, link, offset), with Nango's keys.
+
+The shape follows dlt's rest_client paginators: a paginator sets up the first request
+(`init_request`), reads each response (`update_state`: the next cursor/link/offset and whether
+there is a next page) and changes the request for the next page (`update_request`). `paginate`
+drives them. Semantics are Nango's (runner-sdk paginate.service, v0.69):
+
+- the config is the provider's default with the call's `paginate` keys over it;
+- the paging parameters (limit, cursor, offset) go in the JSON body for POST/PUT/PATCH and in
+  the query for GET/DELETE; `in_body` overrides; dotted names ("page.cursor") nest in a body;
+- `response_path` and `cursor_path_in_response` are dotted paths (`a.b.0.c` or `a.b[0].c`);
+- cursor: stops on an empty page or when there is no next cursor; link: when there is no next
+  link; offset: on an empty page or a page shorter than `limit`;
+- stricter than Nango: a cursor or link that repeats ends the loop (with a warning) instead of
+  fetching the same page forever; a body that is not JSON or records that are not a list are
+  errors that say where.
+"""
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from .http import HttpClient, InvalidResponse
@@ -15,6 +33,7 @@ PAGINATE_KEYS = frozenset(
         "limit_name_in_request",
         "response_path",
         "in_body",
+        "on_page",
         "cursor_path_in_response",
         "cursor_name_in_request",
         "link_rel_in_response_header",
@@ -25,6 +44,8 @@ PAGINATE_KEYS = frozenset(
     }
 )
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
+_INDEX = re.compile(r"\[(-?\d+)\]")
+BODY_METHODS = ("POST", "PUT", "PATCH")
 
 
 class PaginateConfigError(ValueError):
@@ -32,10 +53,12 @@ class PaginateConfigError(ValueError):
 
 
 def get_path(data: Any, path: str | None) -> Any:
-    """`data` at a dotted path ("paging.next.after", "items.0.id"); None when absent."""
+    """`data` at a dotted path ("paging.next.after", "items.0.id", "items[0].id"); None when absent."""
     if not path:
         return data
-    for part in path.split("."):
+    for part in _INDEX.sub(r".\1", path).split("."):
+        if part == "":
+            continue
         if isinstance(data, dict):
             data = data.get(part)
         elif isinstance(data, list) and part.lstrip("-").isdigit():
@@ -48,44 +71,45 @@ def get_path(data: Any, path: str | None) -> Any:
     return data
 
 
+def set_path(target: dict, path: str, value: Any) -> None:
+    """`target[a][b] = value` for "a.b" (lodash `set`: missing levels become dicts)."""
+    parts = path.split(".")
+    for part in parts[:-1]:
+        nxt = target.get(part)
+        if not isinstance(nxt, dict):
+            nxt = target[part] = {}
+        target = nxt
+    target[parts[-1]] = value
+
+
 def resolve_config(user: dict | None, provider_default: dict) -> dict:
     """The effective paginate config: the user's keys over the provider's default (same type only)."""
     given = {}
     for key, value in (user or {}).items():
-        key = (
-            _CAMEL.sub("_", key).lower() if key not in PAGINATE_KEYS else key
-        )  # accept Nango's camelCase too
-        if key not in PAGINATE_KEYS:
-            raise PaginateConfigError(
-                f"paginate: unknown key `{key}` (known: {', '.join(sorted(PAGINATE_KEYS))})"
+        name = key if key in PAGINATE_KEYS else _CAMEL.sub("_", str(key)).lower()  # Nango's camelCase too
+        if name not in PAGINATE_KEYS:
+            import difflib
+
+            guess = difflib.get_close_matches(name, sorted(PAGINATE_KEYS), n=1, cutoff=0.6)
+            hint = (
+                f"; did you mean `{guess[0]}`?" if guess else f" (known: {', '.join(sorted(PAGINATE_KEYS))})"
             )
-        given[key] = value
+            raise PaginateConfigError(f"paginate: unknown key `{key}`{hint}")
+        given[name] = value
     base = dict(provider_default or {})
     if given.get("type") and base.get("type") and given["type"] != base["type"]:
         base = {k: v for k, v in base.items() if k in ("limit_name_in_request", "response_path")}
     config = {**base, **given}
     kind = config.get("type")
-    if kind not in ("cursor", "link", "offset"):
+    if kind not in PAGINATORS:
         raise PaginateConfigError(
             "paginate: `type` must be cursor, link or offset"
             + ("" if kind else " (this provider has no default pagination)")
         )
-    required = {
-        "cursor": ("cursor_path_in_response", "cursor_name_in_request"),
-        "offset": ("offset_name_in_request",),
-        "link": (),
-    }[kind]
-    for key in required:
-        if not config.get(key):
-            raise PaginateConfigError(f"paginate: type {kind} needs `{key}`")
-    if kind == "link" and not (
-        config.get("link_rel_in_response_header") or config.get("link_path_in_response_body")
-    ):
-        config["link_rel_in_response_header"] = "next"
-    method = config.get("offset_calculation_method", "by-response-size")
-    if method not in ("per-page", "by-response-size"):
+    PAGINATORS[kind].check(config)
+    if config.get("on_page") is not None and not callable(config["on_page"]):
         raise PaginateConfigError(
-            "paginate: `offset_calculation_method` must be per-page or by-response-size"
+            "paginate: `on_page` must be a function (async or not) taking the page state"
         )
     return config
 
@@ -106,110 +130,274 @@ def link_from_header(header: str | None, rel: str) -> str | None:
     return None
 
 
-async def paginate(
-    http: HttpClient,
-    endpoint: str,
-    *,
-    method: str = "GET",
-    params: Any = None,
-    headers: dict | None = None,
-    json: Any = None,
-    data: Any = None,
-    config: dict | None = None,
-    retries: int | None = None,
-    base_url_override: str | None = None,
-) -> AsyncIterator[list]:
-    """Yield the records of each page until an empty page or no next page."""
-    cfg = resolve_config(config, http.provider.paginate)
-    kind = cfg["type"]
-    in_body = bool(cfg.get("in_body"))
-    base_params = dict(params) if isinstance(params, dict) else ({} if params is None else dict(params))
-    body = dict(json) if isinstance(json, dict) else json
-    limit = cfg.get("limit")
-    extra: dict[str, Any] = {}
-    if limit is not None and cfg.get("limit_name_in_request"):
-        extra[cfg["limit_name_in_request"]] = limit
-    offset = cfg.get("offset_start_value", 0) if kind == "offset" else None
-    if kind == "offset":
+@dataclass
+class PageRequest:
+    """The request for the next page: what a paginator changes between pages."""
+
+    endpoint: str
+    params: dict | None
+    body: Any
+    paging: dict = field(default_factory=dict)  # the paging parameters (limit, cursor, offset) by name
+    in_body: bool = False
+    from_link: bool = False  # the endpoint is a next link the provider gave
+
+    def send_args(self) -> tuple[str, dict | None, Any]:
+        """(endpoint, query, body) with the paging parameters where they belong."""
+        if not self.in_body:
+            return self.endpoint, {**(self.params or {}), **self.paging} or None, self.body
+        body = dict(self.body) if isinstance(self.body, dict) else {}
+        for name, value in self.paging.items():
+            set_path(body, name, value)
+        return self.endpoint, self.params, body
+
+
+class Paginator:
+    """One pagination strategy: set up the first request, read each page, move to the next."""
+
+    required: tuple[str, ...] = ()
+
+    def __init__(self, config: dict) -> None:
+        self.config = config
+        self.has_next_page = True
+        self.next_page_param: Any = None
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        """Raise PaginateConfigError when `config` lacks what this strategy needs."""
+        for key in cls.required:
+            if not config.get(key):
+                raise PaginateConfigError(f"paginate: type {config['type']} needs `{key}`")
+
+    def init_request(self, request: PageRequest) -> None:
+        limit = self.config.get("limit")
+        if limit and self.config.get("limit_name_in_request"):
+            request.paging[self.config["limit_name_in_request"]] = limit
+
+    def update_state(self, response: Any, payload: Any, records: list) -> None:
+        raise NotImplementedError
+
+    def update_request(self, request: PageRequest) -> None:
+        raise NotImplementedError
+
+    def warn(self, http: HttpClient, message: str) -> None:
+        http.ctx.emit({"type": "log", "level": "warn", "message": http.redactor.text(message)})
+
+
+class CursorPaginator(Paginator):
+    """A cursor read from the body at `cursor_path_in_response`, sent as `cursor_name_in_request`."""
+
+    required = ("cursor_name_in_request", "cursor_path_in_response")
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        super().check(config)
+        if config.get("limit") and not config.get("limit_name_in_request"):
+            raise PaginateConfigError(
+                "paginate: type cursor needs `limit_name_in_request` when `limit` is set"
+            )
+
+    def __init__(self, config: dict) -> None:
+        super().__init__(config)
+        self.seen: set[Any] = set()
+        self.repeated = False
+
+    def update_state(self, response: Any, payload: Any, records: list) -> None:
+        cursor = get_path(payload, self.config["cursor_path_in_response"])
+        if isinstance(cursor, str):
+            cursor = cursor.strip() or None
+        elif isinstance(cursor, bool) or not isinstance(cursor, (int, float)):
+            cursor = None
+        self.next_page_param = cursor
+        self.repeated = cursor is not None and cursor in self.seen
+        if cursor is not None:
+            self.seen.add(cursor)
+        self.has_next_page = bool(records) and cursor is not None and not self.repeated
+
+    def update_request(self, request: PageRequest) -> None:
+        request.paging[self.config["cursor_name_in_request"]] = self.next_page_param
+
+
+class LinkPaginator(Paginator):
+    """The next page's URL from a Link header (`link_rel_in_response_header`) or the body."""
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        if not (config.get("link_rel_in_response_header") or config.get("link_path_in_response_body")):
+            config["link_rel_in_response_header"] = "next"  # the common case, and GitHub's default
+
+    def __init__(self, config: dict) -> None:
+        super().__init__(config)
+        self.seen: set[str] = set()
+        self.repeated = False
+
+    def update_state(self, response: Any, payload: Any, records: list) -> None:
+        link = None
+        if self.config.get("link_rel_in_response_header"):
+            link = link_from_header(response.headers.get("link"), self.config["link_rel_in_response_header"])
+        if not link and self.config.get("link_path_in_response_body"):
+            link = get_path(payload, self.config["link_path_in_response_body"])
+        link = link if isinstance(link, str) and link.strip() else None
+        self.next_page_param = link
+        self.repeated = link is not None and link in self.seen
+        if link is not None:
+            self.seen.add(link)
+        self.has_next_page = link is not None and not self.repeated
+
+    def update_request(self, request: PageRequest) -> None:
+        # the link carries the query of the next page; the body (if any) is sent again
+        request.endpoint = self.next_page_param
+        request.from_link = True
+        request.params = None
+        request.paging = {}
+
+
+class OffsetPaginator(Paginator):
+    """An offset sent as `offset_name_in_request`: by response size, or +1 a page (`per-page`)."""
+
+    required = ("offset_name_in_request",)
+
+    @classmethod
+    def check(cls, config: dict) -> None:
+        super().check(config)
+        method = config.get("offset_calculation_method", "by-response-size")
+        if method not in ("per-page", "by-response-size"):
+            raise PaginateConfigError(
+                "paginate: `offset_calculation_method` must be per-page or by-response-size"
+            )
         try:
-            offset = int(offset)
+            int(config.get("offset_start_value") or 0)
         except (TypeError, ValueError):
             raise PaginateConfigError("paginate: `offset_start_value` must be a number") from None
-    next_url: str | None = None
-    cursor: Any = None
-    while True:
-        step = dict(extra)
-        if kind == "cursor" and cursor not in (None, ""):
-            step[cfg["cursor_name_in_request"]] = cursor
-        if kind == "offset":
-            step[cfg["offset_name_in_request"]] = offset
-        if next_url is not None:
-            # the link holds the query of the next page; the body (if any) is sent again
-            target, q, b = next_url, None, body
-        elif in_body:
-            if body is not None and not isinstance(body, dict):
-                raise PaginateConfigError("paginate: `in_body` needs `json` to be a dict (or absent)")
-            target, q, b = endpoint, base_params or None, {**(body or {}), **step}
+
+    def __init__(self, config: dict) -> None:
+        super().__init__(config)
+        self.offset = int(config.get("offset_start_value") or 0)
+        self.in_body = False
+
+    def init_request(self, request: PageRequest) -> None:
+        super().init_request(request)
+        self.in_body = request.in_body
+        self._put(request)
+
+    def _put(self, request: PageRequest) -> None:
+        # Nango sends the offset as text in a query, as a number in a body
+        request.paging[self.config["offset_name_in_request"]] = (
+            self.offset if self.in_body else str(self.offset)
+        )
+
+    def update_state(self, response: Any, payload: Any, records: list) -> None:
+        self.next_page_param = self.offset
+        limit = self.config.get("limit")
+        short = bool(limit) and len(records) < int(limit)
+        self.has_next_page = bool(records) and not short
+        if self.config.get("offset_calculation_method", "by-response-size") == "per-page":
+            self.offset += 1
         else:
-            target, q, b = endpoint, {**base_params, **step} or None, body
+            self.offset += len(records)
+
+    def update_request(self, request: PageRequest) -> None:
+        self._put(request)
+
+
+PAGINATORS: dict[str, type[Paginator]] = {
+    "cursor": CursorPaginator,
+    "link": LinkPaginator,
+    "offset": OffsetPaginator,
+}
+
+
+async def paginate(http: HttpClient, opts: dict) -> AsyncIterator[list]:
+    """Yield the records of each page of the call `opts` (normalised proxy options + `paginate`)."""
+    config = resolve_config(opts.get("paginate"), http.provider.paginate)
+    method = opts.get("method", "GET")
+    in_body = config.get("in_body")
+    in_body = method in BODY_METHODS if in_body is None else bool(in_body)
+    body = opts.get("data") if opts.get("data") is not None else opts.get("json")
+    if in_body and body is not None and not isinstance(body, dict):
+        raise PaginateConfigError(
+            "paginate: the paging parameters go in the body, so the body must be a dict"
+        )
+    params = opts.get("params")
+    if isinstance(params, str):
+        from urllib.parse import parse_qsl
+
+        params = dict(parse_qsl(params.lstrip("?"), keep_blank_values=True))
+    request = PageRequest(opts["endpoint"], dict(params or {}), body, in_body=in_body)
+    paginator = PAGINATORS[config["type"]](config)
+    paginator.init_request(request)
+    on_page: Callable | None = config.get("on_page")
+    base_url_override = opts.get("base_url_override")
+    while True:
+        endpoint, query, send_body = request.send_args()
+        if request.from_link:
+            endpoint = _join(http, endpoint, base_url_override)
         response = await http.request(
             method,
-            target,
-            params=q,
-            headers=headers,
-            json=b,
-            data=data,
-            retries=retries,
+            endpoint,
+            params=query,
+            headers=opts.get("headers"),
+            json=send_body,
+            retries=opts.get("retries"),
             base_url_override=base_url_override,
+            response_type=opts.get("response_type"),
+            retry_on=opts.get("retry_on"),
+            retry_header=opts.get("retry_header"),
         )
-        try:
-            payload = response.json() if response.content else None
-        except ValueError as err:
-            snippet = response.text[:200]
-            raise InvalidResponse(
-                f"{method.upper()} {http.redactor.url(str(response.request.url))}: the response is not valid JSON "
-                f"({err}); it starts with: {http.redactor.text(snippet)!r}"
-            ) from None
-        records = get_path(payload, cfg.get("response_path")) if cfg.get("response_path") else payload
-        if records is None:
-            if isinstance(payload, dict) and payload and cfg.get("response_path"):
-                keys = ", ".join(list(payload)[:8])
-                http.ctx.emit(
-                    {
-                        "type": "log",
-                        "level": "warn",
-                        "message": (
-                            f"paginate {endpoint}: the response has no `{cfg['response_path']}` (its keys: {keys}); "
-                            "taken as the last page"
-                        ),
-                    }
-                )
-            records = []
-        if not isinstance(records, list):
-            where = f"at `{cfg['response_path']}`" if cfg.get("response_path") else "(the whole body)"
-            hint = "" if cfg.get("response_path") else "; set `response_path` to the list of records"
-            raise InvalidResponse(
-                f"paginate {endpoint}: expected a list of records {where}, got {type(records).__name__}{hint}"
+        payload = _json_of(http, method, response)
+        records = _records_of(http, opts["endpoint"], config, payload)
+        paginator.update_state(response, payload, records)
+        if records:
+            yield records
+        if on_page is not None and (records or isinstance(paginator, LinkPaginator)):
+            called = on_page({"next_page_param": paginator.next_page_param, "response": response})
+            if inspect.isawaitable(called):
+                await called
+        if getattr(paginator, "repeated", False):
+            paginator.warn(
+                http,
+                f"paginate {opts['endpoint']}: the next {config['type']} repeats an earlier one "
+                f"({paginator.next_page_param!r}); stopped to avoid fetching the same page forever",
             )
-        if not records:
+        if not paginator.has_next_page:
             return
-        yield records
-        if kind == "cursor":
-            cursor = get_path(payload, cfg["cursor_path_in_response"])
-            if cursor in (None, "") or cursor is False:
-                return
-        elif kind == "link":
-            if cfg.get("link_path_in_response_body"):
-                link = get_path(payload, cfg["link_path_in_response_body"])
-            else:
-                link = link_from_header(response.headers.get("link"), cfg["link_rel_in_response_header"])
-            if not link or not isinstance(link, str):
-                return
-            next_url = http.next_link_target(link, base_url_override)
-        else:
-            if cfg.get("offset_calculation_method", "by-response-size") == "per-page":
-                offset += 1
-            else:
-                offset += len(records)
-            if limit is not None and len(records) < int(limit):
-                return
+        paginator.update_request(request)
+
+
+def _json_of(http: HttpClient, method: str, response: Any) -> Any:
+    try:
+        return response.json() if response.content else None
+    except ValueError as err:
+        snippet = response.text[:200]
+        raise InvalidResponse(
+            f"{method} {http.redactor.url(str(response.request.url))}: the response is not valid JSON "
+            f"({err}); it starts with: {http.redactor.text(snippet)!r}"
+        ) from None
+
+
+def _records_of(http: HttpClient, endpoint: str, config: dict, payload: Any) -> list:
+    path = config.get("response_path")
+    records = get_path(payload, path) if path else payload
+    if records is None:
+        if isinstance(payload, dict) and payload and path:
+            keys = ", ".join(list(payload)[:8])
+            http.ctx.emit(
+                {
+                    "type": "log",
+                    "level": "warn",
+                    "message": f"paginate {endpoint}: the response has no `{path}` (its keys: {keys}); "
+                    "taken as the last page",
+                }
+            )
+        return []
+    if not isinstance(records, list):
+        where = f"at `{path}`" if path else "(the whole body)"
+        hint = "" if path else "; set `response_path` to the list of records"
+        raise InvalidResponse(
+            f"paginate {endpoint}: expected a list of records {where}, got {type(records).__name__}{hint}"
+        )
+    return records
+
+
+def _join(http: HttpClient, link: str, base_url_override: str | None) -> str:
+    """The next link to request: on the home origin as given, else its path + query there (credentials stay home)."""
+    return http.next_link_target(link, base_url_override)

@@ -8,6 +8,8 @@ from typing import Any
 class ActionError(Exception):
     """Raised by an action to fail with a payload the caller sees (Nango's ActionError)."""
 
+    type = "action_script_runtime_error"
+
     def __init__(self, payload: Any = None) -> None:
         self.payload = payload
         if isinstance(payload, dict) and isinstance(payload.get("message"), str):
@@ -41,3 +43,7 @@ class InvalidRecordsError(Exception):
         self.count = count
         detail = f": {first_error}" if first_error else ""
         super().__init__(f"{count} invalid {model} record{'s' if count != 1 else ''}{detail}")
+
+
+class InvalidInputError(Exception):
+    """With validation on, the action's input does not match nango.yaml's `input`."""

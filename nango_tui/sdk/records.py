@@ -1,8 +1,16 @@
-"""batch_save/update/delete: check the model, validate every record, drop duplicates, emit.
+"""batch_save/update/delete with Nango's record semantics (docs/sdk.md "Records").
 
-Per-record cost matters (dryrun target: 50,000 records/s end to end), so a whole batch is
-validated and dumped in one pydantic call; only a batch holding invalid records takes the
-slow path that finds every error of every record.
+- a repeated id in one batch keeps the last occurrence (where it last appears), with a warning;
+  a later batch replaces an earlier one (what is saved is the last record per id);
+- records are kept as the script sent them (JSON values unchanged: 1001 stays 1001); model
+  instances are dumped by alias without unset fields;
+- batch_update takes partial records: `id` plus any fields, only those checked;
+  batch_delete takes records with at least an `id`;
+- an invalid record is reported (`invalid` event) and saved anyway, as Nango's CLI does; with
+  validation on, the first invalid record fails the run, naming every field in error.
+
+Per-record cost matters (dryrun target: 50,000 records/s end to end): a batch is validated in
+one pydantic call; only a batch holding invalid records takes the path that finds every error.
 """
 
 from __future__ import annotations
@@ -12,12 +20,13 @@ from array import array
 from bisect import bisect_left
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 
 from ..runtime.context import RunContext
 from .errors import InvalidRecordsError, RecordLimitReached, SdkUsageError
 
 _OPS = ("save", "update", "delete")
+_MISSING = object()
 
 
 def error_list(err: ValidationError, drop: int = 0) -> list[dict]:
@@ -41,19 +50,51 @@ def _jsonable(record: Any) -> Any:
     return repr(record)
 
 
+def _as_sent(record: Any) -> Any:
+    """The record as Nango keeps it: a dict as given (without `_nango_metadata`), a model dumped."""
+    if type(record) is dict:
+        if "_nango_metadata" in record:
+            return {k: v for k, v in record.items() if k != "_nango_metadata"}
+        return record
+    return _jsonable(record)
+
+
+def _id_of(record: Any) -> Any:
+    if type(record) is dict:
+        return record.get("id")
+    return getattr(record, "id", None)
+
+
 class _ModelCodec:
-    """Validation and dumping for one model, built once per run."""
+    """Validation for one model (whole records, and partial ones for batch_update), built once per run."""
 
     def __init__(self, cls: type) -> None:
         self.cls = cls
         self.many = TypeAdapter(list[cls])  # type: ignore[valid-type]
+        self._partial: TypeAdapter | None = None
 
-    def dump(self, items: list) -> list[dict]:
-        return self.many.dump_python(items, mode="json", by_alias=True, exclude_unset=True)
+    @property
+    def partial(self) -> TypeAdapter:
+        """Every field optional: an update checks only the fields it carries."""
+        if self._partial is None:
+            fields: dict[str, Any] = {}
+            for name, info in getattr(self.cls, "model_fields", {}).items():
+                fields[name] = (info.annotation | None, _partial_field(info))
+            model = create_model(  # type: ignore[call-overload]
+                f"{self.cls.__name__}Update", __config__=getattr(self.cls, "model_config", None), **fields
+            )
+            self._partial = TypeAdapter(list[model])  # type: ignore[valid-type]
+        return self._partial
+
+
+def _partial_field(info: Any) -> Any:
+    from pydantic import Field
+
+    return Field(default=None, alias=info.alias, validation_alias=info.validation_alias)
 
 
 class SeenIds:
-    """Hashes of the ids already emitted for one (op, model), exact and compact.
+    """Hashes of the ids saved for one model, exact and compact (for track_deletes).
 
     Recent hashes sit in a set; when it holds RECENT_MAX of them (and an eighth of the array,
     so merging stays linear overall) they are merged into a sorted array of 8-byte ints
@@ -73,21 +114,28 @@ class SeenIds:
         yield from self.frozen
         yield from self.recent
 
+    def __contains__(self, key: int) -> bool:
+        if key in self.recent:
+            return True
+        frozen = self.frozen
+        i = bisect_left(frozen, key)
+        return i < len(frozen) and frozen[i] == key
+
     def add_new(self, key: int) -> bool:
         """Add `key`; False when it was already there."""
-        if key in self.recent:
+        if key in self:
             return False
-        frozen = self.frozen
-        if frozen:
-            i = bisect_left(frozen, key)
-            if i < len(frozen) and frozen[i] == key:
-                return False
         self.recent.add(key)
-        if len(self.recent) >= self.RECENT_MAX and len(self.recent) * 8 >= len(frozen):
+        if len(self.recent) >= self.RECENT_MAX and len(self.recent) * 8 >= len(self.frozen):
             # merged item by item: no list of n int objects, only the two arrays at once
-            self.frozen = array("q", heapq.merge(frozen, sorted(self.recent)))
+            self.frozen = array("q", heapq.merge(self.frozen, sorted(self.recent)))
             self.recent = set()
         return True
+
+
+def id_hash(rid: Any) -> int:
+    """The 64-bit hash standing for an id (a false match needs a 1 in 2^64 collision)."""
+    return hash(rid if type(rid) is str else str(rid))
 
 
 class RecordSink:
@@ -96,10 +144,15 @@ class RecordSink:
     def __init__(self, ctx: RunContext) -> None:
         self.ctx = ctx
         self.codecs: dict[str, _ModelCodec] = {}
-        self.seen: dict[tuple[str, str], SeenIds] = {}  # (op, model) -> hashes of ids already emitted
+        self.saved: dict[str, SeenIds] = {}  # model -> hashes of the ids saved or updated in this run
+        self.deleted: dict[str, SeenIds] = {}  # model -> hashes of the ids deleted in this run
         self.total = 0
 
-    def _codec(self, model: str | type) -> tuple[str, _ModelCodec | None]:
+    def model_name(self, model: str | type) -> str:
+        """The name of a model given by name or class (checked against the outputs)."""
+        return self._codec(model)[0]
+
+    def _codec(self, model: str | type) -> tuple[str, _ModelCodec]:
         ctx = self.ctx
         if isinstance(model, type):
             name = model.__name__
@@ -138,29 +191,42 @@ class RecordSink:
         elif not isinstance(records, list):
             records = list(records)
         if not records:
-            return
-        if op == "delete":
-            dumped, invalid = self._deletes(records)
-        else:
-            dumped, invalid = self._validate(codec, records)
-        ctx = self.ctx
-        for index, errors in invalid:
-            ctx.emit(
+            self.ctx.emit(
                 {
-                    "type": "invalid",
-                    "model": name,
-                    "record": ctx.redactor.redact_value(_jsonable(records[index])),
-                    "errors": ctx.redactor.redact_value(errors),
+                    "type": "log",
+                    "level": "info",
+                    "message": f"batch_{op} received an empty list: nothing to {op}",
                 }
             )
-        if invalid and ctx.validation:
-            first = invalid[0][1][0] if invalid[0][1] else {}
-            raise InvalidRecordsError(
-                name, len(invalid), f"{first.get('path')}: {first.get('message')}" if first else ""
-            )
-        dumped = self._unique(op, name, dumped)
-        if not dumped:
             return
+        if op == "save":
+            records = self._last_of_each_id(name, records)
+            invalid = self._invalid(codec.many, records)
+        elif op == "update":
+            invalid = self._invalid(codec.partial, records, needs_id=True)
+        else:
+            invalid = self._invalid(None, records, needs_id=True)
+        ctx = self.ctx
+        if invalid:
+            if ctx.validation:
+                index, errors = invalid[0]
+                self._report(name, records[index], errors)
+                raise InvalidRecordsError(name, 1, _describe(records[index], errors))
+            for index, errors in invalid:
+                self._report(name, records[index], errors)
+            ctx.emit(
+                {
+                    "type": "log",
+                    "level": "warn",
+                    "message": f"batch_{op}: {len(invalid)} invalid {name} record(s) kept anyway, as Nango does; "
+                    "run with --validation to fail on them",
+                }
+            )
+            if op == "delete":  # a delete without an id cannot be applied
+                bad = {i for i, _ in invalid}
+                records = [r for i, r in enumerate(records) if i not in bad]
+        dumped = [_as_sent(r) for r in records]
+        self._remember(op, name, dumped)
         limit = ctx.max_records
         reached = False
         if limit is not None and self.total + len(dumped) >= limit:
@@ -170,61 +236,101 @@ class RecordSink:
             self.total += len(dumped)
             ctx.emit({"type": "batch", "op": op, "model": name, "records": dumped})
         if reached:
-            raise RecordLimitReached(limit)
+            raise RecordLimitReached(limit)  # type: ignore[arg-type]
 
-    def _validate(self, codec: _ModelCodec, records: list) -> tuple[list[dict], list[tuple[int, list[dict]]]]:
-        try:
-            return codec.dump(codec.many.validate_python(records)), []
-        except ValidationError as err:
-            by_index: dict[int, list[dict]] = {}
-            for item in err.errors(include_url=False):
-                loc = item.get("loc", ())
-                index = loc[0] if loc and isinstance(loc[0], int) else -1
-                path = ".".join(str(p) for p in loc[1:]) or "(record)"
-                by_index.setdefault(index, []).append({"path": path, "message": item.get("msg", "invalid")})
-        if -1 in by_index:  # not a list at all
-            raise SdkUsageError(f"batch records must be a list: {by_index[-1][0]['message']}")
-        good = [r for i, r in enumerate(records) if i not in by_index]
-        dumped = codec.dump(codec.many.validate_python(good)) if good else []
-        return dumped, sorted(by_index.items())
+    def _report(self, name: str, record: Any, errors: list[dict]) -> None:
+        redactor = self.ctx.redactor
+        self.ctx.emit(
+            {
+                "type": "invalid",
+                "model": name,
+                "record": redactor.redact_value(_jsonable(record)),
+                "errors": redactor.redact_value(errors),
+            }
+        )
 
-    @staticmethod
-    def _deletes(records: list) -> tuple[list[dict], list[tuple[int, list[dict]]]]:
-        dumped, invalid = [], []
-        for i, record in enumerate(records):
-            data = _jsonable(record)
-            if not isinstance(data, dict) or data.get("id") in (None, ""):
-                invalid.append((i, [{"path": "id", "message": "a deleted record needs its id"}]))
+    def _last_of_each_id(self, name: str, records: list) -> list:
+        """Each id once, at its last occurrence (Nango's dedupe); a warning names the repeated ids."""
+        last: dict[Any, int] = {}
+        for index, record in enumerate(records):
+            rid = _id_of(record)
+            if rid is not None:
+                try:
+                    last[rid] = index
+                except TypeError:  # an unhashable id: validation reports it
+                    pass
+        if len(last) == len(records) or not last:
+            return records
+        repeated: list[Any] = []
+        kept = []
+        for index, record in enumerate(records):
+            rid = _id_of(record)
+            try:
+                keep = rid is None or last[rid] == index
+            except (TypeError, KeyError):
+                keep = True
+            if keep:
+                kept.append(record)
             else:
-                dumped.append(data)
-        return dumped, invalid
-
-    def _unique(self, op: str, model: str, dumped: list[dict]) -> list[dict]:
-        seen = self.seen.get((op, model))
-        if seen is None:
-            seen = self.seen[(op, model)] = SeenIds()
-        out = []
-        duplicates = []
-        add_new = seen.add_new
-        for record in dumped:
-            rid = record.get("id")
-            if rid is None:
-                out.append(record)
-                continue
-            # a 64-bit hash stands for the id (a false duplicate needs a 1 in 2^64 collision)
-            if add_new(hash(rid if type(rid) is str else str(rid))):
-                out.append(record)
-            else:
-                duplicates.append(rid)
-        if duplicates:
-            shown = ", ".join(str(d) for d in duplicates[:5]) + (" ..." if len(duplicates) > 5 else "")
+                repeated.append(rid)
+        if repeated:
+            shown = ", ".join(str(d) for d in repeated[:5]) + (" ..." if len(repeated) > 5 else "")
             self.ctx.emit(
                 {
                     "type": "log",
                     "level": "warn",
                     "message": self.ctx.redactor.text(
-                        f"batch_{op}: {len(duplicates)} duplicate {model} record(s) by id kept once (ids: {shown})"
+                        f"batch_save: {len(repeated)} duplicate {name} record(s) by id: keeping the last occurrence "
+                        f"(ids: {shown})"
                     ),
                 }
             )
-        return out
+        return kept
+
+    @staticmethod
+    def _invalid(
+        adapter: TypeAdapter | None, records: list, needs_id: bool = False
+    ) -> list[tuple[int, list[dict]]]:
+        by_index: dict[int, list[dict]] = {}
+        if needs_id:
+            for index, record in enumerate(records):
+                data = _jsonable(record)
+                if not isinstance(data, dict) or data.get("id") in (None, ""):
+                    message = (
+                        "a deleted record needs its id"
+                        if adapter is None
+                        else "an update needs the record's id"
+                    )
+                    by_index[index] = [{"path": "id", "message": message}]
+        if adapter is not None:
+            try:
+                adapter.validate_python(records)
+            except ValidationError as err:
+                for item in err.errors(include_url=False):
+                    loc = item.get("loc", ())
+                    index = loc[0] if loc and isinstance(loc[0], int) else -1
+                    path = ".".join(str(p) for p in loc[1:]) or "(record)"
+                    by_index.setdefault(index, []).append(
+                        {"path": path, "message": item.get("msg", "invalid")}
+                    )
+        if -1 in by_index:  # not a list at all
+            raise SdkUsageError(f"batch records must be a list: {by_index[-1][0]['message']}")
+        return sorted(by_index.items())
+
+    def _remember(self, op: str, name: str, dumped: list) -> None:
+        ids = self.deleted if op == "delete" else self.saved
+        seen = ids.get(name)
+        if seen is None:
+            seen = ids[name] = SeenIds()
+        add = seen.add_new
+        for record in dumped:
+            rid = record.get("id") if isinstance(record, dict) else None
+            if rid is not None:
+                add(id_hash(rid))
+
+
+def _describe(record: Any, errors: list[dict]) -> str:
+    rid = _id_of(record) if not isinstance(record, list) else None
+    which = f"record id {rid!r}" if rid is not None else "a record without an id"
+    fields = "; ".join(f"{e.get('path')}: {e.get('message')}" for e in errors)
+    return f"{which}: {fields}"

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Literal, TypedDict
+from collections.abc import Callable
+from typing import Any, Literal, TypedDict
 
 
 class PaginateConfig(TypedDict, total=False):
@@ -12,7 +13,8 @@ class PaginateConfig(TypedDict, total=False):
     limit: int
     limit_name_in_request: str
     response_path: str  # dotted path to the records in the body ("data.items")
-    in_body: bool  # send the paging parameters in the JSON body, not the query
+    in_body: bool  # paging parameters in the JSON body (default: yes for POST/PUT/PATCH, no for GET)
+    on_page: Callable[[dict], Any]  # called after each page with {"next_page_param", "response"}
     cursor_path_in_response: str
     cursor_name_in_request: str
     link_rel_in_response_header: str

@@ -1,0 +1,77 @@
+"""Where set_metadata/update_metadata persist: the Nango server, or a local overlay file.
+
+A connections.yaml connection's metadata changes go to `.nango/metadata.json`
+({env: {integration: {connection_id: metadata}}}); later runs read it over connections.yaml's
+`metadata` (`read_overlay`). A Nango server connection's go to the server (`POST` / `PATCH
+/connection/metadata`, as Nango's SDK does). A replay (`test`, `--replay`) persists nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+OVERLAY = ".nango/metadata.json"
+MAX_OVERLAY_BYTES = 16 * 1024 * 1024
+
+
+def _read(root: Path) -> dict:
+    path = Path(root) / OVERLAY
+    try:
+        if path.stat().st_size > MAX_OVERLAY_BYTES:
+            return {}
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def read_overlay(root: Path, environment: str, integration: str, connection_id: str) -> dict | None:
+    """The metadata a run left for a local connection, or None when no run set any."""
+    found = _read(root).get(environment, {})
+    found = found.get(integration, {}) if isinstance(found, dict) else {}
+    value = found.get(connection_id) if isinstance(found, dict) else None
+    return value if isinstance(value, dict) else None
+
+
+def write_overlay(root: Path, environment: str, integration: str, connection_id: str, metadata: dict) -> Path:
+    """Keep `metadata` for a local connection (atomic replace of the overlay file)."""
+    path = Path(root) / OVERLAY
+    data = _read(root)
+    data.setdefault(environment, {}).setdefault(integration, {})[connection_id] = metadata
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), encoding="utf-8")
+    os.replace(tmp, path)
+    return path
+
+
+async def store_metadata(ctx: Any, metadata: dict, how: str, given: dict) -> str:
+    """Persist a metadata change; returns where it went (for a debug log)."""
+    connection = ctx.connection
+    if ctx.replayer is not None:
+        return "replay: kept in memory only"
+    if getattr(connection, "source", "file") == "nango" and connection.nango_host:
+        import httpx
+
+        body = {"connection_id": connection.id, "provider_config_key": ctx.integration, "metadata": given}
+        async with httpx.AsyncClient(timeout=ctx.http_timeout) as client:
+            response = await client.request(
+                "POST" if how == "set" else "PATCH",
+                f"{connection.nango_host}/connection/metadata",
+                json=body,
+                headers={"Authorization": f"Bearer {connection.nango_secret_key}"},
+            )
+        if response.status_code >= 400:
+            from .errors import ConnectionProblem
+
+            raise ConnectionProblem(
+                ctx.redactor.text(
+                    f"the Nango server refused {how}_metadata ({response.status_code}): {response.text[:300]}"
+                )
+            )
+        return f"saved on the Nango server {connection.nango_host}"
+    path = write_overlay(ctx.root, ctx.environment, ctx.integration, connection.id, metadata)
+    return f"saved in {path.relative_to(ctx.root) if path.is_relative_to(ctx.root) else path}"
