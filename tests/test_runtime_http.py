@@ -179,17 +179,19 @@ async def test_invalid_json_body_is_returned_and_response_json_raises(local_serv
 async def test_api_key_in_header_and_query(local_server):
     local_server.route("GET", "/geo", {"ok": True})
     key = "AIzaKeyForTests123456"
-    # google-maps sends the key as the `key` query parameter
+    # google-gemini sends the key as the `key` query parameter
     ctx, events = make_ctx(
-        local_server.url, provider="google-maps", credentials=Credentials("API_KEY", api_key=key)
+        local_server.url, provider="google-gemini", credentials=Credentials("API_KEY", api_key=key)
     )
     nango = NangoAction(ctx)
     await nango.get("/geo", params={"q": "x"})
     await nango.aclose()
     assert local_server.requests[-1].query["key"] == [key]
     assert key not in events.text()
-    # pagerduty: Authorization: Token token=KEY
-    ctx, _ = make_ctx(local_server.url, provider="pagerduty", credentials=Credentials("API_KEY", api_key=key))
+    # teamtailor: Authorization: Token token=KEY
+    ctx, _ = make_ctx(
+        local_server.url, provider="teamtailor", credentials=Credentials("API_KEY", api_key=key)
+    )
     nango = NangoAction(ctx)
     await nango.get("/geo")
     await nango.aclose()
@@ -228,7 +230,7 @@ async def test_provider_headers_and_templated_base_url():
     assert base_url(provider_for("salesforce"), conn) == "https://acme.my.salesforce.com"
     zd = Connection(id="c", integration="zd", provider="zendesk", connection_config={"subdomain": "acme"})
     assert base_url(provider_for("zendesk"), zd) == "https://acme.zendesk.com"
-    shop = Connection(id="c", integration="s", provider="shopify", connection_config={"shop": "store1"})
+    shop = Connection(id="c", integration="s", provider="shopify", connection_config={"subdomain": "store1"})
     assert base_url(provider_for("shopify"), shop) == "https://store1.myshopify.com"
     with pytest.raises(ConnectionProblem, match="needs `subdomain`"):
         base_url(provider_for("zendesk"), Connection(id="c", integration="zd", provider="zendesk"))
@@ -384,3 +386,34 @@ async def test_form_data_text_body_and_bad_proxy_options(local_server):
     with pytest.raises(SdkUsageError, match="endpoint"):
         await nango.proxy(method="GET")
     await nango.aclose()
+
+
+async def test_nango_retry_rules_error_code_remaining_and_after(local_server):
+    # zendesk: 429 (default rule) waits its retry-after; hubspot: any status with remaining 0 is a rate limit
+    local_server.route("GET", "/z", [Reply(429, {}, {"retry-after": "1"}), Reply(200, {"ok": 1})])
+    ctx, events = make_ctx(local_server.url, provider="zendesk")
+    nango = NangoAction(ctx)
+    started = time.monotonic()
+    assert (await nango.get("/z", retries=1)).data == {"ok": 1}
+    assert time.monotonic() - started >= 0.9
+    await nango.aclose()
+    local_server.route(
+        "GET", "/h", [Reply(400, {}, {"x-hubspot-ratelimit-remaining": "0"}), Reply(200, {"ok": 2})]
+    )
+    local_server.route("GET", "/h400", Reply(400, {"bad": True}))
+    ctx, events = make_ctx(local_server.url, provider="hubspot")
+    nango = NangoAction(ctx)
+    assert (await nango.get("/h", retries=1)).data == {"ok": 2}
+    with pytest.raises(HttpError):
+        await nango.get("/h400", retries=3)
+    assert len(local_server.calls("GET", "/h400")) == 1
+    await nango.aclose()
+
+
+def test_status_rules():
+    from nango_tui.runtime.http import status_matches
+
+    assert status_matches(503, "5xx") and status_matches(403, "403") and status_matches(501, "500-502")
+    assert (
+        not status_matches(404, "5xx") and not status_matches(503, "500-502") and not status_matches(1, "x")
+    )

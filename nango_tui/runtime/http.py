@@ -32,7 +32,7 @@ from .context import RunContext
 from .errors import ConnectionProblem, HttpError, RequestFailed, RuntimeFailure
 from .exchange import request_fields, response_fields
 from .providers import base_url as provider_base_url
-from .providers import provider_for
+from .providers import provider_for, provider_headers
 from .recording import (
     decode_request_body,
     encode_response_body,
@@ -148,6 +148,7 @@ class HttpClient:
         self._client: httpx.AsyncClient | None = None
         self._base_url: str | None = None
         self._warned_origins: set[Origin | None] = set()
+        self._provider_headers: dict[str, str] | None = None
 
     # -- plumbing ------------------------------------------------------------------------------
 
@@ -253,8 +254,10 @@ class HttpClient:
         method = method.upper()
         url, pairs = split_url(self.build_url(endpoint, base_url_override))
         pairs = pairs + _pairs(params)
+        if self._provider_headers is None:
+            self._provider_headers = provider_headers(self.provider, self.connection)
         req_headers = {
-            k: str(v) for k, v in {**self.provider.headers, **(headers or {})}.items() if v is not None
+            k: str(v) for k, v in {**self._provider_headers, **(headers or {})}.items() if v is not None
         }
         json, content = encode_body(json, data, req_headers)
         data = None
@@ -490,23 +493,29 @@ class HttpClient:
     # -- retries ---------------------------------------------------------------------------------
 
     def _retryable(self, response: httpx.Response, extra: frozenset[int] = frozenset()) -> bool:
+        """Nango's rule: the provider's `error_code` list, else 429 and 5xx; plus `retry_on`, plus a
+        `remaining` header at 0 (a rate limit answered with another status)."""
         status = response.status_code
-        if status in RETRY_STATUSES or status in extra:
-            return True
         retry = self.provider.retry
-        if status in (retry.get("statuses") or ()):
-            # e.g. GitHub's 403 for an exhausted rate limit: only when the reset header says so
-            remaining = response.headers.get("x-ratelimit-remaining")
-            return remaining == "0" or (remaining is None and retry.get("at", "").lower() in response.headers)
-        return False
+        codes = retry.get("error_code")
+        if codes:
+            # 401 is not retried blindly: a refresh (once) is what helps, and it is tried before
+            if status != 401 and any(status_matches(status, str(code)) for code in codes):
+                return True
+        elif status in RETRY_STATUSES or status >= 500:
+            return True
+        if status in extra:
+            return True
+        remaining = retry.get("remaining")
+        return bool(remaining) and response.headers.get(remaining) == "0"
 
     def _wait_for(self, response: httpx.Response, attempt: int, retry_header: dict | None = None) -> float:
         wait = _wait_from_headers(response, retry_header) if retry_header else None
         if wait is None:
             wait = parse_wait(response.headers.get("retry-after"))
         retry = self.provider.retry
-        if wait is None and retry.get("at"):
-            wait = parse_wait(response.headers.get(retry["at"]), retry.get("type", "seconds"))
+        if wait is None and (retry.get("at") or retry.get("after")):
+            wait = _wait_from_headers(response, retry)
         if wait is None:
             wait = self._backoff(attempt)
         return min(wait, self.ctx.max_wait)
@@ -533,6 +542,19 @@ class HttpClient:
             if len(body) > 2000:
                 body = body[:2000] + "..."
         return self.redactor.redact_value(body)
+
+
+def status_matches(status: int, rule: str) -> bool:
+    """A status against one of Nango's `error_code` rules: "403", "5xx" or "500-502"."""
+    rule = rule.strip().lower()
+    if rule.isdigit():
+        return status == int(rule)
+    if len(rule) == 3 and rule.endswith("xx") and rule[0].isdigit():
+        return status // 100 == int(rule[0])
+    low, _, high = rule.partition("-")
+    if low.isdigit() and high.isdigit():
+        return int(low) <= status <= int(high)
+    return False
 
 
 def _wait_from_headers(response: httpx.Response, retry_header: dict) -> float | None:

@@ -29,7 +29,8 @@ class Provider:
     )
     headers: dict = field(default_factory=dict)
     paginate: dict = field(default_factory=dict)
-    retry: dict = field(default_factory=dict)
+    retry: dict = field(default_factory=dict)  # Nango's keys: at, after, remaining, error_code
+    decompress: bool = False
 
 
 @lru_cache(maxsize=1)
@@ -69,7 +70,33 @@ def provider_for(name: str) -> Provider:
 
 
 def render_template(template: str, connection_config: dict, what: str, provider: str) -> str:
-    """`${connectionConfig.key}` (or `${connectionConfig.a|b}`) replaced from the connection config."""
+    """`${connectionConfig.key}` (or `${connectionConfig.a|b}`) replaced from the connection config.
+
+    `A || B` (Nango's alternatives): the first alternative whose templates all resolve.
+    """
+    alternatives = template.split(" || ")
+    for alternative in alternatives[:-1]:
+        try:
+            return _render_one(alternative.strip(), connection_config, what, provider)
+        except ConnectionProblem:
+            continue
+    return _render_one(alternatives[-1].strip(), connection_config, what, provider)
+
+
+def provider_headers(provider: Provider, connection: Any) -> dict[str, str]:
+    """The provider's own headers for a connection; one whose template does not resolve is left out."""
+    out = {}
+    for name, value in provider.headers.items():
+        try:
+            out[name] = render_template(
+                str(value), connection.connection_config or {}, "header", provider.name
+            )
+        except ConnectionProblem:
+            continue
+    return out
+
+
+def _render_one(template: str, connection_config: dict, what: str, provider: str) -> str:
 
     def sub(match: re.Match) -> str:
         names = match.group(1).split("|")

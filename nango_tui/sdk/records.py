@@ -72,6 +72,29 @@ class _ModelCodec:
         self.cls = cls
         self.many = TypeAdapter(list[cls])  # type: ignore[valid-type]
         self._partial: TypeAdapter | None = None
+        # JSON has one number type: a whole float is written as an integer (as Nango, in JS, does)
+        self.float_keys = tuple(
+            (info.alias or name)
+            for name, info in getattr(cls, "model_fields", {}).items()
+            if "float" in str(info.annotation)
+        )
+
+    def dump_instances(self, records: list) -> list:
+        """`records` with model instances dumped (one pydantic call), dicts and others as sent."""
+        mine = [i for i, r in enumerate(records) if type(r) is self.cls]
+        out = [_as_sent(r) if type(r) is not self.cls else None for r in records]
+        if mine:
+            dumped = self.many.dump_python(
+                [records[i] for i in mine], mode="json", by_alias=True, exclude_unset=True
+            )
+            keys = self.float_keys
+            for i, item in zip(mine, dumped):
+                for key in keys:
+                    value = item.get(key)
+                    if type(value) is float and value.is_integer():
+                        item[key] = int(value)
+                out[i] = item
+        return out
 
     @property
     def partial(self) -> TypeAdapter:
@@ -225,7 +248,7 @@ class RecordSink:
             if op == "delete":  # a delete without an id cannot be applied
                 bad = {i for i, _ in invalid}
                 records = [r for i, r in enumerate(records) if i not in bad]
-        dumped = [_as_sent(r) for r in records]
+        dumped = codec.dump_instances(records)
         self._remember(op, name, dumped)
         limit = ctx.max_records
         reached = False
