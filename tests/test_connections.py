@@ -301,7 +301,12 @@ async def test_get_connection_of_another_connection(folder):
     ctx, events = make_ctx(None, connection=conn, root=folder)
     nango = NangoAction(ctx)
     other = await nango.get_connection("salesforce-prod", "sf-local")
-    assert other["credentials"] == {"type": "API_KEY", "apiKey": "sfkey_abcdef"}
+    assert other["credentials"] == {
+        "type": "API_KEY",
+        "apiKey": "sfkey_abcdef",
+        "raw": {"apiKey": "sfkey_abcdef"},
+    }
+    assert other["connection_id"] == "sf-local" and other["errors"] == [] and "created_at" in other
     await nango.log("other:", other)
     assert "sfkey_abcdef" not in events.text()  # learnt as a secret
     with pytest.raises(ConnectionNotFound):

@@ -91,7 +91,15 @@ def role_for(rel_path: str, project: Project | None) -> ScriptRole | None:
     if kind == "sync":
         sync = integration.syncs.get(name)
         if sync is not None:
-            return ScriptRole(kind, key, name, True, tuple(sync.output), sync.input is not None)
+            return ScriptRole(
+                kind,
+                key,
+                name,
+                True,
+                tuple(sync.output),
+                sync.input is not None,
+                webhooks=bool(sync.webhook_subscriptions),
+            )
     elif kind == "action":
         action = integration.actions.get(name)
         if action is not None:

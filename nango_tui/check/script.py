@@ -126,14 +126,17 @@ class ScriptRole:
     configured: bool | None
     outputs: tuple[str, ...] = ()
     has_input: bool = False
+    webhooks: bool = False  # a sync with webhook-subscriptions: it needs `on_webhook(nango, payload)`
 
     @property
     def entry(self) -> str | None:
-        return {"sync": "fetch_data", "action": "run_action"}.get(self.kind)
+        return {"sync": "fetch_data", "action": "run_action", "on-event": "on_event"}.get(self.kind)
 
     def expected_signature(self) -> str:
         if self.kind == "sync":
             return "async def fetch_data(nango: NangoSync) -> None"
+        if self.kind == "on-event":
+            return "async def on_event(nango: NangoAction) -> None"
         params = "nango: NangoAction, input" if self.has_input else "nango: NangoAction"
         return f"async def run_action({params})"
 
@@ -195,6 +198,8 @@ def check_source(
     out.extend(walker.out)
     if role is not None and role.entry and role.configured is not False:
         out.extend(_entry_point(rel_path, tree, role))
+        if role.webhooks:
+            out.extend(_webhook_handler(rel_path, tree, role))
     out.extend(_imports(rel_path, nodes, resolver, models))
     return out
 
@@ -255,6 +260,47 @@ def _pyflakes(rel_path: str, tree: ast.Module) -> list[Diagnostic]:
                 )
             )
     return out
+
+
+def _webhook_handler(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diagnostic]:
+    """A sync with webhook-subscriptions handles them in `async def on_webhook(nango, payload)`."""
+    found = None
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == "on_webhook":
+            found = node
+    expected = "async def on_webhook(nango: NangoSync, payload) -> None"
+    if found is None:
+        return [
+            Diagnostic(
+                rel_path,
+                1,
+                1,
+                "warning",
+                "missing_webhook_handler",
+                f'the sync "{role.name}" has webhook-subscriptions but no `{expected}`: its webhooks are ignored',
+                hint="add the function (`nango-tui generate` scaffolds it in new scripts)",
+            )
+        ]
+    args = found.args
+    positional = [*args.posonlyargs, *args.args]
+    required = len(positional) - len(args.defaults)
+    most = float("inf") if args.vararg else len(positional)
+    problems = []
+    if isinstance(found, ast.FunctionDef):
+        problems.append("must be async")
+    if not required <= 2 <= most:
+        problems.append("takes (nango, payload)")
+    return [
+        Diagnostic(
+            rel_path,
+            found.lineno,
+            found.col_offset + 1,
+            "error",
+            "entry_signature",
+            f"`on_webhook` {p}: `{expected}`",
+        )
+        for p in problems
+    ]
 
 
 def _entry_point(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diagnostic]:

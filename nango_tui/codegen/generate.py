@@ -18,7 +18,7 @@ from nango_tui.config import CONFIG_FILE, Diagnostic, Project, has_errors, load_
 from nango_tui.config.names import PathOutsideFolder, inside_folder, name_problem
 
 from .models_py import is_hand_edited, render_models
-from .scaffold import scaffold_source
+from .scaffold import on_event_source, scaffold_source
 from .schema import render_schema
 
 MODELS_FILE = "models.py"
@@ -191,6 +191,16 @@ def orphaned_scripts(root: Path, project: Project) -> list[str]:
     return found
 
 
+def on_event_scripts(project: Project) -> dict[str, tuple[str, str]]:
+    """Script path of every on-events script -> (integration, event)."""
+    out: dict[str, tuple[str, str]] = {}
+    for key, integration in project.integrations.items():
+        for event, names in integration.on_events.items():
+            for name in names:
+                out.setdefault(f"{key}/on-events/{name}.py", (key, event))
+    return out
+
+
 def generate(root: Path, project: Project | None = None) -> GenerateReport:
     """Generate into the integrations folder `root`; loads nango.yaml when `project` is None.
 
@@ -222,6 +232,13 @@ def generate(root: Path, project: Project | None = None) -> GenerateReport:
                 report.created.append(script.script_path)
             else:
                 report.left_alone.append(script.script_path)
+        for rel, (key, event) in sorted(on_event_scripts(project).items()):
+            path = inside_folder(root, rel)
+            if path.exists() or path.is_symlink():
+                report.left_alone.append(rel)
+                continue
+            if create_new(path, on_event_source(key, event, rel.rsplit("/", 1)[1][:-3])):
+                report.created.append(rel)
     except PathOutsideFolder as exc:
         report.diagnostics.append(
             _error(str(exc), config_file, "a folder inside the integrations folder is a symlink to elsewhere")

@@ -23,6 +23,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--integration-id", metavar="KEY", help="the integration, when NAME exists in several")
     p.add_argument("--input", metavar="JSON|@file", help="the action's input, as JSON or @file.json")
     p.add_argument(
+        "--webhook",
+        metavar="JSON|@file",
+        help="run the sync's webhook handler (on_webhook) with this payload instead of fetch_data",
+    )
+    p.add_argument(
         "--metadata", metavar="JSON|@file", help="stub the connection's metadata with this JSON object"
     )
     p.add_argument(

@@ -67,6 +67,7 @@ def request_from_args(args: argparse.Namespace) -> DryrunRequest:
         environment=args.environment,
         integration=args.integration_id,
         input=json_argument("--input", args.input, root),
+        webhook=json_argument("--webhook", getattr(args, "webhook", None), root),
         metadata=metadata,
         last_sync_date=date_argument(args.last_sync_date),
         validation=args.validation,

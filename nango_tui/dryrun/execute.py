@@ -20,7 +20,13 @@ from . import events as ev
 from .guard import Faults, ScriptTimeout, location_of, script_traceback
 from .request import ChildSpec
 
-ENTRY = {"sync": "fetch_data", "action": "run_action"}
+ENTRY = {"sync": "fetch_data", "action": "run_action", "on-event": "on_event"}
+SIGNATURES = {
+    "fetch_data": "async def fetch_data(nango)",
+    "run_action": "async def run_action(nango) or run_action(nango, input)",
+    "on_event": "async def on_event(nango)",
+    "on_webhook": "async def on_webhook(nango, payload)",
+}
 
 
 def execute(spec: ChildSpec, writer, faults: Faults) -> tuple[str, str | None]:
@@ -42,12 +48,13 @@ def execute(spec: ChildSpec, writer, faults: Faults) -> tuple[str, str | None]:
     loaded = _load_script(spec, emit)
     if loaded is None:
         return ev.FAILED, None
-    entry = getattr(loaded, ENTRY[spec.kind], None)
+    entry_name = spec.entry or ENTRY[spec.kind]
+    entry = getattr(loaded, entry_name, None)
     if not callable(entry):
         emit(
             ev.error_event(
                 "script",
-                f"{spec.script_path} has no `async def {ENTRY[spec.kind]}(nango{', input' if spec.kind == 'action' else ''})`",
+                f"{spec.script_path} has no `{SIGNATURES[entry_name]}`",
                 location={"file": spec.script_path, "line": 1},
             )
         )
@@ -128,13 +135,13 @@ def _context(spec: ChildSpec, writer):
 
 
 def _as_recorded(connection, inputs: Any) -> None:
-    """A replay uses the base URL and connection config the recording was made with."""
+    """A replay uses the base URL and connection config the recording was made with (they win)."""
     if not isinstance(inputs, dict):
         return
     if isinstance(inputs.get("base_url"), str) and inputs["base_url"]:
         connection.base_url = inputs["base_url"]
     if isinstance(inputs.get("connection_config"), dict):
-        connection.connection_config = {**inputs["connection_config"], **connection.connection_config}
+        connection.connection_config = {**connection.connection_config, **inputs["connection_config"]}
 
 
 def _replay_connection(spec: ChildSpec):
@@ -211,7 +218,9 @@ async def _run_entry(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, 
     nango = sdk.NangoSync(ctx) if spec.kind == "sync" else sdk.NangoAction(ctx)
     ctx.extra["metadata_used"] = await nango.get_metadata()
     try:
-        if spec.kind == "sync":
+        if spec.entry == "on_webhook":
+            call = entry(nango, spec.webhook)
+        elif spec.kind in ("sync", "on-event"):
             call = entry(nango)
         else:
             call = _call_action(entry, nango, spec, ctx)
@@ -219,6 +228,8 @@ async def _run_entry(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, 
         result = await call if inspect.isawaitable(call) else call
         if spec.kind == "action":
             return _action_result(spec, ctx, result, entry)
+        if spec.kind != "sync" or spec.entry is not None:
+            return ev.OK, None
         await nango._end_of_run()
         _remember_run(spec)
         return ev.OK, None

@@ -40,6 +40,7 @@ class DryrunRequest:
     timeout: float | None = None
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT
     extra_env: dict[str, str] = field(default_factory=dict)  # added to the child's environment
+    webhook: Any = None  # run the sync's webhook handler with this payload instead of fetch_data
 
 
 @dataclass

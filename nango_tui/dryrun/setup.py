@@ -52,6 +52,15 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
     input_type = script.input if script.kind == "action" else None
     output_type = (script.output[0] if script.output else None) if script.kind == "action" else None
     has_input = request.input is not None
+    if request.webhook is not None:
+        if script.kind != "sync":
+            raise DryrunSetupError(
+                f"{script.name} is an {script.kind}: --webhook is for a sync with webhook-subscriptions"
+            )
+        if not script.webhooks:
+            raise DryrunSetupError(
+                f"the sync {script.name} has no webhook-subscriptions in nango.yaml: add them to give it webhooks"
+            )
     if script.kind == "action":
         if request.validation:
             _check_input(root, script.name, input_type, request.input)
@@ -89,6 +98,8 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
         mocks_file=str(root / mocks_rel),
         started_at=time.time(),
         track_deletes=script.track_deletes,
+        webhook=request.webhook,
+        entry="on_webhook" if request.webhook is not None else None,
     )
 
 
@@ -103,6 +114,7 @@ class ScriptInfo:
     input: str | None
     output: tuple[str, ...]
     track_deletes: bool = False
+    webhooks: bool = False  # a sync with webhook-subscriptions
 
 
 def script_table(root: Path) -> list[ScriptInfo]:
@@ -117,7 +129,7 @@ def script_table(root: Path) -> list[ScriptInfo]:
     cache = root / SCRIPTS_CACHE
     try:
         cached = json.loads(cache.read_text(encoding="utf-8"))
-        if cached.get("key") == key and cached.get("version") == 2:
+        if cached.get("key") == key and cached.get("version") == 3:
             return [ScriptInfo(**{**s, "output": tuple(s["output"])}) for s in cached["scripts"]]
     except (OSError, ValueError, TypeError, KeyError):
         pass
@@ -139,14 +151,21 @@ def script_table(root: Path) -> list[ScriptInfo]:
             s.input,
             tuple(s.output),
             bool(getattr(s, "track_deletes", False)),
+            bool(getattr(s, "webhook_subscriptions", None)),
         )
         for s in loaded.project.scripts()
     ]
+    for key, integration in loaded.project.integrations.items():
+        for names in integration.on_events.values():
+            for name in names:
+                path = f"{key}/on-events/{name}.py"
+                if not any(t.script_path == path for t in table):
+                    table.append(ScriptInfo(key, name, "on-event", path, None, ()))
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
         tmp.write_text(
-            json.dumps({"version": 2, "key": key, "scripts": [asdict(s) for s in table]}), encoding="utf-8"
+            json.dumps({"version": 3, "key": key, "scripts": [asdict(s) for s in table]}), encoding="utf-8"
         )
         os.replace(tmp, cache)
     except OSError:
