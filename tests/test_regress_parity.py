@@ -8,10 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
-from support.http_server import LocalServer, Reply
 
 from nango_tui.dryrun import DryrunRequest, start_dryrun
 from nango_tui.dryrun.regress import run_tests, without_origins
+from tests.support.http_server import LocalServer, Reply
 
 YAML = """\
 integrations:

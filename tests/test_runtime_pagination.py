@@ -106,6 +106,7 @@ async def test_link_in_body_relative_url(local_server):
         "/services/data/v59.0/query",
         provider="salesforce",
         params={"q": "SELECT Id FROM Contact"},
+        paginate={"type": "link", "link_path_in_response_body": "nextRecordsUrl", "response_path": "records"},
     )
     assert sum(pages, []) == ITEMS
     assert local_server.requests[0].arg("q") == "SELECT Id FROM Contact"
@@ -118,7 +119,15 @@ async def test_offset_by_response_size(local_server):
         lambda r: {"values": ITEMS[int(r.arg("startAt")) : int(r.arg("startAt")) + int(r.arg("maxResults"))]},
     )
     pages, _ = await _pages(
-        local_server, "/o", provider="jira", paginate={"limit": 3, "response_path": "values"}
+        local_server,
+        "/o",
+        paginate={
+            "type": "offset",
+            "offset_name_in_request": "startAt",
+            "limit_name_in_request": "maxResults",
+            "limit": 3,
+            "response_path": "values",
+        },
     )
     assert sum(pages, []) == ITEMS
     assert [c.arg("startAt") for c in local_server.calls("GET", "/o")] == [

@@ -6,10 +6,9 @@ import inspect
 import re
 from pathlib import Path
 
-from support.runtime_ctx import make_ctx
-
 from nango_tui.check.script import SDK_MEMBERS, python_name_of
 from nango_tui.sdk import NangoAction, NangoSync
+from tests.support.runtime_ctx import make_ctx
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "sdk.md"
 HEADING = re.compile(r"^### `nango\.(\w+)(?:\((.*)\))?`$", re.M)

@@ -10,10 +10,10 @@ import json
 from pathlib import Path
 
 import pytest
-from support.http_server import LocalServer
 
 from nango_tui.cli import main as cli_main
 from nango_tui.dryrun import DryrunRequest, start_dryrun
+from tests.support.http_server import LocalServer
 
 YAML = """\
 integrations:
@@ -130,3 +130,24 @@ def test_nango_action_error_fails_with_its_payload(root: Path):
     [error] = [e for e in events if e["type"] == "error"]
     assert error["kind"] == "action_error" and error["payload"] == {"message": "nope", "code": 7}
     assert json.dumps(error)
+
+
+@pytest.mark.parametrize(
+    "body, expected",
+    [
+        ("    await nango.batchSave([], 'Thing')\n", "use `batch_save`"),
+        ("    await nango.get('/things', paramz={'a': 1})\n", "did you mean `params`"),
+        ("    await nango.batch_save([{'id': '1'}])\n", "missing 1 required positional argument: 'model'"),
+        (
+            "    async for page in nango.paginate('/things', paginate={'type': 'cursorr'}):\n        pass\n",
+            "cursor, link or offset",
+        ),
+    ],
+)
+def test_a_wrong_sdk_call_is_one_error_at_the_script_line(root: Path, body: str, expected: str):
+    (root / "demo/syncs/things.py").write_text("async def fetch_data(nango):\n" + body)
+    events = asyncio.run(run(root, "things"))
+    [error] = [e for e in events if e["type"] == "error"]
+    assert expected in error["message"], error
+    assert error["location"] == {"file": "demo/syncs/things.py", "line": 2}
+    assert "nango_tui/sdk" not in (error.get("traceback") or "")

@@ -7,10 +7,10 @@ import json
 from pathlib import Path
 
 import pytest
-from support.http_server import LocalServer
 
 from nango_tui.cli import main as cli_main
 from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun
+from tests.support.http_server import LocalServer
 
 YAML = """\
 integrations:

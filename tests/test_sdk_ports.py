@@ -13,11 +13,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-from fake_providers.ported import CLOUD_ID, TOKEN, start_all
 
 from nango_tui.cli import main as cli_main
 from nango_tui.dryrun import DryrunRequest, start_dryrun
 from nango_tui.dryrun.regress import run_tests
+from tests.fake_providers.ported import CLOUD_ID, TOKEN, start_all
 
 PORTS = Path(__file__).parent / "ports"
 SCRIPTS = [
@@ -141,7 +141,7 @@ def test_5_nango_tui_test_passes_on_every_recording(project: Path):
 def test_6_track_deletes_reports_what_the_previous_run_had(project: Path):
     first = asyncio.run(_run(project, "hubspot", "contacts", None))
     assert first[-1]["status"] == "ok"
-    from fake_providers import ported
+    from tests.fake_providers import ported
 
     removed = ported._HS_CONTACTS.pop(5)
     try:

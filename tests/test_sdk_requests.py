@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from support.http_server import LocalServer, Reply
-from support.runtime_ctx import make_ctx
 
 from nango_tui.runtime.errors import HttpError
 from nango_tui.sdk import ActionError, NangoAction, NangoSync, SdkUsageError
+from tests.support.http_server import LocalServer, Reply
+from tests.support.runtime_ctx import make_ctx
 
 
 @pytest.fixture

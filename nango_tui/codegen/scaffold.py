@@ -286,9 +286,9 @@ def _action_source(action: Action, project: Project) -> str:
     request = f"    # response = await nango.{method.lower()}({py_literal(path)}"
     if method != "GET" and input_node is not None:
         if isinstance(input_node, T.ModelRef):
-            request += ', json=input.model_dump(mode="json", by_alias=True, exclude_unset=True)'
+            request += ", data=input"
         else:
-            request += ', json={"input": input}'
+            request += ', data={"input": input}'
     request += ")"
     body = [
         "",

@@ -130,6 +130,8 @@ def _context(spec: ChildSpec, writer):
         replayer=replayer,
         track_deletes=spec.track_deletes,
     )
+    if spec.replay:
+        ctx.extra["recorded_previous"] = (mocks.get("inputs") or {}).get("previous_records")
     writer.set_redactor(ctx.redactor)
     return ctx
 
@@ -455,6 +457,8 @@ def _save_mocks(spec: ChildSpec, ctx, status: str, writer) -> None:
         "base_url": _base_url_used(ctx),
         "last_sync_date": spec.last_sync_date,
     }
+    if ctx.extra.get("previous_used") is not None:  # what get_records_by_ids/track_deletes read
+        inputs["previous_records"] = ctx.extra["previous_used"]
     mocks = ctx.recorder.to_mocks(spec.integration, spec.name, spec.kind, ctx.redact(inputs), expected)
     write_mocks(Path(spec.mocks_file), ctx.redactor.redact_value(mocks, by_name=False), root=Path(spec.root))
     writer.emit(

@@ -98,10 +98,15 @@ class NangoSync(NangoAction):
             from ..runtime.records_log import fold, latest_run_file, read_lines
 
             ctx = self._ctx
-            path = latest_run_file(
-                ctx.root, ctx.environment, ctx.integration, ctx.script_name, self.connection_id
-            )
-            self._previous = fold(read_lines(path)) if path is not None else {}
+            if ctx.replayer is not None:  # a replay sees what the recorded run saw
+                recorded = ctx.extra.get("recorded_previous")
+                self._previous = recorded if isinstance(recorded, dict) else {}
+            else:
+                path = latest_run_file(
+                    ctx.root, ctx.environment, ctx.integration, ctx.script_name, self.connection_id
+                )
+                self._previous = fold(read_lines(path)) if path is not None else {}
+            ctx.extra["previous_used"] = self._previous
         return self._previous
 
     def _missing(self, name: str) -> list:
