@@ -457,7 +457,7 @@ def _save_mocks(spec: ChildSpec, ctx, status: str, writer) -> None:
         "base_url": _base_url_used(ctx),
         "last_sync_date": spec.last_sync_date,
     }
-    if ctx.extra.get("previous_used") is not None:  # what get_records_by_ids/track_deletes read
+    if ctx.extra.get("previous_used"):  # what get_records_by_ids/track_deletes read (when any)
         inputs["previous_records"] = ctx.extra["previous_used"]
     mocks = ctx.recorder.to_mocks(spec.integration, spec.name, spec.kind, ctx.redact(inputs), expected)
     write_mocks(Path(spec.mocks_file), ctx.redactor.redact_value(mocks, by_name=False), root=Path(spec.root))
