@@ -55,11 +55,19 @@ def test_save_counts_added_updated_unchanged_and_keeps_updated_at(engine):
     assert jobs == {"a": 2, "b": 2}  # unchanged rows still take the current job
 
 
-def test_repeated_ids_in_one_batch_count_once(engine):
-    counts = save(engine, [{"id": "a", "v": 1}, {"id": "a", "v": 2}, {"id": 5}])
+def test_repeated_ids_in_one_batch_count_once_and_keep_the_last(engine):
+    counts = save(engine, [{"id": "a", "v": 1}, {"id": "a", "v": 2}, {"id": 5}, {"id": "a", "v": 3}])
     assert counts.added == 2
     got = {str(r["id"]): r for r in page(engine).records}
-    assert set(got) == {"a", "5"} and got["a"]["v"] == 1  # the first of a repeated id is kept
+    assert set(got) == {"a", "5"} and got["a"]["v"] == 3  # the last of a repeated id is kept
+    counts = save(engine, [{"id": "a", "v": 4}, {"id": "a", "v": 3}], job=2)
+    assert (counts.added, counts.updated, counts.unchanged) == (0, 0, 1)  # the last (v 3) is unchanged
+    with engine.begin() as conn:
+        updated = recs.update(
+            conn, 1, "Contact", [{"id": "5", "w": 1}, {"id": "5", "w": 2}], sync_id=7, job_id=3
+        )
+    assert updated.updated == 1
+    assert {str(r["id"]): r for r in page(engine).records}["5"]["w"] == 2
 
 
 def test_delete_then_undelete_recreates(engine):

@@ -215,14 +215,12 @@ def _query(conn: sa.Connection, name: str, make: Any, columns: tuple[str, ...], 
 
 
 def _unique_by_id(batch: Iterable[dict]) -> dict[str, dict]:
-    """Records by id; an id repeated in one batch is dropped after its first (Nango keeps one)."""
+    """Records by id; an id repeated in one batch keeps its LAST record, as the SDK's batch_save
+    (and Nango's CLI) do, so a deployed run stores what its dryrun showed (docs/server.md)."""
     out: dict[str, dict] = {}
     for rec in batch:
-        if not isinstance(rec, dict) or rec.get("id") is None:
-            continue
-        key = str(rec["id"])
-        if key not in out:
-            out[key] = rec
+        if isinstance(rec, dict) and rec.get("id") is not None:
+            out[str(rec["id"])] = rec
     return out
 
 
