@@ -1,5 +1,6 @@
 """The project's static checks, run by the suite so that `python -m pytest` (the README's command and
-`.ci/run`) is the one command: ruff (lint and format) and the import contracts of DEVELOPERS.md.
+`.ci/run`) is the one command: ruff (lint and format), the import contracts of DEVELOPERS.md, and
+mypy (strict on the parts `[tool.mypy] files` lists in pyproject.toml).
 
 Each check runs its real tool over the repository as a subprocess and fails with the tool's output.
 """
@@ -31,8 +32,9 @@ def run_tool(*command: str) -> subprocess.CompletedProcess[str]:
         ("ruff", "check", "--no-cache", "."),
         ("ruff", "format", "--no-cache", "--check", "."),
         ("lint-imports", "--no-cache", "--no-logo"),
+        ("mypy",),
     ],
-    ids=["ruff-check", "ruff-format", "import-contracts"],
+    ids=["ruff-check", "ruff-format", "import-contracts", "mypy"],
 )
 def test_static_check_is_clean(command):
     result = run_tool(*command)

@@ -111,7 +111,7 @@ def role_for(rel_path: str, project: Project | None) -> ScriptRole | None:
 
 def on_event_paths(project: Project) -> dict[str, tuple[str, str]]:
     """Script path of every on-events script -> (integration, event)."""
-    out = {}
+    out: dict[str, tuple[str, str]] = {}
     for key, integration in project.integrations.items():
         for event, names in integration.on_events.items():
             for name in names:
@@ -179,7 +179,7 @@ class ScriptChecker:
         self.root = Path(root)
         self.resolver = ImportResolver(self.root)
         self.models = ModelsIndex(self.root)
-        self._cache: dict[str, tuple[tuple, list[Diagnostic]]] = {}
+        self._cache: dict[str, tuple[tuple[object, ...], list[Diagnostic]]] = {}
         self._local_modules: frozenset[str] = frozenset()
 
     def check(self, rel_path: str, source: str | bytes, role: ScriptRole | None) -> list[Diagnostic]:

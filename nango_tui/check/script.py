@@ -5,7 +5,9 @@ from __future__ import annotations
 import ast
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from pyflakes import checker as pyflakes_checker
 from pyflakes import messages as pyflakes_messages
@@ -14,6 +16,8 @@ from nango_tui.config.diagnostics import Diagnostic
 from nango_tui.config.models_parser import close_match
 
 from .imports import ImportResolver, ModelsIndex
+
+NodeIndex = dict[type, list[Any]]  # every node of a script's tree by its type
 
 #: SDK methods that are coroutines (docs/sdk.md); calling one without `await` does nothing.
 SDK_COROUTINES = frozenset(
@@ -204,10 +208,10 @@ def check_source(
     return out
 
 
-def _index(tree: ast.Module) -> dict[type, list]:
+def _index(tree: ast.Module) -> NodeIndex:
     """Every node of the tree by its type: one walk instead of one per check (the biggest cost)."""
-    nodes: dict[type, list] = {}
-    stack: list = [tree]
+    nodes: NodeIndex = {}
+    stack: list[ast.AST] = [tree]
     pop, push = stack.pop, stack.append
     AST = ast.AST
     while stack:
@@ -307,7 +311,7 @@ def _entry_point(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diag
     entry = role.entry
     expected = role.expected_signature()
     what = f'the {role.kind} "{role.name}"'
-    found: ast.AST | None = None
+    found: ast.FunctionDef | ast.AsyncFunctionDef | None = None
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == entry:
             found = node  # the last definition wins, as in Python
@@ -371,7 +375,7 @@ def _entry_point(rel_path: str, tree: ast.Module, role: ScriptRole) -> list[Diag
 
 
 def _imports(
-    rel_path: str, nodes: dict[type, list], resolver: ImportResolver, models: ModelsIndex
+    rel_path: str, nodes: NodeIndex, resolver: ImportResolver, models: ModelsIndex
 ) -> list[Diagnostic]:
     out = []
     guarded = _guarded_imports(nodes)
@@ -419,7 +423,7 @@ def _unresolved(rel_path: str, where: tuple[int, int], module: str) -> Diagnosti
     )
 
 
-def _no_models(rel_path: str, node: ast.AST) -> Diagnostic:
+def _no_models(rel_path: str, node: ast.stmt) -> Diagnostic:
     return Diagnostic(
         rel_path,
         node.lineno,
@@ -461,7 +465,7 @@ def _models_import(rel_path: str, node: ast.ImportFrom, models: ModelsIndex) -> 
     return out
 
 
-def _guarded_imports(nodes: dict[type, list]) -> set[int]:
+def _guarded_imports(nodes: NodeIndex) -> set[int]:
     """Imports inside `try: ... except ImportError:`: the script expects them to be missing."""
     guarded: set[int] = set()
     for node in nodes.get(ast.Try, []) + nodes.get(getattr(ast, "TryStar", ast.Try), []):
@@ -492,7 +496,7 @@ class _ScriptWalker:
         self.model_classes: dict[str, str] = {}  # local name -> name imported from models
         self.fine: set[int] = set()  # ids of calls that are awaited or handed to something that awaits
 
-    def run(self, nodes: dict[type, list]) -> None:
+    def run(self, nodes: NodeIndex) -> None:
         for node in nodes.get(ast.ImportFrom, []):
             if node.module == "models" and not node.level:
                 self.model_classes.update((a.asname or a.name, a.name) for a in node.names)
@@ -541,7 +545,7 @@ class _ScriptWalker:
                 f"`{node.value.id}.{name}` exists only in a sync (NangoSync), not in {role.kind} scripts",
             )
 
-    def _collect_sdk_names(self, nodes: dict[type, list]) -> None:
+    def _collect_sdk_names(self, nodes: NodeIndex) -> None:
         entry = self.role.entry if self.role else None
         for node in (
             nodes.get(ast.FunctionDef, []) + nodes.get(ast.AsyncFunctionDef, []) + nodes.get(ast.Lambda, [])
@@ -553,7 +557,7 @@ class _ScriptWalker:
                 if param.annotation is not None and _names_sdk_class(param.annotation):
                     self.sdk_names.add(param.arg)
 
-    def _mark_fine(self, nodes: dict[type, list]) -> None:
+    def _mark_fine(self, nodes: NodeIndex) -> None:
         for node in nodes.get(ast.Await, []):
             if isinstance(node.value, ast.Call):
                 self.fine.add(id(node.value))
@@ -650,7 +654,9 @@ class _ScriptWalker:
             hint=hint,
         )
 
-    def _add(self, node: ast.AST, severity: str, code: str, message: str, hint: str | None = None) -> None:
+    def _add(
+        self, node: ast.expr | ast.stmt, severity: str, code: str, message: str, hint: str | None = None
+    ) -> None:
         self.out.append(
             Diagnostic(
                 self.rel_path,
@@ -660,10 +666,8 @@ class _ScriptWalker:
                 code,
                 message,
                 hint=hint,
-                end_line=getattr(node, "end_lineno", None),
-                end_column=(node.end_col_offset + 1)
-                if getattr(node, "end_col_offset", None) is not None
-                else None,
+                end_line=node.end_lineno,
+                end_column=node.end_col_offset + 1 if node.end_col_offset is not None else None,
             )
         )
 
@@ -691,7 +695,7 @@ def _call_name(func: ast.AST) -> str | None:
     return None
 
 
-def _own_nodes(func: ast.AST):
+def _own_nodes(func: ast.AST) -> Iterator[ast.AST]:
     """The nodes of a function's body, not descending into nested functions."""
     stack = list(ast.iter_child_nodes(func))
     while stack:

@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nango_tui.config import CONFIG_FILE, Diagnostic, Project, has_errors, load_project
 from nango_tui.config.names import PathOutsideFolder, inside_folder, name_problem
@@ -42,7 +43,7 @@ class GenerateReport:
     def ok(self) -> bool:
         return not has_errors(self.diagnostics)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "created": self.created,
             "models_written": self.models_written,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from nango_tui.config import Diagnostic, load_project
 from nango_tui.config.names import PathOutsideFolder, inside_folder
@@ -232,7 +233,7 @@ read from the environment or from `.env`. Commit `connections.yaml`; `.env` stay
 
 def _mock_issue(
     number: int, title: str, state: str, labels: list[str], created: str, updated: str, closed: str | None
-) -> dict:
+) -> dict[str, Any]:
     return {
         "id": 1000 + number,
         "number": number,

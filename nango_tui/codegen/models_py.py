@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 from nango_tui.config import ModelDef, Project
 from nango_tui.config import types as T
@@ -140,7 +141,7 @@ class _Renderer:
 
     def union(self, node: T.UnionOf, owner: str, hint: str, names: set[str]) -> str:
         parts: list[str] = []
-        literals: list = []
+        literals: list[Any] = []
         literal_at = -1
         nullable = False
         for member in node.members:
@@ -310,7 +311,7 @@ def class_names(project: Project) -> dict[str, str]:
     return names
 
 
-def py_literal(value) -> str:
+def py_literal(value: object) -> str:
     """A Python literal for a str/int/float/bool/None; strings in double quotes."""
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)

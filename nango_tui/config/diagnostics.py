@@ -67,7 +67,7 @@ class Diagnostic:
         return text
 
 
-def sort_key(diag: Diagnostic) -> tuple:
+def sort_key(diag: Diagnostic) -> tuple[int, str, int, int, str]:
     """Errors first, then by file and position."""
     return (0 if diag.is_error else 1, diag.file, diag.line, diag.column, diag.code)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -51,7 +52,7 @@ class LoadResult:
         return self.project is not None
 
 
-def load_project(root: str | os.PathLike, config_file: str = CONFIG_FILE) -> LoadResult:
+def load_project(root: str | os.PathLike[str], config_file: str = CONFIG_FILE) -> LoadResult:
     """Read `<root>/nango.yaml` and check it."""
     root = Path(root)
     path = root / config_file
@@ -81,7 +82,7 @@ def load_project(root: str | os.PathLike, config_file: str = CONFIG_FILE) -> Loa
     return load_text(text, root, config_file)
 
 
-def load_text(text: str, root: str | os.PathLike = ".", config_file: str = CONFIG_FILE) -> LoadResult:
+def load_text(text: str, root: str | os.PathLike[str] = ".", config_file: str = CONFIG_FILE) -> LoadResult:
     """Check nango.yaml given as text (the watcher and the tests use this)."""
     diags = DiagnosticList(config_file)
     raw = parse(text, diags)
@@ -269,7 +270,11 @@ class _ConfigParser:
         actions: dict[str, Action] = {}
         used_models: set[str] = set()
         names_lower: dict[str, tuple[str, str]] = {}
-        for section, builder, target in (("syncs", self.sync, syncs), ("actions", self.action, actions)):
+        sections: tuple[tuple[str, Callable[..., Sync | Action | None], dict[str, Any]], ...] = (
+            ("syncs", self.sync, syncs),
+            ("actions", self.action, actions),
+        )
+        for section, builder, target in sections:
             section_raw = body.get(section)
             if section_raw is None:
                 continue
@@ -355,7 +360,9 @@ class _ConfigParser:
         return out
 
     # -- scripts -----------------------------------------------------------------------------
-    def common(self, integration: str, name: str, spec: Any, parent: YMap, kind: str) -> dict | None:
+    def common(
+        self, integration: str, name: str, spec: Any, parent: YMap, kind: str
+    ) -> dict[str, Any] | None:
         line, col = parent.key_mark(name)
         if spec is None:
             spec = YMap((line, col))
@@ -482,6 +489,9 @@ class _ConfigParser:
         return out
 
     def endpoint(self, item: Any, line: int, col: int, kind: str, name: str) -> Endpoint | None:
+        method: Any
+        path: Any
+        group: Any
         example = "e.g. `GET /contacts` or {method: GET, path: /contacts}"
         if isinstance(item, str):
             parts = item.split()
@@ -654,7 +664,7 @@ class _ConfigParser:
         )
 
     @staticmethod
-    def _raw_outputs(spec: YMap) -> list:
+    def _raw_outputs(spec: YMap) -> list[Any]:
         raw = spec.get("output")
         return list(raw) if isinstance(raw, YList) else ([] if raw is None else [raw])
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from typing import Any
 
 from .diagnostics import DiagnosticList
@@ -24,10 +25,11 @@ from .yamlnodes import Mark, YList, YMap
 _TYPE_DOCS = "see https://docs.nango.dev/reference/integration-configuration#model-types"
 
 
-def close_match(name: str, candidates) -> str | None:
-    found = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.75)
+def close_match(name: str, candidates: Iterable[str]) -> str | None:
+    names = list(candidates)
+    found = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
     if not found:
-        lowered = {c.lower(): c for c in candidates}
+        lowered = {c.lower(): c for c in names}
         return lowered.get(name.lower())
     return found[0]
 

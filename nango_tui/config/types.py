@@ -10,7 +10,9 @@ any other word is a string literal (with a warning when it looks like a model na
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 # the canonical primitives; every alias maps onto one of them
 PRIMITIVES = ("string", "number", "integer", "boolean", "date", "object", "any", "bigint")
@@ -126,7 +128,7 @@ def is_generic_syntax(text: str) -> bool:
 MAX_ARRAY_DEPTH = 32  # `string[][]...`: deeper is refused (every walk over the tree stays shallow)
 
 
-def parse_word(word: str, model_names: set[str] | dict) -> TypeNode:
+def parse_word(word: str, model_names: set[str] | dict[str, Any]) -> TypeNode:
     """One word of the language (no `|`), `[]` suffixes included."""
     word = word.strip()
     if word.endswith("[]"):
@@ -164,7 +166,7 @@ def parse_word(word: str, model_names: set[str] | dict) -> TypeNode:
     return Literal(word)
 
 
-def parse_type_text(text: str, model_names: set[str] | dict) -> TypeNode:
+def parse_type_text(text: str, model_names: set[str] | dict[str, Any]) -> TypeNode:
     """A type written as a string: `string`, `Contact[]`, `a | b | null`."""
     if "|" in text:
         parts = [p.strip() for p in text.split("|")]
@@ -175,7 +177,7 @@ def parse_type_text(text: str, model_names: set[str] | dict) -> TypeNode:
     return parse_word(text, model_names)
 
 
-def walk(node: TypeNode):
+def walk(node: TypeNode) -> Iterator[TypeNode]:
     """Every node of a type tree, depth first (fields of inline objects included)."""
     yield node
     if isinstance(node, ArrayOf):

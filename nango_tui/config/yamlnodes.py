@@ -43,7 +43,7 @@ _constructor = yaml.constructor.SafeConstructor()
 _MAX_DEPTH = 200
 
 
-class YMap(dict):
+class YMap(dict[Any, Any]):
     """A mapping from the file, with the marks of its keys and values."""
 
     __slots__ = ("key_marks", "mark", "value_marks")
@@ -61,7 +61,7 @@ class YMap(dict):
         return self.value_marks.get(key, self.key_mark(key))
 
 
-class YList(list):
+class YList(list[Any]):
     """A sequence from the file, with the mark of each item."""
 
     __slots__ = ("mark", "marks")
