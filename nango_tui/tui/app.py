@@ -15,6 +15,7 @@ from typing import Any
 from textual import on, work
 from textual.app import App, SuspendNotSupported
 
+from nango_tui import workflows
 from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
 from nango_tui.tui.commands import WorkbenchCommands
 from nango_tui.tui.editor import editor_command
@@ -363,10 +364,8 @@ class WorkbenchApp(App[int]):
 
     @work(thread=True, exclusive=True, group="generate", exit_on_error=False)
     def _generate(self) -> None:
-        from nango_tui.codegen import generate  # here: the workbench starts without codegen loaded
-
         try:
-            report = generate(self.root)
+            report = workflows.generate(self.root)
         except Exception as err:
             self.call_from_thread(self.show_error, "generate failed", f"{type(err).__name__}: {err}")
             return
@@ -405,10 +404,8 @@ class WorkbenchApp(App[int]):
 
     @work(thread=True, exclusive=True, group="compile", exit_on_error=False)
     def _compile(self) -> None:
-        from nango_tui.check import compile_project  # here: the workbench starts without check loaded
-
         try:
-            result = compile_project(self.root)
+            result, _generated = workflows.compile_project(self.root)
         except Exception as err:
             self.call_from_thread(self.show_error, "compile failed", f"{type(err).__name__}: {err}")
             return

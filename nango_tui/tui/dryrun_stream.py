@@ -41,10 +41,10 @@ class StreamListener(Protocol):
 
 
 def default_starter(request: Any) -> Awaitable[Any]:
-    """Start a real dryrun child (`nango_tui.dryrun.start_dryrun`)."""
-    from nango_tui.dryrun import start_dryrun
+    """Start a real dryrun child (`workflows.start_dryrun`, what `nango-tui dryrun` runs)."""
+    from nango_tui import workflows
 
-    return start_dryrun(request)
+    return workflows.start_dryrun(request)
 
 
 def lower_priority(pid: int | None) -> None:

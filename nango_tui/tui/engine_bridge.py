@@ -33,7 +33,7 @@ class EngineBridge:
         asyncio.run(self._main())
 
     async def _main(self) -> None:
-        from nango_tui.watch import DevEngine
+        from nango_tui import workflows
 
         self._loop = asyncio.get_running_loop()
         self._stop = asyncio.Event()
@@ -41,7 +41,7 @@ class EngineBridge:
             return
         self.running = True
         try:
-            async with DevEngine(self.root) as engine:
+            async with workflows.dev_engine(self.root) as engine:
                 updates = engine.updates().__aiter__()
                 stopped = asyncio.ensure_future(self._stop.wait())
                 while True:

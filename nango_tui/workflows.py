@@ -1,0 +1,70 @@
+"""The workflows, in one place: what `validate`, `generate`, `compile`, `dev`, `dryrun` and `test` do.
+
+The command line (its renderers: `codegen/command.py`, `watch/terminal.py`, `dryrun/command.py`,
+`dryrun/regress.py`) and the workbench run the same function for each workflow, named here, so the
+two cannot drift: the workbench reaches codegen and check only through this module (an import
+contract in pyproject.toml says so). Each function returns data; printing or showing it is the
+caller's job. Parts are imported inside the functions: `nango-tui --help` and the workbench's
+first paint stay fast.
+
+deploy: the `server` part adds `deploy(...)` here (issue 13); `nango-tui deploy` and the
+workbench's deploy pane call it from here, like the others.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nango_tui.check import CompileResult
+    from nango_tui.codegen import GenerateReport
+    from nango_tui.config import LoadResult
+    from nango_tui.dryrun import DryrunRequest, DryrunRun
+    from nango_tui.dryrun.regress import ScriptResult
+    from nango_tui.watch import DevEngine, Generated
+
+
+def validate(root: Path) -> LoadResult:
+    """Load and check nango.yaml (never raises for a user's mistake)."""
+    from nango_tui.config import load_project
+
+    return load_project(root)
+
+
+def generate(root: Path) -> GenerateReport:
+    """models.py, .nango/schema.json and a scaffold for every script that has none."""
+    from nango_tui.codegen import generate as generate_files
+
+    return generate_files(root)
+
+
+def compile_project(root: Path, *, jobs: int | None = None) -> tuple[CompileResult, Generated]:
+    """validate -> generate (models.py + missing scaffolds) -> check every script.
+
+    The same generate step as the dev engine's (`watch.run_generate`), so `compile`, `dev` and
+    the workbench leave the folder in the same state."""
+    from nango_tui.watch.codegen_hook import compile_with_codegen
+
+    return compile_with_codegen(root, jobs=jobs)
+
+
+def dev_engine(root: Path, *, debounce_ms: int = 50) -> DevEngine:
+    """The dev engine (`compile` on every change); `async with` it and read `updates()`."""
+    from nango_tui.watch import DevEngine
+
+    return DevEngine(root, debounce_ms=debounce_ms)
+
+
+async def start_dryrun(request: DryrunRequest) -> DryrunRun:
+    """Start one sync or action in a child process; raises DryrunSetupError with a user message."""
+    from nango_tui.dryrun import start_dryrun as start
+
+    return await start(request)
+
+
+async def run_tests(root: Path, names: list[str] | None = None) -> list[ScriptResult]:
+    """`test`: replay every selected script's saved responses and compare with its saved results."""
+    from nango_tui.dryrun.regress import run_tests as replay_and_compare
+
+    return await replay_and_compare(root, names)
