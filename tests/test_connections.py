@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -312,3 +313,34 @@ async def test_get_connection_of_another_connection(folder):
     with pytest.raises(ConnectionNotFound):
         await nango.get_connection("github", "nope")
     await nango.aclose()
+
+
+def test_dotenv_follows_python_dotenv(tmp_path):
+    (tmp_path / ".env").write_text(
+        "export A=1 # a comment\nB=\"line\\nbreak\"\nC='${NOT_EXPANDED}'\nD=${ALSO_NOT}\nbroken line\nE=5\n"
+    )
+    assert read_dotenv(tmp_path) == {
+        "A": "1",
+        "B": "line\nbreak",
+        "C": "${NOT_EXPANDED}",
+        "D": "${ALSO_NOT}",
+        "E": "5",
+    }
+
+
+def test_environments_come_from_one_loader(tmp_path, monkeypatch):
+    from nango_tui.runtime.local_env import list_environments
+
+    for name in [n for n in os.environ if n.startswith("NANGO_SECRET_KEY_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("NANGO_SECRET_KEY_STAGING", "sk-1")
+    (tmp_path / ".env").write_text("NANGO_SECRET_KEY_PROD=sk-2\n")
+    (tmp_path / "connections.yaml").write_text("environments:\n  dev: {}\n  qa: {}\n")
+    envs = list_environments(tmp_path, "eu")
+    assert envs[:3] == ["dev", "eu", "qa"] and sorted(envs[3:]) == ["prod", "staging"]
+    (tmp_path / "connections.yaml").write_text(
+        "environments: [broken\n"
+    )  # reported by whoever lists connections
+    assert sorted(list_environments(tmp_path)) == ["dev", "prod", "staging"]
+    with pytest.raises(ConnectionProblem, match=r"connections.yaml:1:"):
+        list_connections(tmp_path, "dev", include_nango=False)

@@ -447,7 +447,7 @@ def test_problems_are_attributed_by_line(broken: Path) -> None:
 
 
 def test_no_secret_reaches_the_environment_list(tmp_path: Path, monkeypatch) -> None:
-    from nango_tui.tui.environments import list_environments
+    from nango_tui.runtime.local_env import list_environments
 
     monkeypatch.setenv("NANGO_SECRET_KEY_STAGING", "sk-very-secret")
     (tmp_path / ".env").write_text("NANGO_SECRET_KEY_PROD=sk-other-secret\n")

@@ -8,16 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .connections import (
-    Connection,
-    ConnectionInfo,
-    Credentials,
-    _str,
-    credentials_from_dict,
-    nango_host,
-    nango_secret_key,
-)
+from .connection_model import Connection, ConnectionInfo, Credentials, as_text, credentials_from_dict
 from .errors import ConnectionProblem
+from .local_env import nango_host, nango_secret_key
 
 
 def _nango_get(host: str, secret: str, path: str, params: dict | None = None, timeout: float = 15.0) -> Any:
@@ -77,7 +70,7 @@ def connection_from_nango(
         provider=str(provider or body.get("provider") or integration),
         environment=environment_name,
         source="nango",
-        base_url=_str(config.get("base_url")) if isinstance(config, dict) else None,
+        base_url=as_text(config.get("base_url")) if isinstance(config, dict) else None,
         credentials=creds,
         connection_config=dict(config) if isinstance(config, dict) else {},
         metadata=dict(metadata) if isinstance(metadata, dict) else {},
@@ -86,7 +79,7 @@ def connection_from_nango(
     )
 
 
-def _nango_connection(
+def nango_connection(
     env: dict[str, str], environment_name: str, connection_id: str, integration: str
 ) -> Connection | None:
     secret = nango_secret_key(env, environment_name)
@@ -141,7 +134,7 @@ async def refetch_from_nango(
     return credentials_from_dict(body.get("credentials") or {}, f"Nango server {host}, connection")
 
 
-def _nango_list(env: dict[str, str], environment_name: str) -> list[ConnectionInfo]:
+def list_nango_connections(env: dict[str, str], environment_name: str) -> list[ConnectionInfo]:
     secret = nango_secret_key(env, environment_name)
     if not secret:
         return []

@@ -17,10 +17,10 @@ from textual.app import App, SuspendNotSupported
 
 from nango_tui import workflows
 from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
+from nango_tui.runtime.local_env import list_environments
 from nango_tui.tui.commands import WorkbenchCommands
 from nango_tui.tui.editor import editor_command
 from nango_tui.tui.engine_bridge import EngineBridge
-from nango_tui.tui.environments import list_environments
 from nango_tui.tui.keymap import binding_ids, keymap_path, load_keymap, unknown_ids
 from nango_tui.tui.messages import (
     DiagnosticsSnapshot,

@@ -12,7 +12,6 @@ The connection list comes from `runtime.connections.list_connections(root, env)`
 from __future__ import annotations
 
 import json
-import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,28 +33,10 @@ REPLAY_VALUES = {key: value for value, key in REPLAY_KEYS.items()}
 
 
 def environments(root: Path, current: str) -> list[str]:
-    """Environment names the project knows: `dev`, connections.yaml's and NANGO_SECRET_KEY_<ENV>'s."""
-    names = ["dev", current]
-    try:
-        import yaml
+    """Environment names the project knows: `dev`, `current`, connections.yaml's and NANGO_SECRET_KEY_<ENV>'s."""
+    from nango_tui.runtime.local_env import list_environments
 
-        data = yaml.safe_load((root / "connections.yaml").read_text(encoding="utf-8"))
-        if isinstance(data, dict) and isinstance(data.get("environments"), dict):
-            names += [str(k) for k in data["environments"]]
-    except Exception:  # a missing or broken file: list_connections reports the broken one
-        pass
-    try:
-        from nango_tui.runtime.connections import environment
-
-        env = environment(root)
-    except Exception:
-        env = dict(os.environ)
-    names += [
-        k[len("NANGO_SECRET_KEY_") :].lower()
-        for k in env
-        if k.startswith("NANGO_SECRET_KEY_") and len(k) > 17
-    ]
-    return list(dict.fromkeys(n for n in names if n))
+    return list_environments(root, current)
 
 
 def input_template(type_name: str | None, project: Any) -> Any:
