@@ -3,8 +3,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests.support.http_server import local_server  # noqa: F401 - the fixture, for every test module
+
+# Hypothesis's wall-clock checks (deadline, slow generation) flake when the suite shares the machine.
+settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("suite")
 
 
 @pytest.fixture

@@ -175,8 +175,8 @@ FAULTS = [
     ("exits", {}, "exit", 4),
     ("os-exits", {}, "exit", 4),
     # the timeout counts from the spawn: leave a loaded machine time to start the child and reach the script
-    ("loops", {"timeout": 3.0}, "timeout", 4),
-    ("sleeps", {"timeout": 3.0}, "timeout", 5),
+    ("loops", {"timeout": 6.0}, "timeout", 4),
+    ("sleeps", {"timeout": 6.0}, "timeout", 5),
     ("memory", {"memory_limit": 768 << 20}, "memory", 4),
     ("selfkill", {}, "killed", 4),
     ("segfault", {}, "killed", 4),

@@ -373,12 +373,12 @@ async def test_d_ctrl_j_runs_a_dryrun_and_r_reruns_it(tmp_path: Path) -> None:
         await until(lambda: type(app.screen).__name__ == "DryrunDialog", pilot)
         await until(lambda: getattr(app.screen, "_connections", None), pilot)
         await pilot.press("ctrl+j")
-        await until(lambda: "RunFinished" in app.messages_seen, pilot, timeout=30)
+        await until(lambda: "RunFinished" in app.messages_seen, pilot)
         assert app.messages_seen.count("RunStarted") == 1
         assert app.last_request.name == "contacts" and app.last_request.connection_id == "salesforce-demo"
         assert app.current_pane_id() == "dryrun"
         await pilot.press("r")
-        await until(lambda: app.messages_seen.count("RunFinished") == 2, pilot, timeout=30)
+        await until(lambda: app.messages_seen.count("RunFinished") == 2, pilot)
         assert app.messages_seen.count("RunStarted") == 2
 
 

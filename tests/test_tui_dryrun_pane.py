@@ -44,7 +44,7 @@ async def test_real_sync_streams_into_bounded_views(project_root):
         assert results.state == "done" and results.tally.records == 2500 and results.tally.logs == 2500
         # the table holds the window, not the run; columns are the model's fields
         table = pane.query_one(DryrunRecords).query_one(DataTable)
-        await wait_for(pilot, lambda: table.row_count == dryrun_results.RECORDS_KEPT, timeout=3)
+        await wait_for(pilot, lambda: table.row_count == dryrun_results.RECORDS_KEPT)
         assert [str(c.label) for c in table.columns.values()] == ["id", "first_name", "last_name", "email"]
         assert pane.query_one(LogLines).line_count == 2500
         text = screen_text(app)
@@ -64,7 +64,7 @@ async def test_escape_stops_a_running_dryrun(project_root):
         assert pane.running
         pane.query_one(DataTable).focus()
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished), timeout=5)
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
         assert app.of(DryrunPane.RunFinished)[0].status == "cancelled"
         assert not pane.running and pane.shown.state == "cancelled"
         with pytest.raises(ProcessLookupError):
@@ -154,7 +154,7 @@ async def test_failed_action_switches_to_summary_with_its_payload(project_root):
         await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
         await pilot.pause()
         assert pane.query_one(TabbedContent).active == "dryrun-summary"
-        await wait_for(pilot, lambda: "action_error" in screen_text(app), timeout=3)
+        await wait_for(pilot, lambda: "action_error" in screen_text(app))
         text = screen_text(app)
         assert "action_error" in text and "demo/actions/lookup.py:7" in text
         assert '"code": 404' in text
@@ -359,14 +359,12 @@ async def test_sample_action_replays_end_to_end_through_the_pane(tmp_path):
         assert pane.query_one(DryrunRequests).table.row_count == pane.shown.tally.requests
         pane.show_tab("dryrun-requests")
         pane.query_one(DryrunRequests).table.focus()
-        await wait_for(
-            pilot, lambda: '"method": "POST"' in screen_text(app), timeout=3
-        )  # the exchange in detail
+        await wait_for(pilot, lambda: '"method": "POST"' in screen_text(app))  # the exchange in detail
         assert "POST" in screen_text(app) and "api.github" in screen_text(app)
         pane.show_tab("dryrun-summary")
         await pilot.pause()
         assert app.focused is pane.query_one("DryrunSummary")
-        await wait_for(pilot, lambda: "output:" in screen_text(app), timeout=3)
+        await wait_for(pilot, lambda: "output:" in screen_text(app))
 
 
 async def test_escape_while_starting_cancels_before_any_child(project_root):
@@ -384,7 +382,7 @@ async def test_escape_while_starting_cancels_before_any_child(project_root):
         assert pane.running and pane.controller.run is None
         pane.query_one("Tabs").focus()
         await pilot.press("escape")
-        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished), timeout=5)
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
         assert app.of(DryrunPane.RunFinished)[0].status == "cancelled"
         assert not pane.running
 

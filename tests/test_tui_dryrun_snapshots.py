@@ -47,7 +47,7 @@ async def settle_tabs(pilot, app) -> None:
         return (underline.highlight_start, underline.highlight_end) == span
 
     try:
-        await wait_for(pilot, settled, timeout=5)
+        await wait_for(pilot, settled)
     except AssertionError:
         active = tabs.active_tab
         print(
