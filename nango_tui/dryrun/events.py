@@ -9,7 +9,33 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import Any, Final, Literal
+
+from nango_tui.runtime.event_types import (
+    BatchEvent,
+    DoneEvent,
+    ErrorEvent,
+    Event,
+    InvalidEvent,
+    Location,
+    LogEvent,
+    RequestEvent,
+    ResultEvent,
+    StartEvent,
+)
+
+__all__ = [
+    "BatchEvent",
+    "DoneEvent",
+    "ErrorEvent",
+    "Event",
+    "InvalidEvent",
+    "Location",
+    "LogEvent",
+    "RequestEvent",
+    "ResultEvent",
+    "StartEvent",
+]
 
 START = "start"
 LOG = "log"
@@ -22,7 +48,9 @@ DONE = "done"
 EVENT_TYPES = (START, LOG, REQUEST, BATCH, INVALID, RESULT, ERROR, DONE)
 
 # `done` statuses
-OK, FAILED, CANCELLED = "ok", "failed", "cancelled"
+OK: Final = "ok"
+FAILED: Final = "failed"
+CANCELLED: Final = "cancelled"
 LIMIT_REACHED = "limit reached"  # the `reason` of a run stopped by max_records
 
 # `error` kinds
@@ -71,8 +99,11 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def log_event(message: str, level: str = "info", **extra: Any) -> dict:
-    return {"type": LOG, "level": level, "message": message, **extra}
+def log_event(message: str, level: str = "info", **extra: Any) -> LogEvent:
+    """A `log` event (`extra`: e.g. source="stderr")."""
+    event: LogEvent = {"type": "log", "level": level, "message": message}
+    event.update(extra)  # type: ignore[typeddict-item]
+    return event
 
 
 def error_event(
@@ -80,11 +111,11 @@ def error_event(
     message: str,
     *,
     payload: Any = None,
-    location: dict | None = None,
+    location: Location | None = None,
     traceback: str | None = None,
-) -> dict:
+) -> ErrorEvent:
     """An `error` event; `location` is {"file": path relative to the folder, "line": n}."""
-    event: dict[str, Any] = {"type": ERROR, "kind": kind, "message": message}
+    event: ErrorEvent = {"type": "error", "kind": kind, "message": message}
     if payload is not None:
         event["payload"] = payload
     if location:
@@ -105,7 +136,8 @@ class Tally:
         self.errors = 0
         self.logs = 0
 
-    def feed(self, event: dict) -> None:
+    def feed(self, event: dict[str, Any]) -> None:
+        """Count one event (as it came off the pipe: JSON, so untyped)."""
         kind = event.get("type")
         if kind == BATCH:
             per_model = self.counts.setdefault(event.get("model", "?"), {"save": 0, "update": 0, "delete": 0})
@@ -127,9 +159,11 @@ class Tally:
     def records(self) -> int:
         return sum(n for per_model in self.counts.values() for n in per_model.values())
 
-    def done_event(self, status: str, seconds: float, reason: str | None = None) -> dict:
-        event: dict[str, Any] = {
-            "type": DONE,
+    def done_event(
+        self, status: Literal["ok", "failed", "cancelled"], seconds: float, reason: str | None = None
+    ) -> DoneEvent:
+        event: DoneEvent = {
+            "type": "done",
             "status": status,
             "counts": {m: dict(ops) for m, ops in self.counts.items()},
             "invalid": dict(self.invalid),

@@ -6,12 +6,14 @@ async with DevEngine(root) as engine:
 compile_with_codegen(root) -> (CompileResult, Generated)     # `nango-tui compile`
 """
 
+from typing import Any
+
 from .codegen_hook import Generated, compile_with_codegen, run_generate
 
 __all__ = ["DevEngine", "DevUpdate", "Generated", "UpdateStream", "compile_with_codegen", "run_generate"]
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # the engine pulls in watchfiles; `compile` does not need it, so it loads on first use
     if name in ("DevEngine", "DevUpdate", "UpdateStream"):
         from . import engine

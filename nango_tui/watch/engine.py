@@ -17,6 +17,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from watchfiles import Change, awatch
 
@@ -61,7 +62,7 @@ class DevUpdate:
     def warnings(self) -> int:
         return len(self.diagnostics) - self.errors
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         """The `dev --json` line (DESIGN.md)."""
         return {
             "diagnostics": [d.to_dict() for d in self.diagnostics],
@@ -93,10 +94,10 @@ class DevEngine:
         self._pending: dict[str, float] = {}
         self._batches = 0
         self._seq = 0
-        self._subscribers: list[asyncio.Queue] = []
+        self._subscribers: list[asyncio.Queue[DevUpdate | None]] = []
         self._stop: asyncio.Event | None = None
-        self._wake: asyncio.Event | None = None
-        self._tasks: list[asyncio.Task] = []
+        self._wake = asyncio.Event()  # bound to the loop on first use (start() makes a fresh one)
+        self._tasks: list[asyncio.Task[None]] = []
 
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
@@ -138,7 +139,7 @@ class DevEngine:
         await self.start()
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         await self.stop()
 
     def updates(self) -> UpdateStream:
@@ -317,8 +318,7 @@ class DevEngine:
         config_changed = changed is None or CONFIG_FILE in changed
         if config_changed:
             generated = self._reload_config()
-        scripts_only = not config_changed and all(script_location(rel) for rel in changed)
-        if scripts_only:
+        if changed is not None and not config_changed and all(script_location(rel) for rel in changed):
             for rel in changed:
                 if (self.root / rel).is_file():
                     self._script_diags[rel] = self._checker.check_file(
@@ -372,7 +372,7 @@ class UpdateStream:
 
     def __init__(self, engine: DevEngine) -> None:
         self._engine = engine
-        self._queue: asyncio.Queue = asyncio.Queue()
+        self._queue: asyncio.Queue[DevUpdate | None] = asyncio.Queue()
         self._first = engine.current
         self._ended = False
         engine._subscribers.append(self._queue)
