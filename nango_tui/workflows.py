@@ -49,11 +49,12 @@ def compile_project(root: Path, *, jobs: int | None = None) -> tuple[CompileResu
     return compile_with_codegen(root, jobs=jobs)
 
 
-def dev_engine(root: Path, *, debounce_ms: int = 50) -> DevEngine:
-    """The dev engine (`compile` on every change); `async with` it and read `updates()`."""
+def dev_engine(root: Path, **tuning: int) -> DevEngine:
+    """The dev engine (`compile` on every change); `async with` it and read `updates()`.
+    `tuning`: DevEngine's `debounce_ms`, `step_ms`."""
     from nango_tui.watch import DevEngine
 
-    return DevEngine(root, debounce_ms=debounce_ms)
+    return DevEngine(root, **tuning)
 
 
 async def start_dryrun(request: DryrunRequest) -> DryrunRun:
