@@ -14,15 +14,32 @@ workbench's deploy pane call it from here, like the others.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from nango_tui.check import CompileResult
     from nango_tui.codegen import GenerateReport
+    from nango_tui.codegen.init import InitReport
     from nango_tui.config import LoadResult
     from nango_tui.dryrun import DryrunRequest, DryrunRun
     from nango_tui.dryrun.regress import ScriptResult
     from nango_tui.watch import DevEngine, Generated
+
+
+def __getattr__(name: str) -> Any:
+    # `workflows.InitError` (what init_project raises when it refuses), loaded on first use
+    if name == "InitError":
+        from nango_tui.codegen.init import InitError
+
+        return InitError
+    raise AttributeError(name)
+
+
+def init_project(path: Path, *, force: bool = False) -> InitReport:
+    """`init`: a new integrations folder with a working example; raises InitError when it refuses."""
+    from nango_tui.codegen.init import init_project as create
+
+    return create(path, force=force)
 
 
 def validate(root: Path) -> LoadResult:

@@ -161,11 +161,9 @@ class WorkbenchApp(App[int]):
     @work(thread=True, exclusive=True, group="init", exit_on_error=False)
     def _init_project(self) -> None:
         """`nango-tui init` on the folder (missing files only), then reload everything."""
-        from nango_tui.codegen.init import InitError, init_project
-
         try:
-            report = init_project(self.root, force=True)
-        except InitError as err:
+            report = workflows.init_project(self.root, force=True)
+        except workflows.InitError as err:
             self.call_from_thread(self.show_error, "The project could not be created", str(err))
             return
         self.call_from_thread(self._project_created, report)
