@@ -19,7 +19,7 @@ class UnsafeFileError(OSError):
     """A file that cannot be read safely: not a regular file, or larger than the limit."""
 
 
-def read_user_file(path: str | os.PathLike, limit: int = MAX_CONFIG_BYTES) -> bytes:
+def read_user_file(path: str | os.PathLike[str], limit: int = MAX_CONFIG_BYTES) -> bytes:
     """The bytes of the regular file `path`, at most `limit` of them.
 
     Raises FileNotFoundError/IsADirectoryError/PermissionError as open() does, and

@@ -69,7 +69,7 @@ def name_problem(name: object, kind: NameKind) -> str | None:
     return None
 
 
-def inside_folder(root: str | os.PathLike, path: str | os.PathLike) -> Path:
+def inside_folder(root: str | os.PathLike[str], path: str | os.PathLike[str]) -> Path:
     """`path` (relative to `root`, or absolute) once checked to lie inside `root`.
 
     Both are resolved (symlinks followed, `..` folded) before comparing, so neither a name nor a

@@ -20,21 +20,22 @@ except ImportError:  # pragma: no cover - depends on the wheel
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
 
-class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+class _Loader(_BaseLoader):
     """The safe loader with its tag resolution memoised: a big file repeats the same few plain
     scalars (`string`, `every hour`...) and PyYAML tries its regular expressions on each."""
 
     _resolved: dict[str, str] = {}
 
-    def resolve(self, kind, value, implicit):
+    def resolve(self, kind: type[yaml.Node], value: str, implicit: tuple[bool, bool]) -> str:
         if kind is yaml.ScalarNode and implicit[0] and not self.yaml_path_resolvers:
             tag = self._resolved.get(value)
             if tag is None:
-                tag = super().resolve(kind, value, implicit)
+                tag = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
                 if len(self._resolved) < 100_000:
                     self._resolved[value] = tag
             return tag
-        return super().resolve(kind, value, implicit)
+        resolved: str = super().resolve(kind, value, implicit)  # type: ignore[no-untyped-call]
+        return resolved
 
 
 Mark = tuple[int, int]  # (line, column), 1-based
