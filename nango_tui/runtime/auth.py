@@ -6,27 +6,33 @@ import base64
 import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .connection_model import Credentials
 from .errors import ConnectionProblem
 from .nango_server import refetch_from_nango
 from .providers import Provider, token_url
+
+if TYPE_CHECKING:
+    from .context import RunContext
 
 
 class AuthState:
     """Adds a connection's credentials to requests; refreshes an expired OAuth2 token once per run."""
 
-    def __init__(self, ctx: Any, provider: Provider, send_plain: Callable[..., Awaitable[Any]]) -> None:
+    def __init__(
+        self, ctx: RunContext, provider: Provider, send_plain: Callable[..., Awaitable[Any]]
+    ) -> None:
         self.ctx = ctx
         self.provider = provider
         self.send_plain = send_plain
         self.refreshed = False
 
     @property
-    def credentials(self):
+    def credentials(self) -> Credentials:
         return self.ctx.connection.credentials
 
-    async def apply(self, headers: dict, pairs: list) -> None:
+    async def apply(self, headers: dict[str, Any], pairs: list[Any]) -> None:
         """Add the credentials to `headers` / query `pairs` (refreshing an expired token first)."""
         creds = self.credentials
         kind = creds.type
@@ -102,7 +108,7 @@ class AuthState:
             }
         )
 
-    async def _refresh_locally(self):
+    async def _refresh_locally(self) -> Credentials:
         import httpx
 
         ctx = self.ctx
@@ -152,8 +158,6 @@ class AuthState:
                 f"refreshing the OAuth2 token of connection `{conn.id}` at {shown} failed "
                 f"(status {response.status_code}): {detail}"
             )
-        from .connections import Credentials
-
         expires_at = None
         if body.get("expires_in"):
             try:

@@ -40,7 +40,7 @@ def to_json_value(value: Any) -> Any:
     return jsonlib.loads(jsonlib.dumps(value, default=_default, ensure_ascii=False))
 
 
-def _content_type(headers: dict) -> str:
+def _content_type(headers: dict[str, Any]) -> str:
     for name, value in headers.items():
         if name.lower() == "content-type" and value is not None:
             return str(value).lower()
@@ -65,7 +65,7 @@ def _form_pairs(value: Any, prefix: str = "") -> list[tuple[str, str]]:
     return [(prefix, str(value))]
 
 
-def encode_body(json: Any, data: Any, headers: dict) -> tuple[Any, bytes | None]:
+def encode_body(json: Any, data: Any, headers: dict[str, Any]) -> tuple[Any, bytes | None]:
     """The body to send as (json_value, raw_content); at most one is not None.
 
     `headers` is updated in place with the Content-Type a raw body needs.

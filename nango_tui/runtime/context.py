@@ -37,11 +37,11 @@ class RunContext:
     kind: str  # "sync" | "action"
     environment: str
     connection: Connection
-    emit: Callable[[dict], None]
+    emit: Callable[[dict[str, Any]], None]
     models: dict[str, type] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
     last_sync_date: datetime | None = None
-    metadata: dict | None = None
+    metadata: dict[str, Any] | None = None
     validation: bool = False
     max_records: int | None = None
     track_deletes: bool = (

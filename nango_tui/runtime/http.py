@@ -49,6 +49,7 @@ MAX_REDIRECTS = 20
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 
 Origin = tuple[str, str, int]
+QueryPairs = list[tuple[str, str]]  # a request's query, in order (names may repeat)
 
 
 def origin_of(url: str) -> Origin | None:
@@ -236,14 +237,14 @@ class HttpClient:
         endpoint: str,
         *,
         params: Any = None,
-        headers: dict | None = None,
+        headers: dict[str, Any] | None = None,
         json: Any = None,
         data: Any = None,
         retries: int | None = None,
         base_url_override: str | None = None,
         response_type: str | None = None,
         retry_on: list[int] | None = None,
-        retry_header: dict | None = None,
+        retry_header: dict[str, Any] | None = None,
     ) -> httpx.Response:
         """Send one request (with retries); return the response or raise HttpError/RequestFailed.
 
@@ -355,7 +356,15 @@ class HttpClient:
                 )
             return response
 
-    def _exchange_fields(self, response, replay, headers, json, data, content) -> dict[str, Any]:
+    def _exchange_fields(
+        self,
+        response: httpx.Response,
+        replay: bool,
+        headers: Any,
+        json: Any,
+        data: Any,
+        content: bytes | None,
+    ) -> dict[str, Any]:
         """Headers and bodies for the event: what was sent (with auth, masked), what came back."""
         sent = headers if replay else response.request.headers  # a replay sends nothing
         return {
@@ -363,7 +372,16 @@ class HttpClient:
             **response_fields(self.redactor, response.headers, response.content),
         }
 
-    async def _send_within_deadline(self, method, url, pairs, headers, json, data, content) -> httpx.Response:
+    async def _send_within_deadline(
+        self,
+        method: str,
+        url: str,
+        pairs: QueryPairs,
+        headers: dict[str, str],
+        json: Any,
+        data: Any,
+        content: bytes | None,
+    ) -> httpx.Response:
         """`_send` under the total deadline (an endless or trickling body cannot hang the run)."""
         deadline = self.ctx.http_deadline
         try:
@@ -388,7 +406,9 @@ class HttpClient:
                 (query_names if where == "query" else header_names).add(name.lower())
         return header_names, query_names
 
-    def _strip_credentials(self, headers: dict, pairs: list, *, by_name: bool) -> tuple[dict, list]:
+    def _strip_credentials(
+        self, headers: dict[str, Any], pairs: list[Any], *, by_name: bool
+    ) -> tuple[dict[str, Any], list[Any]]:
         """Headers and query pairs without the connection's secrets (any encoding the redactor
         knows) and, `by_name`, without any header or parameter whose name carries credentials."""
         header_names, query_names = self._credential_names() if by_name else (set(), set())
@@ -403,7 +423,16 @@ class HttpClient:
         ]
         return kept_headers, kept_pairs
 
-    async def _send(self, method, url, pairs, headers, json, data, content) -> httpx.Response:
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        pairs: QueryPairs,
+        headers: dict[str, str],
+        json: Any,
+        data: Any,
+        content: bytes | None,
+    ) -> httpx.Response:
         """Send one attempt, following redirects; credentials only on hops to the home origin."""
         home = self.home_origin()
         for hop in range(MAX_REDIRECTS + 1):
@@ -425,7 +454,7 @@ class HttpClient:
             response = await self.client.request(
                 method,
                 url,
-                params=send_pairs or None,
+                params=tuple(send_pairs) or None,
                 headers=send_headers,
                 json=json,
                 data=data,
@@ -448,7 +477,7 @@ class HttpClient:
                 json = data = content = None
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _replay_key(self, pairs, json, data, content) -> tuple[Any, Any]:
+    def _replay_key(self, pairs: QueryPairs, json: Any, data: Any, content: bytes | None) -> tuple[Any, Any]:
         redactor = self.redactor
         query = redactor.query(query_to_json(pairs))
         body = redactor.redact_value(
@@ -456,11 +485,15 @@ class HttpClient:
         )
         return query, body
 
-    def _replay_pending(self, method, url, pairs, json, data, content) -> bool:
+    def _replay_pending(
+        self, method: str, url: str, pairs: QueryPairs, json: Any, data: Any, content: bytes | None
+    ) -> bool:
         query, body = self._replay_key(pairs, json, data, content)
         return self.ctx.replayer.pending(method, self.redactor.url(url), query, body)  # type: ignore[union-attr]
 
-    def _replayed(self, method, url, pairs, json, data, content) -> httpx.Response:
+    def _replayed(
+        self, method: str, url: str, pairs: QueryPairs, json: Any, data: Any, content: bytes | None
+    ) -> httpx.Response:
         query, body = self._replay_key(pairs, json, data, content)
         # the URL redacted as it was recorded (a secret in a path must match its *** there)
         exchange = self.ctx.replayer.answer(method, self.redactor.url(url), query, body)  # type: ignore[union-attr]
@@ -472,7 +505,16 @@ class HttpClient:
             request=httpx.Request(method, full),
         )
 
-    def _record(self, method, url, pairs, json, data, content, response: httpx.Response) -> None:
+    def _record(
+        self,
+        method: str,
+        url: str,
+        pairs: QueryPairs,
+        json: Any,
+        data: Any,
+        content: bytes | None,
+        response: httpx.Response,
+    ) -> None:
         redactor = self.redactor
         body, encoding = encode_response_body(response.content, response.headers.get("content-type", ""))
         exchange: dict[str, Any] = {
@@ -507,9 +549,11 @@ class HttpClient:
         if status in extra:
             return True
         remaining = retry.get("remaining")
-        return bool(remaining) and response.headers.get(remaining) == "0"
+        return isinstance(remaining, str) and bool(remaining) and response.headers.get(remaining) == "0"
 
-    def _wait_for(self, response: httpx.Response, attempt: int, retry_header: dict | None = None) -> float:
+    def _wait_for(
+        self, response: httpx.Response, attempt: int, retry_header: dict[str, Any] | None = None
+    ) -> float:
         wait = _wait_from_headers(response, retry_header) if retry_header else None
         if wait is None:
             wait = parse_wait(response.headers.get("retry-after"))
@@ -521,7 +565,7 @@ class HttpClient:
         return min(wait, self.ctx.max_wait)
 
     def _backoff(self, attempt: int) -> float:
-        base = self.ctx.backoff_base * (2 ** (attempt - 1))
+        base: float = self.ctx.backoff_base * (2 ** (attempt - 1))
         return min(base * random.uniform(0.5, 1.5), self.ctx.max_wait)
 
     async def _sleep(self, seconds: float) -> None:
@@ -557,7 +601,7 @@ def status_matches(status: int, rule: str) -> bool:
     return False
 
 
-def _wait_from_headers(response: httpx.Response, retry_header: dict) -> float | None:
+def _wait_from_headers(response: httpx.Response, retry_header: dict[str, Any]) -> float | None:
     """The longest wait named by a script's `retry_header` ({"at": names} epoch, {"after": names} seconds)."""
     kind = "epoch" if retry_header.get("at") else "seconds"
     names = retry_header.get("at") or retry_header.get("after") or []

@@ -17,7 +17,7 @@ OVERLAY = ".nango/metadata.json"
 MAX_OVERLAY_BYTES = 16 * 1024 * 1024
 
 
-def _read(root: Path) -> dict:
+def _read(root: Path) -> dict[str, Any]:
     path = Path(root) / OVERLAY
     try:
         if path.stat().st_size > MAX_OVERLAY_BYTES:
@@ -28,7 +28,7 @@ def _read(root: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def read_overlay(root: Path, environment: str, integration: str, connection_id: str) -> dict | None:
+def read_overlay(root: Path, environment: str, integration: str, connection_id: str) -> dict[str, Any] | None:
     """The metadata a run left for a local connection, or None when no run set any."""
     found = _read(root).get(environment, {})
     found = found.get(integration, {}) if isinstance(found, dict) else {}
@@ -36,7 +36,9 @@ def read_overlay(root: Path, environment: str, integration: str, connection_id: 
     return value if isinstance(value, dict) else None
 
 
-def write_overlay(root: Path, environment: str, integration: str, connection_id: str, metadata: dict) -> Path:
+def write_overlay(
+    root: Path, environment: str, integration: str, connection_id: str, metadata: dict[str, Any]
+) -> Path:
     """Keep `metadata` for a local connection (atomic replace of the overlay file)."""
     path = Path(root) / OVERLAY
     data = _read(root)
@@ -48,7 +50,7 @@ def write_overlay(root: Path, environment: str, integration: str, connection_id:
     return path
 
 
-async def store_metadata(ctx: Any, metadata: dict, how: str, given: dict) -> str:
+async def store_metadata(ctx: Any, metadata: dict[str, Any], how: str, given: dict[str, Any]) -> str:
     """Persist a metadata change; returns where it went (for a debug log)."""
     connection = ctx.connection
     if ctx.replayer is not None:

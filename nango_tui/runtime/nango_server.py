@@ -13,7 +13,9 @@ from .errors import ConnectionProblem
 from .local_env import nango_host, nango_secret_key
 
 
-def _nango_get(host: str, secret: str, path: str, params: dict | None = None, timeout: float = 15.0) -> Any:
+def _nango_get(
+    host: str, secret: str, path: str, params: dict[str, Any] | None = None, timeout: float = 15.0
+) -> Any:
     import httpx
 
     url = f"{host}{path}"
@@ -57,7 +59,13 @@ def _provider_of_integration(body: Any) -> str | None:
 
 
 def connection_from_nango(
-    body: dict, *, environment_name: str, integration: str, provider: str | None, host: str, secret: str
+    body: dict[str, Any],
+    *,
+    environment_name: str,
+    integration: str,
+    provider: str | None,
+    host: str,
+    secret: str,
 ) -> Connection:
     """A Connection from the Nango server's `GET /connection/{id}` answer."""
     where = f"Nango server {host}, connection"

@@ -71,7 +71,7 @@ def get_path(data: Any, path: str | None) -> Any:
     return data
 
 
-def set_path(target: dict, path: str, value: Any) -> None:
+def set_path(target: dict[str, Any], path: str, value: Any) -> None:
     """`target[a][b] = value` for "a.b" (lodash `set`: missing levels become dicts)."""
     parts = path.split(".")
     for part in parts[:-1]:
@@ -82,7 +82,7 @@ def set_path(target: dict, path: str, value: Any) -> None:
     target[parts[-1]] = value
 
 
-def resolve_config(user: dict | None, provider_default: dict) -> dict:
+def resolve_config(user: dict[str, Any] | None, provider_default: dict[str, Any]) -> dict[str, Any]:
     """The effective paginate config: the user's keys over the provider's default (same type only)."""
     given = {}
     for key, value in (user or {}).items():
@@ -135,13 +135,15 @@ class PageRequest:
     """The request for the next page: what a paginator changes between pages."""
 
     endpoint: str
-    params: dict | None
+    params: dict[str, Any] | None
     body: Any
-    paging: dict = field(default_factory=dict)  # the paging parameters (limit, cursor, offset) by name
+    paging: dict[str, Any] = field(
+        default_factory=dict
+    )  # the paging parameters (limit, cursor, offset) by name
     in_body: bool = False
     from_link: bool = False  # the endpoint is a next link the provider gave
 
-    def send_args(self) -> tuple[str, dict | None, Any]:
+    def send_args(self) -> tuple[str, dict[str, Any] | None, Any]:
         """(endpoint, query, body) with the paging parameters where they belong."""
         if not self.in_body:
             return self.endpoint, {**(self.params or {}), **self.paging} or None, self.body
@@ -156,13 +158,13 @@ class Paginator:
 
     required: tuple[str, ...] = ()
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.has_next_page = True
         self.next_page_param: Any = None
 
     @classmethod
-    def check(cls, config: dict) -> None:
+    def check(cls, config: dict[str, Any]) -> None:
         """Raise PaginateConfigError when `config` lacks what this strategy needs."""
         for key in cls.required:
             if not config.get(key):
@@ -173,7 +175,7 @@ class Paginator:
         if limit and self.config.get("limit_name_in_request"):
             request.paging[self.config["limit_name_in_request"]] = limit
 
-    def update_state(self, response: Any, payload: Any, records: list) -> None:
+    def update_state(self, response: Any, payload: Any, records: list[Any]) -> None:
         raise NotImplementedError
 
     def update_request(self, request: PageRequest) -> None:
@@ -189,19 +191,19 @@ class CursorPaginator(Paginator):
     required = ("cursor_name_in_request", "cursor_path_in_response")
 
     @classmethod
-    def check(cls, config: dict) -> None:
+    def check(cls, config: dict[str, Any]) -> None:
         super().check(config)
         if config.get("limit") and not config.get("limit_name_in_request"):
             raise PaginateConfigError(
                 "paginate: type cursor needs `limit_name_in_request` when `limit` is set"
             )
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self.seen: set[Any] = set()
         self.repeated = False
 
-    def update_state(self, response: Any, payload: Any, records: list) -> None:
+    def update_state(self, response: Any, payload: Any, records: list[Any]) -> None:
         cursor = get_path(payload, self.config["cursor_path_in_response"])
         if isinstance(cursor, str):
             cursor = cursor.strip() or None
@@ -221,16 +223,16 @@ class LinkPaginator(Paginator):
     """The next page's URL from a Link header (`link_rel_in_response_header`) or the body."""
 
     @classmethod
-    def check(cls, config: dict) -> None:
+    def check(cls, config: dict[str, Any]) -> None:
         if not (config.get("link_rel_in_response_header") or config.get("link_path_in_response_body")):
             config["link_rel_in_response_header"] = "next"  # the common case, and GitHub's default
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self.seen: set[str] = set()
         self.repeated = False
 
-    def update_state(self, response: Any, payload: Any, records: list) -> None:
+    def update_state(self, response: Any, payload: Any, records: list[Any]) -> None:
         link = None
         if self.config.get("link_rel_in_response_header"):
             link = link_from_header(response.headers.get("link"), self.config["link_rel_in_response_header"])
@@ -257,7 +259,7 @@ class OffsetPaginator(Paginator):
     required = ("offset_name_in_request",)
 
     @classmethod
-    def check(cls, config: dict) -> None:
+    def check(cls, config: dict[str, Any]) -> None:
         super().check(config)
         method = config.get("offset_calculation_method", "by-response-size")
         if method not in ("per-page", "by-response-size"):
@@ -269,7 +271,7 @@ class OffsetPaginator(Paginator):
         except (TypeError, ValueError):
             raise PaginateConfigError("paginate: `offset_start_value` must be a number") from None
 
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict[str, Any]) -> None:
         super().__init__(config)
         self.offset = int(config.get("offset_start_value") or 0)
         self.in_body = False
@@ -285,10 +287,10 @@ class OffsetPaginator(Paginator):
             self.offset if self.in_body else str(self.offset)
         )
 
-    def update_state(self, response: Any, payload: Any, records: list) -> None:
+    def update_state(self, response: Any, payload: Any, records: list[Any]) -> None:
         self.next_page_param = self.offset
         limit = self.config.get("limit")
-        short = bool(limit) and len(records) < int(limit)
+        short = limit is not None and bool(limit) and len(records) < int(limit)
         self.has_next_page = bool(records) and not short
         if self.config.get("offset_calculation_method", "by-response-size") == "per-page":
             self.offset += 1
@@ -306,7 +308,7 @@ PAGINATORS: dict[str, type[Paginator]] = {
 }
 
 
-async def paginate(http: HttpClient, opts: dict) -> AsyncIterator[list]:
+async def paginate(http: HttpClient, opts: dict[str, Any]) -> AsyncIterator[list[Any]]:
     """Yield the records of each page of the call `opts` (normalised proxy options + `paginate`)."""
     config = resolve_config(opts.get("paginate"), http.provider.paginate)
     method = opts.get("method", "GET")
@@ -325,7 +327,7 @@ async def paginate(http: HttpClient, opts: dict) -> AsyncIterator[list]:
     request = PageRequest(opts["endpoint"], dict(params or {}), body, in_body=in_body)
     paginator = PAGINATORS[config["type"]](config)
     paginator.init_request(request)
-    on_page: Callable | None = config.get("on_page")
+    on_page: Callable[..., Any] | None = config.get("on_page")
     base_url_override = opts.get("base_url_override")
     while True:
         endpoint, query, send_body = request.send_args()
@@ -374,7 +376,7 @@ def _json_of(http: HttpClient, method: str, response: Any) -> Any:
         ) from None
 
 
-def _records_of(http: HttpClient, endpoint: str, config: dict, payload: Any) -> list:
+def _records_of(http: HttpClient, endpoint: str, config: dict[str, Any], payload: Any) -> list[Any]:
     path = config.get("response_path")
     records = get_path(payload, path) if path else payload
     if records is None:

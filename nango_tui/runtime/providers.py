@@ -6,11 +6,14 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
 from .errors import ConnectionProblem
+
+if TYPE_CHECKING:
+    from .connection_model import Connection
 
 PROVIDERS_FILE = Path(__file__).with_name("providers.yaml")
 _TEMPLATE = re.compile(r"\$\{connectionConfig\.([A-Za-z0-9_.|-]+)\}")
@@ -24,12 +27,12 @@ class Provider:
     token_url: str | None = None
     token_header: str = "Authorization"
     token_prefix: str = "Bearer "
-    api_key: dict = field(
+    api_key: dict[str, Any] = field(
         default_factory=lambda: {"in": "header", "name": "Authorization", "prefix": "Bearer "}
     )
-    headers: dict = field(default_factory=dict)
-    paginate: dict = field(default_factory=dict)
-    retry: dict = field(default_factory=dict)  # Nango's keys: at, after, remaining, error_code
+    headers: dict[str, Any] = field(default_factory=dict)
+    paginate: dict[str, Any] = field(default_factory=dict)
+    retry: dict[str, Any] = field(default_factory=dict)  # Nango's keys: at, after, remaining, error_code
     decompress: bool = False
 
 
@@ -69,7 +72,7 @@ def provider_for(name: str) -> Provider:
     return get_provider(name) or Provider(name=name)
 
 
-def render_template(template: str, connection_config: dict, what: str, provider: str) -> str:
+def render_template(template: str, connection_config: dict[str, Any], what: str, provider: str) -> str:
     """`${connectionConfig.key}` (or `${connectionConfig.a|b}`) replaced from the connection config.
 
     `A || B` (Nango's alternatives): the first alternative whose templates all resolve.
@@ -83,7 +86,7 @@ def render_template(template: str, connection_config: dict, what: str, provider:
     return _render_one(alternatives[-1].strip(), connection_config, what, provider)
 
 
-def provider_headers(provider: Provider, connection: Any) -> dict[str, str]:
+def provider_headers(provider: Provider, connection: Connection) -> dict[str, str]:
     """The provider's own headers for a connection; one whose template does not resolve is left out."""
     out = {}
     for name, value in provider.headers.items():
@@ -96,9 +99,9 @@ def provider_headers(provider: Provider, connection: Any) -> dict[str, str]:
     return out
 
 
-def _render_one(template: str, connection_config: dict, what: str, provider: str) -> str:
+def _render_one(template: str, connection_config: dict[str, Any], what: str, provider: str) -> str:
 
-    def sub(match: re.Match) -> str:
+    def sub(match: re.Match[str]) -> str:
         names = match.group(1).split("|")
         for name in names:
             value: Any = connection_config
@@ -114,13 +117,14 @@ def _render_one(template: str, connection_config: dict, what: str, provider: str
     return _TEMPLATE.sub(sub, template)
 
 
-def base_url(provider: Provider, connection: Any) -> str:
+def base_url(provider: Provider, connection: Connection) -> str:
     """The base URL for a connection: its own base_url, else the provider's (templated)."""
     if connection.base_url:
         return connection.base_url.rstrip("/")
     config = connection.connection_config or {}
-    if isinstance(config.get("base_url"), str) and config["base_url"]:
-        return config["base_url"].rstrip("/")
+    configured = config.get("base_url")
+    if isinstance(configured, str) and configured:
+        return configured.rstrip("/")
     if not provider.base_url:
         known = (
             "unknown provider" if get_provider(provider.name) is None else "provider without a fixed base URL"
@@ -131,7 +135,7 @@ def base_url(provider: Provider, connection: Any) -> str:
     return render_template(provider.base_url, config, "base URL", provider.name).rstrip("/")
 
 
-def token_url(provider: Provider, connection: Any) -> str | None:
+def token_url(provider: Provider, connection: Connection) -> str | None:
     """Where to refresh an OAuth2 token: the connection's token_url, else the provider's."""
     if connection.token_url:
         return connection.token_url

@@ -71,7 +71,7 @@ def query_to_json(pairs: list[tuple[str, str]]) -> dict[str, Any]:
     return out
 
 
-def _query_key(query: Any) -> tuple:
+def _query_key(query: Any) -> tuple[Any, ...]:
     pairs: list[tuple[str, str]] = []
     for name, value in (query or {}).items():
         for v in value if isinstance(value, list) else [value]:
@@ -89,7 +89,7 @@ def _path_of(url: str) -> str:
     return urlsplit(url).path.rstrip("/") or "/"
 
 
-def match_key(method: str, url: str, query: Any, request_body: Any) -> tuple:
+def match_key(method: str, url: str, query: Any, request_body: Any) -> tuple[Any, ...]:
     """What identifies a request for replay: method, path, sorted query, canonical body."""
     return (method.upper(), _path_of(url), _query_key(query), _body_key(request_body))
 
@@ -122,7 +122,7 @@ def encode_response_body(content: bytes, content_type: str) -> tuple[Any, str | 
         return base64.b64encode(content).decode(), "base64"
 
 
-def response_content(exchange: dict) -> bytes:
+def response_content(exchange: dict[str, Any]) -> bytes:
     """The response bytes an exchange describes."""
     body = exchange.get("body")
     encoding = exchange.get("body_encoding")
@@ -135,7 +135,7 @@ def response_content(exchange: dict) -> bytes:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _has_json_type(headers: dict) -> bool:
+def _has_json_type(headers: dict[str, Any]) -> bool:
     return any(k.lower() == "content-type" and "json" in str(v).lower() for k, v in headers.items())
 
 
@@ -148,9 +148,9 @@ class Recorder:
     """Collects the exchanges of a run (already redacted by the HTTP layer) for --save-responses."""
 
     def __init__(self) -> None:
-        self.exchanges: list[dict] = []
+        self.exchanges: list[dict[str, Any]] = []
 
-    def add(self, exchange: dict) -> None:
+    def add(self, exchange: dict[str, Any]) -> None:
         self.exchanges.append(exchange)
 
     def to_mocks(
@@ -158,9 +158,9 @@ class Recorder:
         integration: str,
         script: str,
         kind: str,
-        inputs: dict | None = None,
-        expected: dict | None = None,
-    ) -> dict:
+        inputs: dict[str, Any] | None = None,
+        expected: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
         """The whole mocks document; the dryrun passes "inputs" and "expected"."""
         return build_mocks(integration, script, kind, self.exchanges, inputs, expected)
 
@@ -169,10 +169,10 @@ def build_mocks(
     integration: str,
     script: str,
     kind: str,
-    exchanges: list[dict],
-    inputs: dict | None = None,
-    expected: dict | None = None,
-) -> dict:
+    exchanges: list[dict[str, Any]],
+    inputs: dict[str, Any] | None = None,
+    expected: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     return {
         "format": MOCKS_FORMAT,
         "integration": integration,
@@ -184,7 +184,7 @@ def build_mocks(
     }
 
 
-def write_mocks(path: Path, mocks: dict, root: Path | None = None) -> None:
+def write_mocks(path: Path, mocks: dict[str, Any], root: Path | None = None) -> None:
     """Write a mocks document atomically (a crash never leaves half a file); with `root`, only
     inside that folder (PathOutsideFolder otherwise)."""
     path = Path(path) if root is None else inside_folder(root, path)
@@ -196,7 +196,7 @@ def write_mocks(path: Path, mocks: dict, root: Path | None = None) -> None:
     os.replace(tmp, path)
 
 
-def load_mocks(path: Path) -> dict:
+def load_mocks(path: Path) -> dict[str, Any]:
     """Read and check a mocks document; MocksFileError with a clear message otherwise."""
     path = Path(path)
     from nango_tui.config.files import MAX_DATA_BYTES, read_user_file
@@ -276,7 +276,7 @@ def _header_text(text: str) -> bool:
     return text.isascii() and text.isprintable()
 
 
-def _document_problem(data: dict) -> str | None:
+def _document_problem(data: dict[str, Any]) -> str | None:
     inputs = data.get("inputs")
     if inputs is not None:
         if not isinstance(inputs, dict):
@@ -310,11 +310,11 @@ class Replayer:
     When a request's recorded answers are used up, the last one is given again.
     """
 
-    def __init__(self, exchanges: list[dict], source: str | None = None) -> None:
+    def __init__(self, exchanges: list[dict[str, Any]], source: str | None = None) -> None:
         self.source = source
-        self._queues: dict[tuple, deque] = {}
-        self._last: dict[tuple, dict] = {}
-        self._by_path: dict[tuple[str, str], list[dict]] = {}
+        self._queues: dict[tuple[Any, ...], deque[Any]] = {}
+        self._last: dict[tuple[Any, ...], dict[str, Any]] = {}
+        self._by_path: dict[tuple[str, str], list[dict[str, Any]]] = {}
         for ex in exchanges:
             key = match_key(ex["method"], ex["url"], ex.get("query"), ex.get("request_body"))
             self._queues.setdefault(key, deque()).append(ex)
@@ -326,7 +326,7 @@ class Replayer:
         return cls(load_mocks(path)["exchanges"], str(path))
 
     @staticmethod
-    def _origin(exchanges: list[dict]) -> str | None:
+    def _origin(exchanges: list[dict[str, Any]]) -> str | None:
         for ex in exchanges:
             parts = urlsplit(ex["url"])
             if parts.scheme and parts.netloc:
@@ -337,12 +337,12 @@ class Replayer:
         """True when the file holds another, not yet used answer for this request."""
         return bool(self._queues.get(match_key(method, url, query, request_body)))
 
-    def answer(self, method: str, url: str, query: Any, request_body: Any) -> dict:
+    def answer(self, method: str, url: str, query: Any, request_body: Any) -> dict[str, Any]:
         """The saved exchange for this request; ReplayMiss naming the request when there is none."""
         key = match_key(method, url, query, request_body)
         queue = self._queues.get(key)
         if queue:
-            exchange = queue.popleft()
+            exchange: dict[str, Any] = queue.popleft()
             self._last[key] = exchange
             return exchange
         if key in self._last:

@@ -22,7 +22,7 @@ def _key(environment: str, integration: str, script: str, connection_id: str) ->
     return json.dumps([environment, integration, script, connection_id])
 
 
-def _read_index(root: Path) -> dict:
+def _read_index(root: Path) -> dict[str, Any]:
     path = Path(root) / LATEST
     try:
         if path.stat().st_size > MAX_INDEX_BYTES:
@@ -57,7 +57,7 @@ def remember_run(
     os.replace(tmp, path)
 
 
-def read_lines(path: Path) -> Iterable[dict]:
+def read_lines(path: Path) -> Iterable[dict[str, Any]]:
     """The {"op", "model", "record"} items of a records file (unreadable lines skipped)."""
     with open(path, encoding="utf-8") as lines:
         for line in lines:
@@ -69,7 +69,7 @@ def read_lines(path: Path) -> Iterable[dict]:
                 yield item
 
 
-def fold(items: Iterable[dict], model: str | None = None) -> dict[str, dict[str, Any]]:
+def fold(items: Iterable[dict[str, Any]], model: str | None = None) -> dict[str, dict[str, Any]]:
     """model -> {str(id): record} after applying every save/update/delete in order."""
     out: dict[str, dict[str, Any]] = {}
     for item in items:

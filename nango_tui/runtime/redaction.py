@@ -179,6 +179,7 @@ class Redactor:
             return [self.redact_value(v, by_name) for v in value]
         return value
 
-    def event(self, event: dict) -> dict:
+    def event(self, event: dict[str, Any]) -> dict[str, Any]:
         """A dryrun event with its text fields redacted (batch records are left to the caller)."""
-        return self.redact_value(event)
+        redacted: dict[str, Any] = self.redact_value(event)
+        return redacted
