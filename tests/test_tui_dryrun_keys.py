@@ -151,6 +151,66 @@ async def test_slash_searches_every_record_of_the_run(project_root):
         assert records._search is None and records._tables["Contact"].row_count == 1000
 
 
+TWO_MODELS_SYNC = """\
+from nango_tui.sdk import NangoSync
+
+
+async def fetch_data(nango: NangoSync) -> None:
+    for start in range(0, 1500, 500):
+        await nango.batch_save([{"id": f"c{i}", "first_name": "F", "last_name": f"L{i}"} for i in range(start, start + 500)], "Contact")
+        await nango.batch_save([{"id": f"t{i}", "title": "needle" if i in (1234, 1400) else "hay"} for i in range(start, start + 500)], "Ticket")
+"""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_slash_searches_every_model_of_the_run_and_jumps_to_the_match(project_root, size):
+    yaml = project_root / "nango.yaml"
+    yaml.write_text(
+        yaml.read_text().replace(
+            "        output: Contact\n        endpoint: GET /contacts",
+            "        output: [Contact, Ticket]\n        endpoint: [GET /contacts, GET /contact-tickets]",
+        )
+    )
+    (project_root / "demo" / "syncs" / "contacts.py").write_text(TWO_MODELS_SYNC)
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=size) as pilot:
+        await run_to_end(app, pilot, request(project_root))
+        records = app.pane.query_one(DryrunRecords)
+        app.pane.focus_body()
+        await pilot.pause()
+        assert records.current_model == "Contact"
+        await pilot.press("slash", *"NEEDLE", "enter")
+        await wait_for(pilot, lambda: records._search is not None)
+        await pilot.pause()
+        # the matches are in Ticket, beyond the 1,000 kept: the table jumped there
+        assert records.current_model == "Ticket" and app.focused is records._tables["Ticket"]
+        assert records._tables["Ticket"].row_count == 2 and records._tables["Contact"].row_count == 0
+        assert records._search.matches == 2 and records._search.scanned == 3000
+        header = str(records.query_one("#records-header").render())
+        assert "Ticket" in header and "2 of 1,500 match" in header
+        assert "#1235" in str(records.query_one("#records-json").render())
+        await pilot.press("down")
+        assert "#1401" in str(records.query_one("#records-json").render())
+        # a needle in both models: m moves between them, each showing its own matches
+        await pilot.press("slash", "escape")
+        await pilot.pause()
+        assert records._search is None and records._tables["Ticket"].row_count == 1000
+        await pilot.press("slash", *"1499", "enter")
+        await wait_for(pilot, lambda: records._search is not None)
+        await pilot.pause()
+        assert records._search.matches == 2
+        first = records.current_model
+        assert first == "Ticket"  # the model shown had a match: it stays
+        assert "also Contact 1" in str(records.query_one("#records-header").render())
+        await pilot.press("m")
+        await pilot.pause()
+        assert records.current_model == "Contact" and records._tables["Contact"].row_count == 1
+        assert "#1500" in str(records.query_one("#records-json").render())
+        await pilot.press("slash", "escape")
+        await pilot.pause()
+        assert records._tables["Contact"].row_count == 1000 and records._tables["Ticket"].row_count == 1000
+
+
 async def test_o_opens_the_error_line_in_the_script_pane(project_root):
     from nango_tui.tui.messages import OpenFile
 
@@ -217,14 +277,33 @@ def test_search_file_counts_places_per_model_and_skips_a_line_being_written(tmp_
         record = {"id": f"{model[0]}{i}", "title": "Needle" if i in (7, 8, 31) else "hay"}
         lines.append(json.dumps({"op": "save", "model": model, "record": record}, separators=(",", ":")))
     path.write_text("\n".join(lines) + '\n{"op":"save","model":"Contact","record":{"title":"needle')
-    found, matches, scanned = search_file(path, "Contact", "NEEDLE", 10)
-    assert (matches, scanned) == (2, 25)  # Contact lines are the odd ones: 7 -> 3rd, 31 -> 15th
-    assert [(place, record["id"]) for place, _, record in found] == [(3, "C7"), (15, "C31")]
-    assert search_file(path, "Ticket", "needle", 10)[1:] == (1, 25)
-    assert search_file(tmp_path / "gone.jsonl", "Contact", "x", 10) == ([], 0, 0)
+
+    def summary(hits):
+        return {
+            m: (h.matches, h.scanned, [(place, record["id"]) for place, _, record in h.found])
+            for m, h in hits.items()
+        }
+
+    # every model at once; Contact lines are the odd ones: 7 -> 3rd, 31 -> 15th; Ticket 8 -> 4th
+    expected = {"Contact": (2, 25, [(3, "C7"), (15, "C31")]), "Ticket": (1, 25, [(4, "T8")])}
+    assert summary(search_file(path, "NEEDLE", 10, ["Contact", "Ticket"])) == expected
+    assert summary(search_file(path, "needle", 10)) == {  # models not named: found all the same
+        "Contact": (2, 25, [(3, "C7"), (15, "C31")]),
+        "Ticket": (1, 25, [(4, "T8")]),
+    }
+    assert summary(search_file(path, "needle", 1, ["Ticket", "Contact", "Deal"]))["Contact"] == (
+        2,
+        25,
+        [(3, "C7")],
+    )
+    assert summary(search_file(path, "zzz", 10, ["Contact", "Deal"])) == {
+        "Contact": (0, 25, []),
+        "Deal": (0, 0, []),
+    }
+    assert search_file(tmp_path / "gone.jsonl", "x", 10, ["Contact"])["Contact"].scanned == 0
     # the same across chunk boundaries
     dryrun_recordfile.SEARCH_CHUNK, saved = 100, dryrun_recordfile.SEARCH_CHUNK
     try:
-        assert search_file(path, "Contact", "needle", 10)[1:] == (2, 25)
+        assert summary(search_file(path, "needle", 10, ["Contact", "Ticket"])) == expected
     finally:
         dryrun_recordfile.SEARCH_CHUNK = saved

@@ -100,6 +100,31 @@ async def test_s_saves_every_record_to_a_new_jsonl_file(project_root):
         assert any("Saved 1,500 records" in str(n.message) for n in app._notifications)
 
 
+@pytest.mark.parametrize("link", [".nango/records", ".nango"])
+async def test_s_refuses_a_records_folder_that_leads_outside_the_project(project_root, tmp_path, link):
+    """Issue 10's rule: a symlinked .nango or .nango/records pointing elsewhere gets nothing written."""
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, metadata={"records": 3, "logs": 0}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        outside = tmp_path / "elsewhere"
+        outside.mkdir()
+        placed = project_root / link
+        if link == ".nango":  # the run's own files move out with it: keep them reachable
+            (outside / "runs").mkdir()
+            for item in (project_root / ".nango").iterdir():
+                item.rename(outside / item.name)
+            (project_root / ".nango").rmdir()
+        placed.symlink_to(outside, target_is_directory=True)
+        pane.save_records()
+        await wait_for(pilot, lambda: any("Could not save" in str(n.message) for n in app._notifications))
+        assert not app.of(DryrunPane.RecordsSaved)
+        assert [p for p in outside.rglob("*.jsonl") if "runs" not in p.parts] == []
+        message = next(str(n.message) for n in app._notifications if "Could not save" in str(n.message))
+        assert "outside the folder" in message
+
+
 async def test_s_without_records_warns(project_root):
     app = PaneApp(load(project_root))
     async with app.run_test() as pilot:

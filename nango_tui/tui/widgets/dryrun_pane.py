@@ -58,6 +58,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 
+from nango_tui.config.names import PathOutsideFolder
 from nango_tui.dryrun import events as ev
 from nango_tui.tui.dryrun_stream import DryrunStream, Starter, script_key_of
 from nango_tui.tui.messages import OpenFile
@@ -414,8 +415,8 @@ and s saves the full record set. A run's results stay until the next run of the 
     def _save(self, results: RunResults) -> None:
         root = Path(getattr(results.request, "root", "."))
         try:
-            path, count = results.save_to(root / ".nango" / "records")
-        except OSError as exc:
+            path, count = results.save_to(root)
+        except (OSError, PathOutsideFolder) as exc:
             self.app.call_from_thread(self.notify, f"Could not save the records: {exc}", severity="error")
             return
         try:

@@ -11,9 +11,13 @@ from __future__ import annotations
 import json
 import re
 from array import array
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, BinaryIO
 
 _MODEL = re.compile(rb'"model":\s*"([^"]*)"')
+_LINE_HEAD = re.compile(rb'\{"op":"[^"]*","model":"([^"]*)"')  # how the child starts each line
 
 
 class RecordsFileIndex:
@@ -71,50 +75,103 @@ def _model_of(line: bytes) -> str | None:
 SEARCH_CHUNK = 8 << 20  # bytes read (and lower-cased) at a time
 
 
-def search_file(
-    path: Path, model: str, needle: str, limit: int
-) -> tuple[list[tuple[int, str, dict]], int, int]:
-    """The records of `model` whose JSON line contains `needle` (case-insensitive; field names
-    count too): the first `limit` as (position in the model, op, record), the number of matching
-    records, the number of records of `model` scanned.
+@dataclass
+class ModelHits:
+    """What a search found in one model: the first matches as (position in the model, op,
+    record), how many records of the model matched, how many the model has in the file."""
 
-    The file is read in chunks; finding, counting and lower-casing run in C (bytes methods), so
-    Python works only per match: 100,000 records take well under a second.
+    model: str
+    found: list[tuple[int, str, Any]] = field(default_factory=list)
+    matches: int = 0
+    scanned: int = 0
+
+
+def _marker(model: str) -> bytes:
+    return b',"model":' + json.dumps(model, ensure_ascii=False).encode("utf-8") + b',"record":'
+
+
+def search_file(path: Path, needle: str, limit: int, models: Iterable[str] = ()) -> dict[str, ModelHits]:
+    """The records of the run, every model, whose JSON line contains `needle` (case-insensitive;
+    field names count too), by model: the first `limit` matches of each, and counts.
+
+    `models` are the run's models (the pane's tally): each gets its record count even without a
+    match. A match in a model not named there is still found (its records before the chunk it
+    first matched in are then counted by reading that part again). The file is read in chunks; finding, counting and lower-casing run in C
+    (bytes methods), so Python works only per match: 100,000 records take well under a second.
     """
     wanted = needle.lower().encode("utf-8")
-    marker = b',"model":' + json.dumps(model, ensure_ascii=False).encode("utf-8") + b',"record":'
-    found: list[tuple[int, str, dict]] = []
-    matches = before = 0  # records of `model` before the current chunk
+    hits: dict[str, ModelHits] = {m: ModelHits(m) for m in models}
+    markers = {m: _marker(m) for m in hits}
     try:
         handle = open(path, "rb")
     except OSError:
-        return [], 0, 0
+        return hits
     with handle:
-        rest = b""
-        while True:
-            block = handle.read(SEARCH_CHUNK)
-            chunk = rest + block
-            end = chunk.rfind(b"\n") + 1  # complete lines only (the child may be writing one)
-            chunk, rest = chunk[:end], chunk[end:]
-            if chunk:
-                lower = chunk.lower()
-                counted = 0  # where `before` was counted up to in this chunk
-                at = lower.find(wanted) if wanted else -1
-                while at >= 0:
-                    start = chunk.rfind(b"\n", 0, at) + 1
-                    stop = chunk.find(b"\n", at)
-                    if chunk.find(marker, start, min(stop, start + 300)) >= 0:
-                        before += chunk.count(marker, counted, start)
-                        counted = start
-                        matches += 1
-                        if len(found) < limit:
-                            try:
-                                item = json.loads(chunk[start:stop])
-                            except ValueError:
-                                item = {}
-                            found.append((before, str(item.get("op", "save")), item.get("record")))
-                    at = lower.find(wanted, stop + 1)
-                before += chunk.count(marker, counted)
-            if not block:
-                break
-    return found, matches, before
+        offset = 0  # of the chunk in the file
+        for chunk in _line_chunks(handle):
+            found_in = set(hits)
+            _search_chunk(chunk, wanted, limit, hits, markers)
+            if offset:
+                for model in hits.keys() - found_in:  # first seen here: count its earlier records
+                    _count_before(path, markers[model], offset, hits[model])
+            offset += len(chunk)
+    return hits
+
+
+def _line_chunks(handle: BinaryIO, stop: int | None = None) -> Iterator[bytes]:
+    """The file in chunks of whole lines (a last line without its newline is still being written)."""
+    rest = b""
+    read = 0
+    while stop is None or read < stop:
+        block = handle.read(SEARCH_CHUNK if stop is None else min(SEARCH_CHUNK, stop - read))
+        read += len(block)
+        chunk = rest + block
+        end = chunk.rfind(b"\n") + 1
+        chunk, rest = chunk[:end], chunk[end:]
+        if chunk:
+            yield chunk
+        if not block:
+            break
+
+
+def _count_before(path: Path, marker: bytes, offset: int, hit: ModelHits) -> None:
+    """Add the records of `hit`'s model in the file's first `offset` bytes to its places."""
+    before = 0
+    with open(path, "rb") as handle:
+        for chunk in _line_chunks(handle, offset):
+            before += chunk.count(marker)
+    hit.scanned += before
+    hit.found[:] = [(place + before, op, record) for place, op, record in hit.found]
+
+
+def _search_chunk(
+    chunk: bytes, wanted: bytes, limit: int, hits: dict[str, ModelHits], markers: dict[str, bytes]
+) -> None:
+    lower = chunk.lower()
+    counted = dict.fromkeys(hits, 0)  # per model: where its `scanned` was counted up to
+    head = _LINE_HEAD.match
+    find, rfind = lower.find, chunk.rfind
+    at = find(wanted) if wanted else -1
+    while at >= 0:
+        start = rfind(b"\n", 0, at) + 1
+        stop = find(b"\n", at)
+        line = head(chunk, start)
+        if line is not None:
+            model = line.group(1).decode("utf-8", "replace")
+            hit = hits.get(model)
+            if hit is None:
+                hit = hits[model] = ModelHits(model)
+                markers[model] = _marker(model)
+                counted[model] = 0
+            hit.matches += 1
+            if len(hit.found) < limit:  # its place is needed: count the model's records before it
+                hit.scanned += chunk.count(markers[model], counted[model], start)
+                counted[model] = start
+                try:
+                    item = json.loads(chunk[start:stop])
+                except ValueError:
+                    item = {}
+                hit.found.append((hit.scanned, str(item.get("op", "save")), item.get("record")))
+        at = find(wanted, stop + 1)
+    for model, hit in hits.items():
+        hit.scanned += chunk.count(markers[model], counted[model])

@@ -20,7 +20,7 @@ from textual.widgets import ContentSwitcher, DataTable, Input, Static
 from nango_tui.tui.inspection import record_lines
 from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen
 
-from .dryrun_recordfile import RecordsFileIndex, search_file
+from .dryrun_recordfile import ModelHits, RecordsFileIndex, search_file
 from .dryrun_results import RECORDS_KEPT, RunResults
 
 OP_LABEL = {"save": Text("+", "green"), "update": Text("~", "yellow"), "delete": Text("-", "red")}
@@ -68,14 +68,15 @@ class DryrunRecords(Vertical):
         # one table per model ever shown, kept and reused: removing tables is asynchronous, so
         # a quick switch back would mount a second table with the same id (DuplicateIds)
         self._tables: dict[str, DataTable] = {}
-        self._search: RecordsSearchResult | None = None  # what `/` found, shown instead of a page
+        self._search: RecordsSearchResult | None = None  # what `/` found, shown instead of pages
         self.copied: str | None = None  # the last text `c` copied (tests read it)
         self.model_fields: dict[str, list[str]] = {}  # set by the pane from the Project
 
     def compose(self) -> ComposeResult:
         yield Static("No records yet.", id="records-header", classes="dryrun-header")
         search = RecordSearch(
-            placeholder="search every record of this model (enter), escape clears", id="records-search"
+            placeholder="search every record of the run, all models (enter); escape clears",
+            id="records-search",
         )
         search.display = False
         yield search
@@ -170,12 +171,18 @@ class DryrunRecords(Vertical):
         text = Text()
         text.append(model, "bold cyan")
         search = self._search
-        if search is not None and search.model == model:
-            text.append(
-                f" · “{search.needle}”: {search.matches:,} of {search.scanned:,} records match", "yellow"
-            )
-            if search.matches > len(search.rows):
-                text.append(f" (first {len(search.rows):,} shown)", "dim")
+        if search is not None:
+            hit = search.of(model)
+            text.append(f" · “{search.needle}”: {hit.matches:,} of {hit.scanned:,} match", "yellow")
+            if hit.matches > len(hit.found):
+                text.append(f" (first {len(hit.found):,} shown)", "dim")
+            elsewhere = [h for h in search.with_matches() if h.model != model]
+            if elsewhere:
+                shown = ", ".join(f"{h.model} {h.matches:,}" for h in elsewhere[:4])
+                more = "…" if len(elsewhere) > 4 else ""
+                text.append(f" · also {shown}{more} (m: next)", "yellow")
+            elif not search.with_matches():
+                text.append(" · no record of the run matches", "yellow")
             text.append(" · escape in / clears", "dim")
             header.update(text, layout=False)
             return
@@ -192,8 +199,10 @@ class DryrunRecords(Vertical):
     def _position(self, model: str, row: int) -> int:
         """The record's place in its model (what "#n" shows), for a page or a search result."""
         search = self._search
-        if search is not None and search.model == model and 0 <= row < len(search.positions):
-            return search.positions[row]
+        if search is not None:
+            found = search.of(model).found
+            if 0 <= row < len(found):
+                return found[row][0]
         return self._start(model) + row
 
     def _rows(self, model: str) -> list:
@@ -248,13 +257,14 @@ class DryrunRecords(Vertical):
         self._pages[model] = (start, rows)
         self._refill(model, rows)
 
-    def _refill(self, model: str, rows: list) -> None:
+    def _refill(self, model: str, rows: list, show: bool = True) -> None:
         table = self._table(model)
         table.clear()
         self._add_rows(model, table, rows, 0)
         table.move_cursor(row=0)
-        self._show_record(model, 0)
-        self._update_header()
+        if show:
+            self._show_record(model, 0)
+            self._update_header()
 
     # -- search, inspect, copy ---------------------------------------------------------------
 
@@ -268,20 +278,21 @@ class DryrunRecords(Vertical):
         field = self.query_one(RecordSearch)
         field.value = ""
         field.display = False
+        search, self._search = self._search, None
+        if search is not None:
+            for model in search.hits:
+                if model in self._columns and self._pages.pop(model, None) is not None:
+                    self._refill(model, self._rows(model), show=model == self.current_model)
         model = self.current_model
-        self._search = None
         if model is not None:
-            self._pages.pop(model, None)
-            self._refill(model, self._rows(model))
             self._tables[model].focus()
         self._update_header()
 
     def search(self, needle: str) -> None:
-        """Find `needle` in every record of the shown model (read from the records file)."""
-        model = self.current_model
-        if model is None or self._results is None or not needle.strip():
+        """Find `needle` in every record of the run, all models (read from the records file)."""
+        if self._results is None or not needle.strip():
             return
-        self._search_worker(self._results, model, needle.strip())
+        self._search_worker(self._results, needle.strip())
 
     @on(Input.Submitted, "#records-search")
     def _search_submitted(self, event: Input.Submitted) -> None:
@@ -289,28 +300,34 @@ class DryrunRecords(Vertical):
         self.search(event.value)
 
     @work(thread=True, exclusive=True, group="records-search", exit_on_error=False)
-    def _search_worker(self, results: RunResults, model: str, needle: str) -> None:
+    def _search_worker(self, results: RunResults, needle: str) -> None:
         path = results.records_file
-        if path is None:
-            kept = results.records.get(model, [])
-            wanted = needle.lower()
-            found = [
-                (i, op, r)
-                for i, (op, r) in enumerate(kept)
-                if wanted in json.dumps(r, ensure_ascii=False).lower()
-            ]
-            result = RecordsSearchResult(model, needle, found[:RECORDS_KEPT], len(found), len(kept))
+        models = list(results.tally.counts) or list(results.records)
+        if path is None or not path.is_file():
+            hits = search_kept(results, needle, models)
         else:
-            result = RecordsSearchResult(model, needle, *search_file(path, model, needle, RECORDS_KEPT))
-        self.app.call_from_thread(self._show_search, results, result)
+            hits = search_file(path, needle, RECORDS_KEPT, models)
+        self.app.call_from_thread(self._show_search, results, RecordsSearchResult(needle, hits))
 
     def _show_search(self, results: RunResults, result: RecordsSearchResult) -> None:
-        if results is not self._results or result.model != self.current_model:
-            return  # another run or model is shown now
+        if results is not self._results:
+            return  # another run is shown now
+        if self._search is not None:
+            for model in self._search.hits:
+                self._pages.pop(model, None)
         self._search = result
-        self._pages[result.model] = (0, result.rows)
-        self._refill(result.model, result.rows)
-        self._tables[result.model].focus()
+        current = self.current_model
+        for model in self._models:
+            rows = result.of(model).rows
+            self._pages[model] = (0, rows)
+            self._refill(model, rows, show=model == current)
+        with_matches = [h.model for h in result.with_matches() if h.model in self._columns]
+        if with_matches and current not in with_matches:
+            self._switch_to(with_matches[0])  # jump to the first model where something matched
+        model = self.current_model
+        if model is not None:
+            self._tables[model].focus()
+        self._update_header()
 
     def _highlighted_record(self) -> tuple[str, int, str, Any] | None:
         model = self.current_model
@@ -392,22 +409,28 @@ class DryrunRecords(Vertical):
         if action in ("next_page", "previous_page"):
             model = self.current_model
             return (
-                model is not None
+                self._search is None  # a search shows its matches, not pages
+                and model is not None
                 and self._results is not None
                 and self._results.model_total(model) > RECORDS_KEPT
             )
         return True
 
     def action_next_model(self) -> None:
-        if len(self._models) < 2:
-            return
+        """`m`: the next model; while a search is shown, the next model with matches."""
+        models = self._models
         if self._search is not None:
-            self.clear_search()
+            models = [h.model for h in self._search.with_matches() if h.model in self._columns] or models
+        if len(models) < 2 and self.current_model in models:
+            return
         model = self.current_model
-        index = (self._models.index(model) + 1) % len(self._models) if model in self._models else 0
-        self.query_one(ContentSwitcher).current = f"records-{_dom_id(self._models[index])}"
+        index = (models.index(model) + 1) % len(models) if model in models else 0
+        self._switch_to(models[index])
+
+    def _switch_to(self, model: str) -> None:
+        self.query_one(ContentSwitcher).current = f"records-{_dom_id(model)}"
         self._update_header()
-        self._show_record(self._models[index], 0)
+        self._show_record(model, self._tables[model].cursor_row if model in self._tables else 0)
 
     @on(DataTable.RowHighlighted)
     def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -448,12 +471,52 @@ class RecordSearch(Input):
 
 
 class RecordsSearchResult:
-    """What one search found in one model: the first rows, their places, how many matched."""
+    """What one search found in the run, by model (the first matches of each, and counts)."""
 
-    def __init__(self, model: str, needle: str, found: list, matches: int, scanned: int) -> None:
-        self.model = model
+    def __init__(self, needle: str, hits: dict[str, ModelHits]) -> None:
         self.needle = needle
-        self.rows = [(op, record) for _, op, record in found]
-        self.positions = [position for position, _, _ in found]
-        self.matches = matches
-        self.scanned = scanned
+        self.hits = hits
+        self._shown: dict[str, SearchedModel] = {}
+
+    def of(self, model: str) -> SearchedModel:
+        shown = self._shown.get(model)
+        if shown is None:
+            shown = self._shown[model] = SearchedModel(self.hits.get(model) or ModelHits(model))
+        return shown
+
+    def with_matches(self) -> list[ModelHits]:
+        return [hit for hit in self.hits.values() if hit.matches]
+
+    @property
+    def matches(self) -> int:
+        return sum(hit.matches for hit in self.hits.values())
+
+    @property
+    def scanned(self) -> int:
+        return sum(hit.scanned for hit in self.hits.values())
+
+
+class SearchedModel:
+    """One model's part of a search, as the table shows it."""
+
+    def __init__(self, hit: ModelHits) -> None:
+        self.model = hit.model
+        self.found = hit.found
+        self.matches = hit.matches
+        self.scanned = hit.scanned
+        self.rows = [(op, record) for _, op, record in hit.found]
+
+
+def search_kept(results: RunResults, needle: str, models: list[str]) -> dict[str, ModelHits]:
+    """The search over the records kept in memory (when the run has no records file)."""
+    wanted = needle.lower()
+    hits: dict[str, ModelHits] = {}
+    for model in dict.fromkeys([*models, *results.records]):
+        kept = results.records.get(model, [])
+        hit = hits[model] = ModelHits(model, scanned=len(kept))
+        for i, (op, record) in enumerate(kept):
+            if wanted in json.dumps(record, ensure_ascii=False, default=str).lower():
+                hit.matches += 1
+                if len(hit.found) < RECORDS_KEPT:
+                    hit.found.append((i, op, record))
+    return hits

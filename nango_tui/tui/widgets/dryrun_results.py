@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from nango_tui.config.names import inside_folder
 from nango_tui.dryrun import events as ev
 
 clock = time.monotonic  # tests freeze it to draw elapsed times deterministically
@@ -26,6 +27,7 @@ LOGS_KEPT = 5000  # the newest log lines (the filter searches these)
 REQUESTS_KEPT = 1000
 REQUEST_BODIES_KEPT = 200  # the first requests keep their bodies (at most 64 KiB each side)
 INVALID_KEPT = 500
+SAVED_RECORDS_FOLDER = Path(".nango") / "records"  # where `s` writes, inside the project folder
 
 RUNNING, DONE, FAILED, CANCELLED, STARTING = "running", "done", "failed", "cancelled", "starting"
 
@@ -139,21 +141,27 @@ class RunResults:
 
     # -- saving -----------------------------------------------------------------------------
 
-    def save_to(self, folder: Path, now: datetime | None = None) -> tuple[Path, int]:
-        """Write every record of the run (JSON lines) to a new file in `folder`; (path, count).
+    def save_to(self, root: Path, now: datetime | None = None) -> tuple[Path, int]:
+        """Write every record of the run (JSON lines) to a new file in `root`'s .nango/records;
+        (path, count).
 
         Copies the run's records file when there is one (it holds the full set); otherwise
         (no file, or one already rotated away) writes the kept records, so `count` may be
-        below `tally.records`. Never overwrites: a taken name gets a numeric suffix.
+        below `tally.records`. Never overwrites: a taken name gets a numeric suffix. The folder
+        and the file are checked to lie inside `root` (a symlinked `.nango` or `records` that
+        leads elsewhere raises PathOutsideFolder and nothing is written).
         """
+        folder = inside_folder(root, SAVED_RECORDS_FOLDER)
         folder.mkdir(parents=True, exist_ok=True)
+        folder = inside_folder(root, folder)  # again: a symlink may have been put there meanwhile
         stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
         base = self.script_key.replace("/", "-").strip("-") or "dryrun"
         target = folder / f"{base}-{stamp}.jsonl"
         n = 1
-        while target.exists():
+        while target.exists() or target.is_symlink():
             n += 1
             target = folder / f"{base}-{stamp}-{n}.jsonl"
+        target = inside_folder(root, target)
         count = 0
         with open(target, "x", encoding="utf-8") as out:
             if self.records_file is not None and self.records_file.is_file():
