@@ -21,7 +21,7 @@ import ssl
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Unpack
 from urllib.parse import urlencode, urljoin, urlsplit
 
 import httpx
@@ -42,6 +42,7 @@ from .recording import (
     split_url,
 )
 from .redaction import SENSITIVE_HEADERS
+from .request_options import RequestOptions
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504, 507, 508, 520, 521, 522, 523, 524, 529})
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -235,22 +236,22 @@ class HttpClient:
         self,
         method: str,
         endpoint: str,
-        *,
-        params: Any = None,
-        headers: dict[str, Any] | None = None,
-        json: Any = None,
-        data: Any = None,
-        retries: int | None = None,
-        base_url_override: str | None = None,
-        response_type: str | None = None,
-        retry_on: list[int] | None = None,
-        retry_header: dict[str, Any] | None = None,
+        **options: Unpack[RequestOptions],
     ) -> httpx.Response:
         """Send one request (with retries); return the response or raise HttpError/RequestFailed.
 
         `data` is the body as in Nango (runtime/body.py); the response also has `.data`/`.status`.
         `retry_on` adds statuses to retry, `retry_header` ({at|after: header}) says how long to wait.
         """
+        params = options.get("params")
+        headers = options.get("headers")
+        json = options.get("json")
+        data = options.get("data")
+        retries = options.get("retries")
+        base_url_override = options.get("base_url_override")
+        response_type = options.get("response_type")
+        retry_on = options.get("retry_on")
+        retry_header = options.get("retry_header")
         ctx = self.ctx
         method = method.upper()
         url, pairs = split_url(self.build_url(endpoint, base_url_override))

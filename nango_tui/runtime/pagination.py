@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .http import HttpClient, InvalidResponse
+from .request_options import request_options
 
 PAGINATE_KEYS = frozenset(
     {
@@ -308,7 +309,7 @@ PAGINATORS: dict[str, type[Paginator]] = {
 }
 
 
-async def paginate(http: HttpClient, opts: dict[str, Any]) -> AsyncIterator[list[Any]]:
+async def paginate(http: HttpClient, opts: Mapping[str, Any]) -> AsyncIterator[list[Any]]:
     """Yield the records of each page of the call `opts` (normalised proxy options + `paginate`)."""
     config = resolve_config(opts.get("paginate"), http.provider.paginate)
     method = opts.get("method", "GET")
@@ -333,18 +334,10 @@ async def paginate(http: HttpClient, opts: dict[str, Any]) -> AsyncIterator[list
         endpoint, query, send_body = request.send_args()
         if request.from_link:
             endpoint = _join(http, endpoint, base_url_override)
-        response = await http.request(
-            method,
-            endpoint,
-            params=query,
-            headers=opts.get("headers"),
-            json=send_body,
-            retries=opts.get("retries"),
-            base_url_override=base_url_override,
-            response_type=opts.get("response_type"),
-            retry_on=opts.get("retry_on"),
-            retry_header=opts.get("retry_header"),
-        )
+        sent = request_options(opts)
+        sent["params"], sent["json"], sent["data"] = query, send_body, None  # the page's query and body
+        sent["base_url_override"] = base_url_override
+        response = await http.request(method, endpoint, **sent)
         payload = _json_of(http, method, response)
         records = _records_of(http, opts["endpoint"], config, payload)
         paginator.update_state(response, payload, records)

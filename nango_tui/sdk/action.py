@@ -6,21 +6,22 @@ import difflib
 import json
 import time
 from collections.abc import AsyncIterator
-from typing import Any
+from typing import Any, Unpack
 
 import httpx
 
 from ..runtime.context import RunContext
 from ..runtime.http import HttpClient
+from ..runtime.request_options import request_options
 from .connection_shape import connection_shape, token_of
 from .errors import ActionError, SdkUsageError
-from .options import normalise, snake
+from .options import HttpMethod, ProxyArgument, ProxyConfig, normalise, snake
 
 LOG_LEVELS = ("debug", "info", "warn", "error")
 _LEVEL_RANK = {"debug": 0, "info": 1, "warn": 2, "error": 3, "off": 4}
 
 
-def format_log_args(args: tuple) -> str:
+def format_log_args(args: tuple[Any, ...]) -> str:
     """Log arguments as one line: text as is, dicts/lists/models as JSON, others via str()."""
     parts = []
     for arg in args:
@@ -45,7 +46,7 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _stored_metadata(ctx: RunContext) -> dict:
+def _stored_metadata(ctx: RunContext) -> dict[str, Any]:
     """The connection's metadata, with what earlier runs set on a local connection over it."""
     conn = ctx.connection
     if getattr(conn, "source", "file") == "file" and ctx.replayer is None:
@@ -77,7 +78,9 @@ class NangoAction:
         self.provider_config_key: str = ctx.integration
         self.provider: str = conn.provider
         self.environment: str = ctx.environment
-        self._metadata: dict = dict(ctx.metadata if ctx.metadata is not None else _stored_metadata(ctx))
+        self._metadata: dict[str, Any] = dict(
+            ctx.metadata if ctx.metadata is not None else _stored_metadata(ctx)
+        )
         self._log_level = "debug"
         self._locks: dict[str, float] = {}
         self._started = time.time()
@@ -88,7 +91,7 @@ class NangoAction:
 
     # -- HTTP ----------------------------------------------------------------------------------
 
-    async def proxy(self, config: str | dict | None = None, /, **options: Any) -> httpx.Response:
+    async def proxy(self, config: ProxyArgument = None, /, **options: Unpack[ProxyConfig]) -> httpx.Response:
         """One HTTP call through the connection (auth, retries, recording); raises HttpError on an error status.
 
         Takes Nango's proxy config as a dict or keywords: endpoint, method, params, headers, data
@@ -97,46 +100,36 @@ class NangoAction:
         """
         return await self._send("proxy", config, options, None)
 
-    async def get(self, config: str | dict | None = None, /, **options: Any) -> httpx.Response:
+    async def get(self, config: ProxyArgument = None, /, **options: Unpack[ProxyConfig]) -> httpx.Response:
         """GET `endpoint` (a path under the provider's base URL); options as for proxy()."""
         return await self._send("get", config, options, "GET")
 
-    async def post(self, config: str | dict | None = None, /, **options: Any) -> httpx.Response:
+    async def post(self, config: ProxyArgument = None, /, **options: Unpack[ProxyConfig]) -> httpx.Response:
         """POST to `endpoint`; `data=` is the body (dict/list as JSON)."""
         return await self._send("post", config, options, "POST")
 
-    async def put(self, config: str | dict | None = None, /, **options: Any) -> httpx.Response:
+    async def put(self, config: ProxyArgument = None, /, **options: Unpack[ProxyConfig]) -> httpx.Response:
         """PUT to `endpoint`."""
         return await self._send("put", config, options, "PUT")
 
-    async def patch(self, config: str | dict | None = None, /, **options: Any) -> httpx.Response:
+    async def patch(self, config: ProxyArgument = None, /, **options: Unpack[ProxyConfig]) -> httpx.Response:
         """PATCH `endpoint`."""
         return await self._send("patch", config, options, "PATCH")
 
-    async def delete(self, config: str | dict | None = None, /, **options: Any) -> httpx.Response:
+    async def delete(self, config: ProxyArgument = None, /, **options: Unpack[ProxyConfig]) -> httpx.Response:
         """DELETE `endpoint`."""
         return await self._send("delete", config, options, "DELETE")
 
-    async def _send(self, call: str, config: Any, options: dict, method: str | None) -> httpx.Response:
+    async def _send(
+        self, call: str, config: ProxyArgument, options: ProxyConfig, method: HttpMethod | None
+    ) -> httpx.Response:
         opts = normalise(call, config, options)
         if method is not None:
             opts["method"] = method
         http = await self._client_for(opts)
-        return await http.request(
-            opts["method"],
-            opts["endpoint"],
-            params=opts.get("params"),
-            headers=opts.get("headers"),
-            json=opts.get("json"),
-            data=opts.get("data"),
-            retries=opts.get("retries"),
-            base_url_override=opts.get("base_url_override"),
-            response_type=opts.get("response_type"),
-            retry_on=opts.get("retry_on"),
-            retry_header=opts.get("retry_header"),
-        )
+        return await http.request(opts["method"], opts["endpoint"], **request_options(opts))
 
-    async def _client_for(self, opts: dict) -> HttpClient:
+    async def _client_for(self, opts: ProxyConfig) -> HttpClient:
         """The run's own client, or one for the other connection the options name."""
         key = opts.get("provider_config_key") or self.provider_config_key
         conn_id = opts.get("connection_id") or self.connection_id
@@ -157,7 +150,9 @@ class NangoAction:
             client = self._other_http[(key, conn_id)] = HttpClient(other_ctx)
         return client
 
-    def paginate(self, config: str | dict | None = None, /, **options: Any) -> AsyncIterator[list]:
+    def paginate(
+        self, config: ProxyArgument = None, /, **options: Unpack[ProxyConfig]
+    ) -> AsyncIterator[list[Any]]:
         """Yield pages (lists of records): `async for page in nango.paginate("/contacts", paginate={...})`.
 
         Takes what proxy() takes plus `paginate` (Nango's keys; what it leaves out comes from the
@@ -170,7 +165,12 @@ class NangoAction:
         return run_paginate(self._http, opts)
 
     async def uncontrolled_fetch(
-        self, url: str, *, method: str = "GET", headers: dict | None = None, body: str | bytes | None = None
+        self,
+        url: str,
+        *,
+        method: str = "GET",
+        headers: dict[str, Any] | None = None,
+        body: str | bytes | None = None,
     ) -> httpx.Response:
         """A plain request to any URL: no credentials, no retries, not recorded (Nango's uncontrolledFetch)."""
         started = time.perf_counter()
@@ -198,7 +198,7 @@ class NangoAction:
         *,
         force_refresh: bool = False,
         refresh_token: bool = False,
-    ) -> dict:
+    ) -> dict[str, Any]:
         """The connection in Nango's shape: id, connection_id, credentials (with `raw`), metadata, ...
 
         Another connection (other id or integration) is looked up like the run's own one.
@@ -215,13 +215,13 @@ class NangoAction:
             await client.auth.refresh("get_connection(force_refresh=True)")
         return connection_shape(client.connection, client.connection.metadata)
 
-    async def get_token(self, *, force_refresh: bool = False) -> str | dict:
+    async def get_token(self, *, force_refresh: bool = False) -> str | dict[str, Any]:
         """The OAuth2 access token (text); for other auth modes the credentials dict, as in Nango."""
         if force_refresh and self._http.auth.can_refresh():
             await self._http.auth.refresh("get_token(force_refresh=True)")
         return token_of(self._http.connection)
 
-    async def get_integration(self, include: list[str] | None = None) -> dict:
+    async def get_integration(self, include: list[str] | None = None) -> dict[str, Any]:
         """The integration: unique_key, provider, display_name, created_at, updated_at (+ webhook_url)."""
         from .connection_shape import integration_shape
 
@@ -231,39 +231,39 @@ class NangoAction:
         """The integration's webhook URL on Nango (None for a local connection)."""
         return (await self.get_integration(["webhook"])).get("webhook_url")
 
-    async def get_metadata(self) -> dict:
+    async def get_metadata(self) -> dict[str, Any]:
         """The connection's metadata (the --metadata stub when given; what set/update_metadata left)."""
         return dict(self._metadata)
 
-    async def set_metadata(self, metadata: dict) -> None:
+    async def set_metadata(self, metadata: dict[str, Any]) -> None:
         """Replace the connection's metadata; kept beyond the run (see docs/sdk.md)."""
         if not isinstance(metadata, dict):
             raise SdkUsageError(f"set_metadata() takes a dict, not {type(metadata).__name__}")
         self._metadata = json.loads(json.dumps(metadata, default=_json_default))
         await self._store_metadata("set", metadata)
 
-    async def update_metadata(self, metadata: dict) -> None:
+    async def update_metadata(self, metadata: dict[str, Any]) -> None:
         """Merge keys into the connection's metadata; kept beyond the run (see docs/sdk.md)."""
         if not isinstance(metadata, dict):
             raise SdkUsageError(f"update_metadata() takes a dict, not {type(metadata).__name__}")
         self._metadata.update(json.loads(json.dumps(metadata, default=_json_default)))
         await self._store_metadata("update", metadata)
 
-    async def _store_metadata(self, how: str, given: dict) -> None:
+    async def _store_metadata(self, how: str, given: dict[str, Any]) -> None:
         from ..runtime.metadata_store import store_metadata
 
         where = await store_metadata(self._ctx, self._metadata, how, given)
         await self.log(f"{how}_metadata: {where}", level="debug")
 
-    async def get_field_mapping(self) -> dict:
+    async def get_field_mapping(self) -> dict[str, Any]:
         """Deprecated in Nango: `metadata["fieldMapping"]`."""
         return dict((await self.get_metadata()).get("fieldMapping") or {})
 
-    async def set_field_mapping(self, field_mapping: dict) -> None:
+    async def set_field_mapping(self, field_mapping: dict[str, Any]) -> None:
         """Deprecated in Nango: set_metadata(field_mapping)."""
         await self.set_metadata(field_mapping)
 
-    async def get_environment_variables(self) -> list[dict]:
+    async def get_environment_variables(self) -> list[dict[str, Any]]:
         """The environment's variables as [{"name", "value"}] (connections.yaml or the Nango server)."""
         ctx = self._ctx
         if ctx.environment_variables is not None:
@@ -274,7 +274,7 @@ class NangoAction:
             values = await environment_variables(ctx)
         return [{"name": k, "value": v} for k, v in values.items()]
 
-    def get_flow_attributes(self) -> dict | None:
+    def get_flow_attributes(self) -> dict[str, Any] | None:
         """The attributes of the sync job running (Nango: only in a sync; {} in a dryrun)."""
         if self._ctx.kind != "sync":
             raise SdkUsageError("get_flow_attributes() is only available in a sync (there is no sync job)")
@@ -315,7 +315,7 @@ class NangoAction:
         message = self._ctx.redactor.text(format_log_args(args))
         self._ctx.emit({"type": "log", "level": level, "message": message})
 
-    def set_logger(self, logger: dict) -> None:
+    def set_logger(self, logger: dict[str, Any]) -> None:
         """Drop logs below a level: `nango.set_logger({"level": "warn"})` ("off" drops all)."""
         level = str((logger or {}).get("level", "debug")).lower()
         if level not in _LEVEL_RANK:

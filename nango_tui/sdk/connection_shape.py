@@ -23,7 +23,7 @@ def _created_at(connection: Any, root: Any = None) -> str:
     return _iso(datetime.now(UTC))
 
 
-def _raw(credentials: dict) -> dict:
+def _raw(credentials: dict[str, Any]) -> dict[str, Any]:
     """The provider's token response as Nango keeps it in `credentials.raw`."""
     if credentials.get("type") != "OAUTH2":
         return {k: v for k, v in credentials.items() if k != "type"}
@@ -39,7 +39,7 @@ def _raw(credentials: dict) -> dict:
     return raw
 
 
-def connection_shape(connection: Any, metadata: dict, root: Any = None) -> dict:
+def connection_shape(connection: Any, metadata: dict[str, Any], root: Any = None) -> dict[str, Any]:
     """What `nango.get_connection()` returns (Nango's GetPublicConnection), metadata as the run sees it."""
     credentials = connection.credentials.to_dict()
     if credentials.get("type") == "OAUTH2" and credentials.get("expires_at"):
@@ -64,15 +64,16 @@ def connection_shape(connection: Any, metadata: dict, root: Any = None) -> dict:
     }
 
 
-def token_of(connection: Any) -> str | dict:
+def token_of(connection: Any) -> str | dict[str, Any]:
     """Nango's getToken(): the access token for OAuth2, else the credentials."""
-    credentials = connection.credentials.to_dict()
+    credentials: dict[str, Any] = connection.credentials.to_dict()
     if credentials.get("type") == "OAUTH2":
-        return credentials.get("access_token") or ""
+        token: str = credentials.get("access_token") or ""
+        return token
     return credentials
 
 
-def integration_shape(ctx: Any, include: list[str]) -> dict:
+def integration_shape(ctx: Any, include: list[str]) -> dict[str, Any]:
     """What `nango.get_integration()` returns; `webhook_url` only for a Nango server connection."""
     connection = ctx.connection
     created = _created_at(connection, ctx.root)

@@ -8,34 +8,32 @@ from __future__ import annotations
 
 import difflib
 import re
-from typing import Any, Literal, TypedDict
+from collections.abc import Mapping
+from typing import Any, Literal, cast
 
+from ..runtime.request_options import RequestOptions
 from .errors import SdkUsageError
 
-HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+HttpMethod = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+HTTP_METHODS: tuple[HttpMethod, ...] = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 
-class ProxyConfig(TypedDict, total=False):
-    """What `nango.proxy(...)` takes (Nango's ProxyConfiguration, snake_case; camelCase accepted)."""
+class ProxyConfig(RequestOptions, total=False):
+    """What `nango.proxy(...)` and the other request methods take (Nango's ProxyConfiguration,
+    snake_case; camelCase accepted at run time): the request's options plus what picks the call."""
 
     endpoint: str
-    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
-    params: dict | str
-    headers: dict
-    data: Any  # the body: dict/list as JSON, str/bytes as they are
-    json: Any  # the body as JSON (httpx's name)
-    retries: int
-    base_url_override: str
-    response_type: Literal["json", "text", "arraybuffer", "blob", "stream", "document"]
-    retry_on: list[int]
-    retry_header: dict  # {"at": header(s)} (epoch) or {"after": header(s)} (seconds)
+    method: HttpMethod
     decompress: bool
     connection_id: str
     provider_config_key: str
-    paginate: dict  # only for nango.paginate()
+    paginate: dict[str, Any]  # only for nango.paginate()
 
 
-KNOWN = frozenset(ProxyConfig.__annotations__)
+#: The first argument of the request methods: the endpoint, or Nango's whole config dict.
+ProxyArgument = str | ProxyConfig | None
+
+KNOWN = frozenset(ProxyConfig.__required_keys__ | ProxyConfig.__optional_keys__)
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 ALIASES = {"body": "json", "baseUrl": "base_url_override"}
 
@@ -45,7 +43,9 @@ def snake(name: str) -> str:
     return _CAMEL.sub("_", name).lower() if name not in KNOWN else name
 
 
-def normalise(call: str, config: Any, options: dict[str, Any], *, allow_paginate: bool = False) -> dict:
+def normalise(
+    call: str, config: Any, options: Mapping[str, Any], *, allow_paginate: bool = False
+) -> ProxyConfig:
     """One options dict from a positional endpoint-or-config and keywords (keywords win)."""
     merged: dict[str, Any] = {}
     if isinstance(config, dict):
@@ -85,4 +85,4 @@ def normalise(call: str, config: Any, options: dict[str, Any], *, allow_paginate
         not isinstance(retry_on, (list, tuple)) or not all(isinstance(s, int) for s in retry_on)
     ):
         raise SdkUsageError(f"{call}(): `retry_on` is a list of status codes such as [403, 409]")
-    return merged
+    return cast(ProxyConfig, merged)

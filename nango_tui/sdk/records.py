@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 from array import array
 from bisect import bisect_left
+from collections.abc import Iterator
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
@@ -29,7 +30,7 @@ _OPS = ("save", "update", "delete")
 _MISSING = object()
 
 
-def error_list(err: ValidationError, drop: int = 0) -> list[dict]:
+def error_list(err: ValidationError, drop: int = 0) -> list[dict[str, Any]]:
     """A ValidationError as [{"path", "message"}]; `drop` leading path items are removed."""
     out = []
     for item in err.errors(include_url=False):
@@ -71,7 +72,7 @@ class _ModelCodec:
     def __init__(self, cls: type) -> None:
         self.cls = cls
         self.many = TypeAdapter(list[cls])  # type: ignore[valid-type]
-        self._partial: TypeAdapter | None = None
+        self._partial: TypeAdapter[Any] | None = None
         # JSON has one number type: a whole float is written as an integer (as Nango, in JS, does)
         self.float_keys = tuple(
             (info.alias or name)
@@ -79,7 +80,7 @@ class _ModelCodec:
             if "float" in str(info.annotation)
         )
 
-    def dump_instances(self, records: list) -> list:
+    def dump_instances(self, records: list[Any]) -> list[Any]:
         """`records` with model instances dumped (one pydantic call), dicts and others as sent."""
         mine = [i for i, r in enumerate(records) if type(r) is self.cls]
         out = [_as_sent(r) if type(r) is not self.cls else None for r in records]
@@ -97,16 +98,16 @@ class _ModelCodec:
         return out
 
     @property
-    def partial(self) -> TypeAdapter:
+    def partial(self) -> TypeAdapter[Any]:
         """Every field optional: an update checks only the fields it carries."""
         if self._partial is None:
             fields: dict[str, Any] = {}
             for name, info in getattr(self.cls, "model_fields", {}).items():
                 fields[name] = (info.annotation | None, _partial_field(info))
-            model = create_model(  # type: ignore[call-overload]
+            model = create_model(
                 f"{self.cls.__name__}Update", __config__=getattr(self.cls, "model_config", None), **fields
             )
-            self._partial = TypeAdapter(list[model])  # type: ignore[valid-type]
+            self._partial = TypeAdapter(list[model])
         return self._partial
 
 
@@ -133,7 +134,7 @@ class SeenIds:
     def __len__(self) -> int:
         return len(self.recent) + len(self.frozen)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[int]:
         yield from self.frozen
         yield from self.recent
 
@@ -261,7 +262,7 @@ class RecordSink:
         if reached:
             raise RecordLimitReached(limit)  # type: ignore[arg-type]
 
-    def _report(self, name: str, record: Any, errors: list[dict]) -> None:
+    def _report(self, name: str, record: Any, errors: list[dict[str, Any]]) -> None:
         redactor = self.ctx.redactor
         self.ctx.emit(
             {
@@ -272,7 +273,7 @@ class RecordSink:
             }
         )
 
-    def _last_of_each_id(self, name: str, records: list) -> list:
+    def _last_of_each_id(self, name: str, records: list[Any]) -> list[Any]:
         """Each id once, at its last occurrence (Nango's dedupe); a warning names the repeated ids."""
         last: dict[Any, int] = {}
         for index, record in enumerate(records):
@@ -312,9 +313,9 @@ class RecordSink:
 
     @staticmethod
     def _invalid(
-        adapter: TypeAdapter | None, records: list, needs_id: bool = False
-    ) -> list[tuple[int, list[dict]]]:
-        by_index: dict[int, list[dict]] = {}
+        adapter: TypeAdapter[Any] | None, records: list[Any], needs_id: bool = False
+    ) -> list[tuple[int, list[dict[str, Any]]]]:
+        by_index: dict[int, list[dict[str, Any]]] = {}
         if needs_id:
             for index, record in enumerate(records):
                 data = _jsonable(record)
@@ -340,7 +341,7 @@ class RecordSink:
             raise SdkUsageError(f"batch records must be a list: {by_index[-1][0]['message']}")
         return sorted(by_index.items())
 
-    def _remember(self, op: str, name: str, dumped: list) -> None:
+    def _remember(self, op: str, name: str, dumped: list[Any]) -> None:
         ids = self.deleted if op == "delete" else self.saved
         seen = ids.get(name)
         if seen is None:
@@ -352,7 +353,7 @@ class RecordSink:
                 add(id_hash(rid))
 
 
-def _describe(record: Any, errors: list[dict]) -> str:
+def _describe(record: Any, errors: list[dict[str, Any]]) -> str:
     rid = _id_of(record) if not isinstance(record, list) else None
     which = f"record id {rid!r}" if rid is not None else "a record without an id"
     fields = "; ".join(f"{e.get('path')}: {e.get('message')}" for e in errors)

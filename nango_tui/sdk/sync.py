@@ -30,7 +30,7 @@ class NangoSync(NangoAction):
         self.track_deletes: bool = bool(ctx.track_deletes)
         self.variant: str = ctx.variant or BASE_VARIANT
         self._records = RecordSink(ctx)
-        self._checkpoint: dict | None = None
+        self._checkpoint: dict[str, Any] | None = None
         self._merging: dict[str, str] = {}
         self._previous: dict[str, dict[str, Any]] | None = None
 
@@ -40,26 +40,26 @@ class NangoSync(NangoAction):
 
     # -- records -------------------------------------------------------------------------------
 
-    async def batch_save(self, records: list, model: str | type) -> bool:
+    async def batch_save(self, records: list[Any], model: str | type) -> bool:
         """Save records (dicts or model instances); a repeated id keeps its last occurrence."""
         await self._records.put("save", records, model)
         return True
 
-    async def batch_send(self, records: list, model: str | type) -> bool:
+    async def batch_send(self, records: list[Any], model: str | type) -> bool:
         """Deprecated in Nango: batch_save."""
         return await self.batch_save(records, model)
 
-    async def batch_update(self, records: list, model: str | type) -> bool:
+    async def batch_update(self, records: list[Any], model: str | type) -> bool:
         """Update records: each is its `id` plus the fields that change (only those are checked)."""
         await self._records.put("update", records, model)
         return True
 
-    async def batch_delete(self, records: list, model: str | type) -> bool:
+    async def batch_delete(self, records: list[Any], model: str | type) -> bool:
         """Delete records: each needs its `id` (other fields are kept as sent)."""
         await self._records.put("delete", records, model)
         return True
 
-    async def get_records_by_ids(self, ids: list, model: str | type) -> dict:
+    async def get_records_by_ids(self, ids: list[Any], model: str | type) -> dict[str, Any]:
         """{id: record} for the ids the previous run of this sync on this connection left saved.
 
         A dryrun reads the last run that ended well (`.nango/runs`); ids it did not have are absent.
@@ -70,7 +70,7 @@ class NangoSync(NangoAction):
         previous = self._previous_records().get(name, {})
         return {rid: previous[str(rid)] for rid in ids if str(rid) in previous}
 
-    async def set_merging_strategy(self, merging: dict, model: str | type) -> None:
+    async def set_merging_strategy(self, merging: dict[str, Any], model: str | type) -> None:
         """Nango's merging strategy for later saves: {"strategy": "override" | "ignore_if_modified_after"}.
 
         Recorded only: a dryrun saves nothing, so there is nothing to merge with.
@@ -82,7 +82,7 @@ class NangoSync(NangoAction):
             )
         self._merging[self._records.model_name(model)] = strategy
 
-    async def delete_records_from_previous_executions(self, model: str | type) -> dict:
+    async def delete_records_from_previous_executions(self, model: str | type) -> dict[str, Any]:
         """Delete the records the previous run had and this one did not save: {"deleted_keys": [...]}.
 
         Call it at the end of a full sync. The deletes show as `delete` records of the run.
@@ -109,7 +109,7 @@ class NangoSync(NangoAction):
             ctx.extra["previous_used"] = self._previous
         return self._previous
 
-    def _missing(self, name: str) -> list:
+    def _missing(self, name: str) -> list[Any]:
         saved = self._records.saved.get(name)
         deleted = self._records.deleted.get(name)
         out = []
@@ -136,11 +136,11 @@ class NangoSync(NangoAction):
 
     # -- checkpoints ---------------------------------------------------------------------------
 
-    async def get_checkpoint(self) -> dict | None:
+    async def get_checkpoint(self) -> dict[str, Any] | None:
         """The checkpoint saved earlier in this run (None at the start of a dry run)."""
         return None if self._checkpoint is None else dict(self._checkpoint)
 
-    async def save_checkpoint(self, checkpoint: dict) -> None:
+    async def save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
         """Remember where the sync got to (in memory for a dry run)."""
         if not isinstance(checkpoint, dict):
             raise SdkUsageError("save_checkpoint() takes a dict")

@@ -14,7 +14,7 @@ class PaginateConfig(TypedDict, total=False):
     limit_name_in_request: str
     response_path: str  # dotted path to the records in the body ("data.items")
     in_body: bool  # paging parameters in the JSON body (default: yes for POST/PUT/PATCH, no for GET)
-    on_page: Callable[[dict], Any]  # called after each page with {"next_page_param", "response"}
+    on_page: Callable[[dict[str, Any]], Any]  # called after each page with {"next_page_param", "response"}
     cursor_path_in_response: str
     cursor_name_in_request: str
     link_rel_in_response_header: str
