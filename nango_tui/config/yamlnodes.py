@@ -12,15 +12,15 @@ from typing import Any
 
 import yaml
 
+from . import blockyaml
+from .blockyaml import scalar as _scalar
 from .diagnostics import DiagnosticList
+from .ytree import Mark, YList, YMap
 
-try:  # the C loader is ~10x faster; fall back to pure Python where libyaml is missing
-    from yaml import CSafeLoader as _BaseLoader
-except ImportError:  # pragma: no cover - depends on the wheel
-    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+__all__ = ["Mark", "YList", "YMap", "decode", "parse"]
 
 
-class _Loader(_BaseLoader):
+class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
     """The safe loader with its tag resolution memoised: a big file repeats the same few plain
     scalars (`string`, `every hour`...) and PyYAML tries its regular expressions on each."""
 
@@ -38,69 +38,11 @@ class _Loader(_BaseLoader):
         return resolved
 
 
-Mark = tuple[int, int]  # (line, column), 1-based
-
-_constructor = yaml.constructor.SafeConstructor()
 _MAX_DEPTH = 200
-
-
-class YMap(dict[Any, Any]):
-    """A mapping from the file, with the marks of its keys and values."""
-
-    __slots__ = ("key_marks", "mark", "value_marks")
-
-    def __init__(self, mark: Mark) -> None:
-        super().__init__()
-        self.mark = mark
-        self.key_marks: dict[Any, Mark] = {}
-        self.value_marks: dict[Any, Mark] = {}
-
-    def key_mark(self, key: Any) -> Mark:
-        return self.key_marks.get(key, self.mark)
-
-    def value_mark(self, key: Any) -> Mark:
-        return self.value_marks.get(key, self.key_mark(key))
-
-
-class YList(list[Any]):
-    """A sequence from the file, with the mark of each item."""
-
-    __slots__ = ("mark", "marks")
-
-    def __init__(self, mark: Mark) -> None:
-        super().__init__()
-        self.mark = mark
-        self.marks: list[Mark] = []
-
-    def item_mark(self, index: int) -> Mark:
-        return self.marks[index] if 0 <= index < len(self.marks) else self.mark
 
 
 def _mark(node: yaml.Node) -> Mark:
     return (node.start_mark.line + 1, node.start_mark.column + 1)
-
-
-_SCALAR_TAGS = {
-    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
-    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
-    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
-}
-
-
-def _scalar(node: yaml.ScalarNode) -> Any:
-    tag = node.tag
-    if tag == "tag:yaml.org,2002:str":
-        return node.value
-    if tag == "tag:yaml.org,2002:null":
-        return None
-    build = _SCALAR_TAGS.get(tag)
-    if build is not None:
-        try:
-            return build(node)
-        except Exception:  # `!!int ''`, `!!bool maybe`...: PyYAML raises IndexError, KeyError
-            return node.value
-    # timestamps, binary and unknown tags: keep the text as written
-    return node.value
 
 
 class _TooManyNodes(Exception):
@@ -153,19 +95,9 @@ class _Builder:
                     line, col, "invalid_key", "a key must be a plain name, not a list or a mapping"
                 )
                 continue
-            key = _scalar(key_node)
-            if not isinstance(key, str):
-                key = "" if key is None else (key_node.value if isinstance(key, (bool, float)) else str(key))
+            key = blockyaml.key_text(_scalar(key_node), key_node.value)
             if key in out:
-                first = out.key_marks[key]
-                self.diags.error(
-                    line,
-                    col,
-                    "duplicate_key",
-                    f'the key "{key}" appears twice in this mapping (first at line {first[0]}); '
-                    "YAML would silently keep only the last one",
-                    hint="remove or rename one of them",
-                )
+                _duplicate(self.diags, line, col, key, out.key_marks[key])
                 continue
             out[key] = self.build(value_node, depth + 1)
             out.key_marks[key] = (line, col)
@@ -177,6 +109,17 @@ class _Builder:
                     out.key_marks[key] = extra.key_marks.get(key, extra.mark)
                     out.value_marks[key] = extra.value_marks.get(key, extra.mark)
         return out
+
+
+def _duplicate(diags: DiagnosticList, line: int, col: int, key: str, first: Mark) -> None:
+    diags.error(
+        line,
+        col,
+        "duplicate_key",
+        f'the key "{key}" appears twice in this mapping (first at line {first[0]}); '
+        "YAML would silently keep only the last one",
+        hint="remove or rename one of them",
+    )
 
 
 _TAB_AFTER_TEXT = re.compile(r"(?<=\S)([ ]*)\t")
@@ -246,6 +189,17 @@ def decode(data: bytes, diags: DiagnosticList) -> str | None:
 
 def parse(text: str, diags: DiagnosticList) -> Any:
     """Parse one YAML document; on a syntax error add a diagnostic and return None."""
+    fast = blockyaml.read(text)
+    if fast is not None:
+        root, duplicates = fast
+        for line, col, key, first in duplicates:
+            _duplicate(diags, line, col, key, first)
+        return root
+    return parse_with_pyyaml(text, diags)
+
+
+def parse_with_pyyaml(text: str, diags: DiagnosticList) -> Any:
+    """`parse` through PyYAML's C composer: any YAML, at about 1 MB/s."""
     try:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as err:

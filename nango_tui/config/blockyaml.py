@@ -1,0 +1,398 @@
+"""A fast reader for the block-style YAML that nango.yaml files are written in.
+
+PyYAML's C composer reads about 1 MB/s once it builds a node with two marks for every scalar;
+a nango.yaml is almost always plain block mappings, `- item` lists, single-line quoted strings
+and `|` blocks. This reader takes exactly that subset, line by line, straight to `YMap`/`YList`
+with the same values, marks and duplicate-key diagnostics the PyYAML path gives
+(tests/test_config_blockyaml.py compares the two on every corpus file and on fuzzed text).
+Anything outside the subset (flow collections, anchors, tags, folded or indented-indicator
+blocks, multi-line plain or quoted scalars, tabs, odd line breaks, a syntax error) makes it
+answer `None`, and the caller reads the text with PyYAML: the reader never guesses.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import yaml
+
+from .ytree import Mark, YList, YMap
+
+_MAX_DEPTH = 200
+
+# Characters the reader accepts at all: printable text and "\n". A tab, "\r", NEL, U+2028/9,
+# a BOM or a control character sends the text to PyYAML, which knows their rules.
+_OUTSIDE_SUBSET = re.compile(
+    "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
+)
+# `key:` or `key: rest`; a key is a plain scalar without ':' or '#' that does not start with an
+# indicator, '.' (document end) or '<' (merge keys).
+_KEY = re.compile(r"([^\s#'\"\[\]{},&*!|>%@`?:\-.<](?:[^:#]|:(?=[^ ]))*?) *(:)(?: +(.*))?$")
+_PLAIN_FIRST_BAD = frozenset("#'\"[]{},&*!|>%@`")
+# first characters the hot loop leaves to `value` (quotes, blocks, indicators, comments)
+_NOT_PLAIN_FIRST = _PLAIN_FIRST_BAD | frozenset("-?:")
+_MISSING = object()
+_keys: dict[str, str] = {}
+_constructor = yaml.constructor.SafeConstructor()
+_resolver = yaml.resolver.Resolver()
+_SCALAR_TAGS = {
+    "tag:yaml.org,2002:int": _constructor.construct_yaml_int,
+    "tag:yaml.org,2002:float": _constructor.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _constructor.construct_yaml_bool,
+}
+
+
+def scalar(node: yaml.ScalarNode) -> Any:
+    """The Python value of a scalar node, as both readers give it (timestamps stay text)."""
+    tag = node.tag
+    if tag == "tag:yaml.org,2002:str":
+        return node.value
+    if tag == "tag:yaml.org,2002:null":
+        return None
+    build = _SCALAR_TAGS.get(tag)
+    if build is not None:
+        try:
+            return build(node)
+        except Exception:  # `!!int ''`, `!!bool maybe`...: PyYAML raises IndexError, KeyError
+            return node.value
+    return node.value
+
+
+_plain_values: dict[str, Any] = {}
+
+
+def _plain(text: str) -> Any:
+    """A plain scalar's value, resolved as PyYAML resolves it (memoised: a file repeats a few)."""
+    try:
+        return _plain_values[text]
+    except KeyError:
+        pass
+    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+    value = scalar(yaml.ScalarNode(tag, text))
+    if len(_plain_values) < 100_000:
+        _plain_values[text] = value
+    return value
+
+
+def key_text(value: Any, written: str) -> str:
+    """A key as a string, the way both readers turn `1:`, `true:` or `~:` into one."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return written if isinstance(value, (bool, float)) else str(value)
+
+
+class NotInSubset(Exception):
+    """The text uses YAML this reader leaves to PyYAML."""
+
+
+class _Reader:
+    def __init__(self, text: str) -> None:
+        self.lines = text.split("\n")
+        self.count = len(self.lines)
+        self.i = 0
+        self.duplicates: list[tuple[int, int, str, Mark]] = []
+
+    def peek(self) -> tuple[int, str] | None:
+        """(indent, text) of the next line holding content; skips blank and comment lines."""
+        lines = self.lines
+        while self.i < self.count:
+            line = lines[self.i]
+            text = line.lstrip(" ")
+            if text and text[0] != "#":
+                return len(line) - len(text), text
+            self.i += 1
+        return None
+
+    def mapping(self, indent: int, depth: int, first: str | None = None) -> YMap:
+        """The block mapping whose keys sit at `indent`; `first` is an entry already on the line
+        (after a sequence's dash)."""
+        if depth > _MAX_DEPTH:
+            raise NotInSubset
+        lines, count, i = self.lines, self.count, self.i
+        out = YMap((i + 1, indent + 1))
+        key_marks = out.key_marks
+        value_marks = out.value_marks
+        deeper = " " * (indent + 1)
+        text = first
+        while True:
+            if text is None:  # the next line with content (inlined `peek`: this loop is the hot one)
+                while i < count:
+                    whole = lines[i]
+                    text = whole.lstrip(" ")
+                    if text and text[0] != "#":
+                        break
+                    i += 1
+                else:
+                    self.i = i
+                    return out
+                at = len(whole) - len(text)
+                if at != indent:
+                    self.i = i
+                    if at < indent:
+                        return out
+                    raise NotInSubset
+            match = _KEY.match(text)
+            if match is None:
+                self.i = i
+                raise NotInSubset
+            written, rest = match.group(1, 3)
+            key = _keys.get(written)
+            if key is None:
+                key = key_text(_plain(written), written)
+                if len(_keys) < 100_000:
+                    _keys[written] = key
+            line = i + 1
+            i += 1
+            if rest and rest[0] not in _NOT_PLAIN_FIRST:
+                cut = rest.find(" #")
+                if cut >= 0:
+                    rest = rest[:cut]
+                plain = rest.rstrip(" ")
+                if ": " in plain or plain[-1] == ":":
+                    raise NotInSubset
+                if i < count and (lines[i].startswith(deeper) or not lines[i].strip(" ")):
+                    tail, i = self.plain_tail(i, indent)
+                    plain += tail
+                value = _plain_values.get(plain, _MISSING)
+                if value is _MISSING:
+                    value = _plain(plain)
+                mark = (line, indent + match.start(3) + 1)
+                reported = -1
+            else:
+                self.i = i
+                reported = len(self.duplicates)
+                value, mark = self.value(
+                    rest, indent, depth, line, indent + match.end(2), indent + match.start(3)
+                )
+                i = self.i
+            text = None
+            if key in out:
+                # PyYAML's path never reads a repeated key's value: nothing inside it is reported
+                if reported >= 0:
+                    del self.duplicates[reported:]
+                self.duplicates.append((line, indent + 1, key, key_marks[key]))
+                continue
+            out[key] = value
+            key_marks[key] = (line, indent + 1)
+            value_marks[key] = mark
+
+    def plain_tail(self, i: int, indent: int) -> tuple[str, int]:
+        """The continuation lines of a plain scalar (more indented than its key), folded as YAML
+        folds them, and the index of the line after them."""
+        lines, count = self.lines, self.count
+        pieces: list[str] = []
+        blanks = 0
+        end = i
+        while i < count:
+            line = lines[i]
+            text = line.strip(" ")
+            if not text:
+                blanks += 1
+                i += 1
+                continue
+            if len(line) - len(line.lstrip(" ")) <= indent or text[0] == "#":
+                break
+            if text[0] in _NOT_PLAIN_FIRST or ": " in text or " #" in text or text[-1] == ":":
+                self.i = i
+                raise NotInSubset
+            pieces.append("\n" * blanks if blanks else " ")
+            pieces.append(text)
+            blanks = 0
+            i += 1
+            end = i
+        return "".join(pieces), end
+
+    def value(
+        self, rest: str | None, indent: int, depth: int, line: int, after_colon: int, col: int
+    ) -> tuple[Any, Mark]:
+        """The value after `key:` (rest of the line from column `col`, 0-based) and its mark."""
+        if rest is None or not rest or rest[0] == "#":
+            head = self.peek()
+            if head is not None:
+                at, text = head
+                if at > indent:
+                    if text[0] == "-" and (len(text) == 1 or text[1] == " "):
+                        return self.sequence(at, depth + 1)
+                    return self.nested_mapping(at, depth + 1)
+                if at == indent and text[0] == "-" and (len(text) == 1 or text[1] == " "):
+                    return self.sequence(at, depth + 1)
+            return None, (line, after_colon + 1)
+        return self.scalar(rest, indent, line, col), (line, col + 1)
+
+    def nested_mapping(self, at: int, depth: int) -> tuple[YMap, Mark]:
+        value = self.mapping(at, depth)
+        return value, value.mark
+
+    def sequence(self, indent: int, depth: int) -> tuple[YList, Mark]:
+        if depth > _MAX_DEPTH:
+            raise NotInSubset
+        out = YList((self.i + 1, indent + 1))
+        while True:
+            head = self.peek()
+            if head is None:
+                break
+            at, text = head
+            if at < indent or (at == indent and not (text[0] == "-" and (len(text) == 1 or text[1] == " "))):
+                break
+            if at > indent:
+                raise NotInSubset
+            line = self.i + 1
+            item = text[1:].lstrip(" ")
+            item_col = indent + len(text) - len(item)
+            if not item or item[0] == "#":
+                self.i += 1
+                nxt = self.peek()
+                if nxt is not None and nxt[0] > indent:
+                    if nxt[1][0] == "-" and (len(nxt[1]) == 1 or nxt[1][1] == " "):
+                        value, mark = self.sequence(nxt[0], depth + 1)
+                    else:
+                        value, mark = self.nested_mapping(nxt[0], depth + 1)
+                else:
+                    value, mark = None, (line, indent + 2)
+            elif item[0] == "-" and (len(item) == 1 or item[1] == " "):
+                raise NotInSubset
+            elif _KEY.match(item):
+                value = self.mapping(item_col, depth + 1, first=item)
+                mark = (line, item_col + 1)
+            else:
+                if item[0] in "|>":
+                    raise NotInSubset
+                self.i += 1
+                value, mark = self.scalar(item, indent, line, item_col), (line, item_col + 1)
+            out.append(value)
+            out.marks.append(mark)
+        return out, out.mark
+
+    def scalar(self, rest: str, indent: int, line: int, col: int) -> Any:
+        """A scalar starting on this line (already consumed unless it is a `|` block)."""
+        first = rest[0]
+        if first == "|" or first == ">":
+            return self.literal(rest, indent)
+        if first == "'" or first == '"':
+            return _quoted(rest)
+        if first in _PLAIN_FIRST_BAD or (first in "-?:" and (len(rest) == 1 or rest[1] == " ")):
+            raise NotInSubset
+        cut = rest.find(" #")
+        if cut >= 0:
+            rest = rest[:cut]
+        rest = rest.rstrip(" ")
+        if ": " in rest or rest.endswith(":"):
+            raise NotInSubset
+        return _plain(rest)
+
+    def literal(self, header: str, indent: int) -> str:
+        """A `|` or `>` block with `-`, `+` or no chomping indicator; its lines follow, more
+        indented than its key. A folded block with more-indented lines is left to PyYAML."""
+        chomp = header[1:2] if header[1:2] in ("-", "+") else ""
+        tail = header[1 + len(chomp) :]
+        if tail and not (tail.startswith(" ") and (not tail.strip() or tail.lstrip(" ")[0] == "#")):
+            raise NotInSubset
+        lines = self.lines
+        start = self.i
+        body_indent = None
+        j = start
+        while j < self.count:
+            line = lines[j]
+            text = line.lstrip(" ")
+            at = len(line) - len(text)
+            if text:
+                if body_indent is None:
+                    if at <= indent:
+                        break
+                    body_indent = at
+                elif at < body_indent:
+                    break
+            elif body_indent is not None and at > body_indent:
+                raise NotInSubset  # spaces beyond the block's indent on an empty line
+            elif body_indent is None and line:
+                raise NotInSubset  # leading blank lines holding spaces: PyYAML's rules apply
+            j += 1
+        if body_indent is None:
+            raise NotInSubset
+        body = lines[start:j]
+        self.i = j
+        end = len(body)
+        while end and not body[end - 1].strip(" "):
+            end -= 1
+        content = [line[body_indent:] for line in body[:end]]
+        trailing = len(body) - end
+        broken = j < self.count or end < len(body)  # a line break follows the last content line
+        text = "\n".join(content) if header[0] == "|" else _fold(content)
+        if chomp == "-":
+            return text
+        if chomp == "+":
+            if not broken:
+                return text
+            # every break after the last content line is kept; the file's own last line has none
+            breaks = trailing + (1 if j < self.count else 0)
+            if j == self.count and trailing:
+                breaks = trailing
+            return text + "\n" * breaks
+        return text + "\n" if broken else text
+
+
+def _fold(content: list[str]) -> str:
+    """A folded block's lines: a break between two lines is a space, each empty line a break."""
+    out: list[str] = []
+    previous_empty = True
+    for line in content:
+        if line[:1] == " ":
+            raise NotInSubset  # more-indented lines keep their breaks: PyYAML's rules apply
+        if not line:
+            out.append("\n")
+            previous_empty = True
+            continue
+        if not previous_empty:
+            out.append(" ")
+        out.append(line)
+        previous_empty = False
+    return "".join(out)
+
+
+def _quoted(rest: str) -> str:
+    """A single-line quoted scalar followed by nothing but an optional comment."""
+    quote = rest[0]
+    if quote == '"':
+        end = rest.find('"', 1)
+        if end < 0 or "\\" in rest[:end]:
+            raise NotInSubset
+        value = rest[1:end]
+    else:
+        pieces = []
+        pos = 1
+        while True:
+            end = rest.find("'", pos)
+            if end < 0:
+                raise NotInSubset
+            pieces.append(rest[pos:end])
+            if rest[end + 1 : end + 2] == "'":
+                pieces.append("'")
+                pos = end + 2
+                continue
+            break
+        value = "".join(pieces)
+    after = rest[end + 1 :]
+    if after and not (after[0] == " " and (not after.strip(" ") or after.lstrip(" ")[0] == "#")):
+        raise NotInSubset
+    return value
+
+
+def read(text: str) -> tuple[YMap, list[tuple[int, int, str, Mark]]] | None:
+    """The file as a `YMap` and its duplicate keys (line, column, key, first mark), or None when
+    it is not a block mapping in the subset (read it with PyYAML then)."""
+    if _OUTSIDE_SUBSET.search(text):
+        return None
+    reader = _Reader(text)
+    try:
+        head = reader.peek()
+        if head is None or head[0] != 0:
+            return None
+        root = reader.mapping(0, 0)
+        if reader.peek() is not None:
+            return None
+    except (NotInSubset, RecursionError):
+        return None
+    return root, reader.duplicates
