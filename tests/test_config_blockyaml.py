@@ -129,7 +129,15 @@ def test_the_subset_is_what_real_files_use() -> None:
         "colons in keys": "urn:x:y?: 1\n",
     }
     assert all(blockyaml.read(text) is not None for text in taken.values())
-    refused = ["a: [1]\n", "a: &x 1\n", "a: >\n  x\n    y\n", "a: !!str 1\n", "a:\tb\n", '"a": 1\n', 'a: "x\\n"\n']
+    refused = [
+        "a: [1]\n",
+        "a: &x 1\n",
+        "a: >\n  x\n    y\n",
+        "a: !!str 1\n",
+        "a:\tb\n",
+        '"a": 1\n',
+        'a: "x\\n"\n',
+    ]
     assert all(blockyaml.read(text) is None for text in refused)
 
 

@@ -60,6 +60,7 @@ class ModelsParser:
         self.models: dict[str, ModelDef] = {}
         self._declared: dict[str, tuple[tuple[Field, ...], tuple[str, ...], TypeNode | None]] = {}
         self._parsed_types: dict[str, TypeNode] = {}
+        self._quiet_types: set[str] = set()  # type texts that reported nothing
         self._guesses: dict[str, str | None] = {}
 
     def _close_match(self, word: str) -> str | None:
@@ -104,9 +105,10 @@ class ModelsParser:
         fields: list[Field] = []
         extends: list[str] = []
         extra: TypeNode | None = None
+        key_marks, value_marks = body.key_marks, body.value_marks
         for key, value in body.items():
-            line, col = body.key_mark(key)
-            vline, vcol = body.value_mark(key)
+            line, col = key_marks.get(key) or body.mark
+            vline, vcol = value_marks.get(key) or (line, col)
             if key == "__extends":
                 extends.extend(self._extends_list(model, value, vline, vcol))
                 continue
@@ -155,7 +157,11 @@ class ModelsParser:
             node = self._parsed_types.get(value)
             if node is None:  # a big file repeats the same few types: parse each text once
                 node = self._parsed_types[value] = parse_type_text(value, self.names)
-            self._report_type(node, value, line, col)
+            if value not in self._quiet_types:  # what a type reports depends on its text alone
+                before = len(self.diags.items)
+                self._report_type(node, value, line, col)
+                if len(self.diags.items) == before:
+                    self._quiet_types.add(value)
             return node
         if isinstance(value, bool) or isinstance(value, (int, float)) or value is None:
             return Literal(value)

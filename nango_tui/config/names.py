@@ -30,6 +30,8 @@ class PathOutsideFolder(ValueError):
 
 def text_problem(text: str) -> str | None:
     """What makes `text` unsafe to copy into code or a single line (NUL, a newline...), or None."""
+    if text.isprintable():  # no Cc, Cf, Zl or Zp character in it (the per-character walk is slow)
+        return None
     for char in text:
         if unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp"):
             return {"\x00": "NUL", "\n": "a newline", "\r": "a carriage return", "\t": "a tab"}.get(
