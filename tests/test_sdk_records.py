@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from nango_tui.sdk import ActionError, InvalidRecordsError, NangoSync, RecordLimitReached, SdkUsageError
 from tests.support.runtime_ctx import TOKEN, make_ctx
@@ -254,3 +254,37 @@ async def test_seen_ids_membership(monkeypatch):
     for i in range(200):
         seen.add_new(id_hash(str(i)))
     assert id_hash("3") in seen and id_hash("150") in seen and id_hash("999") not in seen
+
+
+async def test_whole_numbers_are_integers_at_every_depth_of_a_model_instance():
+    class Line(BaseModel):
+        qty: float
+        prices: list[float]
+
+    class Order(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        __pydantic_extra__: dict[str, float | None] = Field(init=False)
+        id: str
+        total: float | None
+        lines: list[Line]
+        by_code: dict[str, float]
+        note: str
+        parent: Order | None = None
+
+    Order.model_rebuild()
+    order = Order(
+        id="o",
+        total=1001.0,
+        lines=[Line(qty=2.0, prices=[1.0, 2.5])],
+        by_code={"a": 3.0},
+        note="1.0",
+        parent=Order(id="p", total=0.5, lines=[], by_code={}, note="n", tip=7.0),
+        tip=4.0,
+    )
+    nango, events = sync(models={"Order": Order}, outputs=["Order"])
+    await nango.batch_save([order], "Order")
+    [batch] = events.of("batch")
+    text = json.dumps(batch["records"][0])
+    assert '"total": 1001,' in text and '"qty": 2,' in text and '"prices": [1, 2.5]' in text
+    assert '"by_code": {"a": 3}' in text and '"note": "1.0"' in text and '"tip": 7}, "tip": 4}' in text
+    assert '"total": 0.5' in text

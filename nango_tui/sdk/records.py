@@ -15,11 +15,14 @@ one pydantic call; only a batch holding invalid records takes the path that find
 
 from __future__ import annotations
 
+import builtins
 import heapq
+import sys
 from array import array
 from bisect import bisect_left
 from collections.abc import Iterator
-from typing import Any
+from types import UnionType
+from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
 
@@ -74,11 +77,7 @@ class _ModelCodec:
         self.many = TypeAdapter(list[cls])  # type: ignore[valid-type]
         self._partial: TypeAdapter[Any] | None = None
         # JSON has one number type: a whole float is written as an integer (as Nango, in JS, does)
-        self.float_keys = tuple(
-            (info.alias or name)
-            for name, info in getattr(cls, "model_fields", {}).items()
-            if "float" in str(info.annotation)
-        )
+        self.numbers = number_spec(cls)
 
     def dump_instances(self, records: list[Any]) -> list[Any]:
         """`records` with model instances dumped (one pydantic call), dicts and others as sent."""
@@ -88,13 +87,9 @@ class _ModelCodec:
             dumped = self.many.dump_python(
                 [records[i] for i in mine], mode="json", by_alias=True, exclude_unset=True
             )
-            keys = self.float_keys
+            numbers = self.numbers
             for i, item in zip(mine, dumped):
-                for key in keys:
-                    value = item.get(key)
-                    if type(value) is float and value.is_integer():
-                        item[key] = int(value)
-                out[i] = item
+                out[i] = whole_numbers(item, numbers) if numbers is not None else item
         return out
 
     @property
@@ -109,6 +104,102 @@ class _ModelCodec:
             )
             self._partial = TypeAdapter(list[model])
         return self._partial
+
+
+class NumberSpec:
+    """Where a dumped value of some annotation may hold `number` (float) values: here, under
+    given keys (a model), in its items (a list) or in its values (a mapping)."""
+
+    __slots__ = ("here", "items", "keys", "values")
+
+    def __init__(self) -> None:
+        self.here = False
+        self.keys: dict[str, NumberSpec] = {}
+        self.items: NumberSpec | None = None
+        self.values: NumberSpec | None = None
+
+    def empty(self) -> bool:
+        return not (self.here or self.keys or self.items or self.values)
+
+
+def number_spec(annotation: Any, _seen: dict[Any, NumberSpec] | None = None) -> NumberSpec | None:
+    """The `NumberSpec` of an annotation (a model class, `float`, `list[...]`, a union...), or None
+    when no float can sit anywhere in it. Models referring to themselves are followed once."""
+    seen = {} if _seen is None else _seen
+    if annotation in seen:
+        return seen[annotation]
+    spec = NumberSpec()
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        seen[annotation] = spec
+        for name, info in annotation.model_fields.items():
+            sub = number_spec(info.annotation, seen)
+            if sub is not None:
+                spec.keys[info.alias or name] = sub
+        if annotation.model_config.get("extra") == "allow":
+            spec.values = number_spec(_extra_value_type(annotation), seen)
+        return None if spec.empty() else spec
+    if annotation is float:
+        spec.here = True
+        return spec
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin in (Union, UnionType):
+        members = [sub for sub in (number_spec(member, seen) for member in args) if sub is not None]
+        if len(members) == 1:  # `Model | None`: the model's own spec (it may still be filling in)
+            return members[0]
+        for sub in members:
+            if sub is not None:
+                spec.here |= sub.here
+                spec.keys.update(sub.keys)
+                spec.items = spec.items or sub.items
+                spec.values = spec.values or sub.values
+    elif origin in (list, tuple, set, frozenset) and args:
+        spec.items = number_spec(args[0], seen)
+    elif origin is dict and len(args) == 2:
+        spec.values = number_spec(args[1], seen)
+    elif origin is Annotated and args:
+        return number_spec(args[0], seen)
+    return None if spec.empty() else spec
+
+
+def _extra_value_type(model: type) -> Any:
+    """T of a model's `__pydantic_extra__: dict[str, T]` (models.py's `__string: T`), or None."""
+    hint = next(
+        (
+            k.__annotations__["__pydantic_extra__"]
+            for k in model.__mro__
+            if "__pydantic_extra__" in getattr(k, "__annotations__", {})
+        ),
+        None,
+    )
+    if isinstance(hint, str):  # `from __future__ import annotations`, as models.py has it
+        namespace = dict(vars(sys.modules.get(model.__module__, builtins)))
+        try:
+            hint = eval(hint, namespace)  # as typing.get_type_hints does
+        except Exception:  # an annotation that does not resolve: no numbers to rewrite there
+            return None
+    args = get_args(hint)
+    return args[1] if len(args) == 2 else None
+
+
+def whole_numbers(value: Any, spec: NumberSpec) -> Any:
+    """`value` (a dumped record, changed in place) with whole floats where `spec` puts numbers
+    written as integers: 1001.0 -> 1001, as JSON (and Nango, in JS) has them."""
+    kind = type(value)
+    if kind is float:
+        return int(value) if spec.here and value.is_integer() else value
+    if kind is dict:
+        for key, sub in spec.keys.items():
+            if key in value:
+                value[key] = whole_numbers(value[key], sub)
+        if spec.values is not None:
+            for key, item in value.items():
+                if key not in spec.keys:
+                    value[key] = whole_numbers(item, spec.values)
+    elif kind is list and spec.items is not None:
+        items = spec.items
+        value[:] = [whole_numbers(item, items) for item in value]
+    return value
 
 
 def _partial_field(info: Any) -> Any:
