@@ -68,7 +68,7 @@ def _plain(text: str) -> Any:
         return _plain_values[text]
     except KeyError:
         pass
-    tag = _resolver.resolve(yaml.ScalarNode, text, (True, False))
+    tag: str = _resolver.resolve(yaml.ScalarNode, text, (True, False))  # type: ignore[no-untyped-call]
     value = scalar(yaml.ScalarNode(tag, text))
     if len(_plain_values) < 100_000:
         _plain_values[text] = value
@@ -242,6 +242,8 @@ class _Reader:
             line = self.i + 1
             item = text[1:].lstrip(" ")
             item_col = indent + len(text) - len(item)
+            value: Any
+            mark: Mark
             if not item or item[0] == "#":
                 self.i += 1
                 nxt = self.peek()

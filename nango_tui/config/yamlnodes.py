@@ -20,7 +20,7 @@ from .ytree import Mark, YList, YMap
 __all__ = ["Mark", "YList", "YMap", "decode", "parse"]
 
 
-class _Loader(yaml.CSafeLoader):  # type: ignore[misc]
+class _Loader(yaml.CSafeLoader):
     """The safe loader with its tag resolution memoised: a big file repeats the same few plain
     scalars (`string`, `every hour`...) and PyYAML tries its regular expressions on each."""
 
