@@ -132,12 +132,14 @@ def sync_throughput(tmp: Path, total: int = 100_000) -> None:
             check=True,
         )
         started = time.perf_counter()
+        peer_cpu = _children_cpu()
         peer = subprocess.run(
             [sys.executable, "-m", "nango_tui", "dryrun", "contacts", "local", "--dir", str(root), "--json"],
             capture_output=True,
             text=True,
         )
         peer_seconds = time.perf_counter() - started
+        peer_cpu = _children_cpu() - peer_cpu
         assert peer.returncode == 0, (peer.stderr[-2000:], peer.stdout[-2000:])
         server = ServerProcess(tmp / "sync" / "data").start()
         try:
@@ -150,6 +152,7 @@ def sync_throughput(tmp: Path, total: int = 100_000) -> None:
                 "connection_config": {"base_url": api.url},
             }
             started = time.perf_counter()
+            cpu_before = _process_cpu(server.proc.pid)
             server.post("/connections", json=body)
 
             def done():
@@ -158,6 +161,7 @@ def sync_throughput(tmp: Path, total: int = 100_000) -> None:
 
             runs = server.wait_for(done, timeout=600, what="the 100k sync")
             wall = time.perf_counter() - started
+            cpu = [b - a for a, b in zip(cpu_before, _process_cpu(server.proc.pid))]
         finally:
             server.stop()
     run = runs[0]
@@ -172,8 +176,27 @@ def sync_throughput(tmp: Path, total: int = 100_000) -> None:
         f"from POST /connections to done {wall:.2f} s = {total / wall:,.0f} records/s (target >= 20,000/s)"
     )
     print(
-        f"  peer: the same sync as `nango-tui dryrun` (no cache), whole command {peer_seconds:.2f} s = {total / peer_seconds:,.0f} records/s"
+        f"  CPU meanwhile: the server process {cpu[0]:.2f} s, the run's child {cpu[1]:.2f} s"
+        " (on 2 idle cores the wall time tends to the larger of the two)"
     )
+    print(
+        f"  peer: the same sync as `nango-tui dryrun` (no cache), whole command {peer_seconds:.2f} s = {total / peer_seconds:,.0f} records/s;"
+        f" CPU {peer_cpu:.2f} s (parent + child)"
+    )
+
+
+def _process_cpu(pid: int) -> tuple[float, float]:
+    """(own, waited-for children) CPU seconds of process `pid`, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    tick = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def _children_cpu() -> float:
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def records_latency(tmp: Path, rows: int, clients: int, requests_per_client: int = 300) -> None:

@@ -46,6 +46,9 @@ RESULT = "result"
 ERROR = "error"
 DONE = "done"
 EVENT_TYPES = (START, LOG, REQUEST, BATCH, INVALID, RESULT, ERROR, DONE)
+# Sent only by the child of a runtime-server run (`server_run`), which its server persists:
+CHECKPOINT = "checkpoint"  # {"checkpoint": dict | None}: save_checkpoint / clear_checkpoint
+DELETE_OUTDATED = "delete_outdated"  # {"model"}: delete_records_from_previous_executions
 
 # `done` statuses
 OK: Final = "ok"

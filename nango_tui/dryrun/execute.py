@@ -129,6 +129,8 @@ def _context(spec: ChildSpec, writer):
         recorder=recorder,
         replayer=replayer,
         track_deletes=spec.track_deletes,
+        server_run=spec.server_run,
+        checkpoint=spec.checkpoint,
     )
     if spec.replay:
         ctx.extra["recorded_previous"] = (mocks.get("inputs") or {}).get("previous_records")
@@ -323,7 +325,7 @@ def _input_value(spec: ChildSpec, ctx) -> Any:
 
 def _remember_run(spec: ChildSpec) -> None:
     """A good sync run (not a replay) is the one the next run's get_records_by_ids and track_deletes read."""
-    if spec.replay or spec.max_records is not None:
+    if spec.replay or spec.max_records is not None or spec.server_run:
         return
     from nango_tui.runtime.records_log import remember_run
 

@@ -41,6 +41,12 @@ class DryrunRequest:
     memory_limit: int | None = DEFAULT_MEMORY_LIMIT
     extra_env: dict[str, str] = field(default_factory=dict)  # added to the child's environment
     webhook: Any = None  # run the sync's webhook handler with this payload instead of fetch_data
+    # A run of the runtime server (nango_tui.server): records go only to the event stream (no
+    # .nango/runs file); the run starts from `checkpoint` and reports checkpoint and
+    # delete-from-previous-executions events for the server to persist; the server applies
+    # track_deletes; get_records_by_ids reads the server's records cache.
+    server_run: bool = False
+    checkpoint: dict | None = None
 
 
 @dataclass
@@ -73,6 +79,8 @@ class ChildSpec:
     track_deletes: bool = False  # nango.yaml's track_deletes for a sync
     webhook: Any = None  # the payload for a webhook handler run (`--webhook`)
     entry: str | None = None  # the function to call when not the kind's default (on-events, webhooks)
+    server_run: bool = False  # see DryrunRequest.server_run
+    checkpoint: dict | None = None
 
     def to_json(self) -> dict:
         return dict(self.__dict__)

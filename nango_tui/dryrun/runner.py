@@ -158,8 +158,9 @@ class DryrunRun:
         return {"spec": self.spec.to_json(), "key": self._key.hex()}
 
     async def _start(self, proc) -> None:
-        self.records_file.parent.mkdir(parents=True, exist_ok=True)
-        self.records_file.touch()
+        if str(self.records_file) != os.devnull:  # a server run keeps no records file
+            self.records_file.parent.mkdir(parents=True, exist_ok=True)
+            self.records_file.touch()
         self._proc = proc
         if proc.stdin is not None:  # a cold child reads the request on stdin
             proc.stdin.write(json.dumps(self._launch()).encode() + b"\n")

@@ -94,12 +94,16 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
         max_records=request.max_records,
         timeout=request.timeout,
         memory_limit=request.memory_limit,
-        records_file=str(new_records_file(root, script.integration, script.name)),
+        records_file=os.devnull
+        if request.server_run
+        else str(new_records_file(root, script.integration, script.name)),
         mocks_file=str(root / mocks_rel),
         started_at=time.time(),
         track_deletes=script.track_deletes,
         webhook=request.webhook,
         entry="on_webhook" if request.webhook is not None else None,
+        server_run=request.server_run,
+        checkpoint=request.checkpoint,
     )
 
 

@@ -48,6 +48,8 @@ class RunContext:
         False  # nango.yaml's track_deletes: the run reports what the previous one had and it lacks
     )
     variant: str = "base"
+    server_run: bool = False  # a run of the runtime server (dryrun.request.DryrunRequest.server_run)
+    checkpoint: dict | None = None  # the sync's checkpoint when the run starts (a server run)
     recorder: Recorder | None = None
     replayer: Replayer | None = None
 

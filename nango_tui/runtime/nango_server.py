@@ -160,3 +160,41 @@ def list_nango_connections(env: dict[str, str], environment_name: str) -> list[C
                 )
             )
     return out
+
+
+RECORDS_IDS_PER_REQUEST = 100  # GET /records takes at most 100 ids
+
+
+async def cached_records(ctx: Any, model: str, ids: list[str], timeout: float = 30.0) -> dict[str, dict]:
+    """{id: record} of `ids` in the records cache of the server the run's connection came from
+    (a runtime-server run's get_records_by_ids); deleted records are absent."""
+    import httpx
+
+    connection = ctx.connection
+    host, secret = connection.nango_host, connection.nango_secret_key
+    if not host or not secret:
+        raise ConnectionProblem(f"connection `{connection.id}` does not come from a Nango server")
+    headers = {
+        "Authorization": f"Bearer {secret}",
+        "Connection-Id": connection.id,
+        "Provider-Config-Key": connection.integration,
+    }
+    found: dict[str, dict] = {}
+    unique = list(dict.fromkeys(ids))
+    async with httpx.AsyncClient(timeout=timeout) as client:
+        for start in range(0, len(unique), RECORDS_IDS_PER_REQUEST):
+            chunk = unique[start : start + RECORDS_IDS_PER_REQUEST]
+            params = [("model", model), ("limit", str(RECORDS_IDS_PER_REQUEST)), ("filter", "added,updated")]
+            params += [("ids", rid) for rid in chunk]
+            try:
+                response = await client.get(f"{host}/records", params=params, headers=headers)
+            except httpx.HTTPError as err:
+                raise ConnectionProblem(
+                    f"cannot reach the Nango server at {host}: {type(err).__name__}"
+                ) from None
+            body = _nango_answer(response, host, "/records", secret)
+            for record in (body or {}).get("records") or []:
+                if isinstance(record, dict):
+                    record.pop("_nango_metadata", None)
+                    found[str(record.get("id"))] = record
+    return found

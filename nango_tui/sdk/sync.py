@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
@@ -11,6 +12,7 @@ from .errors import SdkUsageError
 from .records import RecordSink, id_hash
 
 BASE_VARIANT = "base"
+CHECKPOINT_MAX_BYTES = 64 * 1024  # a checkpoint's JSON, at most (the server refuses more too)
 MERGING_STRATEGIES = ("override", "ignore_if_modified_after")
 
 
@@ -30,7 +32,9 @@ class NangoSync(NangoAction):
         self.track_deletes: bool = bool(ctx.track_deletes)
         self.variant: str = ctx.variant or BASE_VARIANT
         self._records = RecordSink(ctx)
-        self._checkpoint: dict[str, Any] | None = None
+        self._checkpoint: dict[str, Any] | None = (
+            dict(ctx.checkpoint) if isinstance(ctx.checkpoint, dict) else None
+        )
         self._merging: dict[str, str] = {}
         self._previous: dict[str, dict[str, Any]] | None = None
 
@@ -63,10 +67,16 @@ class NangoSync(NangoAction):
         """{id: record} for the ids the previous run of this sync on this connection left saved.
 
         A dryrun reads the last run that ended well (`.nango/runs`); ids it did not have are absent.
+        A run on the runtime server reads its records cache (records not deleted).
         """
         if not isinstance(ids, (list, tuple, set, frozenset)):
             raise SdkUsageError(f"get_records_by_ids() takes a list of ids, not {type(ids).__name__}")
         name = self._records.model_name(model)
+        if self._ctx.server_run:
+            from ..runtime.nango_server import cached_records
+
+            found = await cached_records(self._ctx, self.model_full_name(name), [str(i) for i in ids])
+            return {rid: found[str(rid)] for rid in ids if str(rid) in found}
         previous = self._previous_records().get(name, {})
         return {rid: previous[str(rid)] for rid in ids if str(rid) in previous}
 
@@ -86,8 +96,13 @@ class NangoSync(NangoAction):
         """Delete the records the previous run had and this one did not save: {"deleted_keys": [...]}.
 
         Call it at the end of a full sync. The deletes show as `delete` records of the run.
+        On the runtime server the cache does it when the run has ended well (a failed run deletes
+        nothing), so the keys are not known yet here: `deleted_keys` is empty (docs/server.md).
         """
         name = self._records.model_name(model)
+        if self._ctx.server_run:
+            self._ctx.emit({"type": "delete_outdated", "model": self.model_full_name(name)})
+            return {"deleted_keys": []}
         missing = self._missing(name)
         if missing:
             await self._records.put("delete", [{"id": rid} for rid in missing], name)
@@ -122,7 +137,7 @@ class NangoSync(NangoAction):
 
     async def _end_of_run(self) -> None:
         """What Nango does after a sync: with `track_deletes`, delete what the previous run had and this one lacks."""
-        if not self.track_deletes:
+        if not self.track_deletes or self._ctx.server_run:  # the server's cache applies it itself
             return
         for name in self._ctx.outputs:
             if self._ctx.models.get(name) is None:
@@ -137,15 +152,31 @@ class NangoSync(NangoAction):
     # -- checkpoints ---------------------------------------------------------------------------
 
     async def get_checkpoint(self) -> dict[str, Any] | None:
-        """The checkpoint saved earlier in this run (None at the start of a dry run)."""
+        """The checkpoint saved last: earlier in this run, or (on the runtime server) by an earlier
+        run of this sync on this connection; None when there is none (a dry run starts without)."""
         return None if self._checkpoint is None else dict(self._checkpoint)
 
     async def save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
-        """Remember where the sync got to (in memory for a dry run)."""
+        """Remember where the sync got to (in memory for a dry run; the runtime server keeps it
+        for the next runs, even when this one fails)."""
         if not isinstance(checkpoint, dict):
             raise SdkUsageError("save_checkpoint() takes a dict")
+        try:
+            size = len(json.dumps(checkpoint, default=str).encode())
+        except (TypeError, ValueError) as exc:
+            raise SdkUsageError(f"save_checkpoint(): the checkpoint cannot be sent as JSON: {exc}") from None
+        if size > CHECKPOINT_MAX_BYTES:
+            raise SdkUsageError(
+                f"save_checkpoint(): a checkpoint is at most {CHECKPOINT_MAX_BYTES // 1024} KiB of JSON, not {size:,} bytes"
+            )
         self._checkpoint = dict(checkpoint)
+        self._send_checkpoint()
 
     async def clear_checkpoint(self) -> None:
         """Forget the checkpoint."""
         self._checkpoint = None
+        self._send_checkpoint()
+
+    def _send_checkpoint(self) -> None:
+        if self._ctx.server_run:  # the server stores it at once, in order after the batches before it
+            self._ctx.emit({"type": "checkpoint", "checkpoint": self._checkpoint})

@@ -8,6 +8,7 @@ else (RUNTIME.md §2). The child reaches its connection through this server's ow
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import deque
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from .vault import Vault
 LOG_LINES = 500  # log lines kept per run
 SYNC_TIMEOUT = 6 * 3600.0
 ACTION_TIMEOUT = 15 * 60.0
+CHECKPOINT_MAX_BYTES = 64 * 1024 + 1024  # the SDK's bound, with room for re-encoding
 
 
 @dataclass
@@ -97,8 +99,9 @@ async def _run_sync_locked(
             key = envs.secret_key(conn, ctx.vault, sync.environment_id)
             models = json.loads(script.models)
             if mode in ("full_refresh", "full_refresh_and_clear_cache"):
-                sync_store.reset_last_sync_date(conn, sync.id)
+                sync_store.reset_last_sync_date(conn, sync.id)  # and the checkpoint
                 sync.last_sync_date = None
+                sync.checkpoint = None
             if mode == "full_refresh_and_clear_cache":
                 recs.clear(conn, sync.connection_pk, models)
             run_id, started_at = sync_store.start_run(
@@ -112,6 +115,7 @@ async def _run_sync_locked(
     sync, script, connection, environment, key, models, run_id, started_at = prepared
     logs: deque[str] = deque(maxlen=LOG_LINES)
     totals: dict[str, recs.Counts] = {m: recs.Counts() for m in models}
+    outdated: set[str] = set()  # models the script asked to delete_records_from_previous_executions
     error: str | None = None
     status = "failed"
     try:
@@ -126,14 +130,29 @@ async def _run_sync_locked(
             replay=True if connection.replay else None,
             timeout=SYNC_TIMEOUT,
             extra_env=_child_env(ctx, environment, key),
+            server_run=True,
+            checkpoint=sync.checkpoint,
         )
         run = await start_dryrun(request)
         async with run:
             async for event in run.events():
                 kind = event.get("type")
-                if kind == "batch":
+                if kind == "checkpoint":
                     lock.check()
-                    _store_batch(engine, sync, run_id, event, totals)
+                    await asyncio.to_thread(_store_checkpoint, engine, sync.id, event.get("checkpoint"))
+                elif kind == "delete_outdated":
+                    model = str(event.get("model"))
+                    if model in models:
+                        outdated.add(model)
+                    else:
+                        logs.append(
+                            f"[warn] delete_records_from_previous_executions: {model} is not an output of this sync"
+                        )
+                elif kind == "batch":
+                    lock.check()
+                    # in a thread, so this loop's reader keeps draining the child meanwhile:
+                    # the child makes the next records while the database stores these
+                    await asyncio.to_thread(_store_batch, engine, sync, run_id, event, totals)
                 elif kind == "log":
                     logs.append(f"[{event.get('level', 'info')}] {event.get('message', '')}")
                 elif kind == "error":
@@ -165,14 +184,11 @@ async def _run_sync_locked(
     def _finish(conn: sa.Connection) -> None:
         counts.clear()  # a retried transaction starts again from what the batches saved
         counts.update({m: dict(c) for m, c in saved.items()})
-        if status == "ok":
-            if script.track_deletes:
-                for model in models:
-                    gone = recs.delete_outdated(
-                        conn, sync.connection_pk, model, sync_id=sync.id, job_id=run_id
-                    )
-                    counts.setdefault(model, {"added": 0, "updated": 0, "deleted": 0})["deleted"] += gone
-            sync_store.mark_success(conn, sync.id, started_at, sync.checkpoint)
+        if status == "ok":  # deletes of what this run did not see: only once it has ended well
+            for model in models if script.track_deletes else [m for m in models if m in outdated]:
+                gone = recs.delete_outdated(conn, sync.connection_pk, model, sync_id=sync.id, job_id=run_id)
+                counts.setdefault(model, {"added": 0, "updated": 0, "deleted": 0})["deleted"] += gone
+            sync_store.mark_success(conn, sync.id, started_at)
         sync_store.finish_run(
             conn,
             run_id,
@@ -189,6 +205,19 @@ async def _run_sync_locked(
 
     await webhooks.after_sync(ctx, sync, connection, script, started_at, outcome)
     return outcome
+
+
+def _store_checkpoint(engine: sa.Engine, sync_id: int, checkpoint: Any) -> None:
+    if checkpoint is not None and not isinstance(checkpoint, dict):
+        return  # the SDK sends a dict or None; anything else did not come from it
+    if checkpoint is not None and len(json.dumps(checkpoint)) > CHECKPOINT_MAX_BYTES:
+        return
+
+    def store() -> None:
+        with engine.begin() as conn:
+            sync_store.save_checkpoint(conn, sync_id, checkpoint)
+
+    db.retrying(store, "saving a checkpoint", log=_log)
 
 
 def _store_batch(engine: sa.Engine, sync, run_id: int, event: dict, totals: dict[str, recs.Counts]) -> None:

@@ -344,7 +344,9 @@ def update(
 
 
 def delete_outdated(conn: sa.Connection, connection_pk: int, model: str, *, sync_id: int, job_id: int) -> int:
-    """After a successful full run: records of this sync not seen by job `job_id` are deleted."""
+    """After a successful full run: records of this sync not seen by job `job_id` are deleted
+    (they take the job's id, as in Nango's deleteOutdatedRecords)."""
+    lock_model(conn, connection_pk, model)
     now = timeutil.now()
     result = conn.execute(
         records.update()
@@ -355,7 +357,7 @@ def delete_outdated(conn: sa.Connection, connection_pk: int, model: str, *, sync
             records.c.sync_job_id < job_id,
             records.c.deleted_at.is_(None),
         )
-        .values(deleted_at=now, updated_at=now)
+        .values(deleted_at=now, updated_at=now, sync_job_id=job_id)
     )
     return result.rowcount or 0
 

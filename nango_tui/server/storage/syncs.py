@@ -223,16 +223,14 @@ def finish_run(
     )
 
 
-def mark_success(conn: sa.Connection, sync_id: int, started_at: str, checkpoint: dict | None) -> None:
+def mark_success(conn: sa.Connection, sync_id: int, started_at: str) -> None:
     """last_sync_date = the successful run's start (Nango's rule)."""
-    conn.execute(
-        syncs.update()
-        .where(syncs.c.id == sync_id)
-        .values(last_sync_date=started_at, checkpoint=json.dumps(checkpoint) if checkpoint else None)
-    )
+    conn.execute(syncs.update().where(syncs.c.id == sync_id).values(last_sync_date=started_at))
 
 
 def save_checkpoint(conn: sa.Connection, sync_id: int, checkpoint: dict | None) -> None:
+    """The script's save_checkpoint / clear_checkpoint, kept at once (a failed run keeps it too,
+    so the next run resumes there); a full refresh clears it (`reset_last_sync_date`)."""
     conn.execute(
         syncs.update()
         .where(syncs.c.id == sync_id)
