@@ -49,7 +49,7 @@ class RunContext:
     )
     variant: str = "base"
     server_run: bool = False  # a run of the runtime server (dryrun.request.DryrunRequest.server_run)
-    checkpoint: dict | None = None  # the sync's checkpoint when the run starts (a server run)
+    checkpoint: dict[str, Any] | None = None  # the sync's checkpoint when the run starts (a server run)
     recorder: Recorder | None = None
     replayer: Replayer | None = None
 

@@ -165,7 +165,9 @@ def list_nango_connections(env: dict[str, str], environment_name: str) -> list[C
 RECORDS_IDS_PER_REQUEST = 100  # GET /records takes at most 100 ids
 
 
-async def cached_records(ctx: Any, model: str, ids: list[str], timeout: float = 30.0) -> dict[str, dict]:
+async def cached_records(
+    ctx: Any, model: str, ids: list[str], timeout: float = 30.0
+) -> dict[str, dict[str, Any]]:
     """{id: record} of `ids` in the records cache of the server the run's connection came from
     (a runtime-server run's get_records_by_ids); deleted records are absent."""
     import httpx
@@ -179,12 +181,16 @@ async def cached_records(ctx: Any, model: str, ids: list[str], timeout: float = 
         "Connection-Id": connection.id,
         "Provider-Config-Key": connection.integration,
     }
-    found: dict[str, dict] = {}
+    found: dict[str, dict[str, Any]] = {}
     unique = list(dict.fromkeys(ids))
     async with httpx.AsyncClient(timeout=timeout) as client:
         for start in range(0, len(unique), RECORDS_IDS_PER_REQUEST):
             chunk = unique[start : start + RECORDS_IDS_PER_REQUEST]
-            params = [("model", model), ("limit", str(RECORDS_IDS_PER_REQUEST)), ("filter", "added,updated")]
+            params: list[tuple[str, str | int | float | bool | None]] = [
+                ("model", model),
+                ("limit", RECORDS_IDS_PER_REQUEST),
+                ("filter", "added,updated"),
+            ]
             params += [("ids", rid) for rid in chunk]
             try:
                 response = await client.get(f"{host}/records", params=params, headers=headers)
