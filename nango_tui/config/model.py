@@ -85,7 +85,7 @@ class Integration(_Frozen):
     line: int = 1
     column: int = 1
 
-    def scripts(self) -> list[Script]:
+    def scripts(self) -> list[Sync | Action]:
         return [*self.syncs.values(), *self.actions.values()]
 
 
@@ -115,7 +115,7 @@ class Project(_Frozen):
     integrations: dict[str, Integration] = PField(default_factory=dict)
     models: dict[str, ModelDef] = PField(default_factory=dict)
 
-    def scripts(self) -> list[Script]:
+    def scripts(self) -> list[Sync | Action]:
         return [s for i in self.integrations.values() for s in i.scripts()]
 
     def find_script(self, name: str, integration: str | None = None) -> list[Script]:

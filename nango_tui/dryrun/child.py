@@ -15,12 +15,19 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any, cast
+
+from nango_tui.runtime.event_types import EventLike
 
 from . import events as ev
 from . import sandbox
 from .channel import Sealer
 from .guard import Faults, ScriptTimeout, location_of, script_traceback
 from .request import ChildSpec
+
+if TYPE_CHECKING:
+    from nango_tui.runtime.redaction import Redactor
 
 COLLECT_EVERY = 20_000  # records between full garbage collections
 
@@ -35,17 +42,18 @@ class EventWriter:
         self.records = open(spec.records_file, "w", encoding="utf-8", buffering=1 << 16)
         self.t0 = spec.started_at
         self.faults = faults
-        self.redactor = None
+        self.redactor: Redactor | None = None
         self.broken = False
-        self.last_error: dict | None = None
+        self.last_error: dict[str, Any] | None = None
         self._since_collect = 0
 
-    def set_redactor(self, redactor) -> None:
+    def set_redactor(self, redactor: Redactor) -> None:
         """The run's Redactor (runtime.redaction): its secrets are masked in every line sent."""
         self.redactor = redactor
 
-    def emit(self, event: dict) -> None:
+    def emit(self, typed: EventLike) -> None:
         """The emitter the runtime and SDK call; adds "t"; batches are split and recorded."""
+        event = cast(dict[str, Any], typed)  # a plain dict either way; the JSON line is untyped
         with self.faults.no_timeout():
             event["t"] = round(time.time() - self.t0, 3)
             kind = event.get("type")
@@ -56,7 +64,7 @@ class EventWriter:
                     self.last_error = {k: event[k] for k in ("kind", "message", "payload") if k in event}
                 self._write(ev.dumps(event))
 
-    def _batch(self, event: dict) -> None:
+    def _batch(self, event: dict[str, Any]) -> None:
         records = event.get("records") or []
         self._since_collect += len(records)
         if self._since_collect >= COLLECT_EVERY:
@@ -136,7 +144,13 @@ class LogStream:
     encoding = "utf-8"
     errors = "replace"
 
-    def __init__(self, emit, level: str, source: str, redact=None) -> None:
+    def __init__(
+        self,
+        emit: Callable[[ev.LogEvent], None],
+        level: str,
+        source: str,
+        redact: Callable[[str], str] | None = None,
+    ) -> None:
         self._emit = emit
         self._redact = redact or (lambda text: text)
         self._level = level
@@ -156,7 +170,7 @@ class LogStream:
             self.flush()
         return len(text)
 
-    def writelines(self, lines) -> None:
+    def writelines(self, lines: Iterable[str]) -> None:
         for line in lines:
             self.write(line)
 
@@ -225,7 +239,7 @@ def warm_up_zygote() -> None:
 
 def _exercise_pydantic() -> None:
     from datetime import datetime
-    from typing import Annotated, Any, Literal
+    from typing import Annotated, Literal
 
     from pydantic import BaseModel, ConfigDict, Field, Strict, TypeAdapter
 

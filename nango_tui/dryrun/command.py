@@ -7,10 +7,13 @@ import json
 import sys
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from . import events as ev
 from .request import DryrunRequest, DryrunSetupError
+
+if TYPE_CHECKING:
+    from .render import HumanRenderer
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -112,12 +115,15 @@ def run_command(
     return EXIT_OK if done.get("status") == ev.OK else EXIT_FAIL
 
 
-async def _drive(request: DryrunRequest, as_json: bool, stdout: IO[str], output_file: IO[str] | None) -> dict:
+async def _drive(
+    request: DryrunRequest, as_json: bool, stdout: IO[str], output_file: IO[str] | None
+) -> dict[str, Any]:
     import asyncio
 
     from .runner import start_dryrun
 
     run = await start_dryrun(request)
+    sink: _JsonSink | HumanRenderer
     if as_json:
         sink = _JsonSink(stdout)
     else:
@@ -127,7 +133,9 @@ async def _drive(request: DryrunRequest, as_json: bool, stdout: IO[str], output_
 
         sink = HumanRenderer(Out(stdout))
     write_records = output_file.write if output_file else None
-    ticker = asyncio.create_task(_tick(sink)) if getattr(sink, "live", False) else None
+    ticker = None
+    if not isinstance(sink, _JsonSink) and sink.live:
+        ticker = asyncio.create_task(_tick(sink))
     try:
         async for event in run.events():
             if write_records is not None and event.get("type") == ev.BATCH and event.get("records"):
@@ -141,7 +149,7 @@ async def _drive(request: DryrunRequest, as_json: bool, stdout: IO[str], output_
     return run.done or {"status": ev.CANCELLED}
 
 
-async def _tick(sink) -> None:
+async def _tick(sink: HumanRenderer) -> None:
     import asyncio
 
     while True:
@@ -155,7 +163,7 @@ class _JsonSink:
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
 
-    def feed(self, event: dict) -> None:
+    def feed(self, event: dict[str, Any]) -> None:
         self.stream.write(ev.dumps(event) + "\n")
         if event.get("type") != ev.BATCH:
             self.stream.flush()

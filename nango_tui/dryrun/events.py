@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any, Final, Literal
+from typing import Any, Final, cast
 
 from nango_tui.runtime.event_types import (
     BatchEvent,
     DoneEvent,
+    DoneStatus,
     ErrorEvent,
     Event,
     InvalidEvent,
@@ -27,6 +28,7 @@ from nango_tui.runtime.event_types import (
 __all__ = [
     "BatchEvent",
     "DoneEvent",
+    "DoneStatus",
     "ErrorEvent",
     "Event",
     "InvalidEvent",
@@ -109,6 +111,11 @@ def log_event(message: str, level: str = "info", **extra: Any) -> LogEvent:
     return event
 
 
+def plain(event: Event) -> dict[str, Any]:
+    """A typed event as the parent's stream carries it: a dict (the child's events arrive as JSON)."""
+    return cast(dict[str, Any], event)
+
+
 def error_event(
     kind: str,
     message: str,
@@ -162,9 +169,7 @@ class Tally:
     def records(self) -> int:
         return sum(n for per_model in self.counts.values() for n in per_model.values())
 
-    def done_event(
-        self, status: Literal["ok", "failed", "cancelled"], seconds: float, reason: str | None = None
-    ) -> DoneEvent:
+    def done_event(self, status: DoneStatus, seconds: float, reason: str | None = None) -> DoneEvent:
         event: DoneEvent = {
             "type": "done",
             "status": status,

@@ -12,13 +12,23 @@ import asyncio
 import importlib.util
 import inspect
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from . import events as ev
 from .guard import Faults, ScriptTimeout, location_of, script_traceback
 from .request import ChildSpec
+
+if TYPE_CHECKING:
+    from nango_tui.runtime.connection_model import Connection
+    from nango_tui.runtime.context import RunContext
+
+    from .child import EventWriter
+
+Entry = Callable[..., Any]  # the script's fetch_data / run_action / on_event / on_webhook
 
 ENTRY = {"sync": "fetch_data", "action": "run_action", "on-event": "on_event"}
 SIGNATURES = {
@@ -29,7 +39,7 @@ SIGNATURES = {
 }
 
 
-def execute(spec: ChildSpec, writer, faults: Faults) -> tuple[str, str | None]:
+def execute(spec: ChildSpec, writer: EventWriter, faults: Faults) -> tuple[str, str | None]:
     root = Path(spec.root)
     sys.path.insert(0, str(root))  # scripts do `from models import Contact`
     emit = writer.emit
@@ -90,7 +100,7 @@ def execute(spec: ChildSpec, writer, faults: Faults) -> tuple[str, str | None]:
     return outcome
 
 
-def _context(spec: ChildSpec, writer):
+def _context(spec: ChildSpec, writer: EventWriter) -> RunContext:
     from nango_tui.runtime.connections import get_connection
     from nango_tui.runtime.context import RunContext
 
@@ -138,7 +148,7 @@ def _context(spec: ChildSpec, writer):
     return ctx
 
 
-def _as_recorded(connection, inputs: Any) -> None:
+def _as_recorded(connection: Connection, inputs: Any) -> None:
     """A replay uses the base URL and connection config the recording was made with (they win)."""
     if not isinstance(inputs, dict):
         return
@@ -148,7 +158,7 @@ def _as_recorded(connection, inputs: Any) -> None:
         connection.connection_config = {**connection.connection_config, **inputs["connection_config"]}
 
 
-def _replay_connection(spec: ChildSpec):
+def _replay_connection(spec: ChildSpec) -> Connection:
     """The connection for a replay: the real one when it exists, else a credential-less stand-in."""
     from nango_tui.runtime import connections
 
@@ -166,7 +176,7 @@ def _replay_connection(spec: ChildSpec):
         )
 
 
-def _load_script(spec: ChildSpec, emit):
+def _load_script(spec: ChildSpec, emit: Callable[[ev.ErrorEvent], None]) -> ModuleType | None:
     path = Path(spec.root) / spec.script_path
     name = "nango_script_" + "".join(
         c if c.isalnum() else "_" for c in f"{spec.integration}_{spec.kind}_{spec.name}"
@@ -195,27 +205,29 @@ def _load_script(spec: ChildSpec, emit):
     return module
 
 
-async def _run(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, str | None]:
+async def _run(spec: ChildSpec, ctx: RunContext, entry: Entry, faults: Faults) -> tuple[str, str | None]:
     """The entry call; an SDK call the script never awaited turns an ok run into an error."""
     from .unawaited import UnawaitedCalls
 
     with UnawaitedCalls(spec.root, spec.script_path) as unawaited:
         outcome = await _run_entry(spec, ctx, entry, faults)
     if unawaited.found and outcome[0] == ev.OK:
-        method, file, line = unawaited.found[0]
+        method, where = unawaited.found[0]
         more = f" (and {len(unawaited.found) - 1} more)" if len(unawaited.found) > 1 else ""
         ctx.emit(
             ev.error_event(
                 "exception",
                 f"`nango.{method}(...)` was called without `await`: it did nothing{more}",
-                location={"file": file, "line": line} if file else None,
+                location=where,
             )
         )
         return ev.FAILED, "not awaited"
     return outcome
 
 
-async def _run_entry(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, str | None]:
+async def _run_entry(
+    spec: ChildSpec, ctx: RunContext, entry: Entry, faults: Faults
+) -> tuple[str, str | None]:
     from nango_tui import sdk
 
     emit = ctx.emit
@@ -270,7 +282,7 @@ async def _run_entry(spec: ChildSpec, ctx, entry, faults: Faults) -> tuple[str, 
                 pass
 
 
-def takes_input(entry) -> bool:
+def takes_input(entry: Entry) -> bool:
     """Whether `run_action` takes the input: `run_action(nango, input)` (or *args) vs `run_action(nango)`."""
     try:
         parameters = list(inspect.signature(entry).parameters.values())
@@ -280,7 +292,7 @@ def takes_input(entry) -> bool:
     return len(positional) >= 2 or any(p.kind is p.VAR_POSITIONAL for p in parameters)
 
 
-def _call_action(entry, nango, spec: ChildSpec, ctx):
+def _call_action(entry: Entry, nango: Any, spec: ChildSpec, ctx: RunContext) -> Any:
     """run_action(nango) or run_action(nango, input), whichever the script wrote, whatever nango.yaml says."""
     if not takes_input(entry):
         if spec.input is not None:
@@ -293,7 +305,7 @@ def _call_action(entry, nango, spec: ChildSpec, ctx):
     return entry(nango, _input_value(spec, ctx))
 
 
-def _input_value(spec: ChildSpec, ctx) -> Any:
+def _input_value(spec: ChildSpec, ctx: RunContext) -> Any:
     """The input, validated against nango.yaml's `input`: a warning without --validation, as in Nango."""
     if not spec.input_type:
         return spec.input
@@ -342,13 +354,17 @@ def _remember_run(spec: ChildSpec) -> None:
         pass  # a read-only folder only loses what the next run compares with
 
 
-def _action_result(spec: ChildSpec, ctx, result: Any, entry=None) -> tuple[str, str | None]:
+def _action_result(
+    spec: ChildSpec, ctx: RunContext, result: Any, entry: Entry | None = None
+) -> tuple[str, str | None]:
     from .iotypes import adapter, format_validation_error, json_problem, to_jsonable
 
     problem = json_problem(result)
     if problem is not None:  # never stringified behind the user's back, never a RecursionError
         code = getattr(entry, "__code__", None)
-        location = {"file": spec.script_path, "line": code.co_firstlineno} if code is not None else None
+        location: ev.Location | None = (
+            {"file": spec.script_path, "line": code.co_firstlineno} if code is not None else None
+        )
         ctx.emit(
             ev.error_event(
                 "invalid_output",
@@ -383,7 +399,7 @@ def _action_error_message(payload: Any) -> str:
     return f"ActionError: {payload!r}"[:500]
 
 
-def _exception_event(exc: BaseException, spec: ChildSpec, ctx=None) -> dict:
+def _exception_event(exc: BaseException, spec: ChildSpec, ctx: RunContext | None = None) -> ev.ErrorEvent:
     location = location_of(exc, spec)
     text = script_traceback(exc, spec)
     if isinstance(exc, SystemExit):
@@ -410,7 +426,7 @@ def _safe_str(exc: BaseException) -> str:
         return f"<{type(exc).__name__}: its message could not be shown: __str__ raised>"
 
 
-def last_per_id(records: list) -> list:
+def last_per_id(records: list[Any]) -> list[Any]:
     """Each id once, holding its last record, in the order ids first appeared (Nango's records cache)."""
     by_id: dict[str, Any] = {}
     loose = []
@@ -422,7 +438,7 @@ def last_per_id(records: list) -> list:
     return list(by_id.values()) + loose
 
 
-def _base_url_used(ctx) -> str | None:
+def _base_url_used(ctx: RunContext) -> str | None:
     try:
         from nango_tui.runtime.http import HttpClient
 
@@ -431,7 +447,7 @@ def _base_url_used(ctx) -> str | None:
         return None
 
 
-def _save_mocks(spec: ChildSpec, ctx, status: str, writer) -> None:
+def _save_mocks(spec: ChildSpec, ctx: RunContext, status: str, writer: EventWriter) -> None:
     """Write the mocks file: the recorder's exchanges, this run's inputs, and what it produced."""
     from nango_tui.runtime.recording import write_mocks
 

@@ -17,9 +17,12 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn, TextIO
 
 from . import events as ev
+
+if TYPE_CHECKING:
+    from .request import ChildSpec
 
 
 class ScriptTimeout(BaseException):
@@ -36,20 +39,20 @@ _real_raise_signal = signal.raise_signal
 class Faults:
     """Installs the child's guards and knows where the script is."""
 
-    def __init__(self, spec) -> None:
+    def __init__(self, spec: ChildSpec) -> None:
         self.spec = spec
         self.root = str(Path(spec.root))
         self.script = str(Path(spec.root) / spec.script_path)
         self.main_coro: Any = None
-        self.timeout_location: dict | None = None
-        self._emit: Callable[[dict], None] | None = None
+        self.timeout_location: ev.Location | None = None
+        self._emit: Callable[[ev.ErrorEvent], None] | None = None
         self._in_emit = 0
         self._timeout_pending = False
-        self._stderr = None
+        self._stderr: TextIO | None = None
 
     # -- install -----------------------------------------------------------------------------
 
-    def install(self, emit: Callable[[dict], None]) -> None:
+    def install(self, emit: Callable[[ev.ErrorEvent], None]) -> None:
         self._emit = emit
         limit = self.spec.memory_limit
         if limit:
@@ -59,8 +62,8 @@ class Faults:
                 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
             except (ValueError, OSError):
                 pass
-        self._stderr = os.fdopen(os.dup(2), "w")
-        faulthandler.enable(file=self._stderr, all_threads=False)
+        self._stderr = stderr = os.fdopen(os.dup(2), "w")
+        faulthandler.enable(file=stderr, all_threads=False)
         self._patch_self_harm()
         if self.spec.timeout:
             remaining = self.spec.timeout - (_now() - self.spec.started_at)
@@ -95,9 +98,9 @@ class Faults:
         self.timeout_location = self.frame_location(frame) or self.awaiting_location()
         raise ScriptTimeout(f"the run took longer than {self.spec.timeout:g} s and was stopped")
 
-    def awaiting_location(self) -> dict | None:
+    def awaiting_location(self) -> ev.Location | None:
         """Where the script's coroutine chain is suspended (for a timeout while it awaits)."""
-        found = None
+        found: ev.Location | None = None
         coro = self.main_coro
         for _ in range(200):
             if coro is None:
@@ -131,11 +134,11 @@ class Faults:
                 report("killed", f"the script sent {_signame(sig)} to its own process group")
             _real_killpg(pgid, sig)
 
-        def _exit(code: int) -> None:
-            report("exit", f"the script called os._exit({code})")
-            _real_exit(code)
+        def _exit(status: int) -> NoReturn:
+            report("exit", f"the script called os._exit({status})")
+            _real_exit(status)
 
-        def abort() -> None:
+        def abort() -> NoReturn:
             report("killed", "the script called os.abort()")
             _real_abort()
 
@@ -148,9 +151,9 @@ class Faults:
 
     # -- locations ---------------------------------------------------------------------------
 
-    def frame_location(self, frame: FrameType | None) -> dict | None:
+    def frame_location(self, frame: FrameType | None) -> ev.Location | None:
         """The innermost frame of the script file in `frame`'s stack (else of the folder)."""
-        fallback = None
+        fallback: ev.Location | None = None
         while frame is not None:
             filename = frame.f_code.co_filename
             if filename == self.script:
@@ -170,7 +173,9 @@ class _NoTimeout:
     def __enter__(self) -> None:
         self.faults._in_emit += 1
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         faults = self.faults
         faults._in_emit -= 1
         if not faults._in_emit and faults._timeout_pending and exc_type is None:
@@ -178,14 +183,15 @@ class _NoTimeout:
             faults._fire_timeout(sys._getframe(1))
 
 
-def location_of(exc: BaseException, spec) -> dict | None:
+def location_of(exc: BaseException, spec: ChildSpec) -> ev.Location | None:
     """The script's file and line an exception came from (its traceback's last script frame)."""
     root = str(Path(spec.root))
     script = str(Path(spec.root) / spec.script_path)
     if isinstance(exc, SyntaxError) and exc.filename:
         if _inside(exc.filename, root):
             return {"file": os.path.relpath(exc.filename, root), "line": exc.lineno or 1}
-    found = fallback = None
+    found: ev.Location | None = None
+    fallback: ev.Location | None = None
     tb: TracebackType | None = exc.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
@@ -197,7 +203,9 @@ def location_of(exc: BaseException, spec) -> dict | None:
     return found or fallback
 
 
-def script_traceback(exc: BaseException, spec, everything: bool = False, with_exception: bool = True) -> str:
+def script_traceback(
+    exc: BaseException, spec: ChildSpec, everything: bool = False, with_exception: bool = True
+) -> str:
     """The traceback limited to the user's folder (paths relative), then the exception line."""
     root = str(Path(spec.root))
     lines = []

@@ -6,7 +6,10 @@ import importlib.util
 import itertools
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import TypeAdapter
 
 _PRIMITIVES: dict[str, Any] = {
     "string": str,
@@ -80,7 +83,7 @@ def python_type(type_name: str, models: dict[str, type]) -> Any:
     raise ModelsError(f"the model {text} is not in models.py: run `nango-tui generate`")
 
 
-def adapter(type_name: str, models: dict[str, type]):
+def adapter(type_name: str, models: dict[str, type]) -> TypeAdapter[Any]:
     from pydantic import TypeAdapter
 
     return TypeAdapter(python_type(type_name, models))

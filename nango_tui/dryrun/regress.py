@@ -23,6 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from nango_tui.console import Out
+
     from .zygote import Zygote
 
 SECTIONS = (("records", "saved"), ("updated", "updated"), ("deleted", "deleted"))
@@ -35,14 +37,14 @@ MAX_SHOWN = 20  # diff lines shown per section before "... and N more"
 class Outcome:
     """What one run produced, in the shape of a mocks file's "expected"."""
 
-    records: dict[str, list] = field(default_factory=dict)
-    updated: dict[str, list] = field(default_factory=dict)
-    deleted: dict[str, list] = field(default_factory=dict)
+    records: dict[str, list[Any]] = field(default_factory=dict)
+    updated: dict[str, list[Any]] = field(default_factory=dict)
+    deleted: dict[str, list[Any]] = field(default_factory=dict)
     output: Any = None
-    error: dict | None = None
+    error: dict[str, Any] | None = None
 
     @classmethod
-    def from_expected(cls, expected: dict) -> Outcome:
+    def from_expected(cls, expected: dict[str, Any]) -> Outcome:
         return cls(
             records=dict(expected.get("records") or {}),
             updated=dict(expected.get("updated") or {}),
@@ -72,7 +74,7 @@ class ScriptResult:
     def label(self) -> str:
         return f"{self.integration}/{self.name}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "integration": self.integration,
             "script": self.name,
@@ -92,7 +94,7 @@ class SelectionError(Exception):
 # -- choosing what to test ------------------------------------------------------------------------
 
 
-def select_scripts(project, names: list[str] | None) -> list:
+def select_scripts(project: Any, names: list[str] | None) -> list[Any]:
     """The scripts to test: all of them, or those named (`name` or `integration/name`)."""
     scripts = sorted(project.scripts(), key=lambda s: (s.integration, s.kind, s.name))
     if not names:
@@ -130,7 +132,7 @@ def replay_connection_id(root: Path, integration: str) -> str:
 # -- running one replay ---------------------------------------------------------------------------
 
 
-def saved_inputs(root: Path, integration: str, name: str) -> dict | None:
+def saved_inputs(root: Path, integration: str, name: str) -> dict[str, Any] | None:
     """The inputs a script's mocks were recorded with ({"input", "metadata", "last_sync_date"}),
     or None without a readable mocks file. A replay with other inputs asks for other requests,
     which the mocks do not hold: a dialog replaying a demo connection can start from these.
@@ -146,7 +148,11 @@ def saved_inputs(root: Path, integration: str, name: str) -> dict | None:
 
 
 async def replay(
-    root: Path, script, mocks: dict, timeout: float = DEFAULT_TIMEOUT, zygote: Zygote | None = None
+    root: Path,
+    script: Any,
+    mocks: dict[str, Any],
+    timeout: float = DEFAULT_TIMEOUT,
+    zygote: Zygote | None = None,
 ) -> Outcome:
     """Run `script` against its saved responses with the saved inputs; what it produced.
 
@@ -177,7 +183,8 @@ async def replay(
     async for event in run.events():
         kind = event.get("type")
         if kind == ev.BATCH:
-            section.get(event.get("op", "save"), outcome.records).setdefault(event.get("model"), []).extend(
+            model: Any = event.get("model")
+            section.get(event.get("op", "save"), outcome.records).setdefault(model, []).extend(
                 event.get("records") or []
             )
         elif kind == ev.RESULT:
@@ -225,7 +232,7 @@ def _key(record: Any, index: int) -> str:
     return f"#{index}"
 
 
-def _index(records: list) -> tuple[dict[str, Any], list[str]]:
+def _index(records: list[Any]) -> tuple[dict[str, Any], list[str]]:
     by_key: dict[str, Any] = {}
     duplicates = []
     for i, record in enumerate(records):
@@ -236,7 +243,7 @@ def _index(records: list) -> tuple[dict[str, Any], list[str]]:
     return by_key, duplicates
 
 
-def _compare_records(model: str, verb: str, want: list, got: list) -> list[str]:
+def _compare_records(model: str, verb: str, want: list[Any], got: list[Any]) -> list[str]:
     want_by, want_dups = _index(want)
     got_by, got_dups = _index(got)
     added = [k for k in got_by if k not in want_by]
@@ -266,7 +273,7 @@ def _compare_records(model: str, verb: str, want: list, got: list) -> list[str]:
     return [head, *body]
 
 
-def _compare_errors(want: dict | None, got: dict | None) -> list[str]:
+def _compare_errors(want: dict[str, Any] | None, got: dict[str, Any] | None) -> list[str]:
     if want is None and got is None:
         return []
     if want is None:
@@ -339,7 +346,7 @@ def _capped(lines: list[str]) -> list[str]:
 
 
 async def regress_script(
-    root: Path, script, timeout: float = DEFAULT_TIMEOUT, zygote: Zygote | None = None
+    root: Path, script: Any, timeout: float = DEFAULT_TIMEOUT, zygote: Zygote | None = None
 ) -> ScriptResult:
     """Replay one script against its mocks and compare; never raises for a user's mistake."""
     from nango_tui.runtime.errors import MocksFileError
@@ -399,14 +406,19 @@ async def run_tests(
 
 
 async def _replay_all(
-    root: Path, scripts: list, on_result, jobs, timeout: float, zygote
+    root: Path,
+    scripts: list[Any],
+    on_result: Callable[[ScriptResult], None] | None,
+    jobs: int | None,
+    timeout: float,
+    zygote: Zygote | None,
 ) -> list[ScriptResult]:
     limit = asyncio.Semaphore(jobs or max(1, min(4, os.cpu_count() or 1)))
 
     finished: dict[int, ScriptResult] = {}
     reported = 0
 
-    async def one(index: int, script) -> ScriptResult:
+    async def one(index: int, script: Any) -> ScriptResult:
         nonlocal reported
         async with limit:
             result = await regress_script(root, script, timeout, zygote)
@@ -424,14 +436,14 @@ class _Table:
     """The scripts of nango.yaml from dryrun's table, cached by the file's content: when it is
     current, `test` needs neither the config loader nor pydantic in this process."""
 
-    def __init__(self, scripts: list) -> None:
+    def __init__(self, scripts: list[Any]) -> None:
         self._scripts = scripts
 
-    def scripts(self) -> list:
+    def scripts(self) -> list[Any]:
         return self._scripts
 
 
-def _script_table(root: Path, load_project) -> _Table:
+def _script_table(root: Path, load_project: Callable[..., Any]) -> _Table:
     from .request import DryrunSetupError
     from .setup import script_table
 
@@ -447,7 +459,7 @@ def _script_table(root: Path, load_project) -> _Table:
 class ProjectError(Exception):
     """nango.yaml has errors: nothing can be tested."""
 
-    def __init__(self, diagnostics: list) -> None:
+    def __init__(self, diagnostics: list[Any]) -> None:
         self.diagnostics = diagnostics
         super().__init__("nango.yaml has errors")
 
@@ -455,7 +467,7 @@ class ProjectError(Exception):
 # -- the command ----------------------------------------------------------------------------------
 
 
-def print_result(result: ScriptResult, out) -> None:
+def print_result(result: ScriptResult, out: Out) -> None:
     """One pass/fail line, then the diff (or the problem) indented under it."""
     what = f"{result.label} ({result.kind})"
     took = out.style(f"{result.seconds:.1f}s", "dim")
@@ -475,7 +487,7 @@ def print_result(result: ScriptResult, out) -> None:
             out.line("    " + (out.style(part, colour) if colour else part))
 
 
-def run_command(root: Path, names: list[str], *, as_json: bool = False, out=None) -> int:
+def run_command(root: Path, names: list[str], *, as_json: bool = False, out: Out | None = None) -> int:
     """The `test` command: 0 when every script passes, 1 otherwise (or nothing to test)."""
     from nango_tui.console import Out, print_diagnostics
 

@@ -30,11 +30,11 @@ class HumanRenderer:
         self.live = out.stream.isatty() if live is None and hasattr(out.stream, "isatty") else bool(live)
         self.first_records = first_records
         self.tally = ev.Tally()
-        self.samples: list[tuple[str, dict]] = []
-        self.start: dict = {}
+        self.samples: list[tuple[str, dict[str, Any]]] = []
+        self.start: dict[str, Any] = {}
         self.output: Any = None
         self.has_output = False
-        self.errors: list[dict] = []
+        self.errors: list[dict[str, Any]] = []
         self._shown = {"log": 0, "invalid": 0, "request": 0}
         self._hidden = {"log": 0, "invalid": 0, "request": 0}
         self._progress_shown = False
@@ -43,7 +43,7 @@ class HumanRenderer:
 
     # -- streaming ---------------------------------------------------------------------------
 
-    def feed(self, event: dict) -> None:
+    def feed(self, event: dict[str, Any]) -> None:
         kind = event.get("type")
         self.tally.feed(event)
         if kind == ev.START:
@@ -88,14 +88,14 @@ class HumanRenderer:
             return
         self._progress()
 
-    def _log_text(self, event: dict) -> str:
+    def _log_text(self, event: dict[str, Any]) -> str:
         level = str(event.get("level") or "info")
         colour = {"error": "red", "warn": "yellow", "warning": "yellow", "debug": "dim"}.get(level)
         tag = self.out.style(f"{level:<5}", colour) if colour else f"{level:<5}"
         stamp = self.out.style(f"{event.get('t', 0):7.2f}s", "dim")
         return f"{stamp} {tag} {event.get('message', '')}"
 
-    def _error_text(self, event: dict) -> str:
+    def _error_text(self, event: dict[str, Any]) -> str:
         where = event.get("location")
         at = f" at {where['file']}:{where['line']}" if where else ""
         lines = [
@@ -158,7 +158,7 @@ class HumanRenderer:
 
     # -- the end -----------------------------------------------------------------------------
 
-    def _summary(self, done: dict) -> None:
+    def _summary(self, done: dict[str, Any]) -> None:
         out = self.out
         for what, label in (
             ("log", "log lines"),

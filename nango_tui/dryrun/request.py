@@ -31,7 +31,7 @@ class DryrunRequest:
     environment: str = "dev"
     integration: str | None = None
     input: Any = None
-    metadata: dict | None = None
+    metadata: dict[str, Any] | None = None
     last_sync_date: datetime | None = None
     validation: bool = False
     save_responses: bool = False
@@ -46,7 +46,7 @@ class DryrunRequest:
     # delete-from-previous-executions events for the server to persist; the server applies
     # track_deletes; get_records_by_ids reads the server's records cache.
     server_run: bool = False
-    checkpoint: dict | None = None
+    checkpoint: dict[str, Any] | None = None
 
 
 @dataclass
@@ -65,7 +65,7 @@ class ChildSpec:
     output_type: str | None
     input: Any
     has_input: bool
-    metadata: dict | None
+    metadata: dict[str, Any] | None
     last_sync_date: str | None
     validation: bool
     save_responses: bool
@@ -80,11 +80,11 @@ class ChildSpec:
     webhook: Any = None  # the payload for a webhook handler run (`--webhook`)
     entry: str | None = None  # the function to call when not the kind's default (on-events, webhooks)
     server_run: bool = False  # see DryrunRequest.server_run
-    checkpoint: dict | None = None
+    checkpoint: dict[str, Any] | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
     @classmethod
-    def from_json(cls, data: dict) -> ChildSpec:
+    def from_json(cls, data: dict[str, Any]) -> ChildSpec:
         return cls(**data)

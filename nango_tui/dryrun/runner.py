@@ -22,16 +22,20 @@ import signal
 import sys
 import time
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import events as ev
 from .channel import Opener, new_key
 from .request import ChildSpec, DryrunRequest, DryrunSetupError
 
 if TYPE_CHECKING:
-    from .zygote import Zygote
+    from nango_tui.runtime.redaction import Redactor
+
+    from .zygote import WarmProcess, Zygote
+
+    ChildProcess = asyncio.subprocess.Process | WarmProcess
 
 KILL_GRACE = 0.4  # seconds between SIGTERM and SIGKILL on cancel
 TIMEOUT_GRACE = 1.0  # the child reports its own timeout (with the script's line) before we kill it
@@ -71,8 +75,7 @@ async def start_dryrun(request: DryrunRequest, *, zygote: Zygote | None = None) 
         secrets = []
         spec = await asyncio.to_thread(resolve, request, secrets)
     except BaseException:
-        proc = await spawning
-        await _discard(proc)
+        await _discard(await spawning)
         raise
     run = DryrunRun(spec, request, secrets)
     await run._start(await spawning)
@@ -132,13 +135,13 @@ class DryrunRun:
         self.script_path = spec.script_path
         self.kind = spec.kind
         self.tally = ev.Tally()
-        self.done: dict | None = None
-        self._proc: asyncio.subprocess.Process | None = None
-        self._queue: asyncio.Queue = asyncio.Queue(maxsize=8)  # bounded: backpressure to the child
-        self._readers: list[asyncio.Task] = []
+        self.done: dict[str, Any] | None = None
+        self._proc: ChildProcess | None = None
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=8)  # bounded: backpressure to the child
+        self._readers: list[asyncio.Task[Any]] = []
         self._cancelled = False
         self._timed_out = False
-        self._child_done: dict | None = None
+        self._child_done: dict[str, Any] | None = None
         self._child_error = False
         self._stderr_tail: deque[str] = deque(maxlen=60)
         self._stderr_lines = 0
@@ -153,11 +156,11 @@ class DryrunRun:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _launch(self) -> dict:
+    def _launch(self) -> dict[str, Any]:
         """What the child needs: the checked request and the event channel's key."""
         return {"spec": self.spec.to_json(), "key": self._key.hex()}
 
-    async def _start(self, proc) -> None:
+    async def _start(self, proc: ChildProcess) -> None:
         if str(self.records_file) != os.devnull:  # a server run keeps no records file
             self.records_file.parent.mkdir(parents=True, exist_ok=True)
             self.records_file.touch()
@@ -207,7 +210,7 @@ class DryrunRun:
     async def __aenter__(self) -> DryrunRun:
         return self
 
-    async def __aexit__(self, *exc) -> None:
+    async def __aexit__(self, *exc: object) -> None:
         if self.done is None:
             await self.cancel()
         await self._finish_readers()
@@ -232,7 +235,7 @@ class DryrunRun:
         except asyncio.QueueFull:
             self._late_markers.append(marker)  # handed out once the queue is empty (see _next)
 
-    def _decode(self, line: bytes) -> dict | None:
+    def _decode(self, line: bytes) -> dict[str, Any] | None:
         body = self._opener.open(line)
         if body is not None:
             try:
@@ -245,11 +248,13 @@ class DryrunRun:
         if self._forged > STDERR_LOG_LIMIT:
             return None
         text = self._redactor.text(line[:2000].decode("utf-8", "replace"))
-        return ev.log_event(
-            f"ignored a line on the event channel that the runner did not write: {text}",
-            "warn",
-            source="channel",
-            t=round(self.elapsed(), 3),
+        return ev.plain(
+            ev.log_event(
+                f"ignored a line on the event channel that the runner did not write: {text}",
+                "warn",
+                source="channel",
+                t=round(self.elapsed(), 3),
+            )
         )
 
     async def _read_stderr(self) -> None:
@@ -268,7 +273,7 @@ class DryrunRun:
         finally:
             self._end_of(_EOF_ERR)
 
-    async def _next(self, deadline: float | None):
+    async def _next(self, deadline: float | None) -> Any:
         if self._late_markers and self._queue.empty():
             return self._late_markers.popleft()
         if deadline is None:
@@ -280,7 +285,7 @@ class DryrunRun:
 
     # -- the stream --------------------------------------------------------------------------
 
-    async def events(self) -> AsyncIterator[dict]:
+    async def events(self) -> AsyncIterator[dict[str, Any]]:
         """The run's events, in order, ending with exactly one `done` (then the stream ends)."""
         if self._iterating:
             raise RuntimeError("events() can be iterated only once per run")
@@ -326,10 +331,10 @@ class DryrunRun:
         finally:
             if self.done is None:  # the consumer stopped early: leave nothing running
                 await self.cancel()
-                self.done = self.tally.done_event(ev.CANCELLED, self.elapsed())
+                self.done = ev.plain(self.tally.done_event(ev.CANCELLED, self.elapsed()))
             await self._finish_readers()
 
-    def _take(self, item: dict) -> bool:
+    def _take(self, item: dict[str, Any]) -> bool:
         """Note a child event; False for the child's own `done` (the parent builds the real one)."""
         kind = item.get("type")
         if kind == ev.DONE:
@@ -340,7 +345,7 @@ class DryrunRun:
         self.tally.feed(item)
         return True
 
-    async def _wind_down(self) -> list[dict]:
+    async def _wind_down(self) -> list[dict[str, Any]]:
         """The child closed its event stream: let it exit, end what it left running, and collect
         the rest of its stderr (a crash dump names the script's line)."""
         proc = self._proc
@@ -350,7 +355,7 @@ class DryrunRun:
         except TimeoutError:
             await self._kill()
         _signal_group(proc.pid, signal.SIGKILL)  # processes the script started and left behind
-        items: list[dict] = []
+        items: list[dict[str, Any]] = []
         end = time.time() + 1.0
         while not self._stderr_closed:
             try:
@@ -363,27 +368,28 @@ class DryrunRun:
                 items.append(item)
         return items
 
-    async def _ending(self) -> list[dict]:
+    async def _ending(self) -> list[dict[str, Any]]:
         """The closing events: an `error` for a child that did not end well, then `done`."""
         proc = self._proc
         assert proc is not None
         if self._cancelled:
             await self._kill()
-            self.done = self.tally.done_event(ev.CANCELLED, self.elapsed(), "cancelled")
-            return [self._stamp(self.done)]
+            self.done = done = ev.plain(self.tally.done_event(ev.CANCELLED, self.elapsed(), "cancelled"))
+            return [self._stamp(done)]
         if proc.returncode is None:
             try:
                 await asyncio.wait_for(proc.wait(), 2.0)
             except TimeoutError:
                 await self._kill()
         _signal_group(proc.pid, signal.SIGKILL)
-        out: list[dict] = []
+        out: list[dict[str, Any]] = []
         child = self._child_done
         if self._timed_out:
             if not self._child_error:
                 message = f"the run took longer than {self.spec.timeout:g} s and was stopped"
-                out.append(ev.error_event("timeout", message, location=self._stderr_location()))
-            status, reason = ev.FAILED, "timeout"
+                out.append(ev.plain(ev.error_event("timeout", message, location=self._stderr_location())))
+            status: ev.DoneStatus = ev.FAILED
+            reason: str | None = "timeout"
         elif child is not None:
             status, reason = child.get("status", ev.FAILED), child.get("reason")
         else:
@@ -395,16 +401,19 @@ class DryrunRun:
         for event in out:
             self._stamp(event)
             self.tally.feed(event)
-        self.done = self._stamp(self.tally.done_event(status, self.elapsed(), reason))
+        self.done = done = self._stamp(ev.plain(self.tally.done_event(status, self.elapsed(), reason)))
         if child and child.get("peak_rss_kib"):
-            self.done["peak_rss_kib"] = child["peak_rss_kib"]  # the child's own peak memory
-        return [*out, self.done]
+            done["peak_rss_kib"] = child["peak_rss_kib"]  # the child's own peak memory
+        return [*out, done]
 
-    def _stamp(self, event: dict) -> dict:
+    def _stamp(self, event: dict[str, Any]) -> dict[str, Any]:
         event.setdefault("t", round(self.elapsed(), 3))
         return event
 
-    def _crash_error(self, code: int | None) -> dict:
+    def _crash_error(self, code: int | None) -> dict[str, Any]:
+        return ev.plain(self._crash_event(code))
+
+    def _crash_event(self, code: int | None) -> ev.ErrorEvent:
         location = self._stderr_location()
         tail = "\n".join(list(self._stderr_tail)[-12:])
         if code is not None and code < 0:
@@ -426,10 +435,10 @@ class DryrunRun:
             traceback=tail or None,
         )
 
-    def _stderr_location(self) -> dict | None:
+    def _stderr_location(self) -> ev.Location | None:
         """The script's innermost frame in a faulthandler dump or traceback on stderr, if any."""
         script = str(Path(self.spec.root) / self.spec.script_path)
-        found = None
+        found: ev.Location | None = None
         newest_first = False
         for text in self._stderr_tail:
             if "most recent call first" in text:
@@ -477,7 +486,7 @@ async def read_lines(stream: asyncio.StreamReader, chunk_size: int = 1 << 18) ->
         yield b"".join(partial)
 
 
-def _redactor(secrets: list[str]):
+def _redactor(secrets: list[str]) -> Redactor:
     from nango_tui.runtime.redaction import Redactor
 
     return Redactor(secrets)
@@ -493,10 +502,10 @@ def _signal_group(pid: int, sig: int) -> None:
         pass
 
 
-def run_sync(request: DryrunRequest, on_event) -> dict:
+def run_sync(request: DryrunRequest, on_event: Callable[[dict[str, Any]], object]) -> dict[str, Any]:
     """Run a dryrun to the end from synchronous code, calling `on_event(event)` for each event."""
 
-    async def main() -> dict:
+    async def main() -> dict[str, Any]:
         run = await start_dryrun(request)
         try:
             async for event in run.events():

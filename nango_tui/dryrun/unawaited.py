@@ -10,7 +10,11 @@ import gc
 import re
 import sys
 import warnings
+from collections.abc import Callable
 from pathlib import Path
+from typing import TextIO
+
+from nango_tui.runtime.event_types import Location
 
 _NEVER_AWAITED = re.compile(r"coroutine '(Nango(?:Sync|Action)\.(\w+))' was never awaited")
 _CREATED_AT = re.compile(r'File "([^"]+)", line (\d+)')
@@ -23,8 +27,8 @@ class UnawaitedCalls:
         self.root = str(Path(root))
         self.script = str(Path(root) / script_path)
         self.script_path = script_path
-        self.found: list[tuple[str, str | None, int | None]] = []
-        self._previous_show = None
+        self.found: list[tuple[str, Location | None]] = []  # (SDK method, where it was called)
+        self._previous_show: Callable[..., None] | None = None
         self._previous_depth = 0
 
     def __enter__(self) -> UnawaitedCalls:
@@ -36,18 +40,28 @@ class UnawaitedCalls:
 
     def __exit__(self, *exc: object) -> None:
         gc.collect()  # a dropped coroutine warns when it is collected
-        warnings.showwarning = self._previous_show  # type: ignore[assignment]
+        if self._previous_show is not None:
+            warnings.showwarning = self._previous_show
         sys.set_coroutine_origin_tracking_depth(self._previous_depth)
 
-    def _show(self, message, category, filename, lineno, file=None, line=None) -> None:
+    def _show(
+        self,
+        message: Warning | str,
+        category: type[Warning],
+        filename: str,
+        lineno: int,
+        file: TextIO | None = None,
+        line: str | None = None,
+    ) -> None:
         text = str(message)
         match = _NEVER_AWAITED.search(text) if issubclass(category, RuntimeWarning) else None
         if match is None:
-            self._previous_show(message, category, filename, lineno, file, line)  # type: ignore[misc]
+            if self._previous_show is not None:
+                self._previous_show(message, category, filename, lineno, file, line)
             return
-        where_file = where_line = None
+        where: Location | None = None
         for found_file, found_line in _CREATED_AT.findall(text):
             if found_file == self.script:
-                where_file, where_line = self.script_path, int(found_line)
+                where = {"file": self.script_path, "line": int(found_line)}
                 break
-        self.found.append((match.group(2), where_file, where_line))
+        self.found.append((match.group(2), where))

@@ -69,12 +69,12 @@ class WarmProcess:
 class Zygote:
     """The parent's handle on one zygote process (bound to the event loop that first uses it)."""
 
-    def __init__(self, proc: subprocess.Popen, sock: socket.socket) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes], sock: socket.socket) -> None:
         self._proc = proc
         self._sock = sock
         self._loop: asyncio.AbstractEventLoop | None = None
         self._buffer = b""
-        self._starting: list[asyncio.Future] = []
+        self._starting: list[asyncio.Future[Any]] = []
         self._children: dict[int, WarmProcess] = {}
         self._early_exits: dict[int, int] = {}
         self._sending: asyncio.Lock | None = None
@@ -226,9 +226,10 @@ def serve(sock: socket.socket) -> None:
     signal.set_wakeup_fd(wake_write)
     signal.signal(signal.SIGCHLD, lambda *_: None)
     sock.setblocking(True)
+    watched: list[socket.socket | int] = [sock, wake_read]
     while True:
         try:
-            ready = select.select([sock, wake_read], [], [])[0]
+            ready = select.select(watched, [], [])[0]
         except InterruptedError:  # pragma: no cover - PEP 475 retries
             continue
         if wake_read in ready:
@@ -248,7 +249,7 @@ def serve(sock: socket.socket) -> None:
             _send(sock, {"started": pid})
 
 
-def _receive(sock: socket.socket) -> tuple[dict, list[int]] | None:
+def _receive(sock: socket.socket) -> tuple[dict[str, Any], list[int]] | None:
     """One request: read exactly its bytes (never into the next request's, which has its own fds)."""
     data, fds, _, _ = socket.recv_fds(sock, _HEADER.size, 4)
     if not data:
@@ -271,7 +272,7 @@ def _exactly(sock: socket.socket, size: int) -> bytes:
     return b"".join(chunks)
 
 
-def _send(sock: socket.socket, reply: dict) -> None:
+def _send(sock: socket.socket, reply: dict[str, Any]) -> None:
     sock.sendall(json.dumps(reply).encode() + b"\n")
 
 
@@ -286,7 +287,7 @@ def _report_exits(sock: socket.socket) -> None:
         _send(sock, {"exited": pid, "status": status})
 
 
-def _fork_child(message: dict, fds: list[int], sock: socket.socket, wake: tuple[int, int]) -> int:
+def _fork_child(message: dict[str, Any], fds: list[int], sock: socket.socket, wake: tuple[int, int]) -> int:
     pid = os.fork()
     if pid:
         return pid

@@ -13,6 +13,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .event_types import EventLike
+
 if TYPE_CHECKING:  # pragma: no cover
     from .connections import Connection
     from .recording import Recorder, Replayer
@@ -37,7 +39,7 @@ class RunContext:
     kind: str  # "sync" | "action"
     environment: str
     connection: Connection
-    emit: Callable[[dict[str, Any]], None]
+    emit: Callable[[EventLike], None]
     models: dict[str, type] = field(default_factory=dict)
     outputs: list[str] = field(default_factory=list)
     last_sync_date: datetime | None = None

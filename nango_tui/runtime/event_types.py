@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any, Literal, NotRequired, TypedDict
 
+DoneStatus = Literal["ok", "failed", "cancelled"]  # how a run ended
+
 
 class Location(TypedDict):
     file: str  # relative to the integrations folder
@@ -91,7 +93,7 @@ class ErrorEvent(TypedDict):
 class DoneEvent(TypedDict):
     type: Literal["done"]
     t: NotRequired[float]
-    status: Literal["ok", "failed", "cancelled"]
+    status: DoneStatus
     reason: NotRequired[str]
     counts: dict[str, dict[str, int]]  # model -> op -> records
     invalid: dict[str, int]
@@ -105,3 +107,7 @@ class DoneEvent(TypedDict):
 Event = (
     StartEvent | LogEvent | RequestEvent | BatchEvent | InvalidEvent | ResultEvent | ErrorEvent | DoneEvent
 )
+
+#: What an emitter takes: an event built by a typed constructor, or a dict built in place (the
+#: runtime's and the SDK's `request`/`log`/`batch`) or read back from JSON.
+EventLike = Event | dict[str, Any]
