@@ -307,3 +307,78 @@ def test_search_file_counts_places_per_model_and_skips_a_line_being_written(tmp_
         assert summary(search_file(path, "needle", 10, ["Contact", "Ticket"])) == expected
     finally:
         dryrun_recordfile.SEARCH_CHUNK = saved
+
+
+NESTED_CRASH = """\
+from nango_tui.sdk import NangoSync
+
+
+def parse(item):
+    return item["missing"]
+
+
+async def fetch_data(nango: NangoSync) -> None:
+    rows = [{"id": 1}]
+    for row in rows:
+        parse(row)
+"""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_each_frame_of_a_crash_traceback_opens_its_line(project_root, size):
+    from nango_tui.tui.messages import OpenFile
+    from nango_tui.tui.widgets.traceback_view import TracebackView
+
+    (project_root / "demo" / "syncs" / "sloppy.py").write_text(NESTED_CRASH)
+    opened = []
+
+    class App(PaneApp):
+        def on_open_file(self, message: OpenFile) -> None:
+            opened.append((message.path, message.line, message.focus))
+
+    app = App(load(project_root))
+    async with app.run_test(size=size) as pilot:
+        await run_to_end(app, pilot, request(project_root, name="sloppy"))
+        assert app.pane.tabs.active == "dryrun-summary"  # a failed run shows its summary
+        app.pane.focus_body()
+        await pilot.pause()
+        view = app.focused
+        assert isinstance(view, TracebackView)
+        shown = [f.text.splitlines()[0].strip() for f in view.frames if f.file]
+        assert shown == [
+            'File "demo/syncs/sloppy.py", line 11, in fetch_data',
+            'File "demo/syncs/sloppy.py", line 5, in parse',
+        ]
+        assert "KeyError: 'missing'" in view.frames[-1].text  # shown, not selectable
+        assert view.highlighted == view.openable[-1]  # the innermost frame first
+        await pilot.press("enter")
+        await pilot.press("up")  # to the outer frame (other lines are skipped)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("down")  # back to the inner frame
+        await pilot.press("enter")
+        await pilot.pause()
+    assert opened == [
+        ("demo/syncs/sloppy.py", 5, True),
+        ("demo/syncs/sloppy.py", 11, True),
+        ("demo/syncs/sloppy.py", 5, True),
+    ]
+
+
+def test_frame_lines_pair_a_frame_with_its_source_and_never_point_outside():
+    from nango_tui.tui.widgets.traceback_view import frame_lines
+
+    frames = frame_lines(
+        'Traceback (most recent call last):\n  File "demo/a.py", line 3, in f\n    x()\n'
+        '  File "/usr/lib/python3.11/json/__init__.py", line 9, in loads\n    y\n'
+        '  File "../outside.py", line 2, in g\n  File "<string>", line 1, in <module>\nValueError: no'
+    )
+    assert [(f.file, f.line) for f in frames] == [
+        (None, 0),
+        ("demo/a.py", 3),
+        (None, 9),
+        (None, 2),
+        (None, 1),
+        (None, 0),
+    ]
+    assert frames[1].text.endswith("\n    x()")

@@ -98,13 +98,14 @@ Where the keys go (the focus model):
   tab, shift+tab leave the pane (next / previous pane); z zooms the pane, z again restores
 
 Records: a table per model, m shows the next model; n / p page through every record, 1,000 at
-a time, read from the run's records file; / searches every record of the model in that file
-(enter searches, escape clears); c copies the record (v switches to cells: c copies a value).
+a time, read from the run's records file; / searches every record of the run, all models, in
+that file (enter searches, escape clears; the table jumps to a model with a match, m to the next); c copies the record (v switches to cells: c copies a value).
 Requests: enter opens the inspector: method, URL, status, time, attempt, request and response
 headers and bodies (secrets masked; each body cut at 64 KiB), JSON indented; in it c copies the
 response body, u the request as a curl command, a the whole exchange (OSC 52: works over SSH).
 Invalid: o opens the bad field's line of nango.yaml in the Script pane.
-Summary: o opens the error's line (the innermost frame of the traceback in your folder).
+Summary: o opens the error's line (the innermost frame of the traceback in your folder); in
+the traceback, up/down move between the frames of your scripts and enter opens that line.
 
 d opens the dryrun dialog, r runs the last dryrun again, escape stops a running one.
 D shows what changed since the previous run of this script and connection (the diff

@@ -14,6 +14,7 @@ from nango_tui.dryrun import events as ev
 
 from .dryrun_records import pretty
 from .dryrun_results import RunResults
+from .traceback_view import TracebackView
 
 _FRAME = re.compile(r'^\s*File "([^"]+)", line (\d+)')
 
@@ -41,7 +42,7 @@ _STATUS = {
 
 
 def summary_renderable(results: RunResults | None):
-    """The summary of a run as a Rich renderable."""
+    """The summary of a run as a Rich renderable (the error's traceback is the TracebackView's)."""
     if results is None:
         return Text("No dryrun yet.", "dim")
     request = results.request
@@ -112,7 +113,7 @@ def summary_renderable(results: RunResults | None):
             parts.append(Text("ActionError payload:", "bold"))
             parts.append(Text(pretty(error["payload"])))
         if error.get("traceback"):
-            parts.append(Text(str(error["traceback"]).rstrip(), "dim"))
+            parts.append(Text("traceback (up/down: the script's frames, enter opens one):", "dim"))
     output = None
     if done is not None and "output" in done:
         output = done["output"]
@@ -130,6 +131,21 @@ class DryrunSummary(VerticalScroll):
 
     def compose(self):
         yield Static("", id="summary-text")
+        view = TracebackView(id="summary-traceback")
+        view.display = False
+        yield view
 
     def show(self, results: RunResults | None) -> None:
         self.query_one("#summary-text", Static).update(summary_renderable(results))
+        error = results.error if results is not None and not results.setup_error else None
+        self.traceback.show(str(error.get("traceback") or "") if error else None)
+
+    @property
+    def traceback(self) -> TracebackView:
+        return self.query_one(TracebackView)
+
+    @property
+    def focus_target(self):
+        """What takes the focus in the Summary tab: the traceback's frames when there are any."""
+        view = self.traceback
+        return view if view.display and view.openable else self

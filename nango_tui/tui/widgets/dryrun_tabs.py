@@ -62,7 +62,7 @@ class DryrunTabs(TabbedContent):
             return self.query_one(DryrunRequests).table
         if tab == "dryrun-invalid":
             return self.query_one(DryrunInvalid).table
-        return self.query_one(DryrunSummary)
+        return self.query_one(DryrunSummary).focus_target
 
     def label(self, results: RunResults | None) -> None:
         """Put the run's counts in the tab labels."""
