@@ -259,12 +259,11 @@ def test_long_model_reference_chain_loads_and_generates(tmp_path: Path):
     assert check.returncode == 0, check.stderr[-500:]
 
 
-def test_long_extends_chain_loads():
-    n = 1100  # (generate would flatten it into n * n / 2 fields: loading is what must not crash)
+def test_long_extends_chain_is_a_diagnostic_not_a_crash():
+    n = 1100  # generate would flatten it into n * n / 2 fields
     body = "".join(f"  M{i}:\n    __extends: M{i + 1}\n    f{i}: string\n" for i in range(n))
     result = load_text(f"integrations: {{}}\nmodels:\n{body}  M{n}:\n    id: string\n")
-    assert result.ok, result.diagnostics[:3]
-    assert len(result.project.models["M0"].fields) == n + 1
+    assert [d.code for d in result.diagnostics] == ["model_extends_too_large"]
 
 
 def test_extends_cycle_in_a_long_chain_is_reported():
@@ -369,3 +368,30 @@ def test_scaffolds_parse_whatever_the_description(tmp_path: Path, description: s
         tree = ast.parse(source)  # a NUL made it unparseable
         assert "\0" not in source
         assert not [n for n in ast.walk(tree) if isinstance(n, ast.Import) and n.names[0].name == "os"], rel
+
+
+def _extends_chain(length: int, base_fields: int = 1, extending: int = 0) -> str:
+    lines = ["integrations:", "  x:", "    syncs:", "      s:", "        runs: every hour"]
+    lines += ["        output: M0", "        endpoint: GET /x", "models:", "  M0:", "    id: string"]
+    lines += [f"    b{i}: string" for i in range(base_fields)]
+    for i in range(1, length):
+        lines += [f"  M{i}:", f"    __extends: M{i - 1}", f"    f{i}: string"]
+    for i in range(extending):  # models extending the base directly: linear, always fine
+        lines += [f"  Wide{i}:", "    __extends: M0", "    own: number"]
+    return "\n".join(lines) + "\n"
+
+
+def test_a_long_extends_chain_is_refused_before_it_multiplies_the_output():
+    # each model repeats every field of the chain above it: 1,000 models would write 500,000
+    # fields into models.py and schema.json (36 MB of schema from a 44 KB nango.yaml)
+    result = load_text(_extends_chain(1000))
+    [problem] = [d for d in result.diagnostics if d.code == "model_extends_too_large"]
+    assert problem.severity == "error" and "extend the base models directly" in (problem.hint or "")
+    assert result.project is None
+    # the chain of 5,000 is refused as well, and resolving it stays linear past the limit
+    assert any(d.code == "model_extends_too_large" for d in load_text(_extends_chain(5000)).diagnostics)
+
+
+def test_ordinary_extends_stay_within_the_budget():
+    assert load_text(_extends_chain(100)).ok
+    assert load_text(_extends_chain(2, base_fields=60, extending=2000)).ok

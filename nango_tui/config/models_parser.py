@@ -25,6 +25,10 @@ from .yamlnodes import Mark, YList, YMap
 _TYPE_DOCS = "see https://docs.nango.dev/reference/integration-configuration#model-types"
 
 
+MERGE_BUDGET_BASE = 100_000  # inherited fields every project may merge, whatever its size
+MERGE_BUDGET_FACTOR = 20  # and this many per field the file declares
+
+
 def close_match(name: str, candidates: Iterable[str]) -> str | None:
     names = list(candidates)
     found = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
@@ -60,6 +64,8 @@ class ModelsParser:
         self.models: dict[str, ModelDef] = {}
         self._declared: dict[str, tuple[tuple[Field, ...], tuple[str, ...], TypeNode | None]] = {}
         self._parsed_types: dict[str, TypeNode] = {}
+        self._merge_budget = MERGE_BUDGET_BASE
+        self._over_budget = False
         self._quiet_types: set[str] = set()  # type texts that reported nothing
         self._guesses: dict[str, str | None] = {}
 
@@ -93,6 +99,10 @@ class ModelsParser:
                 )
                 continue
             self._declared[name] = self._parse_fields_of(name, body)
+        declared_total = sum(len(fields) for fields, _, _ in self._declared.values())
+        # models.py and schema.json list each model's merged fields: a chain of N models, each
+        # extending the last, writes N*N/2 of them (a 44 KB file made a 36 MB schema.json)
+        self._merge_budget = MERGE_BUDGET_BASE + MERGE_BUDGET_FACTOR * declared_total
         for name in self._declared:
             self._resolve(name)
         self._warn_reference_cycles()
@@ -296,6 +306,23 @@ class ModelsParser:
         """The ModelDef of `name` from its declared fields and its resolved parents'."""
         declared, extends, extra = self._declared[name]
         merged: dict[str, Field] = {}
+        inherited = sum(len(m.fields) for m in map(self.models.get, extends) if m is not None)
+        if extends and inherited > self._merge_budget:
+            if not self._over_budget:
+                self._over_budget = True
+                line, col = self.raw.key_mark(name)
+                self.diags.error(
+                    line,
+                    col,
+                    "model_extends_too_large",
+                    f"`__extends` chains merge more fields into the models than this file declares "
+                    f"{MERGE_BUDGET_FACTOR} times over (the limit is {self._merge_budget:,}; "
+                    f'"{name}" is where it was passed): models.py and schema.json would repeat '
+                    "every inherited field in every model",
+                    hint="extend the base models directly rather than through long chains of each other",
+                )
+            extends = ()  # the run stops at this error; keep the rest linear
+        self._merge_budget -= inherited
         for parent in extends:
             resolved = self.models.get(parent)
             if resolved is None:
