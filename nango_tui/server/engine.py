@@ -49,12 +49,12 @@ log = logging.getLogger("nango_tui.server")
 
 
 @DBOS.workflow()
-def sync_workflow(sync_id: int, mode: str) -> dict:
+def sync_workflow(sync_id: int, mode: str) -> dict[str, Any]:
     return _sync_step(sync_id, mode)
 
 
 @DBOS.step(retries_allowed=False)
-def _sync_step(sync_id: int, mode: str) -> dict:
+def _sync_step(sync_id: int, mode: str) -> dict[str, Any]:
     global _running
     assert _ctx is not None
     with _running_guard:

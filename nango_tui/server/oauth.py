@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
+from typing import Any
 
 from . import timeutil
 
@@ -14,7 +15,7 @@ class RefreshFailed(Exception):
     pass
 
 
-def needs_refresh(credentials: dict, force: bool = False) -> bool:
+def needs_refresh(credentials: dict[str, Any], force: bool = False) -> bool:
     if str(credentials.get("type", "")).upper() != "OAUTH2" or not credentials.get("refresh_token"):
         return False
     if force:
@@ -29,8 +30,8 @@ def needs_refresh(credentials: dict, force: bool = False) -> bool:
 
 
 async def refresh(
-    provider_name: str, credentials: dict, connection_config: dict, timeout: float = 15.0
-) -> dict:
+    provider_name: str, credentials: dict[str, Any], connection_config: dict[str, Any], timeout: float = 15.0
+) -> dict[str, Any]:
     """New credentials from the provider's token URL (the connection's `token_url` wins)."""
     import httpx
 

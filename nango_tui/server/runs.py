@@ -220,7 +220,9 @@ def _store_checkpoint(engine: sa.Engine, sync_id: int, checkpoint: Any) -> None:
     db.retrying(store, "saving a checkpoint", log=_log)
 
 
-def _store_batch(engine: sa.Engine, sync, run_id: int, event: dict, totals: dict[str, recs.Counts]) -> None:
+def _store_batch(
+    engine: sa.Engine, sync, run_id: int, event: dict[str, Any], totals: dict[str, recs.Counts]
+) -> None:
     """One transaction a batch; while the database is unreachable, wait and try again (the child
     waits on its pipe meanwhile), so a database restart costs a pause, not the run."""
     model = str(event.get("model"))
@@ -245,7 +247,7 @@ class ActionOutcome:
     ok: bool
     output: Any = None
     status_code: int = 200
-    error: dict | None = None  # Nango's error body
+    error: dict[str, Any] | None = None  # Nango's error body
 
 
 async def run_action(
@@ -266,7 +268,7 @@ async def run_action(
             False, status_code=404, error={"code": "not_found", "message": f"Action {name} not found"}
         )
     output: Any = None
-    failure: dict | None = None
+    failure: dict[str, Any] | None = None
     status = "failed"
     try:
         folder = materialize.script_folder(ctx.engine, ctx.data_dir, script.id)
@@ -298,13 +300,13 @@ async def run_action(
     return ActionOutcome(False, status_code=_status_for(failure), error=_error_body(failure))
 
 
-def _status_for(failure: dict | None) -> int:
+def _status_for(failure: dict[str, Any] | None) -> int:
     if failure and failure.get("kind") == "http":
         return 424
     return 500
 
 
-def _error_body(failure: dict | None) -> dict:
+def _error_body(failure: dict[str, Any] | None) -> dict[str, Any]:
     if failure and failure.get("kind") == "action_error":
         payload = failure.get("payload")
         if not isinstance(payload, dict):

@@ -15,6 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 DEFAULT_DATA = ".nango-server"
 DEFAULT_PORT = 3003
@@ -164,7 +165,7 @@ def run(options: ServeOptions, out=sys.stdout) -> int:
         out.flush()
         starter.start()  # DBOS is imported after the API answers (it takes ~1 s to import)
 
-    jobs_box: dict = {}
+    jobs_box: dict[str, Any] = {}
 
     def start_engine() -> None:
         try:

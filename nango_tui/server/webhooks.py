@@ -25,7 +25,7 @@ def signatures(secret: str, body: bytes) -> dict[str, str]:
     }
 
 
-def bodies(sync, connection, script, started_at: str, outcome) -> list[dict]:
+def bodies(sync, connection, script, started_at: str, outcome) -> list[dict[str, Any]]:
     """Nango's sync webhook bodies for one run (one per model)."""
     models = json.loads(script.models)
     common: dict[str, Any] = {

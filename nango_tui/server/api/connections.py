@@ -22,7 +22,7 @@ from .common import ApiError, authed, db, json_body, state
 _refresh_locks: dict[int, asyncio.Lock] = {}
 
 
-def _public(c: conns.StoredConnection) -> dict:
+def _public(c: conns.StoredConnection) -> dict[str, Any]:
     return {
         "id": c.pk,
         "connection_id": c.connection_id,
@@ -35,7 +35,7 @@ def _public(c: conns.StoredConnection) -> dict:
     }
 
 
-def _full(c: conns.StoredConnection) -> dict:
+def _full(c: conns.StoredConnection) -> dict[str, Any]:
     creds = dict(c.credentials or {})
     if creds:
         creds.setdefault("raw", {})
@@ -56,7 +56,7 @@ def _full(c: conns.StoredConnection) -> dict:
     }
 
 
-def _dict(value: Any, name: str) -> dict:
+def _dict(value: Any, name: str) -> dict[str, Any]:
     if value is None:
         return {}
     if not isinstance(value, dict):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -42,7 +43,7 @@ async def deploy(request: Request, env: envs.Environment) -> Response:
     server = state(request)
     holder = uuid.uuid4().hex
 
-    def work() -> tuple[int, list[dict]]:
+    def work() -> tuple[int, list[dict[str, Any]]]:
         deps.acquire_lock(server.engine, env.id, holder)
         try:
             with server.engine.begin() as conn:

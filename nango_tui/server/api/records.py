@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -20,7 +22,7 @@ def _invalid(message: str, path: str) -> ApiError:
     )
 
 
-def parse_query(request: Request, default_model: str | None = None) -> dict:
+def parse_query(request: Request, default_model: str | None = None) -> dict[str, Any]:
     """The query as Nango reads it; ApiError 400 `invalid_query_params` naming the bad parameter."""
     q = request.query_params
     model = q.get("model") or default_model
@@ -61,7 +63,7 @@ def parse_query(request: Request, default_model: str | None = None) -> dict:
     }
 
 
-async def page_response(request: Request, connection_pk: int, query: dict) -> Response:
+async def page_response(request: Request, connection_pk: int, query: dict[str, Any]) -> Response:
     model = query.pop("model")
     try:
         page = await db(request, lambda c: recs.read_page(c, connection_pk, model, **query))

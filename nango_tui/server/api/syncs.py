@@ -40,7 +40,7 @@ def _names(value: Any) -> list[str] | None:
     return out or None
 
 
-async def _targets(request: Request, env: envs.Environment, body: dict) -> list[sync_store.SyncRow]:
+async def _targets(request: Request, env: envs.Environment, body: dict[str, Any]) -> list[sync_store.SyncRow]:
     h = request.headers
     key = body.get("provider_config_key") or h.get("provider-config-key")
     connection_id = body.get("connection_id") or h.get("connection-id")
@@ -97,7 +97,7 @@ async def pause(request: Request, env: envs.Environment) -> Response:
     return await _set_state(request, env, "PAUSED")
 
 
-def _status_item(conn, sync: sync_store.SyncRow, connection_id: str) -> dict:
+def _status_item(conn, sync: sync_store.SyncRow, connection_id: str) -> dict[str, Any]:
     last = sync_store.last_runs(conn, sync.id, 1)
     run = last[0] if last else None
     script = deps.active_script(conn, sync.environment_id, sync.integration, sync.name, "sync")

@@ -27,7 +27,7 @@ class DeployOptions:
     as_json: bool = False
 
 
-def compile_clean(root: Path) -> tuple[Any, list]:
+def compile_clean(root: Path) -> tuple[Any, list[Any]]:
     """`compile` (validate, regenerate models.py, check every script): the project and the diagnostics."""
     from nango_tui.check import compile_project
     from nango_tui.codegen import generate
@@ -43,7 +43,7 @@ def _read(path: Path) -> str | None:
         return None
 
 
-def flow_configs(root: Path, project: Any, options: DeployOptions) -> list[dict]:
+def flow_configs(root: Path, project: Any, options: DeployOptions) -> list[dict[str, Any]]:
     """Nango's flowConfigs for the scripts chosen (all of them unless --sync/--action/--integration)."""
     flows = []
     for script in project.scripts():
@@ -81,7 +81,7 @@ def flow_configs(root: Path, project: Any, options: DeployOptions) -> list[dict]
     return flows
 
 
-def _body(root: Path, project: Any, options: DeployOptions, reconcile: bool) -> dict:
+def _body(root: Path, project: Any, options: DeployOptions, reconcile: bool) -> dict[str, Any]:
     schema_text = _read(root / ".nango" / "schema.json")
     try:
         schema = json.loads(schema_text) if schema_text else None
@@ -99,7 +99,7 @@ def _body(root: Path, project: Any, options: DeployOptions, reconcile: bool) -> 
     }
 
 
-def describe(diff: dict) -> list[tuple[str, bool]]:
+def describe(diff: dict[str, Any]) -> list[tuple[str, bool]]:
     """One line per change, Nango's wording; True marks a destructive line."""
     lines = []
     for entry in diff.get("newSyncs", []):
@@ -188,7 +188,7 @@ def run(options: DeployOptions, out=sys.stdout, err=sys.stderr, stdin=sys.stdin)
     return 0
 
 
-def _confirmed(diff: dict, options: DeployOptions, out, err, stdin) -> bool:
+def _confirmed(diff: dict[str, Any], options: DeployOptions, out, err, stdin) -> bool:
     auto = options.auto_confirm or os.environ.get("NANGO_DEPLOY_AUTO_CONFIRM", "").lower() == "true"
     lines = describe(diff)
     destructive = any(flag for _, flag in lines)

@@ -10,7 +10,7 @@ from typing import Any
 from .http import ClientError, call, error_text, settings
 
 
-def connection_body(connection: Any) -> dict:
+def connection_body(connection: Any) -> dict[str, Any]:
     """Nango's import body for a resolved runtime Connection (plus `provider` and `replay`, ours)."""
     creds = connection.credentials
     credentials = creds.to_dict() if creds.type != "NONE" else {}

@@ -20,9 +20,9 @@ class StoredConnection:
     connection_id: str
     provider_config_key: str
     provider: str
-    credentials: dict = field(default_factory=dict)
-    connection_config: dict = field(default_factory=dict)
-    metadata: dict = field(default_factory=dict)
+    credentials: dict[str, Any] = field(default_factory=dict)
+    connection_config: dict[str, Any] = field(default_factory=dict)
+    metadata: dict[str, Any] = field(default_factory=dict)
     replay: bool = False
     created_at: str = ""
     updated_at: str = ""
@@ -52,9 +52,9 @@ def upsert(
     connection_id: str,
     provider_config_key: str,
     provider: str,
-    credentials: dict,
-    connection_config: dict,
-    metadata: dict,
+    credentials: dict[str, Any],
+    connection_config: dict[str, Any],
+    metadata: dict[str, Any],
     replay: bool,
 ) -> tuple[StoredConnection, bool]:
     """Create or replace a connection; returns it and whether it is new."""
@@ -125,7 +125,7 @@ def list_for(
     return [_row(r, None) for r in conn.execute(query.order_by(connections.c.id))]
 
 
-def set_credentials(conn: sa.Connection, vault: Vault, pk: int, credentials: dict) -> None:
+def set_credentials(conn: sa.Connection, vault: Vault, pk: int, credentials: dict[str, Any]) -> None:
     conn.execute(
         connections.update()
         .where(connections.c.id == pk)
@@ -133,7 +133,7 @@ def set_credentials(conn: sa.Connection, vault: Vault, pk: int, credentials: dic
     )
 
 
-def set_metadata(conn: sa.Connection, pk: int, metadata: dict) -> None:
+def set_metadata(conn: sa.Connection, pk: int, metadata: dict[str, Any]) -> None:
     conn.execute(
         connections.update()
         .where(connections.c.id == pk)

@@ -6,7 +6,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -41,7 +41,7 @@ class Active:
     auto_start: bool
 
 
-def active_scripts(conn: sa.Connection, environment_id: int, integration: str | None = None) -> list:
+def active_scripts(conn: sa.Connection, environment_id: int, integration: str | None = None) -> list[Any]:
     query = sa.select(scripts).where(scripts.c.environment_id == environment_id, scripts.c.active.is_(True))
     if integration:
         query = query.where(scripts.c.integration == integration)
@@ -107,12 +107,12 @@ def release_lock(engine: sa.Engine, environment_id: int, holder: str) -> None:
 # -- diff ------------------------------------------------------------------------------------------
 
 
-def differences(conn: sa.Connection, environment_id: int, body: DeployBody) -> dict:
+def differences(conn: sa.Connection, environment_id: int, body: DeployBody) -> dict[str, Any]:
     """Nango's ScriptDifferences for this body against the environment's active scripts."""
     current = {(r.integration, r.name): r for r in active_scripts(conn, environment_id)}
     counts = conns.count_by_integration(conn, environment_id)
     incoming = {(f.providerConfigKey, f.syncName): f for f in body.flowConfigs}
-    out: dict[str, list] = {
+    out: dict[str, list[Any]] = {
         k: []
         for k in (
             "newSyncs",
@@ -150,7 +150,7 @@ def differences(conn: sa.Connection, environment_id: int, body: DeployBody) -> d
     return out
 
 
-def _entry(name: str, integration: str, auto_start: bool, counts: dict[str, int]) -> dict:
+def _entry(name: str, integration: str, auto_start: bool, counts: dict[str, int]) -> dict[str, Any]:
     return {
         "name": name,
         "providerConfigKey": integration,
@@ -159,7 +159,7 @@ def _entry(name: str, integration: str, auto_start: bool, counts: dict[str, int]
     }
 
 
-def is_destructive(diff: dict) -> bool:
+def is_destructive(diff: dict[str, Any]) -> bool:
     return bool(diff["deletedModels"]) or any(d["connections"] for d in diff["deletedSyncs"])
 
 
@@ -188,7 +188,9 @@ def _frequency_ms(flow: FlowConfig) -> int | None:
         raise BadDeploy(f"{flow.providerConfigKey}/{flow.syncName}: runs: {err}") from None
 
 
-def apply(conn: sa.Connection, environment_id: int, body: DeployBody, diff: dict) -> tuple[int, list[dict]]:
+def apply(
+    conn: sa.Connection, environment_id: int, body: DeployBody, diff: dict[str, Any]
+) -> tuple[int, list[dict[str, Any]]]:
     """Write the deployment, the new script versions and the reconcile; all in the caller's transaction."""
     frequencies = {(f.providerConfigKey, f.syncName): _frequency_ms(f) for f in body.flowConfigs}
     now = timeutil.now()
@@ -270,7 +272,7 @@ def apply(conn: sa.Connection, environment_id: int, body: DeployBody, diff: dict
     return number, results
 
 
-def _remove_missing(conn: sa.Connection, environment_id: int, body: DeployBody, diff: dict) -> None:
+def _remove_missing(conn: sa.Connection, environment_id: int, body: DeployBody, diff: dict[str, Any]) -> None:
     incoming = {(f.providerConfigKey, f.syncName) for f in body.flowConfigs}
     deleted_models = set(diff["deletedModels"])
     for row in active_scripts(conn, environment_id):

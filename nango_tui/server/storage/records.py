@@ -49,7 +49,7 @@ class Counts:
 
 @dataclass
 class Page:
-    records: list[dict] = field(default_factory=list)
+    records: list[dict[str, Any]] = field(default_factory=list)
     next_cursor: str | None = None
 
 
@@ -66,7 +66,7 @@ def record_uuid(connection_pk: int, model: str, external_id: str) -> str:
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
-def _dump(record: dict) -> tuple[str, str]:
+def _dump(record: dict[str, Any]) -> tuple[str, str]:
     """The stored JSON and its md5 (records of one model come in one field order from the SDK)."""
     text = _encode(record)
     return text, hashlib.md5(text.encode()).hexdigest()
@@ -86,7 +86,7 @@ def _compile(conn: sa.Connection, name: str, make: Any) -> tuple[str, tuple[str,
 
 
 def _executemany(
-    conn: sa.Connection, name: str, make: Any, columns: tuple[str, ...], rows: list[tuple]
+    conn: sa.Connection, name: str, make: Any, columns: tuple[str, ...], rows: list[tuple[Any, ...]]
 ) -> None:
     """executemany on the driver's cursor with a statement compiled once per dialect.
 
@@ -95,7 +95,7 @@ def _executemany(
     """
     sql, order = _compile(conn, name, make)
     if order is None:
-        params: list = [dict(zip(columns, row)) for row in rows]
+        params: list[Any] = [dict(zip(columns, row)) for row in rows]
     elif order == columns:
         params = rows
     else:
@@ -151,7 +151,7 @@ _TOUCH = ("sync_id", "sync_job_id")
 _MARK = ("deleted_at", "updated_at", "sync_id", "sync_job_id")
 
 
-def _update(conn: sa.Connection, name: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
+def _update(conn: sa.Connection, name: str, columns: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
     """rows: (connection_pk, model, external_id, *values of columns)."""
     _executemany(conn, name, _update_stmt(*columns), _KEY + columns, rows)
 
@@ -184,9 +184,11 @@ def _lookup_stmt(n: int):
     return make
 
 
-def _existing(conn: sa.Connection, connection_pk: int, model: str, ids: Sequence[str]) -> dict[str, tuple]:
+def _existing(
+    conn: sa.Connection, connection_pk: int, model: str, ids: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
     """{external_id: (data_hash, deleted_at, json)} of the ids already stored (one query per CHUNK)."""
-    found: dict[str, tuple] = {}
+    found: dict[str, tuple[Any, ...]] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = tuple(ids[start : start + CHUNK])
         columns = ("b_conn", "b_model", *(f"i{k}" for k in range(len(chunk))))
@@ -197,7 +199,9 @@ def _existing(conn: sa.Connection, connection_pk: int, model: str, ids: Sequence
     return found
 
 
-def _query(conn: sa.Connection, name: str, make: Any, columns: tuple[str, ...], row: tuple) -> list[tuple]:
+def _query(
+    conn: sa.Connection, name: str, make: Any, columns: tuple[str, ...], row: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
     """One SELECT on the driver's cursor, compiled once per dialect (as _executemany)."""
     sql, order = _compile(conn, name, make)
     if order is None:
@@ -214,10 +218,10 @@ def _query(conn: sa.Connection, name: str, make: Any, columns: tuple[str, ...], 
         cursor.close()
 
 
-def _unique_by_id(batch: Iterable[dict]) -> dict[str, dict]:
+def _unique_by_id(batch: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Records by id; an id repeated in one batch keeps its LAST record, as the SDK's batch_save
     (and Nango's CLI) do, so a deployed run stores what its dryrun showed (docs/server.md)."""
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     for rec in batch:
         if isinstance(rec, dict) and rec.get("id") is not None:
             out[str(rec["id"])] = rec
@@ -225,7 +229,13 @@ def _unique_by_id(batch: Iterable[dict]) -> dict[str, dict]:
 
 
 def save(
-    conn: sa.Connection, connection_pk: int, model: str, batch: Iterable[dict], *, sync_id: int, job_id: int
+    conn: sa.Connection,
+    connection_pk: int,
+    model: str,
+    batch: Iterable[dict[str, Any]],
+    *,
+    sync_id: int,
+    job_id: int,
 ) -> Counts:
     """batchSave: insert new, re-create deleted, update changed, touch the job id of the rest."""
     by_id = _unique_by_id(batch)
@@ -272,7 +282,13 @@ def save(
 
 
 def delete(
-    conn: sa.Connection, connection_pk: int, model: str, batch: Iterable[dict], *, sync_id: int, job_id: int
+    conn: sa.Connection,
+    connection_pk: int,
+    model: str,
+    batch: Iterable[dict[str, Any]],
+    *,
+    sync_id: int,
+    job_id: int,
 ) -> Counts:
     """batchDelete: mark the given ids deleted (an unknown id is stored as a deleted stub, as Nango does)."""
     by_id = _unique_by_id(batch)
@@ -321,7 +337,13 @@ def _merge(old: Any, new: Any) -> Any:
 
 
 def update(
-    conn: sa.Connection, connection_pk: int, model: str, batch: Iterable[dict], *, sync_id: int, job_id: int
+    conn: sa.Connection,
+    connection_pk: int,
+    model: str,
+    batch: Iterable[dict[str, Any]],
+    *,
+    sync_id: int,
+    job_id: int,
 ) -> Counts:
     """batchUpdate: merge into existing, not deleted records; unknown ids are ignored."""
     by_id = _unique_by_id(batch)

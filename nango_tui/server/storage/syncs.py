@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -26,7 +27,7 @@ class SyncRow:
     frequency_ms: int | None
     last_sync_date: str | None
     next_run_at: str | None
-    checkpoint: dict | None
+    checkpoint: dict[str, Any] | None
 
 
 def _sync(row) -> SyncRow:
@@ -70,7 +71,7 @@ def for_connections(conn: sa.Connection, connection_pks: list[int], names: list[
 
 
 def create_for_connection(
-    conn: sa.Connection, environment_id: int, connection_pk: int, integration: str, script_rows: list
+    conn: sa.Connection, environment_id: int, connection_pk: int, integration: str, script_rows: list[Any]
 ) -> list[int]:
     """A sync row per active sync script of the integration (auto_start: STARTED and due now, else PAUSED)."""
     made = []
@@ -122,7 +123,7 @@ def soft_delete(conn: sa.Connection, environment_id: int, integration: str, name
 
 
 def set_state(conn: sa.Connection, sync_ids: list[int], state: str) -> None:
-    values: dict = {"state": state}
+    values: dict[str, Any] = {"state": state}
     if state == "STARTED":
         values["next_run_at"] = timeutil.now()
     conn.execute(syncs.update().where(syncs.c.id.in_(sync_ids)).values(**values))
@@ -206,7 +207,7 @@ def finish_run(
     run_id: int,
     *,
     status: str,
-    result: dict,
+    result: dict[str, Any],
     error: str | None,
     logs: str,
 ) -> None:
@@ -228,7 +229,7 @@ def mark_success(conn: sa.Connection, sync_id: int, started_at: str) -> None:
     conn.execute(syncs.update().where(syncs.c.id == sync_id).values(last_sync_date=started_at))
 
 
-def save_checkpoint(conn: sa.Connection, sync_id: int, checkpoint: dict | None) -> None:
+def save_checkpoint(conn: sa.Connection, sync_id: int, checkpoint: dict[str, Any] | None) -> None:
     """The script's save_checkpoint / clear_checkpoint, kept at once (a failed run keeps it too,
     so the next run resumes there); a full refresh clears it (`reset_last_sync_date`)."""
     conn.execute(
@@ -268,7 +269,7 @@ def prune_runs(conn: sa.Connection, sync_id: int) -> None:
         conn.execute(sync_runs.delete().where(sync_runs.c.id.in_(ids[RUNS_KEPT:])))
 
 
-def last_runs(conn: sa.Connection, sync_id: int, limit: int = 1) -> list:
+def last_runs(conn: sa.Connection, sync_id: int, limit: int = 1) -> list[Any]:
     return conn.execute(
         sa.select(sync_runs)
         .where(sync_runs.c.sync_id == sync_id)
