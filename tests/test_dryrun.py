@@ -33,9 +33,9 @@ def root(tmp_path: Path, api: Api) -> Path:
     return write_project(tmp_path / "integrations", api.url)
 
 
-async def collect(root: Path, name: str, connection: str = "local", **options) -> list[dict]:
+async def collect(root: Path, name: str, connection: str = "local", zygote=None, **options) -> list[dict]:
     async def go() -> list[dict]:
-        run = await start_dryrun(DryrunRequest(root, name, connection, **options))
+        run = await start_dryrun(DryrunRequest(root, name, connection, **options), zygote=zygote)
         return [event async for event in run.events()]
 
     return await asyncio.wait_for(go(), HANG_GUARD)
@@ -174,9 +174,6 @@ FAULTS = [
     ("raises", {}, "exception", 3),
     ("exits", {}, "exit", 4),
     ("os-exits", {}, "exit", 4),
-    # the timeout counts from the spawn: leave a loaded machine time to start the child and reach the script
-    ("loops", {"timeout": 6.0}, "timeout", 4),
-    ("sleeps", {"timeout": 6.0}, "timeout", 5),
     ("memory", {"memory_limit": 768 << 20}, "memory", 4),
     ("selfkill", {}, "killed", 4),
     ("segfault", {}, "killed", 4),
@@ -196,13 +193,35 @@ async def test_every_fault_ends_in_a_located_error_and_done(root: Path, name, op
     assert errors[0]["location"]["file"] == f"demo/syncs/{name}.py"
     if kind == "syntax":
         assert errors[0]["location"]["line"] in (2, 3)
-    elif kind == "timeout":
-        assert errors[0]["location"]["line"] in (line - 1, line)
-        assert (
-            done["seconds"] >= options["timeout"]
-        )  # ended by its own timeout (a hang fails by pytest-timeout)
     else:
         assert errors[0]["location"]["line"] == line, errors[0]
+
+
+TIMEOUT_FAULTS = [("loops", 4), ("sleeps", 5)]
+RUN_TIMEOUT = 3.0
+
+
+@pytest.mark.parametrize("name,line", TIMEOUT_FAULTS, ids=[f[0] for f in TIMEOUT_FAULTS])
+async def test_a_timeout_ends_in_an_error_at_the_script_line_and_done(root: Path, name, line):
+    # The timeout counts from the spawn. A cold interpreter on a loaded machine can spend it all
+    # before the script runs, so the run is forked from a zygote warmed by a first run: the same
+    # child (guard, timer, locations) reaching the script at once.
+    from nango_tui.dryrun.zygote import Zygote
+
+    zygote = Zygote.start()
+    try:
+        assert check_stream(await collect(root, "contacts", zygote=zygote))["status"] == "ok"
+        events = await collect(root, name, zygote=zygote, timeout=RUN_TIMEOUT)
+    finally:
+        zygote.close()
+    done = check_stream(events)
+    assert done["status"] == "failed"
+    errors = only(events, "error")
+    assert len(errors) == 1, errors
+    assert errors[0]["kind"] == "timeout", errors[0]
+    assert errors[0]["location"]["file"] == f"demo/syncs/{name}.py"
+    assert errors[0]["location"]["line"] in (line - 1, line)
+    assert done["seconds"] >= RUN_TIMEOUT  # ended by its own timeout (a hang fails by pytest-timeout)
 
 
 async def test_prints_become_logs_and_cannot_corrupt_the_stream(root: Path):

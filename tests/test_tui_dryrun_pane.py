@@ -16,7 +16,7 @@ from nango_tui.tui.widgets.dryrun_logs import DryrunLogs, LogFilter, LogLines
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
 from nango_tui.tui.widgets.dryrun_records import DryrunRecords
 from nango_tui.tui.widgets.dryrun_requests import DryrunRequests
-from tests.support.pilot import screen_text, wait_for
+from tests.support.pilot import screen_text, wait_for, wait_for_text
 from tests.support.tui_dryrun import SECRET, PaneApp, load, write_project
 
 
@@ -46,9 +46,8 @@ async def test_real_sync_streams_into_bounded_views(project_root):
         table = pane.query_one(DryrunRecords).query_one(DataTable)
         await wait_for(pilot, lambda: table.row_count == dryrun_results.RECORDS_KEPT)
         assert [str(c.label) for c in table.columns.values()] == ["id", "first_name", "last_name", "email"]
-        assert pane.query_one(LogLines).line_count == 2500
-        text = screen_text(app)
-        assert "✔ done" in text and "Contact 2,500" in text and "1-1,000 shown (n/p: pages)" in text
+        await wait_for(pilot, lambda: pane.query_one(LogLines).line_count == 2500)
+        await wait_for_text(pilot, app, "✔ done", "Contact 2,500", "1-1,000 shown (n/p: pages)")
         # progress is coalesced: far fewer messages than events
         assert 1 <= len(app.of(DryrunPane.Progress)) < 100
         assert all(SECRET not in line.message for line in results.logs)
@@ -329,15 +328,18 @@ async def test_windows_stay_bounded_whatever_the_run_streams(project_root):
         assert len(results.requests) == dryrun_results.REQUESTS_KEPT
         assert len(results.invalid) == dryrun_results.INVALID_KEPT
         assert results.tally.requests == 1500 and results.tally.retries == 30
-        assert pane.query_one(DryrunRequests).table.row_count == dryrun_results.REQUESTS_KEPT
-        assert pane.query_one(DryrunInvalid).table.row_count == dryrun_results.INVALID_KEPT
+        await wait_for(
+            pilot, lambda: pane.query_one(DryrunRequests).table.row_count == dryrun_results.REQUESTS_KEPT
+        )
+        await wait_for(
+            pilot, lambda: pane.query_one(DryrunInvalid).table.row_count == dryrun_results.INVALID_KEPT
+        )
         records = pane.query_one(DryrunRecords)
         assert records.current_model == "Contact"
         records.query_one("#records-Contact").focus()
         await pilot.press("m")
         assert records.current_model == "Ticket"
-        text = screen_text(app)
-        assert "Records 20,020" in text and "Logs 20,000" in text and "Invalid 700" in text
+        await wait_for_text(pilot, app, "Records 20,020", "Logs 20,000", "Invalid 700")
 
 
 async def test_a_new_start_replaces_the_running_run(project_root):

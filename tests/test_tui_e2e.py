@@ -48,7 +48,7 @@ class Tmux:
     def alternate_on(self) -> bool:
         return self.run("display-message", "-p", "-t", "e2e", "#{alternate_on}").strip() == "1"
 
-    def wait_for(self, *texts: str, timeout: float = 20.0) -> str:
+    def wait_for(self, *texts: str, timeout: float = 60.0) -> str:
         deadline = time.monotonic() + timeout
         screen = ""
         while time.monotonic() < deadline:
@@ -58,7 +58,7 @@ class Tmux:
             time.sleep(0.1)
         raise AssertionError(f"never saw {texts!r} on the screen:\n{screen}")
 
-    def wait_gone(self, text: str, timeout: float = 20.0) -> str:
+    def wait_gone(self, text: str, timeout: float = 60.0) -> str:
         """Until `text` left the screen (an escape key then needs no pause before the next key:
         sent at once, the terminal would read them as one alt+key)."""
         deadline = time.monotonic() + timeout
@@ -94,7 +94,7 @@ def test_dryrun_from_the_keyboard_then_quit_restores_the_terminal(tmux: Tmux, tm
     tmux.keys("d")
     tmux.wait_for("salesforce-demo", "ctrl+j")  # the dialog, with the demo connection chosen
     tmux.keys("C-j")
-    screen = tmux.wait_for("done", "Contact", timeout=40)
+    screen = tmux.wait_for("done", "Contact", timeout=90)
     assert "Records" in screen and "0035g" in screen  # a record id of the saved Salesforce responses
     assert (root / ".nango").is_dir()  # the run's record file went under .nango/
     # into the records table: arrows and page keys move the row, enter inspects that record
@@ -105,7 +105,7 @@ def test_dryrun_from_the_keyboard_then_quit_restores_the_terminal(tmux: Tmux, tm
     tmux.wait_gone("escape: close")
     tmux.keys("z")  # zoomed: a page is most of the screen
     tmux.wait_for("Records 24")
-    time.sleep(0.5)  # the zoomed layout, so that a page is the zoomed table's height
+    tmux.wait_gone("Script · ")  # the zoomed layout is drawn, so a page is the zoomed table's height
     tmux.keys("PPage", "NPage", "NPage")  # paging: top, then two pages down
     tmux.keys("Enter")
     screen = tmux.wait_for("save Contact #", "escape: close")
@@ -113,6 +113,7 @@ def test_dryrun_from_the_keyboard_then_quit_restores_the_terminal(tmux: Tmux, tm
     tmux.keys("Escape")
     tmux.wait_gone("escape: close")
     tmux.keys("z")
+    tmux.wait_for("Script · ", "Records 24")  # un-zoomed (the panes are back) before the next key
     # a request's detail: headers and bodies in the inspector
     tmux.keys("]")
     tmux.wait_for("log lines")

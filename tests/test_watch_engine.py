@@ -144,27 +144,47 @@ async def test_vim_style_save_by_renaming_the_original_away(root: Path):
         await no_update(updates)
 
 
+class StallClock:
+    """Counts the writer's own stalls longer than the debounce: each may rightly split a burst
+    (the machine is shared; the writer is a Python loop that the scheduler can pause)."""
+
+    def __init__(self, debounce_s: float) -> None:
+        self.debounce_s = debounce_s
+        self.stalls = 0
+        self._last = time.monotonic()
+
+    def tick(self) -> None:
+        now = time.monotonic()
+        if now - self._last > self.debounce_s:
+            self.stalls += 1
+        self._last = now
+
+
 async def test_a_burst_of_300_files_ends_in_one_update_with_the_final_state(root: Path):
-    # a debounce longer than the writer's stalls on a loaded machine (tests run in parallel)
     async with DevEngine(root, debounce_ms=500) as engine:
         updates = engine.updates()
         await anext(updates)
         folder = root / "bulk" / "syncs"
         folder.mkdir(parents=True)
+        clock = StallClock(0.5)
         for i in range(300):
             (folder / f"s{i:03}.py").write_text(f"async def fetch_data(nango):\n    await nango.log({i})\n")
+            clock.tick()
         expected = sorted((f"bulk/syncs/s{i:03}.py", 1, 1, "orphan_script") for i in range(300))
         final, seen = await until(updates, lambda u: state(u) == expected)
-        assert len(seen) <= 2, [len(u.diagnostics) for u in seen]  # one, or one more if the writer stalled
+        # one update, or one more if the writer stalled (counted) or the engine was mid-check
+        assert len(seen) <= 2 + clock.stalls, [len(u.diagnostics) for u in seen]
         assert len(final.changed) >= 1 and all(p.split("/")[0] == "bulk" for p in final.changed)
         await no_update(updates)
         # ... and back: deleting the folder is one update too
+        clock = StallClock(0.5)
         for path in folder.iterdir():
             path.unlink()
+            clock.tick()
         folder.rmdir()
         (root / "bulk").rmdir()
         cleared, seen = await until(updates, lambda u: state(u) == [])
-        assert len(seen) <= 2
+        assert len(seen) <= 2 + clock.stalls
 
 
 async def test_broken_then_fixed_nango_yaml(root: Path):

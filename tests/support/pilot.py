@@ -22,6 +22,20 @@ async def until(predicate: Callable[[], object], pilot, timeout: float = 60.0) -
     await wait_for(pilot, predicate, timeout)
 
 
+async def wait_for_text(pilot, app, *texts: str, timeout: float = 60.0) -> str:
+    """Let the app run until its screen shows every one of `texts` (a repaint may trail the state it
+    draws on a loaded machine); fail naming what is missing, with the screen."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = screen_text(app)
+        missing = [t for t in texts if t not in text]
+        if not missing:
+            return text
+        if time.monotonic() > deadline:
+            raise AssertionError(f"never saw {missing!r} on the screen:\n{text}")
+        await pilot.pause(0.05)
+
+
 def screen_text(app) -> str:
     """The app's screen as plain text (what a user reads)."""
     return "\n".join(strip.text for strip in app.screen._compositor.render_strips())
