@@ -260,3 +260,57 @@ async def test_the_last_runs_start_is_offered_as_the_next_last_sync_date(root):
         await pilot.press("ctrl+l", "ctrl+j")
         await pilot.pause()
         assert app.result.last_sync_date == started
+
+
+SETS_METADATA = """\
+async def fetch_data(nango):
+    await nango.update_metadata({"cursor": "c-42"})
+"""
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_the_dialog_shows_the_metadata_a_run_of_the_connection_starts_from(root, monkeypatch, size):
+    """Issue 11: what set_metadata/update_metadata left (.nango/metadata.json) is shown, over
+    connections.yaml's metadata, whose ${VAR} references stay references."""
+    from nango_tui.dryrun import start_dryrun
+
+    monkeypatch.setenv("REGION_CODE", "rk-VALUE-never-shown")
+    text = (root / "connections.yaml").read_text()
+    text = text.replace(
+        f"credentials: {{type: API_KEY, api_key: {SECRET}}}\n      second:",
+        f"credentials: {{type: API_KEY, api_key: {SECRET}}}\n"
+        '        metadata: {region: eu, code: "${REGION_CODE}", api_key: plain-written}\n      second:',
+        1,
+    )
+    (root / "connections.yaml").write_text(text)
+
+    async def note_of(connection: str) -> str:
+        app = make_dialog_app(root, "sloppy")
+        async with app.run_test(size=size) as pilot:
+            await wait_for(pilot, lambda: app.dialog.connections_loaded)
+            app.dialog.query_one("#connection", Select).value = connection
+            await pilot.pause()
+            note = str(app.dialog.query_one("#metadata-note").render())
+            assert note.startswith("empty:")
+            await wait_for(pilot, lambda: note[:30] in screen_text(app))  # on screen, at 80x24 too
+            return note
+
+    note = await note_of("local")
+    assert "connections.yaml's metadata" in note and '"region": "eu"' in note
+    assert '"code": "${REGION_CODE}"' in note and "rk-VALUE" not in note
+    assert '"api_key": "***"' in note and "plain-written" not in note  # a secret-named key
+    assert "no metadata" in await note_of("second")
+    # a real run sets metadata: the dialog now shows what it left, and connections.yaml's beside it
+    (root / "demo" / "syncs" / "sloppy.py").write_text(SETS_METADATA)
+    run = await start_dryrun(DryrunRequest(root=root, name="sloppy", connection_id="local"))
+    async for _ in run.events():
+        pass
+    done = run.done
+    assert done["status"] == "ok", done
+    note = await note_of("local")
+    assert ".nango/metadata.json" in note and '"cursor": "c-42"' in note and '"region": "eu"' in note
+    assert (
+        note.count('"code": "${REGION_CODE}"') == 2 and "rk-VALUE" not in note
+    )  # the run's value, as its reference
+    assert "plain-written" not in note
+    assert "no metadata" in await note_of("second")  # another connection's overlay is its own

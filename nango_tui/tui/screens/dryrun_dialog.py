@@ -25,6 +25,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
 from nango_tui.dryrun.request import DryrunRequest
+from nango_tui.tui.connection_metadata import NONE as NO_METADATA
+from nango_tui.tui.connection_metadata import OVERLAY, ConnectionMetadata, connection_metadata
 
 # the replay choice: None = as the connection says (`replay: true`), True = always, False = never
 REPLAY_CHOICES = {"auto": "replay if the connection does", "on": "replay mocks", "off": "live API"}
@@ -114,6 +116,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         self.input_error: str | None = None
         self.metadata_error: str | None = None
         self.connections_loaded = False
+        self._metadata: dict[str, ConnectionMetadata] = {}  # connection id -> what a run starts from
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -162,6 +165,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                         id="metadata",
                     )
                 yield Static("", id="metadata-error", classes="field-error")
+                yield Static("", id="metadata-note", classes="field-note")
                 if self.kind == "sync":  # an action returns one output: no last sync, no record cap
                     with Horizontal(classes="field-row"):
                         yield Label("Last sync", classes="field-label")
@@ -228,7 +232,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         widget.display = bool(str(text))
 
     def on_mount(self) -> None:
-        for note in self.query(".field-error, #connection-note"):
+        for note in self.query(".field-error, #connection-note, #metadata-note"):
             note.display = False
         if self.input_type:
             self._load_adapter()
@@ -255,6 +259,11 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                 self._saved_inputs = saved_inputs(self.root, self.script.integration, self.script.name) or {}
             except Exception:  # no readable mocks: nothing to prefill, the run will say why
                 self._saved_inputs = {}
+        try:
+            files = {c.id: c.integration for c in found if c.source == "file"}
+            self._metadata = connection_metadata(self.root, environment, files) if files else {}
+        except Exception:  # connections.yaml's problem is already the note above: no metadata shown
+            self._metadata = {}
         self.app.call_from_thread(self._show_connections, environment, found, problem)
 
     def _show_connections(self, environment: str, found: list, problem: str | None) -> None:
@@ -292,6 +301,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
     def _connection_picked(self, connection_id: str) -> None:
         """A replay connection answers only the recorded requests: start from the recorded inputs."""
         info = next((c for c in self._connections if c.id == connection_id), None)
+        self._note("#metadata-note", self._metadata_note(info))
         if info is None or not info.replay:
             self._note("#connection-note", "")
             return
@@ -314,6 +324,25 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
             last = self.query_one("#last-sync-date", Input)
             if not last.value.strip():
                 last.value = str(saved["last_sync_date"])
+
+    def _metadata_note(self, info: Any) -> Text | str:
+        """Which metadata a run of this connection gets when the Metadata field is left empty."""
+        found = self._metadata.get(info.id) if info is not None and not info.replay else None
+        if found is None:
+            return ""
+        if found.source == NO_METADATA:
+            return Text("empty: the connection has no metadata", "dim")
+        text = Text("empty: ", "dim")
+        if found.source == OVERLAY:
+            text.append("the metadata earlier runs set (.nango/metadata.json) ", "yellow")
+            text.append(_compact(found.metadata))
+            text.append(
+                "; connections.yaml's: " + (_compact(found.configured) if found.configured else "none"), "dim"
+            )
+        else:
+            text.append("connections.yaml's metadata ", "dim")
+            text.append(_compact(found.metadata))
+        return text
 
     @on(Select.Changed, "#environment")
     def _environment_changed(self, event: Select.Changed) -> None:
@@ -469,3 +498,8 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
+
+
+def _compact(value: Any, limit: int = 300) -> str:
+    text = json.dumps(value, ensure_ascii=False, separators=(", ", ": "), default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
