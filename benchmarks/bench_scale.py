@@ -73,6 +73,31 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))] if values else float("nan")
 
 
+def tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) of process `root` and its descendants, the waited-for dead
+    included (a live process's counts hold its reaped children's): PostgreSQL, the servers, their
+    zygotes and every run's child, all started by this script. Other users' load is not counted."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        stats[int(entry)] = (int(fields[1]), sum(int(f) for f in fields[11:15]) / tick)
+    kids: dict[int, list[int]] = {}
+    for pid, (ppid, _) in stats.items():
+        kids.setdefault(ppid, []).append(pid)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo.extend(kids.get(pid, []))
+    return total
+
+
 def env(extra: dict | None = None) -> dict:
     return {"NANGO_TUI_ENCRYPTION_KEY": KEY, **(extra or {})}
 
@@ -109,8 +134,10 @@ def schedule(
         t0 = time.time()
         time.sleep(warmup)
         start = time.time()
+        cpu = tree_cpu(os.getpid())
         time.sleep(window)
         end = time.time()
+        cpu = tree_cpu(os.getpid()) - cpu
         rows = api.sql(
             "SELECT r.started_at, r.result, w.created_at FROM sync_runs r"
             " JOIN dbos.workflow_status w ON w.workflow_uuid = r.workflow_id"
@@ -129,7 +156,9 @@ def schedule(
             f"  {processes} process(es): {len(in_window) / window * 60:,.0f} runs/min"
             f" (due: {connections * 3:,}/min), lag p50 {pct(lags, 0.5):.1f} s, p99 {pct(lags, 0.99):.1f} s,"
             f" {saved / window:,.0f} records/s into the cache; {errors} failed runs"
-            f" (window {window:.0f} s after {start - t0:.0f} s warm-up)",
+            f" (window {window:.0f} s after {start - t0:.0f} s warm-up); CPU in the window {cpu:.0f} s"
+            f" (PostgreSQL, servers and runs) = {cpu / max(1, len(in_window)) * 1000:.0f} ms a run,"
+            f" load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
     finally:

@@ -35,12 +35,15 @@ models:
 
 PAGES = """\
 import json
+import os
 
 from nango_tui.sdk import NangoSync
 
 
 async def fetch_data(nango: NangoSync) -> None:
     meta = await nango.get_metadata()
+    secret_names = sorted(k for k in os.environ if "SECRET" in k or "ENCRYPTION" in k)
+    await nango.log("secret names: " + json.dumps(secret_names))
     checkpoint = await nango.get_checkpoint()
     await nango.log("checkpoint at start: " + json.dumps(checkpoint))
     if meta.get("lookup"):
@@ -61,7 +64,8 @@ HEADERS = {"Provider-Config-Key": "kept"}
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, backend_url):
     base = tmp_path_factory.mktemp("runstate")
-    proc = ServerProcess(base / "data", database=backend_url).start()
+    key = "zXkN2vW1lqfS1p0kQm8tZ3h9bV7cY4aR6uE5oJ2iT0w="  # a Fernet key given as the operator would
+    proc = ServerProcess(base / "data", database=backend_url, env={"NANGO_TUI_ENCRYPTION_KEY": key}).start()
     root = base / "proj"
     (root / "kept" / "syncs").mkdir(parents=True)
     (root / "nango.yaml").write_text(NANGO_YAML)
@@ -132,7 +136,7 @@ def live_ids(server, connection_id: str, flt: str = "added,updated") -> list[str
 def test_checkpoints_persist_across_runs_and_a_failed_run_keeps_its_own(server):
     connect(server, "k1", ids=["a"])
     first = wait_runs(server, "k1", 1)[0]
-    assert first["status"] == "SUCCESS"
+    assert first["status"] == "SUCCESS", first
     assert "checkpoint at start: null" in first["logs"]
     assert checkpoint(server, "k1") == {"runs": 1}
 
@@ -180,9 +184,13 @@ def test_get_records_by_ids_reads_the_records_cache(server):
     assert 'looked up: ["x", "y"]' in looked["logs"]  # deleted and unknown ids are absent
 
 
-def test_deployed_runs_write_no_runs_files_in_the_servers_folder(server):
+def test_deployed_runs_write_no_runs_files_and_see_only_their_own_key(server):
     connect(server, "k4", ids=["a", "b"])
-    assert wait_runs(server, "k4", 1)[0]["status"] == "SUCCESS"
+    run = wait_runs(server, "k4", 1)[0]
+    assert run["status"] == "SUCCESS"
+    # a dev run's script finds its own environment's key (its way to this server), not prod's,
+    # nor the key that encrypts the credentials
+    assert 'secret names: ["NANGO_SECRET_KEY_DEV"]' in run["logs"]
     written = [p for p in Path(server.data_dir).rglob("*") if p.suffix == ".jsonl" or p.name == "latest.json"]
     assert written == []  # the runs and their records are in the database only
 

@@ -211,7 +211,9 @@ def _connection(root: Path, request: DryrunRequest, integration: str) -> Any:
     except ImportError as exc:  # pragma: no cover - the runtime ships with the package
         raise DryrunSetupError(f"the runtime is not available: {exc}") from None
     try:
-        return connections.get_connection(root, request.environment, request.connection_id, integration)
+        return connections.get_connection(
+            root, request.environment, request.connection_id, integration, extra_env=request.extra_env
+        )
     except Exception as exc:  # the runtime's errors carry a clear, secret-free message
         if request.replay:
             return None  # replaying needs no credentials

@@ -160,15 +160,20 @@ def _env(root: Path) -> dict[str, str]:
 
 
 def get_connection(
-    root: Path, environment: str, connection_id: str, integration: str | None = None
+    root: Path,
+    environment: str,
+    connection_id: str,
+    integration: str | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Connection:
-    """The connection `connection_id` of `environment` (of `integration`, when given).
+    """The connection `connection_id` of `environment` (of `integration`, when given);
+    `extra_env` overlays the process's environment (the variables a dryrun's child gets).
 
     Raises ConnectionNotFound (its message lists the environment's connections) or
     ConnectionProblem (broken connections.yaml, unset ${VAR}, Nango server error).
     """
     env_name = environment
-    env = _env(root)
+    env = {**_env(root), **(extra_env or {})}
     entries, _ = connection_entries(root, env_name)
     for entry in entries:
         if entry.id == connection_id:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class RunContext:
     base_url: str  # this server, for the child's connection lookups
     webhook_timeout: float = 10.0
     executor_id: str = "local"  # this process's DBOS executor (its runs are marked with it)
+    zygote: Callable[[], Any] | None = None  # the warm process to fork runs from (engine.RunLoop)
 
 
 @dataclass
@@ -63,12 +65,12 @@ async def run_sync(
 
     SKIPPED when another run of the sync holds its lock (on any process sharing the database)."""
     lock = SyncLock(ctx.engine, sync_id)
-    if not lock.acquire():
+    if not await asyncio.to_thread(lock.acquire):
         return SyncOutcome("SKIPPED", error="another run of this sync is in progress")
     try:
         return await _run_sync_locked(ctx, sync_id, mode, workflow_id, lock)
     finally:
-        lock.release()
+        await asyncio.to_thread(lock.release)
 
 
 def _log(message: str) -> None:
@@ -109,7 +111,8 @@ async def _run_sync_locked(
             )
         return (sync, script, connection, environment, key, models, run_id, started_at), None
 
-    prepared, skipped = db.retrying(setup, "starting a run", log=_log)
+    # every database call goes to a thread: the runs of this process share one event loop
+    prepared, skipped = await asyncio.to_thread(db.retrying, setup, "starting a run", log=_log)
     if skipped is not None:
         return skipped
     sync, script, connection, environment, key, models, run_id, started_at = prepared
@@ -119,7 +122,7 @@ async def _run_sync_locked(
     error: str | None = None
     status = "failed"
     try:
-        folder = materialize.script_folder(engine, ctx.data_dir, script.id)
+        folder = await asyncio.to_thread(materialize.script_folder, engine, ctx.data_dir, script.id)
         request = DryrunRequest(
             root=folder,
             name=script.name,
@@ -133,13 +136,12 @@ async def _run_sync_locked(
             server_run=True,
             checkpoint=sync.checkpoint,
         )
-        run = await start_dryrun(request)
+        run = await start_dryrun(request, zygote=ctx.zygote() if ctx.zygote else None)
         async with run:
             async for event in run.events():
                 kind = event.get("type")
                 if kind == "checkpoint":
-                    lock.check()
-                    await asyncio.to_thread(_store_checkpoint, engine, sync.id, event.get("checkpoint"))
+                    await asyncio.to_thread(_store_checkpoint, lock, engine, sync.id, event.get("checkpoint"))
                 elif kind == "delete_outdated":
                     model = str(event.get("model"))
                     if model in models:
@@ -149,10 +151,9 @@ async def _run_sync_locked(
                             f"[warn] delete_records_from_previous_executions: {model} is not an output of this sync"
                         )
                 elif kind == "batch":
-                    lock.check()
                     # in a thread, so this loop's reader keeps draining the child meanwhile:
                     # the child makes the next records while the database stores these
-                    await asyncio.to_thread(_store_batch, engine, sync, run_id, event, totals)
+                    await asyncio.to_thread(_store_batch, lock, engine, sync, run_id, event, totals)
                 elif kind == "log":
                     logs.append(f"[{event.get('level', 'info')}] {event.get('message', '')}")
                 elif kind == "error":
@@ -171,7 +172,7 @@ async def _run_sync_locked(
     counts = {m: c.public() for m, c in totals.items()}
     if status == "ok":
         try:
-            lock.check()
+            await asyncio.to_thread(lock.check)
         except LockLost as exc:
             status, error = "failed", str(exc)
 
@@ -199,7 +200,7 @@ async def _run_sync_locked(
         )
         sync_store.prune_runs(conn, sync.id)
 
-    db.retrying(finish, "finishing a run", log=_log)
+    await asyncio.to_thread(db.retrying, finish, "finishing a run", log=_log)
     outcome = SyncOutcome("SUCCESS" if status == "ok" else "ERROR", run_id, counts, error)
     from . import webhooks
 
@@ -207,7 +208,8 @@ async def _run_sync_locked(
     return outcome
 
 
-def _store_checkpoint(engine: sa.Engine, sync_id: int, checkpoint: Any) -> None:
+def _store_checkpoint(lock: SyncLock, engine: sa.Engine, sync_id: int, checkpoint: Any) -> None:
+    lock.check()
     if checkpoint is not None and not isinstance(checkpoint, dict):
         return  # the SDK sends a dict or None; anything else did not come from it
     if checkpoint is not None and len(json.dumps(checkpoint)) > CHECKPOINT_MAX_BYTES:
@@ -221,10 +223,16 @@ def _store_checkpoint(engine: sa.Engine, sync_id: int, checkpoint: Any) -> None:
 
 
 def _store_batch(
-    engine: sa.Engine, sync, run_id: int, event: dict[str, Any], totals: dict[str, recs.Counts]
+    lock: SyncLock,
+    engine: sa.Engine,
+    sync,
+    run_id: int,
+    event: dict[str, Any],
+    totals: dict[str, recs.Counts],
 ) -> None:
     """One transaction a batch; while the database is unreachable, wait and try again (the child
     waits on its pipe meanwhile), so a database restart costs a pause, not the run."""
+    lock.check()
     model = str(event.get("model"))
     batch = event.get("records") or []
     op = {"save": recs.save, "update": recs.update, "delete": recs.delete}.get(str(event.get("op")))
@@ -256,13 +264,16 @@ async def run_action(
     """Run an action once and map its end to Nango's answer (output, or an error body and status)."""
     from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun
 
-    with ctx.engine.connect() as conn:
-        connection = conns.by_pk(conn, None, connection_pk)
-        script = deps.active_script(conn, environment_id, connection.provider_config_key, name, "action")
-        environment = conn.execute(
-            sa.text("SELECT name FROM environments WHERE id = :i"), {"i": environment_id}
-        ).scalar_one()
-        key = envs.secret_key(conn, ctx.vault, environment_id)
+    def setup():
+        with ctx.engine.connect() as conn:
+            connection = conns.by_pk(conn, None, connection_pk)
+            script = deps.active_script(conn, environment_id, connection.provider_config_key, name, "action")
+            environment = conn.execute(
+                sa.text("SELECT name FROM environments WHERE id = :i"), {"i": environment_id}
+            ).scalar_one()
+            return connection, script, environment, envs.secret_key(conn, ctx.vault, environment_id)
+
+    connection, script, environment, key = await asyncio.to_thread(setup)
     if script is None:
         return ActionOutcome(
             False, status_code=404, error={"code": "not_found", "message": f"Action {name} not found"}
@@ -271,7 +282,7 @@ async def run_action(
     failure: dict[str, Any] | None = None
     status = "failed"
     try:
-        folder = materialize.script_folder(ctx.engine, ctx.data_dir, script.id)
+        folder = await asyncio.to_thread(materialize.script_folder, ctx.engine, ctx.data_dir, script.id)
         request = DryrunRequest(
             root=folder,
             name=name,
@@ -283,7 +294,7 @@ async def run_action(
             timeout=ACTION_TIMEOUT,
             extra_env=_child_env(ctx, environment, key),
         )
-        run = await start_dryrun(request)
+        run = await start_dryrun(request, zygote=ctx.zygote() if ctx.zygote else None)
         async with run:
             async for event in run.events():
                 kind = event.get("type")

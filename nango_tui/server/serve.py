@@ -128,7 +128,7 @@ def run(options: ServeOptions, out=sys.stdout) -> int:
     from nango_tui import __version__ as version
 
     try:
-        made, keys = _environments(engine, vault, envs)
+        made, _keys = _environments(engine, vault, envs)
         with engine.begin() as conn:
             sync_store.abandon_running(conn, executor_id)
             worker_store.register(
@@ -140,10 +140,13 @@ def run(options: ServeOptions, out=sys.stdout) -> int:
         raise ServeError(f"cannot use the database {shown_url}: {_reason(exc)}") from None
     shown_host = "127.0.0.1" if worker or options.host in ("0.0.0.0", "::") else options.host
     base_url = f"http://{shown_host}:{port}"
-    # the runs' child processes read their connection from this server, as from Nango
-    os.environ["NANGO_HOSTPORT"] = base_url
-    for name, key in keys.items():
-        os.environ[f"NANGO_SECRET_KEY_{name.upper()}"] = key
+    # Read once, then out of this process's environment: a run's child inherits the environment,
+    # and a script of one environment must not find another's key or the credentials' key there
+    # (each run gets its own environment's key and NANGO_HOSTPORT: runs._child_env).
+    for name in [
+        k for k in os.environ if k.startswith("NANGO_SECRET_KEY") or k == "NANGO_TUI_ENCRYPTION_KEY"
+    ]:
+        del os.environ[name]
     run_ctx = RunContext(
         engine=engine, vault=vault, data_dir=data_dir, base_url=base_url, executor_id=executor_id
     )

@@ -7,6 +7,7 @@ twice: `X-Nango-Signature` = sha256(key + body) and `X-Nango-Hmac-Sha256` = HMAC
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import json
@@ -71,16 +72,22 @@ async def after_sync(ctx, sync, connection, script, started_at: str, outcome) ->
     """Send the run's webhooks; a customer endpoint that fails is logged in the run, never retried forever."""
     if outcome.status == "SKIPPED":
         return
-    with ctx.engine.connect() as conn:
-        env = conn.execute(
-            sa.text(
-                "SELECT webhook_url, webhook_url_secondary, always_notify FROM environments WHERE id = :i"
-            ),
-            {"i": sync.environment_id},
-        ).first()
-        if env is None or not (env.webhook_url or env.webhook_url_secondary):
-            return
-        secret = envs.secret_key(conn, ctx.vault, sync.environment_id)
+
+    def settings():
+        with ctx.engine.connect() as conn:
+            env = conn.execute(
+                sa.text(
+                    "SELECT webhook_url, webhook_url_secondary, always_notify FROM environments WHERE id = :i"
+                ),
+                {"i": sync.environment_id},
+            ).first()
+            if env is None or not (env.webhook_url or env.webhook_url_secondary):
+                return None, None
+            return env, envs.secret_key(conn, ctx.vault, sync.environment_id)
+
+    env, secret = await asyncio.to_thread(settings)  # the runs' event loop is shared: no blocking
+    if env is None:
+        return
     import httpx
 
     targets = [u for u in (env.webhook_url, env.webhook_url_secondary) if u]
