@@ -7,6 +7,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import httpx
 import pytest
 
 from tests.support.server_process import ServerProcess, free_port
@@ -171,6 +172,78 @@ def test_malformed_deploy_bodies_change_nothing(deployed, body, fragment):
         db_row(deployed, "SELECT count(*) FROM deployments"),
         db_row(deployed, "SELECT count(*) FROM scripts"),
     ) == before
+
+
+def test_another_environments_key_or_a_wrong_key_changes_nothing(deployed):
+    """A dev connection's sync, reached with prod's key (404, Nango's shapes) or a wrong key (401):
+    every write is refused and nothing about the sync moves."""
+    assert deployed.post("/connections", json=connection_body("cx", count=5)).status_code == 200
+    cx_runs = (
+        "SELECT r.status FROM sync_runs r JOIN syncs s ON s.id = r.sync_id"
+        " JOIN connections c ON c.id = s.connection_pk WHERE c.connection_id = 'cx'"
+    )
+    deployed.wait_for(  # the connection's first run (auto_start) ends before the state is read
+        lambda: (rows := db_row(deployed, cx_runs)) and all(status != "RUNNING" for (status,) in rows),
+        what="the first run of cx",
+    )
+    r = deployed.post(
+        "/sync/pause", json={"syncs": ["items"], "provider_config_key": "acme", "connection_id": "cx"}
+    )
+    assert r.status_code == 200
+
+    def snapshot():
+        return (
+            db_row(
+                deployed,
+                "SELECT s.state, s.frequency_ms, s.last_sync_date, s.checkpoint FROM syncs s"
+                " JOIN connections c ON c.id = s.connection_pk WHERE c.connection_id = 'cx'",
+            ),
+            db_row(deployed, "SELECT count(*) FROM sync_runs"),
+            db_row(deployed, "SELECT count(*) FROM action_runs"),
+            db_row(deployed, "SELECT count(*), max(updated_at) FROM records"),
+        )
+
+    before = snapshot()
+    target = {"syncs": ["items"], "provider_config_key": "acme", "connection_id": "cx"}
+    writes = [
+        ("POST", "/sync/start", {"json": target}),
+        ("POST", "/sync/trigger", {"json": {**target, "sync_mode": "full_refresh_and_clear_cache"}}),
+        ("POST", "/sync/pause", {"json": target}),
+        (
+            "PUT",
+            "/sync/update-connection-frequency",
+            {
+                "json": {
+                    "sync_name": "items",
+                    "provider_config_key": "acme",
+                    "connection_id": "cx",
+                    "frequency": "every 2h",
+                }
+            },
+        ),
+        (
+            "POST",
+            "/action/trigger",
+            {"json": {"action_name": "echo", "input": {"id": "1", "n": 1}}, "headers": acme_headers("cx")},
+        ),
+        ("GET", "/records?model=Item", {"headers": acme_headers("cx")}),
+        ("GET", "/connection/cx?provider_config_key=acme", {}),
+    ]
+    for method, path, kw in writes:
+        r = deployed.request(method, path, key="prod", **kw)
+        assert r.status_code in (400, 404), (path, r.status_code, r.text)
+        assert r.json()["error"]["code"] in ("unknown_connection", "unknown_sync", "not_found"), (
+            path,
+            r.text,
+        )
+        r = httpx.request(
+            method,
+            deployed.url + path,
+            headers={"Authorization": "Bearer not-a-key", **kw.get("headers", {})},
+            json=kw.get("json"),
+        )
+        assert r.status_code == 401 and r.json()["error"]["code"] == "unknown_account", (path, r.text)
+    assert snapshot() == before
 
 
 def test_bad_runs_in_a_deploy_is_refused_whole(deployed):
