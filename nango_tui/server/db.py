@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+T = TypeVar("T")
+
+
+def inserted_id(result: sa.CursorResult[Any]) -> int:
+    """The primary key an INSERT made."""
+    key = result.inserted_primary_key
+    assert key is not None, "not an INSERT"
+    return int(key[0])
 
 
 def default_url(data_dir: Path) -> str:
@@ -20,7 +32,7 @@ def create(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @sa.event.listens_for(engine, "connect")
-        def _pragmas(dbapi_conn, _record) -> None:
+        def _pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
@@ -175,7 +187,12 @@ def is_unavailable(exc: BaseException) -> bool:
     return type(exc).__module__.startswith("psycopg") and type(exc).__name__ == "OperationalError"
 
 
-def retrying(fn, what: str, deadline_seconds: float = 300.0, log=None):
+def retrying(
+    fn: Callable[[], T],
+    what: str,
+    deadline_seconds: float = 300.0,
+    log: Callable[[str], object] | None = None,
+) -> T:
     """Call `fn()`; while the database is unreachable, try again (backoff up to 2 s) until the deadline.
 
     A short database restart then costs a pause, not a failed run.

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
 import asyncio
 import json
 import uuid
@@ -36,7 +41,7 @@ async def trigger(request: Request, env: envs.Environment) -> Response:
     if h.get("x-async", "").lower() == "true":
         action_id = str(uuid.uuid4())
 
-        def store(conn):
+        def store(conn: sa.Connection) -> Any:
             conn.execute(
                 action_runs.insert().values(
                     id=action_id,

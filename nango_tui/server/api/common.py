@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from starlette.requests import Request
@@ -18,6 +18,8 @@ from ..runs import RunContext
 from ..storage import connections as conns
 from ..storage import environments as envs
 from ..vault import Vault
+
+T = TypeVar("T")
 
 MAX_BODY = 256 * 1024 * 1024  # a deploy with mocks can be large; anything above is refused
 
@@ -55,14 +57,15 @@ def error(status: int, code: str, message: str | None = None, **extra: Any) -> J
 
 
 def state(request: Request) -> ServerState:
-    return request.app.state.server
+    server: ServerState = request.app.state.server
+    return server
 
 
-async def db(request: Request, fn: Callable[[sa.Connection], Any], write: bool = False) -> Any:
+async def db(request: Request, fn: Callable[[sa.Connection], T], write: bool = False) -> T:
     """Run a storage function in a worker thread (the event loop never waits on the database)."""
     engine = state(request).engine
 
-    def work() -> Any:
+    def work() -> T:
         with engine.begin() if write else engine.connect() as conn:
             return fn(conn)
 

@@ -4,7 +4,12 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from .common import ServerState
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -86,7 +91,7 @@ async def post_connection(request: Request, env: envs.Environment) -> Response:
         raise ApiError(400, "invalid_body", "credentials.type must be OAUTH2, API_KEY, BASIC or NONE")
     server = state(request)
 
-    def work(conn):
+    def work(conn: sa.Connection) -> Any:
         scripts = deps.active_scripts(conn, env.id, key)
         if not scripts and not body.get("provider"):
             raise ApiError(404, "unknown_provider_config", f"Integration {key} is not deployed to {env.name}")
@@ -154,7 +159,9 @@ async def get_connection(request: Request, env: envs.Environment) -> Response:
     return JSONResponse(body)
 
 
-async def _refresh_locked(request: Request, server, found: conns.StoredConnection, force: bool):
+async def _refresh_locked(
+    request: Request, server: ServerState, found: conns.StoredConnection, force: bool
+) -> conns.StoredConnection:
     """The refresh itself, under both locks; the connection as it is afterwards."""
     # another request may have refreshed it while this one waited: read it again
     current = await db(request, lambda c: conns.by_pk(c, server.vault, found.pk))

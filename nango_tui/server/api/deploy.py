@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ..deploy_body import DeployBody
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -14,7 +17,7 @@ from ..storage import environments as envs
 from .common import ApiError, authed, db, json_body, state
 
 
-async def _body(request: Request):
+async def _body(request: Request) -> DeployBody:
     from pydantic import ValidationError
 
     from ..deploy_body import DeployBody

@@ -4,6 +4,8 @@ an action's endpoint -> the action (Nango serves them under `/v1/*` too; both ar
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -15,7 +17,7 @@ from .common import ApiError, authed, connection_from, db, json_body, state
 from .records import page_response, parse_query
 
 
-def _match(scripts, method: str, path: str):
+def _match(scripts: Sequence[Any], method: str, path: str) -> tuple[Any, Any]:
     for script in scripts:
         endpoints = json.loads(script.endpoints)
         for index, endpoint in enumerate(endpoints):

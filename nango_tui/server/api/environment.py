@@ -12,6 +12,7 @@ from .common import ApiError, authed, db, json_body
 @authed
 async def get_environment(request: Request, env: envs.Environment) -> Response:
     fresh = await db(request, lambda c: envs.by_name(c, env.name))
+    assert fresh is not None  # the request's own environment (authed found it)
     return JSONResponse(
         {
             "name": fresh.name,

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -48,7 +51,7 @@ async def _targets(request: Request, env: envs.Environment, body: dict[str, Any]
         raise ApiError(400, "missing_provider_config_key", "Missing provider_config_key")
     names = _names(body.get("syncs"))
 
-    def work(conn):
+    def work(conn: sa.Connection) -> Any:
         connections = conns.list_for(conn, env.id, integration=key, connection_id=connection_id)
         if connection_id and not connections:
             raise ApiError(404, "unknown_connection", f"Connection {connection_id} was not found")
@@ -97,7 +100,7 @@ async def pause(request: Request, env: envs.Environment) -> Response:
     return await _set_state(request, env, "PAUSED")
 
 
-def _status_item(conn, sync: sync_store.SyncRow, connection_id: str) -> dict[str, Any]:
+def _status_item(conn: sa.Connection, sync: sync_store.SyncRow, connection_id: str) -> dict[str, Any]:
     last = sync_store.last_runs(conn, sync.id, 1)
     run = last[0] if last else None
     script = deps.active_script(conn, sync.environment_id, sync.integration, sync.name, "sync")
@@ -143,7 +146,7 @@ async def status(request: Request, env: envs.Environment) -> Response:
     }
     targets = await _targets(request, env, body)
 
-    def work(conn):
+    def work(conn: sa.Connection) -> Any:
         ids = sync_store.connection_ids(conn, [s.connection_pk for s in targets])
         return [_status_item(conn, s, ids.get(s.connection_pk, "")) for s in targets]
 
@@ -176,9 +179,11 @@ async def update_frequency(request: Request, env: envs.Environment) -> Response:
         raise ApiError(404, "unknown_sync", f"Sync {body['sync_name']} not found")
     sync = targets[0]
 
-    def work(conn):
+    def work(conn: sa.Connection) -> Any:
         sync_store.set_frequency(conn, sync.id, ms)
-        return sync_store.frequency_ms(conn, sync_store.get(conn, sync.id))
+        current = sync_store.get(conn, sync.id)
+        assert current is not None  # found by _targets in this request
+        return sync_store.frequency_ms(conn, current)
 
     freq = await db(request, work, write=True)
     return JSONResponse({"frequency": f"every {freq // 1000}s" if freq else None})
@@ -196,7 +201,7 @@ async def runs(request: Request, env: envs.Environment) -> Response:
     targets = await _targets(request, env, body)
     limit = min(max(int(q.get("limit") or 10), 1), 50) if (q.get("limit") or "10").isdigit() else 10
 
-    def work(conn):
+    def work(conn: sa.Connection) -> Any:
         out = []
         for sync in targets:
             for run in sync_store.last_runs(conn, sync.id, limit):

@@ -6,6 +6,8 @@ connection or record.
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -30,7 +32,7 @@ def _queued(conn: sa.Connection) -> dict[str, int]:
 
 @authed
 async def list_workers(request: Request, env: envs.Environment) -> Response:
-    def read(conn: sa.Connection):
+    def read(conn: sa.Connection) -> tuple[Any, Any]:
         return worker_store.listing(conn), _queued(conn)
 
     listed, queued = await db(request, read)

@@ -28,7 +28,7 @@ class StoredConnection:
     updated_at: str = ""
 
 
-def _row(row, vault: Vault | None) -> StoredConnection:
+def _row(row: sa.Row[Any], vault: Vault | None) -> StoredConnection:
     return StoredConnection(
         pk=row.id,
         environment_id=row.environment_id,

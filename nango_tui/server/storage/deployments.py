@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from .. import timeutil
+from ..db import inserted_id
 from ..schema import deploy_locks, deployments, scripts
 from . import connections as conns
 from . import records as recs
@@ -41,7 +43,9 @@ class Active:
     auto_start: bool
 
 
-def active_scripts(conn: sa.Connection, environment_id: int, integration: str | None = None) -> list[Any]:
+def active_scripts(
+    conn: sa.Connection, environment_id: int, integration: str | None = None
+) -> Sequence[sa.Row[Any]]:
     query = sa.select(scripts).where(scripts.c.environment_id == environment_id, scripts.c.active.is_(True))
     if integration:
         query = query.where(scripts.c.integration == integration)
@@ -50,7 +54,7 @@ def active_scripts(conn: sa.Connection, environment_id: int, integration: str | 
 
 def active_script(
     conn: sa.Connection, environment_id: int, integration: str, name: str, kind: str | None = None
-):
+) -> sa.Row[Any] | None:
     query = sa.select(scripts).where(
         scripts.c.environment_id == environment_id,
         scripts.c.integration == integration,
@@ -62,11 +66,11 @@ def active_script(
     return conn.execute(query).first()
 
 
-def script_by_id(conn: sa.Connection, script_id: int):
+def script_by_id(conn: sa.Connection, script_id: int) -> sa.Row[Any] | None:
     return conn.execute(sa.select(scripts).where(scripts.c.id == script_id)).first()
 
 
-def deployment_of(conn: sa.Connection, deployment_id: int):
+def deployment_of(conn: sa.Connection, deployment_id: int) -> sa.Row[Any] | None:
     return conn.execute(sa.select(deployments).where(deployments.c.id == deployment_id)).first()
 
 
@@ -201,55 +205,59 @@ def apply(
         or 0
     ) + 1
     yaml_text = body.nangoYamlBody or ""
-    deployment_id = conn.execute(
-        deployments.insert().values(
-            environment_id=environment_id,
-            number=number,
-            created_at=now,
-            sdk_version=body.sdkVersion,
-            yaml_sha256=hashlib.sha256(yaml_text.encode()).hexdigest(),
-            nango_yaml=yaml_text,
-            models_py=body.modelsPy or "",
-            json_schema=json.dumps(body.jsonSchema) if body.jsonSchema is not None else None,
-            diff=json.dumps(diff),
+    deployment_id = inserted_id(
+        conn.execute(
+            deployments.insert().values(
+                environment_id=environment_id,
+                number=number,
+                created_at=now,
+                sdk_version=body.sdkVersion,
+                yaml_sha256=hashlib.sha256(yaml_text.encode()).hexdigest(),
+                nango_yaml=yaml_text,
+                models_py=body.modelsPy or "",
+                json_schema=json.dumps(body.jsonSchema) if body.jsonSchema is not None else None,
+                diff=json.dumps(diff),
+            )
         )
-    ).inserted_primary_key[0]
+    )
     results = []
-    new_syncs: list[tuple[str, object]] = []
+    new_syncs: list[tuple[str, Any]] = []
     for flow in body.flowConfigs:
         old = active_script(conn, environment_id, flow.providerConfigKey, flow.syncName)
         version = flow.version or next_version(old.version if old is not None else None)
         if old is not None:
             conn.execute(scripts.update().where(scripts.c.id == old.id).values(active=False))
-        script_id = conn.execute(
-            scripts.insert().values(
-                environment_id=environment_id,
-                deployment_id=deployment_id,
-                integration=flow.providerConfigKey,
-                name=flow.syncName,
-                type=flow.type,
-                version=version,
-                active=True,
-                runs=flow.runs,
-                frequency_ms=frequencies[(flow.providerConfigKey, flow.syncName)],
-                auto_start=flow.auto_start,
-                sync_type=flow.sync_type or ("full" if flow.type == "sync" else None),
-                track_deletes=flow.track_deletes,
-                models=json.dumps(flow.models),
-                input=flow.input,
-                endpoints=json.dumps([e.model_dump(exclude_none=True) for e in flow.endpoints]),
-                source=flow.fileBody.py,
-                mocks=flow.mocks,
-                extra=json.dumps(
-                    {
-                        "metadata": flow.metadata.model_dump(),
-                        "attributes": flow.attributes,
-                        "webhookSubscriptions": flow.webhookSubscriptions,
-                    }
-                ),
-                created_at=now,
+        script_id = inserted_id(
+            conn.execute(
+                scripts.insert().values(
+                    environment_id=environment_id,
+                    deployment_id=deployment_id,
+                    integration=flow.providerConfigKey,
+                    name=flow.syncName,
+                    type=flow.type,
+                    version=version,
+                    active=True,
+                    runs=flow.runs,
+                    frequency_ms=frequencies[(flow.providerConfigKey, flow.syncName)],
+                    auto_start=flow.auto_start,
+                    sync_type=flow.sync_type or ("full" if flow.type == "sync" else None),
+                    track_deletes=flow.track_deletes,
+                    models=json.dumps(flow.models),
+                    input=flow.input,
+                    endpoints=json.dumps([e.model_dump(exclude_none=True) for e in flow.endpoints]),
+                    source=flow.fileBody.py,
+                    mocks=flow.mocks,
+                    extra=json.dumps(
+                        {
+                            "metadata": flow.metadata.model_dump(),
+                            "attributes": flow.attributes,
+                            "webhookSubscriptions": flow.webhookSubscriptions,
+                        }
+                    ),
+                    created_at=now,
+                )
             )
-        ).inserted_primary_key[0]
+        )
         if flow.type == "sync" and (old is None or old.type != "sync"):
             row = script_by_id(conn, script_id)
             new_syncs.append((flow.providerConfigKey, row))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -47,7 +48,7 @@ def ensure(conn: sa.Connection, vault: Vault) -> dict[str, str]:
     return made
 
 
-def _env(row) -> Environment:
+def _env(row: sa.Row[Any]) -> Environment:
     return Environment(row.id, row.name, row.webhook_url, row.webhook_url_secondary, bool(row.always_notify))
 
 
@@ -65,7 +66,8 @@ def secret_key(conn: sa.Connection, vault: Vault, environment_id: int) -> str:
     token = conn.execute(
         sa.select(environments.c.secret_key_enc).where(environments.c.id == environment_id)
     ).scalar_one()
-    return vault.open_value(token)
+    secret: str = vault.open_value(token)
+    return secret
 
 
 def set_webhooks(

@@ -15,7 +15,7 @@ import binascii
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -101,7 +101,7 @@ def _executemany(
     else:
         index = [columns.index(k) for k in order]
         params = [tuple(row[i] for i in index) for row in rows]
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = _driver(conn).cursor()
     try:
         cursor.executemany(sql, params)
     finally:
@@ -123,15 +123,22 @@ _COLUMNS = (
 )
 
 
-def _insert_stmt():
+def _driver(conn: sa.Connection) -> Any:
+    """The DBAPI connection under `conn` (sqlite3 or psycopg)."""
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    return driver
+
+
+def _insert_stmt() -> sa.Insert:
     return records.insert().values({c: sa.bindparam(c) for c in _COLUMNS})
 
 
 _KEY = ("b_conn", "b_model", "b_ext")
 
 
-def _update_stmt(*columns: str):
-    def make():
+def _update_stmt(*columns: str) -> Callable[[], sa.Update]:
+    def make() -> sa.Update:
         return (
             records.update()
             .where(
@@ -171,8 +178,8 @@ def lock_model(conn: sa.Connection, connection_pk: int, model: str) -> None:
         conn.execute(sa.text("UPDATE records SET model = model WHERE 0"))
 
 
-def _lookup_stmt(n: int):
-    def make():
+def _lookup_stmt(n: int) -> Callable[[], sa.Select[Any]]:
+    def make() -> sa.Select[Any]:
         return sa.select(
             records.c.external_id, records.c.data_hash, records.c.deleted_at, records.c.json
         ).where(
@@ -210,10 +217,11 @@ def _query(
         params = row
     else:
         params = tuple(row[columns.index(k)] for k in order)
-    cursor = conn.connection.driver_connection.cursor()
+    cursor = _driver(conn).cursor()
     try:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        found: list[tuple[Any, ...]] = cursor.fetchall()
+        return found
     finally:
         cursor.close()
 

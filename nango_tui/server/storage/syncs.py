@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from .. import timeutil
+from ..db import inserted_id
 from ..schema import connections, scripts, sync_runs, syncs
 
 LOG_LIMIT = 64 * 1024  # characters of a run's log kept (the end)
@@ -30,7 +32,7 @@ class SyncRow:
     checkpoint: dict[str, Any] | None
 
 
-def _sync(row) -> SyncRow:
+def _sync(row: sa.Row[Any]) -> SyncRow:
     return SyncRow(
         row.id,
         row.environment_id,
@@ -96,7 +98,7 @@ def create_for_connection(
                     created_at=now,
                 )
             )
-            made.append(result.inserted_primary_key[0])
+            made.append(inserted_id(result))
         elif existing.state == "DELETED":
             conn.execute(
                 syncs.update()
@@ -199,7 +201,7 @@ def start_run(
             executor_id=executor_id,
         )
     )
-    return result.inserted_primary_key[0], started
+    return inserted_id(result), started
 
 
 def finish_run(
@@ -269,7 +271,7 @@ def prune_runs(conn: sa.Connection, sync_id: int) -> None:
         conn.execute(sync_runs.delete().where(sync_runs.c.id.in_(ids[RUNS_KEPT:])))
 
 
-def last_runs(conn: sa.Connection, sync_id: int, limit: int = 1) -> list[Any]:
+def last_runs(conn: sa.Connection, sync_id: int, limit: int = 1) -> Sequence[sa.Row[Any]]:
     return conn.execute(
         sa.select(sync_runs)
         .where(sync_runs.c.sync_id == sync_id)

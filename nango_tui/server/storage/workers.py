@@ -40,7 +40,7 @@ class ExecutorInUse(Exception):
 def db_clock(conn: sa.Connection) -> float:
     """The database's time in epoch seconds (this process's clock on SQLite)."""
     if conn.dialect.name == "postgresql":
-        return float(conn.execute(sa.text("SELECT extract(epoch from clock_timestamp())")).scalar())
+        return float(conn.execute(sa.text("SELECT extract(epoch from clock_timestamp())")).scalar_one())
     return time.time()
 
 
