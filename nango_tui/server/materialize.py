@@ -38,6 +38,8 @@ def script_folder(engine: sa.Engine, data_dir: Path, script_id: int) -> Path:
         if row is None:
             raise LookupError(f"no deployed script {script_id}")
         deployment = deps.deployment_of(conn, row.deployment_id)
+        if deployment is None:
+            raise LookupError(f"no deployment {row.deployment_id} for script {script_id}")
     base.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{script_id}-", dir=base))
     kind_dir = "syncs" if row.type == "sync" else "actions"

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from . import timeutil
+
+if TYPE_CHECKING:
+    from nango_tui.runtime.connection_model import Connection
 
 REFRESH_LEEWAY = timedelta(minutes=15)  # Nango refreshes tokens expiring within 15 minutes
 
@@ -41,7 +44,8 @@ async def refresh(
     holder = SimpleNamespace(
         token_url=connection_config.get("token_url"), connection_config=connection_config
     )
-    url = token_url(provider, holder) if provider is not None else holder.token_url
+    # token_url reads only the connection's token_url and connection_config
+    url = token_url(provider, cast("Connection", holder)) if provider is not None else holder.token_url
     if not url:
         raise RefreshFailed(f"provider {provider_name} has no token URL: set connection_config.token_url")
     form = {"grant_type": "refresh_token", "refresh_token": str(credentials["refresh_token"])}

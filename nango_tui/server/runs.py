@@ -86,7 +86,7 @@ async def _run_sync_locked(
 
     engine = ctx.engine
 
-    def setup():
+    def setup() -> tuple[Any, SyncOutcome | None]:
         with engine.begin() as conn:
             sync = sync_store.get(conn, sync_id)
             if sync is None or sync.state == "DELETED":
@@ -225,7 +225,7 @@ def _store_checkpoint(lock: SyncLock, engine: sa.Engine, sync_id: int, checkpoin
 def _store_batch(
     lock: SyncLock,
     engine: sa.Engine,
-    sync,
+    sync: sync_store.SyncRow,
     run_id: int,
     event: dict[str, Any],
     totals: dict[str, recs.Counts],
@@ -239,7 +239,7 @@ def _store_batch(
     if op is None:
         return
 
-    def store():
+    def store() -> recs.Counts:
         with engine.begin() as conn:
             return op(conn, sync.connection_pk, model, batch, sync_id=sync.id, job_id=run_id)
 
@@ -264,9 +264,10 @@ async def run_action(
     """Run an action once and map its end to Nango's answer (output, or an error body and status)."""
     from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun
 
-    def setup():
+    def setup() -> tuple[conns.StoredConnection, Any, str, str]:
         with ctx.engine.connect() as conn:
             connection = conns.by_pk(conn, None, connection_pk)
+            assert connection is not None  # the request found it a moment ago
             script = deps.active_script(conn, environment_id, connection.provider_config_key, name, "action")
             environment = conn.execute(
                 sa.text("SELECT name FROM environments WHERE id = :i"), {"i": environment_id}

@@ -15,7 +15,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 DEFAULT_DATA = ".nango-server"
 DEFAULT_PORT = 3003
@@ -37,7 +37,7 @@ class ServeError(Exception):
     """A clear, one-line reason the server cannot start."""
 
 
-def _lock(data_dir: Path, name: str = "serve.lock", who: str = "another `nango-tui serve`"):
+def _lock(data_dir: Path, name: str = "serve.lock", who: str = "another `nango-tui serve`") -> IO[str]:
     handle = open(data_dir / name, "a+")
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -77,7 +77,7 @@ def _check_port(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run(options: ServeOptions, out=sys.stdout) -> int:
+def run(options: ServeOptions, out: IO[str] = sys.stdout) -> int:
     """Serve until stopped; 0 on a clean stop. Raises ServeError for a setup problem."""
     data_dir = options.data_dir.resolve()
     try:
@@ -226,7 +226,7 @@ def _migrate_hint(options: ServeOptions, url: str) -> str:
     return f"nango-tui migrate --data {options.data_dir}"
 
 
-def _environments(engine, vault, envs) -> tuple[dict[str, str], dict[str, str]]:
+def _environments(engine: Any, vault: Any, envs: Any) -> tuple[dict[str, str], dict[str, str]]:
     """The default environments (made by the first process to start) and their keys.
 
     Two processes starting together on an empty database both try to make them: the loser of the
@@ -254,7 +254,7 @@ def _environments(engine, vault, envs) -> tuple[dict[str, str], dict[str, str]]:
     raise AssertionError("unreachable")
 
 
-def migrate(database_url: str | None, data_dir: Path, out=sys.stdout) -> int:
+def migrate(database_url: str | None, data_dir: Path, out: IO[str] = sys.stdout) -> int:
     """`nango-tui migrate`: bring the schema to this version's; 0 when it is there."""
     import sqlalchemy as sa
 

@@ -11,12 +11,17 @@ import asyncio
 import hashlib
 import hmac
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from . import timeutil
 from .storage import environments as envs
+
+if TYPE_CHECKING:
+    from .runs import RunContext, SyncOutcome
+    from .storage.connections import StoredConnection
+    from .storage.syncs import SyncRow
 
 
 def signatures(secret: str, body: bytes) -> dict[str, str]:
@@ -26,7 +31,9 @@ def signatures(secret: str, body: bytes) -> dict[str, str]:
     }
 
 
-def bodies(sync, connection, script, started_at: str, outcome) -> list[dict[str, Any]]:
+def bodies(
+    sync: SyncRow, connection: StoredConnection, script: sa.Row[Any], started_at: str, outcome: SyncOutcome
+) -> list[dict[str, Any]]:
     """Nango's sync webhook bodies for one run (one per model)."""
     models = json.loads(script.models)
     common: dict[str, Any] = {
@@ -68,12 +75,19 @@ def bodies(sync, connection, script, started_at: str, outcome) -> list[dict[str,
     return out
 
 
-async def after_sync(ctx, sync, connection, script, started_at: str, outcome) -> None:
+async def after_sync(
+    ctx: RunContext,
+    sync: SyncRow,
+    connection: StoredConnection,
+    script: sa.Row[Any],
+    started_at: str,
+    outcome: SyncOutcome,
+) -> None:
     """Send the run's webhooks; a customer endpoint that fails is logged in the run, never retried forever."""
     if outcome.status == "SKIPPED":
         return
 
-    def settings():
+    def settings() -> tuple[Any, str | None]:
         with ctx.engine.connect() as conn:
             env = conn.execute(
                 sa.text(
@@ -88,6 +102,7 @@ async def after_sync(ctx, sync, connection, script, started_at: str, outcome) ->
     env, secret = await asyncio.to_thread(settings)  # the runs' event loop is shared: no blocking
     if env is None:
         return
+    assert secret is not None  # read with the settings
     import httpx
 
     targets = [u for u in (env.webhook_url, env.webhook_url_secondary) if u]

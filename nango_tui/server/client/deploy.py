@@ -7,7 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from nango_tui import __version__
 
@@ -132,7 +132,9 @@ def describe(diff: dict[str, Any]) -> list[tuple[str, bool]]:
     return lines
 
 
-def run(options: DeployOptions, out=sys.stdout, err=sys.stderr, stdin=sys.stdin) -> int:
+def run(
+    options: DeployOptions, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr, stdin: IO[str] = sys.stdin
+) -> int:
     """The whole command; 0 deployed, 1 not (each reason printed once)."""
     from nango_tui.console import Out, print_diagnostics
 
@@ -188,7 +190,7 @@ def run(options: DeployOptions, out=sys.stdout, err=sys.stderr, stdin=sys.stdin)
     return 0
 
 
-def _confirmed(diff: dict[str, Any], options: DeployOptions, out, err, stdin) -> bool:
+def _confirmed(diff: dict[str, Any], options: DeployOptions, out: Any, err: Any, stdin: IO[str]) -> bool:
     auto = options.auto_confirm or os.environ.get("NANGO_DEPLOY_AUTO_CONFIRM", "").lower() == "true"
     lines = describe(diff)
     destructive = any(flag for _, flag in lines)

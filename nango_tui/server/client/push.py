@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from .http import ClientError, call, error_text, settings
 
@@ -34,7 +34,7 @@ def connection_body(connection: Any) -> dict[str, Any]:
     }
 
 
-def run(root: Path, environment: str, out=sys.stdout, err=sys.stderr) -> int:
+def run(root: Path, environment: str, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr) -> int:
     """Push every connection of `environment`; 0 when all that could be resolved were accepted."""
     from nango_tui.runtime import connections
     from nango_tui.runtime.errors import ConnectionProblem
