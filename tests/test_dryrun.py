@@ -416,6 +416,43 @@ def test_cli_output_file_and_json_stream(root: Path, tmp_path: Path):
     assert [json.loads(line)["id"] for line in target.read_text().splitlines()] == [f"c{i}" for i in range(7)]
 
 
+def test_cli_json_passes_batches_on_as_the_runner_wrote_them(root: Path):
+    """`--json` alone reads batches without decoding their records (issue 18): each line is the
+    same event the API's decoded stream gives, `n` counting the records, and the tally holds."""
+    code, out, err = run_cli(["dryrun", "contacts", "local", "--dir", str(root), "--json"])
+    assert code == 0, err
+    stream = [json.loads(line) for line in out.splitlines()]
+    batches = only(stream, "batch")
+    assert [r["id"] for b in batches for r in b["records"]] == [f"c{i}" for i in range(7)]
+    assert all(b["n"] == len(b["records"]) and b["model"] == "Contact" for b in batches)
+    assert stream[-1]["type"] == "done" and stream[-1]["records"] == 7
+    decoded = only(asyncio.run(collect(root, "contacts")), "batch")
+    assert [{k: v for k, v in b.items() if k != "t"} for b in batches] == [
+        {k: v for k, v in b.items() if k != "t"} for b in decoded
+    ]
+    assert '"_raw"' not in out
+
+
+def test_a_raw_batch_head_is_read_only_from_a_well_formed_batch_line():
+    from nango_tui.dryrun.events import RAW
+    from nango_tui.dryrun.runner import _batch_head
+
+    line = b'{"type":"batch","op":"save","model":"Contact","t":0.1,"n":2,"records":[{"id":"a"},{"id":"b"}]}'
+    head = _batch_head(line)
+    assert head is not None and head[RAW] == line
+    assert {k: v for k, v in head.items() if k != RAW} == {
+        "type": "batch",
+        "op": "save",
+        "model": "Contact",
+        "t": 0.1,
+        "n": 2,
+    }
+    assert _batch_head(b'{"type":"batch","op":"save","model":"C","records":[]}') is None  # no n
+    assert _batch_head(b'{"type":"log","message":"{"type":"batch"}"}') is None
+    assert _batch_head(b'{"type":"batch","n":"2","records":[]}') is None
+    assert _batch_head(b'{"type":"batch",broken,"records":[]}') is None
+
+
 def test_cli_errors_are_one_clear_message(root: Path):
     code, out, err = run_cli(["dryrun", "contacts", "nope", "--dir", str(root)])
     assert code == 1 and "local" in err and "Traceback" not in err + out and err.count("\n") == 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import json
 
+import pytest
+
 from nango_tui.runtime.exchange import BODY_LIMIT
 from nango_tui.sdk import NangoAction
 from tests.support.http_server import Reply
@@ -77,3 +79,24 @@ async def test_a_cut_json_body_still_masks_secret_named_keys(local_server):
     [event] = events.of("request")
     assert event["response_body_cut"] > 0
     assert "opaque-value-1" not in event["response_body"] and '"access_token":"***"' in event["response_body"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"data": [{"id": 1, "name": "a"}], "next": "2"}',
+        '{"Access_Token": "x", "a": 1}',
+        '{"ACCESS_TOKEN" :  "x\\"y"}',
+        '{"acceſſ_token": "long-s"}',  # re.IGNORECASE folds these to ASCII letters, str.lower does not
+        '{"İd_token": "dotted-I"}',
+        '{"clıent_secret": "dotless-i"}',
+        '{"name": "Zoë", "refresh_token": "r"}',
+        '{"note": "the access_token field"}',  # the name as a value: not a pair
+        '{"data": [{"password": "p"}, {"é": "ü"}]',  # cut: not JSON
+    ],
+)
+def test_the_secret_pair_prefilter_masks_exactly_what_the_regex_masks(text):
+    """The quick check before the regex (issue 18) never lets a pair through that the regex masks."""
+    from nango_tui.runtime.exchange import _SECRET_PAIR, _mask_secret_pairs
+
+    assert _mask_secret_pairs(text) == _SECRET_PAIR.sub(r'\1"***"', text)

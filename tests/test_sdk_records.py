@@ -246,6 +246,26 @@ def test_seen_ids_is_exact_across_merges(monkeypatch):
     assert seen.add_new(hash("new"))
 
 
+def test_seen_ids_add_all_keeps_the_same_set_as_one_by_one(monkeypatch):
+    """The batched path (issue 18) against add_new, across many merges and with repeats."""
+    import random
+
+    from nango_tui.sdk.records import SeenIds
+
+    monkeypatch.setattr(SeenIds, "RECENT_MAX", 8)
+    rng = random.Random(7)
+    keys = [rng.randrange(-(2**63), 2**63) for _ in range(3000)]
+    batches = [keys[i : i + 97] + keys[i : i + 5] for i in range(0, 3000, 97)]  # repeats inside and across
+    one, many = SeenIds(), SeenIds()
+    for batch in batches:
+        for key in batch:
+            one.add_new(key)
+        many.add_all(batch)
+    assert len(many.frozen) > 1000 and list(many.frozen) == sorted(many.frozen)
+    assert sorted(many) == sorted(one) == sorted(set(keys))
+    assert all(k in many for k in keys[::13]) and 12345 not in many
+
+
 async def test_seen_ids_membership(monkeypatch):
     from nango_tui.sdk.records import SeenIds, id_hash
 

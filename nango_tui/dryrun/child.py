@@ -74,27 +74,30 @@ class EventWriter:
             self._since_collect = 0
             gc.collect()
         op, model = event.get("op", "save"), event.get("model", "?")
-        head = ev.dumps({k: v for k, v in event.items() if k != "records"})[:-1] + ',"records":['
+        head = ev.dumps({k: v for k, v in event.items() if k != "records"})[:-1]
         prefix = '{"op":' + ev.dumps(op) + ',"model":' + ev.dumps(model) + ',"record":'
-        encode = ev.dumps
-        encoded: list[str] = []
+        encoded = ev.dumps_each(records)
+        if len(encoded) <= ev.BATCH_CHUNK and sum(map(len, encoded)) < ev.BATCH_BYTES:
+            self._batch_line(head, prefix, encoded)  # the usual case: one line
+            return
+        chunk: list[str] = []
         size = 0
-        for record in records:
-            text = encode(record)
-            encoded.append(text)
+        for text in encoded:
+            chunk.append(text)
             size += len(text)
-            if len(encoded) >= ev.BATCH_CHUNK or size >= ev.BATCH_BYTES:
-                self._batch_line(head, prefix, encoded)
-                encoded, size = [], 0
-        if encoded or not records:
-            self._batch_line(head, prefix, encoded)
+            if len(chunk) >= ev.BATCH_CHUNK or size >= ev.BATCH_BYTES:
+                self._batch_line(head, prefix, chunk)
+                chunk, size = [], 0
+        if chunk:
+            self._batch_line(head, prefix, chunk)
 
     def _batch_line(self, head: str, prefix: str, encoded: list[str]) -> None:
-        """One `batch` line on the pipe (and its records in the records file)."""
+        """One `batch` line on the pipe (and its records in the records file). The head carries
+        `n`, the number of records, so a reader can count them without decoding them."""
         if encoded:
-            self.records.write(self._redact("".join([prefix + e + "}\n" for e in encoded])))
+            self.records.write(self._redact(prefix + ("}\n" + prefix).join(encoded) + "}\n"))
             self.records.flush()
-        self._write(head + ",".join(encoded) + "]}")
+        self._write(f'{head},"n":{len(encoded)},"records":[' + ",".join(encoded) + "]}")
 
     def redact(self, text: str) -> str:
         """`text` with the run's secrets masked (once the redactor is set)."""

@@ -126,6 +126,7 @@ async def _drive(
     sink: _JsonSink | HumanRenderer
     if as_json:
         sink = _JsonSink(stdout)
+        run.raw_batches = output_file is None  # records passed on as they came, never decoded
     else:
         from nango_tui.console import Out
 
@@ -139,7 +140,7 @@ async def _drive(
     try:
         async for event in run.events():
             if write_records is not None and event.get("type") == ev.BATCH and event.get("records"):
-                write_records("".join(ev.dumps(r) + "\n" for r in event["records"]))
+                write_records("\n".join(ev.dumps_each(event["records"])) + "\n")
             sink.feed(event)
     finally:
         if ticker is not None:
@@ -164,6 +165,10 @@ class _JsonSink:
         self.stream = stream
 
     def feed(self, event: dict[str, Any]) -> None:
+        raw = event.get(ev.RAW)
+        if raw is not None:  # a batch as the runner wrote it (the same text `dumps` would give)
+            self.stream.write(raw.decode("utf-8", "replace") + "\n")
+            return
         self.stream.write(ev.dumps(event) + "\n")
         if event.get("type") != ev.BATCH:
             self.stream.flush()

@@ -153,6 +153,10 @@ class DryrunRun:
         self._key = new_key()
         self._opener = Opener(self._key)
         self._forged = 0  # lines on the event channel the runner did not write
+        # True: a `batch` event is read without its records: its head (type, op, model, t, n)
+        # and `events.RAW` (the line's JSON text, records included). For a consumer that only passes
+        # the line on (`dryrun --json`); set it before iterating events().
+        self.raw_batches = False
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -238,6 +242,10 @@ class DryrunRun:
     def _decode(self, line: bytes) -> dict[str, Any] | None:
         body = self._opener.open(line)
         if body is not None:
+            if self.raw_batches:
+                head = _batch_head(body)
+                if head is not None:
+                    return head
             try:
                 event = ev.loads(body)
                 if isinstance(event, dict) and "type" in event:
@@ -484,6 +492,27 @@ async def read_lines(stream: asyncio.StreamReader, chunk_size: int = 1 << 18) ->
             yield line
     if partial:
         yield b"".join(partial)
+
+
+_RECORDS_AT = b',"records":['
+
+
+def _batch_head(body: bytes) -> dict[str, Any] | None:
+    """A `batch` line's head fields and its text, without decoding its records; None for any
+    other line (or a batch written without `n`), which is then decoded as usual."""
+    if not body.startswith(b'{"type":"batch"'):
+        return None
+    at = body.find(_RECORDS_AT, 0, 4096)  # the runner writes the head first, op and model short
+    if at < 0:
+        return None
+    try:
+        head = ev.loads(body[:at] + b"}")
+    except ValueError:
+        return None
+    if not isinstance(head, dict) or head.get("type") != ev.BATCH or not isinstance(head.get("n"), int):
+        return None
+    head[ev.RAW] = body
+    return head
 
 
 def _redactor(secrets: list[str]) -> Redactor:

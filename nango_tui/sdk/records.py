@@ -16,7 +16,6 @@ one pydantic call; only a batch holding invalid records takes the path that find
 from __future__ import annotations
 
 import builtins
-import heapq
 import sys
 from array import array
 from bisect import bisect_left
@@ -81,8 +80,17 @@ class _ModelCodec:
 
     def dump_instances(self, records: list[Any]) -> list[Any]:
         """`records` with model instances dumped (one pydantic call), dicts and others as sent."""
-        mine = [i for i, r in enumerate(records) if type(r) is self.cls]
-        out = [_as_sent(r) if type(r) is not self.cls else None for r in records]
+        cls = self.cls
+        mine = [i for i, r in enumerate(records) if type(r) is cls]
+        # a plain dict without `_nango_metadata` is kept as it is: tested inline (every record)
+        out = [
+            r
+            if type(r) is dict and "_nango_metadata" not in r
+            else _as_sent(r)
+            if type(r) is not cls
+            else None
+            for r in records
+        ]
         if mine:
             dumped = self.many.dump_python(
                 [records[i] for i in mine], mode="json", by_alias=True, exclude_unset=True
@@ -223,29 +231,57 @@ class SeenIds:
         self.frozen = array("q")
 
     def __len__(self) -> int:
-        return len(self.recent) + len(self.frozen)
+        return len(self.frozen) + sum(1 for key in self.recent if not self._frozen_has(key))
 
     def __iter__(self) -> Iterator[int]:
         yield from self.frozen
-        yield from self.recent
+        yield from (key for key in self.recent if not self._frozen_has(key))
 
-    def __contains__(self, key: int) -> bool:
-        if key in self.recent:
-            return True
+    def _frozen_has(self, key: int) -> bool:
         frozen = self.frozen
         i = bisect_left(frozen, key)
         return i < len(frozen) and frozen[i] == key
+
+    def __contains__(self, key: int) -> bool:
+        return key in self.recent or self._frozen_has(key)
 
     def add_new(self, key: int) -> bool:
         """Add `key`; False when it was already there."""
         if key in self:
             return False
         self.recent.add(key)
-        if len(self.recent) >= self.RECENT_MAX and len(self.recent) * 8 >= len(self.frozen):
-            # merged item by item: no list of n int objects, only the two arrays at once
-            self.frozen = array("q", heapq.merge(self.frozen, sorted(self.recent)))
-            self.recent = set()
+        self._maybe_merge()
         return True
+
+    def add_all(self, keys: list[int]) -> None:
+        """Add every key of `keys` (a batch). Keys already in the array may go into the set
+        again: the merge drops them (one bisect per key there, none here)."""
+        step = self.RECENT_MAX
+        for start in range(0, len(keys), step):
+            self.recent.update(keys[start : start + step])
+            self._maybe_merge()
+
+    def _maybe_merge(self) -> None:
+        recent = self.recent
+        if len(recent) >= self.RECENT_MAX and len(recent) * 8 >= len(self.frozen):
+            self.frozen = _merged(self.frozen, sorted(recent))
+            self.recent = set()
+
+
+def _merged(frozen: array, keys: list[int]) -> array:
+    """The sorted array `frozen` with the sorted `keys` merged in, each key once: one bisect
+    per key and the runs of `frozen` between them copied as array slices (C), so the Python
+    work follows the keys, not the array; no list of n int objects, only the two arrays."""
+    out = array("q")
+    start, size = 0, len(frozen)
+    for key in keys:
+        i = bisect_left(frozen, key, start)
+        out.extend(frozen[start:i])
+        start = i
+        if i == size or frozen[i] != key:
+            out.append(key)
+    out.extend(frozen[start:])
+    return out
 
 
 def id_hash(rid: Any) -> int:
@@ -366,6 +402,12 @@ class RecordSink:
 
     def _last_of_each_id(self, name: str, records: list[Any]) -> list[Any]:
         """Each id once, at its last occurrence (Nango's dedupe); a warning names the repeated ids."""
+        ids = [r.get("id") if type(r) is dict else getattr(r, "id", None) for r in records]
+        try:
+            if len(set(ids)) == len(ids):  # the usual batch: every id once (C-speed check)
+                return records
+        except TypeError:  # an unhashable id: the loop below leaves it to validation
+            pass
         last: dict[Any, int] = {}
         for index, record in enumerate(records):
             rid = _id_of(record)
@@ -437,11 +479,9 @@ class RecordSink:
         seen = ids.get(name)
         if seen is None:
             seen = ids[name] = SeenIds()
-        add = seen.add_new
-        for record in dumped:
-            rid = record.get("id") if isinstance(record, dict) else None
-            if rid is not None:
-                add(id_hash(rid))
+        ids_of = [record.get("id") if isinstance(record, dict) else None for record in dumped]
+        # id_hash, inlined: this runs for every record of a run
+        seen.add_all([hash(rid if type(rid) is str else str(rid)) for rid in ids_of if rid is not None])
 
 
 def _describe(record: Any, errors: list[dict[str, Any]]) -> str:
