@@ -268,11 +268,11 @@ class SeenIds:
             self.recent = set()
 
 
-def _merged(frozen: array, keys: list[int]) -> array:
+def _merged(frozen: array[int], keys: list[int]) -> array[int]:
     """The sorted array `frozen` with the sorted `keys` merged in, each key once: one bisect
     per key and the runs of `frozen` between them copied as array slices (C), so the Python
     work follows the keys, not the array; no list of n int objects, only the two arrays."""
-    out = array("q")
+    out: array[int] = array("q")
     start, size = 0, len(frozen)
     for key in keys:
         i = bisect_left(frozen, key, start)
