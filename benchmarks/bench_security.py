@@ -80,12 +80,14 @@ def generate_yaml(syncs: int, models: int) -> str:
 
 
 def best(fn, repeat: int) -> float:
+    """Best wall time of `repeat` runs (the CPU time of that run is in `best.cpu`)."""
     times = []
     for _ in range(repeat):
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         fn()
-        times.append(time.perf_counter() - started)
-    return min(times)
+        times.append((time.perf_counter() - started, time.process_time() - cpu))
+    wall, best.cpu = min(times)
+    return wall
 
 
 def main() -> None:
@@ -105,13 +107,15 @@ def main() -> None:
         root = Path(tmp)
         (root / "nango.yaml").write_text(text)
         ours = best(lambda: load_project(root), args.repeat)
+        ours_cpu = best.cpu
         result = load_project(root)
         assert result.ok, result.diagnostics[:3]
     compose = best(lambda: yaml.compose(text, Loader=yaml.CSafeLoader), args.repeat)
     plain = best(lambda: yaml.load(text, Loader=yaml.CSafeLoader), args.repeat)
     mb = len(text) / 1024 / 1024
     print(
-        f"{mb:.1f} MB nango.yaml ({syncs} syncs, {models} models) validated: {ours:.2f} s (target < 2 s); "
+        f"{mb:.1f} MB nango.yaml ({syncs} syncs, {models} models) validated: {ours:.2f} s "
+        f"(CPU {ours_cpu:.2f} s; target < 2 s); "
         f"PyYAML compose (C) {compose:.2f} s = {ours / compose:.1f}x, yaml.load (C) {plain:.2f} s = {ours / plain:.1f}x"
     )
 
@@ -125,12 +129,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         (root / "nango.yaml").write_text(text)
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         report = generate(root)
-        took = time.perf_counter() - started
+        took, took_cpu = time.perf_counter() - started, time.process_time() - cpu
         assert report.ok, report.diagnostics[:3]
         print(
-            f"generate of 3,000 syncs and 20,000 models ({len(text) / 1024 / 1024:.1f} MB): {took:.2f} s (was 38 s)"
+            f"generate of 3,000 syncs and 20,000 models ({len(text) / 1024 / 1024:.1f} MB): {took:.2f} s, CPU {took_cpu:.2f} s (was 38 s)"
         )
 
 
