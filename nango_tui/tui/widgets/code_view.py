@@ -6,12 +6,10 @@ to show than a short script.
 
 from __future__ import annotations
 
-from pygments.lexers import TextLexer, get_lexer_for_filename
-from pygments.token import Token
-from pygments.util import ClassNotFound
+import sys
+
 from rich.segment import Segment
 from rich.style import Style
-from rich.syntax import Syntax
 from textual import events, work
 from textual.binding import Binding
 from textual.geometry import Size
@@ -30,8 +28,27 @@ def syntax_theme_for(theme_name: str, dark: bool) -> str:
     return "github-dark" if dark else "default"
 
 
+PLAIN = None  # the token type of a line shown before (or without) its colours
+
+
+def lexers_imported() -> bool:
+    """Whether Pygments' lexers are imported yet (~0.1-0.3 s: never before the first frame)."""
+    return "pygments.lexers" in sys.modules
+
+
+def plain_lines(text: str) -> list[list[tuple[object, str]]]:
+    """`text` as uncoloured lines (no Pygments needed)."""
+    lines: list[list[tuple[object, str]]] = [[(PLAIN, part)] if part else [] for part in text.split("\n")]
+    if len(lines) > 1 and not lines[-1] and text.endswith("\n"):
+        lines.pop()
+    return lines
+
+
 def lex_lines(text: str, filename: str) -> list[list[tuple[object, str]]]:
     """Split `text` into lines of (token type, text) pairs."""
+    from pygments.lexers import TextLexer, get_lexer_for_filename
+    from pygments.util import ClassNotFound
+
     try:
         lexer = get_lexer_for_filename(filename, stripnl=False, ensurenl=False, tabsize=4)
     except ClassNotFound:
@@ -99,17 +116,17 @@ class CodeView(ScrollView, can_focus=True):
     def load(self, text: str, filename: str, line: int | None = None) -> None:
         """Show `text` (named `filename` for its lexer); keep the cursor unless `line` is given.
 
-        A long file shows plain at once and gets its colours from a thread a moment later.
+        A long file, or any file before Pygments is imported (the first one: its import would
+        delay the workbench's first frame), shows plain at once and gets its colours from a thread
+        a moment later.
         """
         self.text = text
         self.filename = filename
         expanded = text.expandtabs(4)
-        if len(expanded) <= SYNC_LEX_CHARS:
+        if len(expanded) <= SYNC_LEX_CHARS and lexers_imported():
             self._set_lines(lex_lines(expanded, filename))
         else:
-            self._set_lines([[(Token.Text, part)] if part else [] for part in expanded.split("\n")])
-            if expanded.endswith("\n") and len(self._lines) > 1:
-                self._set_lines(self._lines[:-1])
+            self._set_lines(plain_lines(expanded))
             self.call_after_refresh(self._lex_in_background, expanded, filename)
         target = line if line is not None else self.cursor_line + 1
         self.goto(target)
@@ -222,7 +239,11 @@ class CodeView(ScrollView, can_focus=True):
         self._syntax_theme = None
 
     def _token_style(self, ttype: object) -> Style:
+        if ttype is PLAIN:
+            return Style()
         if self._syntax_theme is None:
+            from rich.syntax import Syntax  # imports Pygments: only once a file has its colours
+
             self._syntax_theme = Syntax.get_theme(
                 syntax_theme_for(self.app.theme, self.app.current_theme.dark)
             )
