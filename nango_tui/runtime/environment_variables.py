@@ -15,7 +15,9 @@ async def environment_variables(ctx: Any) -> dict[str, str]:
         import httpx
 
         try:
-            async with httpx.AsyncClient(timeout=ctx.http_timeout) as client:
+            from .http import tls_context
+
+            async with httpx.AsyncClient(timeout=ctx.http_timeout, verify=tls_context()) as client:
                 response = await client.get(
                     f"{conn.nango_host}/environment-variables",
                     headers={"Authorization": f"Bearer {conn.nango_secret_key}"},

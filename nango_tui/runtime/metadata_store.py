@@ -59,7 +59,9 @@ async def store_metadata(ctx: Any, metadata: dict[str, Any], how: str, given: di
         import httpx
 
         body = {"connection_id": connection.id, "provider_config_key": ctx.integration, "metadata": given}
-        async with httpx.AsyncClient(timeout=ctx.http_timeout) as client:
+        from .http import tls_context
+
+        async with httpx.AsyncClient(timeout=ctx.http_timeout, verify=tls_context()) as client:
             response = await client.request(
                 "POST" if how == "set" else "PATCH",
                 f"{connection.nango_host}/connection/metadata",

@@ -174,7 +174,11 @@ class NangoAction:
     ) -> httpx.Response:
         """A plain request to any URL: no credentials, no retries, not recorded (Nango's uncontrolledFetch)."""
         started = time.perf_counter()
-        async with httpx.AsyncClient(timeout=self._ctx.http_timeout, follow_redirects=True) as client:
+        from ..runtime.http import tls_context
+
+        async with httpx.AsyncClient(
+            timeout=self._ctx.http_timeout, follow_redirects=True, verify=tls_context()
+        ) as client:
             response = await client.request(method.upper(), str(url), headers=headers, content=body)
         self._ctx.emit(
             {

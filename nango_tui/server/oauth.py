@@ -54,7 +54,9 @@ async def refresh(
         if value:
             form[key] = str(value)
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as client:
+        from nango_tui.runtime.http import tls_context
+
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False, verify=tls_context()) as client:
             response = await client.post(url, data=form, headers={"Accept": "application/json"})
     except httpx.HTTPError as err:
         raise RefreshFailed(f"the token URL could not be reached: {type(err).__name__}") from None

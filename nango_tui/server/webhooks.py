@@ -106,7 +106,9 @@ async def after_sync(
     import httpx
 
     targets = [u for u in (env.webhook_url, env.webhook_url_secondary) if u]
-    async with httpx.AsyncClient(timeout=ctx.webhook_timeout) as client:
+    from nango_tui.runtime.http import tls_context
+
+    async with httpx.AsyncClient(timeout=ctx.webhook_timeout, verify=tls_context()) as client:
         for body in bodies(sync, connection, script, started_at, outcome):
             if body["success"] and not env.always_notify and not any(body["responseResults"].values()):
                 continue
