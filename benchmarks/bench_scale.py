@@ -130,7 +130,12 @@ def schedule(
         for c in range(connections):
             body = connection_body(f"c{c}", count=20)
             body["provider_config_key"] = body["provider"] = "bench"
-            assert api.post("/connections", json=body).status_code == 200
+            for _ in range(60):  # 503 engine_unavailable while the API's scheduler is still starting
+                r = api.post("/connections", json=body)
+                if r.status_code != 503:
+                    break
+                time.sleep(1)
+            assert r.status_code == 200, (r.status_code, r.text[:500])
         t0 = time.time()
         time.sleep(warmup)
         start = time.time()

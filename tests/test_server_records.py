@@ -140,6 +140,37 @@ def test_filters_ids_modified_after(engine):
     assert ids(modified_after="2999-01-01T00:00:00.000000Z") == []
 
 
+def test_the_apis_json_body_is_read_page_as_json(engine):
+    """page_json (the API's body, built from the stored text) says what read_page says, for every
+    query shape; a record sent with a `_nango_metadata` of its own does not keep it."""
+    save(
+        engine,
+        [{"id": f"r{i:02d}", "name": "Zoë \u2028", "n": i, "nested": {"a": [1, None]}} for i in range(30)],
+    )
+    save(engine, [{"id": "r01", "n": -1}, {"id": "x", "_nango_metadata": {"forged": True}}], job=2)
+    with engine.begin() as conn:
+        recs.delete(conn, 1, "Contact", [{"id": "r02"}], sync_id=7, job_id=2)
+    first = page(engine, limit=7)
+    queries = [
+        {},
+        {"limit": 7},
+        {"limit": 7, "cursor": first.next_cursor},
+        {"filters": {"added"}},
+        {"filters": {"updated", "deleted"}},
+        {"ids": ["r05", "x", "nope"]},
+        {"modified_after": "2000-01-01T00:00:00.000000Z", "limit": 3},
+        {"model": "Nothing"},
+    ]
+    for query in queries:
+        model = query.pop("model", "Contact")
+        expected = page(engine, model=model, **query)
+        with engine.connect() as conn:
+            body = json.loads(recs.page_json(conn, 1, model, **query))
+        assert body == {"records": expected.records, "next_cursor": expected.next_cursor}, query
+    x = next(r for r in page(engine).records if r["id"] == "x")
+    assert "forged" not in x["_nango_metadata"] and set(x) == {"id", "_nango_metadata"}
+
+
 def test_bad_cursor_is_refused(engine):
     for bad in ("not base64!", "aGVsbG8=", ""):
         if not bad:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from .. import timeutil
 from ..storage import environments as envs
@@ -66,10 +66,10 @@ def parse_query(request: Request, default_model: str | None = None) -> dict[str,
 async def page_response(request: Request, connection_pk: int, query: dict[str, Any]) -> Response:
     model = query.pop("model")
     try:
-        page = await db(request, lambda c: recs.read_page(c, connection_pk, model, **query))
+        body = await db(request, lambda c: recs.page_json(c, connection_pk, model, **query))
     except recs.BadCursor:
         raise ApiError(400, "invalid_cursor_value", "The cursor is not one this server gave") from None
-    return JSONResponse({"records": page.records, "next_cursor": page.next_cursor})
+    return Response(body, media_type="application/json")
 
 
 @authed
