@@ -311,7 +311,8 @@ def _add_deploy(sub) -> None:
 
 
 def _run_deploy(args: argparse.Namespace) -> int:
-    from nango_tui.server.client.deploy import DeployOptions, run
+    from nango_tui.remote.deploy import DeployOptions, run
+    from nango_tui.workflows import deploy_plan
 
     return run(
         DeployOptions(
@@ -324,7 +325,8 @@ def _run_deploy(args: argparse.Namespace) -> int:
             auto_confirm=args.auto_confirm,
             allow_destructive=args.allow_destructive,
             as_json=args.json,
-        )
+        ),
+        deploy_plan,
     )
 
 
@@ -346,7 +348,7 @@ def _add_connections(sub) -> None:
 
 
 def _run_connections_push(args: argparse.Namespace) -> int:
-    from nango_tui.server.client.push import run
+    from nango_tui.remote.push import run
 
     return run(Path(args.dir), args.environment)
 

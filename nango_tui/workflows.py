@@ -7,8 +7,9 @@ contract in pyproject.toml says so). Each function returns data; printing or sho
 caller's job. Parts are imported inside the functions: `nango-tui --help` and the workbench's
 first paint stay fast.
 
-deploy: the `server` part adds `deploy(...)` here (issue 13); `nango-tui deploy` and the
-workbench's deploy pane call it from here, like the others.
+deploy: `deploy_plan` is its first half (compile, then the body); `nango-tui deploy`
+(`remote/deploy.run`) and the workbench's Deployments pane both send that body to the server
+(`remote.api`), the CLI after its prompt, the workbench after its confirmation dialog.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from nango_tui.config import LoadResult
     from nango_tui.dryrun import DryrunRequest, DryrunRun
     from nango_tui.dryrun.regress import ScriptResult
+    from nango_tui.remote.deploy import DeployOptions, DeployPlan
     from nango_tui.watch import DevEngine, Generated
 
 
@@ -86,3 +88,22 @@ async def run_tests(root: Path, names: list[str] | None = None) -> list[ScriptRe
     from nango_tui.dryrun.regress import run_tests as replay_and_compare
 
     return await replay_and_compare(root, names)
+
+
+def deploy_plan(options: DeployOptions) -> DeployPlan:
+    """`deploy`'s first half: compile (must be clean; it regenerates models.py like `compile`),
+    then the body of Nango's deploy calls for the scripts chosen (`reconcile` off)."""
+    from nango_tui.remote.deploy import DeployPlan, deploy_body
+
+    result, _generated = compile_project(options.root)
+    plan = DeployPlan(list(result.diagnostics))
+    errors = plan.errors
+    if result.project is None or errors:
+        plan.problem = f"compile found {len(errors)} error(s); fix them, nothing was deployed"
+        return plan
+    body = deploy_body(options.root, result.project, options, reconcile=False)
+    if not body["flowConfigs"]:
+        plan.problem = "nothing to deploy (no script matches --sync/--action/--integration)"
+        return plan
+    plan.body = body
+    return plan

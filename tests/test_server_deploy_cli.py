@@ -94,7 +94,8 @@ def test_removing_a_sync_with_connections_needs_allow_destructive(server, projec
 
 
 def test_interactive_prompt_answers(server, project, monkeypatch):
-    from nango_tui.server.client.deploy import DeployOptions, run
+    from nango_tui.remote.deploy import DeployOptions, run
+    from nango_tui.workflows import deploy_plan
 
     class Tty(io.StringIO):
         def isatty(self):
@@ -104,10 +105,10 @@ def test_interactive_prompt_answers(server, project, monkeypatch):
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("CI", raising=False)
     out, err = io.StringIO(), io.StringIO()
-    assert run(DeployOptions(project, "dev"), out=out, err=err, stdin=Tty("n\n")) == 1
+    assert run(DeployOptions(project, "dev"), deploy_plan, out=out, err=err, stdin=Tty("n\n")) == 1
     assert "Do you want to continue? (y/N)" in out.getvalue() and "cancelled" in err.getvalue()
     out = io.StringIO()
-    assert run(DeployOptions(project, "dev"), out=out, err=io.StringIO(), stdin=Tty("y\n")) == 0
+    assert run(DeployOptions(project, "dev"), deploy_plan, out=out, err=io.StringIO(), stdin=Tty("y\n")) == 0
     assert "Successfully deployed" in out.getvalue()
 
 

@@ -100,10 +100,11 @@ def test_deploys_at_the_same_time_never_both_write(deployed):
     import json
     from concurrent.futures import ThreadPoolExecutor
 
-    from nango_tui.server.client.deploy import DeployOptions, _body, compile_clean
+    from nango_tui.remote.deploy import DeployOptions
+    from nango_tui.workflows import deploy_plan
 
-    project, _ = compile_clean(deployed.project)
-    body = _body(deployed.project, project, DeployOptions(deployed.project, "dev"), reconcile=True)
+    body = deploy_plan(DeployOptions(deployed.project, "dev")).body
+    body["reconcile"] = True
     raw = json.dumps(body)
     before = db_row(deployed, "SELECT count(*) FROM deployments")[0][0]
     with ThreadPoolExecutor(4) as pool:
@@ -247,10 +248,11 @@ def test_another_environments_key_or_a_wrong_key_changes_nothing(deployed):
 
 
 def test_bad_runs_in_a_deploy_is_refused_whole(deployed):
-    from nango_tui.server.client.deploy import DeployOptions, _body, compile_clean
+    from nango_tui.remote.deploy import DeployOptions
+    from nango_tui.workflows import deploy_plan
 
-    project, _ = compile_clean(deployed.project)
-    body = _body(deployed.project, project, DeployOptions(deployed.project, "dev"), reconcile=True)
+    body = deploy_plan(DeployOptions(deployed.project, "dev")).body
+    body["reconcile"] = True
     body["flowConfigs"][0]["runs"] = "every 5s"
     before = db_row(deployed, "SELECT count(*) FROM scripts")
     r = deployed.post("/sync/deploy", json=body)

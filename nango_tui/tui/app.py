@@ -34,6 +34,7 @@ from nango_tui.tui.screens.help_screen import HelpScreen
 from nango_tui.tui.screens.init_screen import InitScreen
 from nango_tui.tui.screens.workbench_screen import EXTRA_KEYS, PANES, WorkbenchScreen
 from nango_tui.tui.widgets.config_pane import ConfigPane
+from nango_tui.tui.widgets.deployments_pane import DeploymentsPane
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
 from nango_tui.tui.widgets.pane import Pane
 from nango_tui.tui.widgets.problems_pane import ProblemsPane
@@ -48,7 +49,7 @@ class WorkbenchApp(App[int]):
     """The workbench on one integrations folder."""
 
     # absolute, so that subclasses (tests, probes) living elsewhere find the styles
-    CSS_PATH = [TUI_DIR / "app.tcss", TUI_DIR / "dryrun.tcss"]
+    CSS_PATH = [TUI_DIR / "app.tcss", TUI_DIR / "dryrun.tcss", TUI_DIR / "deployments.tcss"]
     TITLE = "nango-tui"
     COMMANDS = App.COMMANDS | {WorkbenchCommands}
     ENABLE_COMMAND_PALETTE = True
@@ -73,6 +74,8 @@ class WorkbenchApp(App[int]):
             self.theme = chosen
         self.dryrun_pane = DryrunPane(self.tree_project)
         self.script_pane = ScriptPane(self.root, id="script")
+        self.deployments_pane = DeploymentsPane(self.root, self.environments, self.environment)
+        self.deployments_pane.project = self.tree_project
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -95,7 +98,7 @@ class WorkbenchApp(App[int]):
 
     # -- start and stop ------------------------------------------------------------------------
     def get_default_screen(self) -> WorkbenchScreen:
-        return WorkbenchScreen(self.script_pane, self.dryrun_pane)
+        return WorkbenchScreen(self.script_pane, self.dryrun_pane, self.deployments_pane)
 
     def workbench_mounted(self) -> None:
         """Fill the panes (the workbench screen calls this once its panes exist)."""
@@ -206,6 +209,8 @@ class WorkbenchApp(App[int]):
         return None
 
     def action_focus_pane(self, pane_id: str) -> None:
+        if pane_id in ("script", "dryrun", "deployments"):
+            self.show_deployments(pane_id == "deployments")
         pane = self.screen_stack[0].query_one(f"#{pane_id}")
         if isinstance(pane, Pane) or hasattr(pane, "focus_body"):
             pane.focus_body()  # type: ignore[attr-defined]
@@ -221,8 +226,21 @@ class WorkbenchApp(App[int]):
             self.bell()
             return
         current = self.current_pane_id()
-        index = PANES.index(current) if current in PANES else -step
-        self.action_focus_pane(PANES[(index + step) % len(PANES)])
+        shown = [p for p in PANES if self.screen_stack[0].query_one(f"#{p}").display]
+        index = shown.index(current) if current in shown else -step
+        self.action_focus_pane(shown[(index + step) % len(shown)])
+
+    def show_deployments(self, visible: bool) -> None:
+        """The right column shows Deployments (F6) or Script + Dryrun (F3, F5)."""
+        pane = self.deployments_pane
+        if pane.display == visible:
+            return
+        if self.screen.maximized is not None:
+            self.screen.minimize()
+        pane.display = visible
+        self.script_pane.display = not visible
+        self.dryrun_pane.display = not visible
+        pane.shown(visible)
 
     def action_zoom(self) -> None:
         screen = self.screen
@@ -339,6 +357,7 @@ class WorkbenchApp(App[int]):
         if config_changed:
             self.load_result = load_project(self.root)
             self.dryrun_pane.project = self.tree_project
+            self.deployments_pane.project = self.tree_project
         self.config_pane.show(self.tree_project, self.diagnostics)
         self.problems_pane.show(self.diagnostics)
         self.script_pane.show_diagnostics(self.diagnostics)
@@ -490,6 +509,17 @@ class WorkbenchApp(App[int]):
 
     def action_rerun(self) -> None:
         self.dryrun_pane.rerun_last()
+
+    # -- deployments ---------------------------------------------------------------------------
+    def deploy(self, environment: str) -> None:
+        """Deploy the project to `environment` from the Deployments pane (palette: `deploy <env>`)."""
+        self.action_focus_pane("deployments")
+        self.deployments_pane.deploy(environment)
+
+    def on_deployments_pane_deploy_blocked(self, event: DeploymentsPane.DeployBlocked) -> None:
+        self.apply_diagnostics(DiagnosticsSnapshot(list(event.diagnostics), [], 0.0, None))
+        self.action_focus_pane("problems")
+        self.notify(event.text or "compile found errors: nothing was deployed", severity="error", timeout=8)
 
 
 def run_app(path: Path) -> int:

@@ -51,6 +51,14 @@ class WorkbenchCommands(Provider):
         for rel in app.project_files():
             commands.append((f"open {rel}", partial(app.open_file, rel), "show it in the script pane"))
         for env in app.environments:
+            commands.append(
+                (
+                    f"deploy {env}",
+                    partial(app.deploy, env),
+                    f"compile, show what changes on the {env} server, deploy on y (Deployments pane)",
+                )
+            )
+        for env in app.environments:
             mark = " (current)" if env == app.environment else ""
             commands.append(
                 (

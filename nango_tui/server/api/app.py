@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from . import actions, connections, deploy, endpoints, environment, records, syncs, workers
+from . import actions, connections, deploy, endpoints, environment, records, scripts, syncs, workers
 from .common import ServerState
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
@@ -49,6 +49,7 @@ def build(server: ServerState, on_ready: Callable[[], None] | None = None) -> St
         Route("/sync/status", syncs.status, methods=["GET"]),
         Route("/sync/update-connection-frequency", syncs.update_frequency, methods=["PUT"]),
         Route("/sync/runs", syncs.runs, methods=["GET"]),
+        Route("/scripts/config", scripts.scripts_config, methods=["GET"]),
         Route("/integrations", connections.list_integrations, methods=["GET"]),
         Route("/integrations/{key}", connections.get_integration, methods=["GET"]),
         Route("/connections", connections.list_connections, methods=["GET"]),

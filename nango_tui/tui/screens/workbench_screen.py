@@ -13,7 +13,7 @@ from nango_tui.tui.widgets.config_pane import ConfigPane
 from nango_tui.tui.widgets.problems_pane import ProblemsPane
 from nango_tui.tui.widgets.script_pane import ScriptPane
 
-PANES = ("config", "script", "problems", "dryrun")
+PANES = ("config", "script", "problems", "dryrun", "deployments")
 
 # (key, description) of the keys the footer leaves out, for the help screen
 EXTRA_KEYS = [
@@ -26,7 +26,7 @@ EXTRA_KEYS = [
 
 
 class WorkbenchScreen(Screen):
-    """Config and Problems on the left, Script and Dryrun on the right."""
+    """Config and Problems on the left, Script and Dryrun (or Deployments, F6) on the right."""
 
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="workbench.quit"),
@@ -45,12 +45,22 @@ class WorkbenchScreen(Screen):
             "f4", "app.focus_pane('problems')", "Problems pane", show=False, id="workbench.pane_problems"
         ),
         Binding("f5", "app.focus_pane('dryrun')", "Dryrun pane", show=False, id="workbench.pane_dryrun"),
+        Binding(
+            "f6",
+            "app.focus_pane('deployments')",
+            "Deployments pane",
+            show=False,
+            id="workbench.pane_deployments",
+        ),
     ]
 
-    def __init__(self, script_pane: ScriptPane, dryrun_pane: Widget) -> None:
+    def __init__(
+        self, script_pane: ScriptPane, dryrun_pane: Widget, deployments_pane: Widget | None = None
+    ) -> None:
         super().__init__(id="workbench")
         self._script_pane = script_pane
         self._dryrun_pane = dryrun_pane
+        self._deployments_pane = deployments_pane  # shares the right column (F6 / F3, F5)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -61,6 +71,8 @@ class WorkbenchScreen(Screen):
             with Vertical(id="right"):
                 yield self._script_pane
                 yield self._dryrun_pane
+                if self._deployments_pane is not None:
+                    yield self._deployments_pane
         yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -1,15 +1,22 @@
-"""`nango-tui deploy ENV`: compile (must be clean), then Nango's two calls, with its confirmation rules."""
+"""`nango-tui deploy ENV`: compile (must be clean), then Nango's two calls, with its confirmation rules.
+
+`deploy_body` builds the body from a compiled project; `describe` words the server's confirmation
+(the workbench shows the same lines). The compile step is `workflows.deploy_plan`."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from nango_tui import __version__
+
+if TYPE_CHECKING:
+    from nango_tui.config import Diagnostic
 
 from .http import ClientError, call, error_text, settings
 
@@ -25,15 +32,6 @@ class DeployOptions:
     auto_confirm: bool = False
     allow_destructive: bool = False
     as_json: bool = False
-
-
-def compile_clean(root: Path) -> tuple[Any, list[Any]]:
-    """`compile` (validate, regenerate models.py, check every script): the project and the diagnostics."""
-    from nango_tui.check import compile_project
-    from nango_tui.codegen import generate
-
-    result = compile_project(root, generate=lambda project: generate(root, project).diagnostics)
-    return result.project, result.diagnostics
 
 
 def _read(path: Path) -> str | None:
@@ -81,7 +79,7 @@ def flow_configs(root: Path, project: Any, options: DeployOptions) -> list[dict[
     return flows
 
 
-def _body(root: Path, project: Any, options: DeployOptions, reconcile: bool) -> dict[str, Any]:
+def deploy_body(root: Path, project: Any, options: DeployOptions, reconcile: bool) -> dict[str, Any]:
     schema_text = _read(root / ".nango" / "schema.json")
     try:
         schema = json.loads(schema_text) if schema_text else None
@@ -132,10 +130,28 @@ def describe(diff: dict[str, Any]) -> list[tuple[str, bool]]:
     return lines
 
 
+@dataclass
+class DeployPlan:
+    """What a deploy would send: the body, or why there is none (compile errors, nothing chosen)."""
+
+    diagnostics: list[Diagnostic]
+    body: dict[str, Any] | None = None
+    problem: str | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.is_error]
+
+
 def run(
-    options: DeployOptions, out: IO[str] = sys.stdout, err: IO[str] = sys.stderr, stdin: IO[str] = sys.stdin
+    options: DeployOptions,
+    plan_deploy: Callable[[DeployOptions], DeployPlan],
+    out: TextIO = sys.stdout,
+    err: TextIO = sys.stderr,
+    stdin: TextIO = sys.stdin,
 ) -> int:
-    """The whole command; 0 deployed, 1 not (each reason printed once)."""
+    """The whole command; 0 deployed, 1 not (each reason printed once). `plan_deploy` is
+    `workflows.deploy_plan` (compile, then the body), passed in by the cli."""
     from nango_tui.console import Out, print_diagnostics
 
     root = options.root
@@ -149,16 +165,13 @@ def run(
     except ClientError as exc:
         err.write(f"nango-tui deploy: {exc}\n")
         return 1
-    project, diagnostics = compile_clean(root)
-    errors = [d for d in diagnostics if d.is_error]
-    if project is None or errors:
-        print_diagnostics(diagnostics, Out(err))
-        err.write(f"nango-tui deploy: compile found {len(errors)} error(s); fix them, nothing was deployed\n")
+    plan = plan_deploy(options)
+    if plan.errors:
+        print_diagnostics(plan.diagnostics, Out(err))
+    if plan.body is None:
+        err.write(f"nango-tui deploy: {plan.problem}\n")
         return 1
-    body = _body(root, project, options, reconcile=False)
-    if not body["flowConfigs"]:
-        err.write("nango-tui deploy: nothing to deploy (no script matches --sync/--action/--integration)\n")
-        return 1
+    body = plan.body
     try:
         status, diff = call("POST", host, key, "/sync/deploy/confirmation", body)
         if status != 200:
@@ -190,7 +203,7 @@ def run(
     return 0
 
 
-def _confirmed(diff: dict[str, Any], options: DeployOptions, out: Any, err: Any, stdin: IO[str]) -> bool:
+def _confirmed(diff: dict[str, Any], options: DeployOptions, out: TextIO, err: TextIO, stdin: TextIO) -> bool:
     auto = options.auto_confirm or os.environ.get("NANGO_DEPLOY_AUTO_CONFIRM", "").lower() == "true"
     lines = describe(diff)
     destructive = any(flag for _, flag in lines)

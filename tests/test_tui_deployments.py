@@ -1,0 +1,439 @@
+"""The Deployments pane (F6) against a real `nango-tui serve` in a temporary folder (SQLite):
+listing, server down, bad key, polling only while shown, deploy, acting, records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, TextArea
+
+from nango_tui.tui.app import WorkbenchApp
+from nango_tui.tui.deployments_view import NodeRef
+from nango_tui.tui.screens.action_dialog import ActionDialog
+from nango_tui.tui.screens.deploy_screen import DeployConfirmScreen
+from nango_tui.tui.screens.inspector_screen import InspectorScreen
+from nango_tui.tui.screens.prompt_screen import PromptScreen
+from nango_tui.tui.screens.served_records_screen import ServedRecordsScreen
+from nango_tui.tui.widgets import deployments_pane
+from nango_tui.tui.widgets.deployments_pane import DeploymentsPane
+from tests.support.pilot import screen_text, until
+from tests.support.server_process import ServerProcess, free_port
+from tests.support.server_project import acme_headers, connection_body, write_project
+
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # a real server process
+
+SIZE = (120, 40)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    base = tmp_path_factory.mktemp("panesrv")
+    proc = ServerProcess(base / "data").start()
+    project = write_project(base / "deployed")
+    result = proc.cli("deploy", "dev", "--dir", str(project), "--auto-confirm")
+    assert result.returncode == 0, result.stderr
+    assert proc.post("/connections", json=connection_body("c1", count=3)).status_code == 200
+    assert proc.post("/connections", json=connection_body("c2", count=450)).status_code == 200
+    for connection, count in (("c1", 3), ("c2", 450)):
+        proc.wait_for(
+            lambda c=connection, n=count: (
+                len(proc.get("/records?model=Item&limit=1000", headers=acme_headers(c)).json()["records"])
+                == n
+            ),
+            what=f"{connection}'s first run",
+        )
+    yield proc
+    proc.stop()
+
+
+@pytest.fixture(autouse=True)
+def _settings(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("NANGO_TUI_KEYMAP", str(tmp_path / "no-keymap.yaml"))
+    monkeypatch.delenv("NANGO_TUI_THEME", raising=False)
+    for name in ("NANGO_HOSTPORT", "NANGO_SECRET_KEY_DEV", "NANGO_SECRET_KEY_PROD"):
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def client_env(server, monkeypatch):
+    monkeypatch.setenv("NANGO_HOSTPORT", server.url)
+    monkeypatch.setenv("NANGO_SECRET_KEY_DEV", server.keys["dev"])
+    return server
+
+
+def labels(pane: DeploymentsPane) -> list[str]:
+    out: list[str] = []
+
+    def walk(node) -> None:
+        for child in node.children:
+            out.append(child.label.plain)
+            walk(child)
+
+    walk(pane.tree.root)
+    return out
+
+
+def has_label(pane: DeploymentsPane, fragment: str) -> bool:
+    return any(fragment in label for label in labels(pane))
+
+
+def kinds_under(pane: DeploymentsPane, ref: NodeRef) -> set[str]:
+    node = pane.tree.node_for(ref)
+    return {child.data.kind for child in node.children} if node is not None else set()
+
+
+async def highlight(pilot, pane: DeploymentsPane, ref: NodeRef, expand: bool = False) -> None:
+    node = pane.tree.node_for(ref)
+    assert node is not None, ref
+    if expand:
+        node.expand()
+    await pilot.pause()  # the tree lays its lines out first
+    pane.tree.move_cursor(node)
+    await until(lambda: pane.highlighted() == ref, pilot)
+
+
+async def test_f6_lists_the_deployed_scripts_their_syncs_and_runs(client_env, tmp_path) -> None:
+    project = write_project(tmp_path / "proj")
+    app = WorkbenchApp(project, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.deployments_pane
+        assert not pane.display
+        await pilot.press("f6")
+        assert pane.display and not app.script_pane.display and not app.dryrun_pane.display
+        assert app.current_pane_id() == "deployments"
+        await until(lambda: has_label(pane, "items@v1") and has_label(pane, "echo@v1"), pilot)
+        assert has_label(pane, "acme  2 connections")
+        assert client_env.url in pane.status_text and "3 scripts, 2 connections" in pane.status_text
+        items = NodeRef("script", "dev", "acme", "items", "sync")
+        await highlight(pilot, pane, items)
+        await until(lambda: "GET " + client_env.url + "/items" in screen_text(app), pilot)
+        assert "deployed" in screen_text(app) and "track deletes" in screen_text(app)
+        await highlight(pilot, pane, items, expand=True)
+        await until(lambda: has_label(pane, "c1  ● SUCCESS  3 records"), pilot)
+        c1 = NodeRef("sync", "dev", "acme", "items", "sync", "c1")
+        await highlight(pilot, pane, c1, expand=True)
+        await until(lambda: kinds_under(pane, c1) == {"model", "run"}, pilot)
+        assert has_label(pane, "Item  3 records  last run +3 ~0 -0")
+        await until(lambda: "frequency" in screen_text(app), pilot)
+        assert "every 1800s" in screen_text(app)
+        run_node = next(n for n in pane.tree.node_for(c1).children if n.data.kind == "run")
+        await highlight(pilot, pane, run_node.data)
+        await until(lambda: "logs (" in screen_text(app), pilot)
+        assert "last_sync_date" in screen_text(app)  # the script's own log line
+        await pilot.press("f3")  # back to Script + Dryrun
+        assert not pane.display and app.script_pane.display
+
+
+async def test_server_down_is_one_calm_line_with_the_address(server, tmp_path, monkeypatch) -> None:
+    address = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("NANGO_HOSTPORT", address)
+    monkeypatch.setenv("NANGO_SECRET_KEY_DEV", "whatever")
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        pane = app.deployments_pane
+        await until(lambda: "cannot reach" in pane.status_text, pilot)
+        assert f"cannot reach the server at {address}" in pane.status_text
+        assert "Traceback" not in screen_text(app)
+        assert has_label(pane, "dev  unreachable")
+
+
+async def test_a_bad_key_says_the_server_refused_it(client_env, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("NANGO_SECRET_KEY_DEV", "not-a-key")
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        pane = app.deployments_pane
+        await until(lambda: "401" in pane.status_text, pilot)
+        assert "unknown_account" in pane.status_text and "not-a-key" not in screen_text(app)
+
+
+def notifications(app) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+async def open_pane(app, pilot) -> DeploymentsPane:
+    await pilot.press("f6")
+    pane = app.deployments_pane
+    await until(lambda: has_label(pane, "items@v"), pilot)
+    return pane
+
+
+# -- point 2: deploy from the workbench ----------------------------------------------------------
+
+
+async def test_deploy_shows_the_confirmation_and_deploys_only_on_yes(
+    client_env, tmp_path, monkeypatch
+) -> None:
+    server = client_env
+    monkeypatch.setenv("NANGO_SECRET_KEY_PROD", server.keys["prod"])
+    project = write_project(tmp_path / "proj")
+    app = WorkbenchApp(project, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        prod = NodeRef("env", "prod")
+        await highlight(pilot, pane, prod)
+        await pilot.press("D")
+        await until(lambda: "Deploy 3 scripts to prod" in screen_text(app), pilot, timeout=120)
+        text = screen_text(app)
+        assert isinstance(app.screen, DeployConfirmScreen) and "Sync items (acme) is new" in text
+        assert "Action echo (acme) is new" in text and "deletes data" not in text
+        await pilot.press("n")
+        await until(lambda: "deploy cancelled" in notifications(app), pilot)
+        assert server.get("/scripts/config", key="prod").json() == []
+        await pilot.press("D")
+        await until(lambda: isinstance(app.screen, DeployConfirmScreen), pilot, timeout=120)
+        await pilot.press("y")
+        await until(lambda: "deployed " in notifications(app), pilot, timeout=120)
+        assert "items@v1" in notifications(app)
+        served = server.get("/scripts/config", key="prod").json()
+        assert {s["name"] for s in served[0]["syncs"] + served[0]["actions"]} == {"items", "echo", "fail"}
+        await until(lambda: pane.tree.node_for(NodeRef("script", "prod", "acme", "items", "sync")), pilot)
+        # a removal that deletes data is marked, and still needs y
+        assert server.post("/connections", key="prod", json=connection_body("p1", count=2)).status_code == 200
+        yaml_text = (project / "nango.yaml").read_text()
+        start = yaml_text.index("        syncs:")
+        (project / "nango.yaml").write_text(
+            yaml_text[:start] + yaml_text[yaml_text.index("        actions:") :]
+        )
+        (project / "acme" / "syncs" / "items.py").unlink()
+        await pilot.press("D")
+        await until(lambda: "Deploy 2 scripts to prod" in screen_text(app), pilot, timeout=120)
+        text = screen_text(app)
+        assert "! Sync items (acme) has been removed: its data will be deleted for 1 connection(s)" in text
+        assert "This deploy deletes data" in text and app.screen.destructive
+        await pilot.press("escape")
+        await until(lambda: not isinstance(app.screen, DeployConfirmScreen), pilot)
+        assert "items" in {s["name"] for s in server.get("/scripts/config", key="prod").json()[0]["syncs"]}
+
+
+async def test_compile_errors_block_the_deploy_and_focus_problems(client_env, tmp_path) -> None:
+    project = write_project(tmp_path / "proj")
+    (project / "acme" / "actions" / "echo.py").write_text(
+        "async def run_action(nango, input):\n    return undefined_name\n"
+    )
+    before = client_env.get("/scripts/config").json()
+    app = WorkbenchApp(project, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await open_pane(app, pilot)
+        await pilot.press("D")
+        await until(lambda: app.current_pane_id() == "problems", pilot, timeout=120)
+        assert "compile found" in notifications(app) and "nothing was deployed" in notifications(app)
+        assert "echo.py" in screen_text(app)
+        assert not isinstance(app.screen, DeployConfirmScreen)
+    assert client_env.get("/scripts/config").json() == before
+
+
+# -- point 3: act ---------------------------------------------------------------------------------
+
+
+async def test_pause_start_trigger_full_resync_and_frequency(client_env, tmp_path) -> None:
+    server = client_env
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        items = NodeRef("script", "dev", "acme", "items", "sync")
+        await highlight(pilot, pane, items, expand=True)
+        c1 = NodeRef("sync", "dev", "acme", "items", "sync", "c1")
+        await until(lambda: pane.tree.node_for(c1) is not None, pilot)
+        await highlight(pilot, pane, c1)
+        await pilot.press("p")
+        await until(lambda: "paused items for c1" in notifications(app), pilot)
+        await until(lambda: has_label(pane, "c1  ● PAUSED"), pilot)
+        assert server.sql(
+            "SELECT state FROM syncs s JOIN connections c ON c.id = s.connection_pk "
+            "WHERE c.connection_id = 'c1'"
+        ) == [("PAUSED",)]
+        await pilot.press("p")
+        await until(lambda: "started items for c1" in notifications(app), pilot)
+        await until(lambda: not has_label(pane, "c1  ● PAUSED"), pilot)
+        runs = "SELECT count(*) FROM sync_runs r JOIN syncs s ON s.id = r.sync_id JOIN connections c ON c.id = s.connection_pk WHERE c.connection_id = 'c1'"
+        # start runs a sync that is due at once; a trigger while it runs is skipped (as in Nango)
+        server.wait_for(
+            lambda: not server.sql(runs + " AND r.status = 'RUNNING'")[0][0], what="no run in flight"
+        )
+        before = server.sql(runs)[0][0]
+        await pilot.press("t")
+        await until(lambda: "triggered items for c1" in notifications(app), pilot)
+        server.wait_for(lambda: server.sql(runs)[0][0] > before, what="the triggered run")
+        server.wait_for(
+            lambda: not server.sql(runs + " AND r.status = 'RUNNING'")[0][0], what="no run in flight"
+        )
+        await pilot.press("f")
+        await until(lambda: "full resync of items for c1" in notifications(app), pilot)
+        server.wait_for(
+            lambda: server.sql("SELECT count(*) FROM sync_runs WHERE mode = 'full_refresh'")[0][0] > 0,
+            what="the full resync",
+        )
+        await pilot.press("F")
+        await until(lambda: isinstance(app.screen, PromptScreen), pilot)
+        await pilot.press(*"every 5s", "enter")
+        await until(lambda: "30" in notifications(app) and "answered 400" in notifications(app), pilot)
+        await pilot.press("F")
+        await until(lambda: isinstance(app.screen, PromptScreen), pilot)
+        await pilot.press(*"every 2h", "enter")
+        await until(lambda: "now runs every 7200s" in notifications(app), pilot)
+        status = server.get("/sync/status?provider_config_key=acme&syncs=items&connection_id=c1").json()
+        assert status["syncs"][0]["frequency"] == "every 7200s"
+
+
+async def test_trigger_an_action_with_the_input_editor(client_env, tmp_path) -> None:
+    from nango_tui.workflows import generate
+
+    project = write_project(tmp_path / "proj")
+    generate(project)  # models.py: the input is checked against Item
+    app = WorkbenchApp(project, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        await highlight(pilot, pane, NodeRef("script", "dev", "acme", "echo", "action"))
+        await pilot.press("a")
+        await until(lambda: isinstance(app.screen, ActionDialog), pilot)
+        editor = app.screen.query_one("#input", TextArea)
+        assert '"id": ""' in editor.text and '"n": 0' in editor.text  # the model's template
+        editor.text = '{"id": 7}'
+        await until(lambda: "does not match Item" in (app.screen.input_error or ""), pilot)
+        await pilot.press("ctrl+j")
+        assert isinstance(app.screen, ActionDialog)  # refused: the input is not an Item
+        editor.text = '{"id": "x1", "n": 5}'
+        await until(lambda: app.screen.input_error is None, pilot)
+        await pilot.press("ctrl+j")
+        await until(lambda: isinstance(app.screen, InspectorScreen), pilot, timeout=120)
+        assert app.screen.title_text == "echo for c1: output"
+        assert '"id": "x1"' in "\n".join(map(str, app.screen.lines))
+
+
+async def test_an_action_error_is_answered_on_screen(client_env, tmp_path) -> None:
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        await highlight(pilot, pane, NodeRef("script", "dev", "acme", "fail", "action"))
+        await pilot.press("a")
+        await until(lambda: isinstance(app.screen, ActionDialog), pilot)
+        app.screen.query_one("#input", TextArea).text = '{"id": "z"}'
+        await until(lambda: app.screen.input_error is None, pilot)
+        await pilot.press("ctrl+j")
+        await until(lambda: "action_script_runtime_error" in notifications(app), pilot, timeout=120)
+
+
+# -- point 4: served records ------------------------------------------------------------------------
+
+
+async def test_browse_the_served_records_paged_filtered_and_searched(client_env, tmp_path) -> None:
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        await highlight(pilot, pane, NodeRef("script", "dev", "acme", "items", "sync"), expand=True)
+        c2 = NodeRef("sync", "dev", "acme", "items", "sync", "c2")
+        await until(lambda: pane.tree.node_for(c2) is not None, pilot)
+        await highlight(pilot, pane, c2, expand=True)
+        model = NodeRef("model", "dev", "acme", "items", "sync", "c2", "Item")
+        await until(lambda: pane.tree.node_for(model) is not None, pilot)
+        await highlight(pilot, pane, model)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, ServedRecordsScreen) and app.screen.loads == 1, pilot)
+        screen = app.screen
+        table = screen.query_one(DataTable)
+        assert table.row_count == 200 and screen.columns == ["id", "n"]
+        assert "page 1 · records 1-200 · more (n)" in screen_text(app)
+        await pilot.press("n")
+        await until(lambda: screen.loads == 2, pilot)
+        await pilot.press("n")
+        await until(lambda: screen.loads == 3, pilot)
+        assert table.row_count == 50 and "records 401-450 · last page" in screen_text(app)
+        await pilot.press("p")
+        await until(lambda: screen.loads == 4, pilot)
+        assert table.row_count == 200 and "page 2" in screen_text(app)
+        await pilot.press("f")  # added
+        await until(lambda: screen.loads == 5, pilot)
+        assert screen.filter == "added" and table.row_count == 200 and "page 1" in screen_text(app)
+        await pilot.press("f")  # updated: nothing was updated
+        await until(lambda: screen.loads == 6, pilot)
+        assert table.row_count == 0
+        await pilot.press("f", "f")  # deleted, then all
+        await until(lambda: screen.loads == 8 and screen.filter == "all", pilot)
+        await pilot.press("m")
+        await pilot.press(*"yesterday", "enter")
+        await until(lambda: "not an ISO date" in screen_text(app), pilot)
+        screen.query_one("#served-modified").value = "2999-01-01"
+        await pilot.press("enter")  # the field still has the focus after a bad date
+        await until(lambda: screen.loads == 9, pilot)
+        assert table.row_count == 0 and "modified after 2999-01-01" in screen_text(app)
+        await pilot.press("m")
+        screen.query_one("#served-modified").value = ""
+        await pilot.press("enter")
+        await until(lambda: screen.loads == 10 and table.row_count == 200, pilot)
+        await pilot.press("slash", *"i42", "enter")
+        await until(lambda: screen.search_text == "i42", pilot)
+        assert screen.search_counts == (11, 450)  # i42, i420-i429
+        assert "“i42”: 11 of 450 records match" in screen_text(app)
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, InspectorScreen), pilot)
+        assert '"id": "i42' in "\n".join(map(str, app.screen.lines))
+        await pilot.press("escape")
+        await pilot.press("escape")
+        await until(lambda: not isinstance(app.screen, ServedRecordsScreen), pilot)
+
+
+# -- point 5: live, never blocking ---------------------------------------------------------------
+
+
+async def test_polls_while_shown_and_never_while_hidden(client_env, tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(deployments_pane, "POLL_SECONDS", 0.1)
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = app.deployments_pane
+        ticks = pane.poll_ticks
+        await until(lambda: pane.poll_ticks >= ticks + 5, pilot)
+        assert pane.refreshes == 0  # never shown: nothing asked
+        pane = await open_pane(app, pilot)
+        shown = pane.refreshes
+        await until(lambda: pane.refreshes >= shown + 3, pilot)  # refreshed while shown
+        await pilot.press("f3")
+        await pilot.pause()
+        await until(lambda: not pane._fetching, pilot)
+        hidden, ticks = pane.refreshes, pane.poll_ticks
+        await until(lambda: pane.poll_ticks >= ticks + 5, pilot)
+        assert pane.refreshes == hidden
+
+
+async def test_a_slow_server_never_blocks_the_workbench(local_server, tmp_path, monkeypatch) -> None:
+    import threading
+
+    release = threading.Event()
+
+    def held(request):
+        release.wait(60)  # the answer comes when the test says so
+        return []
+
+    local_server.route("GET", "/scripts/config", held)
+    local_server.route("GET", "/connections", {"connections": []})
+    monkeypatch.setenv("NANGO_HOSTPORT", local_server.url)
+    monkeypatch.setenv("NANGO_SECRET_KEY_DEV", "k")
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.press("f6")
+            pane = app.deployments_pane
+            await until(lambda: local_server.requests, pilot)  # the request is in flight
+            await pilot.press("f3")  # the keys still work at once
+            assert app.script_pane.display and not pane.display
+            await pilot.press("f6")
+            assert pane.display and "dev" in pane._fetching and pane.refreshes == 0
+            release.set()
+            await until(lambda: pane.refreshes >= 1, pilot)
+            await until(lambda: "0 scripts, 0 connections" in pane.status_text, pilot)
+    finally:
+        release.set()
+
+
+async def test_a_server_that_is_not_nango_is_one_line(local_server, tmp_path, monkeypatch) -> None:
+    local_server.route("GET", "/scripts/config", {"hello": "world"})
+    monkeypatch.setenv("NANGO_HOSTPORT", local_server.url)
+    monkeypatch.setenv("NANGO_SECRET_KEY_DEV", "k")
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f6")
+        pane = app.deployments_pane
+        await until(lambda: "bad_response" in pane.status_text, pilot)
+        assert "Traceback" not in screen_text(app)
