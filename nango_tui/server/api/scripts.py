@@ -5,6 +5,7 @@ reads it). Only `format=nango` (the default); Nango's `format=openai` is not ser
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import sqlalchemy as sa
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from ..storage import environments as envs
 from .common import ApiError, authed, db
 
 
-def _config(row) -> dict:
+def _config(row: sa.Row[Any]) -> dict[str, Any]:
     extra = json.loads(row.extra) if row.extra else {}
     metadata = extra.get("metadata") or {}
     is_sync = row.type == "sync"
@@ -51,7 +52,7 @@ async def scripts_config(request: Request, env: envs.Environment) -> Response:
     if request.query_params.get("format", "nango") != "nango":
         raise ApiError(400, "invalid_query_params", "only format=nango is served")
 
-    def work(conn):
+    def work(conn: sa.Connection) -> tuple[list[sa.Row[Any]], dict[str, str]]:
         # named columns: a script's source and mocks can be megabytes, and are not shown here
         columns = [c for c in scripts.c if c.name not in ("source", "mocks")]
         rows = conn.execute(
@@ -66,10 +67,10 @@ async def scripts_config(request: Request, env: envs.Environment) -> Response:
                 .group_by(connections.c.provider_config_key)
             ).all()
         )
-        return rows, providers
+        return list(rows), {str(k): str(v) for k, v in providers.items()}
 
     rows, providers = await db(request, work)
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     for row in rows:
         entry = out.setdefault(
             row.integration,
