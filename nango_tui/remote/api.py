@@ -18,6 +18,8 @@ from typing import Any, Literal, TypeVar
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
+from .http import tls_context
+
 MODES = ("incremental", "full_refresh", "full_refresh_and_clear_cache")
 RECORD_FILTERS = ("added", "updated", "deleted")
 
@@ -174,6 +176,7 @@ class ServerClient:
             timeout=timeout,
             headers={"Authorization": f"Bearer {key}"},
             follow_redirects=False,  # the key goes to this origin only
+            verify=tls_context(),  # shared: httpx builds a context per client otherwise (~50 ms)
         )
 
     def close(self) -> None:

@@ -42,7 +42,7 @@ def call(
     import httpx
 
     try:
-        with httpx.Client(timeout=timeout, verify=_tls()) as client:
+        with httpx.Client(timeout=timeout, verify=tls_context()) as client:
             response = client.request(
                 method,
                 f"{host}{path}",
@@ -73,7 +73,7 @@ def error_text(status: int, body: Any) -> str:
 _TLS: Any = None
 
 
-def _tls() -> Any:
+def tls_context() -> Any:
     """One verifying TLS context per process (httpx builds one per client: ~40-60 ms of CPU)."""
     global _TLS
     if _TLS is None:
