@@ -12,6 +12,20 @@ settings.register_profile("suite", deadline=None, suppress_health_check=[HealthC
 settings.load_profile("suite")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under `--dist loadgroup` (pyproject's addopts) tests go to the workers one by one, so a big
+    file no longer holds one worker while the other idles; a module with a module-scoped fixture
+    (a server process, steps that build on each other) stays whole on one worker: set up once."""
+    for item in items:
+        fixture_info = getattr(item, "_fixtureinfo", None)
+        if fixture_info is None:
+            continue
+        scopes = {d.scope for defs in fixture_info.name2fixturedefs.values() for d in defs}
+        if "module" in scopes:
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
+
+
 @pytest.fixture
 def project_dir(tmp_path: Path):
     """A function that writes a nango.yaml (and other files) into a temporary folder."""
