@@ -52,6 +52,9 @@ STRICT_PARTS = (
     "nango_tui/dryrun",
     "nango_tui/server",
     "nango_tui/workflows.py",
+    "nango_tui/infer",
+    "nango_tui/web",
+    "nango_tui/console.py",
 )
 
 

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Literal
 
 from nango_tui.console import Out
 
@@ -18,7 +19,7 @@ from .sources import SourceError, from_run_file
 RunNow = Callable[[Path, str, str, str | None], Path]
 
 
-def _models_json(models: list[InferredModel]) -> list[dict]:
+def _models_json(models: list[InferredModel]) -> list[dict[str, Any]]:
     return [
         {
             "name": m.name,
@@ -95,7 +96,9 @@ def run_command(args: argparse.Namespace, run_now: RunNow | None = None) -> int:
             _refuse_actions(root, args.name, args.integration_id)
             records_file = run_now(root, args.name, args.connection, args.integration_id)
             records = from_run_file(records_file, args.model)
-        source = "run" if args.from_run else "recording" if args.from_recording else "auto"
+        source: Literal["auto", "run", "recording"] = (
+            "run" if args.from_run else "recording" if args.from_recording else "auto"
+        )
         proposal = propose(
             root, args.name, integration=args.integration_id, model=args.model, source=source, records=records
         )

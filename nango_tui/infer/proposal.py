@@ -7,13 +7,14 @@ The CLI (`infer/command.py`) and the workbench (`tui/screens/infer_screen.py`) b
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 from nango_tui.config import CONFIG_FILE, Project, Script, load_project, load_text
 from nango_tui.config import types as T
-from nango_tui.config.diagnostics import DiagnosticList
+from nango_tui.config.diagnostics import Diagnostic, DiagnosticList
 from nango_tui.config.yamlnodes import parse as parse_yaml
 
 from .compare import same_fields
@@ -81,7 +82,7 @@ class ApplyResult:
     pending: list[str] = field(default_factory=list)
 
 
-def _errors(diagnostics) -> set[tuple[str, str]]:
+def _errors(diagnostics: Iterable[Diagnostic]) -> set[tuple[str, str]]:
     return {(d.code, d.message) for d in diagnostics if d.severity == "error"}
 
 
@@ -294,7 +295,8 @@ def apply(proposal: Proposal) -> ApplyResult:
     except OSError as err:
         raise InferError(f"could not write {path}: {err.strerror or err}") from None
     report = generate(proposal.root)
-    problems, pending = [], []
+    problems: list[str] = []
+    pending: list[str] = []
     for d in report.diagnostics:
         if d.severity != "error":
             continue

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter, deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from operator import itemgetter
 from types import NoneType
+from typing import Any
 
 from nango_tui.config.types import TYPE_ALIASES
 
@@ -98,7 +100,7 @@ class Shape:
         """Count one value (recursively for objects and arrays)."""
         self.add_values([value], depth)
 
-    def add_values(self, values: list, depth: int = 0) -> None:
+    def add_values(self, values: list[Any], depth: int = 0) -> None:
         """Count the values seen at this place, a column at a time.
 
         Counting by type, matching dates and collecting distinct strings run over a whole column
@@ -144,11 +146,11 @@ class Shape:
                     self.distinct = None
                     break
 
-    def add_object(self, obj: dict, depth: int = 0) -> None:
+    def add_object(self, obj: dict[str, Any], depth: int = 0) -> None:
         """Count one object."""
         self.add_objects([obj], depth)
 
-    def add_objects(self, objects: list[dict], depth: int = 0) -> None:
+    def add_objects(self, objects: list[dict[str, Any]], depth: int = 0) -> None:
         """Count objects: the values of each key, as one column per key.
 
         Objects are grouped by their keys (in C: `tuple(obj)`), so each column is cut with
@@ -156,8 +158,8 @@ class Shape:
         dictionary keyed by ids, say) are walked one by one instead.
         """
         self.objects += len(objects)
-        columns: dict[str, list] = {}
-        groups: dict[tuple, list[dict]] = {}
+        columns: dict[str, list[Any]] = {}
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for obj in objects:
             shape = tuple(obj)
             group = groups.get(shape)
@@ -200,14 +202,14 @@ class Shape:
         return self.strings + self.ints + self.floats + self.bools + self.objects + self.lists + self.too_deep
 
 
-def shape_of(records: list[dict] | object) -> Shape:
+def shape_of(records: Iterable[Any]) -> Shape:
     """The shape of a sequence of records (objects); anything else in it counts too."""
     shape = Shape()
-    records = list(records)  # type: ignore[call-overload]
-    objects = [r for r in records if type(r) is dict]
+    items = list(records)
+    objects = [r for r in items if type(r) is dict]
     shape.add_objects(objects)
-    if len(objects) != len(records):
-        shape.add_values([r for r in records if type(r) is not dict])
+    if len(objects) != len(items):
+        shape.add_values([r for r in items if type(r) is not dict])
     return shape
 
 
@@ -331,7 +333,7 @@ class _Builder:
         self.hints = hints
         self.top = top
         self.models: list[InferredModel] = []
-        self.signatures: dict[tuple, InferredModel] = {}
+        self.signatures: dict[tuple[Any, ...], InferredModel] = {}
 
     def model(self, name: str, shape: Shape) -> InferredModel:
         """A model for an object shape; nested models are appended before it."""
@@ -394,7 +396,7 @@ class _Builder:
 
 
 def infer_models(
-    records: list[dict],
+    records: list[dict[str, Any]],
     model: str,
     taken: set[str] = frozenset(),  # type: ignore[assignment]
     hints: dict[tuple[str, str], str] | None = None,

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from nango_tui.runtime.errors import MocksFileError
 from nango_tui.runtime.recording import load_mocks, mocks_path
@@ -35,7 +36,7 @@ class NoRecords(SourceError):
 class RecordSource:
     """Records to infer from, and where they came from (for the user)."""
 
-    records: list[dict]
+    records: list[dict[str, Any]]
     described: str  # "the run .nango/runs/... (Contact: 24 records)" / "the recording ... path `records`"
     path: Path
     raw: bool  # True for an API's raw responses (field names need mapping), False for a run's records
@@ -56,7 +57,7 @@ def latest_run_file(root: Path, integration: str, name: str) -> Path | None:
 
 def from_run_file(path: Path, model: str | None = None) -> RecordSource:
     """The saved/updated records of one run (of `model`, or of the model most records were saved as)."""
-    by_model: dict[str, list[dict]] = {}
+    by_model: dict[str, list[dict[str, Any]]] = {}
     truncated = False
     total = 0
     try:
@@ -100,7 +101,7 @@ def from_run_file(path: Path, model: str | None = None) -> RecordSource:
     )
 
 
-def _arrays(value: object, path: tuple[str, ...], depth: int, out: dict[tuple[str, ...], list]) -> None:
+def _arrays(value: object, path: tuple[str, ...], depth: int, out: dict[tuple[str, ...], list[Any]]) -> None:
     """Every array of objects inside `value`, by key path (arrays inside arrays are not searched)."""
     if depth > MAX_SEARCH_DEPTH:
         return
@@ -114,9 +115,9 @@ def _arrays(value: object, path: tuple[str, ...], depth: int, out: dict[tuple[st
                 _arrays(child, (*path, str(key)), depth + 1, out)
 
 
-def records_in_bodies(bodies: list[object]) -> tuple[list[dict], tuple[str, ...] | None]:
+def records_in_bodies(bodies: list[object]) -> tuple[list[dict[str, Any]], tuple[str, ...] | None]:
     """The records in a list of response bodies, and the key path they were found at (None: whole bodies)."""
-    arrays: dict[tuple[str, ...], list] = {}
+    arrays: dict[tuple[str, ...], list[Any]] = {}
     for body in bodies:
         _arrays(body, (), 0, arrays)
     if arrays:
@@ -125,7 +126,7 @@ def records_in_bodies(bodies: list[object]) -> tuple[list[dict], tuple[str, ...]
     return [b for b in bodies if isinstance(b, dict)][:MAX_RECORDS], None
 
 
-def _load_mocks(path: Path) -> dict:
+def _load_mocks(path: Path) -> dict[str, Any]:
     try:
         return load_mocks(path)
     except MocksFileError as err:
@@ -162,7 +163,8 @@ def from_recording(path: Path) -> RecordSource:
 def from_recorded_results(path: Path, model: str | None = None) -> RecordSource:
     """The records (or an action's output) a recording saved as the run's result (`expected`)."""
     mocks = _load_mocks(path)
-    expected = mocks.get("expected") if isinstance(mocks.get("expected"), dict) else {}
+    saved = mocks.get("expected")
+    expected: dict[str, Any] = saved if isinstance(saved, dict) else {}
     by_model = {
         str(name): [r for r in records if isinstance(r, dict)][:MAX_RECORDS]
         for name, records in (expected.get("records") or {}).items()

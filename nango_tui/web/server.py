@@ -101,7 +101,7 @@ class WorkbenchServer(Server):
         reason = self.refusal(request)
         if reason is not None:
             return web.Response(status=403, text=f"403 Forbidden: {reason}\n")
-        response = await handler(request)
+        response: web.StreamResponse = await handler(request)
         if self.token is not None and request.query.get(TOKEN_PARAM) and request.path == "/":
             response.set_cookie(TOKEN_COOKIE, self.token, httponly=True, samesite="Strict", path="/")
         return response
@@ -164,7 +164,7 @@ class WorkbenchServer(Server):
             log.exception("the workbench of a browser tab failed")
         return websocket
 
-    def serve(self, debug: bool = False) -> None:  # type: ignore[override]
+    def serve(self, debug: bool = False) -> None:
         """Run until Ctrl-C or SIGTERM."""
         self.debug = debug
         logging.basicConfig(level=logging.WARNING, format="%(message)s")

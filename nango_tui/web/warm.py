@@ -46,7 +46,7 @@ class SparePool:
         self.command = command
         self.debug = debug
         self.spare: Process | None = None
-        self.starting: asyncio.Task | None = None
+        self.starting: asyncio.Task[None] | None = None
 
     async def _start(self) -> None:
         service = AppService(
