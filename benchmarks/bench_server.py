@@ -263,11 +263,13 @@ def records_latency(tmp: Path, rows: int, clients: int, requests_per_client: int
 
         threads = [threading.Thread(target=client) for _ in range(clients)]
         wall = time.perf_counter()
+        server_cpu = _process_cpu(server.proc.pid)[0]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
         wall = time.perf_counter() - wall
+        server_cpu = _process_cpu(server.proc.pid)[0] - server_cpu
     finally:
         server.stop()
     latencies.sort()
@@ -275,6 +277,10 @@ def records_latency(tmp: Path, rows: int, clients: int, requests_per_client: int
     print(
         f"GET /records (page of 100, {rows:,} cached, {clients} concurrent clients, {len(latencies):,} requests, random cursors): "
         f"p50 {p(0.5):.1f} ms, p90 {p(0.9):.1f} ms, p99 {p(0.99):.1f} ms, {len(latencies) / wall:,.0f} requests/s (target p99 < 20 ms)"
+    )
+    print(
+        f"  the server's CPU per request: {server_cpu / len(latencies) * 1000:.1f} ms"
+        f" (one process: at most {len(latencies) / server_cpu:,.0f} requests/s a core can serve)"
     )
     print(
         f"  filling the cache through storage.records.save in batches of 5,000: {rows / fill:,.0f} records/s"
