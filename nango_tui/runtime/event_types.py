@@ -58,6 +58,7 @@ class BatchEvent(TypedDict):
     t: NotRequired[float]
     op: Literal["save", "update", "delete"]
     model: str
+    n: NotRequired[int]  # the number of records: written by the dryrun runner on the pipe
     records: list[dict[str, Any]]
 
 
