@@ -126,7 +126,63 @@ async def main() -> int:
             )
         )
         await shoot(root, "problems", ["f4"], watch=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        await deployments(Path(tmp))
     return 0
+
+
+async def deployments(tmp: Path) -> None:
+    """8. the Deployments pane against a real `serve`: the deploy confirmation, the tree with a
+    connection's sync open, and served records at 80x24."""
+    from nango_tui.tui.deployments_view import NodeRef
+    from tests.support.server_process import ServerProcess
+
+    root = copy_samples(tmp / "sample-integrations")
+    with ServerProcess(tmp / "data") as server:
+        assert server.cli("connections", "push", "dev", "--dir", str(root)).stdout
+        os.environ["NANGO_HOSTPORT"] = server.url
+        os.environ["NANGO_SECRET_KEY_DEV"] = server.keys["dev"]
+        await shoot(root, "deploy-confirm", ["f6", "D"], ready=is_screen("DeployConfirmScreen"))
+        assert server.cli("deploy", "dev", "--dir", str(root), "--auto-confirm").returncode == 0
+        headers = {"Connection-Id": "salesforce-demo", "Provider-Config-Key": "salesforce"}
+        server.wait_for(lambda: server.get("/records?model=Contact", headers=headers).json()["records"])
+
+        async def open_contacts(app, pilot) -> None:
+            pane = app.deployments_pane
+            await wait_until(
+                pilot, lambda: pane.tree.node_for(NodeRef("script", "dev", "salesforce", "contacts", "sync"))
+            )
+            for ref in (
+                NodeRef("script", "dev", "salesforce", "contacts", "sync"),
+                NodeRef("sync", "dev", "salesforce", "contacts", "sync", "salesforce-demo"),
+            ):
+                await wait_until(pilot, lambda r=ref: pane.tree.node_for(r))
+                pane.tree.node_for(ref).expand()
+            model = NodeRef("model", "dev", "salesforce", "contacts", "sync", "salesforce-demo", "Contact")
+            await wait_until(pilot, lambda: pane.tree.node_for(model))
+            await wait_until(
+                pilot, lambda: any(n.data.kind == "run" for n in pane.tree.node_for(model).parent.children)
+            )
+            await pilot.pause(0.2)
+            sync = pane.tree.node_for(
+                NodeRef("sync", "dev", "salesforce", "contacts", "sync", "salesforce-demo")
+            )
+            pane.tree.move_cursor(sync)
+            return pane.tree.node_for(model)
+
+        for name, size, browse in (("deployments", SIZE, False), ("served-records-80x24", (80, 24), True)):
+            app = WorkbenchApp(root, watch=False, theme=THEME)
+            async with app.run_test(size=size) as pilot:
+                await pilot.press("f6")
+                model_node = await open_contacts(app, pilot)
+                if browse:
+                    app.deployments_pane.tree.move_cursor(model_node)
+                    await pilot.pause(0.2)
+                    await pilot.press("enter")
+                    await wait_until(pilot, lambda app=app: getattr(app.screen, "loads", 0) >= 1)
+                await pilot.pause(0.4)
+                app.save_screenshot(f"{name}.svg", str(OUT))
+            print(f"screenshots/{name}.svg")
 
 
 if __name__ == "__main__":

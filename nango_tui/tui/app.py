@@ -237,10 +237,10 @@ class WorkbenchApp(App[int]):
             return
         if self.screen.maximized is not None:
             self.screen.minimize()
+        pane.shown(visible)  # first: its request goes out before the new layout is drawn
         pane.display = visible
         self.script_pane.display = not visible
         self.dryrun_pane.display = not visible
-        pane.shown(visible)
 
     def action_zoom(self) -> None:
         screen = self.screen

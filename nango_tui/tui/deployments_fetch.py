@@ -10,6 +10,7 @@ No Textual here.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,10 +63,15 @@ class EnvSnapshot:
     runs: dict[tuple[str, str, str], list[SyncRun]] = field(default_factory=dict)
     problems: dict[tuple[str, ...], str] = field(default_factory=dict)  # a part that failed
     seconds: float = 0.0
+    partial: bool = False  # the scripts only: connections and statuses follow
 
 
-def fetch(link: EnvLink, wanted: Wanted) -> EnvSnapshot:
-    """Everything the tree shows of one environment; never raises for a server's answer."""
+def fetch(
+    link: EnvLink, wanted: Wanted, on_scripts: Callable[[EnvSnapshot], None] | None = None
+) -> EnvSnapshot:
+    """Everything the tree shows of one environment; never raises for a server's answer.
+    `on_scripts` gets a partial snapshot as soon as the scripts are known (a first screen
+    before the connections, which can be thousands)."""
     from nango_tui.remote.api import ServerError
 
     started = time.perf_counter()
@@ -76,6 +82,8 @@ def fetch(link: EnvLink, wanted: Wanted) -> EnvSnapshot:
         return snap
     try:
         snap.integrations = client.scripts_config()
+        if on_scripts is not None:
+            on_scripts(EnvSnapshot(link.env, link.host, integrations=snap.integrations, partial=True))
         snap.connections = client.connections()
     except ServerError as exc:
         snap.error = str(exc)

@@ -80,9 +80,11 @@ def env_label(env: str, note: str = "", error: bool = False) -> Text:
     return text
 
 
-def integration_label(key: str, connections: int) -> Text:
+def integration_label(key: str, connections: int | None) -> Text:
+    """`acme  3 connections` (None: not known yet)."""
     text = Text(key, "bold cyan")
-    text.append(f"  {connections} connection{'s' if connections != 1 else ''}", "dim")
+    if connections is not None:
+        text.append(f"  {connections} connection{'s' if connections != 1 else ''}", "dim")
     return text
 
 

@@ -48,7 +48,9 @@ class Fetched(Message):
         self.snapshot = snapshot
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, Fetched) and message.snapshot.env == self.snapshot.env
+        if not isinstance(message, Fetched) or message.snapshot.env != self.snapshot.env:
+            return False
+        return not (self.snapshot.partial and not message.snapshot.partial)  # never lose a full one
 
 
 class DeploymentsPane(Pane):
@@ -138,17 +140,17 @@ against the input model as in the dryrun dialog); the output opens in the inspec
     # -- shown / hidden, polling -------------------------------------------------------------
 
     def shown(self, visible: bool) -> None:
-        """The app shows or hides the pane; the first show opens the current environment."""
+        """The app shows or hides the pane; the first show opens the current environment. Called
+        before the layout changes: the request is on its way while the screen is laid out."""
         self._visible = visible
         if not visible:
             return
         node = self.tree.node_for(NodeRef("env", self.environment))
-        if self.tree.cursor_line < 0 and node is not None:
-            self.tree.move_cursor(node)
-        if node is not None and not node.is_expanded:
-            node.expand()  # NodeExpanded refreshes it
-        else:
-            self.refresh_open()
+        if node is not None:
+            if self.tree.cursor_line < 0:
+                self.tree.move_cursor(node)
+            node.expand()
+        self.refresh_open()
 
     @property
     def polling(self) -> bool:
@@ -162,9 +164,9 @@ against the input model as in the dryrun dialog); the output opens in the inspec
 
     def refresh_open(self) -> None:
         """Ask for every open environment again (one request set each, never two at once)."""
-        for ref in self.tree.open_nodes():
-            if ref.kind == "env":
-                self.refresh_env(ref.env)
+        for node in self.tree.root.children:
+            if node.is_expanded and node.data is not None:
+                self.refresh_env(node.data.env)
 
     def refresh_env(self, env: str) -> None:
         if env in self._fetching:
@@ -189,13 +191,16 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         link = self.links.get(env)
         if link is None:
             link = self.links[env] = EnvLink(self.root, env)
-        self.post_message(Fetched(fetch(link, wanted)))
+        first = env not in self.snapshots  # the scripts are shown before the connections arrive
+        on_scripts = (lambda snap: self.post_message(Fetched(snap))) if first else None
+        self.post_message(Fetched(fetch(link, wanted, on_scripts)))
 
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded) -> None:
         ref = event.node.data
-        if ref is not None:
-            self.refresh_env(ref.env)
+        if ref is None or (ref.kind == "env" and ref.env in self._fetching):
+            return  # an environment being fetched: that answer fills it
+        self.refresh_env(ref.env)
 
     # -- applying an answer -----------------------------------------------------------------
 
@@ -203,8 +208,13 @@ against the input model as in the dryrun dialog); the output opens in the inspec
     def _fetched(self, event: Fetched) -> None:
         event.stop()
         snap = event.snapshot
-        self._fetching.discard(snap.env)
         self.refreshes += 1
+        if snap.partial:
+            if snap.env not in self.snapshots or self.snapshots[snap.env].partial:
+                self.snapshots[snap.env] = snap
+                self._draw_env(snap)
+            return
+        self._fetching.discard(snap.env)
         if snap.error is None or snap.env not in self.snapshots:
             self.snapshots[snap.env] = snap
         else:  # keep the last good tree; the error is the status line
@@ -230,11 +240,15 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         known = self.snapshots[snap.env]
         scripts = sum(len(i.syncs) + len(i.actions) for i in snap.integrations)
         env_node.set_label(view.env_label(snap.env, f"{snap.host} · {scripts} scripts"))
+        connections = (
+            "connections…"
+            if snap.partial
+            else f"{len(snap.connections)} connection{'s' if len(snap.connections) != 1 else ''}"
+        )
         self._status(
             Text.assemble(
                 (snap.env, "bold"),
-                f" · {snap.host} · {scripts} script{'s' if scripts != 1 else ''}, "
-                f"{len(snap.connections)} connection{'s' if len(snap.connections) != 1 else ''}",
+                f" · {snap.host} · {scripts} script{'s' if scripts != 1 else ''}, {connections}",
                 (f" · updated {datetime.now(UTC).strftime('%H:%M:%S')}", "dim"),
             )
         )
@@ -243,7 +257,7 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         wanted_integrations = []
         for integration in known.integrations:
             key = integration.providerConfigKey
-            count = view.connection_count(known.connections, key)
+            count = None if known.partial else view.connection_count(known.connections, key)
             wanted_integrations.append(
                 (NodeRef("integration", snap.env, key), view.integration_label(key, count), True)
             )
