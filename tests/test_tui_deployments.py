@@ -437,3 +437,15 @@ async def test_a_server_that_is_not_nango_is_one_line(local_server, tmp_path, mo
         pane = app.deployments_pane
         await until(lambda: "bad_response" in pane.status_text, pilot)
         assert "Traceback" not in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 45)])
+async def test_the_pane_at_80x24_and_160x45(client_env, tmp_path, size) -> None:
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=size) as pilot:
+        pane = await open_pane(app, pilot)
+        await highlight(pilot, pane, NodeRef("script", "dev", "acme", "items", "sync"))
+        await until(lambda: "items@v1  sync of acme" in screen_text(app), pilot)
+        text = screen_text(app)
+        assert "Deployments" in text and "D Deploy" in text and "items@v1  sync" in text
+        assert pane.query_one("#deployments-detail").display  # room for the detail at both sizes
