@@ -167,5 +167,31 @@ async def test_a_dryrun_from_headless_chromium(samples: Path, tmp_path: Path) ->
         records = [json.loads(line) for line in runs[0].read_text().splitlines()]
         assert len(records) == 24 and records[0]["record"]["id"] == "0035g00000Xk001AAA"
     finally:
-        web.stop()
+        said = web.stop()
     assert time.monotonic() - started < 60
+    # nothing `web` started outlives it: the tab's workbench, the spare, their shells and zygotes
+    deadline = time.monotonic() + 15
+    while (left := _processes_of(web.process.pid, samples)) and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.1)
+    assert not left, f"left running after nango-tui web stopped: {left}; it said: {said}"
+
+
+def _processes_of(group: int, path: Path) -> list[str]:
+    """Command lines of live processes in the process group `group` or naming `path`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2 :].split()
+        if fields[0] == "Z":
+            continue
+        if int(fields[2]) == group or str(path) in cmdline:
+            found.append(
+                f"{cmdline.strip()} (pid {entry.name}, ppid {fields[1]}, group {fields[2]}, state {fields[0]}; web {group})"
+            )
+    return found

@@ -15,6 +15,7 @@ Each websocket gets its own workbench process (textual-serve's web driver). What
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import ipaddress
 import logging
@@ -22,6 +23,7 @@ import secrets
 import shlex
 import signal
 import sys
+from asyncio.subprocess import Process
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,8 +56,9 @@ def _host_name(host_header: str) -> str:
 
 
 def workbench_command(path: Path) -> str:
-    """The shell command textual-serve starts for each browser tab (it runs it with a shell)."""
-    return f"{shlex.quote(sys.executable)} -m nango_tui {shlex.quote(str(path))}"
+    """The shell command textual-serve starts for each browser tab (it runs it with a shell; `exec`
+    makes the workbench the process textual-serve holds, so ending that ends the workbench)."""
+    return f"exec {shlex.quote(sys.executable)} -m nango_tui {shlex.quote(str(path))}"
 
 
 class WorkbenchServer(Server):
@@ -72,6 +75,7 @@ class WorkbenchServer(Server):
         self.token = token
         self.loopback = is_loopback(host)
         self.pool = SparePool(self.command)
+        self.live: set[Process | None] = set()  # the workbenches of open tabs
 
     # -- guards -------------------------------------------------------------------------------------
 
@@ -154,10 +158,15 @@ class WorkbenchServer(Server):
                 spare=await self.pool.take(),
             )
             await service.start(width, height)
+            process = service.process
+            if process is not None:
+                self.live.add(process)
             try:
                 await self._process_messages(websocket, service)
             finally:
                 await service.stop()
+                await _end_processes({process})
+                self.live.discard(process)
         except asyncio.CancelledError:
             await websocket.close()
         except Exception:
@@ -190,6 +199,7 @@ class WorkbenchServer(Server):
             await stop.wait()
         finally:
             await runner.cleanup()
+            await _end_processes(self.live)
 
     def url(self) -> str:
         host = self.host if not self.loopback or self.host == "localhost" else "127.0.0.1"
@@ -199,6 +209,23 @@ class WorkbenchServer(Server):
             host = "HOST"  # any of this machine's addresses
         query = f"/?{TOKEN_PARAM}={self.token}" if self.token else "/"
         return f"http://{host}:{self.port}{query}"
+
+
+async def _end_processes(processes: set[Process | None], grace: float = 3.0) -> None:
+    """End workbenches still running after their tab closed: `grace` seconds to exit on their
+    own (the quit message is on its way), then SIGTERM, then SIGKILL. Nothing `web` started
+    outlives it (a workbench a tab had closed was seen running on, orphaned)."""
+    alive = [p for p in processes if p is not None and p.returncode is None]
+    for signal_name in ("wait", "terminate", "kill"):
+        if signal_name != "wait":
+            for process in alive:
+                with contextlib.suppress(ProcessLookupError):
+                    getattr(process, signal_name)()
+        waits = [asyncio.wait_for(process.wait(), grace) for process in alive]
+        results = await asyncio.gather(*waits, return_exceptions=True)
+        alive = [p for p, r in zip(alive, results) if isinstance(r, BaseException) and p.returncode is None]
+        if not alive:
+            return
 
 
 def _int(text: str | None, default: int, low: int, high: int) -> int:

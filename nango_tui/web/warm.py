@@ -28,6 +28,11 @@ class WarmAppService(AppService):
         self.spare = spare
         self.adopted = False
 
+    @property
+    def process(self) -> Process | None:
+        """The tab's workbench process (textual-serve keeps it private)."""
+        return self._process
+
     async def _open_app_process(self, width: int = 80, height: int = 24) -> Process:
         spare = self.spare
         if spare is not None and spare.returncode is None and spare.stdin is not None:
