@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from nango_tui.runtime.connections import Connection, Credentials
+from nango_tui.runtime.errors import ConnectionProblem
 from nango_tui.runtime.records_log import remember_run
 from nango_tui.sdk import NangoAction, NangoSync, SdkUsageError
 from tests.support.http_server import LocalServer
@@ -102,6 +103,17 @@ async def test_metadata_set_on_a_local_connection_lasts_for_later_runs(tmp_path:
     assert await later.get_metadata() == {"cursor": "abc", "n": 2}
     stubbed, _ = _sync(tmp_path, metadata={"stub": True})  # --metadata still wins
     assert await stubbed.get_metadata() == {"stub": True}
+
+
+async def test_metadata_is_not_written_through_a_symlinked_nango_folder(tmp_path: Path):
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    project.mkdir()
+    elsewhere.mkdir()
+    (project / ".nango").symlink_to(elsewhere)
+    nango, _ = _sync(project)
+    with pytest.raises(ConnectionProblem, match="set_metadata was not saved: .*outside the folder"):
+        await nango.set_metadata({"cursor": "abc"})
+    assert list(elsewhere.iterdir()) == []
 
 
 async def test_merging_strategy_is_checked(tmp_path: Path):

@@ -39,8 +39,11 @@ def read_overlay(root: Path, environment: str, integration: str, connection_id: 
 def write_overlay(
     root: Path, environment: str, integration: str, connection_id: str, metadata: dict[str, Any]
 ) -> Path:
-    """Keep `metadata` for a local connection (atomic replace of the overlay file)."""
-    path = Path(root) / OVERLAY
+    """Keep `metadata` for a local connection (atomic replace of the overlay file). Raises
+    PathOutsideFolder when `.nango` leads out of the folder (a symlink): nothing is written."""
+    from ..config.names import inside_folder
+
+    path = inside_folder(root, OVERLAY)
     data = _read(root)
     data.setdefault(environment, {}).setdefault(integration, {})[connection_id] = metadata
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -77,5 +80,12 @@ async def store_metadata(ctx: Any, metadata: dict[str, Any], how: str, given: di
                 )
             )
         return f"saved on the Nango server {connection.nango_host}"
-    path = write_overlay(ctx.root, ctx.environment, ctx.integration, connection.id, metadata)
+    from ..config.names import PathOutsideFolder
+
+    try:
+        path = write_overlay(ctx.root, ctx.environment, ctx.integration, connection.id, metadata)
+    except PathOutsideFolder as exc:
+        from .errors import ConnectionProblem
+
+        raise ConnectionProblem(f"{how}_metadata was not saved: {exc}") from None
     return f"saved in {path.relative_to(ctx.root) if path.is_relative_to(ctx.root) else path}"
