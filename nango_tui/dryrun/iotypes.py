@@ -151,3 +151,23 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: to_jsonable(v) for k, v in value.items()}
     return value
+
+
+def check_input_text(text: str, adapter: Any, type_name: str) -> tuple[Any, str | None]:
+    """An input typed in an editor: (its value, None) or (what was parsed, the problem): not
+    JSON with line and column, or not matching `type_name` (validated by the pydantic `adapter`
+    when there is one). Empty text is `None`. The dryrun and action dialogs both check this way."""
+    import json
+
+    try:
+        value = json.loads(text) if text.strip() else None
+    except json.JSONDecodeError as exc:
+        return None, f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+    if adapter is not None:
+        from pydantic import ValidationError
+
+        try:
+            adapter.validate_python(value)
+        except ValidationError as exc:
+            return value, f"does not match {type_name}: {format_validation_error(exc)}"
+    return value, None

@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static, TextArea
 
+from nango_tui.dryrun.iotypes import check_input_text
 from nango_tui.tui.screens.dryrun_dialog import input_template
 
 
@@ -105,20 +106,7 @@ class ActionDialog(ModalScreen["tuple[str, Any] | None"]):
     def _validate(self) -> Any:
         """Parse and check the input; the problem (or a tick) under the editor."""
         text = self.query_one("#input", TextArea).text
-        value, error = None, None
-        try:
-            value = json.loads(text) if text.strip() else None
-        except json.JSONDecodeError as exc:
-            error = f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        if error is None and self._adapter is not None:
-            from pydantic import ValidationError
-
-            from nango_tui.dryrun.iotypes import format_validation_error
-
-            try:
-                self._adapter.validate_python(value)
-            except ValidationError as exc:
-                error = f"does not match {self.input_type}: {format_validation_error(exc)}"
+        value, error = check_input_text(text, self._adapter, self.input_type)
         self.input_error = error
         note = self.query_one("#input-error", Static)
         if error:

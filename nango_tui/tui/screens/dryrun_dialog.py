@@ -24,6 +24,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static, TextArea
 
+from nango_tui.dryrun.iotypes import check_input_text
 from nango_tui.dryrun.request import DryrunRequest
 from nango_tui.tui.connection_metadata import NONE as NO_METADATA
 from nango_tui.tui.connection_metadata import OVERLAY, ConnectionMetadata, connection_metadata
@@ -375,23 +376,12 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
     def _validate_input(self) -> Any:
         """Parse and check the input; show the problem under the editor. Returns the value."""
         text = self.query_one("#input", TextArea).text
-        value, error = None, None
+        value: Any = None
+        error: str | None
         if not text.strip():
             error = f"{self.script.name} takes an input ({self.input_type}): write it as JSON"
         else:
-            try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                error = f"not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
-        if error is None and self._adapter is not None:
-            from pydantic import ValidationError
-
-            from nango_tui.dryrun.iotypes import format_validation_error
-
-            try:
-                self._adapter.validate_python(value)
-            except ValidationError as exc:
-                error = f"does not match {self.input_type}: {format_validation_error(exc)}"
+            value, error = check_input_text(text, self._adapter, self.input_type)
         self.input_error = error
         if error:
             self._note("#input-error", Text(f"✘ {error}", "red"))
