@@ -209,7 +209,7 @@ class _Reader:
         self, rest: str | None, indent: int, depth: int, line: int, after_colon: int, col: int
     ) -> tuple[Any, Mark]:
         """The value after `key:` (rest of the line from column `col`, 0-based) and its mark."""
-        if rest is None or not rest or rest[0] == "#":
+        if not rest or rest[0] == "#":
             head = self.peek()
             if head is not None:
                 at, text = head

@@ -156,11 +156,10 @@ def number_spec(annotation: Any, _seen: dict[Any, NumberSpec] | None = None) -> 
         if len(members) == 1:  # `Model | None`: the model's own spec (it may still be filling in)
             return members[0]
         for sub in members:
-            if sub is not None:
-                spec.here |= sub.here
-                spec.keys.update(sub.keys)
-                spec.items = spec.items or sub.items
-                spec.values = spec.values or sub.values
+            spec.here |= sub.here
+            spec.keys.update(sub.keys)
+            spec.items = spec.items or sub.items
+            spec.values = spec.values or sub.values
     elif origin in (list, tuple, set, frozenset) and args:
         spec.items = number_spec(args[0], seen)
     elif origin is dict and len(args) == 2:
