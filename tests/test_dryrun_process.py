@@ -107,6 +107,12 @@ async def test_a_consumer_cancelled_mid_stream_leaves_nothing_behind(root: Path)
         await asyncio.wait_for(task, 5)
     assert time.monotonic() - started < 1.0
     assert await wait_gone([run.pid]) == []  # the kill is sent; the kernel reaps a moment later
+    # the stream's own clean-up (the abandoned generator's aclose, a task of its own) sets `done`
+    # once it has seen the child end: a moment after the process is gone
+    for _ in range(500):
+        if run.done is not None:
+            break
+        await asyncio.sleep(0.01)
     assert run.done is not None and run.done["status"] == "cancelled"
 
 

@@ -55,6 +55,7 @@ def test_dryrun_from_the_keyboard_then_quit_restores_the_terminal(tmux: Tmux, tm
     assert "save Contact #1 " not in screen and "save Contact #4 " not in screen  # moved by a page
     tmux.keys("Escape")
     tmux.wait_gone("escape: close")
+    tmux.wait_for("Records 24")  # the detail closed: the zoomed table is back before the next key
     tmux.keys("z")
     tmux.wait_for("Script · ", "Records 24")  # un-zoomed (the panes are back) before the next key
     # a request's detail: headers and bodies in the inspector

@@ -55,12 +55,15 @@ class Tmux:
 
     def wait_gone(self, text: str, timeout: float = 60.0) -> str:
         """Until `text` left the screen (an escape key then needs no pause before the next key:
-        sent at once, the terminal would read them as one alt+key)."""
+        sent at once, the terminal would read them as one alt+key). Absent from two captures in a
+        row: one capture taken while the app repaints can miss a line that is still there."""
         deadline = time.monotonic() + timeout
         screen = ""
+        absent = 0
         while time.monotonic() < deadline:
             screen = self.screen()
-            if text not in screen:
+            absent = absent + 1 if text not in screen else 0
+            if absent == 2:
                 return screen
             time.sleep(0.1)
         raise AssertionError(f"{text!r} stayed on the screen:\n{screen}")
