@@ -235,45 +235,35 @@ def test_action_error_payload():
     assert str(ActionError("plain")) == "plain"
 
 
-def test_seen_ids_is_exact_across_merges(monkeypatch):
-    from nango_tui.sdk.records import SeenIds
-
-    monkeypatch.setattr(SeenIds, "RECENT_MAX", 8)
-    seen = SeenIds()
-    assert all(seen.add_new(hash(str(i))) for i in range(500))
-    assert len(seen.frozen) > 0 and len(seen) == 500
-    assert not any(seen.add_new(hash(str(i))) for i in range(0, 500, 7))
-    assert seen.add_new(hash("new"))
-
-
-def test_seen_ids_add_all_keeps_the_same_set_as_one_by_one(monkeypatch):
-    """The batched path (issue 18) against add_new, across many merges and with repeats."""
+def test_seen_ids_present_is_exact_with_repeats_inside_and_across_batches():
     import random
 
-    from nango_tui.sdk.records import SeenIds
-
-    monkeypatch.setattr(SeenIds, "RECENT_MAX", 8)
-    rng = random.Random(7)
-    keys = [rng.randrange(-(2**63), 2**63) for _ in range(3000)]
-    batches = [keys[i : i + 97] + keys[i : i + 5] for i in range(0, 3000, 97)]  # repeats inside and across
-    one, many = SeenIds(), SeenIds()
-    for batch in batches:
-        for key in batch:
-            one.add_new(key)
-        many.add_all(batch)
-    assert len(many.frozen) > 1000 and list(many.frozen) == sorted(many.frozen)
-    assert sorted(many) == sorted(one) == sorted(set(keys))
-    assert all(k in many for k in keys[::13]) and 12345 not in many
-
-
-async def test_seen_ids_membership(monkeypatch):
     from nango_tui.sdk.records import SeenIds, id_hash
 
-    monkeypatch.setattr(SeenIds, "RECENT_MAX", 16)
+    rng = random.Random(7)
+    keys = [rng.randrange(-(2**63), 2**63) for _ in range(3000)]
     seen = SeenIds()
-    for i in range(200):
-        seen.add_new(id_hash(str(i)))
-    assert id_hash("3") in seen and id_hash("150") in seen and id_hash("999") not in seen
+    for i in range(0, 3000, 97):  # repeats inside a batch and across batches
+        seen.add_all(keys[i : i + 97] + keys[i : i + 5])
+    asked = set(keys[::13]) | {12345, id_hash("never saved")}
+    assert seen.present(asked) == set(keys[::13])
+    assert seen.present(set()) == set() and SeenIds().present({1, 2}) == set()
+
+
+async def test_the_ids_remembered_are_the_id_hashes_of_every_kind_of_record():
+    """Dict records (the C path), model instances, ids that are numbers, records without an id."""
+    from nango_tui.sdk.records import id_hash
+
+    nango, _ = sync()
+    sink = nango._records
+    await sink.put("save", [{"id": "a", "name": "A"}, {"id": 7, "name": "x"}], "Contact")
+    await sink.put("save", [Contact(id="m", name="M"), {"name": "no id"}], "Contact")
+    await sink.put("save", ["not a record"], "Contact")
+    await sink.put("delete", [{"id": "gone"}], "Contact")
+    wanted = {id_hash(i) for i in ("a", 7, "7", "m", "gone", "other")}
+    assert sink.saved["Contact"].present(wanted) == {id_hash("a"), id_hash("7"), id_hash("m")}
+    assert sink.deleted["Contact"].present(wanted) == {id_hash("gone")}
+    assert len(sink.saved["Contact"]) == 3
 
 
 async def test_whole_numbers_are_integers_at_every_depth_of_a_model_instance():

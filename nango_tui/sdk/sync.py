@@ -125,15 +125,15 @@ class NangoSync(NangoAction):
         return self._previous
 
     def _missing(self, name: str) -> list[Any]:
-        saved = self._records.saved.get(name)
-        deleted = self._records.deleted.get(name)
-        out = []
-        for key, record in self._previous_records().get(name, {}).items():
-            rid = record.get("id", key)
-            hashed = id_hash(rid)
-            if (saved is None or hashed not in saved) and (deleted is None or hashed not in deleted):
-                out.append(rid)
-        return out
+        """The ids of the previous run's `name` records that this run neither saved nor deleted."""
+        rids = [record.get("id", key) for key, record in self._previous_records().get(name, {}).items()]
+        hashes = [id_hash(rid) for rid in rids]
+        wanted = set(hashes)
+        seen: set[int] = set()
+        for group in (self._records.saved.get(name), self._records.deleted.get(name)):
+            if group is not None:
+                seen |= group.present(wanted)
+        return [rid for rid, hashed in zip(rids, hashes) if hashed not in seen]
 
     async def _end_of_run(self) -> None:
         """What Nango does after a sync: with `track_deletes`, delete what the previous run had and this one lacks."""
