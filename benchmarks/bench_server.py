@@ -15,13 +15,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import random
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -32,6 +30,7 @@ from tests.support.server_process import ServerProcess  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scale import tree_cpu  # noqa: E402
+from records_load import process_cpu, run_load  # noqa: E402
 
 NANGO_YAML = """\
 integrations:
@@ -205,19 +204,21 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def records_latency(tmp: Path, rows: int, clients: int, requests_per_client: int = 300) -> None:
-    import httpx
-
+def fill_records(folder: Path, rows: int) -> ServerProcess:
+    """A server folder with `rows` Contact records of connection `big` (made once; reused when
+    `folder` already holds them, e.g. with --keep). Returns the (stopped) server."""
     from nango_tui.server import db
     from nango_tui.server.storage import records as recs
 
-    (tmp / "lat").mkdir()
-    server = ServerProcess(tmp / "lat" / "data").start()
+    server = ServerProcess(folder / "data")
+    marker = folder / f"filled-{rows}"
+    if marker.exists():
+        return server
+    folder.mkdir(parents=True, exist_ok=True)
+    server.start()
     try:
-        project(tmp / "lat" / "proj", "http://127.0.0.1:9")
-        assert (
-            server.cli("deploy", "dev", "--dir", str(tmp / "lat" / "proj"), "--auto-confirm").returncode == 0
-        )
+        project(folder / "proj", "http://127.0.0.1:9")
+        assert server.cli("deploy", "dev", "--dir", str(folder / "proj"), "--auto-confirm").returncode == 0
         server.post("/sync/pause", json={"syncs": ["contacts"], "provider_config_key": "demo"})
         body = {
             "provider_config_key": "demo",
@@ -239,58 +240,57 @@ def records_latency(tmp: Path, rows: int, clients: int, requests_per_client: int
             with engine.begin() as conn:
                 recs.save(conn, pk, "Contact", batch, sync_id=0, job_id=1)
         fill = time.perf_counter() - started
-        with sqlite3.connect(server.data_dir / "nango.db") as conn:
-            sample = conn.execute(
-                "SELECT updated_at, id FROM records ORDER BY random() LIMIT 2000"
-            ).fetchall()
-        cursors = [recs.encode_cursor(u, i) for u, i in sample]
-        headers = {**server.headers(), "Connection-Id": "big", "Provider-Config-Key": "demo"}
-        latencies: list[float] = []
-        lock = threading.Lock()
-
-        def client() -> None:
-            rnd = random.Random()
-            mine = []
-            with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
-                for _ in range(requests_per_client):
-                    cursor = rnd.choice(cursors)
-                    t = time.perf_counter()
-                    r = http.get("/records", params={"model": "Contact", "limit": 100, "cursor": cursor})
-                    mine.append(time.perf_counter() - t)
-                    assert r.status_code == 200 and len(r.json()["records"]) <= 100
-            with lock:
-                latencies.extend(mine)
-
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        wall = time.perf_counter()
-        server_cpu = _process_cpu(server.proc.pid)[0]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        wall = time.perf_counter() - wall
-        server_cpu = _process_cpu(server.proc.pid)[0] - server_cpu
+        engine.dispose()
+        print(
+            f"  filled the cache through storage.records.save in batches of 5,000: {rows / fill:,.0f} records/s"
+        )
     finally:
         server.stop()
-    latencies.sort()
-    p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000  # noqa: E731
-    print(
-        f"GET /records (page of 100, {rows:,} cached, {clients} concurrent clients, {len(latencies):,} requests, random cursors): "
-        f"p50 {p(0.5):.1f} ms, p90 {p(0.9):.1f} ms, p99 {p(0.99):.1f} ms, {len(latencies) / wall:,.0f} requests/s (target p99 < 20 ms)"
-    )
-    print(
-        f"  the server's CPU per request: {server_cpu / len(latencies) * 1000:.1f} ms"
-        f" (one process: at most {len(latencies) / server_cpu:,.0f} requests/s a core can serve)"
-    )
-    print(
-        f"  filling the cache through storage.records.save in batches of 5,000: {rows / fill:,.0f} records/s"
-    )
+    marker.touch()
+    return server
+
+
+def records_latency(tmp: Path, rows: int, clients: int, requests: int, rates: list[float]) -> None:
+    from nango_tui.server.storage import records as recs
+
+    server = fill_records(tmp / f"records-{rows}", rows)
+    with sqlite3.connect(server.data_dir / "nango.db") as conn:
+        sample = conn.execute("SELECT updated_at, id FROM records ORDER BY random() LIMIT 2000").fetchall()
+    cursors = [recs.encode_cursor(u, i) for u, i in sample]
+    headers = {**server.headers(), "Connection-Id": "big", "Provider-Config-Key": "demo"}
+    server.start()
+    try:
+        # warm-up: the first pages read the index and the table from disk into the page cache
+        run_load(server.url, headers, "/records/", cursors, clients=clients, requests=400)
+        runs = [None, *rates]
+        for rate in runs:
+            before = process_cpu(server.proc.pid)
+            result = run_load(
+                server.url, headers, "/records/", cursors, clients=clients, requests=requests, rate=rate
+            )
+            cpu = process_cpu(server.proc.pid) - before
+            n = len(result.latencies)
+            print(
+                f"GET /records/ page of 100, {rows:,} cached (SQLite), {clients} clients, {result.mode},"
+                f" {n:,} requests, random cursors: {result.summary()} (target p99 < 20 ms)"
+            )
+            print(
+                f"  server CPU {cpu / n * 1000:.2f} ms a request (one process: at most {n / cpu:,.0f}/s a core);"
+                f" the clients' CPU {result.client_cpu / n * 1000:.2f} ms a request; load average {os.getloadavg()[0]:.1f}"
+            )
+    finally:
+        server.stop()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--records-rows", type=int, default=1_000_000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=2400, help="requests per records run")
+    parser.add_argument(
+        "--rates", default="200", help="open-loop rates (requests/s, comma-separated) after the closed loop"
+    )
+    parser.add_argument("--keep", type=Path, help="keep the filled records folder here and reuse it")
     parser.add_argument("--only", choices=["ready", "deploy", "sync", "records"])
     args = parser.parse_args()
     os.chdir(REPO)
@@ -307,7 +307,8 @@ def main() -> None:
         if args.only in (None, "sync"):
             sync_throughput(t)
         if args.only in (None, "records"):
-            records_latency(t, args.records_rows, args.clients)
+            rates = [float(r) for r in args.rates.split(",") if r.strip()]
+            records_latency(args.keep or t, args.records_rows, args.clients, args.requests, rates)
 
 
 if __name__ == "__main__":

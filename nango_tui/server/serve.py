@@ -194,7 +194,9 @@ def run(options: ServeOptions, out: IO[str] = sys.stdout) -> int:
 
     app = build(state, on_ready=ready)
 
-    config = uvicorn.Config(app, log_level="warning", lifespan="on", access_log=False)
+    config = uvicorn.Config(
+        app, log_level="warning", lifespan="on", access_log=False, loop="uvloop", http="httptools"
+    )
     server = uvicorn.Server(config)
     starter = threading.Thread(target=start_engine, name="nango-engine", daemon=True)
     try:
