@@ -10,15 +10,15 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.app import App, SuspendNotSupported
+from textual.css.query import NoMatches
 
 from nango_tui import workflows
 from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
 from nango_tui.runtime.local_env import list_environments
-from nango_tui.tui.commands import WorkbenchCommands
 from nango_tui.tui.editor import editor_command
 from nango_tui.tui.engine_bridge import EngineBridge
 from nango_tui.tui.keymap import binding_ids, keymap_path, load_keymap, unknown_ids
@@ -29,20 +29,27 @@ from nango_tui.tui.messages import (
     OpenFile,
     ScriptSelected,
 )
-from nango_tui.tui.screens.error_screen import ErrorScreen
-from nango_tui.tui.screens.help_screen import HelpScreen
-from nango_tui.tui.screens.init_screen import InitScreen
 from nango_tui.tui.screens.workbench_screen import EXTRA_KEYS, PANES, WorkbenchScreen
 from nango_tui.tui.widgets.config_pane import ConfigPane
-from nango_tui.tui.widgets.deployments_pane import DeploymentsPane
 from nango_tui.tui.widgets.dryrun_pane import DryrunPane
 from nango_tui.tui.widgets.pane import Pane
 from nango_tui.tui.widgets.problems_pane import ProblemsPane
 from nango_tui.tui.widgets.script_pane import ScriptPane
+from nango_tui.tui.widgets.workbench_footer import WorkbenchFooter
+
+if TYPE_CHECKING:
+    from nango_tui.tui.widgets.deployments_pane import DeploymentsPane
 
 TUI_DIR = Path(__file__).parent
 THEME_VARIABLE = "NANGO_TUI_THEME"
 WARM_CHILD_AFTER = 1.0  # seconds after the first frame: the warm dryrun child's imports wait for it
+WARM_UP_LATEST = 5.0  # seconds after mounting: `warm_up` runs then if no footer keys called it
+
+
+def _workbench_commands() -> type:
+    from nango_tui.tui.commands import WorkbenchCommands  # the palette's, imported when it opens
+
+    return WorkbenchCommands
 
 
 class WorkbenchApp(App[int]):
@@ -51,7 +58,7 @@ class WorkbenchApp(App[int]):
     # absolute, so that subclasses (tests, probes) living elsewhere find the styles
     CSS_PATH = [TUI_DIR / "app.tcss", TUI_DIR / "dryrun.tcss", TUI_DIR / "deployments.tcss"]
     TITLE = "nango-tui"
-    COMMANDS = App.COMMANDS | {WorkbenchCommands}
+    COMMANDS = App.COMMANDS | {_workbench_commands}
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, root: Path, *, watch: bool = True, theme: str | None = None) -> None:
@@ -74,8 +81,9 @@ class WorkbenchApp(App[int]):
             self.theme = chosen
         self.dryrun_pane = DryrunPane(self.tree_project)
         self.script_pane = ScriptPane(self.root, id="script")
-        self.deployments_pane = DeploymentsPane(self.root, self.environments, self.environment)
-        self.deployments_pane.project = self.tree_project
+        self._deployments_pane: DeploymentsPane | None = None  # made and mounted after the first frame
+        self._deployments_mounting: Any = None  # the AwaitMount of that mount
+        self._warmed = False
 
     # -- state ---------------------------------------------------------------------------------
     @property
@@ -96,9 +104,33 @@ class WorkbenchApp(App[int]):
             files.extend(s.script_path for s in project.scripts() if (self.root / s.script_path).is_file())
         return files
 
+    @property
+    def deployments_pane(self) -> DeploymentsPane:
+        """The Deployments pane (F6); made on first use, mounted by `mount_deployments_pane`."""
+        if self._deployments_pane is None:
+            from nango_tui.tui.widgets.deployments_pane import DeploymentsPane
+
+            pane = DeploymentsPane(self.root, self.environments, self.environment)
+            pane.project = self.tree_project
+            pane.display = False  # until F6, also before it is mounted
+            self._deployments_pane = pane
+        return self._deployments_pane
+
+    def deployments_mounted(self) -> bool:
+        pane = self._deployments_pane
+        return pane is not None and pane.is_mounted
+
+    async def mount_deployments_pane(self) -> DeploymentsPane:
+        """Mount the Deployments pane (hidden) in the right column, once; returns it composed."""
+        pane = self.deployments_pane
+        if self._deployments_mounting is None:
+            self._deployments_mounting = self.screen_stack[0].query_one("#right").mount(pane)
+        await self._deployments_mounting  # a second caller waits for the same mount
+        return pane
+
     # -- start and stop ------------------------------------------------------------------------
     def get_default_screen(self) -> WorkbenchScreen:
-        return WorkbenchScreen(self.script_pane, self.dryrun_pane, self.deployments_pane)
+        return WorkbenchScreen(self.script_pane, self.dryrun_pane)
 
     def workbench_mounted(self) -> None:
         """Fill the panes (the workbench screen calls this once its panes exist)."""
@@ -117,14 +149,30 @@ class WorkbenchApp(App[int]):
         )
         self.config_pane.focus_body()
         if not (self.root / "nango.yaml").exists():
+            from nango_tui.tui.screens.init_screen import InitScreen
+
             empty = not any(self.root.iterdir())
             self.push_screen(InitScreen(self.root, empty), self._init_answered)
+            self.call_after_refresh(self.warm_up)  # the dialog is the first frame: no footer keys
         elif not self.load_result.project and self.load_result.partial is None and self.diagnostics:
             self.show_error("nango.yaml cannot be loaded", "\n".join(d.format() for d in self.diagnostics))
-        if self.watch_enabled:
-            # after the first frame: the engine's initial compile would compete with the first paint
-            self.call_after_refresh(self.run_dev_engine)
+            self.call_after_refresh(self.warm_up)
         self.set_timer(WARM_CHILD_AFTER, self.start_warm_dryrun_child)
+        self.set_timer(WARM_UP_LATEST, self.warm_up)  # in case the footer's keys never came
+
+    def on_workbench_footer_keys_shown(self, event: WorkbenchFooter.KeysShown) -> None:
+        # the refresh after this draws the first full frame: what it does not show starts then
+        self.call_after_refresh(self.warm_up)
+
+    def warm_up(self) -> None:
+        """After the first full frame: the dev engine's first compile (it would compete with the
+        first paint for the GIL), then the Deployments pane, mounted hidden for F6."""
+        if self._warmed:
+            return
+        self._warmed = True
+        if self.watch_enabled:
+            self.run_dev_engine()
+        self.run_worker(self.mount_deployments_pane(), group="warm-up", exit_on_error=False)
 
     def start_warm_dryrun_child(self) -> None:
         """A zygote the dryruns fork from (no start-up, no imports: the first record sooner)."""
@@ -209,6 +257,9 @@ class WorkbenchApp(App[int]):
         return None
 
     def action_focus_pane(self, pane_id: str) -> None:
+        if pane_id == "deployments" and not self.deployments_mounted():
+            self._open_deployments()  # F6 before the warm-up mounted it
+            return
         if pane_id in ("script", "dryrun", "deployments"):
             self.show_deployments(pane_id == "deployments")
         pane = self.screen_stack[0].query_one(f"#{pane_id}")
@@ -226,12 +277,30 @@ class WorkbenchApp(App[int]):
             self.bell()
             return
         current = self.current_pane_id()
-        shown = [p for p in PANES if self.screen_stack[0].query_one(f"#{p}").display]
+        shown = [p for p in PANES if self._pane_shown(p)]
         index = shown.index(current) if current in shown else -step
         self.action_focus_pane(shown[(index + step) % len(shown)])
 
+    def _pane_shown(self, pane_id: str) -> bool:
+        try:
+            return self.screen_stack[0].query_one(f"#{pane_id}").display
+        except NoMatches:  # the Deployments pane before it is mounted
+            return False
+
+    @work(group="open-deployments", exclusive=True, exit_on_error=False)
+    async def _open_deployments(self, environment: str | None = None) -> None:
+        """Mount the Deployments pane if need be, show it; then deploy to `environment` if given."""
+        await self.mount_deployments_pane()
+        self.action_focus_pane("deployments")
+        if environment is not None:
+            self.deployments_pane.deploy(environment)
+
     def show_deployments(self, visible: bool) -> None:
         """The right column shows Deployments (F6) or Script + Dryrun (F3, F5)."""
+        if not self.deployments_mounted():
+            if visible:
+                self._open_deployments()
+            return
         pane = self.deployments_pane
         if pane.display == visible:
             return
@@ -281,10 +350,14 @@ class WorkbenchApp(App[int]):
                     seen.add(b.id)
                     key = self.keymap.get(b.id, b.key_display or b.key)
                     pane_keys.append(("/" if key == "slash" else key, f"{b.description}  ({b.id})"))
+        from nango_tui.tui.screens.help_screen import HelpScreen
+
         self.push_screen(HelpScreen(title, text, keys, pane_keys))
 
     def show_error(self, title: str, text: str) -> None:
         """An error that needs attention: a modal whose text can be copied."""
+        from nango_tui.tui.screens.error_screen import ErrorScreen
+
         self.push_screen(ErrorScreen(title, text))
 
     # -- selection and files -------------------------------------------------------------------
@@ -357,7 +430,8 @@ class WorkbenchApp(App[int]):
         if config_changed:
             self.load_result = load_project(self.root)
             self.dryrun_pane.project = self.tree_project
-            self.deployments_pane.project = self.tree_project
+            if self._deployments_pane is not None:
+                self._deployments_pane.project = self.tree_project
         self.config_pane.show(self.tree_project, self.diagnostics)
         self.problems_pane.show(self.diagnostics)
         self.script_pane.show_diagnostics(self.diagnostics)
@@ -513,6 +587,9 @@ class WorkbenchApp(App[int]):
     # -- deployments ---------------------------------------------------------------------------
     def deploy(self, environment: str) -> None:
         """Deploy the project to `environment` from the Deployments pane (palette: `deploy <env>`)."""
+        if not self.deployments_mounted():
+            self._open_deployments(environment)
+            return
         self.action_focus_pane("deployments")
         self.deployments_pane.deploy(environment)
 

@@ -12,6 +12,7 @@ from textual.widgets import Footer, Header
 from nango_tui.tui.widgets.config_pane import ConfigPane
 from nango_tui.tui.widgets.problems_pane import ProblemsPane
 from nango_tui.tui.widgets.script_pane import ScriptPane
+from nango_tui.tui.widgets.workbench_footer import WorkbenchFooter
 
 PANES = ("config", "script", "problems", "dryrun", "deployments")
 
@@ -54,13 +55,11 @@ class WorkbenchScreen(Screen):
         ),
     ]
 
-    def __init__(
-        self, script_pane: ScriptPane, dryrun_pane: Widget, deployments_pane: Widget | None = None
-    ) -> None:
+    def __init__(self, script_pane: ScriptPane, dryrun_pane: Widget) -> None:
         super().__init__(id="workbench")
         self._script_pane = script_pane
         self._dryrun_pane = dryrun_pane
-        self._deployments_pane = deployments_pane  # shares the right column (F6 / F3, F5)
+        # the Deployments pane (F6) shares the right column; the app mounts it after the first frame
 
     def compose(self) -> ComposeResult:
         yield Header(icon="≡")
@@ -71,9 +70,7 @@ class WorkbenchScreen(Screen):
             with Vertical(id="right"):
                 yield self._script_pane
                 yield self._dryrun_pane
-                if self._deployments_pane is not None:
-                    yield self._deployments_pane
-        yield Footer(compact=True)
+        yield WorkbenchFooter(compact=True)
 
     def on_mount(self) -> None:
         self.app.workbench_mounted()  # type: ignore[attr-defined]

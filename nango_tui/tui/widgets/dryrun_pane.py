@@ -196,6 +196,7 @@ and s saves the full record set. A run's results stay until the next run of the 
         self._labelled = 0.0  # when the tab labels were last updated
         self.watching = False  # re-run the last dryrun on each clean save of its script
         self.last_diff: list[str] | None = None  # the last diff shown (tests read it)
+        self._short = False  # too few rows for the record / request details (`on_resize`)
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -210,7 +211,15 @@ and s saves the full record set. A run's results stay until the next run of the 
 
     def on_resize(self) -> None:
         # a short pane (80x24 with four panes) keeps its rows for the tables; `z` zooms it
-        self.set_class(self.size.height < SHORT_PANE, "-short")
+        short = self.size.height < SHORT_PANE
+        if short != self._short:
+            self._short = short
+            self._apply_short()
+
+    def _apply_short(self) -> None:
+        # each detail's display, not a class on the pane: a class restyles all ~40 widgets under it
+        for detail in self.query(".dryrun-detail"):
+            detail.display = not self._short
 
     @property
     def tabs(self) -> DryrunTabs:

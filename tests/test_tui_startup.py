@@ -1,0 +1,121 @@
+"""What the workbench's first frame leaves for later, and that what it left works when asked first.
+
+The first full frame (footer keys included) is the start-up figure (issue 18: < 0.6 s); what it
+does not show waits for it: the dev engine's first compile, the Deployments pane.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nango_tui.tui import app as app_module
+from nango_tui.tui.app import WorkbenchApp
+from nango_tui.tui.widgets.workbench_footer import WorkbenchFooter
+from tests.support.pilot import until
+from tests.support.tui_project import write_project
+
+SIZE = (100, 32)
+
+
+@pytest.fixture(autouse=True)
+def _no_user_settings(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setenv("NANGO_TUI_KEYMAP", str(tmp_path / "no-keymap.yaml"))
+    monkeypatch.delenv("NANGO_TUI_THEME", raising=False)
+
+
+@pytest.fixture
+def acme(tmp_path: Path) -> Path:
+    return write_project(tmp_path / "acme-demo")
+
+
+class FirstFrameProbe(WorkbenchApp):
+    """Notes what exists when the footer's keys are first composed (the first full frame)."""
+
+    at_first_frame: dict[str, bool] | None = None
+
+    def on_workbench_footer_keys_shown(self, event: WorkbenchFooter.KeysShown) -> None:
+        self.at_first_frame = {
+            "deployments": bool(self.screen_stack[0].query("#deployments")),
+            "engine": "DiagnosticsUpdated" in self.messages_seen or self.engine_started,
+        }
+        super().on_workbench_footer_keys_shown(event)
+
+    engine_started = False
+
+    def run_dev_engine(self):  # type: ignore[override]
+        self.engine_started = True
+        return super().run_dev_engine()
+
+
+async def test_the_first_frame_has_no_deployments_pane_and_no_engine_then_both_come(acme: Path) -> None:
+    app = FirstFrameProbe(acme, watch=True)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.at_first_frame is not None, pilot)
+        assert app.at_first_frame == {"deployments": False, "engine": False}
+        await until(lambda: app.deployments_mounted(), pilot)
+        assert not app.deployments_pane.display  # mounted hidden, for F6
+        assert app.current_pane_id() == "config"  # the focus stayed where it was
+        await until(lambda: "DiagnosticsUpdated" in app.messages_seen, pilot)
+
+
+async def test_f6_before_the_warm_up_mounts_shows_and_focuses_the_pane(acme: Path, monkeypatch) -> None:
+    monkeypatch.setattr(WorkbenchApp, "warm_up", lambda self: None)  # as if F6 came first
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert not app.deployments_mounted()
+        await pilot.press("f6")
+        await until(lambda: app.current_pane_id() == "deployments", pilot)
+        assert app.deployments_pane.display and not app.script_pane.display and not app.dryrun_pane.display
+        await pilot.press("f3")
+        assert not app.deployments_pane.display and app.script_pane.display
+        await pilot.press("f6")
+        assert app.deployments_pane.display and app.current_pane_id() == "deployments"
+
+
+async def test_tab_never_reaches_the_deployments_pane_before_it_is_mounted(acme: Path, monkeypatch) -> None:
+    monkeypatch.setattr(WorkbenchApp, "warm_up", lambda self: None)
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        seen = []
+        for _ in range(5):
+            await pilot.press("tab")
+            seen.append(app.current_pane_id())
+        assert seen == ["script", "problems", "dryrun", "config", "script"]
+        assert not app.deployments_mounted()
+
+
+async def test_deploy_from_the_palette_before_the_warm_up_reaches_the_pane(acme: Path, monkeypatch) -> None:
+    monkeypatch.setattr(WorkbenchApp, "warm_up", lambda self: None)
+    from nango_tui.tui.widgets.deployments_pane import DeploymentsPane
+
+    asked: list[str] = []
+    monkeypatch.setattr(DeploymentsPane, "deploy", lambda self, env: asked.append(env))
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        app.deploy("dev")
+        await until(lambda: asked == ["dev"], pilot)
+        assert app.deployments_pane.display and app.current_pane_id() == "deployments"
+
+
+async def test_the_warm_up_runs_when_a_dialog_is_the_first_frame(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(app_module, "WARM_UP_LATEST", 600.0)  # not the fallback timer
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    app = WorkbenchApp(empty, watch=False)  # no nango.yaml: the init dialog opens over the workbench
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.deployments_mounted(), pilot)
+        assert type(app.screen).__name__ == "InitScreen"
+
+
+async def test_a_short_dryrun_pane_hides_the_details_and_zoom_shows_them(acme: Path) -> None:
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:  # 32 rows: the Dryrun pane is short
+        details = list(app.dryrun_pane.query(".dryrun-detail"))
+        assert len(details) == 3
+        await until(lambda: not any(d.display for d in details), pilot)
+        await pilot.press("f5", "z")
+        await until(lambda: all(d.display for d in details), pilot)
+        await pilot.press("z")
+        await until(lambda: not any(d.display for d in details), pilot)
