@@ -537,6 +537,24 @@ async def test_script_table_cache_follows_nango_yaml(root: Path):
         await start_dryrun(DryrunRequest(root, "contacts", "local"))
 
 
+def test_a_current_script_table_cache_skips_the_config_loader(root: Path, monkeypatch):
+    """The cache's key is nango.yaml's hash (a loop variable once overwrote it with an integration's
+    key, so every dryrun loaded nango.yaml again: ~0.1-0.3 s of the parent's CPU)."""
+    import nango_tui.config
+    from nango_tui.dryrun.setup import script_table
+
+    first = script_table(root)
+
+    def no_loader(*args, **kwargs):
+        raise AssertionError("the config loader ran although the cache is current")
+
+    monkeypatch.setattr(nango_tui.config, "load_project", no_loader)
+    assert script_table(root) == first
+    (root / "nango.yaml").write_text((root / "nango.yaml").read_text() + "\n")
+    with pytest.raises(AssertionError, match="cache is current"):
+        script_table(root)
+
+
 async def test_connection_from_a_nango_server(root: Path, api: Api, monkeypatch):
     from tests.support.dryrun_project import NANGO_SECRET
 

@@ -159,12 +159,12 @@ def script_table(root: Path) -> list[ScriptInfo]:
         )
         for s in loaded.project.scripts()
     ]
-    for key, integration in loaded.project.integrations.items():
+    for provider_key, integration in loaded.project.integrations.items():
         for names in integration.on_events.values():
             for name in names:
-                path = f"{key}/on-events/{name}.py"
+                path = f"{provider_key}/on-events/{name}.py"
                 if not any(t.script_path == path for t in table):
-                    table.append(ScriptInfo(key, name, "on-event", path, None, ()))
+                    table.append(ScriptInfo(provider_key, name, "on-event", path, None, ()))
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
