@@ -231,11 +231,11 @@ def warm_up_zygote() -> None:
     try:
         _exercise_pydantic()
         import nango_tui.config.yamlnodes  # noqa: F401 (connections.yaml's reader)
-        from nango_tui.runtime.http import tls_context
+        from nango_tui.runtime.http import load_tls_ca
         from nango_tui.runtime.providers import providers
 
         providers()  # the package's providers.yaml, parsed once
-        tls_context()
+        load_tls_ca()
     except Exception:  # a run that needs these builds (and reports) them itself
         pass
 
@@ -282,6 +282,7 @@ def run(spec: ChildSpec, key: bytes) -> None:
     except OSError:
         pass
     events_fd = os.dup(1)  # not inherited by what the script executes
+    _widen_pipe(events_fd)
     os.dup2(2, 1)  # fd 1 now reaches stderr: nothing else can write into the event stream
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)  # a script calling input() gets EOF instead of waiting forever
@@ -324,6 +325,23 @@ def run(spec: ChildSpec, key: bytes) -> None:
     writer.emit(done)
     writer.close()
     faults.hard_exit(0 if status == ev.OK else 1)
+
+
+PIPE_BYTES = 1 << 20  # Linux's limit for an unprivileged process (/proc/sys/fs/pipe-max-size)
+
+
+def _widen_pipe(fd: int) -> None:
+    """Let the event channel hold a whole batch line (~170 KB for 1,000 small records) instead of
+    the default 64 KB, so the runner writes a batch and goes on while the parent reads it."""
+    import fcntl
+
+    set_size = getattr(fcntl, "F_SETPIPE_SZ", None)  # Linux only
+    if set_size is None:
+        return
+    try:
+        fcntl.fcntl(fd, set_size, PIPE_BYTES)
+    except OSError:  # not a pipe, or a lower limit: the default size works, only slower
+        pass
 
 
 def _forked(writer: EventWriter) -> None:

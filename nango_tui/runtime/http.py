@@ -18,6 +18,7 @@ import asyncio
 import base64
 import random
 import ssl
+import threading
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -79,15 +80,72 @@ class _TotalTimeout(httpx.TimeoutException):
 
 
 _TLS_CONTEXT: ssl.SSLContext | None = None
+_TLS_LOCK = threading.Lock()
+
+
+class _CaOnFirstHandshake(ssl.SSLContext):
+    """httpx's default verifying context (`httpx.create_ssl_context()`: the same CA bundle, taken
+    from SSL_CERT_FILE, SSL_CERT_DIR or certifi, hostname checked, certificate required), except
+    that the CA bundle is read at the first TLS handshake instead of when a client is built.
+    Reading it costs ~40-60 ms of CPU: a run whose API is plain http (a local test server, a
+    replay) never pays it. Nothing is sent before the handshake, so nothing is sent unverified."""
+
+    def _load_ca(self) -> None:
+        if self.__dict__.get("_ca_loaded"):
+            return
+        with _TLS_LOCK:
+            if self.__dict__.get("_ca_loaded"):
+                return
+            import os
+
+            if os.environ.get("SSL_CERT_FILE"):
+                self.load_verify_locations(cafile=os.environ["SSL_CERT_FILE"])
+            elif os.environ.get("SSL_CERT_DIR"):
+                self.load_verify_locations(capath=os.environ["SSL_CERT_DIR"])
+            else:
+                import certifi
+
+                self.load_verify_locations(cafile=certifi.where())
+            self._ca_loaded = True
+
+    def wrap_socket(self, *args: Any, **kwargs: Any) -> ssl.SSLSocket:
+        self._load_ca()
+        return super().wrap_socket(*args, **kwargs)
+
+    def wrap_bio(self, *args: Any, **kwargs: Any) -> ssl.SSLObject:
+        self._load_ca()
+        return super().wrap_bio(*args, **kwargs)
 
 
 def tls_context() -> ssl.SSLContext:
-    """httpx's default verifying context, built once per process (loading the CA bundle costs
-    ~40 ms; a warm dryrun child inherits it from the zygote that built it)."""
+    """httpx's default verifying context, built once per process; its CA bundle is read at the
+    first https handshake (`_CaOnFirstHandshake`; a warm dryrun child inherits what the zygote
+    loaded)."""
     global _TLS_CONTEXT
     if _TLS_CONTEXT is None:
-        _TLS_CONTEXT = httpx.create_ssl_context()
+        _TLS_CONTEXT = new_tls_context()
     return _TLS_CONTEXT
+
+
+def new_tls_context() -> ssl.SSLContext:
+    """A verifying context as `httpx.create_ssl_context()` builds it, its CA bundle read lazily."""
+    import os
+    import sys
+
+    context = _CaOnFirstHandshake(ssl.PROTOCOL_TLS_CLIENT)  # as ssl.create_default_context()
+    context.verify_mode = ssl.CERT_REQUIRED
+    context.check_hostname = True
+    keylog = os.environ.get("SSLKEYLOGFILE")
+    if keylog and not sys.flags.ignore_environment:
+        context.keylog_filename = keylog
+    return context
+
+
+def load_tls_ca() -> None:
+    """Read the CA bundle now (a zygote does it once for all the children it forks)."""
+    context = tls_context()
+    if isinstance(context, _CaOnFirstHandshake):
+        context._load_ca()
 
 
 class InvalidResponse(RuntimeFailure):
