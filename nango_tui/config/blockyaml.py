@@ -29,6 +29,11 @@ _OUTSIDE_SUBSET = re.compile(
 # `key:` or `key: rest`; a key is a plain scalar without ':' or '#' that does not start with an
 # indicator, '.' (document end) or '<' (merge keys).
 _KEY = re.compile(r"([^\s#'\"\[\]{},&*!|>%@`?:\-.<](?:[^:#]|:(?=[^ ]))*?) *(:)(?: +(.*))?$")
+# every line as (indent, key, rest, other): `key` and `rest` for a `key: rest` line whose key holds
+# no ':' (the hot case), else `other` holds the line after its indent (blank, comment, dash ...)
+_ROW = re.compile(
+    r"^( *)(?:([^\s#'\"\[\]{},&*!|>%@`?:\-.<][^:#\n]*?) *:(?: +([^\n]*))?|([^\n]*))$", re.MULTILINE
+)
 _PLAIN_FIRST_BAD = frozenset("#'\"[]{},&*!|>%@`")
 # first characters the hot loop leaves to `value` (quotes, blocks, indicators, comments)
 _NOT_PLAIN_FIRST = _PLAIN_FIRST_BAD | frozenset("-?:")
@@ -60,10 +65,15 @@ def scalar(node: yaml.ScalarNode) -> Any:
 
 
 _plain_values: dict[str, Any] = {}
+# the first characters of every implicit tag's text (ints, floats, bools, nulls, merge...): a
+# plain scalar starting with any other character is a string, without trying the regexes
+_RESOLVED_FIRST = frozenset(first for first in _resolver.yaml_implicit_resolvers if first)
 
 
 def _plain(text: str) -> Any:
     """A plain scalar's value, resolved as PyYAML resolves it (memoised: a file repeats a few)."""
+    if text and text[0] not in _RESOLVED_FIRST:
+        return text
     try:
         return _plain_values[text]
     except KeyError:
@@ -91,6 +101,9 @@ class NotInSubset(Exception):
 class _Reader:
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
+        # one (indent, key, rest, other) row a line, split by one regex pass in C: the hot loop
+        # below reads these instead of calling string methods on every line
+        self.rows: list[tuple[str, str, str, str]] = _ROW.findall(text)
         self.count = len(self.lines)
         self.i = 0
         self.duplicates: list[tuple[int, int, str, Mark]] = []
@@ -111,64 +124,62 @@ class _Reader:
         (after a sequence's dash)."""
         if depth > _MAX_DEPTH:
             raise NotInSubset
-        lines, count, i = self.lines, self.count, self.i
+        lines, rows, count, i = self.lines, self.rows, self.count, self.i
         out = YMap((i + 1, indent + 1))
         key_marks = out.key_marks
         value_marks = out.value_marks
-        deeper = " " * (indent + 1)
-        text = first
+        keys, plain_values, resolved_first = _keys, _plain_values, _RESOLVED_FIRST
         while True:
-            if text is None:  # the next line with content (inlined `peek`: this loop is the hot one)
+            if first is None:  # the next line with content (this loop is the hot one)
                 while i < count:
-                    whole = lines[i]
-                    text = whole.lstrip(" ")
-                    if text and text[0] != "#":
+                    spaces, written, rest, other = rows[i]
+                    if written or (other and other[0] != "#"):
                         break
                     i += 1
                 else:
                     self.i = i
                     return out
-                at = len(whole) - len(text)
+                at = len(spaces)
                 if at != indent:
                     self.i = i
                     if at < indent:
                         return out
                     raise NotInSubset
-            match = _KEY.match(text)
-            if match is None:
-                self.i = i
-                raise NotInSubset
-            written, rest = match.group(1, 3)
-            key = _keys.get(written)
+                if not written:  # not a simple `key: rest` line: a key holding ':', a dash...
+                    written, rest = self.key_line(other, i)
+            else:
+                written, rest = self.key_line(first, i)
+                first = None
+            key = keys.get(written)
             if key is None:
                 key = key_text(_plain(written), written)
-                if len(_keys) < 100_000:
-                    _keys[written] = key
+                if len(keys) < 100_000:
+                    keys[written] = key
             line = i + 1
             i += 1
             if rest and rest[0] not in _NOT_PLAIN_FIRST:
+                mark = (line, len(lines[line - 1]) - len(rest) + 1)
                 cut = rest.find(" #")
                 if cut >= 0:
                     rest = rest[:cut]
                 plain = rest.rstrip(" ")
                 if ": " in plain or plain[-1] == ":":
                     raise NotInSubset
-                if i < count and (lines[i].startswith(deeper) or not lines[i].strip(" ")):
+                if i < count and (len(rows[i][0]) > indent or not (rows[i][1] or rows[i][3])):
                     tail, i = self.plain_tail(i, indent)
                     plain += tail
-                value = _plain_values.get(plain, _MISSING)
-                if value is _MISSING:
-                    value = _plain(plain)
-                mark = (line, indent + match.start(3) + 1)
+                if plain[0] not in resolved_first:
+                    value = plain
+                else:
+                    value = plain_values.get(plain, _MISSING)
+                    if value is _MISSING:
+                        value = _plain(plain)
                 reported = -1
             else:
                 self.i = i
                 reported = len(self.duplicates)
-                value, mark = self.value(
-                    rest, indent, depth, line, indent + match.end(2), indent + match.start(3)
-                )
+                value, mark = self.value(rest, indent, depth, line)
                 i = self.i
-            text = None
             if key in out:
                 # PyYAML's path never reads a repeated key's value: nothing inside it is reported
                 if reported >= 0:
@@ -178,6 +189,15 @@ class _Reader:
             out[key] = value
             key_marks[key] = (line, indent + 1)
             value_marks[key] = mark
+
+    def key_line(self, text: str, i: int) -> tuple[str, str]:
+        """(key as written, rest) of a mapping entry the row regex did not split."""
+        match = _KEY.match(text)
+        if match is None:
+            self.i = i
+            raise NotInSubset
+        written, rest = match.group(1, 3)
+        return written, rest or ""
 
     def plain_tail(self, i: int, indent: int) -> tuple[str, int]:
         """The continuation lines of a plain scalar (more indented than its key), folded as YAML
@@ -205,10 +225,8 @@ class _Reader:
             end = i
         return "".join(pieces), end
 
-    def value(
-        self, rest: str | None, indent: int, depth: int, line: int, after_colon: int, col: int
-    ) -> tuple[Any, Mark]:
-        """The value after `key:` (rest of the line from column `col`, 0-based) and its mark."""
+    def value(self, rest: str, indent: int, depth: int, line: int) -> tuple[Any, Mark]:
+        """The value after `key:` on line `line` (the rest of the line is `rest`) and its mark."""
         if not rest or rest[0] == "#":
             head = self.peek()
             if head is not None:
@@ -219,7 +237,10 @@ class _Reader:
                     return self.nested_mapping(at, depth + 1)
                 if at == indent and text[0] == "-" and (len(text) == 1 or text[1] == " "):
                     return self.sequence(at, depth + 1)
-            return None, (line, after_colon + 1)
+            match = _KEY.match(self.lines[line - 1], indent)  # the key sits at `indent` on its line
+            assert match is not None  # it matched when the line was read
+            return None, (line, match.end(2) + 1)
+        col = len(self.lines[line - 1]) - len(rest)
         return self.scalar(rest, indent, line, col), (line, col + 1)
 
     def nested_mapping(self, at: int, depth: int) -> tuple[YMap, Mark]:

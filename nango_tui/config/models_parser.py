@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .diagnostics import DiagnosticList
-from .model import ModelDef
+from .model import ModelDef, checked
 from .names import name_problem
 from .types import (
     ArrayOf,
@@ -29,12 +29,28 @@ MERGE_BUDGET_BASE = 100_000  # inherited fields every project may merge, whateve
 MERGE_BUDGET_FACTOR = 20  # and this many per field the file declares
 
 
+CLOSE_MATCH_CUTOFF = 0.75
+
+
 def close_match(name: str, candidates: Iterable[str]) -> str | None:
+    """The candidate most like `name` (difflib's ratio >= 0.75), else one equal ignoring case."""
     names = list(candidates)
-    found = difflib.get_close_matches(name, names, n=1, cutoff=0.75)
+    # difflib's first test, `real_quick_ratio` (lengths alone), done here without building a
+    # matcher per candidate: the same candidates pass, so the answer is the same, and a file
+    # with 20,000 models asks in milliseconds
+    size = len(name)
+    reachable = [
+        c
+        for c in names
+        if not (total := size + len(c)) or 2.0 * min(size, len(c)) / total >= CLOSE_MATCH_CUTOFF
+    ]
+    found = difflib.get_close_matches(name, reachable, n=1, cutoff=CLOSE_MATCH_CUTOFF)
     if not found:
-        lowered = {c.lower(): c for c in names}
-        return lowered.get(name.lower())
+        lowered = name.lower()
+        for candidate in reversed(names):  # the last one wins, as a dict of them would keep it
+            if candidate.lower() == lowered:
+                return candidate
+        return None
     return found[0]
 
 
@@ -116,21 +132,28 @@ class ModelsParser:
         extends: list[str] = []
         extra: TypeNode | None = None
         key_marks, value_marks = body.key_marks, body.value_marks
+        parsed, quiet = self._parsed_types, self._quiet_types
         for key, value in body.items():
             line, col = key_marks.get(key) or body.mark
-            vline, vcol = value_marks.get(key) or (line, col)
-            if key == "__extends":
-                extends.extend(self._extends_list(model, value, vline, vcol))
-                continue
-            if key in ("__string", "__string?"):
-                extra = self._type_of(value, vline, vcol, model)
-                continue
-            optional = key.endswith("?")
+            if key[:2] == "__":
+                vline, vcol = value_marks.get(key) or (line, col)
+                if key == "__extends":
+                    extends.extend(self._extends_list(model, value, vline, vcol))
+                    continue
+                if key in ("__string", "__string?"):
+                    extra = self._type_of(value, vline, vcol, model)
+                    continue
+            optional = key[-1:] == "?"
             name = key[:-1] if optional else key
             if not name:
                 self.diags.error(line, col, "invalid_field_name", "a field needs a name before the `?`")
                 continue
-            fields.append(Field(name, self._type_of(value, vline, vcol, model), optional, line, col))
+            if type(value) is str and value in quiet:  # a type text seen before, reporting nothing
+                node = parsed[value]
+            else:
+                vline, vcol = value_marks.get(key) or (line, col)
+                node = self._type_of(value, vline, vcol, model)
+            fields.append(Field(name, node, optional, line, col))
         return tuple(fields), tuple(extends), extra
 
     def _extends_list(self, model: str, value: Any, line: int, col: int) -> list[str]:
@@ -334,7 +357,8 @@ class ModelsParser:
         for field in declared:
             merged[field.name] = field
         line, col = self.raw.key_mark(name)
-        self.models[name] = ModelDef.model_construct(  # built from checked parts: no validation pass
+        self.models[name] = checked(
+            ModelDef,
             name=name,
             declared=declared,
             fields=tuple(merged.values()),
@@ -345,18 +369,20 @@ class ModelsParser:
         )
 
     def _warn_reference_cycles(self) -> None:
-        refs: dict[TypeNode, set[str]] = {}
-
-        def models_in(node: TypeNode) -> set[str]:
-            found = refs.get(node)
-            if found is None:
-                found = refs[node] = referenced_models(node)
-            return found
-
-        graph = {
-            name: sorted(set().union(*(models_in(f.type) for f in m.fields)) if m.fields else set())
-            for name, m in self.models.items()
-        }
+        # by identity: a type text's node is shared by every field of that text, and hashing the
+        # trees (by value) cost more than walking them; the models keep every node alive here
+        refs: dict[int, set[str]] = {}
+        graph: dict[str, list[str]] = {}
+        for name, m in self.models.items():
+            found: set[str] = set()
+            for f in m.fields:
+                node = f.type
+                models = refs.get(id(node))
+                if models is None:
+                    models = refs[id(node)] = referenced_models(node)
+                if models:
+                    found |= models
+            graph[name] = sorted(found)
         state: dict[str, int] = {}  # 1: on the current path, 2: done
         reported: set[frozenset[str]] = set()
         for start in graph:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 MIN_SECONDS = 30
@@ -27,6 +28,7 @@ class RunsError(ValueError):
     """`runs` could not be understood, or is too frequent."""
 
 
+@functools.lru_cache(maxsize=1024)  # a big nango.yaml repeats a few schedules thousands of times
 def parse_runs(text: str) -> int:
     """Seconds between runs; raises RunsError with a message a newcomer understands."""
     raw = text
