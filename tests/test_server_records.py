@@ -3,6 +3,7 @@ metadata, paging; concurrent writers of one (connection, model) on PostgreSQL.""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -253,3 +254,28 @@ def test_fresh_schema_equals_the_migrations(tmp_path):
         return out
 
     assert shape(fresh) == shape(migrated)
+
+
+async def test_reader_threads_serve_pages_and_hand_failures_back(engine):
+    """The API's reader threads (server/readers.py) give the same page as a pooled connection, and a
+    failure inside a read is raised in the awaiting handler, leaving the threads serving."""
+    from nango_tui.server.readers import Readers
+
+    save(engine, [{"id": f"r{i:02d}"} for i in range(30)])
+    readers = Readers(engine, threads=2)
+    try:
+        with engine.connect() as conn:
+            expected = recs.page_json(conn, 1, "Contact", limit=7)
+        assert await readers.run(lambda c: recs.page_json(c, 1, "Contact", limit=7)) == expected
+
+        def broken(c):
+            raise ValueError("boom")
+
+        with pytest.raises(ValueError, match="boom"):
+            await readers.run(broken)
+        with pytest.raises(recs.BadCursor):
+            await readers.run(lambda c: recs.page_json(c, 1, "Contact", cursor="bad!"))
+        pages = [readers.run(lambda c: recs.page_json(c, 1, "Contact", limit=7)) for _ in range(10)]
+        assert await asyncio.gather(*pages) == [expected] * 10
+    finally:
+        readers.close()

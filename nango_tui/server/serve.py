@@ -195,7 +195,13 @@ def run(options: ServeOptions, out: IO[str] = sys.stdout) -> int:
     app = build(state, on_ready=ready)
 
     config = uvicorn.Config(
-        app, log_level="warning", lifespan="on", access_log=False, loop="uvloop", http="httptools"
+        app,
+        log_level="warning",
+        lifespan="on",
+        access_log=False,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=False,  # nothing reads the client's address; X-Forwarded-* is not trusted
     )
     server = uvicorn.Server(config)
     starter = threading.Thread(target=start_engine, name="nango-engine", daemon=True)
@@ -205,6 +211,8 @@ def run(options: ServeOptions, out: IO[str] = sys.stdout) -> int:
         jobs = jobs_box.get("jobs")
         if jobs is not None:
             jobs.shutdown()
+        if state.readers is not None:
+            state.readers.close()
         lock.close()
     return 0
 

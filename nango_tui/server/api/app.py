@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
 
 from . import actions, connections, deploy, endpoints, environment, records, scripts, syncs, workers
 from .common import ServerState
@@ -35,7 +37,34 @@ async def _server_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-def build(server: ServerState, on_ready: Callable[[], None] | None = None) -> Starlette:
+class HotPaths:
+    """`GET /records` (the API's hot path) straight to its handler; everything else to Starlette.
+
+    Starlette's middleware (server errors, exceptions) and router cost ~0.1 ms of a ~1 ms page;
+    this does what they would do for these routes: the app in the scope, a failure answered by
+    the same 500/503 handler and logged."""
+
+    def __init__(self, app: Starlette, routes: dict[str, Callable[[Request], Awaitable[Response]]]) -> None:
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
+            handler = self.routes.get(scope["path"])
+            if handler is not None:
+                scope["app"] = self.app
+                request = Request(scope, receive)
+                try:
+                    response = await handler(request)
+                except Exception as exc:
+                    logging.getLogger("uvicorn.error").exception("GET %s failed", scope["path"])
+                    response = await _server_error(request, exc)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def build(server: ServerState, on_ready: Callable[[], None] | None = None) -> HotPaths:
     routes = [
         Route("/sync/deploy/confirmation", deploy.confirmation, methods=["POST"]),
         Route("/sync/deploy", deploy.deploy, methods=["POST"]),
@@ -73,4 +102,4 @@ def build(server: ServerState, on_ready: Callable[[], None] | None = None) -> St
         routes=routes, exception_handlers={404: _not_found, 500: _server_error}, lifespan=lifespan
     )
     app.state.server = server
-    return app
+    return HotPaths(app, {"/records": records.get_records, "/records/": records.get_records})

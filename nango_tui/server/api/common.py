@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from ..readers import Readers
 from ..runs import RunContext
 from ..storage import connections as conns
 from ..storage import environments as envs
@@ -31,6 +32,13 @@ class ServerState:
     data_dir: Path
     run_ctx: RunContext
     jobs: Any = None  # engine.Engine (set by serve; DBOS launches just after the API answers)
+    readers: Readers | None = None  # made at the first hot read (threads of their own)
+
+    def hot_readers(self) -> Readers:
+        """The reader threads of `GET /records` pages (storage/records.page_json)."""
+        if self.readers is None:
+            self.readers = Readers(self.engine)
+        return self.readers
 
     def require_jobs(self, timeout: float = 30.0) -> Any:
         """The engine once it is up (blocking: call in a worker thread); ApiError 503 if it never came."""

@@ -10,7 +10,7 @@ from starlette.responses import Response
 from .. import timeutil
 from ..storage import environments as envs
 from ..storage import records as recs
-from .common import ApiError, authed, connection_from, db
+from .common import ApiError, authed, connection_from, state
 
 MAX_LIMIT = 10_000
 MAX_IDS = 100
@@ -65,8 +65,9 @@ def parse_query(request: Request, default_model: str | None = None) -> dict[str,
 
 async def page_response(request: Request, connection_pk: int, query: dict[str, Any]) -> Response:
     model = query.pop("model")
+    readers = state(request).hot_readers()
     try:
-        body = await db(request, lambda c: recs.page_json(c, connection_pk, model, **query))
+        body = await readers.run(lambda c: recs.page_json(c, connection_pk, model, **query))
     except recs.BadCursor:
         raise ApiError(400, "invalid_cursor_value", "The cursor is not one this server gave") from None
     return Response(body, media_type="application/json")

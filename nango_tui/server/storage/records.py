@@ -23,6 +23,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .. import timeutil
+from ..readers import DriverConnection
 from ..schema import records
 
 NAMESPACE = uuid.UUID("6ba7b811-9dad-11d1-80b4-00c04fd430c8")  # uuid5 namespace (URL), as Nango's
@@ -80,7 +81,9 @@ def _dump(record: dict[str, Any]) -> tuple[str, str]:
 _compiled: dict[tuple[str, str], tuple[str, tuple[str, ...] | None]] = {}
 
 
-def _compile(conn: sa.Connection, name: str, make: Any) -> tuple[str, tuple[str, ...] | None]:
+def _compile(
+    conn: sa.Connection | DriverConnection, name: str, make: Any
+) -> tuple[str, tuple[str, ...] | None]:
     key = (conn.dialect.name, name)
     cached = _compiled.get(key)
     if cached is None:
@@ -128,8 +131,10 @@ _COLUMNS = (
 )
 
 
-def _driver(conn: sa.Connection) -> Any:
+def _driver(conn: sa.Connection | DriverConnection) -> Any:
     """The DBAPI connection under `conn` (sqlite3 or psycopg)."""
+    if isinstance(conn, DriverConnection):
+        return conn.driver
     driver = conn.connection.driver_connection
     assert driver is not None
     return driver
@@ -212,7 +217,11 @@ def _existing(
 
 
 def _query(
-    conn: sa.Connection, name: str, make: Any, columns: tuple[str, ...], row: tuple[Any, ...]
+    conn: sa.Connection | DriverConnection,
+    name: str,
+    make: Any,
+    columns: tuple[str, ...],
+    row: tuple[Any, ...],
 ) -> list[tuple[Any, ...]]:
     """One SELECT on the driver's cursor, compiled once per dialect (as _executemany)."""
     sql, order = _compile(conn, name, make)
@@ -479,7 +488,7 @@ def _page_stmt(with_after: bool, n_ids: int, filters: frozenset[str], with_curso
 
 
 def _page_rows(
-    conn: sa.Connection,
+    conn: sa.Connection | DriverConnection,
     connection_pk: int,
     model: str,
     *,
@@ -542,7 +551,7 @@ def read_page(conn: sa.Connection, connection_pk: int, model: str, **query: Any)
     return page
 
 
-def page_json(conn: sa.Connection, connection_pk: int, model: str, **query: Any) -> bytes:
+def page_json(conn: sa.Connection | DriverConnection, connection_pk: int, model: str, **query: Any) -> bytes:
     """`read_page` as the API's body, `{"records": [...], "next_cursor": ...}`, built from the
     stored JSON text: no record is decoded and encoded again (a page of 100 is the API's hot path).
 
