@@ -3,6 +3,8 @@ listing, server down, bad key, polling only while shown, deploy, acting, records
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -17,7 +19,7 @@ from nango_tui.tui.screens.prompt_screen import PromptScreen
 from nango_tui.tui.screens.served_records_screen import ServedRecordsScreen
 from nango_tui.tui.widgets import deployments_pane
 from nango_tui.tui.widgets.deployments_pane import DeploymentsPane
-from tests.support.pilot import screen_text, until
+from tests.support.pilot import screen_text, until, wait_for_text
 from tests.support.server_process import ServerProcess, free_port
 from tests.support.server_project import acme_headers, connection_body, write_project
 
@@ -375,7 +377,107 @@ async def test_browse_the_served_records_paged_filtered_and_searched(client_env,
         await until(lambda: not isinstance(app.screen, ServedRecordsScreen), pilot)
 
 
+async def test_a_status_request_that_fails_keeps_what_was_shown_and_says_so(
+    client_env, local_server, tmp_path, monkeypatch
+) -> None:
+    """The server's own answers, replayed by a stub whose `/sync/status` then fails: the tree and
+    the detail keep the last statuses, and the status line says a request failed."""
+    from tests.support.http_server import Reply
+
+    server = client_env
+    for path in ("/scripts/config", "/connections"):
+        local_server.route("GET", path, Reply(200, server.get(path).json()))
+    statuses = server.get("/sync/status?provider_config_key=acme&syncs=items").json()
+    local_server.route(
+        "GET", "/sync/status", [Reply(200, statuses), Reply(500, {"error": {"code": "server_error"}})]
+    )
+    monkeypatch.setenv("NANGO_HOSTPORT", local_server.url)
+    monkeypatch.setattr(deployments_pane, "POLL_SECONDS", 0.2)
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        await highlight(pilot, pane, NodeRef("script", "dev", "acme", "items", "sync"), expand=True)
+        c1 = NodeRef("sync", "dev", "acme", "items", "sync", "c1")
+        await until(lambda: pane.tree.node_for(c1) is not None, pilot)
+        await highlight(pilot, pane, c1)
+        await until(lambda: "1 request failed" in pane.status_text, pilot)
+        assert pane.tree.node_for(c1) is not None and pane.highlighted() == c1
+        await wait_for_text(pilot, app, "items of c1 (acme)")  # c1's detail, from the last answer
+        assert has_label(pane, "c1  ● SUCCESS")
+        await highlight(pilot, pane, NodeRef("env", "dev"))
+        await wait_for_text(pilot, app, "⚠ acme/items: the server answered 500")
+
+
 # -- point 5: live, never blocking ---------------------------------------------------------------
+
+
+async def open_both_connections(pilot, pane: DeploymentsPane) -> tuple[NodeRef, NodeRef]:
+    """items@v1 open, c1 and c2 open with their runs listed; the refs of c1's and c2's models."""
+    await highlight(pilot, pane, NodeRef("script", "dev", "acme", "items", "sync"), expand=True)
+    c1 = NodeRef("sync", "dev", "acme", "items", "sync", "c1")
+    c2 = NodeRef("sync", "dev", "acme", "items", "sync", "c2")
+    await until(lambda: pane.tree.node_for(c1) is not None and pane.tree.node_for(c2) is not None, pilot)
+    await highlight(pilot, pane, c2, expand=True)
+    await until(lambda: "run" in kinds_under(pane, c2), pilot)
+    return replace(c1, kind="model", model="Item"), replace(c2, kind="model", model="Item")
+
+
+async def test_a_key_right_after_a_refresh_moves_from_the_highlighted_node(
+    client_env, tmp_path, monkeypatch
+) -> None:
+    """A refresh that adds lines above the cursor (c1's runs, asked for when c1 opens) and a Down
+    handled before the tree lays its lines out again: the cursor goes to the node under the one
+    highlighted, not to a line counted on the old layout (the tmux e2e's lost Down presses)."""
+    monkeypatch.setattr(deployments_pane, "POLL_SECONDS", 600)  # only the answers this test asks for
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        _, c2_model = await open_both_connections(pilot, pane)
+        await highlight(pilot, pane, c2_model)
+        below = pane.tree.node_for(c2_model).next_sibling.data  # c2's latest run
+        c1 = NodeRef("sync", "dev", "acme", "items", "sync", "c1")
+        pressed: list[NodeRef | None] = []
+        draw = pane._draw_env
+
+        def draw_then_press(snap) -> None:  # the key is next in line when c1's runs arrive
+            draw(snap)
+            if not pressed and "run" in kinds_under(pane, c1):
+                pane.tree.action_cursor_down()
+                pressed.append(pane.highlighted())
+
+        pane._draw_env = draw_then_press
+        pane.tree.node_for(c1).expand()  # asks for c1's runs: they come above the cursor
+        await until(lambda: pressed, pilot)
+        assert pressed == [below]
+        await pilot.pause()
+        assert pane.highlighted() == below
+
+
+async def test_a_refresh_that_did_not_ask_for_the_runs_keeps_them_and_the_cursor(
+    client_env, tmp_path, monkeypatch
+) -> None:
+    """An answer to a request sent before a connection was opened (or whose runs request failed)
+    says nothing about its runs: the runs shown and the highlighted one stay, detail included."""
+    from nango_tui.tui.deployments_fetch import Wanted, fetch
+    from nango_tui.tui.widgets.deployments_pane import Fetched
+
+    monkeypatch.setattr(deployments_pane, "POLL_SECONDS", 600)
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        _, c2_model = await open_both_connections(pilot, pane)
+        run = pane.tree.node_for(c2_model).next_sibling.data
+        await highlight(pilot, pane, run)
+        await until(lambda: "logs (" in screen_text(app), pilot)
+        await until(lambda: not pane._fetching, pilot)
+        only_scripts = Wanted(frozenset({("acme", "items")}))  # what was open before c2
+        snap = await asyncio.to_thread(fetch, pane.links["dev"], only_scripts)
+        assert not snap.runs and snap.error is None
+        pane._fetched(Fetched(snap))  # applied as the pane applies any answer
+        assert pane.tree.node_for(run) is not None
+        assert pane.highlighted() == run
+        await pilot.pause()
+        assert pane.highlighted() == run and "logs (" in screen_text(app)
 
 
 async def test_polls_while_shown_and_never_while_hidden(client_env, tmp_path, monkeypatch) -> None:

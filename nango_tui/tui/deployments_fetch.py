@@ -65,6 +65,18 @@ class EnvSnapshot:
     seconds: float = 0.0
     partial: bool = False  # the scripts only: connections and statuses follow
 
+    def keep_unasked(self, previous: EnvSnapshot) -> None:
+        """Take from `previous` the statuses and runs this answer did not ask for (asked before the
+        tree opened them) or failed to get, of scripts still deployed: an answer that says nothing
+        about a part leaves it as it was shown."""
+        deployed = {(i.providerConfigKey, s.name) for i in self.integrations for s in i.syncs}
+        for key, statuses in previous.statuses.items():
+            if key in deployed and key not in self.statuses:
+                self.statuses[key] = statuses
+        for run_key, runs in previous.runs.items():
+            if run_key[:2] in deployed and run_key not in self.runs:
+                self.runs[run_key] = runs
+
 
 def fetch(
     link: EnvLink, wanted: Wanted, on_scripts: Callable[[EnvSnapshot], None] | None = None

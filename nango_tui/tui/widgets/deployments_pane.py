@@ -215,7 +215,10 @@ against the input model as in the dryrun dialog); the output opens in the inspec
                 self._draw_env(snap)
             return
         self._fetching.discard(snap.env)
-        if snap.error is None or snap.env not in self.snapshots:
+        previous = self.snapshots.get(snap.env)
+        if snap.error is None or previous is None:
+            if previous is not None and snap.error is None:
+                snap.keep_unasked(previous)
             self.snapshots[snap.env] = snap
         else:  # keep the last good tree; the error is the status line
             self.snapshots[snap.env].error = snap.error
@@ -226,6 +229,10 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         self._show_detail()
 
     def _draw_env(self, snap: EnvSnapshot) -> None:
+        with self.tree.keeping_cursor():
+            self._draw_env_nodes(snap)
+
+    def _draw_env_nodes(self, snap: EnvSnapshot) -> None:
         tree = self.tree
         env_node = tree.node_for(NodeRef("env", snap.env))
         if env_node is None:
@@ -245,13 +252,15 @@ against the input model as in the dryrun dialog); the output opens in the inspec
             if snap.partial
             else f"{len(snap.connections)} connection{'s' if len(snap.connections) != 1 else ''}"
         )
-        self._status(
-            Text.assemble(
-                (snap.env, "bold"),
-                f" · {snap.host} · {scripts} script{'s' if scripts != 1 else ''}, {connections}",
-                (f" · updated {datetime.now(UTC).strftime('%H:%M:%S')}", "dim"),
-            )
+        status = Text.assemble(
+            (snap.env, "bold"),
+            f" · {snap.host} · {scripts} script{'s' if scripts != 1 else ''}, {connections}",
         )
+        if snap.problems:  # the parts that failed show their last answer; the env's detail says why
+            failed = len(snap.problems)
+            status.append(f" · ⚠ {failed} request{'s' if failed != 1 else ''} failed", "yellow")
+        status.append(f" · updated {datetime.now(UTC).strftime('%H:%M:%S')}", "dim")
+        self._status(status)
         needle = self.filter_text.lower()
         now = datetime.now(UTC)
         wanted_integrations = []
@@ -340,7 +349,10 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         if ref.kind == "env":
             if snap.error:
                 return [Text(snap.error, "red")]
-            return [Text(f"{ref.env} at {snap.host}; D deploys this project here", "dim")]
+            lines = [Text(f"{ref.env} at {snap.host}; D deploys this project here", "dim")]
+            for part, problem in snap.problems.items():
+                lines.append(Text(f"⚠ {'/'.join(part)}: {problem} (its last answer is shown)", "yellow"))
+            return lines
         if ref.kind == "script" and ref.integration and ref.script:
             script = self.script_config(ref)
             if script is None:

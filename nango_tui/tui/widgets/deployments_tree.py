@@ -4,6 +4,9 @@ what is open stay put)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
@@ -26,12 +29,35 @@ class DeploymentsTree(Tree[NodeRef]):
         super().__init__("deployments", id=id, classes=classes)
         self.show_root = False
         self.guide_depth = 2
+        self._by_ref: dict[NodeRef, TreeNode[NodeRef]] = {}  # every node, by what it shows
 
     def action_cursor_first(self) -> None:
         self.cursor_line = 0
 
     def action_cursor_last(self) -> None:
         self.cursor_line = self.last_line
+
+    @contextmanager
+    def keeping_cursor(self) -> Iterator[None]:
+        """Updates made inside leave the cursor on the node it was on (or, when that node went,
+        on its nearest ancestor still there), with the lines laid out again at once.
+
+        Why: Textual lays the lines out on the next idle; a key handled before that (a Down
+        pressed while a refresh is applied, common on a busy machine) moves from a line number
+        of the old layout, so a refresh that added or removed lines above the cursor sent it
+        to the wrong node."""
+        chain: list[NodeRef] = []
+        node = self.cursor_node
+        while node is not None:
+            if node.data is not None:
+                chain.append(node.data)
+            node = node.parent
+        yield
+        if self.last_line < 0 or not chain:  # `last_line` lays the lines out now
+            return
+        target = next((found for ref in chain if (found := self.node_for(ref)) is not None), None)
+        if target is not None and target is not self.cursor_node:
+            self.move_cursor(target, animate=False)
 
     def set_children(self, node: TreeNode[NodeRef], wanted: Wanted, *, expand_new: bool = False) -> None:
         """Make `node`'s children exactly `wanted`: labels updated, new ones added in place,
@@ -40,6 +66,7 @@ class DeploymentsTree(Tree[NodeRef]):
         keep = {ref for ref, _, _ in wanted}
         for ref, child in list(existing.items()):
             if ref not in keep:
+                self._forget(child)
                 child.remove()
                 del existing[ref]
         for index, (ref, label, can_open) in enumerate(wanted):
@@ -47,6 +74,7 @@ class DeploymentsTree(Tree[NodeRef]):
             if child is None:
                 before = node.children[index] if index < len(node.children) else None
                 added = node.add(label, ref, before=before, allow_expand=can_open)
+                self._by_ref[ref] = added
                 if expand_new and can_open:
                     added.expand()
                 continue
@@ -54,15 +82,17 @@ class DeploymentsTree(Tree[NodeRef]):
                 child.set_label(label)
             child.allow_expand = can_open
 
+    def _forget(self, node: TreeNode[NodeRef]) -> None:
+        stack = [node]
+        while stack:
+            gone = stack.pop()
+            if gone.data is not None and self._by_ref.get(gone.data) is gone:
+                del self._by_ref[gone.data]
+            stack.extend(gone.children)
+
     def node_for(self, ref: NodeRef) -> TreeNode[NodeRef] | None:
         """The node showing `ref`, if the tree has it."""
-        stack = list(self.root.children)
-        while stack:
-            node = stack.pop()
-            if node.data == ref:
-                return node
-            stack.extend(node.children)
-        return None
+        return self._by_ref.get(ref)
 
     def open_nodes(self) -> list[NodeRef]:
         """Every expanded node's ref (what a refresh must fetch)."""
