@@ -162,3 +162,92 @@ def test_basic_credentials_with_special_characters_are_masked():
     token = base64.b64encode(b'us:er:p"a\\ss\nword').decode()
     assert redactor.text(f"Authorization: Basic {token}") == "Authorization: Basic ***"
     assert redactor.text(json.dumps('p"a\\ss\nword')) == '"***"'
+
+
+META_SECRET = "meta-SECRET-91c3e07d"
+META_SYNC = f"""\
+async def fetch_data(nango):
+    meta = await nango.get_metadata()
+    await nango.log(
+        "token", meta["token"] == "{META_SECRET}",
+        "nested", meta["auth"]["key"] == "{META_SECRET}",
+        "note", meta["note"] == "prefix-{META_SECRET}",
+        "cursor", meta.get("cursor"),
+    )
+    await nango.update_metadata({{"cursor": (meta.get("cursor") or 0) + 1, "auth": {{**meta["auth"], "region": "us"}}}})
+"""
+META_CONNECTIONS = """\
+environments:
+  dev:
+    connections:
+      local:
+        integration: demo
+        provider: unauthenticated
+        base_url: http://127.0.0.1:9
+        metadata:
+          token: ${META_TOKEN}
+          note: prefix-${META_TOKEN}
+          region: eu
+          auth:
+            key: ${META_TOKEN}
+            region: eu
+"""
+
+
+def test_saved_metadata_keeps_the_variable_references_a_user_wrote(tmp_path: Path):
+    """update_metadata on a connections.yaml connection: .nango/metadata.json holds connections.yaml's
+    `${VAR}` references where its values are unchanged, never the secrets they expand to, and a
+    later run sees the expanded values again."""
+    root = _project(tmp_path, "tok-unused-Secret0")
+    (root / "nango.yaml").write_text(
+        NANGO_YAML.replace(
+            "      leaky:",
+            "      meta:\n        runs: every hour\n        output: Thing\n        endpoint: GET /meta\n      leaky:",
+        )
+    )
+    (root / "demo" / "syncs" / "meta.py").write_text(META_SYNC)
+    (root / "connections.yaml").write_text(META_CONNECTIONS)
+    (root / ".env").write_text(f"META_TOKEN={META_SECRET}\n")
+
+    def run() -> str:
+        code, out = _run_cli(["dryrun", "meta", "local", "--dir", str(root), "--json"])
+        assert code == 0, out
+        logs = [e["message"] for e in map(json.loads, out.splitlines()) if e["type"] == "log"]
+        return next(m for m in logs if m.startswith("token"))
+
+    assert run() == "token True nested True note True cursor None"
+    saved = (root / ".nango" / "metadata.json").read_text()
+    assert META_SECRET not in saved
+    assert json.loads(saved)["dev"]["demo"]["local"] == {
+        "token": "${META_TOKEN}",
+        "note": "prefix-${META_TOKEN}",
+        "region": "eu",
+        "auth": {"key": "${META_TOKEN}", "region": "us"},
+        "cursor": 1,
+    }
+    assert run() == "token True nested True note True cursor 1"  # expanded again for the next run
+    assert META_SECRET not in (root / ".nango" / "metadata.json").read_text()
+    assert json.loads((root / ".nango" / "metadata.json").read_text())["dev"]["demo"]["local"]["cursor"] == 2
+
+
+WRITTEN = {"token": "${X}", "n": 1, "deep": {"k": "${X}"}}
+EXPANDED = {"token": "s3cret", "n": 1, "deep": {"k": "s3cret"}}
+
+
+@pytest.mark.parametrize(
+    ("left", "saved"),
+    [
+        ({"token": "s3cret", "n": 1}, {"token": "${X}", "n": 1}),  # unchanged: as written
+        ({"token": "other", "n": 1}, {"token": "other", "n": 1}),  # set by the script: as given
+        ({"token": True, "n": True}, {"token": True, "n": True}),  # True is not 1
+        ({"n": 2}, {"n": 2}),  # set_metadata without the others
+        (EXPANDED, WRITTEN),
+        ({"deep": {"k": "s3cret", "new": 1}}, {"deep": {"k": "${X}", "new": 1}}),
+        ({"copy": "s3cret"}, {"copy": "s3cret"}),  # a script's own copy elsewhere: as given
+    ],
+)
+def test_metadata_saved_as_written_reads_back_as_the_run_left_it(left: dict, saved: dict):
+    from nango_tui.runtime.metadata_store import as_run_sees, as_written
+
+    assert as_written(left, EXPANDED, WRITTEN) == saved
+    assert as_run_sees(saved, WRITTEN, EXPANDED) == left

@@ -83,6 +83,9 @@ class Connection:
     credentials: Credentials = field(default_factory=Credentials)
     connection_config: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold a client_secret
     metadata: dict[str, Any] = field(default_factory=dict, repr=False)
+    # connections.yaml's `metadata` as written (`${VAR}` references unexpanded): what a saved
+    # metadata change keeps in place of the values the references expanded to
+    metadata_as_written: dict[str, Any] | None = field(default=None, repr=False)
     replay: bool = False
     token_url: str | None = None  # overrides the provider's OAuth2 token URL (local refresh)
     nango_host: str | None = None  # set for the Nango source: where to re-fetch credentials

@@ -77,6 +77,15 @@ def _expand(value: Any, env: dict[str, str], where: str) -> Any:
     return value
 
 
+def _plain(value: Any) -> Any:
+    """YAML's marked dicts and lists as plain ones (what JSON gives back)."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
 def _from_entry(
     entry: FileEntry, environment_name: str, env: dict[str, str], integration: str | None
 ) -> Connection:
@@ -106,6 +115,7 @@ def _from_entry(
         credentials=creds,
         connection_config=dict(data.get("connection_config") or {}),
         metadata=dict(data.get("metadata") or {}),
+        metadata_as_written=_plain(entry.data.get("metadata") or {}),
         replay=replay,
         token_url=as_text(data.get("token_url")),
         location=where,

@@ -4,6 +4,11 @@ A connections.yaml connection's metadata changes go to `.nango/metadata.json`
 ({env: {integration: {connection_id: metadata}}}); later runs read it over connections.yaml's
 `metadata` (`read_overlay`). A Nango server connection's go to the server (`POST` / `PATCH
 /connection/metadata`, as Nango's SDK does). A replay (`test`, `--replay`) persists nothing.
+
+The file keeps what the user wrote, never what a `${VAR}` expanded to: every part of the saved
+metadata that is still connections.yaml's value at the same place is saved as connections.yaml
+writes it (`as_written`), and a later run expands it again (`as_run_sees`). What a script sets
+is saved as the script gave it.
 """
 
 from __future__ import annotations
@@ -53,6 +58,41 @@ def write_overlay(
     return path
 
 
+def _same(a: Any, b: Any) -> bool:
+    """Equal as JSON values (True is not 1; a mapping's order does not matter)."""
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, list):
+        return isinstance(b, list) and len(a) == len(b) and all(map(_same, a, b))
+    return type(a) is type(b) and a == b
+
+
+def as_written(value: Any, expanded: Any, written: Any) -> Any:
+    """`value` with each part still equal to connections.yaml's metadata (`expanded`: after
+    `${VAR}` expansion) at the same place replaced by that part as written (`written`)."""
+    if _same(value, expanded):
+        return written
+    if isinstance(value, dict) and isinstance(expanded, dict) and isinstance(written, dict):
+        return {
+            k: as_written(v, expanded[k], written[k]) if k in expanded and k in written else v
+            for k, v in value.items()
+        }
+    return value
+
+
+def as_run_sees(stored: Any, written: Any, expanded: Any) -> Any:
+    """The saved metadata `stored` with each part saved as connections.yaml writes it
+    (`written`) at the same place expanded again (`expanded`): `as_written` undone."""
+    if _same(stored, written):
+        return expanded
+    if isinstance(stored, dict) and isinstance(written, dict) and isinstance(expanded, dict):
+        return {
+            k: as_run_sees(v, written[k], expanded[k]) if k in written and k in expanded else v
+            for k, v in stored.items()
+        }
+    return stored
+
+
 async def store_metadata(ctx: Any, metadata: dict[str, Any], how: str, given: dict[str, Any]) -> str:
     """Persist a metadata change; returns where it went (for a debug log)."""
     connection = ctx.connection
@@ -82,6 +122,8 @@ async def store_metadata(ctx: Any, metadata: dict[str, Any], how: str, given: di
         return f"saved on the Nango server {connection.nango_host}"
     from ..config.names import PathOutsideFolder
 
+    if connection.metadata_as_written is not None:
+        metadata = as_written(metadata, connection.metadata, connection.metadata_as_written)
     try:
         path = write_overlay(ctx.root, ctx.environment, ctx.integration, connection.id, metadata)
     except PathOutsideFolder as exc:

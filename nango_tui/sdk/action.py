@@ -50,11 +50,14 @@ def _stored_metadata(ctx: RunContext) -> dict[str, Any]:
     """The connection's metadata, with what earlier runs set on a local connection over it."""
     conn = ctx.connection
     if getattr(conn, "source", "file") == "file" and ctx.replayer is None:
-        from ..runtime.metadata_store import read_overlay
+        from ..runtime.metadata_store import as_run_sees, read_overlay
 
         overlay = read_overlay(ctx.root, ctx.environment, ctx.integration, conn.id)
         if overlay is not None:
-            return overlay
+            if conn.metadata_as_written is None:
+                return overlay
+            seen: dict[str, Any] = as_run_sees(overlay, conn.metadata_as_written, conn.metadata)
+            return seen
     return dict(conn.metadata or {})
 
 
