@@ -1,14 +1,15 @@
 """Many workers on one PostgreSQL (issue 14). Prints its figures; run from the repository root:
 
     .venv/bin/python benchmarks/bench_scale.py schedule [--processes 1 2 4] [--connections 200] [--window 90]
-    .venv/bin/python benchmarks/bench_scale.py records [--rows 10000000] [--clients 8]
+    .venv/bin/python benchmarks/bench_scale.py records [--rows 10000000] [--clients 8] [--rates 200]
     .venv/bin/python benchmarks/bench_scale.py takeover [--timeout 30]
 
 1. schedule: C connections x 3 syncs, `runs: every 1min`, on 1, 2, 4 processes (one `serve` plus
    N-1 `worker`s, 4 runs at once each): runs per minute, lag of a run's start behind the moment it
    was due (p50/p99), records/s into the cache, over a window after a warm-up;
 2. records: `GET /records`, page of 100, with ROWS records cached on PostgreSQL (one connection,
-   filled by SQL), concurrent clients on keep-alive connections at random cursors: p50/p99;
+   filled by SQL), concurrent clients on keep-alive connections at random cursors (benchmarks/records_load.py:
+   a closed loop, then an open loop at each rate): p50/p99;
 3. takeover: `kill -9` of the worker running a sync; seconds until a live worker has started it
    again (heartbeat 2 s, NANGO_TUI_WORKER_TIMEOUT as given).
 
@@ -20,11 +21,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
 import signal
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -33,6 +32,9 @@ sys.path.insert(0, str(REPO))
 from tests.support import postgres as pg  # noqa: E402
 from tests.support.server_process import ServerProcess  # noqa: E402
 from tests.support.server_project import acme_headers, connection_body, write_project  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from records_load import process_cpu, run_load  # noqa: E402
 
 KEY = "zXkN2vW1lqfS1p0kQm8tZ3h9bV7cY4aR6uE5oJ2iT0w="  # a fixed Fernet key shared by the processes
 
@@ -171,9 +173,9 @@ def schedule(
             p.stop()
 
 
-def records(cluster: pg.PostgresCluster, tmp: Path, rows: int, clients: int, per_client: int = 300) -> None:
-    import httpx
-
+def records(
+    cluster: pg.PostgresCluster, tmp: Path, rows: int, clients: int, requests: int, rates: list[float]
+) -> None:
     from nango_tui.server.storage import records as recs
 
     database = cluster.new_database()
@@ -210,37 +212,28 @@ def records(cluster: pg.PostgresCluster, tmp: Path, rows: int, clients: int, per
         sample = server.sql("SELECT updated_at, id FROM records TABLESAMPLE SYSTEM (0.05) LIMIT 2000")
         cursors = [recs.encode_cursor(u, i) for u, i in sample]
         headers = {**server.headers(), **acme_headers("big")}
-        latencies: list[float] = []
-        lock = threading.Lock()
-
-        def client() -> None:
-            rnd, mine = random.Random(), []
-            with httpx.Client(base_url=server.url, headers=headers, timeout=30) as http:
-                for _ in range(per_client):
-                    t = time.perf_counter()
-                    r = http.get(
-                        "/records", params={"model": "Item", "limit": 100, "cursor": rnd.choice(cursors)}
-                    )
-                    mine.append(time.perf_counter() - t)
-                    assert r.status_code == 200 and len(r.json()["records"]) == 100
-            with lock:
-                latencies.extend(mine)
-
-        threads = [threading.Thread(target=client) for _ in range(clients)]
-        wall = time.perf_counter()
-        for th in threads:
-            th.start()
-        for th in threads:
-            th.join()
-        wall = time.perf_counter() - wall
-        ms = [x * 1000 for x in latencies]
-        print(
-            f"GET /records on PostgreSQL, {rows:,} cached, page of 100, {clients} concurrent clients,"
-            f" {len(ms):,} requests at random cursors: p50 {pct(ms, 0.5):.1f} ms, p90 {pct(ms, 0.9):.1f} ms,"
-            f" p99 {pct(ms, 0.99):.1f} ms, {len(ms) / wall:,.0f} requests/s"
-            f" (cache filled by SQL in {fill:.0f} s)",
-            flush=True,
-        )
+        print(f"  the cache filled by SQL in {fill:.0f} s", flush=True)
+        run_load(server.url, headers, "/records/", cursors, clients=clients, requests=400, model="Item")
+        for rate in [None, *rates]:
+            before = process_cpu(server.proc.pid)
+            result = run_load(
+                server.url,
+                headers,
+                "/records/",
+                cursors,
+                clients=clients,
+                requests=requests,
+                rate=rate,
+                model="Item",
+            )
+            cpu = process_cpu(server.proc.pid) - before
+            n = len(result.latencies)
+            print(
+                f"GET /records on PostgreSQL, {rows:,} cached, page of 100, {clients} clients, {result.mode},"
+                f" {n:,} requests at random cursors: {result.summary()}; server CPU {cpu / n * 1000:.2f} ms"
+                f" a request, the clients' {result.client_cpu / n * 1000:.2f} ms; load average {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
     finally:
         server.stop()
 
@@ -303,6 +296,8 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=90)
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--clients", type=int, default=8)
+    parser.add_argument("--requests", type=int, default=2400, help="records: requests per run")
+    parser.add_argument("--rates", default="200", help="records: open-loop rates after the closed loop")
     parser.add_argument("--timeout", type=float, nargs="+", default=[30, 5])
     args = parser.parse_args()
     if not pg.available():
@@ -318,7 +313,8 @@ def main() -> None:
                 for n in args.processes:
                     schedule(cluster, Path(tmp), n, args.connections, args.warmup, args.window)
             elif args.part == "records":
-                records(cluster, Path(tmp), args.rows, args.clients)
+                rates = [float(r) for r in args.rates.split(",") if r.strip()]
+                records(cluster, Path(tmp), args.rows, args.clients, args.requests, rates)
             else:
                 for t in args.timeout:
                     takeover(cluster, Path(tmp), t)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 
 import pytest
@@ -279,3 +280,38 @@ async def test_reader_threads_serve_pages_and_hand_failures_back(engine):
         assert await asyncio.gather(*pages) == [expected] * 10
     finally:
         readers.close()
+
+
+def test_a_page_after_a_cursor_starts_the_index_range_at_the_cursor(engine):
+    """The cursor's condition is a row value the index serves, (updated_at, id) > (u, i): records of
+    one batch share their updated_at, and `updated_at > u OR (updated_at = u AND id > i)` made the
+    database walk every earlier record of the cursor's batch (up to a batch a page)."""
+    save(engine, [{"id": f"r{i:03d}"} for i in range(50)])
+    cursor = page(engine, limit=10).next_cursor
+    assert [r["id"] for r in page(engine, limit=5, cursor=cursor).records] == [
+        r["id"] for r in page(engine, limit=15).records[10:]
+    ]
+    shape = (False, 0, frozenset(), True)
+    sql, _order = recs._compiled[(engine.dialect.name, f"page{shape!r}")]
+    with engine.connect() as conn:
+        driver = conn.connection.driver_connection
+        cursor_ = driver.cursor()
+        if engine.dialect.name == "sqlite":
+            cursor_.execute("EXPLAIN QUERY PLAN " + sql, (1, "Contact", "u", "i", 101, 0))
+            plan = " ".join(str(row[-1]) for row in cursor_.fetchall())
+            assert "USING INDEX ix_records_page" in plan and "(updated_at,id)>(?,?)" in plan, plan
+        else:
+            cursor_.execute("SET enable_seqscan = off")
+            values = {
+                "b_conn": 1,
+                "b_model": "Contact",
+                "b_cu": "u",
+                "b_ci": "i",
+                "b_limit": 101,
+                "b_offset": 0,
+            }
+            cursor_.execute("EXPLAIN " + sql, values)
+            plan = "\n".join(row[0] for row in cursor_.fetchall())
+            assert "ix_records_page" in plan and "Index Cond" in plan, plan
+            index_cond = next(line for line in plan.splitlines() if "Index Cond" in line)
+            assert re.search(r"ROW\(\(?updated_at\b.*\bid\b.*\) > ROW\(", index_cond), plan
