@@ -195,3 +195,33 @@ def _processes_of(group: int, path: Path) -> list[str]:
                 f"{cmdline.strip()} (pid {entry.name}, ppid {fields[1]}, group {fields[2]}, state {fields[0]}; web {group})"
             )
     return found
+
+
+async def test_a_spare_no_tab_took_and_a_tabs_workbench_end_the_same_way() -> None:
+    """`SparePool.close` sends the spare the quit packet a closed tab sends, then ends it with the
+    tabs' own path (`web.warm.end_processes`): time to exit, then SIGTERM, then SIGKILL."""
+    from nango_tui.web.warm import SparePool, end_processes
+
+    # exits when its stdin closes, as a workbench does after the quit packet
+    polite = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", "import sys; sys.stdin.buffer.read()", stdin=subprocess.PIPE
+    )
+    pool = SparePool("unused")
+    pool.spare = polite
+    await pool.close()
+    assert polite.returncode == 0 and pool.spare is None
+
+    ready = "import signal, sys, time; {}; print('ready', flush=True); time.sleep(120)"
+    deaf = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", ready.format("pass"), stdout=subprocess.PIPE
+    )
+    stubborn = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        ready.format("signal.signal(signal.SIGTERM, signal.SIG_IGN)"),
+        stdout=subprocess.PIPE,
+    )
+    for process in (deaf, stubborn):
+        assert await process.stdout.readline() == b"ready\n"
+    await end_processes({deaf, stubborn, None}, grace=0.5)
+    assert deaf.returncode == -signal.SIGTERM and stubborn.returncode == -signal.SIGKILL

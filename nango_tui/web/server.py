@@ -15,7 +15,6 @@ Each websocket gets its own workbench process (textual-serve's web driver). What
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hmac
 import ipaddress
 import logging
@@ -32,7 +31,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from textual_serve.server import Server
 
-from .warm import SparePool, WarmAppService
+from .warm import SparePool, WarmAppService, end_processes
 
 TOKEN_PARAM = "token"
 TOKEN_COOKIE = "nango_tui_token"
@@ -165,7 +164,7 @@ class WorkbenchServer(Server):
                 await self._process_messages(websocket, service)
             finally:
                 await service.stop()
-                await _end_processes({process})
+                await end_processes({process})
                 self.live.discard(process)
         except asyncio.CancelledError:
             await websocket.close()
@@ -199,7 +198,7 @@ class WorkbenchServer(Server):
             await stop.wait()
         finally:
             await runner.cleanup()
-            await _end_processes(self.live)
+            await end_processes(self.live)
 
     def url(self) -> str:
         host = self.host if not self.loopback or self.host == "localhost" else "127.0.0.1"
@@ -209,23 +208,6 @@ class WorkbenchServer(Server):
             host = "HOST"  # any of this machine's addresses
         query = f"/?{TOKEN_PARAM}={self.token}" if self.token else "/"
         return f"http://{host}:{self.port}{query}"
-
-
-async def _end_processes(processes: set[Process | None], grace: float = 3.0) -> None:
-    """End workbenches still running after their tab closed: `grace` seconds to exit on their
-    own (the quit message is on its way), then SIGTERM, then SIGKILL. Nothing `web` started
-    outlives it (a workbench a tab had closed was seen running on, orphaned)."""
-    alive = [p for p in processes if p is not None and p.returncode is None]
-    for signal_name in ("wait", "terminate", "kill"):
-        if signal_name != "wait":
-            for process in alive:
-                with contextlib.suppress(ProcessLookupError):
-                    getattr(process, signal_name)()
-        waits = [asyncio.wait_for(process.wait(), grace) for process in alive]
-        results = await asyncio.gather(*waits, return_exceptions=True)
-        alive = [p for p, r in zip(alive, results) if isinstance(r, BaseException) and p.returncode is None]
-        if not alive:
-            return
 
 
 def _int(text: str | None, default: int, low: int, high: int) -> int:

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import json
 from asyncio.subprocess import Process
+from collections.abc import Iterable
 from typing import Any
 
 from textual_serve.app_service import AppService
@@ -87,17 +88,29 @@ class SparePool:
             with contextlib.suppress(BaseException):
                 await self.starting
         spare, self.spare = self.spare, None
-        if spare is not None and spare.returncode is None:
-            if spare.stdin is not None:  # the quit packet a tab's workbench gets when its tab closes
-                with contextlib.suppress(OSError, RuntimeError):
-                    spare.stdin.write(AppService.encode_packet(b"M", json.dumps({"type": "quit"}).encode()))
-                    spare.stdin.close()
-            try:
-                await asyncio.wait_for(spare.wait(), 3)
-            except TimeoutError:
+        if spare is not None and spare.returncode is None and spare.stdin is not None:
+            # the quit packet a tab's workbench gets when its tab closes
+            with contextlib.suppress(OSError, RuntimeError):
+                spare.stdin.write(AppService.encode_packet(b"M", json.dumps({"type": "quit"}).encode()))
+                spare.stdin.close()
+        await end_processes([spare])
+
+
+async def end_processes(processes: Iterable[Process | None], grace: float = 3.0) -> None:
+    """End workbenches still running after their tab closed (or the spare no tab took): `grace`
+    seconds to exit on their own (the quit message is on its way), then SIGTERM, then SIGKILL.
+    Nothing `web` started outlives it (a workbench a tab had closed was seen running on, orphaned)."""
+    alive = [p for p in processes if p is not None and p.returncode is None]
+    for signal_name in ("wait", "terminate", "kill"):
+        if signal_name != "wait":
+            for process in alive:
                 with contextlib.suppress(ProcessLookupError):
-                    spare.kill()
-                await spare.wait()
+                    getattr(process, signal_name)()
+        waits = [asyncio.wait_for(process.wait(), grace) for process in alive]
+        results = await asyncio.gather(*waits, return_exceptions=True)
+        alive = [p for p, r in zip(alive, results) if isinstance(r, BaseException) and p.returncode is None]
+        if not alive:
+            return
 
 
 async def _nowhere(_data: Any) -> None:

@@ -18,7 +18,7 @@ import uuid
 from binascii import b2a_base64
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -250,6 +250,24 @@ def _unique_by_id(batch: Iterable[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+class _Prepared(NamedTuple):
+    by_id: dict[str, dict[str, Any]]  # the batch's records by id
+    existing: dict[str, tuple[Any, ...]]  # {id: (data_hash, deleted_at, json)} of those already stored
+    now: str  # the batch's time
+
+
+def _prepare(
+    conn: sa.Connection, connection_pk: int, model: str, batch: Iterable[dict[str, Any]]
+) -> _Prepared | None:
+    """What save, delete and update start with: the batch by id, the (connection, model) locked for
+    this transaction, the ids already stored, one time for the batch; None for a batch without ids."""
+    by_id = _unique_by_id(batch)
+    if not by_id:
+        return None
+    lock_model(conn, connection_pk, model)
+    return _Prepared(by_id, _existing(conn, connection_pk, model, list(by_id)), timeutil.now())
+
+
 def save(
     conn: sa.Connection,
     connection_pk: int,
@@ -260,12 +278,10 @@ def save(
     job_id: int,
 ) -> Counts:
     """batchSave: insert new, re-create deleted, update changed, touch the job id of the rest."""
-    by_id = _unique_by_id(batch)
-    if not by_id:
+    prepared = _prepare(conn, connection_pk, model, batch)
+    if prepared is None:
         return Counts()
-    lock_model(conn, connection_pk, model)
-    existing = _existing(conn, connection_pk, model, list(by_id))
-    now = timeutil.now()
+    by_id, existing, now = prepared
     inserts, revived, changed, same = [], [], [], []
     for ext, rec in by_id.items():
         text, data_hash = _dump(rec)
@@ -313,12 +329,10 @@ def delete(
     job_id: int,
 ) -> Counts:
     """batchDelete: mark the given ids deleted (an unknown id is stored as a deleted stub, as Nango does)."""
-    by_id = _unique_by_id(batch)
-    if not by_id:
+    prepared = _prepare(conn, connection_pk, model, batch)
+    if prepared is None:
         return Counts()
-    lock_model(conn, connection_pk, model)
-    existing = _existing(conn, connection_pk, model, list(by_id))
-    now = timeutil.now()
+    by_id, existing, now = prepared
     marks, stubs = [], []
     for ext, rec in by_id.items():
         old = existing.get(ext)
@@ -368,12 +382,10 @@ def update(
     job_id: int,
 ) -> Counts:
     """batchUpdate: merge into existing, not deleted records; unknown ids are ignored."""
-    by_id = _unique_by_id(batch)
-    if not by_id:
+    prepared = _prepare(conn, connection_pk, model, batch)
+    if prepared is None:
         return Counts()
-    lock_model(conn, connection_pk, model)
-    existing = _existing(conn, connection_pk, model, list(by_id))
-    now = timeutil.now()
+    by_id, existing, now = prepared
     rows = []
     for ext, rec in by_id.items():
         old = existing.get(ext)
