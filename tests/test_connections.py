@@ -344,3 +344,41 @@ def test_environments_come_from_one_loader(tmp_path, monkeypatch):
     assert sorted(list_environments(tmp_path)) == ["dev", "prod", "staging"]
     with pytest.raises(ConnectionProblem, match=r"^connections.yaml:\d+:\d+: "):
         list_connections(tmp_path, "dev", include_nango=False)
+
+
+def test_a_connection_crosses_to_the_dryrun_child_unchanged_or_not_at_all():
+    """What a dryrun's parent hands its child (`connection_to_json`): equal once decoded, secrets
+    included; a value JSON would change (a date in the metadata) means the child looks it up itself."""
+    import json
+    from datetime import date
+
+    from nango_tui.runtime.connection_model import (
+        Connection,
+        Credentials,
+        connection_from_json,
+        connection_to_json,
+    )
+
+    connection = Connection(
+        id="c",
+        integration="demo",
+        provider="salesforce",
+        source="nango",
+        base_url="https://x.example",
+        credentials=Credentials(
+            "OAUTH2", access_token="tok", refresh_token="ref", expires_at=datetime(2030, 1, 2, tzinfo=UTC)
+        ),
+        connection_config={"instance_url": "https://y.example", "client_secret": "shh", "n": [1, 2.5]},
+        metadata={"a": {"b": None}},
+        nango_host="http://127.0.0.1:1",
+        nango_secret_key="sk",
+        location="connections.yaml:3:5",
+    )
+    data = connection_to_json(connection)
+    assert data is not None
+    back = connection_from_json(json.loads(json.dumps(data)))
+    assert back == connection and back.secrets() == connection.secrets()
+    connection.metadata["when"] = date(2024, 1, 1)
+    assert connection_to_json(connection) is None
+    connection.metadata["when"] = (1, 2)  # a tuple would come back a list
+    assert connection_to_json(connection) is None

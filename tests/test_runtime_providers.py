@@ -35,6 +35,34 @@ def test_the_issue_providers_are_there():
     assert len([p for p in providers().values() if p.auth_mode in ("OAUTH2", "API_KEY", "BASIC")]) >= 100
 
 
+def test_the_shipped_providers_json_is_providers_yaml():
+    """A run reads providers.json; it must hold exactly what providers.yaml says."""
+    import hashlib
+    import json
+
+    from nango_tui.runtime import providers as module
+
+    data = json.loads(module.PROVIDERS_JSON.read_text(encoding="utf-8"))
+    current = hashlib.sha256(module.PROVIDERS_FILE.read_bytes()).hexdigest() == data["source_sha256"]
+    assert current, (
+        "providers.yaml changed: run `python -m nango_tui.runtime.providers` to write providers.json"
+    )
+    assert data["providers"] == module.read_source()
+
+
+def test_a_missing_or_stale_providers_json_falls_back_to_the_yaml(tmp_path, monkeypatch):
+    from nango_tui.runtime import providers as module
+
+    stale = tmp_path / "providers.json"
+    stale.write_text('{"source_sha256": "0", "providers": {"made-up": {"base_url": "https://x"}}}')
+    monkeypatch.setattr(module, "PROVIDERS_JSON", stale)
+    assert module._raw_providers() == module.read_source()
+    stale.write_text("{not json")
+    assert module._raw_providers() == module.read_source()
+    monkeypatch.setattr(module, "PROVIDERS_JSON", tmp_path / "absent.json")
+    assert module._raw_providers() == module.read_source()
+
+
 def test_base_urls_match_nangos_so_template_paths_do_not_double_up():
     table = providers()
     assert table["google-calendar"].base_url == "https://www.googleapis.com"

@@ -214,7 +214,7 @@ def _warm_up() -> None:
     try:
         import ctypes  # noqa: F401 (the sandbox's system calls)
 
-        import nango_tui.runtime.connections
+        import nango_tui.runtime.connection_model
         import nango_tui.runtime.context
         import nango_tui.sdk  # noqa: F401
 
@@ -223,10 +223,11 @@ def _warm_up() -> None:
         pass
 
 
-def warm_up_zygote() -> None:
+def warm_up_zygote(tls: bool = True) -> None:
     """What a zygote prepares once for all its forks: the imports, pydantic's lazily imported
     parts (a throwaway model shaped like generated ones, validated and dumped), the package's
-    provider table, the TLS context. Nothing of the user's: no models.py, no connection."""
+    provider table, the TLS context's CA bundle (unless `tls` is False). Nothing of the user's:
+    no models.py, no connection."""
     _warm_up()
     try:
         _exercise_pydantic()
@@ -234,8 +235,9 @@ def warm_up_zygote() -> None:
         from nango_tui.runtime.http import load_tls_ca
         from nango_tui.runtime.providers import providers
 
-        providers()  # the package's providers.yaml, parsed once
-        load_tls_ca()
+        providers()  # the package's provider table, read once
+        if tls:
+            load_tls_ca()
     except Exception:  # a run that needs these builds (and reports) them itself
         pass
 
@@ -272,11 +274,13 @@ def main() -> None:
     if not line.strip():
         return  # the parent found the request wrong: nothing to run
     launch = json.loads(line)
-    run(ChildSpec.from_json(launch["spec"]), bytes.fromhex(launch["key"]))
+    run(ChildSpec.from_json(launch["spec"]), bytes.fromhex(launch["key"]), launch.get("connection"))
 
 
-def run(spec: ChildSpec, key: bytes) -> None:
-    """Run the request with fd 1 as the event channel and fd 2 as stderr; never returns."""
+def run(spec: ChildSpec, key: bytes, connection: dict[str, Any] | None = None) -> None:
+    """Run the request with fd 1 as the event channel and fd 2 as stderr; never returns.
+
+    `connection`: the connection the parent resolved (`connection_to_json`), else looked up here."""
     try:
         os.chdir(spec.root)
     except OSError:
@@ -300,7 +304,7 @@ def run(spec: ChildSpec, key: bytes) -> None:
 
     status, reason = ev.FAILED, None
     try:
-        status, reason = execute(spec, writer, faults)
+        status, reason = execute(spec, writer, faults, connection)
     except ScriptTimeout as exc:  # fired outside the script (while loading)
         writer.emit(ev.error_event("timeout", str(exc), location=location_of(exc, spec)))
     except MemoryError as exc:

@@ -394,7 +394,7 @@ async def run_tests(
 
     from .zygote import Zygote
 
-    zygote = Zygote.start()  # the replays fork from one warm process; it imports while we load
+    zygote = Zygote.start(tls=False)  # the replays fork from one warm process; it imports while we load
     try:
         root = Path(root).resolve()  # noqa: ASYNC240 (one stat at start)
         scripts = select_scripts(_script_table(root, load_project), names)

@@ -31,6 +31,7 @@ from .channel import Opener, new_key
 from .request import ChildSpec, DryrunRequest, DryrunSetupError
 
 if TYPE_CHECKING:
+    from nango_tui.runtime.connection_model import Connection
     from nango_tui.runtime.redaction import Redactor
 
     from .zygote import WarmProcess, Zygote
@@ -53,13 +54,13 @@ async def start_dryrun(request: DryrunRequest, *, zygote: Zygote | None = None) 
     it runs no user code until it receives the checked request, and a request that fails the
     checks only makes it exit. Either way the child is the same: same sandbox, guard, limits.
     """
-    from .setup import resolve
+    from .setup import resolve_run
 
     zygote = zygote or _default_zygote
     if zygote is not None and zygote.usable():
         secrets: list[str] = []
-        spec = await asyncio.to_thread(resolve, request, secrets)
-        run = DryrunRun(spec, request, secrets)
+        spec, connection = await asyncio.to_thread(resolve_run, request, secrets)
+        run = DryrunRun(spec, request, secrets, connection)
         try:
             proc = await zygote.spawn(run._launch(), _child_env(request), _child_cwd(request))
         except OSError:
@@ -73,11 +74,11 @@ async def start_dryrun(request: DryrunRequest, *, zygote: Zygote | None = None) 
     spawning = asyncio.create_task(_spawn_child(request))
     try:
         secrets = []
-        spec = await asyncio.to_thread(resolve, request, secrets)
+        spec, connection = await asyncio.to_thread(resolve_run, request, secrets)
     except BaseException:
         await _discard(await spawning)
         raise
-    run = DryrunRun(spec, request, secrets)
+    run = DryrunRun(spec, request, secrets, connection)
     await run._start(await spawning)
     return run
 
@@ -127,8 +128,15 @@ async def _discard(proc: asyncio.subprocess.Process) -> None:
 class DryrunRun:
     """One running dryrun. Iterate `events()` once; `cancel()` may be called at any time."""
 
-    def __init__(self, spec: ChildSpec, request: DryrunRequest, secrets: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        spec: ChildSpec,
+        request: DryrunRequest,
+        secrets: list[str] | None = None,
+        connection: Connection | None = None,
+    ) -> None:
         self.spec = spec
+        self._connection = connection  # as resolved here: handed to the child, never shown
         self.request = request
         self.records_file = Path(spec.records_file)
         self.mocks_file = Path(spec.mocks_file)
@@ -161,8 +169,17 @@ class DryrunRun:
     # -- lifecycle ---------------------------------------------------------------------------
 
     def _launch(self) -> dict[str, Any]:
-        """What the child needs: the checked request and the event channel's key."""
-        return {"spec": self.spec.to_json(), "key": self._key.hex()}
+        """What the child needs: the checked request, the event channel's key and the connection
+        the parent resolved (so the child reads neither connections.yaml nor a Nango server again;
+        without it the child looks the connection up itself)."""
+        launch: dict[str, Any] = {"spec": self.spec.to_json(), "key": self._key.hex()}
+        if self._connection is not None:
+            from nango_tui.runtime.connection_model import connection_to_json
+
+            connection = connection_to_json(self._connection)
+            if connection is not None:
+                launch["connection"] = connection
+        return launch
 
     async def _start(self, proc: ChildProcess) -> None:
         if str(self.records_file) != os.devnull:  # a server run keeps no records file

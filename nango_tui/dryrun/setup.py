@@ -24,6 +24,12 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
     `secrets`, when given, receives the connection's secret values (for the parent's redaction
     of what the child writes outside the event stream).
     """
+    return resolve_run(request, secrets)[0]
+
+
+def resolve_run(request: DryrunRequest, secrets: list[str] | None = None) -> tuple[ChildSpec, Any]:
+    """`resolve`, and the connection it checked (None for a replay without one), which the
+    parent hands to the child so that it does not look it up again."""
     root = Path(request.root).resolve()
     if not (root / "nango.yaml").is_file():
         raise DryrunSetupError(f"no nango.yaml in {root}: pass the integrations folder with --dir")
@@ -73,7 +79,7 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
     if request.timeout is not None and not (0 < request.timeout <= 7 * 24 * 3600):  # NaN fails too
         raise DryrunSetupError("--timeout must be a number of seconds more than 0 and at most a week")
 
-    return ChildSpec(
+    spec = ChildSpec(
         root=str(root),
         integration=script.integration,
         name=script.name,
@@ -105,6 +111,7 @@ def resolve(request: DryrunRequest, secrets: list[str] | None = None) -> ChildSp
         server_run=request.server_run,
         checkpoint=request.checkpoint,
     )
+    return spec, connection
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@
 A cold child pays Python's start-up and the imports of httpx, pydantic and the SDK (~0.2 s)
 on every run. The zygote pays them once, then forks a child per run; the child is the same
 `child.run` as a cold one (own session, the sandbox's namespaces, guard, limits, redaction),
-so isolation is unchanged. The zygote itself never runs user code, holds no secret (it gets
+so isolation is unchanged. The zygote itself never runs user code, keeps no secret (it gets
 the environment with each request, as a cold child would) and never runs an event loop: a
 fork of it inherits only imported modules.
 
@@ -81,11 +81,13 @@ class Zygote:
         self.closed = False
 
     @classmethod
-    def start(cls, env: dict[str, str] | None = None) -> Zygote:
-        """Spawn the zygote (it imports while the caller goes on)."""
+    def start(cls, env: dict[str, str] | None = None, *, tls: bool = True) -> Zygote:
+        """Spawn the zygote (it imports while the caller goes on). `tls=False`: its forks make no
+        https request (replays), so it does not read the CA bundle (40-60 ms of CPU) for them."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "nango_tui.dryrun.zygote", str(theirs.fileno())],
+            [sys.executable, "-m", "nango_tui.dryrun.zygote", str(theirs.fileno())]
+            + ([] if tls else ["--no-tls"]),
             stdin=subprocess.DEVNULL,
             pass_fds=(theirs.fileno(),),
             env={k: v for k, v in (env or os.environ).items() if k != "PYTHONSTARTUP"},
@@ -210,14 +212,14 @@ async def _reader(loop: asyncio.AbstractEventLoop, fd: int, limit: int) -> async
 # -- the zygote process -----------------------------------------------------------------------------
 
 
-def serve(sock: socket.socket) -> None:
+def serve(sock: socket.socket, tls: bool = True) -> None:
     """The zygote's loop: fork a child per request, report its pid and later its exit."""
     import gc
     import select
 
     from . import child, sandbox
 
-    child.warm_up_zygote()
+    child.warm_up_zygote(tls=tls)
     sandbox.die_with_parent()
     gc.collect()
     gc.freeze()  # imported modules stay shared with the forks (no copy-on-write from collections)
@@ -314,14 +316,14 @@ def _fork_child(message: dict[str, Any], fds: list[int], sock: socket.socket, wa
                 os.chdir(message["cwd"])
         sandbox.die_with_parent()
         launch = message["launch"]
-        child.run(ChildSpec.from_json(launch["spec"]), bytes.fromhex(launch["key"]))
+        child.run(ChildSpec.from_json(launch["spec"]), bytes.fromhex(launch["key"]), launch.get("connection"))
     finally:
         os._exit(70)
 
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    serve(socket.socket(fileno=int(sys.argv[1])))
+    serve(socket.socket(fileno=int(sys.argv[1])), tls="--no-tls" not in sys.argv[2:])
 
 
 if __name__ == "__main__":

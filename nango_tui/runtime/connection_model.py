@@ -127,6 +127,32 @@ class Connection:
         }
 
 
+def connection_to_json(connection: Connection) -> dict[str, Any] | None:
+    """`connection` as JSON data that `connection_from_json` turns back into an equal Connection
+    (how a dryrun's parent hands the connection it resolved to the child); None when some value
+    would not survive JSON unchanged (then the child resolves the connection itself)."""
+    import json
+    from dataclasses import asdict
+
+    data = asdict(connection)
+    expires = connection.credentials.expires_at
+    data["credentials"]["expires_at"] = expires.isoformat() if expires is not None else None
+    try:
+        back = connection_from_json(json.loads(json.dumps(data)))
+    except (TypeError, ValueError):
+        return None
+    return data if back == connection else None
+
+
+def connection_from_json(data: dict[str, Any]) -> Connection:
+    """The Connection `connection_to_json` gave."""
+    fields = dict(data)
+    credentials = dict(fields.pop("credentials") or {})
+    if credentials.get("expires_at") is not None:
+        credentials["expires_at"] = datetime.fromisoformat(credentials["expires_at"])
+    return Connection(credentials=Credentials(**credentials), **fields)
+
+
 _SECRET_WORDS = ("secret", "password", "token", "api_key", "apikey", "private_key", "signing_key")
 _NOT_SECRET_KEYS = frozenset({"api_key_header", "api_key_query", "api_key_prefix", "token_type"})
 

@@ -10,7 +10,6 @@ from typing import Any
 
 from .connection_model import Connection, ConnectionInfo, Credentials, as_text, credentials_from_dict
 from .errors import ConnectionProblem
-from .local_env import nango_host, nango_secret_key
 
 
 def _tls() -> Any:
@@ -97,6 +96,8 @@ def connection_from_nango(
 def nango_connection(
     env: dict[str, str], environment_name: str, connection_id: str, integration: str
 ) -> Connection | None:
+    from .local_env import nango_host, nango_secret_key  # (not at import: a run's child never needs it)
+
     secret = nango_secret_key(env, environment_name)
     if not secret:
         return None
@@ -150,6 +151,8 @@ async def refetch_from_nango(
 
 
 def list_nango_connections(env: dict[str, str], environment_name: str) -> list[ConnectionInfo]:
+    from .local_env import nango_host, nango_secret_key
+
     secret = nango_secret_key(env, environment_name)
     if not secret:
         return []
