@@ -119,3 +119,27 @@ async def test_a_short_dryrun_pane_hides_the_details_and_zoom_shows_them(acme: P
         await until(lambda: all(d.display for d in details), pilot)
         await pilot.press("z")
         await until(lambda: not any(d.display for d in details), pilot)
+
+
+def footer_text(app: WorkbenchApp) -> str:
+    footer = app.screen_stack[0].query_one(WorkbenchFooter)
+    return " ".join(str(key.description) for key in footer.query("FooterKey"))
+
+
+async def test_the_footer_recomposes_only_when_its_keys_change(acme: Path) -> None:
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        footer = app.screen_stack[0].query_one(WorkbenchFooter)
+        await until(lambda: footer.recomposes >= 1 and "Quit" in footer_text(app), pilot)
+        before = footer.recomposes
+        for key in ("f4", "f2", "f4", "f2"):  # Config and Problems show the same keys
+            await pilot.press(key)
+        await pilot.pause()
+        assert footer.recomposes == before
+        assert "Save" not in footer_text(app)
+        await pilot.press("f5")  # the Dryrun pane has keys of its own: they appear
+        await until(lambda: "Save" in footer_text(app), pilot)
+        assert footer.recomposes == before + 1
+        await pilot.press("f2")
+        await until(lambda: "Save" not in footer_text(app), pilot)
+        assert "Quit" in footer_text(app)

@@ -1,21 +1,54 @@
-"""The workbench's footer: Textual's Footer that says when its keys are first on the screen."""
+"""The workbench's footer: Textual's Footer, recomposed only when what it shows changes, and
+saying when its keys are first on the screen."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from textual.message import Message
 from textual.widgets import Footer
 
 
 class WorkbenchFooter(Footer):
-    """Posts `KeysShown` once, after the recompose that first puts its keys on the screen: the
-    workbench's first full frame. What is not on that frame waits for it (`WorkbenchApp.warm_up`)."""
+    """Textual's Footer recomposes on every focus change (13-60 ms of remounting and restyling
+    its keys, also when they stay the same: moving between panes, starting a dryrun). This one
+    skips a recompose that would show the same keys. It posts `KeysShown` once, after the
+    recompose that first puts its keys on the screen: the workbench's first full frame; what is
+    not on that frame waits for it (`WorkbenchApp.warm_up`)."""
 
     class KeysShown(Message):
         """The footer's keys are composed: the next refresh draws the first full frame."""
 
     _keys_shown = False
+    _shown: Any = None  # what the keys on the screen were composed from
+    recomposes = 0  # recomposes done (tests read it)
+
+    def shown_keys(self) -> Any:
+        """What `compose` would draw now, as a comparable value (None: the keys are not ready)."""
+        if not self._bindings_ready:
+            return None
+        app = self.app
+        keys = tuple(
+            (
+                binding.key,
+                app.get_key_display(binding),
+                binding.description,
+                binding.action,
+                enabled,
+                tooltip,
+                (binding.group.description, binding.group.compact) if binding.group else None,
+            )
+            for (_, binding, enabled, tooltip) in self.screen.active_bindings.values()
+            if binding.show or binding.key == app.COMMAND_PALETTE_BINDING
+        )
+        return keys, self.show_command_palette, self.compact, app.ENABLE_COMMAND_PALETTE
 
     async def recompose(self) -> None:
+        shown = self.shown_keys()
+        if shown is not None and shown == self._shown and self.children:
+            return  # the same keys: nothing to remount
+        self._shown = shown
+        self.recomposes += 1
         await super().recompose()
         if not self._keys_shown and self.children:
             self._keys_shown = True
