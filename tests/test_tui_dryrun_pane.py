@@ -583,3 +583,17 @@ def _alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     return True
+
+
+async def test_the_first_records_are_drawn_at_once_not_on_the_next_tick(project_root, monkeypatch):
+    from nango_tui.tui.widgets import dryrun_pane
+
+    monkeypatch.setattr(dryrun_pane, "DRAIN_SECONDS", 3600.0)  # the timer never drains here
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, name="blocks"))  # saves 5 records, then waits
+        records = pane.query_one(DryrunRecords)
+        await wait_for(pilot, lambda: any(t.row_count == 5 for t in records.query(DataTable)), timeout=30)
+        pane.stop()
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))

@@ -36,6 +36,7 @@ class StreamListener(Protocol):
 
     def run_started(self, results: RunResults) -> None: ...
     def run_progress(self, results: RunResults) -> None: ...
+    def run_first_records(self, results: RunResults) -> None: ...
     def run_finished(self, results: RunResults) -> None: ...
     def run_replaced(self, results: RunResults) -> None: ...
 
@@ -165,8 +166,12 @@ class DryrunStream:
             results.records_file = getattr(run, "records_file", None)
             results.kind = getattr(run, "kind", results.kind)
             worked_since = time.perf_counter()
+            first_records = True
             async for event in run.events():
                 results.feed(event)
+                if first_records and results.tally.records:
+                    first_records = False
+                    self._listener.run_first_records(results)  # shown at once, not on the next tick
                 now = time.perf_counter()
                 if now - self._last_progress >= PROGRESS_SECONDS:
                     self._last_progress = now

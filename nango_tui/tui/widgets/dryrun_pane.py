@@ -291,6 +291,10 @@ and s saves the full record set. A run's results stay until the next run of the 
         tally = results.tally
         self.post_message(self.Progress(results.script_key, tally.records, tally.logs, tally.requests))
 
+    def run_first_records(self, results: RunResults) -> None:
+        if results is self._shown:
+            self.drain()  # the first records on the screen now: the timer could be 100 ms away
+
     def run_replaced(self, results: RunResults) -> None:
         self.post_message(self.RunFinished(ev.CANCELLED, {}, request=results.request, done=results.done))
 
