@@ -205,6 +205,12 @@ def _add_serve(sub) -> None:
     )
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)")
     p.add_argument("--port", default=3003, type=int, help="port (default: 3003)")
+    p.add_argument(
+        "--reuse-port",
+        action="store_true",
+        help="share --port with the other `serve --reuse-port` processes of this machine (PostgreSQL:"
+        " the kernel spreads the connections among them, one process a core; all must use one database)",
+    )
     _worker_arguments(p)
     p.set_defaults(run=_run_serve, command_kind="serve")
 
@@ -237,6 +243,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         kind=args.command_kind,
         executor_id=args.id,
         concurrency=args.concurrency,
+        reuse_port=getattr(args, "reuse_port", False),
     )
     try:
         return run(options)

@@ -275,6 +275,12 @@ def test_second_serve_on_the_same_data_and_a_busy_port(deployed, tmp_path):
     assert result.returncode == 1 and "already uses" in result.stderr and "Traceback" not in result.stderr
     result = run("--data", str(tmp_path / "other"), "--port", str(deployed.port))
     assert result.returncode == 1 and "in use" in result.stderr and "Traceback" not in result.stderr
+    assert "--reuse-port" in result.stderr
+    # --reuse-port is for serve processes of one PostgreSQL database; SQLite has one process a folder
+    result = run("--data", str(tmp_path / "third"), "--port", str(free_port()), "--reuse-port")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "--reuse-port shares the port among serve processes of one PostgreSQL" in result.stderr
+    assert not (tmp_path / "third" / "nango.db").exists()
 
 
 def test_keys_are_printed_once(tmp_path):

@@ -360,3 +360,44 @@ def test_oauth2_refresh_once_across_processes(tmp_path, postgres, local_server):
     finally:
         one.stop()
         two.stop()
+
+
+def test_serve_processes_of_one_database_share_a_port_with_reuse_port(tmp_path, postgres):
+    """`serve --reuse-port`: two API processes of one database listen on one port (each with its
+    own worker id); either one alone keeps answering on it; a third without the flag is refused."""
+    database = postgres.new_database()
+    one = start(tmp_path, "api1", database, args=["--reuse-port"])
+    two = start(tmp_path, "api2", database, port=one.port, args=["--reuse-port"])
+    try:
+        two.wait_for(lambda: "nango-tui serve: listening on" in two.log_path.read_text(), what="api2")
+        deploy_paused(one, write_project(tmp_path / "proj"))
+        assert {"api1", "api2"} <= {w["id"] for w in one.get("/workers").json()["workers"]}
+        third = subprocess.run(
+            [sys.executable, "-m", "nango_tui", "serve", "--database", database, "--id", "api3"]
+            + ["--data", str(tmp_path / "data3"), "--port", str(one.port)],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={**os.environ, **FAST_JANITOR},
+        )
+        assert third.returncode == 1 and "in use" in third.stderr
+
+        def pages_answer() -> bool:  # new connections each time: the kernel picks a process for each
+            return all(
+                one.get("/records?model=Item", headers=acme_headers()).json()
+                == {"records": [], "next_cursor": None}
+                for _ in range(20)
+            )
+
+        assert pages_answer()
+        one.stop()
+        assert pages_answer()  # all on api2
+        one.start(timeout=60)  # returns when the port answers, which `two` does: wait for `one`'s own line
+        one.wait_for(
+            lambda: one.log_path.read_text().count("nango-tui serve: listening on") == 2, what="api1 again"
+        )
+        two.stop()
+        assert pages_answer()  # all on api1, restarted on the shared port
+    finally:
+        one.stop()
+        two.stop()

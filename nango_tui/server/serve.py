@@ -31,6 +31,7 @@ class ServeOptions:
     kind: str = "serve"  # serve | worker (a worker's API is for its own runs, on loopback)
     executor_id: str | None = None
     concurrency: int = 4
+    reuse_port: bool = False  # several serve processes of one PostgreSQL database share the port
 
 
 class ServeError(Exception):
@@ -47,8 +48,9 @@ def _lock(data_dir: Path, name: str = "serve.lock", who: str = "another `nango-t
     return handle
 
 
-def default_executor_id(kind: str, is_sqlite: bool, port: int) -> str:
-    """SQLite: `local` (one process). PostgreSQL: `serve-HOST-PORT` or `worker-HOST-PID`.
+def default_executor_id(kind: str, is_sqlite: bool, port: int, reuse_port: bool = False) -> str:
+    """SQLite: `local` (one process). PostgreSQL: `serve-HOST-PORT` (`serve-HOST-PORT-PID` when
+    several share the port) or `worker-HOST-PID`.
 
     A stable id (`--id`) lets a restarted worker recover its own runs at once; otherwise the janitor
     hands them to a live worker once the old id stops beating."""
@@ -57,22 +59,29 @@ def default_executor_id(kind: str, is_sqlite: bool, port: int) -> str:
     if is_sqlite:
         return "local"
     host = socket.gethostname()
-    return f"serve-{host}-{port}" if kind == "serve" else f"worker-{host}-{os.getpid()}"
+    if kind == "serve":
+        return f"serve-{host}-{port}-{os.getpid()}" if reuse_port else f"serve-{host}-{port}"
+    return f"worker-{host}-{os.getpid()}"
 
 
 def _safe(name: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:100]
 
 
-def _check_port(host: str, port: int) -> socket.socket:
+def _check_port(host: str, port: int, reuse_port: bool = False) -> socket.socket:
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:  # Linux spreads new connections among the processes bound with it
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as exc:
         sock.close()
         if exc.errno == errno.EADDRINUSE:
-            raise ServeError(f"port {port} on {host} is in use: stop what uses it or pass --port") from None
+            also = "" if reuse_port else " (or --reuse-port to share it with other serve processes)"
+            raise ServeError(
+                f"port {port} on {host} is in use: stop what uses it or pass --port{also}"
+            ) from None
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
     return sock
 
@@ -107,14 +116,23 @@ def run(options: ServeOptions, out: IO[str] = sys.stdout) -> int:
         )
     if options.concurrency < 1:
         raise ServeError("--concurrency must be at least 1")
-    executor_id = options.executor_id or default_executor_id(options.kind, is_sqlite, options.port)
+    if options.reuse_port and is_sqlite:
+        raise ServeError(
+            "--reuse-port shares the port among serve processes of one PostgreSQL database; on SQLite"
+            " one serve process owns the data folder: pass --database postgresql://... or drop --reuse-port"
+        )
+    executor_id = options.executor_id or default_executor_id(
+        options.kind, is_sqlite, options.port, options.reuse_port
+    )
     if is_sqlite:
         lock = _lock(data_dir)
     else:
         lock = _lock(
             data_dir, f"executor-{_safe(executor_id)}.lock", f"another process with id {executor_id!r}"
         )
-    sock = _check_port("127.0.0.1", 0) if worker else _check_port(options.host, options.port)
+    sock = (
+        _check_port("127.0.0.1", 0) if worker else _check_port(options.host, options.port, options.reuse_port)
+    )
     port = sock.getsockname()[1]
     shown_url = db.display_url(url)
     try:

@@ -44,12 +44,14 @@ class ServerProcess:
         worker_id: str | None = None,
         concurrency: int | None = None,
         kind: str = "serve",
+        args: list[str] | None = None,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.database = database
         self.worker_id = worker_id
         self.concurrency = concurrency
         self.kind = kind
+        self.args = list(args or [])
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.keys = {"dev": DEV_KEY, "prod": PROD_KEY}
@@ -79,6 +81,7 @@ class ServerProcess:
             args += ["--id", self.worker_id]
         if self.concurrency:
             args += ["--concurrency", str(self.concurrency)]
+        args += self.args
         self.proc = subprocess.Popen(
             args,
             stdout=log,
