@@ -277,3 +277,22 @@ def test_fetch_fields_turns_an_unknown_id_into_an_action_error(samples_copy):
     [result] = [e for e in found if e["type"] == "result"]
     values = {f["name"]: f.get("value") for f in result["output"]["fields"]}
     assert values["LastName"] == "Dijkstra" and values["Email"] is None
+
+
+def test_test_imports_neither_pydantic_nor_the_config_loader_in_its_own_process(samples_copy):
+    """`nango-tui test` reads the scripts from dryrun's cached table: with it current, the parent
+    needs no pydantic (the replays' children have it). An eager import of the loader once cost
+    the command ~0.2-0.6 s of CPU (issue 18)."""
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from nango_tui.dryrun.regress import run_command\n"
+        f"code = run_command(Path({str(samples_copy)!r}), [], as_json=True)\n"
+        "print(code, 'pydantic' in sys.modules, 'nango_tui.config.loader' in sys.modules)\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=REPO, timeout=120)
+        for _ in range(2)  # the first writes the script table's cache
+    ]
+    assert runs[0].returncode == 0, runs[0].stderr
+    assert runs[1].stdout.strip().splitlines()[-1] == "0 False False", runs[1].stdout + runs[1].stderr

@@ -382,27 +382,37 @@ async def run_tests(
     on_result: Callable[[ScriptResult], None] | None = None,
     jobs: int | None = None,
     timeout: float = DEFAULT_TIMEOUT,
+    zygote: Zygote | None = None,
 ) -> list[ScriptResult]:
     """Test every selected script that has mocks (named scripts must have them).
 
     Raises SelectionError for an unknown NAME, and ProjectError when nango.yaml has errors.
     Results come back in a stable order (integration, kind, name); `on_result` sees each in
-    that order as soon as it and the ones before it have finished.
+    that order as soon as it and the ones before it have finished. The replays fork from
+    `zygote` (one is started, and closed at the end, when none is given).
     """
-    from nango_tui.config import load_project
     from nango_tui.runtime.recording import mocks_path
 
-    from .zygote import Zygote
-
-    zygote = Zygote.start(tls=False)  # the replays fork from one warm process; it imports while we load
+    owned = zygote is None
+    if zygote is None:
+        zygote = start_zygote()
     try:
         root = Path(root).resolve()  # noqa: ASYNC240 (one stat at start)
-        scripts = select_scripts(_script_table(root, load_project), names)
+        scripts = select_scripts(_script_table(root), names)
         if not names:  # all scripts: those without mocks are simply not regression-tested
             scripts = [s for s in scripts if mocks_path(root, s.integration, s.name).is_file()]
         return await _replay_all(root, scripts, on_result, jobs, timeout, zygote)
     finally:
-        zygote.close()
+        if owned:
+            zygote.close()
+
+
+def start_zygote() -> Zygote:
+    """The process the replays fork from: started first, it imports while the caller goes on;
+    without the CA bundle (a replay makes no https request)."""
+    from .zygote import Zygote
+
+    return Zygote.start(tls=False)
 
 
 async def _replay_all(
@@ -443,13 +453,15 @@ class _Table:
         return self._scripts
 
 
-def _script_table(root: Path, load_project: Callable[..., Any]) -> _Table:
+def _script_table(root: Path) -> _Table:
     from .request import DryrunSetupError
     from .setup import script_table
 
     try:
         return _Table(script_table(root))
     except DryrunSetupError:  # nango.yaml has errors: the loader's diagnostics say which
+        from nango_tui.config import load_project  # (imported only here: ~0.1 s of pydantic models)
+
         loaded = load_project(root)
         if loaded.project is None:
             raise ProjectError(loaded.diagnostics) from None
@@ -487,8 +499,24 @@ def print_result(result: ScriptResult, out: Out) -> None:
             out.line("    " + (out.style(part, colour) if colour else part))
 
 
-def run_command(root: Path, names: list[str], *, as_json: bool = False, out: Out | None = None) -> int:
-    """The `test` command: 0 when every script passes, 1 otherwise (or nothing to test)."""
+def run_command(
+    root: Path,
+    names: list[str],
+    *,
+    as_json: bool = False,
+    out: Out | None = None,
+    zygote: Zygote | None = None,
+) -> int:
+    """The `test` command: 0 when every script passes, 1 otherwise (or nothing to test).
+    `zygote`: one the caller started early (`start_zygote`); closed here."""
+    try:
+        return _test_command(root, names, as_json, out, zygote)
+    finally:
+        if zygote is not None:
+            zygote.close()
+
+
+def _test_command(root: Path, names: list[str], as_json: bool, out: Out | None, zygote: Zygote | None) -> int:
     from nango_tui.console import Out, print_diagnostics
 
     out = out or Out()
@@ -499,7 +527,9 @@ def run_command(root: Path, names: list[str], *, as_json: bool = False, out: Out
     started = time.perf_counter()
     try:
         results = asyncio.run(
-            run_tests(root, names, on_result=None if as_json else (lambda r: print_result(r, out)))
+            run_tests(
+                root, names, on_result=None if as_json else (lambda r: print_result(r, out)), zygote=zygote
+            )
         )
     except SelectionError as exc:
         out.line(f"nango-tui test: {exc}")

@@ -19,7 +19,6 @@ ends when the socket closes or its parent dies.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -28,7 +27,10 @@ import socket
 import struct
 import subprocess
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported where used: `test` starts a zygote before it imports asyncio
+    import asyncio
 
 _HEADER = struct.Struct("!I")
 MAX_REQUEST = 64 << 20
@@ -46,6 +48,8 @@ class WarmProcess:
         self.pid = pid
         self.stdout = stdout
         self.stderr = stderr
+        import asyncio
+
         self.returncode: int | None = None
         self._exited = asyncio.get_running_loop().create_future()
 
@@ -57,6 +61,8 @@ class WarmProcess:
             self._exited.set_result(self.returncode)
 
     async def wait(self) -> int:
+        import asyncio
+
         return await asyncio.shield(self._exited)
 
     async def communicate(self) -> tuple[bytes, bytes]:
@@ -104,6 +110,8 @@ class Zygote:
         """Whether a run can be forked now (alive, and bound to no other event loop)."""
         if not self.alive:
             return False
+        import asyncio
+
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
@@ -112,6 +120,8 @@ class Zygote:
 
     async def spawn(self, launch: dict[str, Any], env: dict[str, str], cwd: str | None) -> WarmProcess:
         """Fork a child for `launch` (the same message a cold child reads on stdin)."""
+        import asyncio
+
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
@@ -203,6 +213,8 @@ class Zygote:
 
 
 async def _reader(loop: asyncio.AbstractEventLoop, fd: int, limit: int) -> asyncio.StreamReader:
+    import asyncio
+
     reader = asyncio.StreamReader(limit=limit, loop=loop)
     pipe = os.fdopen(fd, "rb", buffering=0)
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader, loop=loop), pipe)
