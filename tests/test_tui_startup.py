@@ -143,3 +143,24 @@ async def test_the_footer_recomposes_only_when_its_keys_change(acme: Path) -> No
         await pilot.press("f2")
         await until(lambda: "Save" not in footer_text(app), pilot)
         assert "Quit" in footer_text(app)
+
+
+def test_the_workbench_module_and_a_project_load_import_no_pydantic_nor_later_panes(acme: Path) -> None:
+    """What the first frame needs is imported at start; pydantic (~0.1 s), the Deployments pane
+    and the screens opened later are not (a fresh interpreter, as `nango-tui DIR` starts)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import nango_tui.tui.app\n"
+        "from nango_tui.config import load_project\n"
+        f"assert load_project({str(acme)!r}).project is not None\n"
+        "later = ['pydantic', 'nango_tui.tui.widgets.deployments_pane', 'nango_tui.tui.screens.help_screen',\n"
+        "         'nango_tui.tui.screens.error_screen', 'nango_tui.tui.screens.init_screen',\n"
+        "         'nango_tui.tui.commands', 'nango_tui.tui.screens.dryrun_dialog']\n"
+        "print([m for m in later if m in sys.modules])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

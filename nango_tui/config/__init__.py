@@ -1,7 +1,7 @@
-"""Load and validate nango.yaml: pydantic objects, a typed model tree, and diagnostics.
+"""Load and validate nango.yaml: frozen dataclasses, a typed model tree, and diagnostics.
 
 Names are imported on first use: the runtime reads connections.yaml with `config.yamlnodes`
-and must not pay for building the config's pydantic models (~0.1 s) in every dryrun child.
+and must not pay for the config loader in every dryrun child.
 """
 
 from __future__ import annotations

@@ -1,49 +1,39 @@
-"""The checked nango.yaml as pydantic objects: a Project of integrations, scripts and models."""
+"""The checked nango.yaml as frozen dataclasses: a Project of integrations, scripts and models.
+
+Plain dataclasses, not pydantic models: the loader checks every value itself, and importing
+pydantic and building these classes cost the workbench's first frame ~0.1 s (issue 18)."""
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
-from typing import Literal as TLiteral
-
-from pydantic import BaseModel, ConfigDict
-from pydantic import Field as PField
+from typing import Any, Literal, TypeVar
 
 from .types import Field, TypeNode
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-
-_Built = TypeVar("_Built", bound=_Frozen)
-_FIELD_NAMES: dict[type[_Frozen], tuple[str, ...]] = {}
+_Built = TypeVar("_Built")
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 def checked(cls: type[_Built], **values: Any) -> _Built:
     """An instance of `cls` from values the loader has already checked, every field given.
 
-    What `model_construct` makes (no validation, the fields in their declared order), without
-    its walk over each field's aliases and defaults: a big nango.yaml builds 100,000 of these.
-    A field left out is a KeyError, never a silent default.
+    What the constructor makes, without a frozen dataclass's `object.__setattr__` per field: a
+    big nango.yaml builds 100,000 of these. A field left out is a KeyError, never a silent default.
     """
     names = _FIELD_NAMES.get(cls)
     if names is None:
-        assert not cls.__private_attributes__ and not cls.__pydantic_post_init__
-        assert all(f.alias is None and f.validation_alias is None for f in cls.model_fields.values())
-        names = _FIELD_NAMES[cls] = tuple(cls.model_fields)
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
     obj = cls.__new__(cls)
-    setattr_ = object.__setattr__
-    setattr_(obj, "__dict__", {name: values[name] for name in names})
-    setattr_(obj, "__pydantic_fields_set__", set(names))
-    setattr_(obj, "__pydantic_extra__", None)
-    setattr_(obj, "__pydantic_private__", None)
+    object.__setattr__(obj, "__dict__", {name: values[name] for name in names})
     return obj
 
 
-class Endpoint(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Endpoint:
     method: str
     path: str
     group: str | None = None
@@ -54,16 +44,17 @@ class Endpoint(_Frozen):
         return f"{self.method} {self.path}"
 
 
-class Script(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Script:
     """What syncs and actions share."""
 
     integration: str
     name: str
     description: str = ""
     version: str | None = None
-    scopes: list[str] = PField(default_factory=list)
+    scopes: list[str] = dataclasses.field(default_factory=list)
     input: str | None = None
-    endpoints: list[Endpoint] = PField(default_factory=list)
+    endpoints: list[Endpoint] = dataclasses.field(default_factory=list)
     line: int = 1
     column: int = 1
 
@@ -81,33 +72,36 @@ class Script(_Frozen):
         return f"{self.integration}/{self.folder}/{self.name}.py"
 
 
+@dataclass(frozen=True, kw_only=True)
 class Sync(Script):
     runs: str = ""
     runs_seconds: int = 0
-    output: list[str] = PField(default_factory=list)
-    sync_type: TLiteral["full", "incremental"] = "full"
+    output: list[str] = dataclasses.field(default_factory=list)
+    sync_type: Literal["full", "incremental"] = "full"
     track_deletes: bool = False
     auto_start: bool = True
-    webhook_subscriptions: list[str] = PField(default_factory=list)
+    webhook_subscriptions: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def kind(self) -> str:
         return "sync"
 
 
+@dataclass(frozen=True, kw_only=True)
 class Action(Script):
-    output: list[str] = PField(default_factory=list)
+    output: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def kind(self) -> str:
         return "action"
 
 
-class Integration(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Integration:
     key: str
-    syncs: dict[str, Sync] = PField(default_factory=dict)
-    actions: dict[str, Action] = PField(default_factory=dict)
-    on_events: dict[str, list[str]] = PField(default_factory=dict)
+    syncs: dict[str, Sync] = dataclasses.field(default_factory=dict)
+    actions: dict[str, Action] = dataclasses.field(default_factory=dict)
+    on_events: dict[str, list[str]] = dataclasses.field(default_factory=dict)
     line: int = 1
     column: int = 1
 
@@ -115,7 +109,8 @@ class Integration(_Frozen):
         return [*self.syncs.values(), *self.actions.values()]
 
 
-class ModelDef(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class ModelDef:
     """A model: its own fields as written, and all fields once `__extends` is merged."""
 
     name: str
@@ -133,13 +128,14 @@ class ModelDef(_Frozen):
         return None
 
 
-class Project(_Frozen):
+@dataclass(frozen=True, kw_only=True)
+class Project:
     """A loaded nango.yaml. `root` is the integrations folder."""
 
     root: Path
     config_file: str = "nango.yaml"
-    integrations: dict[str, Integration] = PField(default_factory=dict)
-    models: dict[str, ModelDef] = PField(default_factory=dict)
+    integrations: dict[str, Integration] = dataclasses.field(default_factory=dict)
+    models: dict[str, ModelDef] = dataclasses.field(default_factory=dict)
 
     def scripts(self) -> list[Sync | Action]:
         return [s for i in self.integrations.values() for s in i.scripts()]
