@@ -1,7 +1,7 @@
 """Many workers on one PostgreSQL (issue 14). Prints its figures; run from the repository root:
 
     .venv/bin/python benchmarks/bench_scale.py schedule [--processes 1 2 4] [--connections 200] [--window 90]
-    .venv/bin/python benchmarks/bench_scale.py records [--rows 10000000] [--clients 8] [--rates 200]
+    .venv/bin/python benchmarks/bench_scale.py records [--rows 10000000] [--clients 8] [--rates 200] [--servers 1 2]
     .venv/bin/python benchmarks/bench_scale.py takeover [--timeout 30]
 
 1. schedule: C connections x 3 syncs, `runs: every 1min`, on 1, 2, 4 processes (one `serve` plus
@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 from tests.support import postgres as pg  # noqa: E402
-from tests.support.server_process import ServerProcess  # noqa: E402
+from tests.support.server_process import ServerProcess, free_port  # noqa: E402
 from tests.support.server_project import acme_headers, connection_body, write_project  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -174,7 +174,13 @@ def schedule(
 
 
 def records(
-    cluster: pg.PostgresCluster, tmp: Path, rows: int, clients: int, requests: int, rates: list[float]
+    cluster: pg.PostgresCluster,
+    tmp: Path,
+    rows: int,
+    clients: int,
+    requests: int,
+    rates: list[float],
+    servers: list[int],
 ) -> None:
     from nango_tui.server.storage import records as recs
 
@@ -213,9 +219,46 @@ def records(
         cursors = [recs.encode_cursor(u, i) for u, i in sample]
         headers = {**server.headers(), **acme_headers("big")}
         print(f"  the cache filled by SQL in {fill:.0f} s", flush=True)
+        server.stop()
+        for count in servers:
+            _records_load(tmp, database, count, headers, cursors, rows, clients, requests, rates)
+    finally:
+        server.stop()
+
+
+def _records_load(
+    tmp: Path,
+    database: str,
+    count: int,
+    headers: dict,
+    cursors: list[str],
+    rows: int,
+    clients: int,
+    requests: int,
+    rates: list[float],
+) -> None:
+    """The load on `count` serve processes sharing one port (`serve --reuse-port` when more than one)."""
+    port = free_port()
+    flag = ["--reuse-port"] if count > 1 else []
+    procs = [
+        ServerProcess(
+            tmp / "rec" / "data",
+            port=port,
+            database=database,
+            worker_id=f"api{i}",
+            env=env(),
+            args=flag,
+        )
+        for i in range(count)
+    ]
+    try:
+        for proc in procs:
+            proc.start(timeout=90)
+            proc.wait_for(lambda p=proc: "listening on" in p.log_path.read_text(), what="serve")
+        server = procs[0]
         run_load(server.url, headers, "/records/", cursors, clients=clients, requests=400, model="Item")
         for rate in [None, *rates]:
-            before = process_cpu(server.proc.pid)
+            before = sum(process_cpu(p.proc.pid) for p in procs)
             result = run_load(
                 server.url,
                 headers,
@@ -226,16 +269,18 @@ def records(
                 rate=rate,
                 model="Item",
             )
-            cpu = process_cpu(server.proc.pid) - before
+            cpu = sum(process_cpu(p.proc.pid) for p in procs) - before
             n = len(result.latencies)
             print(
-                f"GET /records on PostgreSQL, {rows:,} cached, page of 100, {clients} clients, {result.mode},"
+                f"GET /records on PostgreSQL, {rows:,} cached, page of 100, {count} serve process(es),"
+                f" {clients} clients, {result.mode},"
                 f" {n:,} requests at random cursors: {result.summary()}; server CPU {cpu / n * 1000:.2f} ms"
                 f" a request, the clients' {result.client_cpu / n * 1000:.2f} ms; load average {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
     finally:
-        server.stop()
+        for proc in procs:
+            proc.stop()
 
 
 def takeover(cluster: pg.PostgresCluster, tmp: Path, timeout: float) -> None:
@@ -297,7 +342,14 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=2400, help="records: requests per run")
-    parser.add_argument("--rates", default="200", help="records: open-loop rates after the closed loop")
+    parser.add_argument(
+        "--servers",
+        type=int,
+        nargs="+",
+        default=[1, 2],
+        help="records: serve processes on one port (--reuse-port)",
+    )
+    parser.add_argument("--rates", default="200,400", help="records: open-loop rates after the closed loop")
     parser.add_argument("--timeout", type=float, nargs="+", default=[30, 5])
     args = parser.parse_args()
     if not pg.available():
@@ -314,7 +366,7 @@ def main() -> None:
                     schedule(cluster, Path(tmp), n, args.connections, args.warmup, args.window)
             elif args.part == "records":
                 rates = [float(r) for r in args.rates.split(",") if r.strip()]
-                records(cluster, Path(tmp), args.rows, args.clients, args.requests, rates)
+                records(cluster, Path(tmp), args.rows, args.clients, args.requests, rates, args.servers)
             else:
                 for t in args.timeout:
                     takeover(cluster, Path(tmp), t)

@@ -1,14 +1,19 @@
 """The runtime server's figures (issue 13). Prints them; run from the repository root:
 
-    .venv/bin/python benchmarks/bench_server.py [--records-rows 1000000] [--clients 8]
+    .venv/bin/python benchmarks/bench_server.py [--only ready|deploy|sync|records] [--records-rows 1000000]
+        [--clients 8] [--requests 2400] [--rates 200,400] [--keep DIR]
 
 1. `serve` ready: process start to the first HTTP answer, fresh data folder and restart (target < 1 s);
 2. `deploy` of sample-integrations to a running server, whole command (target < 1 s);
 3. a 100,000-record sync from a local API into the records cache, SQLite, end to end (trigger to the
    run's end as the server records it), beside the peer: the same sync as `nango-tui dryrun` (no cache)
    (target >= 20,000 records/s);
-4. `GET /records` pages of 100 with 1,000,000 records cached, concurrent clients on keep-alive
-   connections, random cursors: p50/p99 latency (target p99 < 20 ms).
+4. `GET /records/` pages of 100 with 1,000,000 records cached, 8 clients on keep-alive connections
+   at random cursors (benchmarks/records_load.py, a process of its own): a closed loop (each client
+   sends again as soon as it has its answer: the server's capacity, latency = clients / throughput),
+   then an open loop at each --rates (latency from the moment each request was due: what a caller
+   sees at that load); the server's and the clients' CPU a request (target p99 < 20 ms). --keep DIR
+   keeps the filled folder (~380 MB) for the next run.
 """
 
 from __future__ import annotations
@@ -288,7 +293,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--requests", type=int, default=2400, help="requests per records run")
     parser.add_argument(
-        "--rates", default="200", help="open-loop rates (requests/s, comma-separated) after the closed loop"
+        "--rates",
+        default="200,400",
+        help="open-loop rates (requests/s, comma-separated) after the closed loop",
     )
     parser.add_argument("--keep", type=Path, help="keep the filled records folder here and reuse it")
     parser.add_argument("--only", choices=["ready", "deploy", "sync", "records"])
