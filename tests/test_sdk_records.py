@@ -6,7 +6,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from nango_tui.sdk import ActionError, InvalidRecordsError, NangoSync, RecordLimitReached, SdkUsageError
 from tests.support.runtime_ctx import TOKEN, make_ctx
@@ -298,3 +298,82 @@ async def test_whole_numbers_are_integers_at_every_depth_of_a_model_instance():
     assert '"total": 1001,' in text and '"qty": 2,' in text and '"prices": [1, 2.5]' in text
     assert '"by_code": {"a": 3}' in text and '"note": "1.0"' in text and '"tip": 7}, "tip": 4}' in text
     assert '"total": 0.5' in text
+
+
+def test_plain_dict_batches_are_judged_valid_exactly_as_the_model_judges_them():
+    """The fast check of plain-dict batches (no model instances built, issue 18) against the
+    model's own validation, on models with aliases, strict types, dates, literals, nested and
+    self-referencing models, extra keys allowed or not; model validators keep the model's path."""
+    from typing import Annotated, Literal
+
+    from pydantic import Strict, model_validator
+
+    from nango_tui.sdk.records import _ModelCodec, _valid_dicts
+
+    strict = ConfigDict(strict=True, extra="forbid", validate_by_name=True, validate_by_alias=True)
+
+    class Tag(BaseModel):
+        model_config = strict
+        name: str
+
+    class Node(BaseModel):
+        model_config = strict
+        id: str
+        children: list[Node] = Field(default_factory=list)
+
+    class Rich(BaseModel):
+        model_config = strict
+        id: str
+        count: int | None = None
+        when: Annotated[datetime, Strict(False)] | None = None
+        kind: Literal["a", "b"] = "a"
+        tags: list[Tag] = Field(default_factory=list)
+        email_address: str | None = Field(default=None, alias="emailAddress")
+
+    class Loose(BaseModel):
+        model_config = ConfigDict(extra="allow")
+        __pydantic_extra__: dict[str, float]
+        id: str
+
+    class Checked(BaseModel):
+        id: str
+
+        @model_validator(mode="after")
+        def never_x(self) -> Checked:
+            if self.id == "x":
+                raise ValueError("x is refused")
+            return self
+
+    Node.model_rebuild()
+    good = {"id": "1", "count": 2, "when": "2024-01-01T00:00:00Z", "kind": "b", "tags": [{"name": "t"}]}
+    cases = {
+        Rich: [
+            [good],
+            [good, {"id": "2", "emailAddress": "a@b"}, {"id": "3", "email_address": "c@d"}],
+            [dict(good, count="2")],  # strict: no text for an int
+            [dict(good, when="not a date")],
+            [dict(good, kind="c")],
+            [dict(good, tags=[{"name": 1}])],
+            [dict(good, unknown=1)],
+            [{"count": 1}],
+            [good, "not a record"],
+            [Rich(id="m"), good],
+        ],
+        Node: [
+            [{"id": "1", "children": [{"id": "2", "children": []}]}],
+            [{"id": "1", "children": [{"id": 2}]}],
+        ],
+        Loose: [[{"id": "1", "score": 1.5}], [{"id": "1", "score": "high"}]],
+        Checked: [[{"id": "ok"}], [{"id": "x"}]],
+    }
+    for cls, batches in cases.items():
+        codec = _ModelCodec(cls)
+        assert (codec.dicts is None) == (cls is Checked)
+        for batch in batches:
+            try:
+                codec.many.validate_python(batch)
+                valid = True
+            except ValidationError:
+                valid = False
+            plain = all(type(r) is dict for r in batch)
+            assert _valid_dicts(codec.dicts, batch) == (valid and plain and cls is not Checked), (cls, batch)

@@ -24,6 +24,7 @@ from types import UnionType
 from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter, ValidationError, create_model
+from pydantic_core import SchemaValidator
 
 from ..runtime.context import RunContext
 from .errors import InvalidRecordsError, RecordLimitReached, SdkUsageError
@@ -75,8 +76,19 @@ class _ModelCodec:
         self.cls = cls
         self.many = TypeAdapter(list[cls])  # type: ignore[valid-type]
         self._partial: TypeAdapter[Any] | None = None
+        self._dicts: SchemaValidator | bool | None = False  # False: not built yet
         # JSON has one number type: a whole float is written as an integer (as Nango, in JS, does)
         self.numbers = number_spec(cls)
+
+    @property
+    def dicts(self) -> SchemaValidator | None:
+        """A validator of a list of plain dicts that says only whether they are valid, without
+        building model instances (the `model-fields` part of the model's own schema, with its
+        config: ~40% less CPU a record); None when the model's schema has more than fields
+        (model validators, custom __init__, a root model...), then `many` alone is used."""
+        if self._dicts is False:
+            self._dicts = _fields_validator(self.many.core_schema)
+        return self._dicts if isinstance(self._dicts, SchemaValidator) else None
 
     def dump_instances(self, records: list[Any]) -> list[Any]:
         """`records` with model instances dumped (one pydantic call), dicts and others as sent."""
@@ -112,6 +124,50 @@ class _ModelCodec:
             )
             self._partial = TypeAdapter(list[model])
         return self._partial
+
+
+def _fields_validator(schema: Any) -> SchemaValidator | None:
+    """`list[Model]`'s core schema with the model node replaced by its fields (see `dicts`)."""
+    definitions = None
+    if schema.get("type") == "definitions":
+        definitions, schema = schema.get("definitions"), schema.get("schema")
+    if not isinstance(schema, dict) or schema.get("type") != "list":
+        return None
+    item = schema.get("items_schema")
+    if isinstance(item, dict) and item.get("type") == "definition-ref":
+        ref = item.get("schema_ref")
+        item = next((d for d in definitions or () if isinstance(d, dict) and d.get("ref") == ref), None)
+    if (
+        not isinstance(item, dict)
+        or item.get("type") != "model"
+        or item.get("custom_init")
+        or item.get("root_model")
+        or item.get("post_init")
+        or not isinstance(item.get("schema"), dict)
+        or item["schema"].get("type") != "model-fields"
+    ):
+        return None
+    fields = {**schema, "items_schema": item["schema"]}
+    if definitions is not None:
+        fields = {"type": "definitions", "schema": fields, "definitions": definitions}
+    try:
+        return SchemaValidator(fields, item.get("config"))
+    except Exception:  # a schema pydantic-core builds differently alone: the model validates
+        return None
+
+
+def _valid_dicts(validator: SchemaValidator | None, records: list[Any]) -> bool:
+    """True when every record is a plain dict that `validator` accepts (then the model would)."""
+    if validator is None or set(map(type, records)) != _DICT_ONLY:
+        return False
+    try:
+        validator.validate_python(records)
+    except ValidationError:  # the model's own validation says which records and why
+        return False
+    return True
+
+
+_DICT_ONLY = {dict}
 
 
 class NumberSpec:
@@ -308,7 +364,7 @@ class RecordSink:
             return
         if op == "save":
             records = self._last_of_each_id(name, records)
-            invalid = self._invalid(codec.many, records)
+            invalid = [] if _valid_dicts(codec.dicts, records) else self._invalid(codec.many, records)
         elif op == "update":
             invalid = self._invalid(codec.partial, records, needs_id=True)
         else:
