@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
 
@@ -30,6 +31,11 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n(see `{self.prog} --help`)\n")
 
 
+if TYPE_CHECKING:  # argparse's class is generic only to type checkers
+    #: what `add_subparsers` returns, each `_add_<command>` adds its parser to it
+    _Subparsers: TypeAlias = argparse._SubParsersAction[_Parser]
+
+
 def _dir_arg(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--dir", default=".", metavar="PATH", help="the integrations folder (default: the current folder)"
@@ -39,7 +45,7 @@ def _dir_arg(p: argparse.ArgumentParser) -> None:
 # -- commands ------------------------------------------------------------------------------------
 
 
-def _add_validate(sub) -> None:
+def _add_validate(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "validate",
         help="check nango.yaml and print its problems",
@@ -64,7 +70,7 @@ def _run_validate(args: argparse.Namespace) -> int:
     return EXIT_FAIL if has_errors(result.diagnostics) else EXIT_OK
 
 
-def _add_dryrun(sub) -> None:
+def _add_dryrun(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "dryrun",
         help="run a sync or action locally against a connection, persist nothing",
@@ -83,7 +89,7 @@ def _run_dryrun(args: argparse.Namespace) -> int:
     return run_command(args)
 
 
-def _add_compile(sub) -> None:
+def _add_compile(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "compile",
         help="validate, regenerate models.py, check every script",
@@ -100,7 +106,7 @@ def _run_compile(args: argparse.Namespace) -> int:
     return run_compile(Path(args.dir), args.json)
 
 
-def _add_dev(sub) -> None:
+def _add_dev(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "dev",
         help="watch the folder and show every problem live",
@@ -121,7 +127,7 @@ def _run_dev(args: argparse.Namespace) -> int:
     return run_dev(Path(args.dir), args.json)
 
 
-def _add_generate(sub) -> None:
+def _add_generate(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "generate",
         help="write models.py and scaffold the scripts that have none",
@@ -138,7 +144,7 @@ def _run_generate(args: argparse.Namespace) -> int:
     return run_generate(Path(args.dir), args.json)
 
 
-def _add_init(sub) -> None:
+def _add_init(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "init",
         help="create an integrations folder with a working example",
@@ -162,7 +168,7 @@ def _run_init(args: argparse.Namespace) -> int:
     return run_init(Path(args.path), args.force)
 
 
-def _add_test(sub) -> None:
+def _add_test(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "test",
         help="replay every script's saved responses and compare with the saved results",
@@ -189,7 +195,7 @@ def _run_test(args: argparse.Namespace) -> int:
     return run_command(Path(args.dir), args.names, as_json=args.json, zygote=zygote)
 
 
-def _add_serve(sub) -> None:
+def _add_serve(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "serve",
         help="run the runtime server: deployed syncs on their schedule, Nango's API",
@@ -219,7 +225,7 @@ def _add_serve(sub) -> None:
     p.set_defaults(run=_run_serve, command_kind="serve")
 
 
-def _worker_arguments(p) -> None:
+def _worker_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--id",
         default=None,
@@ -256,7 +262,7 @@ def _run_serve(args: argparse.Namespace) -> int:
         return EXIT_FAIL
 
 
-def _add_worker(sub) -> None:
+def _add_worker(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "worker",
         help="run deployed syncs from a shared PostgreSQL (no public API); run as many as you need",
@@ -273,7 +279,7 @@ def _add_worker(sub) -> None:
     p.set_defaults(run=_run_serve, command_kind="worker", host="127.0.0.1", port=0)
 
 
-def _add_migrate(sub) -> None:
+def _add_migrate(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "migrate",
         help="bring the server's database schema up to this version (after an upgrade)",
@@ -296,7 +302,7 @@ def _run_migrate(args: argparse.Namespace) -> int:
         return EXIT_FAIL
 
 
-def _add_deploy(sub) -> None:
+def _add_deploy(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "deploy",
         help="compile, then ship the integrations to an environment of a runtime server",
@@ -341,7 +347,7 @@ def _run_deploy(args: argparse.Namespace) -> int:
     )
 
 
-def _add_connections(sub) -> None:
+def _add_connections(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "connections",
         help="connections of a runtime server",
@@ -364,7 +370,7 @@ def _run_connections_push(args: argparse.Namespace) -> int:
     return run(Path(args.dir), args.environment)
 
 
-def _add_infer(sub) -> None:
+def _add_infer(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "infer",
         help="infer models and a mapping from a run's records or the API's saved responses",
@@ -391,7 +397,7 @@ def _records_of_a_run_now(root: Path, name: str, connection: str, integration: s
     errors: list[str] = []
     files: list[str] = []
 
-    def on_event(event: dict) -> None:
+    def on_event(event: dict[str, Any]) -> None:
         if event.get("type") == "start":
             files.append(event.get("records_file", ""))
         elif event.get("type") == "error":
@@ -408,7 +414,7 @@ def _records_of_a_run_now(root: Path, name: str, connection: str, integration: s
     return Path(files[0])
 
 
-def _add_web(sub) -> None:
+def _add_web(sub: _Subparsers) -> None:
     p = sub.add_parser(
         "web",
         help="the workbench in a browser",
@@ -429,7 +435,7 @@ def _run_web(args: argparse.Namespace) -> int:
 
 
 # Each entry adds one subcommand; a command appears here only once it works.
-COMMANDS: list[Callable] = [
+COMMANDS: list[Callable[[_Subparsers], None]] = [
     _add_init,
     _add_validate,
     _add_generate,
@@ -492,7 +498,7 @@ def main(argv: list[str] | None = None) -> int:
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_USAGE
-    sys.stdout = _QuietOnBrokenPipe(sys.stdout)  # type: ignore[assignment]
+    sys.stdout = _QuietOnBrokenPipe(sys.stdout)
     try:
         return int(args.run(args) or 0)
     except KeyboardInterrupt:
@@ -507,7 +513,7 @@ class _QuietOnBrokenPipe:
     """stdout that, once the reader is gone (`nango-tui test | head -1`), drops the rest of the
     output instead of failing: the command runs to its end and exits with its real status."""
 
-    def __init__(self, stream) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.broken = False
 
@@ -535,7 +541,7 @@ class _QuietOnBrokenPipe:
         except (OSError, ValueError, AttributeError):
             pass
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(self.stream, name)
 
 

@@ -70,6 +70,8 @@ STRICT_PARTS = (
     "nango_tui/infer",
     "nango_tui/web",
     "nango_tui/console.py",
+    "nango_tui/remote",
+    "nango_tui/cli.py",
 )
 
 
