@@ -157,7 +157,6 @@ class WorkbenchApp(App[int]):
         elif not self.load_result.project and self.load_result.partial is None and self.diagnostics:
             self.show_error("nango.yaml cannot be loaded", "\n".join(d.format() for d in self.diagnostics))
             self.call_after_refresh(self.warm_up)
-        self.set_timer(WARM_CHILD_AFTER, self.start_warm_dryrun_child)
         self.set_timer(WARM_UP_LATEST, self.warm_up)  # in case the footer's keys never came
 
     def on_workbench_footer_keys_shown(self, event: WorkbenchFooter.KeysShown) -> None:
@@ -166,13 +165,15 @@ class WorkbenchApp(App[int]):
 
     def warm_up(self) -> None:
         """After the first full frame: the dev engine's first compile (it would compete with the
-        first paint for the GIL), then the Deployments pane, mounted hidden for F6."""
+        first paint for the GIL), the Deployments pane, mounted hidden for F6, and a second later
+        the warm dryrun child."""
         if self._warmed:
             return
         self._warmed = True
         if self.watch_enabled:
             self.run_dev_engine()
         self.run_worker(self.mount_deployments_pane(), group="warm-up", exit_on_error=False)
+        self.set_timer(WARM_CHILD_AFTER, self.start_warm_dryrun_child)
 
     def start_warm_dryrun_child(self) -> None:
         """A zygote the dryruns fork from (no start-up, no imports: the first record sooner)."""

@@ -70,7 +70,7 @@ class WorkbenchScreen(Screen):
             with Vertical(id="right"):
                 yield self._script_pane
                 yield self._dryrun_pane
-        yield WorkbenchFooter(compact=True)
+        yield WorkbenchFooter(compact=True, show_command_palette=self.app.size.width >= 100)
 
     def on_mount(self) -> None:
         self.app.workbench_mounted()  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from textual.app import ComposeResult
 from textual.message import Message
 from textual.widgets import Footer
 
@@ -43,13 +44,29 @@ class WorkbenchFooter(Footer):
         )
         return keys, self.show_command_palette, self.compact, app.ENABLE_COMMAND_PALETTE
 
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready and self.is_attached:
+            # Textual's Footer composes nothing until the screen says its bindings changed, then
+            # recomposes after a refresh: the first frame had no keys and a second one came for
+            # them. The screen's and the app's keys are known now; a focus change that adds keys
+            # recomposes as before.
+            self.set_reactive(Footer._bindings_ready, True)
+        self._shown = self.shown_keys()
+        yield from super().compose()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self._announce()
+
+    def _announce(self) -> None:
+        if not self._keys_shown and self.children:
+            self._keys_shown = True
+            self.post_message(self.KeysShown())
+
     async def recompose(self) -> None:
         shown = self.shown_keys()
         if shown is not None and shown == self._shown and self.children:
             return  # the same keys: nothing to remount
-        self._shown = shown
         self.recomposes += 1
         await super().recompose()
-        if not self._keys_shown and self.children:
-            self._keys_shown = True
-            self.post_message(self.KeysShown())
+        self._announce()
