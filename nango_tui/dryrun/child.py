@@ -214,6 +214,8 @@ def _warm_up() -> None:
     try:
         import ctypes  # noqa: F401 (the sandbox's system calls)
 
+        import orjson  # noqa: F401 (records' encoder: events.dumps_each)
+
         import nango_tui.runtime.connection_model
         import nango_tui.runtime.context
         import nango_tui.sdk  # noqa: F401

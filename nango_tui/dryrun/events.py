@@ -11,8 +11,6 @@ import json
 import math
 from typing import Any, Final, cast
 
-import orjson
-
 from nango_tui.runtime.event_types import (
     BatchEvent,
     DoneEvent,
@@ -92,9 +90,8 @@ RAW = "_raw"  # a batch read without its records (DryrunRun.raw_batches): its li
 # as they are, UTF-8), with datetimes and dataclasses through `str` as `dumps` does. A value
 # orjson refuses (an int beyond 64 bits, a non-string key, a lone surrogate, depth > 254) is
 # encoded by `dumps`, so the output never depends on which encoder took it. Numbers may be
-# written differently (1e16 vs 1e+16): the same value.
-_orjson_dumps = orjson.dumps
-_ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+# written differently (1e16 vs 1e+16): the same value. orjson is imported by the first call: the
+# parent of a run that only passes batches on never needs it (~15 ms of its start-up).
 
 
 def dumps(value: Any) -> str:
@@ -107,18 +104,21 @@ def dumps(value: Any) -> str:
 
 def dumps_each(values: list[Any]) -> list[str]:
     """`dumps` of each value (the records of a batch), each in one orjson call."""
-    encode, options = _orjson_dumps, _ORJSON_OPTIONS
+    import orjson
+
+    encode, options = orjson.dumps, orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
     try:
         return [encode(v, str, options).decode() for v in values]
     except (TypeError, ValueError):  # orjson.JSONEncodeError is a TypeError: find which values
-        return [_dumps_one(v) for v in values]
+        return [_dumps_one(encode, options, v) for v in values]
 
 
-def _dumps_one(value: Any) -> str:
+def _dumps_one(encode: Any, options: int, value: Any) -> str:
     try:
-        return _orjson_dumps(value, str, _ORJSON_OPTIONS).decode()
+        text: str = encode(value, str, options).decode()
     except (TypeError, ValueError):
         return dumps(value)
+    return text
 
 
 def _finite(value: Any) -> Any:
