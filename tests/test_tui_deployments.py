@@ -499,6 +499,36 @@ async def test_polls_while_shown_and_never_while_hidden(client_env, tmp_path, mo
         assert pane.refreshes == hidden
 
 
+async def test_opening_the_pane_asks_once(client_env, tmp_path, monkeypatch) -> None:
+    """F6 sends one request set: the scripts, then the connections; the integrations opened by
+    that answer need nothing more (they asked again, a second tree update for the first screen)."""
+    monkeypatch.setattr(deployments_pane, "POLL_SECONDS", 600)
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        await until(lambda: "2 connections" in pane.status_text and not pane._fetching, pilot)
+        await pilot.pause()
+        assert pane.fetches == 1 and not pane._fetching and not pane._again
+        await highlight(pilot, pane, NodeRef("script", "dev", "acme", "items", "sync"), expand=True)
+        await until(lambda: has_label(pane, "c1  ● "), pilot)  # opening a sync asks for its statuses
+        assert pane.fetches == 2
+
+
+async def test_the_hidden_pane_makes_its_client_and_asks_nothing(local_server, tmp_path, monkeypatch) -> None:
+    """Mounted hidden after the first frame, the pane makes the environment's HTTP client (F6's
+    first request then goes out at once) and sends nothing until it is shown."""
+    monkeypatch.setenv("NANGO_HOSTPORT", local_server.url)
+    monkeypatch.setenv("NANGO_SECRET_KEY_DEV", "k")
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(app.deployments_mounted, pilot)
+        pane = app.deployments_pane
+        await until(lambda: "dev" in pane.links, pilot)
+        assert pane.links["dev"].client is not None and not pane.display
+        await pilot.pause(0.5)
+        assert local_server.requests == [] and pane.fetches == 0
+
+
 async def test_a_slow_server_never_blocks_the_workbench(local_server, tmp_path, monkeypatch) -> None:
     import threading
 

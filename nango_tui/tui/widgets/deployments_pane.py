@@ -19,6 +19,7 @@ an action with an input; each answer is a toast and the tree refreshes.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,10 +108,12 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         self.project: Any = None
         self.snapshots: dict[str, EnvSnapshot] = {}
         self.links: dict[str, EnvLink] = {}
+        self._links_lock = threading.Lock()  # the warm-up, fetch and action threads share `links`
         self._fetching: set[str] = set()
         self._again: set[str] = set()
         self._visible = False
         self.refreshes = 0  # answers applied (tests read it)
+        self.fetches = 0  # request sets sent (tests read it)
         self.poll_ticks = 0  # timer ticks, shown or not (tests read it)
 
     def compose_body(self):
@@ -129,6 +132,14 @@ against the input model as in the dryrun dialog); the output opens in the inspec
             tree.root, [(NodeRef("env", env), view.env_label(env), True) for env in self.environments]
         )
         self.set_interval(POLL_SECONDS, self._poll)
+        self._warm_link()
+
+    @work(thread=True, group="deployments-warm", exit_on_error=False)
+    def _warm_link(self) -> None:
+        """Make the current environment's client while the pane is still hidden (the app mounts
+        it after the first frame): its imports (httpx, the typed bodies) and TLS context cost
+        ~0.1-0.5 s, which F6's first request would wait for. Nothing is sent to the server."""
+        self.link_for(self.environment)
 
     def on_unmount(self) -> None:
         for link in self.links.values():
@@ -173,6 +184,7 @@ against the input model as in the dryrun dialog); the output opens in the inspec
             self._again.add(env)  # asked again while a fetch runs: once more when it ends
             return
         self._fetching.add(env)
+        self.fetches += 1
         self._fetch(env, self._wanted(env))
 
     def _wanted(self, env: str) -> Wanted:
@@ -188,9 +200,7 @@ against the input model as in the dryrun dialog); the output opens in the inspec
 
     @work(thread=True, group="deployments-fetch", exit_on_error=False)
     def _fetch(self, env: str, wanted: Wanted) -> None:
-        link = self.links.get(env)
-        if link is None:
-            link = self.links[env] = EnvLink(self.root, env)
+        link = self.link_for(env)
         first = env not in self.snapshots  # the scripts are shown before the connections arrive
         on_scripts = (lambda snap: self.post_message(Fetched(snap))) if first else None
         self.post_message(Fetched(fetch(link, wanted, on_scripts)))
@@ -198,8 +208,8 @@ against the input model as in the dryrun dialog); the output opens in the inspec
     @on(Tree.NodeExpanded)
     def _expanded(self, event: Tree.NodeExpanded) -> None:
         ref = event.node.data
-        if ref is None or (ref.kind == "env" and ref.env in self._fetching):
-            return  # an environment being fetched: that answer fills it
+        if ref is None or ref.kind == "integration" or (ref.kind == "env" and ref.env in self._fetching):
+            return  # an integration's scripts are known; an environment being fetched: that answer fills it
         self.refresh_env(ref.env)
 
     # -- applying an answer -----------------------------------------------------------------
@@ -455,11 +465,17 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         ref = self.highlighted()
         return ref.env if ref is not None else self.environment
 
+    def link_for(self, env: str) -> EnvLink:
+        """The environment's address and client, made once (any thread)."""
+        with self._links_lock:
+            link = self.links.get(env)
+            if link is None:
+                link = self.links[env] = EnvLink(self.root, env)
+            return link
+
     def client_for(self, env: str) -> Any:
         """The environment's `ServerClient` (None with a toast when its key is not set)."""
-        link = self.links.get(env)
-        if link is None:
-            link = self.links[env] = EnvLink(self.root, env)
+        link = self.link_for(env)
         if link.client is None:
             self.notify(link.problem or f"{env}: no server settings", severity="error", timeout=8)
         return link.client
