@@ -680,3 +680,36 @@ def test_run_sync_for_synchronous_hosts(root: Path):
     seen: list[str] = []
     done = run_sync(DryrunRequest(root, "contacts", "local", max_records=2), lambda e: seen.append(e["type"]))
     assert done["status"] == "ok" and done["records"] == 2 and seen[0] == "start" and seen[-1] == "done"
+
+
+def _processes_in(folder: Path) -> list[int]:
+    """Processes whose working directory is `folder` (a run's child starts there)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                if os.readlink(f"/proc/{entry}/cwd") == str(folder):
+                    found.append(int(entry))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc"), reason="reads /proc")
+def test_the_cli_early_child_runs_the_request_or_is_ended_with_no_process_left(root: Path):
+    """`nango-tui dryrun` spawns its child before importing asyncio and the runner (early.py);
+    a request the checks refuse ends that child, which never ran user code."""
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "nango_tui", "dryrun", "--dir", str(root)]
+    ok = subprocess.run([*command, "contacts", "local", "--json"], capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout.splitlines()[-1])["records"] == 7
+    for args in (["nope", "local"], ["contacts", "absent"]):
+        refused = subprocess.run([*command, *args], capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 1 and "Traceback" not in refused.stderr, refused.stderr
+    deadline = time.time() + 5
+    while _processes_in(root.resolve()) and time.time() < deadline:
+        time.sleep(0.05)
+    assert _processes_in(root.resolve()) == []

@@ -13,6 +13,7 @@ from . import events as ev
 from .request import DryrunRequest, DryrunSetupError
 
 if TYPE_CHECKING:
+    from .early import EarlyChild
     from .render import HumanRenderer
 
 EXIT_OK, EXIT_FAIL, EXIT_USAGE = 0, 1, 2
@@ -99,10 +100,13 @@ def run_command(
         except OSError as exc:
             stderr.write(f"nango-tui dryrun: --output: cannot write {args.output}: {exc.strerror or exc}\n")
             return EXIT_FAIL
+    from .early import EarlyChild
+
+    early = EarlyChild.start(request)  # its start-up overlaps everything below (early.py)
     import asyncio
 
     try:
-        done = asyncio.run(_drive(request, args.json, stdout, output_file))
+        done = asyncio.run(_drive(request, args.json, stdout, output_file, early))
     except DryrunSetupError as exc:
         stderr.write(f"nango-tui dryrun: {exc}\n")
         return EXIT_FAIL
@@ -110,19 +114,24 @@ def run_command(
         stderr.write("\nnango-tui dryrun: cancelled (the script's process was stopped)\n")
         return 130
     finally:
+        early.discard()  # (nothing once the run adopted it)
         if output_file:
             output_file.close()
     return EXIT_OK if done.get("status") == ev.OK else EXIT_FAIL
 
 
 async def _drive(
-    request: DryrunRequest, as_json: bool, stdout: IO[str], output_file: IO[str] | None
+    request: DryrunRequest,
+    as_json: bool,
+    stdout: IO[str],
+    output_file: IO[str] | None,
+    early: EarlyChild | None = None,
 ) -> dict[str, Any]:
     import asyncio
 
     from .runner import start_dryrun
 
-    run = await start_dryrun(request)
+    run = await start_dryrun(request, early=early)
     sink: _JsonSink | HumanRenderer
     if as_json:
         sink = _JsonSink(stdout)

@@ -19,7 +19,6 @@ import json
 import os
 import re
 import signal
-import sys
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
@@ -28,15 +27,17 @@ from typing import TYPE_CHECKING, Any
 
 from . import events as ev
 from .channel import Opener, new_key
+from .early import CHILD_COMMAND, EVENTS_LIMIT, EarlyChild, child_cwd, child_env
 from .request import ChildSpec, DryrunRequest, DryrunSetupError
 
 if TYPE_CHECKING:
     from nango_tui.runtime.connection_model import Connection
     from nango_tui.runtime.redaction import Redactor
 
+    from .early import AdoptedProcess
     from .zygote import WarmProcess, Zygote
 
-    ChildProcess = asyncio.subprocess.Process | WarmProcess
+    ChildProcess = asyncio.subprocess.Process | WarmProcess | AdoptedProcess
 
 KILL_GRACE = 0.4  # seconds between SIGTERM and SIGKILL on cancel
 TIMEOUT_GRACE = 1.0  # the child reports its own timeout (with the script's line) before we kill it
@@ -45,19 +46,25 @@ _EOF_OUT = object()  # the child's event stream ended
 _EOF_ERR = object()  # its stderr ended (later, if the script left processes holding it)
 
 
-async def start_dryrun(request: DryrunRequest, *, zygote: Zygote | None = None) -> DryrunRun:
+async def start_dryrun(
+    request: DryrunRequest, *, zygote: Zygote | None = None, early: EarlyChild | None = None
+) -> DryrunRun:
     """Check the request and start the run; DryrunSetupError (one clear message) if it cannot run.
 
     With a `zygote` (or the process's default, `use_zygote`) the child is forked from that warm
     process once the request is checked: no interpreter start-up, no imports. Otherwise a cold
     child is spawned while the request is checked, so its imports overlap the parent's work;
     it runs no user code until it receives the checked request, and a request that fails the
-    checks only makes it exit. Either way the child is the same: same sandbox, guard, limits.
+    checks only makes it exit. `early`: that cold child, already started by the caller before it
+    imported asyncio (`early.EarlyChild`, the CLI's). Either way the child is the same: same
+    sandbox, guard, limits.
     """
     from .setup import resolve_run
 
     zygote = zygote or _default_zygote
     if zygote is not None and zygote.usable():
+        if early is not None:
+            early.discard()
         secrets: list[str] = []
         spec, connection = await asyncio.to_thread(resolve_run, request, secrets)
         run = DryrunRun(spec, request, secrets, connection)
@@ -71,7 +78,9 @@ async def start_dryrun(request: DryrunRequest, *, zygote: Zygote | None = None) 
         await run._start(await _spawn_child(request))
         return run
 
-    spawning = asyncio.create_task(_spawn_child(request))
+    spawning: asyncio.Task[ChildProcess] = asyncio.create_task(
+        early.adopt() if early is not None else _spawn_child(request)
+    )
     try:
         secrets = []
         spec, connection = await asyncio.to_thread(resolve_run, request, secrets)
@@ -92,34 +101,24 @@ def use_zygote(zygote: Zygote | None) -> None:
     _default_zygote = zygote
 
 
-def _child_env(request: DryrunRequest) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(request.extra_env)
-    env.pop("PYTHONSTARTUP", None)
-    return env
-
-
-def _child_cwd(request: DryrunRequest) -> str | None:
-    root = Path(request.root)
-    return str(root) if root.is_dir() else None
+_child_env = child_env
+_child_cwd = child_cwd
 
 
 async def _spawn_child(request: DryrunRequest) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "nango_tui.dryrun.child",
+        *CHILD_COMMAND,
         stdin=asyncio.subprocess.PIPE,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         cwd=_child_cwd(request),
         env=_child_env(request),
         start_new_session=True,  # own process group: cancel kills the script's children too
-        limit=1 << 20,
+        limit=EVENTS_LIMIT,
     )
 
 
-async def _discard(proc: asyncio.subprocess.Process) -> None:
+async def _discard(proc: ChildProcess) -> None:
     """End a child that never got a request (it has run no user code: kill it outright)."""
     _signal_group(proc.pid, signal.SIGKILL)
     await proc.communicate()
