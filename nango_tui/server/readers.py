@@ -11,6 +11,7 @@ call checks a connection out of the engine's pool (pre-ping: a restarted databas
 from __future__ import annotations
 
 import asyncio
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -43,7 +44,9 @@ def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | Non
 class Readers:
     """`await readers.run(fn)` calls `fn(DriverConnection)` in one of `threads` reader threads."""
 
-    def __init__(self, engine: sa.Engine, threads: int = 4) -> None:
+    def __init__(self, engine: sa.Engine, threads: int | None = None) -> None:
+        if threads is None:  # one a core, 2 to 4: on 2 cores, 2 served more pages than 1 or 4 (A/B)
+            threads = min(4, max(2, os.cpu_count() or 2))
         self.engine = engine
         self._held = engine.dialect.name == "sqlite"
         self._calls: queue.SimpleQueue[Any] = queue.SimpleQueue()
