@@ -426,10 +426,21 @@ def test_cli_json_passes_batches_on_as_the_runner_wrote_them(root: Path):
     assert [r["id"] for b in batches for r in b["records"]] == [f"c{i}" for i in range(7)]
     assert all(b["n"] == len(b["records"]) and b["model"] == "Contact" for b in batches)
     assert stream[-1]["type"] == "done" and stream[-1]["records"] == 7
-    decoded = only(asyncio.run(collect(root, "contacts")), "batch")
+    everything = asyncio.run(collect(root, "contacts"))
+    decoded = only(everything, "batch")
     assert [{k: v for k, v in b.items() if k != "t"} for b in batches] == [
         {k: v for k, v in b.items() if k != "t"} for b in decoded
     ]
+    # the child's other events are passed on as their lines too: the same events
+    assert [e["type"] for e in stream] == [e["type"] for e in everything]
+    varying = ("t", "ms", "seconds", "records_file", "response_headers")  # (headers: the Date)
+    for ours, theirs in zip(stream, everything):
+        if ours["type"] in ("request", "log"):
+            assert {k: v for k, v in ours.items() if k not in varying} == {
+                k: v for k, v in theirs.items() if k not in varying
+            }
+            if ours["type"] == "request":
+                assert ours["response_headers"].keys() == theirs["response_headers"].keys()
     assert '"_raw"' not in out
 
 

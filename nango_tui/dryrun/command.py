@@ -175,9 +175,9 @@ class _JsonSink:
 
     def feed(self, event: dict[str, Any]) -> None:
         raw = event.get(ev.RAW)
-        if raw is not None:  # a batch as the runner wrote it (the same text `dumps` would give)
+        if raw is not None:  # the event as the runner wrote it (the same text `dumps` would give)
             self.stream.write(raw.decode("utf-8", "replace") + "\n")
-            return
-        self.stream.write(ev.dumps(event) + "\n")
+        else:
+            self.stream.write(ev.dumps(event) + "\n")
         if event.get("type") != ev.BATCH:
             self.stream.flush()

@@ -161,8 +161,9 @@ class DryrunRun:
         self._opener = Opener(self._key)
         self._forged = 0  # lines on the event channel the runner did not write
         # True: a `batch` event is read without its records: its head (type, op, model, t, n)
-        # and `events.RAW` (the line's JSON text, records included). For a consumer that only passes
-        # the line on (`dryrun --json`); set it before iterating events().
+        # and `events.RAW` (the line's JSON text, records included); the child's other events are
+        # decoded and carry their line as `events.RAW` too. For a consumer that only passes the
+        # lines on (`dryrun --json`); set it before iterating events().
         self.raw_batches = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -265,6 +266,8 @@ class DryrunRun:
             try:
                 event = ev.loads(body)
                 if isinstance(event, dict) and "type" in event:
+                    if self.raw_batches:  # passed on as written (a request event carries 64 KB bodies)
+                        event[ev.RAW] = body
                     return event
             except ValueError:
                 pass
