@@ -548,6 +548,9 @@ async def test_a_slow_server_never_blocks_the_workbench(local_server, tmp_path, 
             await pilot.press("f6")
             pane = app.deployments_pane
             await until(lambda: local_server.requests, pilot)  # the request is in flight
+            # the first frame waits a moment for the answer, never longer: the pane is painted
+            await wait_for_text(pilot, app, "dev: asking the server")
+            assert not release.is_set() and pane.refreshes == 0
             await pilot.press("f3")  # the keys still work at once
             assert app.script_pane.display and not pane.display
             await pilot.press("f6")

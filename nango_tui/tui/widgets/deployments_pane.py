@@ -29,6 +29,7 @@ from textual import on, work
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Static, Tree
 
 from nango_tui.tui import deployments_view as view
@@ -38,6 +39,7 @@ from nango_tui.tui.widgets.deployments_tree import DeploymentsTree
 from nango_tui.tui.widgets.pane import Pane
 
 POLL_SECONDS = 3.0
+FIRST_FRAME_HOLD = 0.25  # seconds at most the first show's paint waits for the scripts
 SHORT_PANE = 14  # rows under which the detail is hidden (z zooms, the detail comes back)
 
 
@@ -115,6 +117,7 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         self.refreshes = 0  # answers applied (tests read it)
         self.fetches = 0  # request sets sent (tests read it)
         self.poll_ticks = 0  # timer ticks, shown or not (tests read it)
+        self._hold: Timer | None = None  # the first show's paint held for the scripts
 
     def compose_body(self):
         yield Static(Text("press F6 to open", "dim"), id="deployments-status")
@@ -142,6 +145,7 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         self.link_for(self.environment)
 
     def on_unmount(self) -> None:
+        self._release_first_frame()
         for link in self.links.values():
             link.close()
 
@@ -155,13 +159,35 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         before the layout changes: the request is on its way while the screen is laid out."""
         self._visible = visible
         if not visible:
+            self._release_first_frame()
             return
+        if self.environment not in self.snapshots and self.is_mounted:
+            link = self.links.get(self.environment)
+            where = f" at {link.host}" if link is not None and link.client is not None else ""
+            self._status(Text(f"{self.environment}: asking the server{where}…", "dim"))
+            self._hold_first_frame()
         node = self.tree.node_for(NodeRef("env", self.environment))
         if node is not None:
             if self.tree.cursor_line < 0:
                 self.tree.move_cursor(node)
             node.expand()
         self.refresh_open()
+
+    def _hold_first_frame(self) -> None:
+        """The first show: the screen's next paint waits for the scripts (at most
+        FIRST_FRAME_HOLD), so they are on the pane's first frame: one layout and paint instead
+        of an empty pane first (-50 ms of CPU; on a busy machine several frames sooner). This
+        is Textual's `App.delay_update`, ended as soon as the answer is drawn."""
+        if self._hold is None:
+            self.app._begin_batch()
+            self._hold = self.set_timer(FIRST_FRAME_HOLD, self._release_first_frame)
+
+    def _release_first_frame(self) -> None:
+        if self._hold is not None:
+            self._hold.stop()
+            self._hold = None
+            self.app._end_batch()
+            self.app.screen.refresh()
 
     @property
     def polling(self) -> bool:
@@ -217,7 +243,13 @@ against the input model as in the dryrun dialog); the output opens in the inspec
     @on(Fetched)
     def _fetched(self, event: Fetched) -> None:
         event.stop()
-        snap = event.snapshot
+        try:
+            self._apply(event.snapshot)
+        finally:
+            if event.snapshot.env == self.environment:
+                self._release_first_frame()  # drawn: the held paint shows it
+
+    def _apply(self, snap: EnvSnapshot) -> None:
         self.refreshes += 1
         if snap.partial:
             if snap.env not in self.snapshots or self.snapshots[snap.env].partial:
