@@ -210,6 +210,25 @@ async def test_deploy_shows_the_confirmation_and_deploys_only_on_yes(
         assert "items" in {s["name"] for s in server.get("/scripts/config", key="prod").json()[0]["syncs"]}
 
 
+async def test_the_palette_command_deploys_through_the_same_confirmation(
+    client_env, tmp_path, monkeypatch
+) -> None:
+    server = client_env
+    monkeypatch.setenv("NANGO_SECRET_KEY_PROD", server.keys["prod"])
+    before = server.get("/scripts/config", key="prod").json()
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p", *"deploy prod")
+        await wait_for_text(pilot, app, "compile, show what changes on the prod server")
+        await pilot.press("enter")
+        await until(lambda: isinstance(app.screen, DeployConfirmScreen), pilot, timeout=120)
+        assert "Deploy 3 scripts to prod" in screen_text(app) and "y: deploy" in screen_text(app)
+        assert app.screen_stack[0].query_one(DeploymentsPane).display  # the pane came with it
+        await pilot.press("n")
+        await until(lambda: "deploy cancelled" in notifications(app), pilot)
+    assert server.get("/scripts/config", key="prod").json() == before
+
+
 async def test_compile_errors_block_the_deploy_and_focus_problems(client_env, tmp_path) -> None:
     project = write_project(tmp_path / "proj")
     (project / "acme" / "actions" / "echo.py").write_text(
@@ -243,6 +262,7 @@ async def test_pause_start_trigger_full_resync_and_frequency(client_env, tmp_pat
         await pilot.press("p")
         await until(lambda: "paused items for c1" in notifications(app), pilot)
         await until(lambda: has_label(pane, "c1  ● PAUSED"), pilot)
+        await wait_for_text(pilot, app, "c1  ● PAUSED")  # a label changed in place is repainted
         assert server.sql(
             "SELECT state FROM syncs s JOIN connections c ON c.id = s.connection_pk "
             "WHERE c.connection_id = 'c1'"
