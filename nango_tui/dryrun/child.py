@@ -233,7 +233,7 @@ def warm_up_zygote(tls: bool = True) -> None:
     _warm_up()
     try:
         _exercise_pydantic()
-        import nango_tui.config.yamlnodes  # noqa: F401 (connections.yaml's reader)
+        import nango_tui.runtime.connections  # noqa: F401 (a forked child looks its connection up)
         from nango_tui.runtime.http import load_tls_ca
         from nango_tui.runtime.providers import providers
 

@@ -69,7 +69,7 @@ async def start_dryrun(
         spec, connection = await asyncio.to_thread(resolve_run, request, secrets)
         run = DryrunRun(spec, request, secrets, connection)
         try:
-            proc = await zygote.spawn(run._launch(), _child_env(request), _child_cwd(request))
+            proc = await zygote.spawn(run._launch(via_zygote=True), _child_env(request), _child_cwd(request))
         except OSError:
             proc = None  # the zygote is gone: a cold child does the same
         if proc is not None:
@@ -168,12 +168,14 @@ class DryrunRun:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    def _launch(self) -> dict[str, Any]:
-        """What the child needs: the checked request, the event channel's key and the connection
-        the parent resolved (so the child reads neither connections.yaml nor a Nango server again;
-        without it the child looks the connection up itself)."""
+    def _launch(self, via_zygote: bool = False) -> dict[str, Any]:
+        """What the child needs: the checked request, the event channel's key and, for a cold
+        child (its stdin comes straight from here), the connection the parent resolved, so that it
+        reads neither connections.yaml nor a Nango server again. Never through a zygote: its later
+        forks (other runs, other connections on a server) would inherit the freed memory that
+        held these credentials; a forked child looks its connection up itself."""
         launch: dict[str, Any] = {"spec": self.spec.to_json(), "key": self._key.hex()}
-        if self._connection is not None:
+        if self._connection is not None and not via_zygote:
             from nango_tui.runtime.connection_model import connection_to_json
 
             connection = connection_to_json(self._connection)

@@ -7,7 +7,7 @@
 A cold child pays Python's start-up and the imports of httpx, pydantic and the SDK (~0.2 s)
 on every run. The zygote pays them once, then forks a child per run; the child is the same
 `child.run` as a cold one (own session, the sandbox's namespaces, guard, limits, redaction),
-so isolation is unchanged. The zygote itself never runs user code, keeps no secret (it gets
+so isolation is unchanged. The zygote itself never runs user code, holds no secret (it gets
 the environment with each request, as a cold child would) and never runs an event loop: a
 fork of it inherits only imported modules.
 
