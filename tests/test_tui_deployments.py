@@ -397,6 +397,29 @@ async def test_browse_the_served_records_paged_filtered_and_searched(client_env,
         await until(lambda: not isinstance(app.screen, ServedRecordsScreen), pilot)
 
 
+async def test_the_filter_finds_a_connection_and_the_cursor_stays_in_what_is_left(
+    client_env, tmp_path, monkeypatch
+) -> None:
+    """Filtering by a connection keeps its script (it hid every script whose name did not match);
+    a highlighted node the filter hides leaves the cursor on its nearest ancestor still shown."""
+    monkeypatch.setattr(deployments_pane, "POLL_SECONDS", 600)
+    app = WorkbenchApp(write_project(tmp_path / "proj"), watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        pane = await open_pane(app, pilot)
+        items = NodeRef("script", "dev", "acme", "items", "sync")
+        await highlight(pilot, pane, items, expand=True)
+        c1 = NodeRef("sync", "dev", "acme", "items", "sync", "c1")
+        c2 = NodeRef("sync", "dev", "acme", "items", "sync", "c2")
+        await until(lambda: pane.tree.node_for(c2) is not None, pilot)
+        await highlight(pilot, pane, c2)
+        await pilot.press("slash", *"c1")
+        await until(lambda: pane.tree.node_for(c2) is None, pilot)
+        assert pane.tree.node_for(c1) is not None and pane.tree.node_for(items) is not None
+        assert pane.highlighted() == items  # c2's parent, not whatever took c2's line
+        assert pane.tree.node_for(NodeRef("script", "dev", "acme", "echo", "action")) is None
+        await wait_for_text(pilot, app, "c1  ● ")
+
+
 async def test_a_status_request_that_fails_keeps_what_was_shown_and_says_so(
     client_env, local_server, tmp_path, monkeypatch
 ) -> None:

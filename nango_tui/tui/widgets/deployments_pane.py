@@ -320,8 +320,9 @@ against the input model as in the dryrun dialog); the output opens in the inspec
                 continue
             wanted_scripts = []
             for script in [*integration.syncs, *integration.actions]:
-                if needle and needle not in script.name.lower() and needle not in key.lower():
-                    continue
+                connections = [s.connection_id for s in known.statuses.get((key, script.name), [])]
+                if not _matches(needle, script.name, key, *connections):
+                    continue  # shown when its name, its integration or one of its connections matches
                 ref = NodeRef("script", snap.env, key, script.name, script.type)
                 wanted_scripts.append((ref, view.script_label(script), script.type == "sync"))
             tree.set_children(node, wanted_scripts)
@@ -337,7 +338,7 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         needle = self.filter_text.lower()
         wanted = []
         for status in statuses:
-            if needle and needle not in status.connection_id.lower() and needle not in sync.lower():
+            if not _matches(needle, status.connection_id, sync, integration):
                 continue
             ref = NodeRef("sync", snap.env, integration, sync, "sync", status.connection_id)
             wanted.append((ref, view.sync_label(status, now), True))
@@ -511,3 +512,8 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         if link.client is None:
             self.notify(link.problem or f"{env}: no server settings", severity="error", timeout=8)
         return link.client
+
+
+def _matches(needle: str, *texts: str) -> bool:
+    """The filter (lower case) is empty or in one of `texts`."""
+    return not needle or any(needle in text.lower() for text in texts)
