@@ -28,11 +28,14 @@ def _no_user_settings(tmp_path: Path, monkeypatch) -> None:
 
 
 def tree_labels(app: WorkbenchApp) -> list[str]:
+    """Every node's label, collapsed ones' children included (added when first expanded)."""
     labels: list[str] = []
+    tree = app.config_pane.tree
 
     def walk(node) -> None:
         for child in node.children:
             labels.append(str(child.label.plain))
+            tree.fill(child)
             walk(child)
 
     walk(app.config_pane.tree.root)
@@ -632,3 +635,22 @@ async def test_help_lists_the_pane_keys_with_their_ids(acme: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f3", "f1")
         assert ("n", "Next match  (code.next_match)") in app.screen.pane_keys
+
+
+async def test_collapsed_nodes_get_their_children_when_expanded(acme: Path) -> None:
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.config_pane.tree
+        customer = next(n for n in _all_nodes(tree.root) if n.data and n.data.key == "m:Customer")
+        script = next(n for n in _all_nodes(tree.root) if n.data and n.data.key == "s:acme/customers")
+        assert not customer.children and not script.children  # built collapsed, filled on demand
+        await pilot.press("down", "down")  # acme > syncs > customers
+        assert tree.cursor_node is script
+        await pilot.press("right")  # expand
+        assert [str(c.label.plain) for c in script.children][:2] == ["every hour · full", "GET /customers"]
+        tree.move_cursor(customer)
+        await pilot.press("enter")  # toggles it open: its fields come with the NodeExpanded event
+        await until(lambda: customer.is_expanded and len(customer.children) == 4, pilot)
+        assert "tier: gold | silver" in [str(c.label.plain) for c in customer.children]
+        await pilot.press("slash", *"tier")  # a filter opens every node: fields included
+        await until(lambda: any("tier" in str(n.label.plain) for n in _all_nodes(tree.root)), pilot)

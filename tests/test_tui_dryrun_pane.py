@@ -540,6 +540,7 @@ async def test_logs_follow_the_end_but_stay_still_when_scrolled_up(project_root)
         pane = app.pane
         pane.start(request(project_root))
         pane.show_tab("dryrun-logs")
+        await wait_for(pilot, lambda: pane.query(LogLines))  # the Logs view is mounted after the first frame
         view = pane.query_one(LogLines)
         await wait_for(
             pilot, lambda: view.line_count == dryrun_results.LOGS_KEPT and pane.shown.tally.logs == 6000
@@ -597,3 +598,35 @@ async def test_the_first_records_are_drawn_at_once_not_on_the_next_tick(project_
         await wait_for(pilot, lambda: any(t.row_count == 5 for t in records.query(DataTable)), timeout=30)
         pane.stop()
         await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+
+
+async def test_a_tab_whose_view_was_not_mounted_yet_shows_the_run_and_takes_the_focus(
+    project_root, monkeypatch
+):
+    from nango_tui.tui.widgets.dryrun_tabs import DryrunTabs
+
+    monkeypatch.setattr(DryrunTabs, "mount_views", lambda self: None)  # no view but Records' yet
+    events = [
+        {"type": "start", "t": 0, "kind": "sync"},
+        *({"type": "log", "level": "info", "message": f"line {i}", "t": 0.0} for i in range(3)),
+        {"type": "batch", "op": "save", "model": "Contact", "records": [{"id": "1", "first_name": "a"}]},
+        {"type": "done", "status": "ok", "counts": {"Contact": {"save": 1}}},
+    ]
+
+    async def starter(_request):
+        return ScriptedRun(events)
+
+    app = PaneApp(load(project_root), starter=starter)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        assert not pane.tabs.ready("dryrun-logs") and not pane.query(LogLines)
+        records = pane.query_one(DryrunRecords)
+        await wait_for(pilot, lambda: any(t.row_count for t in records.query(DataTable)))
+        next(t for t in records.query(DataTable) if t.row_count).focus()
+        await pilot.press("right_square_bracket")  # ] : Logs, mounted now, the focus follows
+        await wait_for(pilot, lambda: isinstance(app.focused, LogLines))
+        assert app.focused.line_count == 3
+        await pilot.press("right_square_bracket")  # Requests
+        await wait_for(pilot, lambda: app.focused is pane.query_one(DryrunRequests).table)

@@ -124,7 +124,10 @@ class WorkbenchApp(App[int]):
         """Mount the Deployments pane (hidden) in the right column, once; returns it composed."""
         pane = self.deployments_pane
         if self._deployments_mounting is None:
-            self._deployments_mounting = self.screen_stack[0].query_one("#right").mount(pane)
+            right = self.screen_stack[0].query_one("#right")
+            if not right.is_attached:  # the app is closing
+                return pane
+            self._deployments_mounting = right.mount(pane)
         await self._deployments_mounting  # a second caller waits for the same mount
         return pane
 
@@ -165,8 +168,8 @@ class WorkbenchApp(App[int]):
 
     def warm_up(self) -> None:
         """After the first full frame: the dev engine's first compile (it would compete with the
-        first paint for the GIL), the Deployments pane, mounted hidden for F6, and a second later
-        the warm dryrun child."""
+        first paint for the GIL), the Deployments pane (mounted hidden for F6), and a second
+        later the warm dryrun child."""
         if self._warmed:
             return
         self._warmed = True

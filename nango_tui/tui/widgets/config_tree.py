@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from rich.text import Text
+from textual import on
 from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from nango_tui.config import Diagnostic, Project, Script, Sync
+from nango_tui.config import Diagnostic, ModelDef, Project, Script, Sync
 from nango_tui.config.types import describe
 
 
@@ -112,6 +115,9 @@ class ConfigTree(Tree[NodeRef]):
         self._marks: dict[str, Problems] = {}
         self.rebuilds = 0  # how many times the tree was rebuilt (tests read it)
         self.stale = False  # nango.yaml cannot be read now: the tree is its last readable version
+        # collapsed nodes whose children are added when first expanded (a model's fields, a
+        # script's details: ~500 of hubspot's ~600 nodes, each a Tree.add with its refresh)
+        self._unfilled: dict[int, Callable[[TreeNode[NodeRef]], None]] = {}
 
     # -- building ------------------------------------------------------------------------------
     def show(self, project: Project | None, diagnostics: list[Diagnostic]) -> None:
@@ -170,6 +176,7 @@ class ConfigTree(Tree[NodeRef]):
         else:
             cursor = None
         self.clear()
+        self._unfilled.clear()
         project = self.project
         if project is None:
             self.root.add_leaf(
@@ -214,23 +221,47 @@ class ConfigTree(Tree[NodeRef]):
                     NodeRef("model", f"m:{model.name}", name=model.name, line=model.line),
                     default=False,
                 )
-                for f in model.fields:
-                    text = Text(f.name + ("?" if f.optional else ""))
-                    text.append(": " + describe(f.type), style="dim")
-                    node.add_leaf(
-                        text, NodeRef("field", f"f:{model.name}.{f.name}", name=model.name, line=f.line)
-                    )
+                self._fill_later(node, partial(self._add_fields, model=model))
         self._restore_cursor(cursor or "")
 
     def _add(self, parent: TreeNode[NodeRef], label: Text, ref: NodeRef, default: bool) -> TreeNode[NodeRef]:
         expand = self.filter_text != "" or (default if self._expanded is None else ref.key in self._expanded)
         return parent.add(label, ref, expand=expand)
 
+    def _fill_later(self, node: TreeNode[NodeRef], fill: Callable[[TreeNode[NodeRef]], None]) -> None:
+        """Add `node`'s children now if it is expanded, else when it first is."""
+        if node.is_expanded:
+            fill(node)
+        else:
+            self._unfilled[node.id] = fill
+
+    def fill(self, node: TreeNode[NodeRef]) -> None:
+        """Add the children of a node built collapsed (nothing if it has them already)."""
+        fill = self._unfilled.pop(node.id, None)
+        if fill is not None:
+            fill(node)
+
+    @on(Tree.NodeExpanded)
+    def _expanded_node(self, event: Tree.NodeExpanded[NodeRef]) -> None:
+        self.fill(event.node)  # enter, space, a click (the event goes on to the pane)
+
+    @staticmethod
+    def _add_fields(node: TreeNode[NodeRef], model: ModelDef) -> None:
+        for f in model.fields:
+            text = Text(f.name + ("?" if f.optional else ""))
+            text.append(": " + describe(f.type), style="dim")
+            node.add_leaf(text, NodeRef("field", f"f:{model.name}.{f.name}", name=model.name, line=f.line))
+
     def _add_script(self, parent: TreeNode[NodeRef], script: Script, problems: dict[str, Problems]) -> None:
         key = f"s:{script.integration}/{script.name}"
         label = Text(script.name) + problems.get(key, Problems()).badge()
         ref = NodeRef(script.kind, key, script.integration, script.name, script.line, script.script_path)
         node = self._add(parent, label, ref, default=False)
+        self._fill_later(node, partial(self._add_details, script=script))
+
+    @staticmethod
+    def _add_details(node: TreeNode[NodeRef], script: Script) -> None:
+        key = f"s:{script.integration}/{script.name}"
         details: list[str] = []
         if isinstance(script, Sync):
             details.append(_runs_text(script))
@@ -284,6 +315,7 @@ class ConfigTree(Tree[NodeRef]):
             return False
         parent = node.parent
         while parent is not None:
+            self.fill(parent)
             parent.expand()
             parent = parent.parent
         self.move_cursor(node)
@@ -291,6 +323,7 @@ class ConfigTree(Tree[NodeRef]):
 
     def action_expand_node(self) -> None:
         if self.cursor_node is not None:
+            self.fill(self.cursor_node)
             self.cursor_node.expand()
 
     def action_collapse_or_parent(self) -> None:

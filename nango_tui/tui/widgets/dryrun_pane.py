@@ -65,13 +65,10 @@ from nango_tui.tui.messages import OpenFile
 from nango_tui.tui.run_history import diff_runs
 from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen
 
-from .dryrun_invalid import DryrunInvalid
-from .dryrun_logs import DryrunLogs
 from .dryrun_records import DryrunRecords
-from .dryrun_requests import DryrunRequests
 from .dryrun_results import RunResults
 from .dryrun_status import DryrunStatus
-from .dryrun_summary import DryrunSummary, error_location
+from .dryrun_summary import error_location
 from .dryrun_tabs import TABS, DryrunTabs
 
 DRAIN_SECONDS = 0.1  # how often streamed events reach the widgets
@@ -205,9 +202,25 @@ and s saves the full record set. A run's results stay until the next run of the 
         yield DryrunTabs(id="dryrun-tabs")
 
     def on_mount(self) -> None:
+        self.tabs.on_view_mounted = self._view_mounted
         self._apply_project()
         self._show(self._shown)
         self.set_interval(DRAIN_SECONDS, self.drain, name="dryrun-drain")
+        self.call_after_refresh(self.mount_views)  # after the first frame, which shows Records only
+
+    def mount_views(self) -> None:
+        """Mount the tabs' views the first frame left out."""
+        self.tabs.mount_views()
+
+    def _view_mounted(self, tab: str) -> None:
+        """A tab's view was mounted late: show it the shown run, as `_show` and `drain` would."""
+        results = self._shown
+        view = self.tabs.views[tab]
+        if tab == "dryrun-summary":
+            self.tabs.summary.show(results)
+        else:
+            view.reset(results)  # type: ignore[attr-defined]
+        self._apply_short()
 
     def on_resize(self) -> None:
         # a short pane (80x24 with four panes) keeps its rows for the tables; `z` zooms it
@@ -283,6 +296,7 @@ and s saves the full record set. A run's results stay until the next run of the 
     # -- what the stream tells (DryrunStream's listener) ------------------------------------
 
     def run_started(self, results: RunResults) -> None:
+        self.tabs.mount_views()  # a run fills every tab
         self._show(results)
         self.post_message(self.RunStarted(results.request))
         self.refresh_bindings()
@@ -339,7 +353,17 @@ and s saves the full record set. A run's results stay until the next run of the 
             self.query_one(DryrunRecords).open_search()
             return
         self.show_tab("dryrun-logs")
-        self.query_one(DryrunLogs).open_filter()
+        if self.tabs.ready("dryrun-logs"):
+            self.tabs.logs.open_filter()
+        else:
+            self.run_worker(self._open_filter_when_mounted(), group="dryrun-logs-filter", exclusive=True)
+
+    async def _open_filter_when_mounted(self) -> None:
+        mounting = self.tabs.mount_view("dryrun-logs")
+        if mounting is not None:
+            await mounting
+        if self.tabs.ready("dryrun-logs"):
+            self.tabs.logs.open_filter()
 
     def focus_body(self) -> None:
         """F5 / Tab: focus the active tab's content (table, logs, summary), not the tab bar."""
@@ -406,8 +430,8 @@ and s saves the full record set. A run's results stay until the next run of the 
         """`o`: the error's line (Summary), an invalid record's field in nango.yaml (Invalid)."""
         tab = self.tabs.active
         target = None
-        if tab == "dryrun-invalid":
-            target = self.query_one(DryrunInvalid).location(self.controller.project)
+        if tab == "dryrun-invalid" and self.tabs.ready(tab):
+            target = self.tabs.invalid.location(self.controller.project)
         elif self._shown is not None:
             target = error_location(self._shown.error)
         if target is None:
@@ -474,12 +498,13 @@ and s saves the full record set. A run's results stay until the next run of the 
         previous, self._drawn = self._drawn, drawn
         if self.query_one(DryrunRecords).sync():
             self._drawn = None  # rows still to add: come back on the next tick
-        self.query_one(DryrunLogs).sync()
-        self.query_one(DryrunRequests).sync()
-        self.query_one(DryrunInvalid).sync()
+        tabs = self.tabs
+        for tab, view in ((TABS[1], tabs.logs), (TABS[2], tabs.requests), (TABS[3], tabs.invalid)):
+            if tabs.ready(tab):  # one mounted later catches up then (`_view_mounted`)
+                view.sync()
         state_changed = force or previous is None or previous[1] != results.state or not results.running
-        if state_changed:
-            self.query_one(DryrunSummary).show(results)
+        if state_changed and tabs.ready(TABS[4]):
+            tabs.summary.show(results)
         now = time.monotonic()
         if state_changed or now - self._labelled >= LABEL_SECONDS:
             # a label that grows re-lays the tab bar out: once a second is plenty while streaming
@@ -513,11 +538,13 @@ and s saves the full record set. A run's results stay until the next run of the 
             return
         focused = self.app.focused
         focus_inside = focused is not None and self in focused.ancestors
-        self.query_one(DryrunRecords).reset(results)
-        self.query_one(DryrunLogs).reset(results)
-        self.query_one(DryrunRequests).reset(results)
-        self.query_one(DryrunInvalid).reset(results)
-        self.query_one(DryrunSummary).show(results)
+        tabs = self.tabs
+        tabs.records.reset(results)
+        for tab, view in ((TABS[1], tabs.logs), (TABS[2], tabs.requests), (TABS[3], tabs.invalid)):
+            if tabs.ready(tab):
+                view.reset(results)
+        if tabs.ready(TABS[4]):
+            tabs.summary.show(results)
         self.query_one(DryrunStatus).show(results, self._placeholder)
         self.tabs.label(results)
         if focus_inside:  # a re-run (watch, r) keeps the keyboard in the pane

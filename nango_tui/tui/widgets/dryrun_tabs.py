@@ -1,8 +1,16 @@
-"""The Dryrun pane's tabs: Records, Logs, Requests, Invalid and Summary, with counts in labels."""
+"""The Dryrun pane's tabs: Records, Logs, Requests, Invalid and Summary, with counts in labels.
+
+Only Records' view is mounted with the tabs: the others are made then, mounted into their tab
+when first needed (`mount_view`: a run to show, the tab shown, the workbench's warm-up after
+its first frame). Each is ~10 widgets the first frame would mount and style for nothing.
+"""
 
 from __future__ import annotations
 
-from textual.widget import Widget
+from collections.abc import Callable
+
+from textual import on
+from textual.widget import AwaitMount, Widget
 from textual.widgets import DataTable, TabbedContent, TabPane
 
 from nango_tui.dryrun import events as ev
@@ -15,6 +23,7 @@ from .dryrun_results import RunResults
 from .dryrun_summary import DryrunSummary
 
 TABS = ("dryrun-records", "dryrun-logs", "dryrun-requests", "dryrun-invalid", "dryrun-summary")
+TITLES = ("Records", "Logs", "Requests", "Invalid", "Summary")
 
 
 class DryrunTabs(TabbedContent):
@@ -22,14 +31,50 @@ class DryrunTabs(TabbedContent):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(initial="dryrun-records", id=id)
-        for title, tab_id, view in (
-            ("Records", "dryrun-records", DryrunRecords(id="dryrun-records-view")),
-            ("Logs", "dryrun-logs", DryrunLogs(id="dryrun-logs-view")),
-            ("Requests", "dryrun-requests", DryrunRequests(id="dryrun-requests-view")),
-            ("Invalid", "dryrun-invalid", DryrunInvalid(id="dryrun-invalid-view")),
-            ("Summary", "dryrun-summary", DryrunSummary(id="dryrun-summary-view")),
-        ):
-            self.compose_add_child(TabPane(title, view, id=tab_id))
+        self.records = DryrunRecords(id="dryrun-records-view")
+        self.logs = DryrunLogs(id="dryrun-logs-view")
+        self.requests = DryrunRequests(id="dryrun-requests-view")
+        self.invalid = DryrunInvalid(id="dryrun-invalid-view")
+        self.summary = DryrunSummary(id="dryrun-summary-view")
+        self.views: dict[str, Widget] = dict(
+            zip(TABS, (self.records, self.logs, self.requests, self.invalid, self.summary), strict=True)
+        )
+        self._mounting: dict[str, AwaitMount] = {}
+        self.on_view_mounted: Callable[[str], None] | None = None  # the pane catches the view up
+        for title, tab_id in zip(TITLES, TABS, strict=True):
+            eager = (self.records,) if tab_id == "dryrun-records" else ()
+            self.compose_add_child(TabPane(title, *eager, id=tab_id))
+
+    def ready(self, tab: str) -> bool:
+        """`tab`'s view is mounted (composed: its parts can be queried)."""
+        return self.views[tab].is_mounted
+
+    def mount_view(self, tab: str) -> AwaitMount | None:
+        """Mount `tab`'s view into its tab, once; the awaitable of that mount (None: it was
+        mounted with the tabs). `on_view_mounted(tab)` is called when it is."""
+        view = self.views[tab]
+        if view.parent is None and tab not in self._mounting:
+            pane = self.get_pane(tab)
+            if not pane.is_attached:  # the app is closing
+                return None
+            self._mounting[tab] = pane.mount(view)
+            self.run_worker(self._mounted(tab), group="dryrun-view-mount", exit_on_error=False)
+        return self._mounting.get(tab)
+
+    def mount_views(self) -> None:
+        """Mount every view not mounted yet (a run is starting, or the workbench is idle)."""
+        for tab in TABS:
+            self.mount_view(tab)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.tabbed_content is self and event.pane.id in self.views:
+            self.mount_view(event.pane.id)  # a click or a key on the tab bar
+
+    async def _mounted(self, tab: str) -> None:
+        await self._mounting[tab]
+        if self.on_view_mounted is not None:
+            self.on_view_mounted(tab)
 
     def step(self, step: int) -> None:
         """Show the next (1) or previous (-1) tab."""
@@ -42,27 +87,43 @@ class DryrunTabs(TabbedContent):
         focused = self.app.focused
         focus_was_in_a_tab = focused is not None and any(p.id in TABS for p in focused.ancestors)
         self.active = tab
+        if not self.ready(tab):
+            self.mount_view(tab)
+            if focus_was_in_a_tab:
+                self.run_worker(self._focus_when_mounted(tab), group="dryrun-view-focus", exclusive=True)
+            return
         if focus_was_in_a_tab:
             target = self.body_of(tab)
             if target is not None:
                 target.focus()
 
+    async def _focus_when_mounted(self, tab: str) -> None:
+        mounting = self._mounting.get(tab)
+        if mounting is None:
+            return
+        await mounting
+        target = self.body_of(tab) if self.active == tab else None
+        if target is not None:
+            target.focus()
+
     def body_of(self, tab: str) -> Widget | None:
-        """The widget that takes focus in `tab`."""
+        """The widget that takes focus in `tab` (None while its view is not mounted yet)."""
+        if not self.ready(tab):
+            return None
         if tab == "dryrun-records":
-            records = self.query_one(DryrunRecords)
+            records = self.records
             model = records.current_model
             tables = records.query(DataTable)
             return next(
                 (t for t in tables if model and t.id and t.id.endswith(model)), None
             ) or self.query_one("Tabs")
         if tab == "dryrun-logs":
-            return self.query_one(LogLines)
+            return self.logs.query_one(LogLines)
         if tab == "dryrun-requests":
-            return self.query_one(DryrunRequests).table
+            return self.requests.table
         if tab == "dryrun-invalid":
-            return self.query_one(DryrunInvalid).table
-        return self.query_one(DryrunSummary).focus_target
+            return self.invalid.table
+        return self.summary.focus_target
 
     def label(self, results: RunResults | None) -> None:
         """Put the run's counts in the tab labels."""
