@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nango_tui.remote.api import Connection, IntegrationScripts, ServerClient, SyncRun, SyncStatus
+    from nango_tui.remote.api import (
+        Connection,
+        IntegrationScripts,
+        ScriptConfig,
+        ServerClient,
+        SyncRun,
+        SyncStatus,
+    )
 
 RUNS_SHOWN = 10  # runs listed under one connection's sync
 
@@ -64,6 +71,30 @@ class EnvSnapshot:
     problems: dict[tuple[str, ...], str] = field(default_factory=dict)  # a part that failed
     seconds: float = 0.0
     partial: bool = False  # the scripts only: connections and statuses follow
+
+    def script(self, integration: str | None, name: str | None) -> ScriptConfig | None:
+        """A deployed script's config, by integration and name."""
+        for scripts in self.integrations:
+            if scripts.providerConfigKey == integration:
+                for script in [*scripts.syncs, *scripts.actions]:
+                    if script.name == name:
+                        return script
+        return None
+
+    def status(self, integration: str | None, sync: str | None, connection: str | None) -> SyncStatus | None:
+        """One connection's sync status, when this answer (or one before it) has it."""
+        for status in self.statuses.get((integration or "", sync or ""), []):
+            if status.connection_id == connection:
+                return status
+        return None
+
+    def run(
+        self, integration: str | None, sync: str | None, connection: str | None, run_id: str | None
+    ) -> SyncRun | None:
+        for run in self.runs.get((integration or "", sync or "", connection or ""), []):
+            if str(run.run_id) == run_id:
+                return run
+        return None
 
     def keep_unasked(self, previous: EnvSnapshot) -> None:
         """Take from `previous` the statuses and runs this answer did not ask for (asked before the

@@ -417,30 +417,15 @@ against the input model as in the dryrun dialog); the output opens in the inspec
 
     def script_config(self, ref: NodeRef) -> Any:
         snap = self.snapshots.get(ref.env)
-        for integration in snap.integrations if snap else []:
-            if integration.providerConfigKey == ref.integration:
-                for script in [*integration.syncs, *integration.actions]:
-                    if script.name == ref.script:
-                        return script
-        return None
+        return snap.script(ref.integration, ref.script) if snap else None
 
     def sync_status(self, ref: NodeRef) -> Any:
         snap = self.snapshots.get(ref.env)
-        if snap is None or ref.integration is None or ref.script is None:
-            return None
-        for status in snap.statuses.get((ref.integration, ref.script), []):
-            if status.connection_id == ref.connection:
-                return status
-        return None
+        return snap.status(ref.integration, ref.script, ref.connection) if snap else None
 
     def sync_run(self, ref: NodeRef) -> Any:
         snap = self.snapshots.get(ref.env)
-        if snap is None or ref.integration is None or ref.script is None or ref.connection is None:
-            return None
-        for run in snap.runs.get((ref.integration, ref.script, ref.connection), []):
-            if str(run.run_id) == ref.run_id:
-                return run
-        return None
+        return snap.run(ref.integration, ref.script, ref.connection, ref.run_id) if snap else None
 
     def apply_filter(self, text: str) -> None:
         for snap in self.snapshots.values():
