@@ -381,9 +381,16 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         return node.data if node is not None else None
 
     def _show_detail(self) -> None:
-        ref = self.highlighted()
+        detail = next(self.query("#deployments-detail-text").results(Static), None)
+        tree = next(self.query(DeploymentsTree).results(), None)
+        if detail is None or tree is None:
+            # The app is closing: its children go first, and a highlight the tree posted when it was
+            # filled at mount (F6 or the mount after the first frame) can arrive after them.
+            return
+        node = tree.cursor_node
+        ref = node.data if node is not None else None
         lines = self.detail_lines(ref) if ref is not None else []
-        self.query_one("#deployments-detail-text", Static).update(Text("\n").join(lines))
+        detail.update(Text("\n").join(lines))
 
     def detail_lines(self, ref: NodeRef) -> list[Text]:
         snap = self.snapshots.get(ref.env)
