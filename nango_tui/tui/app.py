@@ -18,7 +18,6 @@ from textual.css.query import NoMatches
 
 from nango_tui import workflows
 from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
-from nango_tui.runtime.local_env import list_environments
 from nango_tui.tui.editor import editor_command
 from nango_tui.tui.engine_bridge import EngineBridge
 from nango_tui.tui.keymap import binding_ids, keymap_path, load_keymap, unknown_ids
@@ -68,7 +67,7 @@ class WorkbenchApp(App[int]):
         self.load_result: LoadResult = load_project(self.root)
         self.diagnostics: list[Diagnostic] = list(self.load_result.diagnostics)
         self.environment = "dev"
-        self.environments: list[str] = list_environments(self.root)
+        self._environments: list[str] | None = None  # read when first asked (not for the first frame)
         self.selected_script: tuple[str, str] | None = None  # (integration, name)
         self.last_request: Any = None
         self.keymap: dict[str, str] = {}  # binding id -> keys, from keymap.yaml
@@ -103,6 +102,15 @@ class WorkbenchApp(App[int]):
         if project is not None:
             files.extend(s.script_path for s in project.scripts() if (self.root / s.script_path).is_file())
         return files
+
+    @property
+    def environments(self) -> list[str]:
+        """`dev`, connections.yaml's environments and those with a key (read on first use)."""
+        if self._environments is None:
+            from nango_tui.runtime.local_env import list_environments
+
+            self._environments = list_environments(self.root)
+        return self._environments
 
     @property
     def deployments_pane(self) -> DeploymentsPane:
@@ -225,7 +233,7 @@ class WorkbenchApp(App[int]):
 
     def _project_created(self, report: Any) -> None:
         self.load_result = load_project(self.root)
-        self.environments = list_environments(self.root)
+        self._environments = None  # read again when next asked
         self.apply_diagnostics(
             DiagnosticsSnapshot(list(self.load_result.diagnostics), [], 0.0, self.load_result.project)
         )

@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from collections import deque
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from nango_tui.dryrun.regress import Outcome, compare
 from nango_tui.tui.widgets.dryrun_results import RunResults
+
+if TYPE_CHECKING:
+    from nango_tui.dryrun.regress import Outcome
 
 HISTORY_KEPT = 10  # runs kept per (script, connection)
 
@@ -47,6 +49,8 @@ class RunHistory:
 
 def outcome_of(results: RunResults) -> Outcome:
     """What a run produced, as `nango-tui test` compares it."""
+    from nango_tui.dryrun.regress import Outcome  # imported by the first diff, not at start
+
     outcome = Outcome()
     section = {"save": outcome.records, "update": outcome.updated, "delete": outcome.deleted}
     if not _read_records_file(results.records_file, section):
@@ -84,4 +88,6 @@ def _read_records_file(path: Any, section: dict[str, dict[str, list]]) -> bool:
 
 def diff_runs(previous: RunResults, current: RunResults) -> list[str]:
     """The lines `nango-tui test` would print comparing `previous` (expected) with `current`."""
+    from nango_tui.dryrun.regress import compare
+
     return compare(outcome_of(previous), outcome_of(current))
