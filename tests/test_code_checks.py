@@ -84,3 +84,40 @@ def test_mypy_is_strict_on_the_parts_it_promises():
     overrides = config.get("overrides", [])
     loosened = [o for o in overrides if any(k.startswith(("disallow", "ignore_errors")) for k in o)]
     assert not loosened, loosened  # no per-module escape hatch for our own code
+
+
+def _private_textual_uses(path: Path) -> list[str]:
+    """Imports of Textual's private modules (`textual.widgets._tree`) and private members reached
+    on the app or a screen (`self.app._begin_batch()`): both change without notice between
+    Textual releases; each has a public counterpart (`textual.widgets.tree`, `batch_update`)."""
+    import ast
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("textual"):
+            if any(part.startswith("_") for part in node.module.split(".")):
+                found.append(f"{path.name}:{node.lineno}: from {node.module} import ...")
+        elif isinstance(node, ast.Import):
+            found += [
+                f"{path.name}:{node.lineno}: import {alias.name}"
+                for alias in node.names
+                if alias.name.startswith("textual") and any(p.startswith("_") for p in alias.name.split("."))
+            ]
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and not node.attr.startswith("__")
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr in ("app", "screen")
+        ):
+            found.append(f"{path.name}:{node.lineno}: .{node.value.attr}.{node.attr}")
+    return found
+
+
+def test_the_workbench_uses_no_private_textual_api():
+    used = [
+        use
+        for path in sorted((REPO / "nango_tui" / "tui").rglob("*.py"))
+        for use in _private_textual_uses(path)
+    ]
+    assert not used, "private Textual API (use its public counterpart):\n" + "\n".join(used)

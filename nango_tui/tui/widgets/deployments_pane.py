@@ -20,6 +20,7 @@ an action with an input; each answer is a toast and the tree refreshes.
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -118,6 +119,7 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         self.fetches = 0  # request sets sent (tests read it)
         self.poll_ticks = 0  # timer ticks, shown or not (tests read it)
         self._hold: Timer | None = None  # the first show's paint held for the scripts
+        self._held: AbstractContextManager[None] | None = None  # Textual's batch_update, entered
 
     def compose_body(self):
         yield Static(Text("press F6 to open", "dim"), id="deployments-status")
@@ -177,16 +179,20 @@ against the input model as in the dryrun dialog); the output opens in the inspec
         """The first show: the screen's next paint waits for the scripts (at most
         FIRST_FRAME_HOLD), so they are on the pane's first frame: one layout and paint instead
         of an empty pane first (-50 ms of CPU; on a busy machine several frames sooner). This
-        is Textual's `App.delay_update`, ended as soon as the answer is drawn."""
+        is Textual's public `App.batch_update()`, entered here and left as soon as the answer is
+        drawn (what `App.delay_update` does for a fixed time)."""
         if self._hold is None:
-            self.app._begin_batch()
+            self._held = self.app.batch_update()
+            self._held.__enter__()
             self._hold = self.set_timer(FIRST_FRAME_HOLD, self._release_first_frame)
 
     def _release_first_frame(self) -> None:
         if self._hold is not None:
             self._hold.stop()
             self._hold = None
-            self.app._end_batch()
+            held, self._held = self._held, None
+            if held is not None:
+                held.__exit__(None, None, None)
             self.app.screen.refresh()
 
     @property

@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import Tree
-from textual.widgets._tree import TreeNode
+from textual.widgets.tree import TreeNode
 
 from nango_tui.tui.deployments_view import NodeRef
 
