@@ -128,7 +128,12 @@ class _Reader:
         out = YMap((i + 1, indent + 1))
         key_marks = out.key_marks
         value_marks = out.value_marks
-        keys, plain_values, resolved_first = _keys, _plain_values, _RESOLVED_FIRST
+        keys, plain_values = _keys, _plain_values
+        resolved_first, not_plain_first = _RESOLVED_FIRST, _NOT_PLAIN_FIRST
+        column = indent + 1
+        # the last entry when its value is a plain scalar: (key, or None for a repeated one, the
+        # text, its line's index); lines more indented after it continue that scalar
+        open_plain: tuple[str | None, str, int] | None = None
         while True:
             if first is None:  # the next line with content (this loop is the hot one)
                 while i < count:
@@ -141,6 +146,10 @@ class _Reader:
                     return out
                 at = len(spaces)
                 if at != indent:
+                    if at > indent and open_plain is not None:
+                        i = self.fold_plain(out, open_plain, indent)
+                        open_plain = None
+                        continue
                     self.i = i
                     if at < indent:
                         return out
@@ -150,45 +159,56 @@ class _Reader:
             else:
                 written, rest = self.key_line(first, i)
                 first = None
-            key = keys.get(written)
-            if key is None:
+            try:
+                key = keys[written]
+            except KeyError:
                 key = key_text(_plain(written), written)
                 if len(keys) < 100_000:
                     keys[written] = key
             line = i + 1
-            i += 1
-            if rest and rest[0] not in _NOT_PLAIN_FIRST:
-                mark = (line, len(lines[line - 1]) - len(rest) + 1)
+            if rest and rest[0] not in not_plain_first:
+                mark = (line, len(lines[i]) - len(rest) + 1)
                 cut = rest.find(" #")
                 if cut >= 0:
                     rest = rest[:cut]
                 plain = rest.rstrip(" ")
                 if ": " in plain or plain[-1] == ":":
                     raise NotInSubset
-                if i < count and (len(rows[i][0]) > indent or not (rows[i][1] or rows[i][3])):
-                    tail, i = self.plain_tail(i, indent)
-                    plain += tail
                 if plain[0] not in resolved_first:
                     value = plain
                 else:
                     value = plain_values.get(plain, _MISSING)
                     if value is _MISSING:
                         value = _plain(plain)
+                open_plain = (None if key in out else key, plain, i)
+                i = line
                 reported = -1
             else:
-                self.i = i
+                self.i = line
                 reported = len(self.duplicates)
                 value, mark = self.value(rest, indent, depth, line)
                 i = self.i
+                open_plain = None
             if key in out:
                 # PyYAML's path never reads a repeated key's value: nothing inside it is reported
                 if reported >= 0:
                     del self.duplicates[reported:]
-                self.duplicates.append((line, indent + 1, key, key_marks[key]))
+                self.duplicates.append((line, column, key, key_marks[key]))
                 continue
             out[key] = value
-            key_marks[key] = (line, indent + 1)
+            key_marks[key] = (line, column)
             value_marks[key] = mark
+
+    def fold_plain(self, out: YMap, entry: tuple[str | None, str, int], indent: int) -> int:
+        """Fold the lines continuing a plain scalar into its entry's value; the index after them."""
+        key, plain, at = entry
+        tail, end = self.plain_tail(at + 1, indent)
+        if end == at + 1:  # nothing continues it (a comment came first): the deeper line is not ours
+            self.i = end
+            raise NotInSubset
+        if key is not None:
+            out[key] = _plain(plain + tail)
+        return end
 
     def key_line(self, text: str, i: int) -> tuple[str, str]:
         """(key as written, rest) of a mapping entry the row regex did not split."""

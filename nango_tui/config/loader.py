@@ -674,18 +674,27 @@ class _ConfigParser:
                     "invalid_sync_type",
                     f"`sync_type` must be full or incremental, found {raw_type!r}",
                 )
-        return checked(
+        track_deletes = self.expect_bool(spec, "track_deletes", False)
+        auto_start = self.expect_bool(spec, "auto_start", True)
+        webhooks = self.str_list(spec, "webhook-subscriptions", comma_split=False)
+        return checked(  # the fields in their declared order (`checked` then takes this dict as is)
             Sync,
-            **base,
+            integration=integration,
+            name=name,
+            description=base["description"],
+            version=base["version"],
+            scopes=base["scopes"],
+            input=input_name,
+            endpoints=endpoints,
+            line=line,
+            column=col,
             runs=runs or "",
             runs_seconds=runs_seconds,
             output=outputs,
-            input=input_name,
-            endpoints=endpoints,
             sync_type=sync_type,
-            track_deletes=self.expect_bool(spec, "track_deletes", False),
-            auto_start=self.expect_bool(spec, "auto_start", True),
-            webhook_subscriptions=self.str_list(spec, "webhook-subscriptions", comma_split=False),
+            track_deletes=track_deletes,
+            auto_start=auto_start,
+            webhook_subscriptions=webhooks,
         )
 
     @staticmethod
@@ -713,10 +722,17 @@ class _ConfigParser:
             if spec.get("input") is not None
             else None
         )
-        return checked(
+        endpoints = self.endpoint_list(spec, "action", name)
+        return checked(  # the fields in their declared order
             Action,
-            **base,
-            output=outputs,
+            integration=integration,
+            name=name,
+            description=base["description"],
+            version=base["version"],
+            scopes=base["scopes"],
             input=input_name,
-            endpoints=self.endpoint_list(spec, "action", name),
+            endpoints=endpoints,
+            line=base["line"],
+            column=base["column"],
+            output=outputs,
         )

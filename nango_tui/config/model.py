@@ -28,7 +28,10 @@ def checked(cls: type[_Built], **values: Any) -> _Built:
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
     obj = cls.__new__(cls)
-    object.__setattr__(obj, "__dict__", {name: values[name] for name in names})
+    # the keyword arguments are a fresh dict: used as they are when given in the fields' order
+    object.__setattr__(
+        obj, "__dict__", values if tuple(values) == names else {name: values[name] for name in names}
+    )
     return obj
 
 
