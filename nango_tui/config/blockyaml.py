@@ -124,16 +124,16 @@ class _Reader:
         (after a sequence's dash)."""
         if depth > _MAX_DEPTH:
             raise NotInSubset
-        lines, rows, count, i = self.lines, self.rows, self.count, self.i
-        out = YMap((i + 1, indent + 1))
-        key_marks = out.key_marks
-        value_marks = out.value_marks
+        rows, count, i = self.rows, self.count, self.i
+        out = YMap((i + 1, indent + 1), indent, self.value_mark_of_line)
+        key_rows = out.key_rows
         keys, plain_values = _keys, _plain_values
         resolved_first, not_plain_first = _RESOLVED_FIRST, _NOT_PLAIN_FIRST
         column = indent + 1
-        # the last entry when its value is a plain scalar: (key, or None for a repeated one, the
-        # text, its line's index); lines more indented after it continue that scalar
-        open_plain: tuple[str | None, str, int] | None = None
+        # the line of the last entry when its value is a plain scalar (else -1): lines more
+        # indented after it continue that scalar
+        open_row = -1
+        value: Any
         while True:
             if first is None:  # the next line with content (this loop is the hot one)
                 while i < count:
@@ -146,9 +146,9 @@ class _Reader:
                     return out
                 at = len(spaces)
                 if at != indent:
-                    if at > indent and open_plain is not None:
-                        i = self.fold_plain(out, open_plain, indent)
-                        open_plain = None
+                    if at > indent and open_row >= 0:
+                        i = self.fold_plain(out, open_row, indent)
+                        open_row = -1
                         continue
                     self.i = i
                     if at < indent:
@@ -165,9 +165,8 @@ class _Reader:
                 key = key_text(_plain(written), written)
                 if len(keys) < 100_000:
                     keys[written] = key
-            line = i + 1
+            row = i
             if rest and rest[0] not in not_plain_first:
-                mark = (line, len(lines[i]) - len(rest) + 1)
                 cut = rest.find(" #")
                 if cut >= 0:
                     rest = rest[:cut]
@@ -180,33 +179,52 @@ class _Reader:
                     value = plain_values.get(plain, _MISSING)
                     if value is _MISSING:
                         value = _plain(plain)
-                open_plain = (None if key in out else key, plain, i)
-                i = line
+                open_row = row
+                i = row + 1
                 reported = -1
             else:
-                self.i = line
                 reported = len(self.duplicates)
-                value, mark = self.value(rest, indent, depth, line)
+                i = row + 1
+                if not rest:  # `key:` alone, usually opening a nested mapping: found here at once
+                    while i < count:
+                        next_spaces, next_key, _, next_other = rows[i]
+                        if next_key or (next_other and next_other[0] != "#"):
+                            break
+                        i += 1
+                    if i < count and next_key and len(next_spaces) > indent:
+                        self.i = i
+                        value = self.mapping(len(next_spaces), depth + 1)
+                    else:  # a sequence, a mapping whose first key holds ':', nothing...
+                        self.i = row + 1
+                        value = self.value("", indent, depth)
+                else:
+                    self.i = i
+                    value = self.value(rest, indent, depth)
                 i = self.i
-                open_plain = None
+                open_row = -1
             if key in out:
                 # PyYAML's path never reads a repeated key's value: nothing inside it is reported
                 if reported >= 0:
                     del self.duplicates[reported:]
-                self.duplicates.append((line, column, key, key_marks[key]))
+                self.duplicates.append((row + 1, column, key, (key_rows[key] + 1, column)))
                 continue
             out[key] = value
-            key_marks[key] = (line, column)
-            value_marks[key] = mark
+            key_rows[key] = row
 
-    def fold_plain(self, out: YMap, entry: tuple[str | None, str, int], indent: int) -> int:
-        """Fold the lines continuing a plain scalar into its entry's value; the index after them."""
-        key, plain, at = entry
-        tail, end = self.plain_tail(at + 1, indent)
-        if end == at + 1:  # nothing continues it (a comment came first): the deeper line is not ours
+    def fold_plain(self, out: YMap, row: int, indent: int) -> int:
+        """Fold the lines continuing the plain scalar of the entry on line `row` into its value;
+        the index of the line after them."""
+        tail, end = self.plain_tail(row + 1, indent)
+        if end == row + 1:  # nothing continues it (a comment came first): the deeper line is not ours
             self.i = end
             raise NotInSubset
-        if key is not None:
+        match = _KEY.match(self.lines[row], indent)
+        assert match is not None and match.group(3)  # read as `key: plain` a moment ago
+        rest = match.group(3)
+        cut = rest.find(" #")
+        plain = (rest[:cut] if cut >= 0 else rest).rstrip(" ")
+        key = _keys.get(match.group(1)) or key_text(_plain(match.group(1)), match.group(1))
+        if out.key_rows.get(key) == row:  # not a repeated key (whose value is dropped)
             out[key] = _plain(plain + tail)
         return end
 
@@ -245,8 +263,8 @@ class _Reader:
             end = i
         return "".join(pieces), end
 
-    def value(self, rest: str, indent: int, depth: int, line: int) -> tuple[Any, Mark]:
-        """The value after `key:` on line `line` (the rest of the line is `rest`) and its mark."""
+    def value(self, rest: str, indent: int, depth: int) -> Any:
+        """The value after a `key:` whose line continues with `rest` (the line is consumed)."""
         if not rest or rest[0] == "#":
             head = self.peek()
             if head is not None:
@@ -254,20 +272,29 @@ class _Reader:
                 if at > indent:
                     if text[0] == "-" and (len(text) == 1 or text[1] == " "):
                         return self.sequence(at, depth + 1)
-                    return self.nested_mapping(at, depth + 1)
+                    return self.mapping(at, depth + 1)
                 if at == indent and text[0] == "-" and (len(text) == 1 or text[1] == " "):
                     return self.sequence(at, depth + 1)
-            match = _KEY.match(self.lines[line - 1], indent)  # the key sits at `indent` on its line
-            assert match is not None  # it matched when the line was read
-            return None, (line, match.end(2) + 1)
-        col = len(self.lines[line - 1]) - len(rest)
-        return self.scalar(rest, indent, line, col), (line, col + 1)
+            return None
+        return self.scalar(rest, indent)
 
-    def nested_mapping(self, at: int, depth: int) -> tuple[YMap, Mark]:
-        value = self.mapping(at, depth)
-        return value, value.mark
+    def value_mark_of_line(self, row: int, indent: int) -> Mark:
+        """The mark of the value after the key at `indent` on line `row` (0-based): where its
+        text starts, or just after the colon when nothing follows it there. A value that is a
+        nested block carries its own mark (`YMap.value_mark` asks it)."""
+        line = self.lines[row]
+        colon = line.find(":", indent)
+        after = line[colon + 1 :]
+        if after and after[0] != " ":  # the key holds a ':' of its own: `_KEY` knows where it ends
+            match = _KEY.match(line, indent)
+            assert match is not None  # the line was read as `key: rest` at this indent
+            colon, after = match.start(2), line[match.end(2) :]
+        rest = after.lstrip(" ")
+        if not rest or rest[0] == "#":
+            return (row + 1, colon + 2)
+        return (row + 1, len(line) - len(rest) + 1)
 
-    def sequence(self, indent: int, depth: int) -> tuple[YList, Mark]:
+    def sequence(self, indent: int, depth: int) -> YList:
         if depth > _MAX_DEPTH:
             raise NotInSubset
         out = YList((self.i + 1, indent + 1))
@@ -290,9 +317,10 @@ class _Reader:
                 nxt = self.peek()
                 if nxt is not None and nxt[0] > indent:
                     if nxt[1][0] == "-" and (len(nxt[1]) == 1 or nxt[1][1] == " "):
-                        value, mark = self.sequence(nxt[0], depth + 1)
+                        value = self.sequence(nxt[0], depth + 1)
                     else:
-                        value, mark = self.nested_mapping(nxt[0], depth + 1)
+                        value = self.mapping(nxt[0], depth + 1)
+                    mark = value.mark
                 else:
                     value, mark = None, (line, indent + 2)
             elif item[0] == "-" and (len(item) == 1 or item[1] == " "):
@@ -304,12 +332,12 @@ class _Reader:
                 if item[0] in "|>":
                     raise NotInSubset
                 self.i += 1
-                value, mark = self.scalar(item, indent, line, item_col), (line, item_col + 1)
+                value, mark = self.scalar(item, indent), (line, item_col + 1)
             out.append(value)
             out.marks.append(mark)
-        return out, out.mark
+        return out
 
-    def scalar(self, rest: str, indent: int, line: int, col: int) -> Any:
+    def scalar(self, rest: str, indent: int) -> Any:
         """A scalar starting on this line (already consumed unless it is a `|` block)."""
         first = rest[0]
         if first == "|" or first == ">":
@@ -426,7 +454,11 @@ def _quoted(rest: str) -> str:
 def read(text: str) -> tuple[YMap, list[tuple[int, int, str, Mark]]] | None:
     """The file as a `YMap` and its duplicate keys (line, column, key, first mark), or None when
     it is not a block mapping in the subset (read it with PyYAML then)."""
-    if _OUTSIDE_SUBSET.search(text):
+    if (
+        not text.replace("\n", "").isprintable()  # ASCII: exactly the printable range (fast)
+        if text.isascii()
+        else _OUTSIDE_SUBSET.search(text)
+    ):
         return None
     reader = _Reader(text)
     try:
@@ -438,4 +470,6 @@ def read(text: str) -> tuple[YMap, list[tuple[int, int, str, Mark]]] | None:
             return None
     except (NotInSubset, RecursionError):
         return None
+    finally:
+        reader.rows = []  # the mappings keep the lines (for their marks), not the split rows
     return root, reader.duplicates

@@ -94,7 +94,12 @@ def load_text(text: str, root: str | os.PathLike[str] = ".", config_file: str = 
 def _cyclic_gc_paused() -> Iterator[None]:
     """No cyclic garbage collection while a file is read and checked: the loader makes hundreds
     of thousands of dicts, tuples and objects that all stay alive (none is garbage), and the
-    collector's passes over them were a fifth of a big file's time. Collection resumes after."""
+    collector's passes over them were a fifth of a big file's time. Collection resumes after.
+
+    What the load leaves alive (the Project) would make the first young collection after it
+    walk every object: unless something froze the heap on purpose (the workbench, a dryrun
+    child: `gc.freeze` is theirs), a freeze + unfreeze files them with the old objects instead,
+    for the next full collection, as if they had aged there."""
     if not gc.isenabled():
         yield
         return
@@ -102,6 +107,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
         gc.enable()
 
 
@@ -134,6 +142,9 @@ def _result(project: Project | None, diags: DiagnosticList, partial: Project | N
     return LoadResult(project, items, project)
 
 
+_KEY_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+
+
 class _ConfigParser:
     def __init__(self, root: Path, config_file: str, raw: YMap, diags: DiagnosticList) -> None:
         self.root = root
@@ -145,6 +156,11 @@ class _ConfigParser:
 
     # -- helpers -----------------------------------------------------------------------------
     def unknown_keys(self, mapping: YMap, allowed: tuple[str, ...], where: str) -> None:
+        allowed_set = _KEY_SETS.get(allowed)
+        if allowed_set is None:
+            allowed_set = _KEY_SETS[allowed] = frozenset(allowed)
+        if mapping.keys() <= allowed_set:  # the usual case, in one set comparison
+            return
         for key in mapping:
             if key in allowed:
                 continue
@@ -310,20 +326,20 @@ class _ConfigParser:
                 )
                 continue
             for name, spec in section_raw.items():
-                nline, ncol = section_raw.key_mark(name)
-                if not self.script_name_ok(name, nline, ncol):
+                if name_problem(name, "script") is not None:  # (the mark only when it is reported)
+                    self.script_name_ok(name, *section_raw.key_mark(name))
                     continue
-                other = names_lower.get(name.lower())
+                lowered = name.lower()
+                other = names_lower.get(lowered)
                 if other is not None:
                     self.diags.error(
-                        nline,
-                        ncol,
+                        *section_raw.key_mark(name),
                         "duplicate_script_name",
                         f'"{name}" collides with the {other[1][:-1]} "{other[0]}" in the integration "{key}"',
                         hint="script names must be unique within an integration (ignoring case): rename one",
                     )
                     continue
-                names_lower[name.lower()] = (name, section)
+                names_lower[lowered] = (name, section)
                 script = builder(key, name, spec, section_raw, used_models)
                 if script is not None:
                     target[name] = script
@@ -404,8 +420,10 @@ class _ConfigParser:
             "integration": integration,
             "name": name,
             "description": (self.expect_str(spec, "description", "text") or "").strip(),
-            "version": self.expect_str(spec, "version", "a version such as 1.0.0"),
-            "scopes": self.str_list(spec, "scopes", comma_split=True),
+            "version": self.expect_str(spec, "version", "a version such as 1.0.0")
+            if "version" in spec
+            else None,
+            "scopes": self.str_list(spec, "scopes", comma_split=True) if "scopes" in spec else [],
             "line": line,
             "column": col,
         }
@@ -415,16 +433,19 @@ class _ConfigParser:
     ) -> str | None:
         """Check one model name given as `input`/`output`; return it when usable."""
         value = spec[key] if index is None else spec[key][index]
-        line, col = spec.value_mark(key) if index is None else spec[key].item_mark(index)
+
+        def where() -> tuple[int, int]:  # only when there is something to report
+            return spec.value_mark(key) if index is None else spec[key].item_mark(index)
+
         if not isinstance(value, str):
             self.diags.error(
-                line, col, "invalid_type", f"`{key}` must name a model, found {_kind(value)} ({value!r})"
+                *where(), "invalid_type", f"`{key}` must name a model, found {_kind(value)} ({value!r})"
             )
             return None
         problem = text_problem(value)
         if problem is not None:
             self.diags.error(
-                line, col, "invalid_type", f"`{key}` cannot hold {problem}: {value!r}", hint="name one model"
+                *where(), "invalid_type", f"`{key}` cannot hold {problem}: {value!r}", hint="name one model"
             )
             return None
         value = value.strip()
@@ -433,8 +454,7 @@ class _ConfigParser:
             if kind == "sync" and key == "output":
                 if model in used:
                     self.diags.warning(
-                        line,
-                        col,
+                        *where(),
                         "duplicate_model",
                         f'the model "{model}" is the output of more than one sync of "{integration}"',
                         hint="their records would share one cache; give each sync a model of its own",
@@ -448,8 +468,7 @@ class _ConfigParser:
             or "|" in value
         ):
             self.diags.warning(
-                line,
-                col,
+                *where(),
                 "model_is_literal",
                 f'`{key}: {value}` of the {kind} "{name}" is a plain type, not a model',
                 hint="a model gives the records a name and a schema; define one under `models`",
@@ -457,8 +476,7 @@ class _ConfigParser:
             return value
         guess = close_match(model, self.models)
         self.diags.error(
-            line,
-            col,
+            *where(),
             "model_not_found",
             f'the {kind} "{name}" names the model "{value}" as its {key}, but no such model is defined',
             hint=f"did you mean `{guess}`?" if guess else "define it under `models`",
@@ -674,9 +692,14 @@ class _ConfigParser:
                     "invalid_sync_type",
                     f"`sync_type` must be full or incremental, found {raw_type!r}",
                 )
-        track_deletes = self.expect_bool(spec, "track_deletes", False)
-        auto_start = self.expect_bool(spec, "auto_start", True)
-        webhooks = self.str_list(spec, "webhook-subscriptions", comma_split=False)
+        # (a setting left out takes its default without a call)
+        track_deletes = self.expect_bool(spec, "track_deletes", False) if "track_deletes" in spec else False
+        auto_start = self.expect_bool(spec, "auto_start", True) if "auto_start" in spec else True
+        webhooks = (
+            self.str_list(spec, "webhook-subscriptions", comma_split=False)
+            if "webhook-subscriptions" in spec
+            else []
+        )
         return checked(  # the fields in their declared order (`checked` then takes this dict as is)
             Sync,
             integration=integration,

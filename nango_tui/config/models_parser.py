@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -41,10 +42,16 @@ def close_match(name: str, candidates: Iterable[str]) -> str | None:
     # bounds rule out before difflib builds a matcher for each gives the same answer, and a file
     # with 20,000 models asks in milliseconds.
     size = len(name)
+    sharing = names
+    if size and len(names) > 1000:  # first, in one regex pass: those sharing no character fail
+        joined = "\x00".join(names)
+        if "\x00" not in name and joined.count("\x00") == len(names) - 1:
+            others = re.compile("[^\x00" + "".join(map(re.escape, set(name))) + "]+")
+            sharing = [c for c, kept in zip(names, others.sub("", joined).split("\x00")) if kept]
     in_name = dict.fromkeys(map(ord, name))
     reachable = [
         c
-        for c in names
+        for c in sharing
         if not (total := size + len(c))
         or 2.0 * min(size, len(c) - len(c.translate(in_name))) / total >= CLOSE_MATCH_CUTOFF
     ]
@@ -98,7 +105,7 @@ class ModelsParser:
     def parse(self) -> dict[str, ModelDef]:
         for name, body in self.raw.items():
             line, col = self.raw.key_mark(name)
-            problem = name_problem(name, "model")
+            problem = None if name in self.names else name_problem(name, "model")
             if problem is not None:
                 self.diags.error(
                     line,
@@ -135,12 +142,15 @@ class ModelsParser:
         fields: list[Field] = []
         extends: list[str] = []
         extra: TypeNode | None = None
-        key_marks, value_marks = body.key_marks, body.value_marks
+        key_mark, value_mark = body.key_mark, body.value_mark
         parsed, quiet = self._parsed_types, self._quiet_types
+        # a block-read mapping knows each key's line and their one column: no call per field
+        rows = body.key_rows if body.value_mark_of_line is not None else None
+        key_col = body.indent + 1
         for key, value in body.items():
-            line, col = key_marks.get(key) or body.mark
+            line, col = (rows[key] + 1, key_col) if rows is not None else key_mark(key)
             if key[:2] == "__":
-                vline, vcol = value_marks.get(key) or (line, col)
+                vline, vcol = value_mark(key)
                 if key == "__extends":
                     extends.extend(self._extends_list(model, value, vline, vcol))
                     continue
@@ -155,7 +165,7 @@ class ModelsParser:
             if type(value) is str and value in quiet:  # a type text seen before, reporting nothing
                 node = parsed[value]
             else:
-                vline, vcol = value_marks.get(key) or (line, col)
+                vline, vcol = value_mark(key)
                 node = self._type_of(value, vline, vcol, model)
             fields.append(Field(name, node, optional, line, col))
         return tuple(fields), tuple(extends), extra
@@ -299,6 +309,9 @@ class ModelsParser:
         """Resolve `name` and every model it extends (iterative: a chain of any length)."""
         if name in self.models or name not in self._declared:
             return self.models.get(name)
+        if not self._declared[name][1]:  # extends nothing (most models): nothing to walk
+            self._build_model(name)
+            return self.models[name]
         stack = [name]
         next_parent = {name: 0}
         while stack:
@@ -332,6 +345,10 @@ class ModelsParser:
     def _build_model(self, name: str) -> None:
         """The ModelDef of `name` from its declared fields and its resolved parents'."""
         declared, extends, extra = self._declared[name]
+        if not extends:
+            own = {field.name: field for field in declared}  # a repeated name: the last, in place
+            self._add_model(name, declared, own, extends, extra)
+            return
         merged: dict[str, Field] = {}
         inherited = sum(len(m.fields) for m in map(self.models.get, extends) if m is not None)
         if extends and inherited > self._merge_budget:
@@ -360,12 +377,22 @@ class ModelsParser:
                 extra = resolved.extra
         for field in declared:
             merged[field.name] = field
+        self._add_model(name, declared, merged, extends, extra)
+
+    def _add_model(
+        self,
+        name: str,
+        declared: tuple[Field, ...],
+        merged: dict[str, Field],
+        extends: tuple[str, ...],
+        extra: TypeNode | None,
+    ) -> None:
         line, col = self.raw.key_mark(name)
         self.models[name] = checked(
             ModelDef,
             name=name,
             declared=declared,
-            fields=tuple(merged.values()),
+            fields=declared if len(merged) == len(declared) and not extends else tuple(merged.values()),
             extends=extends,
             extra=extra,
             line=line,
@@ -422,6 +449,4 @@ class ModelsParser:
 
 
 def _split_words(name: str) -> list[str]:
-    import re
-
     return [p for p in re.split(r"[^A-Za-z0-9]+", name) if p] or ["Model"]
