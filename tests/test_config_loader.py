@@ -523,3 +523,39 @@ def test_output_as_list_of_model_and_literal_io():
     action = result.project.integrations["sf"].actions["many"]
     assert action.input == "C[]" and action.output == ["boolean"]
     assert [d.code for d in result.diagnostics] == ["model_is_literal"]
+
+
+def test_a_field_written_as_x_and_x_optional_keeps_the_last_in_the_first_place():
+    result = load(
+        """
+        integrations:
+          a:
+            syncs:
+              s: {runs: every hour, output: M, endpoint: GET /m}
+        models:
+          M:
+            id: string
+            name: string
+            name?: number
+            x??: boolean
+            x?: string
+          N:
+            __extends: M
+            id?: number
+        """
+    )
+    assert result.ok, result.diagnostics
+    m, n = result.project.models["M"], result.project.models["N"]
+    assert [(f.name, f.optional, f.line) for f in m.fields] == [
+        ("id", False, 7),
+        ("name", True, 9),
+        ("x?", True, 10),
+        ("x", True, 11),
+    ]
+    assert [f.name for f in m.declared] == ["id", "name", "name", "x?", "x"]  # as written
+    assert [(f.name, f.optional, f.line) for f in n.fields] == [
+        ("id", True, 14),
+        ("name", True, 9),
+        ("x?", True, 10),
+        ("x", True, 11),
+    ]

@@ -95,11 +95,15 @@ class ModelsParser:
         self._over_budget = False
         self._quiet_types: set[str] = set()  # type texts that reported nothing
         self._guesses: dict[str, str | None] = {}
+        self._names_list: list[str] | None = None
+        self._repeated_names: set[str] = set()  # models declaring both `x` and `x?`
 
     def _close_match(self, word: str) -> str | None:
         """close_match over the model names, once per word (difflib is slow on 20,000 names)."""
         if word not in self._guesses:
-            self._guesses[word] = close_match(word, self.names)
+            if self._names_list is None:
+                self._names_list = list(self.names)
+            self._guesses[word] = close_match(word, self._names_list)
         return self._guesses[word]
 
     def parse(self) -> dict[str, ModelDef]:
@@ -162,6 +166,8 @@ class ModelsParser:
             if not name:
                 self.diags.error(line, col, "invalid_field_name", "a field needs a name before the `?`")
                 continue
+            if optional and name in body:
+                self._repeated_names.add(model)
             if type(value) is str and value in quiet:  # a type text seen before, reporting nothing
                 node = parsed[value]
             else:
@@ -346,8 +352,11 @@ class ModelsParser:
         """The ModelDef of `name` from its declared fields and its resolved parents'."""
         declared, extends, extra = self._declared[name]
         if not extends:
-            own = {field.name: field for field in declared}  # a repeated name: the last, in place
-            self._add_model(name, declared, own, extends, extra)
+            if name in self._repeated_names:  # `x` and `x?`: the last, in the first one's place
+                declared_once = tuple({field.name: field for field in declared}.values())
+                self._add_model(name, declared, declared_once, extends, extra)
+            else:
+                self._add_model(name, declared, declared, extends, extra)
             return
         merged: dict[str, Field] = {}
         inherited = sum(len(m.fields) for m in map(self.models.get, extends) if m is not None)
@@ -377,13 +386,13 @@ class ModelsParser:
                 extra = resolved.extra
         for field in declared:
             merged[field.name] = field
-        self._add_model(name, declared, merged, extends, extra)
+        self._add_model(name, declared, tuple(merged.values()), extends, extra)
 
     def _add_model(
         self,
         name: str,
         declared: tuple[Field, ...],
-        merged: dict[str, Field],
+        fields: tuple[Field, ...],
         extends: tuple[str, ...],
         extra: TypeNode | None,
     ) -> None:
@@ -392,7 +401,7 @@ class ModelsParser:
             ModelDef,
             name=name,
             declared=declared,
-            fields=declared if len(merged) == len(declared) and not extends else tuple(merged.values()),
+            fields=fields,
             extends=extends,
             extra=extra,
             line=line,
