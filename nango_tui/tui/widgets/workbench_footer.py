@@ -21,12 +21,13 @@ class WorkbenchFooter(Footer):
         """The footer's keys are composed: the next refresh draws the first full frame."""
 
     _keys_shown = False
+    _first_composed = False  # the keys were composed once (Textual's own flag is private)
     _shown: Any = None  # what the keys on the screen were composed from
     recomposes = 0  # recomposes done (tests read it)
 
     def shown_keys(self) -> Any:
         """What `compose` would draw now, as a comparable value (None: the keys are not ready)."""
-        if not self._bindings_ready:
+        if not self._first_composed:
             return None
         app = self.app
         keys = tuple(
@@ -45,12 +46,14 @@ class WorkbenchFooter(Footer):
         return keys, self.show_command_palette, self.compact, app.ENABLE_COMMAND_PALETTE
 
     def compose(self) -> ComposeResult:
-        if not self._bindings_ready and self.is_attached:
+        if not self._first_composed and self.is_attached:
             # Textual's Footer composes nothing until the screen says its bindings changed, then
             # recomposes after a refresh: the first frame had no keys and a second one came for
-            # them. The screen's and the app's keys are known now; a focus change that adds keys
-            # recomposes as before.
-            self.set_reactive(Footer._bindings_ready, True)
+            # them. The screen's and the app's keys are known now: say so as the screen would
+            # (the recompose it asks for after the refresh finds the same keys and is skipped);
+            # a focus change that adds keys recomposes as before.
+            self._first_composed = True
+            self.bindings_changed(self.screen)
         self._shown = self.shown_keys()
         yield from super().compose()
 
