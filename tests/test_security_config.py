@@ -305,6 +305,17 @@ def test_fifo_and_device_as_nango_yaml_are_one_line_errors(tmp_path: Path):
     assert "Traceback" not in done.stderr
 
 
+def test_a_dangling_nango_yaml_link_says_where_it_points(tmp_path: Path):
+    (tmp_path / "nango.yaml").symlink_to(tmp_path / "moved-away.yaml")
+    result = load_project(tmp_path)
+    assert [(d.code, d.message) for d in result.diagnostics] == [
+        ("missing_file", f"nango.yaml is a link to {tmp_path / 'moved-away.yaml'}, which does not exist")
+    ]
+    done = _validate_in_a_process(tmp_path)
+    assert done.returncode == 1 and "moved-away.yaml, which does not exist" in done.stdout + done.stderr
+    assert "Traceback" not in done.stderr and "init" not in done.stdout + done.stderr
+
+
 def test_read_user_file_bounds(tmp_path: Path):
     big = tmp_path / "big"
     big.write_bytes(b"x" * 2000)

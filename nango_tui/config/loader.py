@@ -65,6 +65,16 @@ def load_project(root: str | os.PathLike[str], config_file: str = CONFIG_FILE) -
         diags.error(1, 1, "unreadable_file", str(err), hint="nango.yaml must be a regular text file")
         return LoadResult(None, diags.items)
     except FileNotFoundError:
+        if path.is_symlink():  # a dangling link: saying "no nango.yaml" would send one to `init`
+            target = os.readlink(path)
+            diags.error(
+                1,
+                1,
+                "missing_file",
+                f"{config_file} is a link to {target}, which does not exist",
+                hint="point the link at the real nango.yaml, or replace it with the file",
+            )
+            return LoadResult(None, diags.items)
         hint = (
             "run `nango-tui init` to start a project"
             if root.is_dir()
