@@ -10,6 +10,7 @@ import io
 import json
 import os
 import time
+import zlib
 from datetime import UTC
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from nango_tui.cli import main as cli_main
 from nango_tui.dryrun import DryrunRequest, DryrunSetupError, start_dryrun
 from tests.support.dryrun_project import TOKEN, Api, write_project
+from tests.support.http_server import Reply
 
 HANG_GUARD = 30  # seconds: a test fails rather than hangs
 
@@ -725,3 +727,44 @@ def test_the_cli_early_child_runs_the_request_or_is_ended_with_no_process_left(r
     while _processes_in(root.resolve()) and time.time() < deadline:
         time.sleep(0.05)
     assert _processes_in(root.resolve()) == []
+
+
+def _gzip_of_zeros(chunks: int) -> bytes:
+    """gzip of `chunks` x 16 MB of zeros, without compressing them all: each chunk is compressed
+    and fully flushed (no reference to the one before), so every chunk's bytes after the header
+    are the same and are repeated; the trailer gets the real CRC-32 and length."""
+    chunk = bytes(1 << 24)
+    packer = zlib.compressobj(9, zlib.DEFLATED, zlib.MAX_WBITS | 16)
+    first = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
+    repeated = packer.compress(chunk) + packer.flush(zlib.Z_FULL_FLUSH)
+    tail = packer.flush()[:-8]  # the final block, without the CRC-32 and length packer counted
+    crc = 0
+    for _ in range(chunks):
+        crc = zlib.crc32(chunk, crc)
+    size = (chunks << 24) & 0xFFFFFFFF
+    return first + repeated * (chunks - 1) + tail + crc.to_bytes(4, "little") + size.to_bytes(4, "little")
+
+
+GZIP_BOMB_SYNC = """\
+async def fetch_data(nango):
+    response = await nango.get("/bomb", base_url_override="{url}")
+    await nango.log("got", len(response.content))
+"""
+
+
+async def test_a_gzip_bomb_ends_in_the_memory_error_not_the_parent(root: Path, local_server):
+    """Issue 10, what held up: a 1 MB response that inflates to 1 GB meets the child's memory cap
+    (a located `memory` error, then `done`); the parent reads none of it."""
+    bomb = _gzip_of_zeros(64)  # 1 GB
+    assert (
+        len(bomb) < 2 << 20 and len(zlib.decompressobj(zlib.MAX_WBITS | 16).decompress(bomb[:4096])) > 1 << 20
+    )
+    local_server.route("GET", "/bomb", Reply(200, bomb, {"content-encoding": "gzip"}))
+    (root / "demo" / "syncs" / "raises.py").write_text(GZIP_BOMB_SYNC.format(url=local_server.url))
+    events = await collect(root, "raises", memory_limit=768 << 20)
+    done = check_stream(events)
+    assert done["status"] == "failed"
+    (error,) = only(events, "error")
+    assert error["kind"] == "memory", error
+    assert error["location"]["file"] == "demo/syncs/raises.py"
+    assert not any(e["type"] == "log" and str(e.get("message", "")).startswith("got") for e in events)
