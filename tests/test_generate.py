@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -361,3 +362,54 @@ def test_cli_generate_usage_and_missing_folder(tmp_path):
     assert (
         missing.returncode == 1 and "is not a folder" in missing.stderr and "Traceback" not in missing.stderr
     )
+
+
+def _many_scripts_yaml(syncs: int, models: int) -> str:
+    lines = ["integrations:", "  crm:", "    syncs:"]
+    for i in range(syncs):
+        lines += [
+            f"      s{i}:",
+            "        runs: every hour",
+            f"        output: M{i}",
+            f"        endpoint: GET /m{i}",
+        ]
+    lines.append("models:")
+    for m in range(models):
+        lines += [f"  M{m}:", "    id: string", "    name?: string | null", "    tags: string[]"]
+    return "\n".join(lines) + "\n"
+
+
+def test_generate_killed_mid_write_leaves_no_half_written_file(tmp_path: Path):
+    """Issue 10, what held up: `kill -9` of generate at any moment leaves every file it writes
+    either absent or whole (written beside and renamed); a later generate completes the set."""
+    text = _many_scripts_yaml(300, 3000)
+    reference = tmp_path / "reference"
+    reference.mkdir()
+    (reference / "nango.yaml").write_text(text)
+    assert generate(reference).ok
+    expected = {p.relative_to(reference): p.read_text() for p in reference.rglob("*.py")}
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "nango.yaml").write_text(text)
+    env = {**os.environ, "NO_COLOR": "1"}
+    killed_with_files = 0
+    for _ in range(3):
+        process = subprocess.Popen(
+            [sys.executable, "-m", "nango_tui", "generate", "--dir", str(root)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env=env,
+        )
+        while process.poll() is None and not any((root / "crm").glob("syncs/*.py")):
+            time.sleep(0.001)  # kill as soon as the scaffolds start to appear: amid the writes
+        process.kill()
+        process.wait()
+        written = [p for p in root.rglob("*.py") if not p.name.startswith(".")]
+        killed_with_files += bool(written)
+        for path in written:
+            assert path.read_text() == expected[path.relative_to(root)], f"{path} is half written"
+    assert killed_with_files, "every kill came before the first file: nothing was checked"
+    assert run_cli("generate", "--dir", str(root)).returncode == 0
+    assert {
+        p.relative_to(root): p.read_text() for p in root.rglob("*.py") if not p.name.startswith(".")
+    } == expected
