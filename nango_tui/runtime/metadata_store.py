@@ -67,30 +67,28 @@ def _same(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b
 
 
-def as_written(value: Any, expanded: Any, written: Any) -> Any:
-    """`value` with each part still equal to connections.yaml's metadata (`expanded`: after
-    `${VAR}` expansion) at the same place replaced by that part as written (`written`)."""
-    if _same(value, expanded):
-        return written
-    if isinstance(value, dict) and isinstance(expanded, dict) and isinstance(written, dict):
+def _swap_matching(value: Any, match: Any, replacement: Any) -> Any:
+    """`value` with each part equal to `match` at the same place replaced by `replacement`'s."""
+    if _same(value, match):
+        return replacement
+    if isinstance(value, dict) and isinstance(match, dict) and isinstance(replacement, dict):
         return {
-            k: as_written(v, expanded[k], written[k]) if k in expanded and k in written else v
+            k: _swap_matching(v, match[k], replacement[k]) if k in match and k in replacement else v
             for k, v in value.items()
         }
     return value
 
 
+def as_written(value: Any, expanded: Any, written: Any) -> Any:
+    """`value` with each part still equal to connections.yaml's metadata (`expanded`: after
+    `${VAR}` expansion) at the same place replaced by that part as written (`written`)."""
+    return _swap_matching(value, expanded, written)
+
+
 def as_run_sees(stored: Any, written: Any, expanded: Any) -> Any:
     """The saved metadata `stored` with each part saved as connections.yaml writes it
     (`written`) at the same place expanded again (`expanded`): `as_written` undone."""
-    if _same(stored, written):
-        return expanded
-    if isinstance(stored, dict) and isinstance(written, dict) and isinstance(expanded, dict):
-        return {
-            k: as_run_sees(v, written[k], expanded[k]) if k in written and k in expanded else v
-            for k, v in stored.items()
-        }
-    return stored
+    return _swap_matching(stored, written, expanded)
 
 
 async def store_metadata(ctx: Any, metadata: dict[str, Any], how: str, given: dict[str, Any]) -> str:
