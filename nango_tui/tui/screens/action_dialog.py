@@ -23,7 +23,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, Select, Static, TextArea
 
 from nango_tui.dryrun.iotypes import check_input_text
-from nango_tui.tui.screens.dryrun_dialog import input_template
+from nango_tui.tui.screens.dryrun_dialog import compose_input_editor, input_template
 
 
 class ActionDialog(ModalScreen["tuple[str, Any] | None"]):
@@ -70,17 +70,10 @@ class ActionDialog(ModalScreen["tuple[str, Any] | None"]):
                     id="connection",
                 )
             if self.input_type:
-                with Horizontal(classes="field-row"):
-                    yield Label(f"Input\n{self.input_type}", classes="field-label")
-                    template = input_template(self.input_type, self.project)
-                    yield TextArea(
-                        json.dumps(template, indent=2, ensure_ascii=False),
-                        language="json",
-                        tab_behavior="focus",
-                        compact=True,
-                        id="input",
-                    )
-                yield Static("", id="input-error", classes="field-error")
+                template = input_template(self.input_type, self.project)
+                yield from compose_input_editor(
+                    self.input_type, json.dumps(template, indent=2, ensure_ascii=False)
+                )
             else:
                 yield Static(f"{self.action_name} takes no input.", classes="field-note")
             yield Static(

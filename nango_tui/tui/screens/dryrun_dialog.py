@@ -42,6 +42,16 @@ def environments(root: Path, current: str) -> list[str]:
     return list_environments(root, current)
 
 
+def compose_input_editor(input_type: str, text: str) -> ComposeResult:
+    """The input of an action, as both the dryrun dialog and the Deployments pane's action dialog
+    show it: the model's name, a JSON editor (`#input`) and the line its errors go to
+    (`#input-error`, filled from `check_input_text`)."""
+    with Horizontal(classes="field-row"):
+        yield Label(f"Input\n{input_type}", classes="field-label")
+        yield TextArea(text, language="json", tab_behavior="focus", compact=True, id="input")
+    yield Static("", id="input-error", classes="field-error")
+
+
 def input_template(type_name: str | None, project: Any) -> Any:
     """A starting value for an input of `type_name`: the model's required fields, empty."""
     if not type_name:
@@ -144,16 +154,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
                 yield Static("", id="connection-note", classes="field-note")
                 if self.kind == "action":
                     if self.input_type:
-                        with Horizontal(classes="field-row"):
-                            yield Label(f"Input\n{self.input_type}", classes="field-label")
-                            yield TextArea(
-                                self._initial_input(),
-                                language="json",
-                                tab_behavior="focus",
-                                compact=True,
-                                id="input",
-                            )
-                        yield Static("", id="input-error", classes="field-error")
+                        yield from compose_input_editor(self.input_type, self._initial_input())
                     else:
                         yield Static(f"{script.name} takes no input.", classes="field-note")
                 with Horizontal(classes="field-row"):
