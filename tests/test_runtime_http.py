@@ -32,6 +32,34 @@ async def test_get_sends_bearer_and_returns_httpx_response(local_server):
     assert event["bytes"] == len(b'{"id":7}') and event["ms"] >= 0
 
 
+async def test_requests_after_the_first_look_up_no_module(local_server):
+    """httpcore asks `import sniffio` for every lock and event of every request: without sniffio
+    installed, each ask searched sys.path (~20 failed imports a request, ~2.8 ms of CPU a page of
+    a paginated dryrun, issue 18). A finder in front of the import system sees every lookup."""
+    import sys
+
+    local_server.route("GET", "/me", {"id": 7})
+    ctx, _ = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    await nango.get("/me")  # the first request may import what httpx loads lazily
+
+    looked_up: list[str] = []
+
+    class Spy:
+        @staticmethod
+        def find_spec(name: str, path: object = None, target: object = None) -> None:
+            looked_up.append(name)
+
+    sys.meta_path.insert(0, Spy)  # type: ignore[arg-type]
+    try:
+        for _ in range(3):
+            assert (await nango.get("/me")).json() == {"id": 7}
+    finally:
+        sys.meta_path.remove(Spy)  # type: ignore[arg-type]
+        await nango.aclose()
+    assert looked_up == [], f"modules looked up on every request: {sorted(set(looked_up))}"
+
+
 async def test_post_put_patch_delete_and_proxy_send_bodies(local_server):
     for method in ("POST", "PUT", "PATCH", "DELETE"):
         local_server.route(method, "/things", lambda r: (201, {"got": r.json(), "m": r.method}))
