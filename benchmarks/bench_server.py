@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sqlite3
 import statistics
 import subprocess
@@ -209,6 +210,11 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+# the folder's fill, made by storage.records.save: 2 = a batch stored in (updated_at, id) order,
+# as pages read it (a folder filled by an older save is filled again)
+FILL_VERSION = 2
+
+
 def fill_records(folder: Path, rows: int) -> ServerProcess:
     """A server folder with `rows` Contact records of connection `big` (made once; reused when
     `folder` already holds them, e.g. with --keep). Returns the (stopped) server."""
@@ -216,10 +222,12 @@ def fill_records(folder: Path, rows: int) -> ServerProcess:
     from nango_tui.server.storage import records as recs
 
     server = ServerProcess(folder / "data")
-    marker = folder / f"filled-{rows}"
+    marker = folder / f"filled-{rows}-v{FILL_VERSION}"
     if marker.exists():
         return server
-    folder.mkdir(parents=True, exist_ok=True)
+    if folder.exists():  # filled by an older storage.records.save (or cut short): fill it again
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True)
     server.start()
     try:
         project(folder / "proj", "http://127.0.0.1:9")

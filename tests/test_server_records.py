@@ -315,3 +315,25 @@ def test_a_page_after_a_cursor_starts_the_index_range_at_the_cursor(engine):
             assert "ix_records_page" in plan and "Index Cond" in plan, plan
             index_cond = next(line for line in plan.splitlines() if "Index Cond" in line)
             assert re.search(r"ROW\(\(?updated_at\b.*\bid\b.*\) > ROW\(", index_cond), plan
+
+
+def test_a_batch_is_stored_in_the_order_its_pages_read_it(engine):
+    """New records of a batch share `updated_at`, and a page reads them by id: inserted in that order,
+    a page's rows sit side by side in the table (SQLite's rowid, PostgreSQL's heap) instead of one
+    table page each, which halved a page's CPU at 1,000,000 records (benchmarks/README.md)."""
+    save(engine, [{"id": f"r{i:03d}"} for i in range(300)])
+    save(engine, [{"id": f"s{i:03d}"} for i in range(300)], job=2)
+    order = "rowid" if engine.dialect.name == "sqlite" else "ctid"
+    with engine.connect() as conn:
+        stored = [
+            tuple(r) for r in conn.exec_driver_sql(f"SELECT updated_at, id FROM records ORDER BY {order}")
+        ]
+    assert len(stored) == 600 and stored == sorted(stored)
+    pages, cursor = [], None
+    while True:
+        p = page(engine, limit=100, cursor=cursor)
+        pages.extend(r["_nango_metadata"]["cursor"] for r in p.records)
+        if p.next_cursor is None:
+            break
+        cursor = p.next_cursor
+    assert [recs.decode_cursor(c) for c in pages] == [(u, i) for u, i in stored]
