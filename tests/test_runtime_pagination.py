@@ -397,3 +397,116 @@ def test_one_paginator_class_per_strategy():
         )
     with pytest.raises(PaginateConfigError, match="did you mean `response_path`"):
         resolve_config({"type": "link", "responsePat": "x"}, {})
+
+
+# -- the next page sent ahead (issue 18) -------------------------------------------------------
+
+
+def _cursor_pages(server, method="GET", pages=3):
+    """`pages` pages of one record (cursor in the body); returns a threading.Event set when the
+    second page's request reaches the server."""
+    import threading
+
+    second = threading.Event()
+
+    def handler(req):
+        body = req.json() if req.body else {}
+        at = int(req.arg("cursor") or body.get("cursor") or 0)
+        if at == 1:
+            second.set()
+        return {"data": [{"id": str(at)}], "next": str(at + 1) if at + 1 < pages else None}
+
+    server.route(method, "/items", handler)
+    return second
+
+
+CURSOR = {
+    "type": "cursor",
+    "cursor_path_in_response": "next",
+    "cursor_name_in_request": "cursor",
+    "response_path": "data",
+}
+
+
+async def test_the_next_page_of_a_get_is_requested_while_the_script_handles_this_one(local_server):
+    second = _cursor_pages(local_server)
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    seen, arrived_meanwhile = [], None
+    async for page in nango.paginate("/items", paginate=CURSOR):
+        if not seen:
+            # the script works without yielding to the event loop (as batch_save does): the
+            # server gets page 2's request meanwhile, or never (it would come after this wait)
+            arrived_meanwhile = second.wait(timeout=10)
+        seen += page
+    await nango.aclose()
+    assert arrived_meanwhile is True
+    assert [r["id"] for r in seen] == ["0", "1", "2"]
+    assert [c.arg("cursor") for c in local_server.calls("GET", "/items")] == [None, "1", "2"]
+    assert [e["status"] for e in events.of("request")] == [200, 200, 200]
+
+
+async def test_a_post_page_is_requested_only_when_the_script_asks(local_server):
+    second = _cursor_pages(local_server, method="POST")
+    ctx, _ = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    seen, arrived_meanwhile = [], None
+    async for page in nango.paginate("/items", method="POST", data={}, paginate=CURSOR):
+        if not seen:
+            arrived_meanwhile = second.wait(timeout=0.5)
+        seen += page
+    await nango.aclose()
+    assert arrived_meanwhile is False, "a POST is never sent before the script asks for it"
+    assert [r["id"] for r in seen] == ["0", "1", "2"]
+
+
+async def test_leaving_the_loop_early_drops_the_page_sent_ahead(local_server):
+    import asyncio
+    import gc
+
+    second = _cursor_pages(local_server, pages=50)
+    ctx, events = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    async for page in nango.paginate("/items", paginate=CURSOR):
+        assert page == [{"id": "0"}]
+        break
+    gc.collect()  # the abandoned generator is finalised (closed by the loop) ...
+    for _ in range(20):
+        await asyncio.sleep(0.01)  # ... and its request sent ahead cancelled or answered
+    pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    await nango.aclose()
+    assert pending == [], "nothing of the loop is left running"
+    assert second.is_set() and len(local_server.calls("GET", "/items")) == 2, "one page ahead at most"
+    assert not [e for e in events if e.get("type") in ("error", "log") and e.get("level") != "info"]
+
+
+async def test_an_error_of_the_page_sent_ahead_is_raised_where_the_script_asks_for_it(local_server):
+    from nango_tui.runtime.errors import HttpError
+
+    local_server.route(
+        "GET",
+        "/items",
+        [Reply(200, {"data": [{"id": "0"}], "next": "1"}), Reply(404, {"error": "gone"})],
+    )
+    ctx, _ = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    seen = []
+    with pytest.raises(HttpError) as failed:
+        async for page in nango.paginate("/items", paginate=CURSOR, retries=0):
+            seen += page
+    await nango.aclose()
+    assert seen == [{"id": "0"}] and failed.value.status == 404
+
+
+async def test_a_recorded_run_requests_each_page_only_when_asked(local_server):
+    from nango_tui.runtime.recording import Recorder
+
+    second = _cursor_pages(local_server)
+    ctx, _ = make_ctx(local_server.url, recorder=Recorder())
+    nango = NangoAction(ctx)
+    arrived_meanwhile = None
+    async for _page in nango.paginate("/items", paginate=CURSOR):
+        if arrived_meanwhile is None:
+            arrived_meanwhile = second.wait(timeout=0.5)
+    await nango.aclose()
+    assert arrived_meanwhile is False, "the saved responses hold exactly what the script asked"

@@ -20,6 +20,7 @@ import random
 import ssl
 import threading
 import time
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Unpack
@@ -196,6 +197,19 @@ def parse_wait(value: str | None, kind: str = "seconds") -> float | None:
     return max(0.0, number)
 
 
+# Set in a request sent ahead (`HttpClient.send_ahead`): the event to set once the request is written.
+_WRITTEN: ContextVar[asyncio.Event | None] = ContextVar("nango_tui_request_written", default=None)
+_WRITTEN_STEPS = frozenset({"http11.send_request_body.complete", "http11.receive_response_headers.started"})
+
+
+async def _trace_written(step: str, info: Any) -> None:
+    """httpcore's `trace` extension: marks a request sent ahead as written to the socket."""
+    if step in _WRITTEN_STEPS:
+        written = _WRITTEN.get()
+        if written is not None:
+            written.set()
+
+
 class HttpClient:
     """Sends a script's requests for one run."""
 
@@ -289,6 +303,29 @@ class HttpClient:
             return await self.client.request(method, url, **kwargs)
 
     # -- the call ------------------------------------------------------------------------------
+
+    async def send_ahead(
+        self, method: str, endpoint: str, **options: Unpack[RequestOptions]
+    ) -> asyncio.Task[httpx.Response]:
+        """`request` as a task, returned once its request is written to the socket (or it has
+        ended): the caller goes on with other work while the server answers (paginate's next
+        page, issue 18). Awaiting the task gives what `request` gives, errors included."""
+        written = asyncio.Event()
+
+        async def send() -> httpx.Response:
+            _WRITTEN.set(written)  # the task's own context: only this request's hops see it
+            return await self.request(method, endpoint, **options)
+
+        task = asyncio.ensure_future(send())
+        waiter = asyncio.ensure_future(written.wait())
+        try:
+            await asyncio.wait((task, waiter), return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:
+            task.cancel()
+            raise
+        finally:
+            waiter.cancel()
+        return task
 
     async def request(
         self,
@@ -518,6 +555,7 @@ class HttpClient:
                 json=json,
                 data=data,
                 content=content,
+                extensions=None if _WRITTEN.get() is None else {"trace": _trace_written},
             )
             location = response.headers.get("location")
             if response.status_code not in REDIRECT_STATUSES or not location:

@@ -13,11 +13,17 @@ drives them. Semantics are Nango's (runner-sdk paginate.service, v0.69):
   link; offset: on an empty page or a page shorter than `limit`;
 - stricter than Nango: a cursor or link that repeats ends the loop (with a warning) instead of
   fetching the same page forever; a body that is not JSON or records that are not a list are
-  errors that say where.
+  errors that say where;
+- unlike Nango, which asks for the next page only when the script does: the next page of a GET
+  is requested as soon as it is known (before this page is yielded), so the API builds it while
+  the script handles this one (issue 18). Its errors are raised where the script asks for it; a
+  loop left early drops it (one request the script did not use). POST pages, runs that save
+  responses and replays request each page only when asked.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -25,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .http import HttpClient, InvalidResponse
-from .request_options import request_options
+from .request_options import RequestOptions, request_options
 
 PAGINATE_KEYS = frozenset(
     {
@@ -47,6 +53,8 @@ PAGINATE_KEYS = frozenset(
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
 _INDEX = re.compile(r"\[(-?\d+)\]")
 BODY_METHODS = ("POST", "PUT", "PATCH")
+# Safe methods (RFC 9110): the next page's request is sent while the script handles this page
+AHEAD_METHODS = ("GET", "HEAD")
 
 
 class PaginateConfigError(ValueError):
@@ -329,33 +337,60 @@ async def paginate(http: HttpClient, opts: Mapping[str, Any]) -> AsyncIterator[l
     paginator = PAGINATORS[config["type"]](config)
     paginator.init_request(request)
     on_page: Callable[..., Any] | None = config.get("on_page")
+    ahead = method in AHEAD_METHODS and http.ctx.replayer is None and http.ctx.recorder is None
+    pending: asyncio.Task[Any] | None = None  # the next page's request, sent ahead
+    try:
+        while True:
+            if pending is not None:
+                response, pending = await pending, None
+            else:
+                endpoint, sent = _page_call(http, opts, request)
+                response = await http.request(method, endpoint, **sent)
+            payload = _json_of(http, method, response)
+            records = _records_of(http, opts["endpoint"], config, payload)
+            paginator.update_state(response, payload, records)
+            more = paginator.has_next_page
+            if more:
+                paginator.update_request(request)
+                if ahead:
+                    endpoint, sent = _page_call(http, opts, request)
+                    pending = await http.send_ahead(method, endpoint, **sent)
+            if records:
+                yield records
+            if on_page is not None and (records or isinstance(paginator, LinkPaginator)):
+                called = on_page({"next_page_param": paginator.next_page_param, "response": response})
+                if inspect.isawaitable(called):
+                    await called
+            if getattr(paginator, "repeated", False):
+                paginator.warn(
+                    http,
+                    f"paginate {opts['endpoint']}: the next {config['type']} repeats an earlier one "
+                    f"({paginator.next_page_param!r}); stopped to avoid fetching the same page forever",
+                )
+            if not more:
+                return
+    finally:
+        if pending is not None:  # the loop was left early: the page sent ahead is not wanted
+            pending.cancel()
+            pending.add_done_callback(_retrieve)
+
+
+def _page_call(http: HttpClient, opts: Mapping[str, Any], request: PageRequest) -> tuple[str, RequestOptions]:
+    """(endpoint, options) of `http.request` for the page `request` describes."""
+    endpoint, query, send_body = request.send_args()
     base_url_override = opts.get("base_url_override")
-    while True:
-        endpoint, query, send_body = request.send_args()
-        if request.from_link:
-            endpoint = _join(http, endpoint, base_url_override)
-        sent = request_options(opts)
-        sent["params"], sent["json"], sent["data"] = query, send_body, None  # the page's query and body
-        sent["base_url_override"] = base_url_override
-        response = await http.request(method, endpoint, **sent)
-        payload = _json_of(http, method, response)
-        records = _records_of(http, opts["endpoint"], config, payload)
-        paginator.update_state(response, payload, records)
-        if records:
-            yield records
-        if on_page is not None and (records or isinstance(paginator, LinkPaginator)):
-            called = on_page({"next_page_param": paginator.next_page_param, "response": response})
-            if inspect.isawaitable(called):
-                await called
-        if getattr(paginator, "repeated", False):
-            paginator.warn(
-                http,
-                f"paginate {opts['endpoint']}: the next {config['type']} repeats an earlier one "
-                f"({paginator.next_page_param!r}); stopped to avoid fetching the same page forever",
-            )
-        if not paginator.has_next_page:
-            return
-        paginator.update_request(request)
+    if request.from_link:
+        endpoint = _join(http, endpoint, base_url_override)
+    sent = request_options(opts)
+    sent["params"], sent["json"], sent["data"] = query, send_body, None  # the page's query and body
+    sent["base_url_override"] = base_url_override
+    return endpoint, sent
+
+
+def _retrieve(task: asyncio.Task[Any]) -> None:
+    """Take a cancelled page's outcome (an error it ended with is nobody's to report)."""
+    if not task.cancelled():
+        task.exception()
 
 
 def _json_of(http: HttpClient, method: str, response: Any) -> Any:
