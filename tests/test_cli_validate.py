@@ -105,6 +105,12 @@ def test_help_for_every_command():
         assert "usage: nango-tui " + name in sub.stdout
 
 
+def test_the_command_names_the_workbench_is_told_apart_from_are_the_parsers():
+    from nango_tui.cli import COMMAND_NAMES, _command_names, build_parser
+
+    assert _command_names(build_parser()) == COMMAND_NAMES
+
+
 def test_help_imports_nothing_heavy():
     code = "import sys; from nango_tui.cli import build_parser; build_parser().format_help(); print(sorted(m for m in ('pydantic', 'yaml', 'textual', 'httpx', 'watchfiles') if m in sys.modules))"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -6,6 +6,7 @@ does not show waits for it: the dev engine's first compile, the Deployments pane
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,37 @@ async def test_quitting_at_the_first_frame_leaves_no_error(acme: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
     assert app.return_code == 0
+
+
+class NotesTheCollector(WorkbenchApp):
+    collector_at_first_frame: bool | None = None
+
+    def on_workbench_footer_keys_shown(self, event: WorkbenchFooter.KeysShown) -> None:
+        self.collector_at_first_frame = gc.isenabled()
+        super().on_workbench_footer_keys_shown(event)
+
+
+async def test_the_collector_is_off_until_the_first_frame_then_on_again(acme: Path) -> None:
+    """`nango-tui DIR` turns the cyclic collector off before its imports (gc_policy); the warm-up
+    after the first frame turns it on again."""
+    from nango_tui.tui import gc_policy
+
+    assert gc.isenabled()
+    gc_policy.pause_until_first_frame()
+    try:
+        app = NotesTheCollector(acme, watch=False)
+        async with app.run_test(size=SIZE) as pilot:
+            await until(lambda: app.collector_at_first_frame is not None, pilot)
+            assert app.collector_at_first_frame is False
+            await until(lambda: gc.isenabled(), pilot)
+            gc_policy.first_frame_drawn()  # a second call changes nothing
+            assert gc.isenabled()
+    finally:
+        gc.enable()
+
+
+async def test_an_app_started_with_the_collector_on_leaves_it_on(acme: Path) -> None:
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.deployments_mounted(), pilot)  # after the warm-up
+        assert gc.isenabled()

@@ -18,6 +18,7 @@ from textual.css.query import NoMatches
 
 from nango_tui import workflows
 from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
+from nango_tui.tui import gc_policy
 from nango_tui.tui.editor import editor_command
 from nango_tui.tui.engine_bridge import EngineBridge
 from nango_tui.tui.keymap import binding_ids, keymap_path, load_keymap, unknown_ids
@@ -181,6 +182,7 @@ class WorkbenchApp(App[int]):
         if self._warmed:
             return
         self._warmed = True
+        gc_policy.first_frame_drawn()
         if self.watch_enabled:
             self.run_dev_engine()
         self.run_worker(self.mount_deployments_pane(), group="warm-up", exit_on_error=False)
