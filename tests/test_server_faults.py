@@ -288,9 +288,10 @@ def test_keys_are_printed_once(tmp_path):
     server.start()
     server.stop()
     first = server.log_path.read_text()
-    assert (
-        "environment prod: secret key" in first and "environment dev: secret key test-dev-key-0001" in first
-    )
+    # a generated key is shown once; the user's own (NANGO_SECRET_KEY_DEV) is never echoed
+    assert "environment prod: secret key" in first
+    assert "environment dev: secret key from NANGO_SECRET_KEY_DEV" in first
+    assert "test-dev-key-0001" not in first
     generated = first.split("environment prod: secret key ")[1].split()[0]
     server.start()
     server.stop()

@@ -171,9 +171,11 @@ def run(options: ServeOptions, out: IO[str] = sys.stdout) -> int:
     )
     state = ServerState(engine=engine, vault=vault, data_dir=data_dir, run_ctx=run_ctx)
     for name, key in made.items():
-        out.write(
-            f"environment {name}: secret key {key}  (shown once; also set NANGO_SECRET_KEY_{name.upper()})\n"
-        )
+        variable = f"NANGO_SECRET_KEY_{name.upper()}"
+        if key is None:  # the user's own key: never echoed to a terminal or a log
+            out.write(f"environment {name}: secret key from {variable}\n")
+        else:
+            out.write(f"environment {name}: secret key {key}  (shown once; also set {variable})\n")
 
     def ready() -> None:
         if worker:
@@ -259,7 +261,7 @@ def _migrate_hint(options: ServeOptions, url: str) -> str:
     return f"nango-tui migrate --data {options.data_dir}"
 
 
-def _environments(engine: Any, vault: Any, envs: Any) -> tuple[dict[str, str], dict[str, str]]:
+def _environments(engine: Any, vault: Any, envs: Any) -> tuple[dict[str, str | None], dict[str, str]]:
     """The default environments (made by the first process to start) and their keys.
 
     Two processes starting together on an empty database both try to make them: the loser of the

@@ -24,17 +24,18 @@ class Environment:
     always_notify: bool = False
 
 
-def ensure(conn: sa.Connection, vault: Vault) -> dict[str, str]:
-    """Create the missing default environments; returns {name: key} of those made now (to print once).
-
-    The key comes from `NANGO_SECRET_KEY_<ENV>` when set, else it is generated.
+def ensure(conn: sa.Connection, vault: Vault) -> dict[str, str | None]:
+    """Create the missing default environments; returns {name: key} of those made now, the key
+    None when it came from `NANGO_SECRET_KEY_<ENV>` (the user has it: it is never echoed), else
+    the generated key (to print once).
     """
     have = {row.name for row in conn.execute(sa.select(environments.c.name))}
-    made: dict[str, str] = {}
+    made: dict[str, str | None] = {}
     for name in DEFAULT_ENVIRONMENTS:
         if name in have:
             continue
-        key = os.environ.get(f"NANGO_SECRET_KEY_{name.upper()}") or new_secret_key()
+        given = os.environ.get(f"NANGO_SECRET_KEY_{name.upper()}")
+        key = given or new_secret_key()
         conn.execute(
             environments.insert().values(
                 name=name,
@@ -44,7 +45,7 @@ def ensure(conn: sa.Connection, vault: Vault) -> dict[str, str]:
                 created_at=timeutil.now(),
             )
         )
-        made[name] = key
+        made[name] = None if given else key
     return made
 
 
