@@ -30,9 +30,11 @@ _OUTSIDE_SUBSET = re.compile(
 # indicator, '.' (document end) or '<' (merge keys).
 _KEY = re.compile(r"([^\s#'\"\[\]{},&*!|>%@`?:\-.<](?:[^:#]|:(?=[^ ]))*?) *(:)(?: +(.*))?$")
 # every line as (indent, key, rest, other): `key` and `rest` for a `key: rest` line whose key holds
-# no ':' (the hot case), else `other` holds the line after its indent (blank, comment, dash ...)
+# no ':' (the hot case), else `other` holds the line after its indent (blank, comment, dash ...).
+# The key is runs of non-spaces joined by spaces (greedy: no lazy per-character retry of ` *:`)
 _ROW = re.compile(
-    r"^( *)(?:([^\s#'\"\[\]{},&*!|>%@`?:\-.<][^:#\n]*?) *:(?: +([^\n]*))?|([^\n]*))$", re.MULTILINE
+    r"^( *)(?:([^\s#'\"\[\]{},&*!|>%@`?:\-.<][^:#\n ]*(?: +[^:#\n ]+)*) *:(?: +([^\n]*))?|([^\n]*))$",
+    re.MULTILINE,
 )
 _PLAIN_FIRST_BAD = frozenset("#'\"[]{},&*!|>%@`")
 # first characters the hot loop leaves to `value` (quotes, blocks, indicators, comments)

@@ -152,7 +152,9 @@ def _result(project: Project | None, diags: DiagnosticList, partial: Project | N
     return LoadResult(project, items, project)
 
 
-_KEY_SETS: dict[tuple[str, ...], frozenset[str]] = {}
+_KEY_SETS: dict[tuple[str, ...], frozenset[str]] = {
+    keys: frozenset(keys) for keys in (TOP_KEYS, INTEGRATION_KEYS, SYNC_KEYS, ACTION_KEYS, EVENTS)
+}
 
 
 class _ConfigParser:
@@ -412,11 +414,13 @@ class _ConfigParser:
     # -- scripts -----------------------------------------------------------------------------
     def common(
         self, integration: str, name: str, spec: Any, parent: YMap, kind: str
-    ) -> dict[str, Any] | None:
+    ) -> tuple[YMap, str, str | None, list[str], int, int] | None:
+        """What syncs and actions share: (spec, description, version, scopes, line, column), or
+        None when the spec is not a mapping (reported)."""
         line, col = parent.key_mark(name)
         if spec is None:
             spec = YMap((line, col))
-        if not isinstance(spec, YMap):
+        elif not isinstance(spec, YMap):
             vline, vcol = parent.value_mark(name)
             self.diags.error(
                 vline,
@@ -425,46 +429,50 @@ class _ConfigParser:
                 f'the {kind} "{name}" must be a mapping of its settings, found {_kind(spec)}',
             )
             return None
-        self.unknown_keys(spec, SYNC_KEYS if kind == "sync" else ACTION_KEYS, f'the {kind} "{name}"')
-        return {
-            "integration": integration,
-            "name": name,
-            "description": (self.expect_str(spec, "description", "text") or "").strip(),
-            "version": self.expect_str(spec, "version", "a version such as 1.0.0")
-            if "version" in spec
-            else None,
-            "scopes": self.str_list(spec, "scopes", comma_split=True) if "scopes" in spec else [],
-            "line": line,
-            "column": col,
-        }
+        allowed = SYNC_KEYS if kind == "sync" else ACTION_KEYS
+        if not spec.keys() <= _KEY_SETS[allowed]:
+            self.unknown_keys(spec, allowed, f'the {kind} "{name}"')
+        description = spec.get("description")
+        if type(description) is not str:  # (text, the usual case, needs no call)
+            description = self.expect_str(spec, "description", "text") or ""
+        return (
+            spec,
+            description.strip(),
+            self.expect_str(spec, "version", "a version such as 1.0.0") if "version" in spec else None,
+            self.str_list(spec, "scopes", comma_split=True) if "scopes" in spec else [],
+            line,
+            col,
+        )
 
     def model_name(
         self, spec: YMap, key: str, index: int | None, used: set[str], integration: str, kind: str, name: str
     ) -> str | None:
         """Check one model name given as `input`/`output`; return it when usable."""
         value = spec[key] if index is None else spec[key][index]
-
-        def where() -> tuple[int, int]:  # only when there is something to report
-            return spec.value_mark(key) if index is None else spec[key].item_mark(index)
-
+        # (the mark is computed only when there is something to report: `_where`)
         if not isinstance(value, str):
             self.diags.error(
-                *where(), "invalid_type", f"`{key}` must name a model, found {_kind(value)} ({value!r})"
+                *_where(spec, key, index),
+                "invalid_type",
+                f"`{key}` must name a model, found {_kind(value)} ({value!r})",
             )
             return None
-        problem = text_problem(value)
+        problem = None if value.isprintable() else text_problem(value)
         if problem is not None:
             self.diags.error(
-                *where(), "invalid_type", f"`{key}` cannot hold {problem}: {value!r}", hint="name one model"
+                *_where(spec, key, index),
+                "invalid_type",
+                f"`{key}` cannot hold {problem}: {value!r}",
+                hint="name one model",
             )
             return None
         value = value.strip()
-        model = value[:-2].strip() if value.endswith("[]") else value
+        model = value[:-2].strip() if value[-2:] == "[]" else value
         if model in self.models:
-            if kind == "sync" and key == "output":
+            if key == "output" and kind == "sync":
                 if model in used:
                     self.diags.warning(
-                        *where(),
+                        *_where(spec, key, index),
                         "duplicate_model",
                         f'the model "{model}" is the output of more than one sync of "{integration}"',
                         hint="their records would share one cache; give each sync a model of its own",
@@ -478,7 +486,7 @@ class _ConfigParser:
             or "|" in value
         ):
             self.diags.warning(
-                *where(),
+                *_where(spec, key, index),
                 "model_is_literal",
                 f'`{key}: {value}` of the {kind} "{name}" is a plain type, not a model',
                 hint="a model gives the records a name and a schema; define one under `models`",
@@ -486,7 +494,7 @@ class _ConfigParser:
             return value
         guess = close_match(model, self.models)
         self.diags.error(
-            *where(),
+            *_where(spec, key, index),
             "model_not_found",
             f'the {kind} "{name}" names the model "{value}" as its {key}, but no such model is defined',
             hint=f"did you mean `{guess}`?" if guess else "define it under `models`",
@@ -494,9 +502,9 @@ class _ConfigParser:
         return None
 
     def outputs(self, spec: YMap, used: set[str], integration: str, kind: str, name: str) -> list[str]:
-        if spec.get("output") is None:
+        raw = spec.get("output")
+        if raw is None:
             return []
-        raw = spec["output"]
         if isinstance(raw, YList):
             return [
                 m
@@ -521,13 +529,14 @@ class _ConfigParser:
         else:
             items = [(raw, spec.value_mark("endpoint"))]
         out = []
+        seen = self.endpoints_seen
         for item, (line, col) in items:
             endpoint = self.endpoint(item, line, col, kind, name)
             if endpoint is None:
                 continue
-            key = str(endpoint)
-            if key in self.endpoints_seen:
-                first = self.endpoints_seen[key]
+            key = f"{endpoint.method} {endpoint.path}"  # str(endpoint)
+            first = seen.get(key)
+            if first is not None:
                 self.diags.error(
                     line,
                     col,
@@ -536,7 +545,7 @@ class _ConfigParser:
                     hint="every sync and action needs an endpoint of its own",
                 )
             else:
-                self.endpoints_seen[key] = (line, col)
+                seen[key] = (line, col)
             out.append(endpoint)
         return out
 
@@ -544,6 +553,13 @@ class _ConfigParser:
         method: Any
         path: Any
         group: Any
+        if type(item) is str:  # the usual `GET /path`, checked in a few steps
+            parts = item.split()
+            if len(parts) == 2:
+                method = parts[0].upper()
+                path = parts[1]
+                if method in HTTP_METHODS and path[:1] == "/":
+                    return checked(Endpoint, method=method, path=path, group=None, line=line, column=col)
         example = "e.g. `GET /contacts` or {method: GET, path: /contacts}"
         if isinstance(item, str):
             parts = item.split()
@@ -631,9 +647,10 @@ class _ConfigParser:
         base = self.common(integration, name, spec, parent, "sync")
         if base is None:
             return None
-        spec = parent[name] if isinstance(parent[name], YMap) else YMap(parent.key_mark(name))
-        line, col = base["line"], base["column"]
-        runs = self.expect_str(spec, "runs", 'a schedule such as "every hour"')
+        spec, description, version, scopes, line, col = base
+        runs = spec.get("runs")
+        if type(runs) is not str:
+            runs = self.expect_str(spec, "runs", 'a schedule such as "every hour"')
         runs_seconds = 0
         if "runs" not in spec:
             self.diags.error(
@@ -714,9 +731,9 @@ class _ConfigParser:
             Sync,
             integration=integration,
             name=name,
-            description=base["description"],
-            version=base["version"],
-            scopes=base["scopes"],
+            description=description,
+            version=version,
+            scopes=scopes,
             input=input_name,
             endpoints=endpoints,
             line=line,
@@ -739,7 +756,7 @@ class _ConfigParser:
         base = self.common(integration, name, spec, parent, "action")
         if base is None:
             return None
-        spec = parent[name] if isinstance(parent[name], YMap) else YMap(parent.key_mark(name))
+        spec, description, version, scopes, line, col = base
         outputs = self.outputs(spec, used, integration, "action", name)
         if len(outputs) > 1:
             oline, ocol = spec.value_mark("output")
@@ -760,12 +777,17 @@ class _ConfigParser:
             Action,
             integration=integration,
             name=name,
-            description=base["description"],
-            version=base["version"],
-            scopes=base["scopes"],
+            description=description,
+            version=version,
+            scopes=scopes,
             input=input_name,
             endpoints=endpoints,
-            line=base["line"],
-            column=base["column"],
+            line=line,
+            column=col,
             output=outputs,
         )
+
+
+def _where(spec: YMap, key: str, index: int | None) -> tuple[int, int]:
+    """The mark of `spec[key]`, or of its item `index`."""
+    return spec.value_mark(key) if index is None else spec[key].item_mark(index)

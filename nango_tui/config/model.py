@@ -27,12 +27,14 @@ def checked(cls: type[_Built], **values: Any) -> _Built:
     names = _FIELD_NAMES.get(cls)
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
-    obj = cls.__new__(cls)
+    obj: _Built = _new(cls)
     # the keyword arguments are a fresh dict: used as they are when given in the fields' order
-    object.__setattr__(
-        obj, "__dict__", values if tuple(values) == names else {name: values[name] for name in names}
-    )
+    _set(obj, "__dict__", values if tuple(values) == names else {name: values[name] for name in names})
     return obj
+
+
+_new = object.__new__
+_set = object.__setattr__
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Iterable
+from operator import attrgetter
 from typing import Any
 
 from .diagnostics import DiagnosticList
@@ -93,7 +94,9 @@ class ModelsParser:
         self._parsed_types: dict[str, TypeNode] = {}
         self._merge_budget = MERGE_BUDGET_BASE
         self._over_budget = False
-        self._quiet_types: set[str] = set()  # type texts that reported nothing
+        self._quiet_types: dict[str, TypeNode] = {}  # type texts that reported nothing: their trees
+        self._key_fields: dict[str, tuple[str, bool]] = {}  # a field's key -> (name, optional)
+        self._key_marks: dict[str, Mark] = {}  # a declared model's name -> the mark of its key
         self._guesses: dict[str, str | None] = {}
         self._names_list: list[str] | None = None
         self._repeated_names: set[str] = set()  # models declaring both `x` and `x?`
@@ -107,8 +110,9 @@ class ModelsParser:
         return self._guesses[word]
 
     def parse(self) -> dict[str, ModelDef]:
+        key_marks = self._key_marks
         for name, body in self.raw.items():
-            line, col = self.raw.key_mark(name)
+            line, col = key_marks[name] = self.raw.key_mark(name)
             problem = None if name in self.names else name_problem(name, "model")
             if problem is not None:
                 self.diags.error(
@@ -134,8 +138,12 @@ class ModelsParser:
         # models.py and schema.json list each model's merged fields: a chain of N models, each
         # extending the last, writes N*N/2 of them (a 44 KB file made a 36 MB schema.json)
         self._merge_budget = MERGE_BUDGET_BASE + MERGE_BUDGET_FACTOR * declared_total
-        for name in self._declared:
-            self._resolve(name)
+        models, repeated = self.models, self._repeated_names
+        for name, (declared, extends, extra) in self._declared.items():
+            if extends or name in repeated:
+                self._resolve(name)
+            elif name not in models:  # extends nothing (most models): built as declared
+                self._add_model(name, declared, declared, extends, extra)
         self._warn_reference_cycles()
         return self.models
 
@@ -147,30 +155,36 @@ class ModelsParser:
         extends: list[str] = []
         extra: TypeNode | None = None
         key_mark, value_mark = body.key_mark, body.value_mark
-        parsed, quiet = self._parsed_types, self._quiet_types
+        quiet, key_fields = self._quiet_types, self._key_fields
         # a block-read mapping knows each key's line and their one column: no call per field
         rows = body.key_rows if body.value_mark_of_line is not None else None
         key_col = body.indent + 1
         for key, value in body.items():
             line, col = (rows[key] + 1, key_col) if rows is not None else key_mark(key)
-            if key[:2] == "__":
-                vline, vcol = value_mark(key)
-                if key == "__extends":
-                    extends.extend(self._extends_list(model, value, vline, vcol))
+            known = key_fields.get(key)  # (a file repeats the same few field keys)
+            if known is None:
+                if key[:2] == "__":
+                    vline, vcol = value_mark(key)
+                    if key == "__extends":
+                        extends.extend(self._extends_list(model, value, vline, vcol))
+                        continue
+                    if key in ("__string", "__string?"):
+                        extra = self._type_of(value, vline, vcol, model)
+                        continue
+                optional = key[-1:] == "?"
+                name = key[:-1] if optional else key
+                if not name:
+                    self.diags.error(line, col, "invalid_field_name", "a field needs a name before the `?`")
                     continue
-                if key in ("__string", "__string?"):
-                    extra = self._type_of(value, vline, vcol, model)
-                    continue
-            optional = key[-1:] == "?"
-            name = key[:-1] if optional else key
-            if not name:
-                self.diags.error(line, col, "invalid_field_name", "a field needs a name before the `?`")
-                continue
+                if key[:2] != "__":
+                    key_fields[key] = (name, optional)
+            else:
+                name, optional = known
             if optional and name in body:
                 self._repeated_names.add(model)
-            if type(value) is str and value in quiet:  # a type text seen before, reporting nothing
-                node = parsed[value]
-            else:
+            # a type text seen before that reported nothing: its tree, without a call
+            node = quiet.get(value) if type(value) is str else None
+            if node is None:
                 vline, vcol = value_mark(key)
                 node = self._type_of(value, vline, vcol, model)
             fields.append(Field(name, node, optional, line, col))
@@ -214,7 +228,7 @@ class ModelsParser:
                 before = len(self.diags.items)
                 self._report_type(node, value, line, col)
                 if len(self.diags.items) == before:
-                    self._quiet_types.add(value)
+                    self._quiet_types[value] = node
             return node
         if isinstance(value, bool) or isinstance(value, (int, float)) or value is None:
             return Literal(value)
@@ -396,7 +410,7 @@ class ModelsParser:
         extends: tuple[str, ...],
         extra: TypeNode | None,
     ) -> None:
-        line, col = self.raw.key_mark(name)
+        line, col = self._key_marks[name]
         self.models[name] = checked(
             ModelDef,
             name=name,
@@ -415,14 +429,13 @@ class ModelsParser:
         graph: dict[str, list[str]] = {}
         for name, m in self.models.items():
             found: set[str] = set()
-            for f in m.fields:
-                node = f.type
+            for node in map(_type_of_field, m.fields):
                 models = refs.get(id(node))
                 if models is None:
                     models = refs[id(node)] = referenced_models(node)
                 if models:
                     found |= models
-            graph[name] = sorted(found)
+            graph[name] = sorted(found) if found else []
         state: dict[str, int] = {}  # 1: on the current path, 2: done
         reported: set[frozenset[str]] = set()
         for start in graph:
@@ -455,6 +468,9 @@ class ModelsParser:
                     state[nxt] = 1
                     path.append(nxt)
                     todo.append(iter(graph.get(nxt, ())))
+
+
+_type_of_field = attrgetter("type")
 
 
 def _split_words(name: str) -> list[str]:

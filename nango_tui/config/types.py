@@ -173,10 +173,9 @@ def parse_type_text(text: str, model_names: set[str] | dict[str, Any]) -> TypeNo
     """A type written as a string: `string`, `Contact[]`, `a | b | null`."""
     if "|" in text:
         parts = [p.strip() for p in text.split("|")]
-        if any(not p for p in parts):
+        if not all(parts):
             return Invalid(text)
-        members = tuple(parse_word(p, model_names) for p in parts)
-        return UnionOf(members)
+        return UnionOf(tuple([parse_word(p, model_names) for p in parts]))
     return parse_word(text, model_names)
 
 
@@ -196,7 +195,22 @@ def walk(node: TypeNode) -> Iterator[TypeNode]:
 
 
 def referenced_models(node: TypeNode) -> set[str]:
-    return {n.name for n in walk(node) if isinstance(n, ModelRef)}
+    """The names of the models the tree refers to."""
+    found: set[str] = set()
+    todo = [node]  # (a loop, not `walk`'s generators: a big file asks for thousands of trees)
+    while todo:
+        node = todo.pop()
+        if isinstance(node, ModelRef):
+            found.add(node.name)
+        elif isinstance(node, UnionOf):
+            todo.extend(node.members)
+        elif isinstance(node, ArrayOf):
+            todo.append(node.item)
+        elif isinstance(node, InlineObject):
+            todo.extend([field.type for field in node.fields])
+            if node.extra is not None:
+                todo.append(node.extra)
+    return found
 
 
 def allows_undefined(node: TypeNode) -> bool:
