@@ -12,8 +12,9 @@
    at random cursors (benchmarks/records_load.py, a process of its own): a closed loop (each client
    sends again as soon as it has its answer: the server's capacity, latency = clients / throughput),
    then an open loop at each --rates (latency from the moment each request was due: what a caller
-   sees at that load); the server's and the clients' CPU a request (target p99 < 20 ms). --keep DIR
-   keeps the filled folder (~380 MB) for the next run.
+   sees at that load); the server's and the clients' CPU a request (target p99 < 20 ms). The runs
+   start once the engine's queues poll at their idle interval (a server that serves pages and runs
+   nothing). --keep DIR keeps the filled folder (~380 MB) for the next run.
 """
 
 from __future__ import annotations
@@ -263,6 +264,21 @@ def fill_records(folder: Path, rows: int) -> ServerProcess:
     return server
 
 
+def wait_queues_idle(server: ServerProcess) -> None:
+    """Until the engine's queues poll at their idle interval, as they do on a server that serves
+    pages and runs nothing (engine.IDLE_AFTER_SECONDS after its start or its last run)."""
+    from nango_tui.server.engine import IDLE_AFTER_SECONDS, POLL_IDLE_SECONDS
+
+    deadline = time.monotonic() + IDLE_AFTER_SECONDS + 30
+    while time.monotonic() < deadline:
+        with sqlite3.connect(server.data_dir / "dbos.sqlite") as conn:
+            polls = {seconds for (seconds,) in conn.execute("SELECT polling_interval_sec FROM queues")}
+        if polls == {POLL_IDLE_SECONDS}:
+            return
+        time.sleep(0.5)
+    raise SystemExit("the server's queues never went idle")
+
+
 def records_latency(tmp: Path, rows: int, clients: int, requests: int, rates: list[float]) -> None:
     from nango_tui.server.storage import records as recs
 
@@ -275,6 +291,7 @@ def records_latency(tmp: Path, rows: int, clients: int, requests: int, rates: li
     try:
         # warm-up: the first pages read the index and the table from disk into the page cache
         run_load(server.url, headers, "/records/", cursors, clients=clients, requests=400)
+        wait_queues_idle(server)
         runs = [None, *rates]
         for rate in runs:
             before = process_cpu(server.proc.pid)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import stat
 
 import httpx
@@ -92,6 +93,35 @@ def test_first_sync_runs_on_a_new_connection_and_serves_records(server):
     )
     assert server.get("/items?limit=5", headers=acme_headers()).json()["records"] == body["records"][:5]
     assert server.get("/v1/items?limit=5", headers=acme_headers()).json()["records"] == body["records"][:5]
+
+
+def test_queues_poll_less_when_idle_and_an_enqueue_wakes_them(tmp_path):
+    """SQLite: after NANGO_TUI_QUEUE_IDLE_AFTER without work the queues poll every second (each poll
+    is a claim transaction holding the GIL that pages need); a trigger makes them busy again and
+    its run starts and finishes."""
+    env = {"NANGO_TUI_QUEUE_IDLE_AFTER": "2", "NANGO_TUI_HEARTBEAT_SECONDS": "0.2"}
+    with ServerProcess(tmp_path / "data", env=env) as server:
+
+        def polls() -> dict[str, float] | None:
+            with sqlite3.connect(server.data_dir / "dbos.sqlite") as conn:
+                rows = conn.execute("SELECT name, polling_interval_sec FROM queues").fetchall()
+            return dict(rows) if len(rows) == 2 else None
+
+        assert (
+            server.cli(
+                "deploy", "dev", "--dir", str(write_project(tmp_path / "proj")), "--auto-confirm"
+            ).returncode
+            == 0
+        )
+        assert server.post("/connections", json=connection_body("c1", count=20, batch=10)).status_code == 200
+        wait_success(server)
+        server.wait_for(lambda: polls() == {"syncs": 1.0, "actions": 1.0}, what="idle queue polls")
+        assert server.post(
+            "/sync/trigger", json={"syncs": ["items"], "provider_config_key": "acme", "connection_id": "c1"}
+        ).json() == {"success": True}
+        assert polls() == {"syncs": 0.25, "actions": 0.25}
+        wait_success(server, runs=2)
+        server.wait_for(lambda: polls() == {"syncs": 1.0, "actions": 1.0}, what="idle again after the run")
 
 
 def test_records_bad_queries_have_nangos_shape(server):

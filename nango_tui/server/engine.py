@@ -14,6 +14,11 @@
   `DEAD_AFTER_SECONDS` is dead, and one live process moves its PENDING workflows with DBOS's public
   API (`cancel_workflow` + `resume_workflow`; DBOS itself recovers a dead executor's workflows only
   when that executor restarts). `runlock` keeps one run per sync even then.
+- Queue polls (SQLite, one process): DBOS's worker of each queue claims work with a transaction every
+  poll (~4 ms of CPU, much of it holding the GIL that `GET /records` pages need). They poll every
+  `POLL_BUSY_SECONDS` while work comes, and every `POLL_IDLE_SECONDS` once nothing was enqueued or
+  run for `IDLE_AFTER_SECONDS`; an enqueue makes them busy again (the run starts within one idle
+  poll). On PostgreSQL the interval is the queue's row, shared by every worker: it stays busy.
 """
 
 from __future__ import annotations
@@ -40,10 +45,14 @@ SYNC_QUEUE = "syncs"
 ACTION_QUEUE = "actions"
 APP_NAME = "nango-tui"
 HEARTBEAT_SECONDS = float(os.environ.get("NANGO_TUI_HEARTBEAT_SECONDS", "2"))
+POLL_BUSY_SECONDS = 0.25
+POLL_IDLE_SECONDS = 1.0
+IDLE_AFTER_SECONDS = float(os.environ.get("NANGO_TUI_QUEUE_IDLE_AFTER", "10"))
 DEAD_AFTER_SECONDS = float(os.environ.get("NANGO_TUI_WORKER_TIMEOUT", "30"))
 
 _ctx: RunContext | None = None
 _runs: RunLoop | None = None
+_engine: Engine | None = None  # the launched engine (its queue polls follow the work)
 _running = 0  # sync runs in progress in this process (reported with the heartbeat)
 _running_guard = threading.Lock()
 log = logging.getLogger("nango_tui.server")
@@ -60,6 +69,8 @@ def _sync_step(sync_id: int, mode: str) -> dict[str, Any]:
     assert _ctx is not None
     with _running_guard:
         _running += 1
+    if _engine is not None:
+        _engine.work_came()
     try:
         outcome = _run(run_sync(_ctx, sync_id, mode, DBOS.workflow_id))
     finally:
@@ -190,6 +201,10 @@ class Engine:
         self._sync_queue: Any = None
         self._action_queue: Any = None
         self.failure: str | None = None
+        self.adaptive_polls = system_database_url.startswith("sqlite")
+        self.poll_seconds = POLL_BUSY_SECONDS
+        self._last_work = time.monotonic()
+        self._poll_guard = threading.Lock()
 
     def register(self) -> None:
         """Claim this executor id in `workers` (before DBOS recovers its workflows)."""
@@ -201,7 +216,7 @@ class Engine:
 
     def launch(self, tick: bool = True) -> None:
         """Start DBOS (recovering interrupted runs), declare the queues, start the tick. Blocking."""
-        global _ctx, _runs
+        global _ctx, _runs, _engine
         _ctx = self.ctx
         if _runs is None:
             _runs = RunLoop()
@@ -220,12 +235,13 @@ class Engine:
         )
         DBOS.launch()
         self._sync_queue = DBOS.register_queue(
-            SYNC_QUEUE, worker_concurrency=self.concurrency, polling_interval_sec=0.25
+            SYNC_QUEUE, worker_concurrency=self.concurrency, polling_interval_sec=POLL_BUSY_SECONDS
         )
         self._action_queue = DBOS.register_queue(
-            ACTION_QUEUE, worker_concurrency=4, polling_interval_sec=0.25
+            ACTION_QUEUE, worker_concurrency=4, polling_interval_sec=POLL_BUSY_SECONDS
         )
-        self._connected_since = time.monotonic()
+        self._last_work = self._connected_since = time.monotonic()
+        _engine = self
         if tick:
             self._tick = threading.Thread(target=self._tick_loop, name="nango-tick", daemon=True)
             self._tick.start()
@@ -240,6 +256,7 @@ class Engine:
         """Queue a run of `sync_id`; False when one is already queued or running."""
         if not self.wait_ready():
             raise RuntimeError("the engine did not start")
+        self.work_came()
         try:
             with SetEnqueueOptions(deduplication_id=f"sync-{sync_id}"):
                 self._sync_queue.enqueue(sync_workflow, sync_id, mode)
@@ -252,8 +269,39 @@ class Engine:
             raise RuntimeError("the engine did not start")
         from dbos import SetWorkflowID
 
+        self.work_came()
         with SetWorkflowID(f"action-{action_id}"):
             self._action_queue.enqueue(action_workflow, action_id)
+
+    # -- queue polls -------------------------------------------------------------------------------
+
+    def work_came(self) -> None:
+        """Work was enqueued or started: the queues poll at the busy interval (from their next poll)."""
+        self._last_work = time.monotonic()
+        if self.poll_seconds != POLL_BUSY_SECONDS:
+            self._set_polls(POLL_BUSY_SECONDS)
+
+    def poll_less_when_idle(self) -> None:
+        """After IDLE_AFTER_SECONDS without work (and no run in flight), the idle interval."""
+        if (
+            self.adaptive_polls
+            and self.poll_seconds == POLL_BUSY_SECONDS
+            and _running == 0
+            and time.monotonic() - self._last_work >= IDLE_AFTER_SECONDS
+        ):
+            self._set_polls(POLL_IDLE_SECONDS)
+
+    def _set_polls(self, seconds: float) -> None:
+        with self._poll_guard:
+            if self.poll_seconds == seconds:
+                return
+            try:  # DBOS's queue worker reads the queue's row before each wait
+                for queue in (self._sync_queue, self._action_queue):
+                    queue.set_polling_interval_sec(seconds)
+            except Exception as exc:  # the database is busy or away: the next call tries again
+                log.warning("could not set the queues' poll interval: %s", type(exc).__name__)
+                return
+            self.poll_seconds = seconds
 
     def tick_once(self) -> list[int]:
         """Enqueue every due sync; returns those claimed."""
@@ -278,6 +326,7 @@ class Engine:
             try:
                 self.beat_once()
                 self.janitor_once()
+                self.poll_less_when_idle()
             except Exception as exc:  # the database is down or restarting: try again next beat
                 if self._connected_since is not None:
                     log.warning("heartbeat failed: %s", type(exc).__name__)
@@ -316,6 +365,8 @@ class Engine:
             status="PENDING", executor_id=dead_executor, load_input=False, load_output=False
         )
         moved = []
+        if pending:
+            self.work_came()
         for wf in pending:
             queue = ACTION_QUEUE if (wf.name or "").endswith("action_workflow") else SYNC_QUEUE
             DBOS.cancel_workflow(wf.workflow_id)
@@ -333,8 +384,9 @@ class Engine:
         return moved
 
     def shutdown(self) -> None:
-        global _runs
+        global _runs, _engine
         self._stop.set()
+        _engine = None
         if self.ready.is_set():
             DBOS.destroy(workflow_completion_timeout_sec=0)
         if _runs is not None:
