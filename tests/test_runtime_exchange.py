@@ -92,6 +92,8 @@ async def test_a_cut_json_body_still_masks_secret_named_keys(local_server):
         '{"clıent_secret": "dotless-i"}',
         '{"name": "Zoë", "refresh_token": "r"}',
         '{"note": "the access_token field"}',  # the name as a value: not a pair
+        '{"monkey": "m", "turkey": "t"}',  # ends as a sensitive key does, is none
+        '{"monkey": "m", "Private_Key": "k"}',
         '{"data": [{"password": "p"}, {"é": "ü"}]',  # cut: not JSON
     ],
 )

@@ -510,3 +510,42 @@ async def test_a_recorded_run_requests_each_page_only_when_asked(local_server):
             arrived_meanwhile = second.wait(timeout=0.5)
     await nango.aclose()
     assert arrived_meanwhile is False, "the saved responses hold exactly what the script asked"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"data": [{"id": 1, "n": 1.5e-7, "big": 12345678901234567890123}], "next": "x"}',
+        b'{"data": [{"id": -9223372036854775809}, {"id": 18446744073709551616}]}',
+        b'{"data": [{"v": NaN}, {"v": Infinity}, {"v": 1e400}]}',
+        b'\xef\xbb\xbf{"data": [1]}',  # a BOM
+        '{"data": ["é"]}'.encode("utf-16"),
+        b'{"data": ["\\ud800 lone"]}',
+        b'{"data": [{"a": 1, "a": 2}, 0.1, -0.0, 100000000000000000, "\\u00e9\\n"]}',
+    ],
+)
+def test_a_page_is_read_as_json_loads_reads_it(body):
+    """orjson reads pages where it gives json.loads' value (issue 18); else json.loads does."""
+    import json
+    import math
+
+    from nango_tui.runtime.pagination import loads_page
+
+    got, want = loads_page(body), json.loads(body)
+    assert json.dumps(got) == json.dumps(want)  # NaN == NaN there, and ints stay ints
+    floats = [v for v in want["data"] if isinstance(v, float)]
+    assert [math.copysign(1, v) for v in floats] == [
+        math.copysign(1, v) for v in got["data"] if isinstance(v, float)
+    ]
+
+
+def test_a_page_json_loads_rejects_is_rejected_with_its_message():
+    import json
+
+    from nango_tui.runtime.pagination import loads_page
+
+    with pytest.raises(ValueError) as ours:
+        loads_page(b'{"data": [1,]}')
+    with pytest.raises(json.JSONDecodeError) as theirs:
+        json.loads(b'{"data": [1,]}')
+    assert str(ours.value) == str(theirs.value)

@@ -62,7 +62,7 @@ class EventWriter:
             else:
                 if kind == ev.ERROR:
                     self.last_error = {k: event[k] for k in ("kind", "message", "payload") if k in event}
-                self._write(ev.dumps(event))
+                self._write(ev.dumps_fast(event))
 
     def _batch(self, event: dict[str, Any]) -> None:
         records = event.get("records") or []
@@ -74,7 +74,7 @@ class EventWriter:
             self._since_collect = 0
             gc.collect()
         op, model = event.get("op", "save"), event.get("model", "?")
-        head = ev.dumps({k: v for k, v in event.items() if k != "records"})[:-1]
+        head = ev.dumps_fast({k: v for k, v in event.items() if k != "records"})[:-1]
         prefix = '{"op":' + ev.dumps(op) + ',"model":' + ev.dumps(model) + ',"record":'
         encoded = ev.dumps_each(records)
         if len(encoded) <= ev.BATCH_CHUNK and sum(map(len, encoded)) < ev.BATCH_BYTES:

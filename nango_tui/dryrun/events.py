@@ -113,6 +113,14 @@ def dumps_each(values: list[Any]) -> list[str]:
         return [_dumps_one(encode, options, v) for v in values]
 
 
+def dumps_fast(value: Any) -> str:
+    """`dumps` of one value by orjson (the child's events: a `request` event's 64 KiB body
+    takes ~0.07 ms instead of ~0.3 ms)."""
+    import orjson
+
+    return _dumps_one(orjson.dumps, orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS, value)
+
+
 def _dumps_one(encode: Any, options: int, value: Any) -> str:
     try:
         text: str = encode(value, str, options).decode()

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -393,9 +394,28 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
         task.exception()
 
 
+_DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
+_LONG_NUMBER = b"0" * 19  # 19 digits in a row: maybe an integer beyond 64 bits
+
+
+def loads_page(content: bytes) -> Any:
+    """A page's JSON body as `json.loads` reads it, by orjson where that gives the same value
+    (~0.3 instead of ~0.75 us a record). orjson reads an integer beyond 64 bits as a float where
+    json.loads keeps it exact, so a body with 19 digits in a row goes to json.loads, as does
+    anything orjson refuses (NaN, a BOM, UTF-16, a lone surrogate: json.loads reads or rejects it)."""
+    import orjson
+
+    if content.translate(_DIGITS_TO_ZERO).find(_LONG_NUMBER) < 0:
+        try:
+            return orjson.loads(content)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(content)
+
+
 def _json_of(http: HttpClient, method: str, response: Any) -> Any:
     try:
-        return response.json() if response.content else None
+        return loads_page(response.content) if response.content else None
     except ValueError as err:
         snippet = response.text[:200]
         raise InvalidResponse(
