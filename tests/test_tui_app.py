@@ -382,6 +382,14 @@ async def test_d_without_a_selection_says_so(acme: Path) -> None:
 async def test_d_ctrl_j_runs_a_dryrun_and_r_reruns_it(tmp_path: Path) -> None:
     root = copy_samples(tmp_path / "samples")
     app = WorkbenchApp(root, watch=False)
+    screens_at_start: list[str] = []  # the screen on top when the pane starts each run
+    start = app.dryrun_pane.start
+
+    def noting_start(request) -> None:
+        screens_at_start.append(type(app.screen).__name__)
+        start(request)
+
+    app.dryrun_pane.start = noting_start  # type: ignore[method-assign]
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("down", "down")  # salesforce > syncs > contacts
         assert app.selected_script == ("salesforce", "contacts")
@@ -390,12 +398,15 @@ async def test_d_ctrl_j_runs_a_dryrun_and_r_reruns_it(tmp_path: Path) -> None:
         await until(lambda: getattr(app.screen, "_connections", None), pilot)
         await pilot.press("ctrl+j")
         await until(lambda: "RunFinished" in app.messages_seen, pilot)
+        # started once, before the dialog closed (the child forks while the workbench redraws)
+        assert screens_at_start == ["DryrunDialog"]
         assert app.messages_seen.count("RunStarted") == 1
         assert app.last_request.name == "contacts" and app.last_request.connection_id == "salesforce-demo"
         assert app.current_pane_id() == "dryrun"
         await pilot.press("r")
         await until(lambda: app.messages_seen.count("RunFinished") == 2, pilot)
         assert app.messages_seen.count("RunStarted") == 2
+        assert screens_at_start == ["DryrunDialog", "WorkbenchScreen"]
 
 
 async def test_palette_dryrun_opens_the_dialog_for_that_script(tmp_path: Path) -> None:

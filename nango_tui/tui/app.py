@@ -574,16 +574,25 @@ class WorkbenchApp(App[int]):
         previous = self.dryrun_pane.results_for(script)
         last_started = previous.started_at if previous is not None and previous.state == "done" else None
         dialog = DryrunDialog(
-            self.tree_project, script, self.root, self.environment, defaults, last_started=last_started
+            self.tree_project,
+            script,
+            self.root,
+            self.environment,
+            defaults,
+            last_started=last_started,
+            start_run=self._start_run,  # started before the dialog closes (issue 18: ctrl+j)
         )
         request = await self.push_screen_wait(dialog)
         if request is not None:
-            self.start_dryrun(request)
+            self.action_focus_pane("dryrun")
 
     def start_dryrun(self, request: Any) -> None:
+        self._start_run(request)
+        self.action_focus_pane("dryrun")
+
+    def _start_run(self, request: Any) -> None:
         self.last_request = request
         self.dryrun_pane.start(request)
-        self.action_focus_pane("dryrun")
 
     # DryrunPane.RunStarted / RunFinished reach these by Textual's handler naming
     def on_dryrun_pane_run_started(self, event: Any) -> None:

@@ -5,6 +5,9 @@
 
 `ctrl+j` (also `ctrl+enter`) starts: the dialog dismisses with the request when every field is
 valid, otherwise it shows what is wrong under the field and focuses it. `escape` cancels.
+Given `start_run`, the dialog calls it with the request before it closes (the workbench's: the
+dryrun child forks while the workbench redraws without the dialog) and the caller must not
+start that request again.
 The connection list comes from `runtime.connections.list_connections(root, env)` in a thread
 (it may ask a Nango server); the first connection of the script's integration is preselected.
 """
@@ -12,6 +15,7 @@ The connection list comes from `runtime.connections.list_connections(root, env)`
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -110,9 +114,11 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         defaults: DryrunRequest | None = None,
         *,
         last_started: datetime | None = None,
+        start_run: Callable[[DryrunRequest], None] | None = None,
     ) -> None:
         super().__init__()
         self.last_started = last_started  # when this script's last run started (next last_sync_date)
+        self.start_run = start_run
         self.project = project
         self.script = script
         self.root = Path(root)
@@ -472,6 +478,10 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
             self.query_one(f"#{first_bad}").focus()
             self.app.bell()
             return
+        if self.start_run is not None:
+            # before the dismiss: the screen below redraws on its resume (tens of ms), the
+            # run's worker is queued ahead of it and its child forks meanwhile
+            self.start_run(request)
         self.dismiss(request)
 
     def action_cancel(self) -> None:
