@@ -12,7 +12,7 @@ from typing import Any
 
 from .diagnostics import Diagnostic, DiagnosticList, has_errors, sort_key
 from .files import UnsafeFileError, read_user_file
-from .model import HTTP_METHODS, Action, Endpoint, Integration, ModelDef, Project, Sync, checked
+from .model import HTTP_METHODS, Action, Endpoint, Integration, ModelDef, Project, Sync, built, checked
 from .models_parser import ModelsParser, _kind, close_match
 from .names import name_problem, text_problem
 from .runs import RunsError, parse_runs
@@ -559,7 +559,10 @@ class _ConfigParser:
                 method = parts[0].upper()
                 path = parts[1]
                 if method in HTTP_METHODS and path[:1] == "/":
-                    return checked(Endpoint, method=method, path=path, group=None, line=line, column=col)
+                    return built(
+                        Endpoint,
+                        {"method": method, "path": path, "group": None, "line": line, "column": col},
+                    )
         example = "e.g. `GET /contacts` or {method: GET, path: /contacts}"
         if isinstance(item, str):
             parts = item.split()
@@ -727,24 +730,26 @@ class _ConfigParser:
             if "webhook-subscriptions" in spec
             else []
         )
-        return checked(  # the fields in their declared order (`checked` then takes this dict as is)
+        return built(  # the fields in their declared order (the dict becomes the Sync's own)
             Sync,
-            integration=integration,
-            name=name,
-            description=description,
-            version=version,
-            scopes=scopes,
-            input=input_name,
-            endpoints=endpoints,
-            line=line,
-            column=col,
-            runs=runs or "",
-            runs_seconds=runs_seconds,
-            output=outputs,
-            sync_type=sync_type,
-            track_deletes=track_deletes,
-            auto_start=auto_start,
-            webhook_subscriptions=webhooks,
+            {
+                "integration": integration,
+                "name": name,
+                "description": description,
+                "version": version,
+                "scopes": scopes,
+                "input": input_name,
+                "endpoints": endpoints,
+                "line": line,
+                "column": col,
+                "runs": runs or "",
+                "runs_seconds": runs_seconds,
+                "output": outputs,
+                "sync_type": sync_type,
+                "track_deletes": track_deletes,
+                "auto_start": auto_start,
+                "webhook_subscriptions": webhooks,
+            },
         )
 
     @staticmethod

@@ -24,11 +24,16 @@ def checked(cls: type[_Built], **values: Any) -> _Built:
     What the constructor makes, without a frozen dataclass's `object.__setattr__` per field: a
     big nango.yaml builds 100,000 of these. A field left out is a KeyError, never a silent default.
     """
+    return built(cls, values)
+
+
+def built(cls: type[_Built], values: dict[str, Any]) -> _Built:
+    """`checked` given the fields as a new dict (the loader's hot paths write it out in the fields'
+    order: no keyword call, and the dict becomes the instance's as it is)."""
     names = _FIELD_NAMES.get(cls)
     if names is None:
         names = _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
     obj: _Built = _new(cls)
-    # the keyword arguments are a fresh dict: used as they are when given in the fields' order
     _set(obj, "__dict__", values if tuple(values) == names else {name: values[name] for name in names})
     return obj
 

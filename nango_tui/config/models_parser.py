@@ -9,7 +9,7 @@ from operator import attrgetter
 from typing import Any
 
 from .diagnostics import DiagnosticList
-from .model import ModelDef, checked
+from .model import ModelDef, built
 from .names import name_problem
 from .types import (
     ArrayOf,
@@ -411,35 +411,46 @@ class ModelsParser:
         extra: TypeNode | None,
     ) -> None:
         line, col = self._key_marks[name]
-        self.models[name] = checked(
+        self.models[name] = built(
             ModelDef,
-            name=name,
-            declared=declared,
-            fields=fields,
-            extends=extends,
-            extra=extra,
-            line=line,
-            column=col,
+            {
+                "name": name,
+                "declared": declared,
+                "fields": fields,
+                "extends": extends,
+                "extra": extra,
+                "line": line,
+                "column": col,
+            },
         )
 
     def _warn_reference_cycles(self) -> None:
         # by identity: a type text's node is shared by every field of that text, and hashing the
         # trees (by value) cost more than walking them; the models keep every node alive here
         refs: dict[int, set[str]] = {}
+        no_refs: set[int] = set()  # the nodes referring to no model
         graph: dict[str, list[str]] = {}
         for name, m in self.models.items():
+            if set(map(id, map(_type_of_field, m.fields))) <= no_refs:  # (most models, in C)
+                graph[name] = []
+                continue
             found: set[str] = set()
             for node in map(_type_of_field, m.fields):
                 models = refs.get(id(node))
                 if models is None:
                     models = refs[id(node)] = referenced_models(node)
+                    if not models:
+                        no_refs.add(id(node))
                 if models:
                     found |= models
             graph[name] = sorted(found) if found else []
         state: dict[str, int] = {}  # 1: on the current path, 2: done
         reported: set[frozenset[str]] = set()
-        for start in graph:
+        for start, edges in graph.items():
             if start in state:
+                continue
+            if not edges:  # refers to no model: on no circle
+                state[start] = 2
                 continue
             # depth-first without recursion: a chain of thousands of references is fine
             path = [start]
