@@ -100,15 +100,69 @@ class NotInSubset(Exception):
     """The text uses YAML this reader leaves to PyYAML."""
 
 
+_SKIP = (-1, None, None, "")  # the row of a blank or comment line
+_COMPOUND = object()  # a row's value when the entry's value is not a plain scalar on its line
+_BAD_PLAIN = object()  # ... when it is one this reader leaves to PyYAML (`a: b: c`, `a: b:`)
+# one line as `_ROW` splits it (the same pattern, matched line by line)
+_LINE = re.compile(_ROW.pattern)
+
+
+def _plain_rest(rest: str) -> Any:
+    """The value of a plain scalar that is the rest of a `key: rest` line, or `_BAD_PLAIN`."""
+    cut = rest.find(" #")
+    if cut >= 0:
+        rest = rest[:cut]
+    plain = rest.rstrip(" ")
+    if ": " in plain or plain[-1] == ":":
+        return _BAD_PLAIN
+    if plain[0] not in _RESOLVED_FIRST:
+        return plain
+    value = _plain_values.get(plain, _MISSING)
+    return _plain(plain) if value is _MISSING else value
+
+
+def _key_of(written: str) -> str:
+    """The key a plain key written so stands for (memoised)."""
+    try:
+        return _keys[written]
+    except KeyError:
+        key = key_text(_plain(written), written)
+        if len(_keys) < 100_000:
+            _keys[written] = key
+        return key
+
+
 class _Reader:
     def __init__(self, text: str) -> None:
         self.lines = text.split("\n")
-        # one (indent, key, rest, other) row a line, split by one regex pass in C: the hot loop
-        # below reads these instead of calling string methods on every line
-        self.rows: list[tuple[str, str, str, str]] = _ROW.findall(text)
+        # a line's text -> its row (indent, key, value, rest), computed once per distinct text:
+        # a nango.yaml repeats most of its lines (`id: string`, `runs: every day`...), and the
+        # hot loop reads a repeated line with one dict lookup
+        self.rows: dict[str, tuple[int, Any, Any, str]] = {}
         self.count = len(self.lines)
         self.i = 0
         self.duplicates: list[tuple[int, int, str, Mark]] = []
+
+    def row(self, line: str) -> tuple[int, Any, Any, str]:
+        """(indent, key, value, rest) of a line, remembered in `rows`. A blank or comment line is
+        `_SKIP`. For a `key: rest` line whose key holds no ':', `key` is the key and `value` the
+        plain scalar's value, or `_COMPOUND` with `rest` what follows the colon; for any other
+        line `key` is None and `rest` the text after the indent (a dash, a key holding ':'...)."""
+        match = _LINE.match(line)
+        assert match is not None  # the pattern's last branch takes any line
+        spaces, written, rest, other = match.groups("")
+        if written:
+            key = _key_of(written)
+            if rest and rest[0] not in _NOT_PLAIN_FIRST:
+                found = (len(spaces), key, _plain_rest(rest), "")
+            else:
+                found = (len(spaces), key, _COMPOUND, rest)
+        elif other and other[0] != "#":
+            found = (len(spaces), None, None, other)
+        else:
+            found = _SKIP
+        self.rows[line] = found
+        return found
 
     def peek(self) -> tuple[int, str] | None:
         """(indent, text) of the next line holding content; skips blank and comment lines."""
@@ -126,11 +180,11 @@ class _Reader:
         (after a sequence's dash)."""
         if depth > _MAX_DEPTH:
             raise NotInSubset
-        rows, count, i = self.rows, self.count, self.i
+        lines, count, i = self.lines, self.count, self.i
+        known, row_of = self.rows.get, self.row
         out = YMap((i + 1, indent + 1), indent, self.value_mark_of_line)
         key_rows = out.key_rows
-        keys, plain_values = _keys, _plain_values
-        resolved_first, not_plain_first = _RESOLVED_FIRST, _NOT_PLAIN_FIRST
+        not_plain_first = _NOT_PLAIN_FIRST
         column = indent + 1
         # the line of the last entry when its value is a plain scalar (else -1): lines more
         # indented after it continue that scalar
@@ -139,14 +193,14 @@ class _Reader:
         while True:
             if first is None:  # the next line with content (this loop is the hot one)
                 while i < count:
-                    spaces, written, rest, other = rows[i]
-                    if written or (other and other[0] != "#"):
+                    line = lines[i]
+                    at, key, value, rest = known(line) or row_of(line)
+                    if at >= 0:
                         break
                     i += 1
                 else:
                     self.i = i
                     return out
-                at = len(spaces)
                 if at != indent:
                     if at > indent and open_row >= 0:
                         i = self.fold_plain(out, open_row, indent)
@@ -156,31 +210,19 @@ class _Reader:
                     if at < indent:
                         return out
                     raise NotInSubset
-                if not written:  # not a simple `key: rest` line: a key holding ':', a dash...
-                    written, rest = self.key_line(other, i)
+                if key is None:  # not a simple `key: rest` line: a key holding ':', a dash...
+                    written, rest = self.key_line(rest, i)
+                    key = _key_of(written)
+                    value = _plain_rest(rest) if rest and rest[0] not in not_plain_first else _COMPOUND
             else:
                 written, rest = self.key_line(first, i)
                 first = None
-            try:
-                key = keys[written]
-            except KeyError:
-                key = key_text(_plain(written), written)
-                if len(keys) < 100_000:
-                    keys[written] = key
+                key = _key_of(written)
+                value = _plain_rest(rest) if rest and rest[0] not in not_plain_first else _COMPOUND
             row = i
-            if rest and rest[0] not in not_plain_first:
-                cut = rest.find(" #")
-                if cut >= 0:
-                    rest = rest[:cut]
-                plain = rest.rstrip(" ")
-                if ": " in plain or plain[-1] == ":":
+            if value is not _COMPOUND:  # a plain scalar, read with its line
+                if value is _BAD_PLAIN:
                     raise NotInSubset
-                if plain[0] not in resolved_first:
-                    value = plain
-                else:
-                    value = plain_values.get(plain, _MISSING)
-                    if value is _MISSING:
-                        value = _plain(plain)
                 open_row = row
                 i = row + 1
                 reported = -1
@@ -189,13 +231,14 @@ class _Reader:
                 i = row + 1
                 if not rest:  # `key:` alone, usually opening a nested mapping: found here at once
                     while i < count:
-                        next_spaces, next_key, _, next_other = rows[i]
-                        if next_key or (next_other and next_other[0] != "#"):
+                        line = lines[i]
+                        next_at, next_key, _, _ = known(line) or row_of(line)
+                        if next_at >= 0:
                             break
                         i += 1
-                    if i < count and next_key and len(next_spaces) > indent:
+                    if i < count and next_key is not None and next_at > indent:
                         self.i = i
-                        value = self.mapping(len(next_spaces), depth + 1)
+                        value = self.mapping(next_at, depth + 1)
                     else:  # a sequence, a mapping whose first key holds ':', nothing...
                         self.i = row + 1
                         value = self.value("", indent, depth)
@@ -473,5 +516,5 @@ def read(text: str) -> tuple[YMap, list[tuple[int, int, str, Mark]]] | None:
     except (NotInSubset, RecursionError):
         return None
     finally:
-        reader.rows = []  # the mappings keep the lines (for their marks), not the split rows
+        reader.rows = {}  # the mappings keep the lines (for their marks), not the rows
     return root, reader.duplicates
