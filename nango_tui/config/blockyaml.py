@@ -100,7 +100,9 @@ class NotInSubset(Exception):
     """The text uses YAML this reader leaves to PyYAML."""
 
 
-_SKIP = (-1, None, None, "")  # the row of a blank or comment line
+# a line's (indent, key, value, rest): see `_Reader.row`
+_Row = tuple[int, str | None, Any, str]
+_SKIP: _Row = (-1, None, None, "")  # the row of a blank or comment line
 _COMPOUND = object()  # a row's value when the entry's value is not a plain scalar on its line
 _BAD_PLAIN = object()  # ... when it is one this reader leaves to PyYAML (`a: b: c`, `a: b:`)
 # one line as `_ROW` splits it (the same pattern, matched line by line)
@@ -138,12 +140,12 @@ class _Reader:
         # a line's text -> its row (indent, key, value, rest), computed once per distinct text:
         # a nango.yaml repeats most of its lines (`id: string`, `runs: every day`...), and the
         # hot loop reads a repeated line with one dict lookup
-        self.rows: dict[str, tuple[int, Any, Any, str]] = {}
+        self.rows: dict[str, _Row] = {}
         self.count = len(self.lines)
         self.i = 0
         self.duplicates: list[tuple[int, int, str, Mark]] = []
 
-    def row(self, line: str) -> tuple[int, Any, Any, str]:
+    def row(self, line: str) -> _Row:
         """(indent, key, value, rest) of a line, remembered in `rows`. A blank or comment line is
         `_SKIP`. For a `key: rest` line whose key holds no ':', `key` is the key and `value` the
         plain scalar's value, or `_COMPOUND` with `rest` what follows the colon; for any other
@@ -151,6 +153,7 @@ class _Reader:
         match = _LINE.match(line)
         assert match is not None  # the pattern's last branch takes any line
         spaces, written, rest, other = match.groups("")
+        found: _Row
         if written:
             key = _key_of(written)
             if rest and rest[0] not in _NOT_PLAIN_FIRST:
