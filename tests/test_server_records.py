@@ -337,3 +337,40 @@ def test_a_batch_is_stored_in_the_order_its_pages_read_it(engine):
             break
         cursor = p.next_cursor
     assert [recs.decode_cursor(c) for c in pages] == [(u, i) for u, i in stored]
+
+
+def test_the_records_query_reads_as_starlettes_query_params():
+    """`api.records.Query` (the hot path's parser) against Starlette's `QueryParams` on hand-made and
+    random query strings: escapes, '+', blanks, repeated names, invalid UTF-8, raw non-ASCII bytes."""
+    import random
+
+    from starlette.datastructures import QueryParams
+
+    from nango_tui.server.api.records import Query
+
+    cases = [
+        b"",
+        b"&&",
+        b"=",
+        b"model",
+        b"model=",
+        b"model=Contact&limit=100&cursor=MjAy%2BNi0x%2FMS0z%3D%3D",
+        b"a=1&a=2&a=&b",
+        b"a+b=c+d&%20x=%41%42",
+        b"ids=1&ids=2&ids=%E9t%C3%A9",
+        b"x=%zz&y=%4&z=%",
+        b"caf\xc3\xa9=\xe9%20&m=a;b",
+        b"filter=added,UPDATED&modified_after=2026-11-30T10:00:00.000Z",
+    ]
+    alphabet = [b"a", b"b", b"=", b"&", b"+", b"%", b"2", b"B", b"E9", b"%C3%A9", b"\xe9", b";", b" "]
+    rng = random.Random(13)
+    cases += [b"".join(rng.choice(alphabet) for _ in range(rng.randint(0, 24))) for _ in range(2000)]
+    for raw in cases:
+        ours, theirs = Query(raw), QueryParams(raw)
+        names = {k for k, _ in theirs.multi_items()} | {"model", "absent"}
+        for name in names:
+            assert (name in ours) == (name in theirs), raw
+            assert ours.get(name) == theirs.get(name), raw
+            assert ours.getlist(name) == theirs.getlist(name), raw
+            if name in theirs:
+                assert ours[name] == theirs[name], raw
