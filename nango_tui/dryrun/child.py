@@ -233,9 +233,15 @@ def warm_up_zygote(tls: bool = True) -> None:
     _warm_up()
     try:
         _exercise_pydantic()
-        import nango_tui.runtime.connections  # noqa: F401 (a forked child looks its connection up)
+        # a forked child looks its connection up; execute and the SDK import the rest when used
+        import nango_tui.runtime.connections
+        import nango_tui.runtime.metadata_store
+        import nango_tui.runtime.pagination
+        import nango_tui.runtime.records_log  # noqa: F401
         from nango_tui.runtime.http import load_tls_ca
         from nango_tui.runtime.providers import providers
+
+        from . import iotypes, unawaited  # noqa: F401
 
         providers()  # the package's provider table, read once
         if tls:
