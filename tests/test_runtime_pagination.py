@@ -549,3 +549,30 @@ def test_a_page_json_loads_rejects_is_rejected_with_its_message():
     with pytest.raises(json.JSONDecodeError) as theirs:
         json.loads(b'{"data": [1,]}')
     assert str(ours.value) == str(theirs.value)
+
+
+async def test_a_script_holding_the_loop_past_the_deadline_still_gets_the_next_page(local_server):
+    """The page sent ahead waits for its answer under the exchange's deadline while the script
+    works without yielding; a page held past half of it is dropped and asked again, so a slow
+    script never meets a deadline that a sequential paginate would not give it."""
+    import time
+
+    _cursor_pages(local_server)
+    quick = local_server.routes[("GET", "/items")]
+
+    def slow(req):
+        if req.arg("cursor") == "1":
+            time.sleep(0.15)  # page 2 arrives while the script blocks the loop
+        return quick(req)
+
+    local_server.route("GET", "/items", slow)
+    ctx, events = make_ctx(local_server.url, http_timeout=5, http_deadline=0.4, default_retries=0)
+    nango = NangoAction(ctx)
+    seen = []
+    async for page in nango.paginate("/items", paginate=CURSOR):
+        if not seen:
+            time.sleep(0.6)  # noqa: ASYNC251 (the point: the loop is blocked past the deadline)
+        seen += page
+    await nango.aclose()
+    assert [r["id"] for r in seen] == ["0", "1", "2"]
+    assert [e["status"] for e in events.of("request")] == [200, 200, 200]

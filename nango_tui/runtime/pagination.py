@@ -17,8 +17,9 @@ drives them. Semantics are Nango's (runner-sdk paginate.service, v0.69):
 - unlike Nango, which asks for the next page only when the script does: the next page of a GET
   is requested as soon as it is known (before this page is yielded), so the API builds it while
   the script handles this one (issue 18). Its errors are raised where the script asks for it; a
-  loop left early drops it (one request the script did not use). POST pages, runs that save
-  responses and replays request each page only when asked.
+  loop left early drops it (one request the script did not use), and one the script held the
+  event loop over for half the request's timeout is asked again (its timers would be due). POST
+  pages, runs that save responses and replays request each page only when asked.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import asyncio
 import inspect
 import json
 import re
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -340,8 +342,16 @@ async def paginate(http: HttpClient, opts: Mapping[str, Any]) -> AsyncIterator[l
     on_page: Callable[..., Any] | None = config.get("on_page")
     ahead = method in AHEAD_METHODS and http.ctx.replayer is None and http.ctx.recorder is None
     pending: asyncio.Task[Any] | None = None  # the next page's request, sent ahead
+    sent_at = 0.0
+    # A script that holds the event loop (no await) this long after a page was sent ahead finds
+    # that page's timers due: its deadline would fire before its answer is read. It is asked again.
+    stale_after = min(http.ctx.http_timeout, http.ctx.http_deadline) / 2
     try:
         while True:
+            if pending is not None and not pending.done() and time.monotonic() - sent_at > stale_after:
+                pending.cancel()
+                pending.add_done_callback(_retrieve)
+                pending = None
             if pending is not None:
                 response, pending = await pending, None
             else:
@@ -356,6 +366,7 @@ async def paginate(http: HttpClient, opts: Mapping[str, Any]) -> AsyncIterator[l
                 if ahead:
                     endpoint, sent = _page_call(http, opts, request)
                     pending = await http.send_ahead(method, endpoint, **sent)
+                    sent_at = time.monotonic()
             if records:
                 yield records
             if on_page is not None and (records or isinstance(paginator, LinkPaginator)):
