@@ -35,6 +35,23 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::")[0]))
 
 
+@pytest.fixture(scope="session")
+def _warm_child_pool():
+    from tests.support import warm_child
+
+    yield warm_child
+    warm_child.close_all()
+
+
+@pytest.fixture
+def shared_warm_child(_warm_child_pool, monkeypatch):
+    """Workbench tests: apps borrow this process's zygote instead of starting one each
+    (tests/support/warm_child.py says what stays the same)."""
+    from nango_tui.dryrun.zygote import Zygote
+
+    monkeypatch.setattr(Zygote, "start", staticmethod(_warm_child_pool.borrow))
+
+
 @pytest.fixture
 def project_dir(tmp_path: Path):
     """A function that writes a nango.yaml (and other files) into a temporary folder."""

@@ -68,6 +68,13 @@ def gone(pid: int) -> bool:
         return True
 
 
+def gone_within(pid: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return gone(pid)
+
+
 # -- item 5: stop means stop, even when the queue is full ------------------------------------------
 
 
@@ -397,6 +404,45 @@ async def test_a_warm_run_is_the_same_run(root: Path, zygote):
     from nango_tui.dryrun.zygote import WarmProcess
 
     assert isinstance(warm._proc, WarmProcess)
+
+
+def test_the_suites_shared_zygote_serves_app_after_app_and_ends_what_each_forked(
+    root: Path, _warm_child_pool
+):
+    """tests/support/warm_child.py: the workbench tests' apps borrow one zygote per test process.
+    Each handle forks real runs on its own event loop (one app's after another's), and closing a
+    handle ends the runs it forked, as the end of an app's own zygote would, but not the zygote."""
+    from nango_tui.dryrun.zygote import WarmProcess
+    from tests.support import warm_child
+
+    add_sync(root, "flood", FLOOD)
+
+    async def complete_run(handle):
+        run = await start_dryrun(DryrunRequest(root, "contacts", "local"), zygote=handle)
+        return run, [e async for e in run.events()]
+
+    async def app_closes_while_its_run_streams(handle):
+        run = await start_dryrun(DryrunRequest(root, "flood", "local"), zygote=handle)
+        events = run.events()
+        while (await anext(events))["type"] != "batch":
+            pass
+        parent = int(Path(f"/proc/{run.pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        handle.close()  # what the app does when it ends
+        assert await asyncio.to_thread(gone_within, run.pid, HANG_GUARD)
+        await events.aclose()
+        return parent
+
+    parents = set()
+    for _ in range(2):  # an app, another app: each its own event loop and handle, one zygote
+        handle = warm_child.borrow()
+        run, events = asyncio.run(complete_run(handle))
+        assert isinstance(run._proc, WarmProcess) and run.done["status"] == "ok", run.done
+        assert run.done["counts"] and run.done["requests"] == 3
+        handle.close()
+        handle = warm_child.borrow()
+        parents.add(asyncio.run(app_closes_while_its_run_streams(handle)))
+        assert handle._shared.alive
+    assert parents == {handle._shared._proc.pid}
 
 
 @pytest.mark.parametrize(

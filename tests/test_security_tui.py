@@ -9,6 +9,10 @@ import pytest
 
 from nango_tui.tui.app import WorkbenchApp
 
+pytestmark = pytest.mark.usefixtures(
+    "shared_warm_child"
+)  # one zygote per worker (tests/support/warm_child.py)
+
 NUL_YAML = (
     'integrations:\n  "g\\0h":\n    actions:\n      a:\n        output: M\n'
     '  gh:\n    actions:\n      "b\\0c":\n        output: M\n'

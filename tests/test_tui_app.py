@@ -18,6 +18,10 @@ from nango_tui.tui.widgets.config_tree import problems_by_key
 from tests.support.pilot import until
 from tests.support.tui_project import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project
 
+pytestmark = pytest.mark.usefixtures(
+    "shared_warm_child"
+)  # one zygote per worker (tests/support/warm_child.py)
+
 SIZE = (100, 32)
 
 

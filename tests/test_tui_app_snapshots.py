@@ -13,6 +13,10 @@ from nango_tui.tui.app import WorkbenchApp
 from tests.support.pilot import until
 from tests.support.tui_project import BROKEN_SCRIPT, BROKEN_YAML, copy_samples, write_project
 
+pytestmark = pytest.mark.usefixtures(
+    "shared_warm_child"
+)  # one zygote per worker (tests/support/warm_child.py)
+
 THEME = "textual-dark"
 SIZE = (100, 32)
 

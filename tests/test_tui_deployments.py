@@ -23,7 +23,11 @@ from tests.support.pilot import screen_text, until, wait_for_text
 from tests.support.server_process import ServerProcess, free_port
 from tests.support.server_project import acme_headers, connection_body, write_project
 
-pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]  # a real server process
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.timeout(600),  # a real server process
+    pytest.mark.usefixtures("shared_warm_child"),  # one zygote per worker (tests/support/warm_child.py)
+]
 
 SIZE = (120, 40)
 

@@ -11,6 +11,10 @@ from nango_tui.tui.screens.infer_screen import InferScreen
 from tests.support.pilot import until
 from tests.support.tui_project import copy_samples
 
+pytestmark = pytest.mark.usefixtures(
+    "shared_warm_child"
+)  # one zygote per worker (tests/support/warm_child.py)
+
 SIZE = (100, 32)
 
 

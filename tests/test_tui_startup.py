@@ -17,6 +17,10 @@ from nango_tui.tui.widgets.workbench_footer import WorkbenchFooter
 from tests.support.pilot import until
 from tests.support.tui_project import write_project
 
+pytestmark = pytest.mark.usefixtures(
+    "shared_warm_child"
+)  # one zygote per worker (tests/support/warm_child.py)
+
 SIZE = (100, 32)
 
 

@@ -14,6 +14,10 @@ from nango_tui.tui.screens.init_screen import InitScreen
 from tests.support.pilot import screen_text, until
 from tests.support.tui_project import copy_samples, write_project
 
+pytestmark = pytest.mark.usefixtures(
+    "shared_warm_child"
+)  # one zygote per worker (tests/support/warm_child.py)
+
 
 @pytest.fixture(autouse=True)
 def _no_user_settings(tmp_path: Path, monkeypatch) -> None:

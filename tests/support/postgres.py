@@ -94,7 +94,22 @@ class PostgresCluster:
             raise RuntimeError(f"postgres did not start: {result.stderr}\n{log[-2000:]}")
 
     def stop_server(self, mode: str = "fast") -> None:
+        self._report_cpu()
         self._run("pg_ctl", "-D", str(self.folder / "data"), "-m", mode, "-w", "stop", check=False)
+
+    def _report_cpu(self) -> None:
+        """The daemon's CPU (its own and its reaped backends') to the suite's CPU profile, if on."""
+        from tests.support import cpu_profile
+
+        if not os.environ.get(cpu_profile.ENV):
+            return
+        try:
+            pid = int((self.folder / "data" / "postmaster.pid").read_text().split()[0])
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+        except (OSError, IndexError, ValueError):
+            return
+        cpu_profile.record("postgres (daemon)", ticks / os.sysconf("SC_CLK_TCK"))
 
     def restart(self, down_seconds: float = 0.0) -> None:
         self.stop_server()

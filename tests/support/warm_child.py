@@ -1,0 +1,62 @@
+"""One warm dryrun child (zygote) per test process for the workbench tests.
+
+A workbench started under Pilot starts a zygote a second after its first frame
+(`WorkbenchApp.start_warm_dryrun_child`): `python -m nango_tui.dryrun.zygote`, ~0.45 s of CPU for
+its interpreter and imports, in nearly every Pilot test, most of which never run a dryrun (26
+zygotes in 33 workbench tests). The `shared_warm_child` fixture (tests/conftest.py) makes
+`Zygote.start` lend this process's one zygote instead: each app gets its own parent-side handle
+(`BorrowedZygote`: its own event loop binding, its own runs) on the same real process and socket,
+so a dryrun is still a real fork of a real zygote with real pipes, guard and sandbox. Closing the
+handle ends the runs it forked (as the end of a zygote would) and leaves the process for the next
+app. What a fresh zygote's own life does (start, end with its socket) stays tested where it is
+the subject: tests/test_dryrun_process.py, tests/test_dryrun.py and tests/test_web.py start their
+own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+
+from nango_tui.dryrun.zygote import Zygote
+
+_start = Zygote.start  # the real one, before the fixture replaces it
+_shared: dict[bool, Zygote] = {}  # tls -> this process's zygote
+
+
+class BorrowedZygote(Zygote):
+    """One app's handle on the shared zygote process."""
+
+    def __init__(self, shared: Zygote) -> None:
+        super().__init__(shared._proc, shared._sock)
+        self._shared = shared
+
+    def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        if self._loop is not None and not self._loop.is_closed():
+            with contextlib.suppress(Exception):
+                self._loop.remove_reader(self._sock.fileno())
+        for pid in list(self._children):  # a run forked by this app ends with it, as with its own zygote
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, signal.SIGKILL)
+        if self._starting or self._buffer:
+            # a reply is owed to this handle: the next one would read it as its own
+            self._shared.close()
+
+
+def borrow(env: dict[str, str] | None = None, *, tls: bool = True) -> Zygote:
+    """`Zygote.start`'s stand-in: a handle on this process's zygote (started on first use)."""
+    shared = _shared.get(tls)
+    if shared is None or not shared.alive:
+        shared = _shared[tls] = _start(env, tls=tls)
+    return BorrowedZygote(shared)
+
+
+def close_all() -> None:
+    """End the shared zygotes (at the end of the session)."""
+    for shared in _shared.values():
+        shared.close()
+    _shared.clear()
