@@ -1,20 +1,11 @@
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
 
 from tests.support.http_server import local_server  # noqa: F401 - the fixture, for every test module
-
-# The suite starts hundreds of Python processes (the CLI, dryrun children, serve, workers); with a
-# shell's PYTHONDONTWRITEBYTECODE each of them compiled the package's modules from source again.
-# Bytecode is cached for the test run as it is on any installed copy (xdist's workers and every
-# subprocess inherit this environment; __pycache__ is ignored by git).
-os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
-sys.dont_write_bytecode = False
 
 # Hypothesis's wall-clock checks (deadline, slow generation) flake when the suite shares the machine.
 settings.register_profile("suite", deadline=None, suppress_health_check=[HealthCheck.too_slow])

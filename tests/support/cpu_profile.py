@@ -83,9 +83,22 @@ def _install_census() -> None:
         poll.__defaults__ = tuple(waitpid if d is original_waitpid else d for d in poll.__defaults__)
 
 
+_gc_seconds = [0.0, 0.0]  # total, start of the collection in progress
+
+
+def _gc_timer(phase: str, info: dict[str, int]) -> None:
+    if phase == "start":
+        _gc_seconds[1] = time.process_time()
+    else:
+        _gc_seconds[0] += time.process_time() - _gc_seconds[1]
+
+
 def pytest_configure(config: pytest.Config) -> None:
     if os.environ.get(ENV):
         _install_census()
+        import gc
+
+        gc.callbacks.append(_gc_timer)
 
 
 def _cpu() -> tuple[float, float]:
@@ -102,6 +115,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return
     wall, (own, children) = time.monotonic(), _cpu()
     _reaped.clear()
+    gc_before = _gc_seconds[0]
     yield
     wall_end, (own_end, children_end) = time.monotonic(), _cpu()
     line = {
@@ -109,6 +123,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         "wall": round(wall_end - wall, 3),
         "cpu": round(own_end - own, 3),
         "children_cpu": round(children_end - children, 3),
+        "gc": round(_gc_seconds[0] - gc_before, 3),
         "spawned": _by_kind(_reaped),
     }
     with open(target, "a", encoding="utf-8") as out:
@@ -143,7 +158,11 @@ def summary(path: Path, top: int = 25) -> str:
             kinds[kind][1] += seconds
     if kinds:
         own = sum(r["cpu"] for r in rows)
-        out.append(f"\nthe tests' own processes: {own:.0f} s CPU; child processes by kind: count / cpu s")
+        collecting = sum(r.get("gc", 0.0) for r in rows)
+        out.append(
+            f"\nthe tests' own processes: {own:.0f} s CPU ({collecting:.1f} s of it Python's garbage collector)"
+        )
+        out.append("child processes by kind: count / cpu s")
         for kind, (count, seconds) in sorted(kinds.items(), key=lambda kv: -kv[1][1])[:top]:
             out.append(f"  {int(count):5d} {seconds:7.1f}  {kind}")
     out.append(f"\nfiles by CPU (top {top}): cpu s / wall s / tests")
