@@ -37,7 +37,7 @@ from tests.support.server_process import ServerProcess  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_scale import tree_cpu  # noqa: E402
-from records_load import process_cpu, run_load  # noqa: E402
+from records_load import main_thread_cpu, process_cpu, run_load  # noqa: E402
 
 NANGO_YAML = """\
 integrations:
@@ -294,18 +294,20 @@ def records_latency(tmp: Path, rows: int, clients: int, requests: int, rates: li
         wait_queues_idle(server)
         runs = [None, *rates]
         for rate in runs:
-            before = process_cpu(server.proc.pid)
+            before, loop_before = process_cpu(server.proc.pid), main_thread_cpu(server.proc.pid)
             result = run_load(
                 server.url, headers, "/records/", cursors, clients=clients, requests=requests, rate=rate
             )
             cpu = process_cpu(server.proc.pid) - before
+            loop_cpu = main_thread_cpu(server.proc.pid) - loop_before
             n = len(result.latencies)
             print(
                 f"GET /records/ page of 100, {rows:,} cached (SQLite), {clients} clients, {result.mode},"
                 f" {n:,} requests, random cursors: {result.summary()} (target p99 < 20 ms)"
             )
             print(
-                f"  server CPU {cpu / n * 1000:.2f} ms a request (one process: at most {n / cpu:,.0f}/s a core);"
+                f"  server CPU {cpu / n * 1000:.2f} ms a request (one process: at most {n / cpu:,.0f}/s a core;"
+                f" its event loop {loop_cpu / n * 1000:.2f}, the reader and engine threads {(cpu - loop_cpu) / n * 1000:.2f});"
                 f" the clients' CPU {result.client_cpu / n * 1000:.2f} ms a request; load average {os.getloadavg()[0]:.1f}"
             )
     finally:
