@@ -29,13 +29,11 @@ _OUTSIDE_SUBSET = re.compile(
 # `key:` or `key: rest`; a key is a plain scalar without ':' or '#' that does not start with an
 # indicator, '.' (document end) or '<' (merge keys).
 _KEY = re.compile(r"([^\s#'\"\[\]{},&*!|>%@`?:\-.<](?:[^:#]|:(?=[^ ]))*?) *(:)(?: +(.*))?$")
-# every line as (indent, key, rest, other): `key` and `rest` for a `key: rest` line whose key holds
-# no ':' (the hot case), else `other` holds the line after its indent (blank, comment, dash ...).
-# The key is runs of non-spaces joined by spaces (greedy: no lazy per-character retry of ` *:`)
-_ROW = re.compile(
-    r"^( *)(?:([^\s#'\"\[\]{},&*!|>%@`?:\-.<][^:#\n ]*(?: +[^:#\n ]+)*) *:(?: +([^\n]*))?|([^\n]*))$",
-    re.MULTILINE,
-)
+# one line (no "\n") as (indent, key, rest, other): `key` and `rest` for a `key: rest` line whose
+# key holds no ':' (the hot case), else `other` holds the line after its indent (blank, comment,
+# dash ...). The key is runs of non-spaces joined by spaces (greedy: no lazy per-character retry
+# of ` *:`)
+_LINE = re.compile(r"( *)(?:([^\s#'\"\[\]{},&*!|>%@`?:\-.<][^:#\n ]*(?: +[^:#\n ]+)*) *:(?: +(.*))?|(.*))$")
 _PLAIN_FIRST_BAD = frozenset("#'\"[]{},&*!|>%@`")
 # first characters the hot loop leaves to `value` (quotes, blocks, indicators, comments)
 _NOT_PLAIN_FIRST = _PLAIN_FIRST_BAD | frozenset("-?:")
@@ -105,8 +103,6 @@ _Row = tuple[int, str | None, Any, str]
 _SKIP: _Row = (-1, None, None, "")  # the row of a blank or comment line
 _COMPOUND = object()  # a row's value when the entry's value is not a plain scalar on its line
 _BAD_PLAIN = object()  # ... when it is one this reader leaves to PyYAML (`a: b: c`, `a: b:`)
-# one line as `_ROW` splits it (the same pattern, matched line by line)
-_LINE = re.compile(_ROW.pattern)
 
 
 def _plain_rest(rest: str) -> Any:
