@@ -44,6 +44,19 @@ def shared_warm_child(_warm_child_pool, monkeypatch):
 
 
 @pytest.fixture
+def warm_dryrun_children(_warm_child_pool):
+    """Dryrun pane tests: their runs fork from this process's zygote, as the workbench's do after
+    its warm-up, instead of each starting a cold interpreter (~0.45 s of CPU a run)."""
+    from nango_tui.dryrun.runner import use_zygote
+
+    handle = _warm_child_pool.borrow()
+    use_zygote(handle)
+    yield handle
+    use_zygote(None)
+    handle.close()
+
+
+@pytest.fixture
 def project_dir(tmp_path: Path):
     """A function that writes a nango.yaml (and other files) into a temporary folder."""
 

@@ -12,6 +12,9 @@ from nango_tui.tui.screens.dryrun_dialog import environments, input_template, pa
 from tests.support.pilot import screen_text, wait_for
 from tests.support.tui_dryrun import SECRET, UNSET, DialogApp, load, make_dialog_app, write_project
 
+# runs fork from a zygote, as the workbench's after its warm-up (tests/support/warm_child.py)
+pytestmark = pytest.mark.usefixtures("warm_dryrun_children")
+
 
 @pytest.fixture
 def root(tmp_path):

@@ -11,6 +11,9 @@ from nango_tui.tui.widgets.dryrun_records import DryrunRecords
 from tests.support.pilot import wait_for
 from tests.support.tui_dryrun import SECRET, PaneApp, load, write_project
 
+# runs fork from a zygote, as the workbench's after its warm-up (tests/support/warm_child.py)
+pytestmark = pytest.mark.usefixtures("warm_dryrun_children")
+
 
 @pytest.fixture
 def project_root(tmp_path):

@@ -19,6 +19,9 @@ from nango_tui.tui.widgets.dryrun_requests import DryrunRequests
 from tests.support.pilot import screen_text, wait_for, wait_for_text
 from tests.support.tui_dryrun import SECRET, PaneApp, load, write_project
 
+# runs fork from a zygote, as the workbench's after its warm-up (tests/support/warm_child.py)
+pytestmark = pytest.mark.usefixtures("warm_dryrun_children")
+
 
 @pytest.fixture
 def project_root(tmp_path):

@@ -1,4 +1,4 @@
-"""One warm dryrun child (zygote) per test process for the workbench tests.
+"""One warm dryrun child (zygote) per test process for the workbench and Dryrun pane tests.
 
 A workbench started under Pilot starts a zygote a second after its first frame
 (`WorkbenchApp.start_warm_dryrun_child`): `python -m nango_tui.dryrun.zygote`, ~0.45 s of CPU for
@@ -7,10 +7,12 @@ zygotes in 33 workbench tests). The `shared_warm_child` fixture (tests/conftest.
 `Zygote.start` lend this process's one zygote instead: each app gets its own parent-side handle
 (`BorrowedZygote`: its own event loop binding, its own runs) on the same real process and socket,
 so a dryrun is still a real fork of a real zygote with real pipes, guard and sandbox. Closing the
-handle ends the runs it forked (as the end of a zygote would) and leaves the process for the next
-app. What a fresh zygote's own life does (start, end with its socket) stays tested where it is
-the subject: tests/test_dryrun_process.py, tests/test_dryrun.py and tests/test_web.py start their
-own.
+handle ends the runs it forked (as the end of an app's own zygote would) and leaves the process
+for the next app. `warm_dryrun_children` makes a handle the runner's default (`use_zygote`) for a
+test: the Dryrun pane tests' runs fork from it, as the workbench's do after its warm-up, instead
+of each starting a cold interpreter. What a fresh zygote's own life does (start, end with its
+socket) and cold children stay tested where they are the subject: tests/test_dryrun_process.py,
+tests/test_dryrun.py and tests/test_web.py start their own.
 """
 
 from __future__ import annotations
