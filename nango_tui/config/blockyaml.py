@@ -26,6 +26,7 @@ _MAX_DEPTH = 200
 _OUTSIDE_SUBSET = re.compile(
     "[^\n\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]"
 )
+_ASCII_SUBSET = bytes(range(0x20, 0x7F)) + b"\n"  # the ASCII characters the reader accepts
 # `key:` or `key: rest`; a key is a plain scalar without ':' or '#' that does not start with an
 # indicator, '.' (document end) or '<' (merge keys).
 _KEY = re.compile(r"([^\s#'\"\[\]{},&*!|>%@`?:\-.<](?:[^:#]|:(?=[^ ]))*?) *(:)(?: +(.*))?$")
@@ -499,7 +500,9 @@ def read(text: str) -> tuple[YMap, list[tuple[int, int, str, Mark]]] | None:
     """The file as a `YMap` and its duplicate keys (line, column, key, first mark), or None when
     it is not a block mapping in the subset (read it with PyYAML then)."""
     if (
-        not text.replace("\n", "").isprintable()  # ASCII: exactly the printable range (fast)
+        # ASCII: anything but the printable range and "\n" is left once those are deleted (in C,
+        # a byte table: a tenth of `isprintable`'s time on 10 MB)
+        text.encode("ascii").translate(None, _ASCII_SUBSET)
         if text.isascii()
         else _OUTSIDE_SUBSET.search(text)
     ):
