@@ -6,7 +6,8 @@ machine's load does not change (valgrind's cachegrind, `--cache-sim=no`; ~40 s a
 Each run is `cli.main([DIR])` in a fresh interpreter with the same steps as `_run_workbench`
 (the collector paused as it does), the app headless at 100x32, the process leaving at the end of
 the screen's first render (that render is the full frame: see benchmarks/README.md, session 5).
-Also printed: the interpreter alone (`python -c pass`), for scale. Skipped without valgrind.
+Also printed: the interpreter alone (`python -c pass`), for scale. `PYTHONHASHSEED=0`: with random
+hashes two runs differ by up to ~30 M. Skipped without valgrind.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def instructions(*args: str) -> int:
         capture_output=True,
         text=True,
         timeout=900,
+        env=dict(os.environ, PYTHONHASHSEED="0"),  # the same hashes each run: counts repeat to ~0.01%
     )
     found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
     if done.returncode != 0 or found is None:

@@ -203,6 +203,9 @@ async def test_invalid_records_are_listed_with_their_errors(project_root):
         assert "Invalid 2" in text and "2 invalid records" in text
         assert "id: Input should be a valid string; last_name: Field required" in text
         assert "✘ last_name: Field required" in text  # the highlighted record in detail
+        await pilot.press("enter")  # the inspector, imported when first opened
+        await wait_for(pilot, lambda: type(app.screen).__name__ == "InspectorScreen")
+        assert app.screen.title_text.startswith("Invalid ") and app.screen.title_text.endswith("#1")
 
 
 async def test_setup_error_is_shown_not_raised(project_root):

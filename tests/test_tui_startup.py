@@ -166,7 +166,8 @@ def test_the_workbench_module_and_a_project_load_import_no_pydantic_nor_later_pa
         "later = ['pydantic', 'nango_tui.tui.widgets.deployments_pane', 'nango_tui.tui.screens.help_screen',\n"
         "         'nango_tui.tui.screens.error_screen', 'nango_tui.tui.screens.init_screen',\n"
         "         'nango_tui.tui.commands', 'nango_tui.tui.screens.dryrun_dialog',\n"
-        "         'nango_tui.runtime.local_env', 'dotenv', 'nango_tui.dryrun.regress']\n"
+        "         'nango_tui.runtime.local_env', 'dotenv', 'nango_tui.dryrun.regress',\n"
+        "         'nango_tui.tui.screens.inspector_screen', 'nango_tui.tui.inspection']\n"
         "print([m for m in later if m in sys.modules])\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -10,8 +10,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen
-
 from .dryrun_records import pretty
 from .dryrun_results import RunResults
 
@@ -117,6 +115,8 @@ class DryrunInvalid(Vertical):
             item = kept[event.cursor_row]
             title = f"Invalid {item.get('model', '?')} #{event.cursor_row + 1}"
             lines = [*invalid_text(item).split("\n")]
+            from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen  # when first asked
+
             self.app.push_screen(
                 InspectorScreen(title, lines, [Copy("c", "Record", pretty(item.get("record")))])
             )

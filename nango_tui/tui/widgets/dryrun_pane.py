@@ -63,7 +63,6 @@ from nango_tui.dryrun import events as ev
 from nango_tui.tui.dryrun_stream import DryrunStream, Starter, script_key_of
 from nango_tui.tui.messages import OpenFile
 from nango_tui.tui.run_history import diff_runs
-from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen
 
 from .dryrun_records import DryrunRecords
 from .dryrun_results import RunResults
@@ -391,6 +390,8 @@ and s saves the full record set. A run's results stay until the next run of the 
         self.app.call_from_thread(self._show_diff, previous, results, lines)
 
     def _show_diff(self, previous: RunResults, results: RunResults, lines: list[str]) -> None:
+        from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen  # when first asked
+
         self.last_diff = lines
         when = previous.started_at.astimezone().strftime("%H:%M:%S")
         title = f"{results.script_key.lstrip('/')} · changes since the run of {when}"

@@ -17,9 +17,6 @@ from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import ContentSwitcher, DataTable, Input, Static
 
-from nango_tui.tui.inspection import record_lines
-from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen
-
 from .dryrun_recordfile import ModelHits, RecordsFileIndex, search_file
 from .dryrun_results import RECORDS_KEPT, RunResults
 
@@ -358,6 +355,9 @@ class DryrunRecords(Vertical):
         model, row, op, record = found
         text = pretty(record)
         title = f"{op} {model} #{self._position(model, row) + 1}"
+        from nango_tui.tui.inspection import record_lines
+        from nango_tui.tui.screens.inspector_screen import Copy, InspectorScreen  # when first asked
+
         self.app.push_screen(InspectorScreen(title, record_lines(title, record), [Copy("c", "Record", text)]))
 
     def action_copy(self) -> None:

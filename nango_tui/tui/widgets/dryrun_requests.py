@@ -8,9 +8,6 @@ from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import DataTable, Static
 
-from nango_tui.tui.inspection import as_curl
-from nango_tui.tui.screens.inspector_screen import Copy, RequestInspector
-
 from .dryrun_records import pretty
 from .dryrun_results import RunResults
 
@@ -98,6 +95,9 @@ class DryrunRequests(Vertical):
         if not 0 <= row < len(kept):
             return
         event = kept[row]
+        from nango_tui.tui.inspection import as_curl
+        from nango_tui.tui.screens.inspector_screen import Copy, RequestInspector  # when first asked
+
         copies = [
             Copy("c", "Response body", event.get("response_body") or ""),
             Copy("u", "Curl command", as_curl(event)),
