@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 
 import pytest
@@ -54,6 +55,26 @@ def warm_dryrun_children(_warm_child_pool):
     yield handle
     use_zygote(None)
     handle.close()
+
+
+_WATCHED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGALRM)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_kept(request: pytest.FixtureRequest):
+    """A test must leave the process's signal handlers as it found them: every later process the
+    worker starts inherits an ignored SIGINT (Python keeps it ignored), and the Ctrl-C tests that
+    come after it on that worker then time out far from the cause (seen in CI)."""
+    before = {sig: signal.getsignal(sig) for sig in _WATCHED_SIGNALS}
+    yield
+    changed = {sig: handler for sig, handler in before.items() if signal.getsignal(sig) is not handler}
+    for sig, handler in changed.items():
+        signal.signal(sig, handler)
+    if changed:
+        names = ", ".join(
+            f"{signal.Signals(sig).name} ({signal.getsignal(sig)} was {before[sig]})" for sig in changed
+        )
+        pytest.fail(f"{request.node.nodeid} left signal handlers changed: {names}", pytrace=False)
 
 
 @pytest.fixture
