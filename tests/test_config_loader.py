@@ -559,3 +559,42 @@ def test_a_field_written_as_x_and_x_optional_keeps_the_last_in_the_first_place()
         ("x?", True, 10),
         ("x", True, 11),
     ]
+
+
+CASE_TWINS = """\
+integrations:
+  demo:
+    syncs:
+      users:
+        runs: every hour
+        output: User
+        endpoint: GET /users
+models:
+  Ab:
+    id: string
+  AB:
+    id: string
+  User:
+    id: string
+    friend: aB
+"""
+
+
+@pytest.mark.parametrize("seed", ["1", "4", "5"])
+def test_the_guess_among_models_differing_only_by_case_does_not_change_with_the_hash_seed(tmp_path, seed):
+    """The case-insensitive guess is the last model declared (as a dict keeps it), whatever the
+    process's hash seed (a set of the names gave `AB` under seed 1 and `Ab` under 4 and 5)."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "nango.yaml").write_text(CASE_TWINS)
+    done = subprocess.run(
+        [sys.executable, "-m", "nango_tui", "validate", "--dir", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONHASHSEED": seed, "NO_COLOR": "1"},
+        timeout=60,
+    )
+    assert "model_not_found_fallback" in done.stdout + done.stderr
+    assert "did you mean `AB`?" in done.stdout + done.stderr

@@ -86,9 +86,11 @@ class ModelsParser:
     def __init__(self, raw: Any, mark: Mark, diags: DiagnosticList) -> None:
         self.diags = diags
         self.raw: YMap = raw if isinstance(raw, YMap) else YMap(mark)
-        self.names = {
+        # a dict: the declared order (a set's would change with the hash seed, and so would the
+        # case-insensitive guess when two names differ only by case)
+        self.names = dict.fromkeys(
             name for name in self.raw if isinstance(name, str) and name_problem(name, "model") is None
-        }
+        )
         self.models: dict[str, ModelDef] = {}
         self._declared: dict[str, tuple[tuple[Field, ...], tuple[str, ...], TypeNode | None]] = {}
         self._parsed_types: dict[str, TypeNode] = {}
