@@ -57,24 +57,56 @@ def warm_dryrun_children(_warm_child_pool):
     handle.close()
 
 
-_WATCHED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD, signal.SIGALRM)
+# A suite started in the background by a non-interactive shell (`.ci/run &`, nohup) inherits SIGINT
+# ignored, and so would every process it starts (Python keeps an inherited SIG_IGN): the tests that
+# press Ctrl-C on a `dev` or `dryrun` would wait for an exit that cannot come. Their processes get
+# the default a terminal gives.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# pytest-timeout owns SIGALRM (a handler per test); these are the ones every process inherits
+_WATCHED_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGCHLD)
+_WATCHED_MASK = sum(1 << (sig - 1) for sig in _WATCHED_SIGNALS)
+
+
+def _kernel_signal_state() -> dict[str, int]:
+    """This thread's blocked and ignored signals as the kernel has them (a C library can change
+    them without Python's handler table knowing), limited to the watched ones."""
+    try:
+        lines = Path("/proc/thread-self/status").read_text().splitlines()
+    except OSError:
+        return {}
+    return {
+        name: int(value, 16) & _WATCHED_MASK
+        for name, _, value in (line.partition(":\t") for line in lines)
+        if name in ("SigBlk", "SigIgn")
+    }
 
 
 @pytest.fixture(autouse=True)
 def _signal_handlers_kept(request: pytest.FixtureRequest):
-    """A test must leave the process's signal handlers as it found them: every later process the
-    worker starts inherits an ignored SIGINT (Python keeps it ignored), and the Ctrl-C tests that
-    come after it on that worker then time out far from the cause (seen in CI)."""
+    """A test must leave the process's signal handlers as it found them: every process the worker
+    starts later inherits an ignored or blocked SIGINT, and the Ctrl-C tests that come after it on
+    that worker then time out far from the cause (seen in CI)."""
     before = {sig: signal.getsignal(sig) for sig in _WATCHED_SIGNALS}
+    kernel_before = _kernel_signal_state()
     yield
-    changed = {sig: handler for sig, handler in before.items() if signal.getsignal(sig) is not handler}
-    for sig, handler in changed.items():
-        signal.signal(sig, handler)
-    if changed:
-        names = ", ".join(
-            f"{signal.Signals(sig).name} ({signal.getsignal(sig)} was {before[sig]})" for sig in changed
-        )
-        pytest.fail(f"{request.node.nodeid} left signal handlers changed: {names}", pytrace=False)
+    changed = {
+        sig: signal.getsignal(sig) for sig, handler in before.items() if signal.getsignal(sig) is not handler
+    }
+    kernel_after = _kernel_signal_state()
+    for sig in changed:
+        signal.signal(sig, before[sig])
+    problems = [
+        f"{signal.Signals(sig).name} handler {now} (was {before[sig]})" for sig, now in changed.items()
+    ]
+    problems += [
+        f"{name} {kernel_before[name]:#x} -> {value:#x} (kernel)"
+        for name, value in kernel_after.items()
+        if value != kernel_before.get(name)
+    ]
+    if problems:
+        pytest.fail(f"{request.node.nodeid} left signals changed: {'; '.join(problems)}", pytrace=False)
 
 
 @pytest.fixture
