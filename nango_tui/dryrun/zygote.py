@@ -196,14 +196,20 @@ class Zygote:
             child._ended(signal.SIGKILL)  # a raw wait status: killed by SIGKILL
         self._children.clear()
 
-    def close(self) -> None:
-        """End the zygote, and with it any run still forked from it (they die with their parent)."""
+    def _detach(self) -> bool:
+        """Stop reading this handle's replies; False when it was closed already."""
         if self.closed:
-            return
+            return False
         self.closed = True
         if self._loop is not None and not self._loop.is_closed():
             with contextlib.suppress(Exception):
                 self._loop.remove_reader(self._sock.fileno())
+        return True
+
+    def close(self) -> None:
+        """End the zygote, and with it any run still forked from it (they die with their parent)."""
+        if not self._detach():
+            return
         self._sock.close()  # an idle zygote exits at once; one still importing is killed
         try:
             self._proc.wait(0.1)

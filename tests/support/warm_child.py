@@ -35,12 +35,8 @@ class BorrowedZygote(Zygote):
         self._shared = shared
 
     def close(self) -> None:
-        if self.closed:
+        if not self._detach():  # the shared process and its socket stay for the next app
             return
-        self.closed = True
-        if self._loop is not None and not self._loop.is_closed():
-            with contextlib.suppress(Exception):
-                self._loop.remove_reader(self._sock.fileno())
         for pid in list(self._children):  # a run forked by this app ends with it, as with its own zygote
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pid, signal.SIGKILL)
