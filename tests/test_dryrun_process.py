@@ -12,6 +12,7 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -530,3 +531,28 @@ async def test_soak_hostile_scripts_leave_nothing_behind(root: Path, zygote):
         await asyncio.sleep(0.1)
     assert left == []
     assert len(os.listdir("/proc/self/fd")) == fds_before
+
+
+def test_the_child_imports_before_the_request_what_a_first_http_request_needs(local_server):
+    """A cold child's warm-up (while the parent still checks the request) imports what httpx
+    would otherwise import at the script's first request, on the run's critical path (~0.1 s)."""
+    local_server.route("GET", "/ping", {"ok": True})
+    probe = textwrap.dedent(
+        """
+        import asyncio, sys
+        from nango_tui.dryrun import child
+        child._warm_up()
+        import httpx
+        before = set(sys.modules)
+        async def first():
+            async with httpx.AsyncClient() as client:
+                assert (await client.get(sys.argv[1] + "/ping")).status_code == 200
+        asyncio.run(first())
+        print(sorted(m for m in set(sys.modules) - before if m.split(".")[0] in ("httpcore", "h11", "anyio", "certifi")))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, local_server.url], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
