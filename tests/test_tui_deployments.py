@@ -16,7 +16,7 @@ from nango_tui.tui.screens.action_dialog import ActionDialog
 from nango_tui.tui.screens.deploy_screen import DeployConfirmScreen
 from nango_tui.tui.screens.inspector_screen import InspectorScreen
 from nango_tui.tui.screens.prompt_screen import PromptScreen
-from nango_tui.tui.screens.served_records_screen import ServedRecordsScreen
+from nango_tui.tui.screens.served_records_screen import ServedRecordsScreen, searchable_text
 from nango_tui.tui.widgets import deployments_pane
 from nango_tui.tui.widgets.deployments_pane import DeploymentsPane
 from tests.support.pilot import screen_text, until, wait_for_text
@@ -631,3 +631,16 @@ async def test_the_pane_at_80x24_and_160x45(client_env, tmp_path, size) -> None:
         text = screen_text(app)
         assert "Deployments" in text and "D Deploy" in text and "items@v1  sync" in text
         assert pane.query_one("#deployments-detail").display  # room for the detail at both sizes
+
+
+def test_search_skips_the_opaque_cursor_of_a_served_record() -> None:
+    """`/` finds what a record says, not the base64 of its cursor (a flaky `i42` search matched
+    every record of a batch whose timestamp encoded to it)."""
+    import base64
+
+    cursor = base64.b64encode(b"2026-11-30T17:42:31.123456Z||i7").decode()
+    record = {"id": "i7", "title": "Seven", "_nango_metadata": {"last_action": "ADDED", "cursor": cursor}}
+    text = searchable_text(record)
+    assert cursor.lower()[4:12] not in text
+    assert '"id": "i7"' in text and "seven" in text and "added" in text
+    assert record["_nango_metadata"]["cursor"] == cursor  # the record shown is left whole
