@@ -189,7 +189,7 @@ def _run_test(args: argparse.Namespace) -> int:
     from nango_tui.dryrun.zygote import Zygote
 
     # first: the process the replays fork from imports while this one does (~0.1 s sooner)
-    zygote = Zygote.start(tls=False)
+    zygote = Zygote.start(replay=True)
     from nango_tui.dryrun.regress import run_command
 
     return run_command(Path(args.dir), args.names, as_json=args.json, zygote=zygote)

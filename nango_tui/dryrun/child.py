@@ -209,17 +209,19 @@ def _peak_rss_kib() -> int | None:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def _warm_up() -> None:
-    """Import what every run needs while the parent is still checking the request."""
+def _warm_up(network: bool = True) -> None:
+    """Import what every run needs while the parent is still checking the request; with `network`
+    False, not what only a request to a server needs (replays answer every request from the file)."""
     try:
         import ctypes  # noqa: F401 (the sandbox's system calls)
 
-        # what httpx imports only at a client's first request (~80 modules, ~0.1 s of CPU: httpcore,
-        # h11, anyio's asyncio backend, certifi), now while the parent checks the request
-        import anyio._backends._asyncio  # noqa: F401
-        import certifi  # noqa: F401
-        import h11  # noqa: F401
-        import httpcore  # noqa: F401
+        if network:
+            # what httpx imports only at a client's first request (~80 modules, ~0.1 s of CPU:
+            # httpcore, h11, anyio's asyncio backend, certifi), now while the parent checks the request
+            import anyio._backends._asyncio  # noqa: F401
+            import certifi  # noqa: F401
+            import h11  # noqa: F401
+            import httpcore  # noqa: F401
         import orjson  # noqa: F401 (records' encoder: events.dumps_each)
 
         import nango_tui.runtime.connection_model
@@ -231,12 +233,14 @@ def _warm_up() -> None:
         pass
 
 
-def warm_up_zygote(tls: bool = True) -> None:
+def warm_up_zygote(replay: bool = False) -> None:
     """What a zygote prepares once for all its forks: the imports, pydantic's lazily imported
     parts (a throwaway model shaped like generated ones, validated and dumped), the package's
-    provider table, the TLS context's CA bundle (unless `tls` is False). Nothing of the user's:
-    no models.py, no connection."""
-    _warm_up()
+    provider table, the TLS context's CA bundle. Nothing of the user's: no models.py, no
+    connection. `replay`: its forks only replay saved responses (`nango-tui test`), so neither the
+    CA bundle nor httpx's transport (httpcore, h11, anyio, certifi: ~70-90 ms of CPU before the
+    first fork) is prepared; a fork that does send a request imports them itself."""
+    _warm_up(network=not replay)
     try:
         _exercise_pydantic()
         # a forked child looks its connection up; execute and the SDK import the rest when used
@@ -250,7 +254,7 @@ def warm_up_zygote(tls: bool = True) -> None:
         from . import iotypes, unawaited  # noqa: F401
 
         providers()  # the package's provider table, read once
-        if tls:
+        if not replay:
             load_tls_ca()
     except Exception:  # a run that needs these builds (and reports) them itself
         pass

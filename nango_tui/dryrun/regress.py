@@ -409,10 +409,10 @@ async def run_tests(
 
 def start_zygote() -> Zygote:
     """The process the replays fork from: started first, it imports while the caller goes on;
-    without the CA bundle (a replay makes no https request)."""
+    prepared for replays only (no CA bundle, no HTTP transport: a replay sends no request)."""
     from .zygote import Zygote
 
-    return Zygote.start(tls=False)
+    return Zygote.start(replay=True)
 
 
 async def _replay_all(

@@ -87,13 +87,14 @@ class Zygote:
         self.closed = False
 
     @classmethod
-    def start(cls, env: dict[str, str] | None = None, *, tls: bool = True) -> Zygote:
-        """Spawn the zygote (it imports while the caller goes on). `tls=False`: its forks make no
-        https request (replays), so it does not read the CA bundle (40-60 ms of CPU) for them."""
+    def start(cls, env: dict[str, str] | None = None, *, replay: bool = False) -> Zygote:
+        """Spawn the zygote (it imports while the caller goes on). `replay=True`: its forks only
+        replay saved responses (`nango-tui test`), so it prepares nothing for requests to a server
+        (the CA bundle, httpx's transport: `child.warm_up_zygote`)."""
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         proc = subprocess.Popen(
             [sys.executable, "-m", "nango_tui.dryrun.zygote", str(theirs.fileno())]
-            + ([] if tls else ["--no-tls"]),
+            + (["--replay"] if replay else []),
             stdin=subprocess.DEVNULL,
             pass_fds=(theirs.fileno(),),
             env={k: v for k, v in (env or os.environ).items() if k != "PYTHONSTARTUP"},
@@ -230,14 +231,14 @@ async def _reader(loop: asyncio.AbstractEventLoop, fd: int, limit: int) -> async
 # -- the zygote process -----------------------------------------------------------------------------
 
 
-def serve(sock: socket.socket, tls: bool = True) -> None:
+def serve(sock: socket.socket, replay: bool = False) -> None:
     """The zygote's loop: fork a child per request, report its pid and later its exit."""
     import gc
     import select
 
     from . import child, sandbox
 
-    child.warm_up_zygote(tls=tls)
+    child.warm_up_zygote(replay=replay)
     sandbox.die_with_parent()
     # imported modules stay shared with the forks (no copy-on-write from collections); no
     # collection first: the imports' little garbage is not worth ~15-25 ms of CPU before the
@@ -343,7 +344,7 @@ def _fork_child(message: dict[str, Any], fds: list[int], sock: socket.socket, wa
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    serve(socket.socket(fileno=int(sys.argv[1])), tls="--no-tls" not in sys.argv[2:])
+    serve(socket.socket(fileno=int(sys.argv[1])), replay="--replay" in sys.argv[2:])
 
 
 if __name__ == "__main__":

@@ -24,7 +24,7 @@ import signal
 from nango_tui.dryrun.zygote import Zygote
 
 _start = Zygote.start  # the real one, before the fixture replaces it
-_shared: dict[bool, Zygote] = {}  # tls -> this process's zygote
+_shared: dict[bool, Zygote] = {}  # replay -> this process's zygote
 
 
 class BorrowedZygote(Zygote):
@@ -45,11 +45,11 @@ class BorrowedZygote(Zygote):
             self._shared.close()
 
 
-def borrow(env: dict[str, str] | None = None, *, tls: bool = True) -> Zygote:
+def borrow(env: dict[str, str] | None = None, *, replay: bool = False) -> Zygote:
     """`Zygote.start`'s stand-in: a handle on this process's zygote (started on first use)."""
-    shared = _shared.get(tls)
+    shared = _shared.get(replay)
     if shared is None or not shared.alive:
-        shared = _shared[tls] = _start(env, tls=tls)
+        shared = _shared[replay] = _start(env, replay=replay)
     return BorrowedZygote(shared)
 
 
