@@ -284,6 +284,34 @@ def test_a_run_saved_with_last_sync_date_replays_with_it(samples):
     assert code == 0 and "PASS salesforce/contacts (sync)  9 records" in out, out
 
 
+async def test_replays_fork_from_a_zygote_that_loads_no_http_transport(samples):
+    """`nango-tui test`'s zygote is prepared for replays only: neither it nor a replay forked from
+    it (its requests answered from the mocks) loads httpx's transport (httpcore, h11, anyio) or
+    certifi, which only a request to a server needs (~70-90 ms of CPU before the first fork)."""
+    from nango_tui.dryrun import DryrunRequest, start_dryrun
+    from nango_tui.dryrun.regress import start_zygote
+    from nango_tui.dryrun.zygote import WarmProcess
+
+    _edit(
+        samples / "linear" / "syncs" / "teams.py",
+        '        after = teams["pageInfo"]["endCursor"]\n',
+        '        after = teams["pageInfo"]["endCursor"]\n'
+        "    import sys\n"
+        "    print('loaded:', sorted({m.split('.')[0] for m in sys.modules} & {'httpcore', 'h11', 'anyio', 'certifi'}))\n",
+    )
+    zygote = start_zygote()
+    try:
+        run = await start_dryrun(DryrunRequest(samples, "teams", "linear-demo", replay=True), zygote=zygote)
+        events = [e async for e in run.events()]
+    finally:
+        zygote.close()
+    assert isinstance(run._proc, WarmProcess)  # forked from the zygote, not a cold child
+    assert run.done["status"] == "ok" and run.done["requests"] == 1, events
+    assert [e["message"] for e in events if e["type"] == "log" and "loaded:" in e["message"]] == [
+        "loaded: []"
+    ]
+
+
 def test_saved_inputs_of_a_script(samples):
     from nango_tui.dryrun.regress import saved_inputs
 
