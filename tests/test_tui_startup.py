@@ -14,7 +14,7 @@ import pytest
 from nango_tui.tui import app as app_module
 from nango_tui.tui.app import WorkbenchApp
 from nango_tui.tui.widgets.workbench_footer import WorkbenchFooter
-from tests.support.pilot import until
+from tests.support.pilot import screen_text, until
 from tests.support.tui_project import write_project
 
 pytestmark = pytest.mark.usefixtures(
@@ -220,3 +220,64 @@ async def test_an_app_started_with_the_collector_on_leaves_it_on(acme: Path) -> 
     async with app.run_test(size=SIZE) as pilot:
         await until(lambda: app.deployments_mounted(), pilot)  # after the warm-up
         assert gc.isenabled()
+
+
+class NotesTheFirstFrame(WorkbenchApp):
+    """Notes the `/` bars and the records' search field at the first full frame."""
+
+    parts_at_first_frame: list[str] | None = None
+
+    def on_workbench_footer_keys_shown(self, event: WorkbenchFooter.KeysShown) -> None:
+        screen = self.screen_stack[0]
+        self.parts_at_first_frame = [w.id or "" for w in screen.query("FilterBar, RecordSearch")]
+        super().on_workbench_footer_keys_shown(event)
+
+
+async def test_the_filter_bars_and_the_records_search_come_after_the_first_frame(acme: Path) -> None:
+    app = NotesTheFirstFrame(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.parts_at_first_frame is not None, pilot)
+        assert app.parts_at_first_frame == []
+        expected = {"config-filter", "problems-filter", "script-filter", "records-search"}
+        await until(
+            lambda: {w.id for w in app.screen_stack[0].query("FilterBar, RecordSearch")} == expected, pilot
+        )
+        assert not any(w.display for w in app.screen_stack[0].query("FilterBar, RecordSearch"))
+
+
+async def test_slash_and_f1_before_the_warm_up_find_the_filter_bar(acme: Path, monkeypatch) -> None:
+    monkeypatch.setattr(WorkbenchApp, "warm_up", lambda self: None)  # as if `/` came first
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        assert not app.screen_stack[0].query("FilterBar")
+        await pilot.press("f1")
+        await until(lambda: type(app.screen).__name__ == "HelpScreen", pilot)
+        assert "filter.clear" in screen_text(app) and "filter.keep" in screen_text(app)
+        await pilot.press("escape", "slash")
+        await until(lambda: app.focused is not None and app.focused.id == "config-filter", pilot)
+        await pilot.press(*"customers", "enter")
+        await until(lambda: app.focused is not None and app.focused.id == "config-tree", pilot)
+        assert app.config_pane.filter_text == "customers"
+        await pilot.press("slash")
+        assert len(app.screen_stack[0].query("FilterBar")) == 1  # the same bar again
+
+
+async def test_the_first_resume_restyles_nothing_a_full_restyle_would_change(acme: Path) -> None:
+    """The workbench screen skips Textual's restyle of every widget at the app's first resume
+    (each was styled as it mounted): restyling them all now changes no widget's style."""
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.deployments_mounted(), pilot)
+        await pilot.pause()
+        screen = app.screen_stack[0]
+
+        def styles() -> dict[int, tuple]:
+            return {
+                id(w): (w.styles.css, str(w.rich_style), w.display, w.visible)
+                for w in screen.walk_children(with_self=True)
+            }
+
+        before = styles()
+        screen.update_node_styles(animate=False)
+        await pilot.pause()
+        assert styles() == before

@@ -177,14 +177,17 @@ class WorkbenchApp(App[int]):
 
     def warm_up(self) -> None:
         """After the first full frame: the dev engine's first compile (it would compete with the
-        first paint for the GIL), the Deployments pane (mounted hidden for F6), and a second
-        later the warm dryrun child."""
+        first paint for the GIL), the panes' `/` bars and the Deployments pane (mounted hidden),
+        and a second later the warm dryrun child."""
         if self._warmed:
             return
         self._warmed = True
         gc_policy.first_frame_drawn()
         if self.watch_enabled:
             self.run_dev_engine()
+        for pane in self.screen_stack[0].query(Pane):
+            if pane.is_attached:  # not when the app closed at its first frame
+                pane.filter_bar()  # each pane's `/` bar, hidden (the help lists its keys)
         self.run_worker(self.mount_deployments_pane(), group="warm-up", exit_on_error=False)
         self.set_timer(WARM_CHILD_AFTER, self.start_warm_dryrun_child)
 
@@ -358,8 +361,9 @@ class WorkbenchApp(App[int]):
         keys += EXTRA_KEYS
         pane_keys: list[tuple[str, str]] = []
         seen: set[str] = set()
-        for widget in [pane, *pane.query("*")]:  # the pane's own keys and those of its parts
-            for b in getattr(type(widget), "BINDINGS", []):
+        parts = getattr(pane, "help_parts", None)  # the pane's own keys and those of its parts
+        for part in parts() if parts else [type(w) for w in (pane, *pane.query("*"))]:
+            for b in getattr(part, "BINDINGS", []):
                 if getattr(b, "id", None) and b.id not in seen:
                     seen.add(b.id)
                     key = self.keymap.get(b.id, b.key_display or b.key)

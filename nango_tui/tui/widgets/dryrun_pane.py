@@ -64,7 +64,7 @@ from nango_tui.tui.dryrun_stream import DryrunStream, Starter, script_key_of
 from nango_tui.tui.messages import OpenFile
 from nango_tui.tui.run_history import diff_runs
 
-from .dryrun_records import DryrunRecords
+from .dryrun_records import DryrunRecords, RecordSearch
 from .dryrun_results import RunResults
 from .dryrun_status import DryrunStatus
 from .dryrun_summary import error_location
@@ -341,6 +341,12 @@ and s saves the full record set. A run's results stay until the next run of the 
 
     def action_save_records(self) -> None:
         self.save_records()
+
+    def help_parts(self) -> list[type]:
+        """The classes whose keys the help lists: the pane's, its parts', and the records'
+        search field's (also before it is mounted)."""
+        parts = [type(widget) for widget in (self, *self.query("*"))]
+        return parts if RecordSearch in parts else [*parts, RecordSearch]
 
     def open_filter(self) -> None:
         """The app's `/`: filter the logs."""

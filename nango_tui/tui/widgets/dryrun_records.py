@@ -71,12 +71,7 @@ class DryrunRecords(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("No records yet.", id="records-header", classes="dryrun-header")
-        search = RecordSearch(
-            placeholder="search every record of the run, all models (enter); escape clears",
-            id="records-search",
-        )
-        search.display = False
-        yield search
+        # the `/` search field comes after the first frame (`search_field`)
         yield ContentSwitcher(id="records-tables")
         with VerticalScroll(id="records-detail", classes="dryrun-detail"):
             yield Static("", id="records-json")
@@ -92,7 +87,8 @@ class DryrunRecords(Vertical):
         self._index = None
         self._pageable = False
         self._search = None
-        self.query_one(RecordSearch).display = False
+        for field in self.query(RecordSearch):
+            field.display = False
         self.query_one(ContentSwitcher).current = None
         for table in self._tables.values():
             table.clear(columns=True)
@@ -265,14 +261,34 @@ class DryrunRecords(Vertical):
 
     # -- search, inspect, copy ---------------------------------------------------------------
 
+    def on_mount(self) -> None:
+        self.call_after_refresh(self._mount_search)  # after the first frame, which does not show it
+
+    def _mount_search(self) -> None:
+        if self.is_attached:  # not when the app closed at its first frame
+            self.search_field()
+
+    def search_field(self) -> RecordSearch:
+        """The `/` search field, mounted hidden under the header on first use."""
+        fields = self.query(RecordSearch)
+        if fields:
+            return fields.first()
+        field = RecordSearch(
+            placeholder="search every record of the run, all models (enter); escape clears",
+            id="records-search",
+        )
+        field.display = False
+        self.mount(field, after="#records-header")
+        return field
+
     def open_search(self) -> None:
         """Show the search field (the pane's `/` in the Records tab)."""
-        field = self.query_one(RecordSearch)
+        field = self.search_field()
         field.display = True
         field.focus()
 
     def clear_search(self) -> None:
-        field = self.query_one(RecordSearch)
+        field = self.search_field()
         field.value = ""
         field.display = False
         search, self._search = self._search, None

@@ -28,8 +28,9 @@ class Pane(Vertical):
         self.filter_text = ""
 
     def compose(self):
+        # no `/` bar here: `filter_bar` mounts it after the first frame (three hidden Inputs,
+        # with their cursor timers, were ~2% of the workbench's first frame)
         yield from self.compose_body()
-        yield FilterBar(self.FILTER_PLACEHOLDER, id=f"{self.id}-filter")
 
     def compose_body(self):  # pragma: no cover - abstract
         raise NotImplementedError
@@ -42,9 +43,24 @@ class Pane(Vertical):
     def focus_body(self) -> None:
         self.body.focus()
 
+    def filter_bar(self) -> FilterBar:
+        """The pane's `/` bar, mounted (hidden) on first use: the workbench's warm-up after the
+        first frame, or a `/` before it. `mount` registers it at once: it can take the focus."""
+        bars = self.query(FilterBar)
+        if bars:
+            return bars.first()
+        bar = FilterBar(self.FILTER_PLACEHOLDER, id=f"{self.id}-filter")
+        self.mount(bar)
+        return bar
+
     def open_filter(self) -> None:
-        bar = self.query_one(FilterBar)
-        bar.open()
+        self.filter_bar().open()
+
+    def help_parts(self) -> list[type]:
+        """The classes whose keys the help lists: the pane's, its parts', and its `/` bar's
+        (also before the bar is mounted)."""
+        parts = [type(widget) for widget in (self, *self.query("*"))]
+        return parts if FilterBar in parts else [*parts, FilterBar]
 
     @on(FilterChanged)
     def _filter_changed(self, event: FilterChanged) -> None:
