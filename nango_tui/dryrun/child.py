@@ -216,12 +216,9 @@ def _warm_up(network: bool = True) -> None:
         import ctypes  # noqa: F401 (the sandbox's system calls)
 
         if network:
-            # what httpx imports only at a client's first request (~80 modules, ~0.1 s of CPU:
-            # httpcore, h11, anyio's asyncio backend, certifi), now while the parent checks the request
-            import anyio._backends._asyncio  # noqa: F401
-            import certifi  # noqa: F401
-            import h11  # noqa: F401
-            import httpcore  # noqa: F401
+            # a run's requests go through runtime/transport.py (httpcore, h11, anyio and certifi,
+            # which httpx's own transport imports at a first request, only with a proxy set)
+            import nango_tui.runtime.transport
         import orjson  # noqa: F401 (records' encoder: events.dumps_each)
 
         import nango_tui.runtime.connection_model

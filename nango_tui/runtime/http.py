@@ -210,6 +210,19 @@ async def _trace_written(step: str, info: Any) -> None:
             written.set()
 
 
+def _direct_transport() -> httpx.AsyncBaseTransport | None:
+    """The transport of a run's client: runtime/transport.py (HTTP/1.1 straight over asyncio: ~1.5 ms
+    less CPU a request than httpcore, and none of its imports), unless the environment names a
+    proxy (HTTP_PROXY, HTTPS_PROXY, ALL_PROXY): httpx then uses its own transports, as it did."""
+    from urllib.request import getproxies  # (imported by httpx already)
+
+    if any(scheme in ("http", "https", "all") for scheme in getproxies()):
+        return None
+    from .transport import Http11Transport
+
+    return Http11Transport(tls_context(), max_connections=20, max_keepalive=10)
+
+
 class HttpClient:
     """Sends a script's requests for one run."""
 
@@ -230,6 +243,7 @@ class HttpClient:
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
             self._client = httpx.AsyncClient(
+                transport=_direct_transport(),
                 verify=tls_context(),
                 timeout=httpx.Timeout(self.ctx.http_timeout),
                 follow_redirects=False,  # `_send` follows them, deciding credentials per hop
