@@ -55,7 +55,12 @@ class WorkbenchFooter(Footer):
             self._first_composed = True
             self.bindings_changed(self.screen)
         self._shown = self.shown_keys()
-        yield from super().compose()
+        for widget in super().compose():
+            if self.compact and type(widget).__name__ == "FooterKey":  # not public in Textual 8.2
+                # each key sets this class on itself once mounted (its `compact` watcher), which
+                # restyled it: set beforehand, the watcher finds it there and restyles nothing
+                widget.set_class(True, "-compact", update=False)
+            yield widget
 
     def on_mount(self) -> None:
         super().on_mount()
