@@ -550,6 +550,19 @@ class _QuietOnBrokenPipe:
                 self._broke()
         return len(text)
 
+    def write_bytes(self, data: bytes) -> None:
+        """Bytes (UTF-8 text) after whatever text was written before them."""
+        if not self.broken:
+            buffer = getattr(self.stream, "buffer", None)
+            try:
+                if buffer is None:  # a text-only stream (tests capture output in one)
+                    self.stream.write(data.decode("utf-8"))
+                    return
+                self.stream.flush()
+                buffer.write(data)
+            except BrokenPipeError:
+                self._broke()
+
     def flush(self) -> None:
         if not self.broken:
             try:

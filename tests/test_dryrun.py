@@ -9,6 +9,8 @@ import asyncio
 import io
 import json
 import os
+import subprocess
+import sys
 import time
 import zlib
 from datetime import UTC
@@ -466,6 +468,49 @@ def test_a_raw_batch_head_is_read_only_from_a_well_formed_batch_line():
     assert _batch_head(b'{"type":"log","message":"{"type":"batch"}"}') is None
     assert _batch_head(b'{"type":"batch","n":"2","records":[]}') is None
     assert _batch_head(b'{"type":"batch",broken,"records":[]}') is None
+
+
+def test_a_raw_request_head_is_read_without_its_headers_and_bodies():
+    from nango_tui.dryrun.events import RAW
+    from nango_tui.dryrun.runner import _request_head
+
+    short = {"type": "request", "method": "GET", "url": 'http://a/x?q=","request_headers":', "status": 503}
+    short |= {"ms": 1.5, "bytes": 2, "attempt": 2}
+    line = json.dumps(
+        {**short, "request_headers": {"a": "b"}, "response_body": "{}"}, separators=(",", ":")
+    ).encode()
+    head = _request_head(line)
+    assert head is not None and head[RAW] == line
+    assert {k: v for k, v in head.items() if k != RAW} == short  # (a quoted key in a value is no end)
+    assert _request_head(b'{"type":"request","method":"GET","request_headers":{}}') is None  # no attempt
+    assert _request_head(b'{"type":"request","attempt":"2","request_headers":{}}') is None
+    assert _request_head(b'{"type":"request",broken,"request_headers":{}}') is None
+    assert _request_head(b'{"type":"log","message":"x","request_headers":{}}') is None
+
+
+def test_the_json_command_writes_the_runners_lines_to_a_pipe_as_the_text_path_does(root: Path):
+    """The real command, its stdout a pipe: lines the runner wrote go out as bytes (cli's
+    stdout takes them), the same events as the text path gives; a reader that goes away early
+    leaves the run to finish with its real status, without a traceback."""
+    command = [sys.executable, "-m", "nango_tui", "dryrun", "contacts", "local", "--dir", str(root), "--json"]
+    done = subprocess.run(command, capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    piped = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
+    code, out, err = run_cli(command[3:])
+    assert code == 0, err
+    texted = [json.loads(line) for line in out.splitlines()]
+    varying = ("t", "ms", "seconds", "records_file", "response_headers", "peak_rss_kib")
+    assert [{k: v for k, v in e.items() if k not in varying} for e in piped] == [
+        {k: v for k, v in e.items() if k not in varying} for e in texted
+    ]
+    assert piped[-1]["requests"] == 3 and piped[-1]["records"] == 7
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stderr is not None
+    assert json.loads(reader.stdout.readline())["type"] == "start"
+    reader.stdout.close()  # `| head -1`
+    assert reader.wait(timeout=120) == 0
+    assert b"Traceback" not in reader.stderr.read()
+    reader.stderr.close()
 
 
 def test_cli_errors_are_one_clear_message(root: Path):

@@ -172,12 +172,26 @@ class _JsonSink:
 
     def __init__(self, stream: IO[str]) -> None:
         self.stream = stream
+        # the command's stdout takes bytes as well (cli's _QuietOnBrokenPipe): a line the runner
+        # wrote goes out as it came, not decoded to text and encoded again (~0.1 ms a batch)
+        self.write_bytes = getattr(stream, "write_bytes", None)
 
     def feed(self, event: dict[str, Any]) -> None:
         raw = event.get(ev.RAW)
         if raw is not None:  # the event as the runner wrote it (the same text `dumps` would give)
-            self.stream.write(raw.decode("utf-8", "replace") + "\n")
+            self._raw(raw)
         else:
             self.stream.write(ev.dumps(event) + "\n")
         if event.get("type") != ev.BATCH:
             self.stream.flush()
+
+    def _raw(self, raw: bytes) -> None:
+        if self.write_bytes is not None:
+            try:
+                raw.decode("utf-8")  # (C-speed check: the runner writes UTF-8; never pass on less)
+            except UnicodeDecodeError:
+                pass
+            else:
+                self.write_bytes(raw + b"\n")
+                return
+        self.stream.write(raw.decode("utf-8", "replace") + "\n")

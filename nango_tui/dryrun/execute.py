@@ -42,6 +42,9 @@ SIGNATURES = {
 def execute(
     spec: ChildSpec, writer: EventWriter, faults: Faults, connection: dict[str, Any] | None = None
 ) -> tuple[str, str | None]:
+    import gc
+
+    gc.enable()  # a cold child imports with the collector off (child.py): on before any user code
     root = Path(spec.root)
     sys.path.insert(0, str(root))  # scripts do `from models import Contact`
     emit = writer.emit
@@ -71,8 +74,6 @@ def execute(
             )
         )
         return ev.FAILED, None
-
-    import gc
 
     # Everything loaded so far lives for the whole run: keep it out of full collections. (No
     # collection first: the little garbage of the imports is not worth a full pass, 10-25 ms of

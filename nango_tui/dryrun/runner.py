@@ -161,9 +161,10 @@ class DryrunRun:
         self._opener = Opener(self._key)
         self._forged = 0  # lines on the event channel the runner did not write
         # True: a `batch` event is read without its records: its head (type, op, model, t, n)
-        # and `events.RAW` (the line's JSON text, records included); the child's other events are
-        # decoded and carry their line as `events.RAW` too. For a consumer that only passes the
-        # lines on (`dryrun --json`); set it before iterating events().
+        # and `events.RAW` (the line's JSON text, records included); a `request` event without
+        # its headers and bodies (type, method, url, status, ms, bytes, attempt, error), with its
+        # RAW; the child's other events are decoded and carry their line as `events.RAW` too. For
+        # a consumer that only passes the lines on (`dryrun --json`); set it before events().
         self.raw_batches = False
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -262,7 +263,7 @@ class DryrunRun:
         body = self._opener.open(line)
         if body is not None:
             if self.raw_batches:
-                head = _batch_head(body)
+                head = _batch_head(body) if body.startswith(_BATCH_START) else _request_head(body)
                 if head is not None:
                     return head
             try:
@@ -516,21 +517,34 @@ async def read_lines(stream: asyncio.StreamReader, chunk_size: int = 1 << 18) ->
 
 
 _RECORDS_AT = b',"records":['
+_BATCH_START = b'{"type":"batch"'
+_REQUEST_START = b'{"type":"request"'
+_HEADERS_AT = b',"request_headers":'
 
 
 def _batch_head(body: bytes) -> dict[str, Any] | None:
     """A `batch` line's head fields and its text, without decoding its records; None for any
     other line (or a batch written without `n`), which is then decoded as usual."""
-    if not body.startswith(b'{"type":"batch"'):
+    return _head(body, _BATCH_START, _RECORDS_AT, ev.BATCH, "n")
+
+
+def _request_head(body: bytes) -> dict[str, Any] | None:
+    """A `request` line's fields before its headers and bodies (method, url, status, ms, bytes,
+    attempt, error: all that is counted), and its text: its 64 KiB bodies are not decoded."""
+    return _head(body, _REQUEST_START, _HEADERS_AT, ev.REQUEST, "attempt")
+
+
+def _head(body: bytes, start: bytes, end: bytes, kind: str, needed: str) -> dict[str, Any] | None:
+    if not body.startswith(start):
         return None
-    at = body.find(_RECORDS_AT, 0, 4096)  # the runner writes the head first, op and model short
+    at = body.find(end, 0, 4096)  # the runner writes the short fields first
     if at < 0:
         return None
     try:
         head = ev.loads(body[:at] + b"}")
     except ValueError:
         return None
-    if not isinstance(head, dict) or head.get("type") != ev.BATCH or not isinstance(head.get("n"), int):
+    if not isinstance(head, dict) or head.get("type") != kind or not isinstance(head.get(needed), int):
         return None
     head[ev.RAW] = body
     return head
