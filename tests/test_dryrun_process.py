@@ -449,6 +449,58 @@ def test_the_suites_shared_zygote_serves_app_after_app_and_ends_what_each_forked
 @pytest.mark.parametrize(
     "name,kind", [("raises", "exception"), ("selfkill", "killed"), ("segfault", "killed")]
 )
+def _memory_holds(pid: int, needle: bytes) -> bool:
+    """Whether any readable page of process `pid` holds `needle`."""
+    with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
+        for line in maps:
+            span, perms = line.split()[:2]
+            if not perms.startswith("r") or line.rstrip().endswith(("[vvar]", "[vsyscall]")):
+                continue
+            start, end = (int(x, 16) for x in span.split("-"))
+            try:
+                mem.seek(start)
+                if needle in mem.read(end - start):
+                    return True
+            except OSError:  # a region that cannot be read (guard pages)
+                continue
+    return False
+
+
+async def test_a_forked_run_gets_its_connection_through_a_pipe_the_zygote_never_reads(root: Path, zygote):
+    """The parent hands a forked child the connection it resolved, credentials included, through a
+    pipe of the child's own: the run authenticates (the API answers only the token), and the
+    zygote's memory, which every later fork inherits, never holds the token."""
+    from tests.support.dryrun_project import TOKEN
+
+    for _ in range(2):
+        run = await start_dryrun(DryrunRequest(root, "contacts", "local"), zygote=zygote)
+        events = [e async for e in run.events()]
+        assert run.done["status"] == "ok" and run.done["counts"]["Contact"]["save"] == 7, events
+    assert not _memory_holds(zygote._proc.pid, TOKEN.encode())
+    assert _memory_holds(os.getpid(), TOKEN.encode())  # the search finds what is there
+
+
+async def test_a_connection_too_big_for_a_pipe_is_looked_up_by_the_forked_child(root: Path, zygote):
+    """A connection over a pipe's ~64 KB is not sent: the forked child reads connections.yaml itself."""
+    blob = "m" * 100_000
+    text = (root / "connections.yaml").read_text()
+    (root / "connections.yaml").write_text(
+        text.replace("        credentials:", f"        metadata: {{blob: {blob}}}\n        credentials:", 1)
+    )
+    add_sync(
+        root,
+        "blob-metadata",
+        "async def fetch_data(nango):\n"
+        "    blob = (await nango.get_metadata())['blob']\n"
+        "    await nango.batch_save([{'id': 'm', 'first_name': str(len(blob)), 'last_name': blob[:3]}], 'Contact')\n",
+    )
+    run = await start_dryrun(DryrunRequest(root, "blob-metadata", "local"), zygote=zygote)
+    events = [e async for e in run.events()]
+    assert run.done["status"] == "ok", events
+    [batch] = [e for e in events if e["type"] == "batch"]
+    assert batch["records"][0]["first_name"] == "100000" and batch["records"][0]["last_name"] == "mmm"
+
+
 async def test_a_warm_run_reports_faults_as_a_cold_one(root: Path, zygote, name: str, kind: str):
     run = await start_dryrun(DryrunRequest(root, name, "local"), zygote=zygote)
     events = [e async for e in run.events()]

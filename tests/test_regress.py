@@ -284,10 +284,12 @@ def test_a_run_saved_with_last_sync_date_replays_with_it(samples):
     assert code == 0 and "PASS salesforce/contacts (sync)  9 records" in out, out
 
 
-async def test_replays_fork_from_a_zygote_that_loads_no_http_transport(samples):
+async def test_replays_fork_from_a_zygote_that_loads_no_http_transport_nor_yaml(samples):
     """`nango-tui test`'s zygote is prepared for replays only: neither it nor a replay forked from
     it (its requests answered from the mocks) loads httpx's transport (httpcore, h11, anyio) or
-    certifi, which only a request to a server needs (~70-90 ms of CPU before the first fork)."""
+    certifi, which only a request to a server needs (~70-90 ms of CPU before the first fork), nor
+    PyYAML and dotenv: the fork gets its connection from the parent (the one connections.yaml
+    holds, else the stand-in), not from connections.yaml."""
     from nango_tui.dryrun import DryrunRequest, start_dryrun
     from nango_tui.dryrun.regress import start_zygote
     from nango_tui.dryrun.zygote import WarmProcess
@@ -297,19 +299,35 @@ async def test_replays_fork_from_a_zygote_that_loads_no_http_transport(samples):
         '        after = teams["pageInfo"]["endCursor"]\n',
         '        after = teams["pageInfo"]["endCursor"]\n'
         "    import sys\n"
-        "    print('loaded:', sorted({m.split('.')[0] for m in sys.modules} & {'httpcore', 'h11', 'anyio', 'certifi'}))\n",
+        "    loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "    print('loaded:', sorted(loaded & {'httpcore', 'h11', 'anyio', 'certifi', 'yaml', 'dotenv'}))\n"
+        "    connection = await nango.get_connection()\n"
+        "    print('connection:', connection['connection_id'], connection['connection_config'])\n",
+    )
+    _edit(
+        samples / "connections.yaml",
+        "            linear-demo:\n",
+        "            linear-demo:\n                connection_config: {team: core}\n",
     )
     zygote = start_zygote()
     try:
-        run = await start_dryrun(DryrunRequest(samples, "teams", "linear-demo", replay=True), zygote=zygote)
-        events = [e async for e in run.events()]
+        runs = []
+        for connection in ("linear-demo", "not-in-connections-yaml"):
+            run = await start_dryrun(DryrunRequest(samples, "teams", connection, replay=True), zygote=zygote)
+            runs.append((run, [e async for e in run.events()]))
     finally:
         zygote.close()
-    assert isinstance(run._proc, WarmProcess)  # forked from the zygote, not a cold child
-    assert run.done["status"] == "ok" and run.done["requests"] == 1, events
-    assert [e["message"] for e in events if e["type"] == "log" and "loaded:" in e["message"]] == [
-        "loaded: []"
-    ]
+    for (run, events), connection in zip(
+        runs, ("linear-demo {'team': 'core'}", "not-in-connections-yaml {}")
+    ):
+        assert isinstance(run._proc, WarmProcess)  # forked from the zygote, not a cold child
+        assert run.done["status"] == "ok" and run.done["requests"] == 1, events
+        logs = [
+            e["message"]
+            for e in events
+            if e["type"] == "log" and e["message"].startswith(("loaded:", "connection:"))
+        ]
+        assert logs == ["loaded: []", f"connection: {connection}"]
 
 
 def test_saved_inputs_of_a_script(samples):

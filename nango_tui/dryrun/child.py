@@ -242,22 +242,27 @@ def warm_up_zygote(replay: bool = False) -> None:
     provider table, the TLS context's CA bundle. Nothing of the user's: no models.py, no
     connection. `replay`: its forks only replay saved responses (`nango-tui test`), so neither the
     CA bundle nor httpx's transport (httpcore, h11, anyio, certifi: ~70-90 ms of CPU before the
-    first fork) is prepared; a fork that does send a request imports them itself."""
+    first fork) nor the connections.yaml reader (PyYAML, dotenv: ~50 ms) is prepared; a fork that
+    does need one imports it itself."""
     _warm_up(network=not replay)
     try:
         _exercise_pydantic()
-        # a forked child looks its connection up; execute and the SDK import the rest when used
-        import nango_tui.runtime.connections
-        import nango_tui.runtime.metadata_store
+        # execute and the SDK import these when used (files: the mocks' reader)
+        import nango_tui.config.files
         import nango_tui.runtime.pagination
-        import nango_tui.runtime.records_log  # noqa: F401
-        from nango_tui.runtime.http import load_tls_ca
+        import nango_tui.runtime.records_log
         from nango_tui.runtime.providers import providers
 
         from . import iotypes, unawaited  # noqa: F401
 
         providers()  # the package's provider table, read once
         if not replay:
+            # a fork gets its connection through its private pipe (zygote.py), or looks it up when
+            # the parent could not send it (a replay's always comes: resolved, or the stand-in)
+            import nango_tui.runtime.connections
+            import nango_tui.runtime.metadata_store  # noqa: F401
+            from nango_tui.runtime.http import load_tls_ca
+
             load_tls_ca()
     except Exception:  # a run that needs these builds (and reports) them itself
         pass

@@ -170,19 +170,14 @@ def _as_recorded(connection: Connection, inputs: Any) -> None:
 def _replay_connection(spec: ChildSpec) -> Connection:
     """The connection for a replay: the real one when it exists, else a credential-less stand-in."""
     from nango_tui.runtime import connections
+    from nango_tui.runtime.connection_model import replay_stand_in
 
     try:
         return connections.get_connection(
             Path(spec.root), spec.environment, spec.connection_id, spec.integration
         )
     except Exception:
-        return connections.Connection(
-            id=spec.connection_id,
-            integration=spec.integration,
-            provider=spec.integration,
-            environment=spec.environment,
-            replay=True,
-        )
+        return replay_stand_in(spec.connection_id, spec.integration, spec.environment)
 
 
 def _load_script(spec: ChildSpec, emit: Callable[[ev.ErrorEvent], None]) -> ModuleType | None:

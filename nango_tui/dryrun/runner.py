@@ -69,7 +69,12 @@ async def start_dryrun(
         spec, connection = await asyncio.to_thread(resolve_run, request, secrets)
         run = DryrunRun(spec, request, secrets, connection)
         try:
-            proc = await zygote.spawn(run._launch(via_zygote=True), _child_env(request), _child_cwd(request))
+            proc = await zygote.spawn(
+                run._launch(via_zygote=True),
+                _child_env(request),
+                _child_cwd(request),
+                private=run._private_connection(),
+            )
         except OSError:
             proc = None  # the zygote is gone: a cold child does the same
         if proc is not None:
@@ -172,17 +177,32 @@ class DryrunRun:
     def _launch(self, via_zygote: bool = False) -> dict[str, Any]:
         """What the child needs: the checked request, the event channel's key and, for a cold
         child (its stdin comes straight from here), the connection the parent resolved, so that it
-        reads neither connections.yaml nor a Nango server again. Never through a zygote: its later
-        forks (other runs, other connections on a server) would inherit the freed memory that
-        held these credentials; a forked child looks its connection up itself."""
+        reads neither connections.yaml nor a Nango server again. Never in a zygote's message: its
+        later forks (other runs, other connections on a server) would inherit the freed memory
+        that held these credentials; a forked child gets it through a pipe the zygote does not
+        read (`_private_connection`)."""
         launch: dict[str, Any] = {"spec": self.spec.to_json(), "key": self._key.hex()}
-        if self._connection is not None and not via_zygote:
-            from nango_tui.runtime.connection_model import connection_to_json
-
-            connection = connection_to_json(self._connection)
+        if not via_zygote:
+            connection = self._connection_json()
             if connection is not None:
                 launch["connection"] = connection
         return launch
+
+    def _private_connection(self) -> bytes | None:
+        """The connection for a forked child's private pipe (`Zygote.spawn`), as JSON."""
+        connection = self._connection_json()
+        return None if connection is None else json.dumps(connection).encode()
+
+    def _connection_json(self) -> dict[str, Any] | None:
+        """The connection as `connection_to_json` gives it: the one resolved here or, for a replay
+        without one, the credential-less stand-in the child would make after looking in vain;
+        None when the child must look it up itself."""
+        from nango_tui.runtime.connection_model import connection_to_json, replay_stand_in
+
+        connection = self._connection
+        if connection is None and self.spec.replay:
+            connection = replay_stand_in(self.spec.connection_id, self.spec.integration, self.spec.environment)
+        return None if connection is None else connection_to_json(connection)
 
     async def _start(self, proc: ChildProcess) -> None:
         if str(self.records_file) != os.devnull:  # a server run keeps no records file

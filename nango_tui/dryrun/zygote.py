@@ -12,7 +12,10 @@ the environment with each request, as a cold child would) and never runs an even
 fork of it inherits only imported modules.
 
 Protocol on a Unix socket: the parent sends one length-prefixed JSON request with the run's
-event-pipe and stderr-pipe write ends attached (SCM_RIGHTS); the zygote answers
+event-pipe and stderr-pipe write ends attached (SCM_RIGHTS), and optionally the read end of a
+pipe holding what only the child may read (the connection the parent resolved, credentials
+included): the zygote hands that pipe to the fork unread, so no secret ever sits in its memory
+for later forks to inherit. The zygote answers
 `{"started": pid}`, later `{"exited": pid, "status": raw}` when that child ends. The zygote
 ends when the socket closes or its parent dies.
 """
@@ -119,8 +122,12 @@ class Zygote:
             return False
         return self._loop is None or self._loop is loop
 
-    async def spawn(self, launch: dict[str, Any], env: dict[str, str], cwd: str | None) -> WarmProcess:
-        """Fork a child for `launch` (the same message a cold child reads on stdin)."""
+    async def spawn(
+        self, launch: dict[str, Any], env: dict[str, str], cwd: str | None, private: bytes | None = None
+    ) -> WarmProcess:
+        """Fork a child for `launch` (the same message a cold child reads on stdin). `private`: the
+        connection as JSON, read by the child alone through a pipe of its own (see the module's
+        docstring); when it does not fit in a pipe the child looks its connection up itself."""
         import asyncio
 
         loop = asyncio.get_running_loop()
@@ -132,13 +139,17 @@ class Zygote:
         assert self._sending is not None
         events_read, events_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
+        handed = [events_write, stderr_write]
+        private_read = _filled_pipe(private) if private is not None else None
+        if private_read is not None:
+            handed.append(private_read)
         payload = json.dumps({"launch": launch, "env": env, "cwd": cwd}).encode()
         message = _HEADER.pack(len(payload)) + payload
         try:
             async with self._sending:  # one request at a time on the stream
                 started = loop.create_future()
                 self._starting.append(started)
-                sent = socket.send_fds(self._sock, [message[: _HEADER.size]], [events_write, stderr_write])
+                sent = socket.send_fds(self._sock, [message[: _HEADER.size]], handed)
                 if sent < len(message):
                     await loop.sock_sendall(self._sock, message[sent:])
         except OSError as exc:
@@ -147,8 +158,8 @@ class Zygote:
                 os.close(fd)
             raise
         finally:
-            os.close(events_write)
-            os.close(stderr_write)
+            for fd in handed:
+                os.close(fd)
         stdout = await _reader(loop, events_read, 1 << 20)
         stderr = await _reader(loop, stderr_read, 1 << 16)
         pid = await started
@@ -217,6 +228,34 @@ class Zygote:
         except subprocess.TimeoutExpired:
             self._proc.kill()
             self._proc.wait()
+
+
+def _filled_pipe(data: bytes) -> int | None:
+    """The read end of a pipe that holds `data` whole (its write end closed), or None when the pipe
+    cannot take it all at once (over ~64 KB: the child then does without)."""
+    read, write = os.pipe()
+    try:
+        os.set_blocking(write, False)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(write, view) :]
+    except OSError:  # BlockingIOError: full
+        os.close(read)
+        return None
+    finally:
+        os.close(write)
+    return read
+
+
+def _read_private(fd: int) -> dict[str, Any] | None:
+    """The connection the parent put in the child's private pipe, or None if it is not readable
+    (the child then looks the connection up itself)."""
+    try:
+        with open(fd, "rb") as pipe:
+            value = json.loads(pipe.read(MAX_REQUEST))
+    except (OSError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
 
 
 async def _reader(loop: asyncio.AbstractEventLoop, fd: int, limit: int) -> asyncio.StreamReader:
@@ -325,7 +364,7 @@ def _fork_child(message: dict[str, Any], fds: list[int], sock: socket.socket, wa
         sock.close()
         for fd in wake:
             os.close(fd)
-        events, stderr = fds
+        events, stderr, *private = fds
         os.dup2(events, 1)
         os.dup2(stderr, 2)
         os.close(events)
@@ -337,7 +376,8 @@ def _fork_child(message: dict[str, Any], fds: list[int], sock: socket.socket, wa
                 os.chdir(message["cwd"])
         sandbox.die_with_parent()
         launch = message["launch"]
-        child.run(ChildSpec.from_json(launch["spec"]), bytes.fromhex(launch["key"]), launch.get("connection"))
+        connection = _read_private(private[0]) if private else None  # only this process reads it
+        child.run(ChildSpec.from_json(launch["spec"]), bytes.fromhex(launch["key"]), connection)
     finally:
         os._exit(70)
 

@@ -127,6 +127,14 @@ class Connection:
         }
 
 
+def replay_stand_in(connection_id: str, integration: str, environment: str) -> Connection:
+    """The connection a replay runs with when none of that id exists: no credentials (a replay
+    sends no request), the integration's name as its provider."""
+    return Connection(
+        id=connection_id, integration=integration, provider=integration, environment=environment, replay=True
+    )
+
+
 def connection_to_json(connection: Connection) -> dict[str, Any] | None:
     """`connection` as JSON data that `connection_from_json` turns back into an equal Connection
     (how a dryrun's parent hands the connection it resolved to the child); None when some value
