@@ -446,9 +446,6 @@ def test_the_suites_shared_zygote_serves_app_after_app_and_ends_what_each_forked
     assert parents == {handle._shared._proc.pid}
 
 
-@pytest.mark.parametrize(
-    "name,kind", [("raises", "exception"), ("selfkill", "killed"), ("segfault", "killed")]
-)
 def _memory_holds(pid: int, needle: bytes) -> bool:
     """Whether any readable page of process `pid` holds `needle`."""
     with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", buffering=0) as mem:
@@ -501,6 +498,9 @@ async def test_a_connection_too_big_for_a_pipe_is_looked_up_by_the_forked_child(
     assert batch["records"][0]["first_name"] == "100000" and batch["records"][0]["last_name"] == "mmm"
 
 
+@pytest.mark.parametrize(
+    "name,kind", [("raises", "exception"), ("selfkill", "killed"), ("segfault", "killed")]
+)
 async def test_a_warm_run_reports_faults_as_a_cold_one(root: Path, zygote, name: str, kind: str):
     run = await start_dryrun(DryrunRequest(root, name, "local"), zygote=zygote)
     events = [e async for e in run.events()]

@@ -201,7 +201,9 @@ class DryrunRun:
 
         connection = self._connection
         if connection is None and self.spec.replay:
-            connection = replay_stand_in(self.spec.connection_id, self.spec.integration, self.spec.environment)
+            connection = replay_stand_in(
+                self.spec.connection_id, self.spec.integration, self.spec.environment
+            )
         return None if connection is None else connection_to_json(connection)
 
     async def _start(self, proc: ChildProcess) -> None:
