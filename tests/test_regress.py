@@ -286,10 +286,10 @@ def test_a_run_saved_with_last_sync_date_replays_with_it(samples):
 
 async def test_replays_fork_from_a_zygote_that_loads_no_http_transport_nor_yaml(samples):
     """`nango-tui test`'s zygote is prepared for replays only: neither it nor a replay forked from
-    it (its requests answered from the mocks) loads httpx's transport (httpcore, h11, anyio) or
-    certifi, which only a request to a server needs (~70-90 ms of CPU before the first fork), nor
-    PyYAML and dotenv: the fork gets its connection from the parent (the one connections.yaml
-    holds, else the stand-in), not from connections.yaml."""
+    it (its requests answered from the mocks) loads an HTTP transport (ours, or httpx's: httpcore,
+    h11, anyio, certifi), which only a request to a server needs, nor PyYAML and dotenv (~50 ms of
+    CPU before the first fork): the fork gets its connection from the parent (the one
+    connections.yaml holds, else the stand-in), not from connections.yaml."""
     from nango_tui.dryrun import DryrunRequest, start_dryrun
     from nango_tui.dryrun.regress import start_zygote
     from nango_tui.dryrun.zygote import WarmProcess
@@ -299,8 +299,8 @@ async def test_replays_fork_from_a_zygote_that_loads_no_http_transport_nor_yaml(
         '        after = teams["pageInfo"]["endCursor"]\n',
         '        after = teams["pageInfo"]["endCursor"]\n'
         "    import sys\n"
-        "    loaded = {m.split('.')[0] for m in sys.modules}\n"
-        "    print('loaded:', sorted(loaded & {'httpcore', 'h11', 'anyio', 'certifi', 'yaml', 'dotenv'}))\n"
+        "    loaded = set(sys.modules) | {m.split('.')[0] for m in sys.modules}\n"
+        "    print('loaded:', sorted(loaded & {'httpcore', 'h11', 'anyio', 'certifi', 'yaml', 'dotenv', 'nango_tui.runtime.transport'}))\n"
         "    connection = await nango.get_connection()\n"
         "    print('connection:', connection['connection_id'], connection['connection_config'])\n",
     )

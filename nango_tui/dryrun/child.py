@@ -241,9 +241,9 @@ def warm_up_zygote(replay: bool = False) -> None:
     parts (a throwaway model shaped like generated ones, validated and dumped), the package's
     provider table, the TLS context's CA bundle. Nothing of the user's: no models.py, no
     connection. `replay`: its forks only replay saved responses (`nango-tui test`), so neither the
-    CA bundle nor httpx's transport (httpcore, h11, anyio, certifi: ~70-90 ms of CPU before the
-    first fork) nor the connections.yaml reader (PyYAML, dotenv: ~50 ms) is prepared; a fork that
-    does need one imports it itself."""
+    CA bundle nor the HTTP transport (runtime/transport.py) nor the connections.yaml reader
+    (PyYAML, dotenv: ~50 ms of CPU before the first fork) is prepared; a fork that does need one
+    imports it itself."""
     _warm_up(network=not replay)
     try:
         _exercise_pydantic()
