@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import heap
 from .diagnostics import Diagnostic, DiagnosticList, has_errors, sort_key
 from .files import UnsafeFileError, read_user_file
 from .model import HTTP_METHODS, Action, Endpoint, Integration, ModelDef, Project, Sync, built, checked
@@ -108,8 +109,8 @@ def _cyclic_gc_paused() -> Iterator[None]:
 
     What the load leaves alive (the Project) would make the first young collection after it
     walk every object: unless something froze the heap on purpose (the workbench, a dryrun
-    child: `gc.freeze` is theirs), a freeze + unfreeze files them with the old objects instead,
-    for the next full collection, as if they had aged there."""
+    child: `heap.freeze` is theirs), a freeze + unfreeze files them with the old objects instead,
+    for the next full collection, as if they had aged there (`heap.age_young_objects`)."""
     if not gc.isenabled():
         yield
         return
@@ -117,9 +118,7 @@ def _cyclic_gc_paused() -> Iterator[None]:
     try:
         yield
     finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
+        heap.age_young_objects()
         gc.enable()
 
 

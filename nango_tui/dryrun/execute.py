@@ -75,10 +75,12 @@ def execute(
         )
         return ev.FAILED, None
 
+    from nango_tui.config import heap
+
     # Everything loaded so far lives for the whole run: keep it out of full collections. (No
     # collection first: the little garbage of the imports is not worth a full pass, 10-25 ms of
     # CPU on the run's critical path.)
-    gc.freeze()
+    heap.freeze()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     try:

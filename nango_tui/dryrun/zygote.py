@@ -272,8 +272,9 @@ async def _reader(loop: asyncio.AbstractEventLoop, fd: int, limit: int) -> async
 
 def serve(sock: socket.socket, replay: bool = False) -> None:
     """The zygote's loop: fork a child per request, report its pid and later its exit."""
-    import gc
     import select
+
+    from nango_tui.config import heap
 
     from . import child, sandbox
 
@@ -282,7 +283,7 @@ def serve(sock: socket.socket, replay: bool = False) -> None:
     # imported modules stay shared with the forks (no copy-on-write from collections); no
     # collection first: the imports' little garbage is not worth ~15-25 ms of CPU before the
     # first fork can start (a cold child skips it too)
-    gc.freeze()
+    heap.freeze()
     wake_read, wake_write = os.pipe()
     os.set_blocking(wake_write, False)
     signal.set_wakeup_fd(wake_write)

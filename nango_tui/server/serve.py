@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import errno
 import fcntl
-import gc
 import os
 import socket
 import sys
@@ -17,6 +16,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
+
+from nango_tui.config import heap
 
 DEFAULT_DATA = ".nango-server"
 DEFAULT_PORT = 3003
@@ -210,7 +211,7 @@ def run(options: ServeOptions, out: IO[str] = sys.stdout) -> int:
             # what start-up built (SQLAlchemy, DBOS, Starlette, pydantic: ~90k objects) lives as long as
             # the process: out of the collector's sight, a full collection no longer walks it (tens
             # of ms, a stall of every request in flight)
-            gc.freeze()
+            heap.freeze()
         except Exception as exc:
             out.write(f"nango-tui {options.kind}: the engine failed to start: {type(exc).__name__}: {exc}\n")
             out.flush()

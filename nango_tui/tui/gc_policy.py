@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import gc
 
+from nango_tui.config import heap
+
 FULL_GC_EVERY = 1000  # gen-1 collections between full collections while a run streams
 
 _heap_frozen = False
@@ -39,9 +41,9 @@ def first_frame_drawn() -> None:
     global _paused_for_start
     if _paused_for_start:
         _paused_for_start = False
-        if gc.get_freeze_count() == 0:  # no collection now: the ~8,000 objects of start-up
-            gc.freeze()  # garbage wait for the next full one, instead of a ~90 ms pause
-            gc.unfreeze()  # after the first frame
+        # no collection now: the ~8,000 objects of start-up garbage wait for the next full one,
+        # instead of a ~90 ms pause after the first frame
+        heap.age_young_objects()
         gc.enable()
 
 
@@ -50,7 +52,7 @@ def freeze_long_lived_heap() -> None:
     global _heap_frozen
     if not _heap_frozen:
         _heap_frozen = True
-        gc.freeze()  # no gc.collect() first: it would stall this keypress ~100 ms
+        heap.freeze()  # no gc.collect() first: it would stall this keypress ~100 ms
 
 
 def streaming_started() -> None:
