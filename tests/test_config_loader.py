@@ -598,3 +598,33 @@ def test_the_guess_among_models_differing_only_by_case_does_not_change_with_the_
     )
     assert "model_not_found_fallback" in done.stdout + done.stderr
     assert "did you mean `AB`?" in done.stdout + done.stderr
+
+
+_HEAP_AFTER_LOADS = """
+import gc, sys
+from nango_tui.config import heap, load_text
+from tests.support.projects import CRM_YAML
+
+project = load_text(CRM_YAML).project
+young = {id(o) for o in gc.get_objects(generation=0)}
+print("aged", id(project) not in young and id(project.models) not in young, gc.get_freeze_count())
+heap.freeze()
+frozen = gc.get_freeze_count()
+load_text(CRM_YAML)
+print("kept", heap.frozen(), gc.get_freeze_count() >= frozen > 0)
+"""
+
+
+def test_a_load_ages_what_it_built_and_leaves_a_frozen_heap_frozen():
+    """The loader files what it built with the old objects (no young collection walks it), but
+    never hands a heap that a workbench, zygote or server froze back to the collector; in a process
+    of its own, since a frozen heap stays frozen."""
+    import subprocess
+    import sys
+
+    from tests.support.paths import REPO
+
+    done = subprocess.run(
+        [sys.executable, "-c", _HEAP_AFTER_LOADS], capture_output=True, text=True, cwd=REPO, timeout=60
+    )
+    assert done.stdout.split("\n")[:2] == ["aged True 0", "kept True True"], done.stdout + done.stderr
