@@ -32,6 +32,8 @@ class _Parser(argparse.ArgumentParser):
 
 
 if TYPE_CHECKING:  # argparse's class is generic only to type checkers
+    from nango_tui.dryrun.early import EarlyChild
+
     #: what `add_subparsers` returns, each `_add_<command>` adds its parser to it
     _Subparsers: TypeAlias = argparse._SubParsersAction[_Parser]
 
@@ -518,11 +520,26 @@ def main(argv: list[str] | None = None) -> int:
     first = argv[0] if argv else None
     if first is None or (first not in COMMAND_NAMES and not first.startswith("-")):
         return _run_workbench(argv)
+    early = None
+    if first == "dryrun":  # the run's child starts before the parsing (dryrun/early.py)
+        from nango_tui.dryrun.early import EarlyChild
+
+        early = EarlyChild.for_command_line(argv[1:])
+    try:
+        return _run_command(argv, early)
+    finally:
+        if early is not None:
+            early.discard()  # (nothing once the run adopted it)
+
+
+def _run_command(argv: list[str], early_child: EarlyChild | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "run"):
         parser.print_help()
         return EXIT_USAGE
+    if early_child is not None:
+        args.early_child = early_child
     sys.stdout = _QuietOnBrokenPipe(sys.stdout)
     try:
         return int(args.run(args) or 0)

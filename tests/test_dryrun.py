@@ -513,6 +513,66 @@ def test_the_json_command_writes_the_runners_lines_to_a_pipe_as_the_text_path_do
     reader.stderr.close()
 
 
+def test_the_folder_is_read_off_a_dryrun_command_line_only_where_argparse_agrees():
+    from nango_tui.dryrun.early import root_in_argv
+
+    assert root_in_argv(["contacts", "local"]) == "."
+    assert root_in_argv(["contacts", "local", "--dir", "a", "--json"]) == "a"
+    assert root_in_argv(["--dir=a", "contacts", "--dir", "b", "local"]) == "b"  # the last one
+    assert root_in_argv(["contacts", "local", "--dir=", "--json"]) == ""
+    assert root_in_argv(["contacts", "local", "--di", "a"]) is None  # an abbreviation argparse takes
+    assert root_in_argv(["contacts", "local", "--d=a"]) is None
+    assert root_in_argv(["contacts", "local", "--dir"]) is None
+    assert root_in_argv(["contacts", "--", "--dir", "a"]) == "."  # only positional arguments after --
+
+
+def test_the_command_starts_its_child_before_parsing_and_never_runs_a_wrong_one(
+    root: Path, monkeypatch, capsys
+):
+    """cli.main starts the run's child off the command line before argparse; the command uses it
+    only when it serves the parsed request, else starts the right one; a command that fails to
+    parse leaves no child behind."""
+    from nango_tui.dryrun import early
+
+    started: list[tuple[str | None, early.EarlyChild]] = []
+    original = early.EarlyChild.start_in.__func__
+
+    def spy(cls, cwd, env):
+        child = original(cls, cwd, env)
+        started.append((cwd, child))
+        return child
+
+    monkeypatch.setattr(early.EarlyChild, "start_in", classmethod(spy))
+    assert cli_main(["dryrun", "contacts", "local", "--dir", str(root), "--json"]) == 0
+    assert [cwd for cwd, _ in started] == [str(root)]  # one child, started off the command line
+    assert started[0][1].adopted and started[0][1].popen.poll() is not None
+    assert json.loads(capsys.readouterr().out.splitlines()[-1])["records"] == 7
+
+    started.clear()
+    assert cli_main(["dryrun", "contacts", "local", "--di", str(root), "--json"]) == 0  # (abbreviated)
+    assert [cwd for cwd, _ in started] == [str(root)]  # started once the arguments were parsed
+    capsys.readouterr()
+
+    started.clear()
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("NANGO_TUI_TEST_MARK", "1")
+    monkeypatch.setattr(early, "_env", lambda extra: {"WRONG": "1"})  # a child that does not serve
+    monkeypatch.setattr(early, "child_env", lambda request: dict(os.environ))
+    assert cli_main(["dryrun", "contacts", "local", "--json"]) == 0
+    assert (
+        len(started) == 2
+        and started[0][1].popen.poll() is not None
+        and not started[0][1].popen.returncode == 0
+    )
+    assert started[1][1].env.get("NANGO_TUI_TEST_MARK") == "1"
+    capsys.readouterr()
+
+    started.clear()
+    with pytest.raises(SystemExit):
+        cli_main(["dryrun", "--dir", str(root)])  # no NAME: argparse's usage error
+    assert len(started) == 1 and started[0][1].popen.poll() is not None  # discarded, reaped
+
+
 def test_cli_errors_are_one_clear_message(root: Path):
     code, out, err = run_cli(["dryrun", "contacts", "nope", "--dir", str(root)])
     assert code == 1 and "local" in err and "Traceback" not in err + out and err.count("\n") == 1

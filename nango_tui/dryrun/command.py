@@ -102,7 +102,11 @@ def run_command(
             return EXIT_FAIL
     from .early import EarlyChild
 
-    early = EarlyChild.start(request)  # its start-up overlaps everything below (early.py)
+    early: EarlyChild | None = getattr(args, "early_child", None)  # started by cli.main
+    if early is None or not early.serves(request):
+        if early is not None:
+            early.discard()
+        early = EarlyChild.start(request)  # its start-up overlaps everything below (early.py)
     import asyncio
 
     try:

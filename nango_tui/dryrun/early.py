@@ -27,37 +27,89 @@ EVENTS_LIMIT = 1 << 20  # bytes of one line the parent's reader buffers at most 
 
 def child_env(request: DryrunRequest) -> dict[str, str]:
     """The environment a run's child gets: this process's, with the request's extra variables."""
+    return _env(request.extra_env)
+
+
+def _env(extra: dict[str, str]) -> dict[str, str]:
     env = dict(os.environ)
-    env.update(request.extra_env)
+    env.update(extra)
     env.pop("PYTHONSTARTUP", None)
     return env
 
 
 def child_cwd(request: DryrunRequest) -> str | None:
-    root = Path(request.root)
-    return str(root) if root.is_dir() else None
+    return _cwd(request.root)
+
+
+def _cwd(root: str | os.PathLike[str]) -> str | None:
+    folder = Path(root)
+    return str(folder) if folder.is_dir() else None
+
+
+def root_in_argv(args: list[str]) -> str | None:
+    """The folder a `dryrun` command line names (its `--dir`, as argparse reads it: the last one,
+    else "."), read before argparse runs; None where argparse might read it otherwise (an
+    abbreviation such as `--di`, a `--dir` without a value)."""
+    root = "."
+    at = 0
+    while at < len(args):
+        arg = args[at]
+        if arg == "--":
+            break  # only positional arguments follow
+        if arg == "--dir":
+            if at + 1 == len(args):
+                return None
+            root = args[at + 1]
+            at += 2
+            continue
+        if arg.startswith("--dir="):
+            root = arg[len("--dir=") :]
+        elif arg.startswith("--d") and "--dir".startswith(arg.split("=", 1)[0]):
+            return None
+        at += 1
+    return root
 
 
 class EarlyChild:
     """A child spawned before the event loop exists; `start_dryrun(..., early=it)` adopts it."""
 
-    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+    def __init__(self, popen: subprocess.Popen[bytes], cwd: str | None, env: dict[str, str]) -> None:
         self.popen = popen
         self.adopted = False
+        self.cwd = cwd
+        self.env = env
 
     @classmethod
     def start(cls, request: DryrunRequest) -> EarlyChild:
-        return cls(
-            subprocess.Popen(
-                CHILD_COMMAND,
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                cwd=child_cwd(request),
-                env=child_env(request),
-                start_new_session=True,  # own process group: cancel kills the script's children too
-            )
+        return cls.start_in(child_cwd(request), child_env(request))
+
+    @classmethod
+    def start_in(cls, cwd: str | None, env: dict[str, str]) -> EarlyChild:
+        popen = subprocess.Popen(
+            CHILD_COMMAND,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,  # own process group: cancel kills the script's children too
         )
+        return cls(popen, cwd, env)
+
+    @classmethod
+    def for_command_line(cls, args: list[str]) -> EarlyChild | None:
+        """The child of a `dryrun` command line (its arguments after `dryrun`), started before the
+        arguments are parsed (argparse and the command's parser: ~40 ms of CPU on the run's
+        critical path); None when the folder cannot be read off them for certain. The command
+        uses it only if it `serves` the parsed request (same folder and environment)."""
+        root = root_in_argv(args)
+        if root is None:
+            return None
+        return cls.start_in(_cwd(root), _env({}))
+
+    def serves(self, request: DryrunRequest) -> bool:
+        """Whether this child was started as `start(request)` would start it."""
+        return not self.adopted and self.cwd == child_cwd(request) and self.env == child_env(request)
 
     async def adopt(self) -> AdoptedProcess:
         """The child as `asyncio.subprocess.Process`-like pipes on the running loop."""
