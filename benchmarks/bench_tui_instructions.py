@@ -9,10 +9,10 @@ the screen's first render (that render is the full frame: see benchmarks/README.
 Also printed: the interpreter alone (`python -c pass`), for scale. `PYTHONHASHSEED=0`: with random
 hashes two runs differ by up to ~30 M. Skipped without valgrind.
 
-The workbench keeps the CSS it parsed in a cache file (`tui/css_cache.py`, written after the
-first frame): each project is counted with that cache empty (a first start after an install or
-an upgrade of Textual) and then filled by a headless start that reaches the warm-up (every later
-start). `$XDG_CACHE_HOME` is a temporary folder here: the user's own cache is not touched.
+The workbench keeps the CSS it parsed and nango.yaml's load result for its next start
+(`tui/css_cache.py`, `tui/project_cache.py`, written after the first frame): each project is
+counted with those caches empty (a first start, or nango.yaml changed since the last one) and
+then filled by a headless start that reaches the warm-up (every later start). `$XDG_CACHE_HOME` is a temporary folder here: the user's own cache is not touched.
 """
 
 from __future__ import annotations
@@ -57,12 +57,13 @@ FILL_CSS_CACHE = r"""
 import asyncio, os, sys
 from pathlib import Path
 os.environ["NANGO_TUI_KEYMAP"] = "/nonexistent"
+from nango_tui.tui import project_cache
 from nango_tui.tui.app import WorkbenchApp
 
 async def main():
     app = WorkbenchApp(Path(sys.argv[1]), watch=False)
     async with app.run_test(size=(100, 32)) as pilot:
-        while not app.stylesheet.cache_file.is_file():
+        while not (app.stylesheet.cache_file.is_file() and project_cache.cache_file(app.root).is_file()):
             await pilot.pause(0.05)
 
 asyncio.run(asyncio.wait_for(main(), 60))
@@ -128,7 +129,7 @@ def main() -> int:
             warm = instructions("-c", TO_FIRST_RENDER, str(root), env=env)
             print(
                 f"`nango-tui DIR` to the first render, {name}: {warm / 1e6:,.0f} M instructions "
-                f"({cold / 1e6:,.0f} M with the CSS cache empty)"
+                f"({cold / 1e6:,.0f} M with the start-up caches empty)"
             )
     return 0
 

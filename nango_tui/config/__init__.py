@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .diagnostics import Diagnostic, has_errors, sort_key
-    from .loader import CONFIG_FILE, LoadResult, load_project, load_text
+    from .loader import CONFIG_FILE, load_project, load_text
     from .model import Action, Endpoint, Integration, ModelDef, Project, Script, Sync
+    from .result import LoadResult
 
 _EXPORTS = {
     "Diagnostic": "diagnostics",
     "has_errors": "diagnostics",
     "sort_key": "diagnostics",
     "CONFIG_FILE": "loader",
-    "LoadResult": "loader",
+    "LoadResult": "result",
     "load_project": "loader",
     "load_text": "loader",
     "Action": "model",

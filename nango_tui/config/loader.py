@@ -6,16 +6,16 @@ import gc
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from . import heap
-from .diagnostics import Diagnostic, DiagnosticList, has_errors, sort_key
+from .diagnostics import DiagnosticList, has_errors, sort_key
 from .files import UnsafeFileError, read_user_file
 from .model import HTTP_METHODS, Action, Endpoint, Integration, ModelDef, Project, Sync, built, checked
 from .models_parser import ModelsParser, _kind, close_match
 from .names import name_problem, text_problem
+from .result import LoadResult
 from .runs import RunsError, parse_runs
 from .types import TYPE_ALIASES
 from .yamlnodes import YList, YMap, decode, parse
@@ -39,20 +39,6 @@ SYNC_KEYS = (
 )
 ACTION_KEYS = ("endpoint", "input", "output", "description", "version", "scopes")
 EVENTS = ("post-connection-creation", "pre-connection-deletion", "validate-connection")
-
-
-@dataclass
-class LoadResult:
-    """What the loader found: the project when there is no error, and every diagnostic."""
-
-    project: Project | None
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    #: the models parsed even when the config has errors (the workbench tree uses them)
-    partial: Project | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.project is not None
 
 
 def load_project(root: str | os.PathLike[str], config_file: str = CONFIG_FILE) -> LoadResult:

@@ -17,8 +17,8 @@ from textual.app import App, SuspendNotSupported
 from textual.css.query import NoMatches
 
 from nango_tui import workflows
-from nango_tui.config import Diagnostic, LoadResult, Project, Script, load_project
-from nango_tui.tui import gc_policy
+from nango_tui.config import Diagnostic, LoadResult, Project, Script
+from nango_tui.tui import gc_policy, project_cache
 from nango_tui.tui.css_cache import CachedStylesheet
 from nango_tui.tui.editor import editor_command
 from nango_tui.tui.engine_bridge import EngineBridge
@@ -68,7 +68,9 @@ class WorkbenchApp(App[int]):
         self.stylesheet = CachedStylesheet(variables=self.get_css_variables())
         self.root = Path(root).resolve()
         self.watch_enabled = watch
-        self.load_result: LoadResult = load_project(self.root)
+        # nango.yaml's last load read back when its bytes are the same (tui/project_cache.py)
+        self._start_load = project_cache.load(self.root)
+        self.load_result: LoadResult = self._start_load.result
         self.diagnostics: list[Diagnostic] = list(self.load_result.diagnostics)
         self.environment = "dev"
         self._environments: list[str] | None = None  # read when first asked (not for the first frame)
@@ -192,19 +194,21 @@ class WorkbenchApp(App[int]):
             if pane.is_attached:  # not when the app closed at its first frame
                 pane.filter_bar()  # each pane's `/` bar, hidden (the help lists its keys)
         self.run_worker(self.mount_deployments_pane(), group="warm-up", exit_on_error=False)
-        self.run_worker(self._save_css, thread=True, group="warm-up", exit_on_error=False)
+        self.run_worker(self._save_for_next_start, thread=True, group="warm-up", exit_on_error=False)
         self.set_timer(WARM_CHILD_AFTER, self.start_warm_dryrun_child)
 
-    def _save_css(self) -> None:
-        """Keep the CSS the first frame parsed for the next start (a thread: ~7 ms of pickling)."""
+    def _save_for_next_start(self) -> None:
+        """Keep the CSS the first frame parsed and nango.yaml's load result for the next start
+        (a thread: pickling them takes ~10 ms)."""
         stylesheet = self.stylesheet
-        if isinstance(stylesheet, CachedStylesheet):
-            try:
+        try:
+            if isinstance(stylesheet, CachedStylesheet):
                 stylesheet.save()
-            except OSError as err:  # a read-only or full cache folder: the next start parses again
-                self.call_from_thread(
-                    self.notify, f"the CSS cache was not saved: {err.strerror or err}", severity="warning"
-                )
+            project_cache.save(self._start_load)
+        except OSError as err:  # a read-only or full cache folder: the next start loads it all again
+            self.call_from_thread(
+                self.notify, f"the start-up cache was not saved: {err.strerror or err}", severity="warning"
+            )
 
     def start_warm_dryrun_child(self) -> None:
         """A zygote the dryruns fork from (no start-up, no imports: the first record sooner)."""
@@ -252,6 +256,8 @@ class WorkbenchApp(App[int]):
         self.call_from_thread(self._project_created, report)
 
     def _project_created(self, report: Any) -> None:
+        from nango_tui.config import load_project
+
         self.load_result = load_project(self.root)
         self._environments = None  # read again when next asked
         self.apply_diagnostics(
@@ -461,6 +467,8 @@ class WorkbenchApp(App[int]):
         self.diagnostics = list(snapshot.diagnostics)
         config_changed = not snapshot.changed or any(Path(c).name == "nango.yaml" for c in snapshot.changed)
         if config_changed:
+            from nango_tui.config import load_project
+
             self.load_result = load_project(self.root)
             self.dryrun_pane.project = self.tree_project
             if self._deployments_pane is not None:

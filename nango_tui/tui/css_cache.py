@@ -2,31 +2,26 @@
 
 Textual parses the CSS of every widget class it mounts, and the app's `.tcss` files, at each
 start (34 sources, 212 rules on the first frame: ~7% of its CPU). `CachedStylesheet` keeps what
-it parsed in one file under the user's cache folder (`$XDG_CACHE_HOME/nango-tui/`, else
-`~/.cache/nango-tui/`); the next start reads the rules back (~8 ms) instead of parsing them.
+it parsed in one file under the user's cache folder (tui/user_cache.py); the next start reads
+the rules back (~8 ms) instead of parsing them.
 
 It overrides one method of Textual's Stylesheet, `_parse_rules` (Textual is pinned in
 pyproject.toml; tests/test_tui_css_cache.py parses real CSS through it). An entry is used only
-for the same CSS text, source, scope and theme variables, parsed by the
-same Textual (the stamp of its CSS parser's files) under the same Python: anything else is parsed
-as usual. The file is the user's own: it is read only when it is a regular file owned by the user,
-writable by nobody else, and under `MAX_BYTES`; otherwise, or when it cannot be read back, the CSS
-is parsed as without it. It is written after the first frame (`save`, off the event loop), only
-when something was parsed, atomically and readable by the user alone. Never in a project folder.
+for the same CSS text, source, scope and theme variables, parsed by the same Textual (the stamp
+of its CSS parser's files) under the same Python: anything else is parsed as usual, as it is when the file is not safe to read (user_cache.read_private). It is written
+after the first frame (`save`, off the event loop), only when something was parsed.
 """
 
 from __future__ import annotations
 
 import os
-import pickle
-import stat
 import sys
-import tempfile
 from pathlib import Path
-from typing import Any
 
 from textual.css import model, parse, styles, tokenize, tokenizer
 from textual.css.stylesheet import CSSLocation, Stylesheet
+
+from nango_tui.tui.user_cache import cache_folder, read_private, write_private
 
 FILE_NAME = "textual-css.pickle"
 MAX_BYTES = 8 * 1024 * 1024  # ~100 KB for the workbench's sources; larger is not ours
@@ -37,9 +32,7 @@ RuleKey = tuple[str, CSSLocation, bool, int, str]  # css, read_from, is_default,
 
 def cache_path(environ: dict[str, str] | None = None) -> Path:
     """`$XDG_CACHE_HOME/nango-tui/textual-css.pickle` (~/.cache by default)."""
-    env = os.environ if environ is None else environ
-    base = Path(env.get("XDG_CACHE_HOME") or Path(env.get("HOME", "~")).expanduser() / ".cache")
-    return base / "nango-tui" / FILE_NAME
+    return cache_folder(environ) / FILE_NAME
 
 
 def parser_stamp() -> tuple:
@@ -50,51 +43,6 @@ def parser_stamp() -> tuple:
         st = os.stat(module.__file__ or "")
         files.append((module.__file__, st.st_size, st.st_mtime_ns))
     return (sys.version, tuple(files))
-
-
-def read_cache(path: Path) -> dict[str, Any] | None:
-    """The cache file's contents when it is safe to read: a regular file of the user's, that no
-    one else may write, not too large. None otherwise (then nothing is read)."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if (
-            not stat.S_ISREG(st.st_mode)
-            or st.st_uid != os.getuid()
-            or st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
-            or st.st_size > MAX_BYTES
-        ):
-            return None
-        with os.fdopen(os.dup(fd), "rb") as file:
-            data = file.read(MAX_BYTES + 1)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    try:
-        found = pickle.loads(data)
-    except Exception:  # a cache from another Textual, truncated...: parse as without one
-        return None
-    return found if isinstance(found, dict) else None
-
-
-def write_cache(path: Path, contents: dict[str, Any]) -> None:
-    """Replace the cache file at once (a reader sees the old file or the new one), 0600 in a
-    0700 folder."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    data = pickle.dumps(contents, protocol=pickle.HIGHEST_PROTOCOL)
-    fd, tmp = tempfile.mkstemp(prefix=".css-", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as file:
-            os.fchmod(file.fileno(), 0o600)
-            file.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class CachedStylesheet(Stylesheet):
@@ -149,9 +97,9 @@ class CachedStylesheet(Stylesheet):
             self._stored = {}
             self._stamp = parser_stamp()
             self._stored_variables = self._variables_key()
-            found = read_cache(self.cache_file)
+            found = read_private(self.cache_file, MAX_BYTES)
             if (
-                found is not None
+                isinstance(found, dict)
                 and found.get("stamp") == self._stamp
                 and found.get("variables") == self._stored_variables
                 and isinstance(found.get("rules"), dict)
@@ -174,6 +122,6 @@ class CachedStylesheet(Stylesheet):
             "variables": self._variables_key(),
             "rules": dict(self._used),
         }
-        write_cache(self.cache_file, contents)
+        write_private(self.cache_file, contents)
         self._unsaved = False
         return True

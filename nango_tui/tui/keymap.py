@@ -5,8 +5,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import yaml
-
 
 def keymap_path(environ: dict[str, str] | None = None) -> Path:
     """`$NANGO_TUI_KEYMAP`, else `$XDG_CONFIG_HOME/nango-tui/keymap.yaml` (~/.config by default)."""
@@ -25,6 +23,8 @@ def load_keymap(path: Path) -> tuple[dict[str, str], str | None]:
         return {}, None
     except OSError as err:
         return {}, f"{path}: cannot read it ({err.strerror or err})"
+    import yaml  # here: without a keymap.yaml the workbench's start needs no PyYAML
+
     try:
         data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as err:

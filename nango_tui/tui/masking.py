@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import re
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
-import yaml
+if TYPE_CHECKING:
+    import yaml
 
 MASK = "***"
 
@@ -112,6 +114,8 @@ def _mask_urls(text: str) -> str:
 
 
 def _mask_yaml(text: str) -> str:
+    import yaml  # here: the workbench's first frame shows no connections.yaml
+
     try:
         root = yaml.compose(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, RecursionError, ValueError):
