@@ -1,3 +1,3 @@
-from nango_tui.cli import entry
+from nango_tui.program import entry
 
 entry()

@@ -188,10 +188,15 @@ def _add_test(sub: _Subparsers) -> None:
 
 
 def _run_test(args: argparse.Namespace) -> int:
-    from nango_tui.dryrun.zygote import Zygote
+    from nango_tui.program import take_test_zygote
 
-    # first: the process the replays fork from imports while this one does (~0.1 s sooner)
-    zygote = Zygote.start(replay=True)
+    # the process the replays fork from, started by `program.entry` before this process imported
+    # anything (else now, first): it imports while this one does
+    zygote = take_test_zygote()
+    if zygote is None:
+        from nango_tui.dryrun.zygote import Zygote
+
+        zygote = Zygote.start(replay=True)
     from nango_tui.dryrun.regress import run_command
 
     return run_command(Path(args.dir), args.names, as_json=args.json, zygote=zygote)

@@ -11,7 +11,10 @@ without the parent's machinery.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # typing costs a fresh interpreter ~3 ms: `nango-tui test` imports this first
+    from typing import Any
 
 _EXPORTS = {
     "DryrunRequest": "request",

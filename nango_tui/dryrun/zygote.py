@@ -35,6 +35,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # imported where used: `test` starts a zygote before it imports asyncio
     import asyncio
 
+    from .prespawn import SpawnedProcess
+
 _HEADER = struct.Struct("!I")
 MAX_REQUEST = 64 << 20
 
@@ -78,7 +80,7 @@ class WarmProcess:
 class Zygote:
     """The parent's handle on one zygote process (bound to the event loop that first uses it)."""
 
-    def __init__(self, proc: subprocess.Popen[bytes], sock: socket.socket) -> None:
+    def __init__(self, proc: subprocess.Popen[bytes] | SpawnedProcess, sock: socket.socket) -> None:
         self._proc = proc
         self._sock = sock
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -94,17 +96,24 @@ class Zygote:
         """Spawn the zygote (it imports while the caller goes on). `replay=True`: its forks only
         replay saved responses (`nango-tui test`), so it prepares nothing for requests to a server
         (the CA bundle, httpx's transport: `child.warm_up_zygote`)."""
+        from .prespawn import zygote_command, zygote_env
+
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         proc = subprocess.Popen(
-            [sys.executable, "-m", "nango_tui.dryrun.zygote", str(theirs.fileno())]
-            + (["--replay"] if replay else []),
+            zygote_command(theirs.fileno(), replay),
             stdin=subprocess.DEVNULL,
             pass_fds=(theirs.fileno(),),
-            env={k: v for k, v in (env or os.environ).items() if k != "PYTHONSTARTUP"},
+            env=zygote_env(env),
             start_new_session=True,  # a Ctrl-C at the terminal is the parent's to handle
         )
         theirs.close()
         return cls(proc, ours)
+
+    @classmethod
+    def adopt(cls, spawned: tuple[SpawnedProcess, int]) -> Zygote:
+        """The handle on a zygote `prespawn.spawn_zygote` started."""
+        proc, fd = spawned
+        return cls(proc, socket.socket(fileno=fd))
 
     @property
     def alive(self) -> bool:

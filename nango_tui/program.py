@@ -1,0 +1,42 @@
+"""The `nango-tui` program (its console script and `python -m nango_tui`): what a command needs
+started before anything else is imported, then `cli.entry`.
+
+`nango-tui test`'s critical path is the warm-up of the zygote its replays fork from: the zygote is
+spawned here, before the command line's imports and parser (`dryrun.prespawn`: ~40-50 ms of CPU
+sooner). The check is the one `cli.main` routes by: the first argument names the command.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from nango_tui.dryrun.prespawn import SpawnedProcess
+    from nango_tui.dryrun.zygote import Zygote
+
+_test_zygote: tuple[SpawnedProcess, int] | None = None
+
+
+def entry() -> None:
+    """Start what the command needs first, then run it (`cli.entry`: never returns)."""
+    global _test_zygote
+    argv = sys.argv[1:]
+    if argv[:1] == ["test"] and not {"-h", "--help"} & set(argv):
+        from nango_tui.dryrun.prespawn import spawn_zygote
+
+        _test_zygote = spawn_zygote(replay=True)
+    from nango_tui.cli import entry as run
+
+    run()
+
+
+def take_test_zygote() -> Zygote | None:
+    """The zygote `entry` started for `nango-tui test`, handed over once (None otherwise)."""
+    global _test_zygote
+    if _test_zygote is None:
+        return None
+    from nango_tui.dryrun.zygote import Zygote
+
+    spawned, _test_zygote = _test_zygote, None
+    return Zygote.adopt(spawned)
