@@ -73,6 +73,7 @@ STRICT_PARTS = (
     "nango_tui/console.py",
     "nango_tui/remote",
     "nango_tui/cli.py",
+    "nango_tui/program.py",
 )
 
 

@@ -330,6 +330,72 @@ async def test_replays_fork_from_a_zygote_that_loads_no_http_transport_nor_yaml(
         assert logs == ["loaded: []", f"connection: {connection}"]
 
 
+def _zygotes_marked(mark: str) -> list[int]:
+    """Processes of `python -m nango_tui.dryrun.zygote` whose environment holds `mark`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes()
+            if b"nango_tui.dryrun.zygote" in cmdline and mark.encode() in (proc / "environ").read_bytes():
+                state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+                if state != "Z":
+                    found.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
+@pytest.mark.parametrize(
+    "args,code",
+    [(["--json"], 0), (["nope"], 1), (["--no-such-option"], 2)],
+    ids=["passes", "unknown-script", "usage-error"],
+)
+def test_the_zygote_started_before_the_commands_imports_ends_with_it(samples, args, code):
+    """`nango-tui test` spawns its zygote first thing (program.entry, before the command line is
+    parsed); whether the command passes, reports a mistake or is refused by the parser, the zygote
+    is gone once the command has exited."""
+    import time
+    import uuid
+
+    mark = f"NANGO_TUI_TEST_MARK={uuid.uuid4().hex}"
+    name, _, value = mark.partition("=")
+    done = subprocess.run(
+        [*NANGO_TUI, "test", "--dir", str(samples), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin", name: value},
+    )
+    assert done.returncode == code, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    deadline = time.monotonic() + 10  # one refused by the parser finishes its imports, then ends
+    while _zygotes_marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _zygotes_marked(mark) == []
+
+
+async def test_an_adopted_zygote_forks_replays_and_is_reaped_when_closed(samples):
+    """The zygote `program.entry` spawns without subprocess (dryrun/prespawn.py), adopted as a
+    Zygote: replays fork from it as from one `Zygote.start` made, and closing it ends and reaps it."""
+    from nango_tui.dryrun import DryrunRequest, start_dryrun
+    from nango_tui.dryrun.prespawn import spawn_zygote
+    from nango_tui.dryrun.zygote import WarmProcess, Zygote
+
+    zygote = Zygote.adopt(spawn_zygote(replay=True))
+    pid = zygote._proc.pid
+    try:
+        run = await start_dryrun(DryrunRequest(samples, "teams", "linear-demo", replay=True), zygote=zygote)
+        events = [e async for e in run.events()]
+    finally:
+        zygote.close()
+    assert isinstance(run._proc, WarmProcess) and run.done["status"] == "ok", events
+    assert zygote._proc.returncode is not None and not Path(f"/proc/{pid}").exists()
+    still_importing = Zygote.adopt(spawn_zygote(replay=True))
+    still_importing.close()  # killed while it imports, and reaped
+    assert still_importing._proc.returncode is not None
+    assert not Path(f"/proc/{still_importing._proc.pid}").exists()
+
+
 def test_saved_inputs_of_a_script(samples):
     from nango_tui.dryrun.regress import saved_inputs
 
