@@ -9,8 +9,9 @@ The figure includes Python's start, the imports, the load of nango.yaml and the 
 polling every 20 ms adds up to ~25 ms (polling faster slows the app: each capture is a process). Prints the median, min and max of N runs, the load average, and the CPU time
 (user + system) the workbench process had used when the frame was seen: on a busy machine the
 fairer figure (other processes' load inflates wall time far more). A first start, not counted,
-warms the file cache and fills the workbench's CSS cache (`tui/css_cache.py`, under the
-temporary HOME), as any earlier start of the workbench would have; its figure is printed too.
+warms the file cache and fills the workbench's start-up caches (`tui/css_cache.py`,
+`tui/project_cache.py`, under the temporary HOME), as any earlier start of the workbench on the
+project would have; its figure is printed too.
 
     .venv/bin/python benchmarks/bench_tui_startup.py [--runs N] [--project samples|hubspot|both]
 """
@@ -95,10 +96,16 @@ def one_run(
 
 def measure(socket: str, project: Path, text: str, runs: int) -> None:
     texts = (*FRAME_TEXTS, text)
-    # warm the file cache and the .pyc files; it also fills the workbench's CSS cache
-    # (tui/css_cache.py, under $HOME/.cache: HOME is the temporary folder), as any start does
+    # warm the file cache and the .pyc files; it also fills the workbench's start-up caches
+    # (tui/css_cache.py, tui/project_cache.py, under $HOME/.cache: HOME is the temporary
+    # folder), as any earlier start of the workbench on this project would have
     first, first_cpu = one_run(socket, project, texts)
-    print(f"first start, CSS cache empty (not counted): {first * 1000:.0f} ms, CPU {first_cpu or 0:.0f} ms")
+    cache = project.parent / ".cache" / "nango-tui"
+    filled = (cache / "textual-css.pickle").is_file() and any((cache / "projects").glob("*.pickle"))
+    print(
+        f"first start, start-up caches empty (not counted): {first * 1000:.0f} ms, "
+        f"CPU {first_cpu or 0:.0f} ms; caches filled by it: {'yes' if filled else 'NO'}"
+    )
     load = os.getloadavg()[0]
     results = [one_run(socket, project, texts) for _ in range(runs)]
     load = max(load, os.getloadavg()[0])

@@ -123,7 +123,7 @@ async def start(root: Path) -> tuple[str, bool]:
         await pilot.pause()
         shot = app.export_screenshot()
         await until(lambda: project_cache.cache_file(app.root).is_file(), pilot)
-        return shot, app._start_load.from_cache
+        return shot, app._next_start.load.from_cache
 
 
 async def test_the_second_start_reads_the_result_back_and_draws_the_same_frame(acme: Path) -> None:
@@ -174,3 +174,13 @@ def test_a_start_from_the_cache_imports_neither_pyyaml_nor_the_loader_before_its
 
     assert first_frame_modules() == "['yaml', 'nango_tui.config.loader']"  # the first start loads
     assert first_frame_modules() == "[]"
+
+
+async def test_quitting_before_the_warm_up_still_keeps_both_caches(acme: Path, monkeypatch) -> None:
+    monkeypatch.setattr(WorkbenchApp, "warm_up", lambda self: None)  # `q` came first
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+    assert app.return_code == 0
+    assert project_cache.cache_file(acme.resolve()).is_file() and app.stylesheet.cache_file.is_file()
+    assert project_cache.load(acme).from_cache

@@ -69,8 +69,8 @@ class WorkbenchApp(App[int]):
         self.root = Path(root).resolve()
         self.watch_enabled = watch
         # nango.yaml's last load read back when its bytes are the same (tui/project_cache.py)
-        self._start_load = project_cache.load(self.root)
-        self.load_result: LoadResult = self._start_load.result
+        self._next_start = project_cache.NextStart(project_cache.load(self.root))
+        self.load_result: LoadResult = self._next_start.load.result
         self.diagnostics: list[Diagnostic] = list(self.load_result.diagnostics)
         self.environment = "dev"
         self._environments: list[str] | None = None  # read when first asked (not for the first frame)
@@ -197,18 +197,12 @@ class WorkbenchApp(App[int]):
         self.run_worker(self._save_for_next_start, thread=True, group="warm-up", exit_on_error=False)
         self.set_timer(WARM_CHILD_AFTER, self.start_warm_dryrun_child)
 
-    def _save_for_next_start(self) -> None:
-        """Keep the CSS the first frame parsed and nango.yaml's load result for the next start
-        (a thread: pickling them takes ~10 ms)."""
-        stylesheet = self.stylesheet
-        try:
-            if isinstance(stylesheet, CachedStylesheet):
-                stylesheet.save()
-            project_cache.save(self._start_load)
-        except OSError as err:  # a read-only or full cache folder: the next start loads it all again
-            self.call_from_thread(
-                self.notify, f"the start-up cache was not saved: {err.strerror or err}", severity="warning"
-            )
+    def _save_for_next_start(self, closing: bool = False) -> None:
+        """The parsed CSS and nango.yaml's load result kept for the next start: in a thread after
+        the first frame (~10 ms of pickling), or as the app closes if that came first."""
+        problem = self._next_start.save(self.stylesheet)
+        if problem and not closing:
+            self.call_from_thread(self.notify, problem, severity="warning")
 
     def start_warm_dryrun_child(self) -> None:
         """A zygote the dryruns fork from (no start-up, no imports: the first record sooner)."""
@@ -276,6 +270,7 @@ class WorkbenchApp(App[int]):
     def on_unmount(self) -> None:
         self.stop_dev_engine()
         self.stop_warm_dryrun_child()
+        self._save_for_next_start(closing=True)  # `q` at the first frame came before the warm-up
 
     # -- panes ---------------------------------------------------------------------------------
     @property

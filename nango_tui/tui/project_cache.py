@@ -15,8 +15,9 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from nango_tui.tui.user_cache import cache_folder, read_private, write_private
 
@@ -100,3 +101,28 @@ def _forget_oldest(folder: Path) -> None:
     files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns)
     for old in files[:-KEEP_FILES]:
         old.unlink(missing_ok=True)
+
+
+class NextStart:
+    """What the workbench keeps for its next start, saved once (`save`)."""
+
+    def __init__(self, load: StartLoad) -> None:
+        self.load = load
+        self._lock = threading.Lock()
+        self._saved = False
+
+    def save(self, stylesheet: Any) -> str | None:
+        """Save nango.yaml's load result and the stylesheet's parsed CSS (a
+        `css_cache.CachedStylesheet`), once, whichever thread asks first; a message when the
+        cache folder cannot be written (the next start then loads and parses as the first did)."""
+        with self._lock:
+            if self._saved:
+                return None
+            self._saved = True
+            try:
+                if hasattr(stylesheet, "save"):
+                    stylesheet.save()
+                save(self.load)
+            except OSError as err:
+                return f"the start-up cache was not saved: {err.strerror or err}"
+        return None
