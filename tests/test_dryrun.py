@@ -6,6 +6,7 @@ Every test runs real child processes against a real HTTP server on 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import io
 import json
 import os
@@ -24,6 +25,16 @@ from tests.support.dryrun_project import TOKEN, Api, write_project
 from tests.support.http_server import Reply
 
 HANG_GUARD = 30  # seconds: a test fails rather than hangs
+
+
+@pytest.fixture(autouse=True)
+def _async_runs_fork_from_a_warm_child(request: pytest.FixtureRequest):
+    """The async tests' runs fork from this process's zygote (the workbench's path; ~0.05 s of CPU
+    a run instead of a cold interpreter's ~0.43 s): the child is the same `child.run`, with the same
+    guard, limits and sandbox. The CLI tests (`def`: `nango-tui dryrun`'s early cold child) and the
+    tests marked `cold_child` keep cold children, whose start is their subject."""
+    if inspect.iscoroutinefunction(request.function) and not request.node.get_closest_marker("cold_child"):
+        request.getfixturevalue("warm_dryrun_children")
 
 
 @pytest.fixture
@@ -691,6 +702,7 @@ async def test_connection_from_a_nango_server(root: Path, api: Api, monkeypatch)
         await start_dryrun(DryrunRequest(root, "contacts", "absent"))
 
 
+@pytest.mark.cold_child
 async def test_a_cold_or_forked_child_uses_the_connection_the_parent_resolved(
     root: Path, api: Api, monkeypatch
 ):
@@ -862,6 +874,7 @@ async def fetch_data(nango):
 """
 
 
+@pytest.mark.cold_child
 async def test_a_gzip_bomb_ends_in_the_memory_error_not_the_parent(root: Path, local_server):
     """Issue 10, what held up: a 1 MB response that inflates to 1 GB meets the child's memory cap
     (a located `memory` error, then `done`); the parent reads none of it."""
