@@ -35,6 +35,16 @@ def _warm_child_pool():
     warm_child.close_all()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _warm_cli():
+    """`nango-tui` processes the tests start fork from one warm process per test process
+    (tests/support/warm_cli.py); it ends with the session."""
+    from tests.support import warm_cli
+
+    yield
+    warm_cli.close()
+
+
 @pytest.fixture
 def shared_warm_child(_warm_child_pool, monkeypatch):
     """Workbench tests: apps borrow this process's zygote instead of starting one each

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+from tests.support import warm_cli
 from tests.support.paths import SAMPLES
 
 BROKEN = """\
@@ -29,7 +30,7 @@ models:
 def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "NO_COLOR": "", "FORCE_COLOR": ""}
     full_env.update(env or {})
-    return subprocess.run(
+    return warm_cli.run(
         [sys.executable, "-m", "nango_tui", *args], capture_output=True, text=True, env=full_env, timeout=60
     )
 

@@ -9,13 +9,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support import warm_cli
 from tests.support.paths import SAMPLES
 from tests.support.projects import CRM_YAML as YAML
 
 
 def run(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": ""}
-    return subprocess.run(
+    return warm_cli.run(
         [sys.executable, "-m", "nango_tui", *args], capture_output=True, text=True, env=env, timeout=60
     )
 

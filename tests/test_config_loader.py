@@ -8,6 +8,7 @@ import pytest
 
 from nango_tui.config import load_project, load_text
 from nango_tui.config.types import ArrayOf, InlineObject, Literal, ModelRef, Primitive, UnionOf
+from tests.support import warm_cli
 
 
 def load(text: str):
@@ -585,11 +586,10 @@ def test_the_guess_among_models_differing_only_by_case_does_not_change_with_the_
     """The case-insensitive guess is the last model declared (as a dict keeps it), whatever the
     process's hash seed (a set of the names gave `AB` under seed 1 and `Ab` under 4 and 5)."""
     import os
-    import subprocess
     import sys
 
     (tmp_path / "nango.yaml").write_text(CASE_TWINS)
-    done = subprocess.run(
+    done = warm_cli.run(
         [sys.executable, "-m", "nango_tui", "validate", "--dir", str(tmp_path)],
         capture_output=True,
         text=True,

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import warm_cli
 from tests.support.projects import CRM_SYNC as SYNC
 from tests.support.projects import write_crm_project
 
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.skipif(os.name != "posix", reason="sends SIGINT")
 class DevProcess:
     def __init__(self, *args: str) -> None:
         env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": "", "PYTHONUNBUFFERED": "1"}
-        self.proc = subprocess.Popen(
+        self.proc = warm_cli.popen(
             [sys.executable, "-m", "nango_tui", "dev", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -95,7 +96,7 @@ def test_dev_plain_output_when_piped(root: Path):
 
 
 def test_dev_on_a_missing_folder_exits_1(tmp_path: Path):
-    proc = subprocess.run(
+    proc = warm_cli.run(
         [sys.executable, "-m", "nango_tui", "dev", "--dir", str(tmp_path / "nope")],
         capture_output=True,
         text=True,

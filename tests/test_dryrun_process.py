@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from nango_tui.dryrun import DryrunRequest, start_dryrun
+from tests.support import warm_cli
 from tests.support.dryrun_project import Api, write_project
 
 HANG_GUARD = 30
@@ -127,7 +128,7 @@ async def test_a_consumer_cancelled_mid_stream_leaves_nothing_behind(root: Path)
 def test_one_ctrl_c_stops_the_cli_on_a_fast_stream(root: Path, tmp_path: Path):
     add_sync(root, "flood", FLOOD)
     out = open(tmp_path / "out.jsonl", "wb")
-    cli = subprocess.Popen(
+    cli = warm_cli.popen(
         [sys.executable, "-m", "nango_tui", "dryrun", "flood", "local", "--dir", str(root), "--json"],
         stdout=out,
         stderr=subprocess.PIPE,
@@ -242,7 +243,7 @@ KILLS_ANCESTORS = (  # walks up through /proc and sends SIGKILL to every ancesto
 
 
 def run_cli(root: Path, name: str, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return warm_cli.run(
         [sys.executable, "-m", "nango_tui", "dryrun", name, "local", "--dir", str(root), "--json", *extra],
         capture_output=True,
         text=True,

@@ -15,6 +15,7 @@ import pytest
 from nango_tui import check
 from nango_tui.codegen import generate, scaffold_source
 from nango_tui.config import load_project
+from tests.support import warm_cli
 from tests.support.models_module import load_models_module
 
 REPO = Path(__file__).resolve().parent.parent
@@ -86,7 +87,7 @@ def files_of(root: Path) -> dict[str, bytes]:
 
 def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
+    return warm_cli.run(
         [sys.executable, "-m", "nango_tui", *args],
         cwd=cwd or REPO,
         capture_output=True,
@@ -394,7 +395,7 @@ def test_generate_killed_mid_write_leaves_no_half_written_file(tmp_path: Path):
     env = {**os.environ, "NO_COLOR": "1"}
     killed_with_files = 0
     for _ in range(3):
-        process = subprocess.Popen(
+        process = warm_cli.popen(
             [sys.executable, "-m", "nango_tui", "generate", "--dir", str(root)],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

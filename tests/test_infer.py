@@ -16,6 +16,7 @@ from nango_tui.config import load_project
 from nango_tui.infer.compare import declared_shape, inferred_shape
 from nango_tui.infer.proposal import InferError, apply, propose
 from nango_tui.infer.sources import from_recorded_results, from_recording, records_in_bodies
+from tests.support import warm_cli
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "sample-integrations"
@@ -83,7 +84,7 @@ def test_the_samples_models_need_no_change_from_their_own_records() -> None:
 
 def test_a_run_made_now_against_a_demo_connection(tmp_path: Path) -> None:
     root = _copy_samples(tmp_path)
-    done = subprocess.run(
+    done = warm_cli.run(
         [*CLI, "infer", "contacts", "salesforce-demo", "--dir", str(root), "--json"],
         capture_output=True,
         text=True,
@@ -331,7 +332,7 @@ def test_nango_yaml_changed_since_the_proposal_is_not_overwritten(tmp_path: Path
 
 def _cli(root: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run(
+    return warm_cli.run(
         [*CLI, "infer", *args, "--dir", str(root)],
         capture_output=True,
         text=True,

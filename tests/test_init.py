@@ -17,6 +17,7 @@ from nango_tui import check, dryrun
 from nango_tui.codegen import InitError, generate, init_project
 from nango_tui.config import load_project
 from nango_tui.runtime.connections import list_connections
+from tests.support import warm_cli
 from tests.support.http_server import Reply, Request
 from tests.support.models_module import load_models_module
 
@@ -35,7 +36,7 @@ EXPECTED = [
 
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(REPO)}
-    return subprocess.run(
+    return warm_cli.run(
         [sys.executable, "-m", "nango_tui", *args],
         cwd=cwd,
         capture_output=True,

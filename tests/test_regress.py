@@ -6,7 +6,6 @@ import asyncio
 import io
 import json
 import shutil
-import subprocess
 import sys
 from datetime import UTC
 from pathlib import Path
@@ -19,6 +18,7 @@ from nango_tui.console import Out
 from nango_tui.dryrun.regress import MAX_SHOWN, Outcome, compare, json_diff, run_command
 from tests.fake_providers import salesforce
 from tests.fake_providers.samples import all_providers, connections_yaml
+from tests.support import warm_cli
 from tests.support.paths import SAMPLES
 
 NANGO_TUI = [sys.executable, "-m", "nango_tui"]
@@ -132,7 +132,7 @@ def test_a_deliberate_change_fails_with_a_readable_diff(samples):
         "contacts = [to_contact(record) for record in records]",
         'contacts = [to_contact(record) for record in records if record["Email"]]',
     )
-    done = subprocess.run(
+    done = warm_cli.run(
         [*NANGO_TUI, "test", "--dir", str(samples)],
         capture_output=True,
         text=True,

@@ -20,6 +20,7 @@ from nango_tui.codegen import generate
 from nango_tui.config import load_project, load_text
 from nango_tui.config.files import UnsafeFileError, read_user_file
 from nango_tui.config.names import PathOutsideFolder, inside_folder, name_problem
+from tests.support import warm_cli
 
 MODELS = "models:\n  Thing:\n    id: string\n"
 
@@ -282,7 +283,7 @@ def test_nul_in_names_and_raw_nul_bytes():
 
 
 def _validate_in_a_process(root: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
+    return warm_cli.run(
         [sys.executable, "-m", "nango_tui", "validate", "--dir", str(root)],
         capture_output=True,
         text=True,

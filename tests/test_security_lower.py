@@ -15,6 +15,7 @@ import pytest
 
 from nango_tui.runtime.errors import MocksFileError
 from nango_tui.runtime.recording import load_mocks
+from tests.support import warm_cli
 
 SCRIPTS = {
     "badstr": 'class E(Exception):\n    def __str__(self):\n        raise RuntimeError("no str")\n\n\nasync def run_action(nango, input=None):\n    raise E("x")\n',
@@ -182,7 +183,7 @@ def test_malformed_mocks_are_one_clear_error(tmp_path: Path, document):
 def test_nango_tui_test_with_malformed_mocks_has_no_traceback(project: Path):
     (project / "demo" / "mocks").mkdir(exist_ok=True)
     (project / "demo" / "mocks" / "nan.json").write_text(json.dumps(MALFORMED_MOCKS["status 99999"]))
-    done = subprocess.run(
+    done = warm_cli.run(
         [sys.executable, "-m", "nango_tui", "test", "--dir", str(project)],
         capture_output=True,
         text=True,

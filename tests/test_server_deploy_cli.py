@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.support import warm_cli
 from tests.support.paths import SAMPLES
 from tests.support.server_process import ServerProcess, free_port
 from tests.support.server_project import NANGO_YAML, connection_body, write_project
@@ -124,11 +125,10 @@ def test_compile_errors_stop_the_deploy(server, project):
 
 def test_settings_problems_are_one_clear_line(server, project, tmp_path):
     env = server.client_env()
-    import subprocess
     import sys
 
     def run(**extra):
-        return subprocess.run(
+        return warm_cli.run(
             [sys.executable, "-m", "nango_tui", "deploy", "dev", "--dir", str(project), "--auto-confirm"],
             env={**env, **extra},
             capture_output=True,

@@ -4,12 +4,12 @@ The database-level ones run on SQLite and on PostgreSQL (`backend_url`, conftest
 
 from __future__ import annotations
 
-import subprocess
 import sys
 
 import httpx
 import pytest
 
+from tests.support import warm_cli
 from tests.support.server_process import ServerProcess, free_port
 from tests.support.server_project import acme_headers, connection_body, write_project
 
@@ -262,7 +262,7 @@ def test_bad_runs_in_a_deploy_is_refused_whole(deployed):
 
 def test_second_serve_on_the_same_data_and_a_busy_port(deployed, tmp_path):
     def run(*a):
-        return subprocess.run(
+        return warm_cli.run(
             [sys.executable, "-m", "nango_tui", "serve", *a], capture_output=True, text=True, timeout=60
         )
 

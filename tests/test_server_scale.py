@@ -22,6 +22,7 @@ import time
 import pytest
 from cryptography.fernet import Fernet
 
+from tests.support import warm_cli
 from tests.support.server_process import ServerProcess
 from tests.support.server_project import acme_headers, connection_body, write_project
 
@@ -265,7 +266,7 @@ def test_deploy_while_a_run_is_in_flight(tmp_path, postgres):
 
 def nango(*args: str, key: str | None = SHARED_KEY) -> subprocess.CompletedProcess:
     env = {**os.environ, "NANGO_TUI_ENCRYPTION_KEY": key or ""}
-    return subprocess.run(
+    return warm_cli.run(
         [sys.executable, "-m", "nango_tui", *args], capture_output=True, text=True, timeout=120, env=env
     )
 
@@ -372,7 +373,7 @@ def test_serve_processes_of_one_database_share_a_port_with_reuse_port(tmp_path, 
         two.wait_for(lambda: "nango-tui serve: listening on" in two.log_path.read_text(), what="api2")
         deploy_paused(one, write_project(tmp_path / "proj"))
         assert {"api1", "api2"} <= {w["id"] for w in one.get("/workers").json()["workers"]}
-        third = subprocess.run(
+        third = warm_cli.run(
             [sys.executable, "-m", "nango_tui", "serve", "--database", database, "--id", "api3"]
             + ["--data", str(tmp_path / "data3"), "--port", str(one.port)],
             capture_output=True,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from nango_tui import workflows
 from nango_tui.tui.app import WorkbenchApp
+from tests.support import warm_cli
 from tests.support.pilot import wait_for
 from tests.support.projects import CRM_YAML, write_crm_project
 
@@ -24,7 +25,7 @@ def folder_state(root: Path) -> dict[str, bytes]:
 
 def cli_compile(root: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "NO_COLOR": "1", "FORCE_COLOR": ""}
-    return subprocess.run(
+    return warm_cli.run(
         [sys.executable, "-m", "nango_tui", "compile", "--dir", str(root)],
         capture_output=True,
         text=True,

@@ -54,9 +54,16 @@ def _kind(args: Any) -> str:
     return name
 
 
-def record(kind: str, cpu_seconds: float) -> None:
-    """Count CPU that no wait in this process sees (a daemon's), under `kind`."""
-    _reaped.append((kind, cpu_seconds))
+_forked_cpu = [0.0]  # CPU of this test's processes that another process reaped (tests/support/warm_cli.py)
+
+
+def record(kind: str, cpu_seconds: float, *, child: bool = False) -> None:
+    """Count CPU that no wait in this process sees (a daemon's), under `kind`; `child`: a process
+    the test started that its zygote reaped, counted with the test's children too."""
+    if kind:  # none: a correction of the children's CPU (a wait that counted some twice)
+        _reaped.append((kind, cpu_seconds))
+    if child:
+        _forked_cpu[0] += cpu_seconds
 
 
 def _install_census() -> None:
@@ -115,6 +122,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return
     wall, (own, children) = time.monotonic(), _cpu()
     _reaped.clear()
+    _forked_cpu[0] = 0.0
     gc_before = _gc_seconds[0]
     yield
     wall_end, (own_end, children_end) = time.monotonic(), _cpu()
@@ -122,7 +130,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
         "test": item.nodeid.split("@")[0],
         "wall": round(wall_end - wall, 3),
         "cpu": round(own_end - own, 3),
-        "children_cpu": round(children_end - children, 3),
+        "children_cpu": round(children_end - children + _forked_cpu[0], 3),
         "gc": round(_gc_seconds[0] - gc_before, 3),
         "spawned": _by_kind(_reaped),
     }

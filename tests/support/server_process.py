@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from tests.support import warm_cli
+
 DEV_KEY = "test-dev-key-0001"
 PROD_KEY = "test-prod-key-0002"
 REPO = Path(__file__).resolve().parents[2]
@@ -82,7 +84,7 @@ class ServerProcess:
         if self.concurrency:
             args += ["--concurrency", str(self.concurrency)]
         args += self.args
-        self.proc = subprocess.Popen(
+        self.proc = warm_cli.popen(
             args,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -157,7 +159,7 @@ class ServerProcess:
     def cli(
         self, *args: str, environment: str = "dev", cwd: Path | None = None, timeout: float = 120
     ) -> subprocess.CompletedProcess:
-        return subprocess.run(
+        return warm_cli.run(
             [sys.executable, "-m", "nango_tui", *args],
             env=self.client_env(environment),
             capture_output=True,
