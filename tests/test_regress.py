@@ -6,6 +6,7 @@ import asyncio
 import io
 import json
 import shutil
+import subprocess
 import sys
 from datetime import UTC
 from pathlib import Path
