@@ -444,3 +444,36 @@ def test_status_rules():
     assert (
         not status_matches(404, "5xx") and not status_matches(503, "500-502") and not status_matches(1, "x")
     )
+
+
+async def test_cookies_a_response_sets_are_sent_back_on_the_runs_next_requests(local_server):
+    local_server.route(
+        "GET", "/login", Reply(200, {"ok": True}, headers={"Set-Cookie": "session=s1; Path=/"})
+    )
+    local_server.route("GET", "/plain", {"plain": True})
+    local_server.route("GET", "/me", lambda req: {"cookie": req.headers.get("cookie")})
+    ctx, _ = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    try:
+        assert (await nango.get("/me")).json() == {"cookie": None}
+        await nango.get("/login")
+        await nango.get("/plain")  # an answer that sets none keeps the jar as it is
+        assert (await nango.get("/me")).json() == {"cookie": "session=s1"}
+    finally:
+        await nango.aclose()
+
+
+async def test_the_query_goes_out_as_httpx_encodes_params(local_server):
+    """The query is given to httpx with the URL (one parse, issue 18): the same bytes on the wire
+    as httpx's own `params` merge gives, repeats, spaces and reserved characters included."""
+    local_server.route("GET", "/q", {"ok": True})
+    params = {"q": ["a b", "2"], "k": "ü+&=~*'()!", "e": "", "a/b": "c?d#e"}
+    ctx, _ = make_ctx(local_server.url)
+    nango = NangoAction(ctx)
+    try:
+        await nango.get("/q?x=%41", params=params)
+    finally:
+        await nango.aclose()
+    pairs = [("x", "A"), ("q", "a b"), ("q", "2"), ("k", "ü+&=~*'()!"), ("e", ""), ("a/b", "c?d#e")]
+    expected = httpx.Request("GET", local_server.url + "/q", params=pairs).url.raw_path.decode()
+    assert local_server.requests[-1].target == expected
