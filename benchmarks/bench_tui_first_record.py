@@ -5,11 +5,13 @@
 Headless (`App.run_test`, 120x40) on a copy of the samples: salesforce/contacts on the replaying
 connection `salesforce-demo` (24 records from saved responses). The workbench starts its warm
 dryrun child (zygote) a second after the first frame; the benchmark waits for it, then times,
-per run, the ctrl+j key press to the first row in the pane's records table (events reach the
-widgets on the pane's 100 ms drain timer). The press is not awaited while timing: `Pilot.press`
-returns only when the app is idle, i.e. after the run (that wait was most of the 2026-11-30
-morning's 5 s). Also timed with the zygote switched off (a cold child
-per run) for comparison. Target (issue 18): < 150 ms. Also printed: the workbench process's CPU
+per run, the ctrl+j key press to the frame that paints the first row of the pane's records table
+(the first `App._display` once the row is in the table: the frame composed; headless, it is not
+written to a terminal). The time to the row in the table, before that frame, is printed too:
+it is what this benchmark timed until session 6. The press is not awaited while timing:
+`Pilot.press` returns only when the app is idle, i.e. after the run (that wait was most of the
+2026-11-30 morning's 5 s). Also timed with the zygote switched off (a cold child per run) for
+comparison. Target (issue 18): < 150 ms. Also printed: the workbench process's CPU
 time (user + system, the app and this benchmark's polling, in one process) over the same
 window, the fairer figure on a busy machine, and the load average.
 """
@@ -38,14 +40,32 @@ def has_rows(app, previous) -> bool:
     return any(t.row_count for t in app.dryrun_pane.query("#records-tables DataTable"))
 
 
-CPU_MS: list[float] = []  # the workbench process's CPU from ctrl+j to the first row, per run
+CPU_MS: list[float] = []  # the workbench process's CPU from ctrl+j to the painted first row, per run
+IN_TABLE: list[float] = []  # from ctrl+j to the first row in the table (before its frame), per run
+
+
+def paint_timed_app(root: Path):
+    """The workbench, noting the first frame it composes once the timed run's row is in the
+    table (Textual's `App._display`, called with each frame: headless, it writes nothing)."""
+    from nango_tui.tui.app import WorkbenchApp
+
+    class PaintTimedApp(WorkbenchApp):
+        previous: object = None  # the shown results before the timed run; None: not timing
+        painted: tuple[float, float] | None = None  # (perf_counter, process_time) of that frame
+
+        def _display(self, screen, renderable) -> None:
+            super()._display(screen, renderable)
+            if renderable is not None and self.previous is not None and self.painted is None:
+                if has_rows(self, self.previous):
+                    self.painted = (time.perf_counter(), time.process_time())
+
+    return PaintTimedApp(root, watch=False)
 
 
 async def first_records(root: Path, runs: int, warm: bool) -> list[float]:
     from nango_tui.dryrun.runner import use_zygote
-    from nango_tui.tui.app import WorkbenchApp
 
-    app = WorkbenchApp(root, watch=False)
+    app = paint_timed_app(root)
     took = []
     async with app.run_test(size=(120, 40)) as pilot:
         if warm:
@@ -65,14 +85,19 @@ async def first_records(root: Path, runs: int, warm: bool) -> list[float]:
                 await pilot.pause(0.02)
             finished = app.messages_seen.count("RunFinished")
             previous = app.dryrun_pane.shown
+            app.painted, app.previous = None, previous if previous is not None else False
             started = time.perf_counter()
             cpu = time.process_time()
             # not awaited: Pilot.press returns only once the app is idle (here: after the run)
             press = asyncio.ensure_future(pilot.press("ctrl+j"))
             while not has_rows(app, previous):  # noqa: ASYNC110
                 await asyncio.sleep(0.002)  # polled: the time to the drain that shows this run's row
-            took.append(time.perf_counter() - started)
-            CPU_MS.append((time.process_time() - cpu) * 1000)
+            IN_TABLE.append(time.perf_counter() - started)
+            while app.painted is None:  # noqa: ASYNC110
+                await asyncio.sleep(0.002)
+            took.append(app.painted[0] - started)
+            CPU_MS.append((app.painted[1] - cpu) * 1000)
+            app.previous = None
             await press
             while app.messages_seen.count("RunFinished") == finished:
                 await pilot.pause(0.05)
@@ -85,9 +110,13 @@ def line(label: str, took: list[float]) -> None:
         f"{label}: median {statistics.median(took) * 1000:.0f} ms, min {min(took) * 1000:.0f} ms, max {max(took) * 1000:.0f} ms over {len(took)} runs (target < 150 ms)"
     )
     print(
-        f"  the workbench process's CPU over that window: median {statistics.median(CPU_MS):.0f} ms; load average now {os.getloadavg()[0]:.1f}"
+        f"  to the row in the table, before its frame: median {statistics.median(IN_TABLE) * 1000:.0f} ms, min {min(IN_TABLE) * 1000:.0f} ms"
+    )
+    print(
+        f"  the workbench process's CPU over the window: median {statistics.median(CPU_MS):.0f} ms; load average now {os.getloadavg()[0]:.1f}"
     )
     CPU_MS.clear()
+    IN_TABLE.clear()
 
 
 def main() -> None:
@@ -98,10 +127,10 @@ def main() -> None:
         root = Path(tmp) / "samples"
         shutil.copytree(REPO / "sample-integrations", root)
         line(
-            "ctrl+j -> first record shown, child forked from the warm zygote",
+            "ctrl+j -> first record painted, child forked from the warm zygote",
             asyncio.run(first_records(root, runs, True)),
         )
-        line("ctrl+j -> first record shown, cold child", asyncio.run(first_records(root, runs, False)))
+        line("ctrl+j -> first record painted, cold child", asyncio.run(first_records(root, runs, False)))
 
 
 if __name__ == "__main__":

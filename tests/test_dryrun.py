@@ -728,6 +728,78 @@ async def test_a_cold_or_forked_child_uses_the_connection_the_parent_resolved(
         zygote.close()
 
 
+def _children_of(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as listing:
+            return [int(child) for child in listing.read().split()]
+    except FileNotFoundError:
+        return []
+
+
+def _states(pids: list[int]) -> dict[int, str]:
+    states = {}
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/status") as status:
+                states[pid] = next(line for line in status if line.startswith("State:")).strip()
+        except (FileNotFoundError, StopIteration):
+            states[pid] = "gone"
+    return states
+
+
+def _wait_blocking(condition, seconds: float = 20.0) -> bool:
+    """Wait for `condition` with the event loop blocked (as a busy workbench blocks it)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.005)
+    return True
+
+
+async def test_a_warm_child_is_forked_while_the_event_loop_is_busy(root: Path):
+    """issue 18 (ctrl+j): the request is checked and the fork asked for in one thread, so the child
+    starts while the caller's loop is busy (the workbench redrawing), not once it resumes the task."""
+    from nango_tui.dryrun.zygote import Zygote
+
+    zygote = Zygote.start()
+    try:
+        assert check_stream(await collect(root, "contacts", zygote=zygote))["status"] == "ok"  # warm
+        starting = asyncio.ensure_future(
+            start_dryrun(DryrunRequest(root, "contacts", "local"), zygote=zygote)
+        )
+        await asyncio.sleep(0)  # its first step: the thread starts; from here the loop is blocked
+        assert _wait_blocking(lambda: _children_of(zygote._proc.pid)), "no child while the loop was busy"
+        run = await starting
+        events = [event async for event in run.events()]
+        assert check_stream(events)["records"] == 7
+    finally:
+        zygote.close()
+
+
+async def test_a_run_cancelled_while_its_child_forks_ends_that_child(root: Path):
+    from nango_tui.dryrun.zygote import Zygote
+
+    zygote = Zygote.start()
+    try:
+        assert check_stream(await collect(root, "contacts", zygote=zygote))["status"] == "ok"  # warm
+        starting = asyncio.ensure_future(start_dryrun(DryrunRequest(root, "loops", "local"), zygote=zygote))
+        await asyncio.sleep(0)
+        assert _wait_blocking(lambda: _children_of(zygote._proc.pid))
+        forked = _children_of(zygote._proc.pid)
+        starting.cancel()  # before the task saw the thread's result
+        with pytest.raises(asyncio.CancelledError):
+            await starting
+        deadline = time.monotonic() + 20
+        while any(pid in _children_of(zygote._proc.pid) for pid in forked):  # killed, then reaped
+            assert time.monotonic() < deadline, _states(forked)
+            await asyncio.sleep(0.01)
+        # the zygote still serves the next run
+        assert check_stream(await collect(root, "contacts", zygote=zygote))["records"] == 7
+    finally:
+        zygote.close()
+
+
 async def test_processes_the_script_leaves_behind_are_ended(root: Path):
     events = await collect(root, "spawns")
     assert check_stream(events)["status"] == "ok"

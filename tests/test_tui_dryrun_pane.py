@@ -56,6 +56,25 @@ async def test_real_sync_streams_into_bounded_views(project_root):
         assert all(SECRET not in line.message for line in results.logs)
 
 
+async def test_the_hidden_summary_is_drawn_when_its_tab_is_shown(project_root):
+    """issue 18: a new summary text re-lays the whole screen out, so the Summary tab is not
+    redrawn while it is hidden; showing it (here `[` from Records) shows the run's summary."""
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root, metadata={"records": 3, "logs": 1}))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await pilot.pause()
+        assert pane.tabs.active == "dryrun-records"  # an ok sync stays in Records
+        summary_text = pane.tabs.summary.query_one("#summary-text")
+        assert "Contact" not in str(summary_text.render())  # not redrawn while hidden
+        pane.focus_body()
+        await pilot.press("left_square_bracket")  # Records -> Summary
+        await wait_for(pilot, lambda: pane.tabs.active == "dryrun-summary")
+        await wait_for_text(pilot, app, "✔ ok", "1 log lines")
+        assert "Contact" in screen_text(app)
+
+
 async def test_escape_stops_a_running_dryrun(project_root):
     app = PaneApp(load(project_root))
     async with app.run_test(size=(100, 30)) as pilot:

@@ -15,6 +15,7 @@ still gives a complete stream.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import os
 import re
@@ -22,6 +23,7 @@ import signal
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -65,29 +67,33 @@ async def start_dryrun(
     if zygote is not None and zygote.usable():
         if early is not None:
             early.discard()
-        secrets: list[str] = []
-        spec, connection = await asyncio.to_thread(resolve_run, request, secrets)
-        run = DryrunRun(spec, request, secrets, connection)
+        started = zygote.bind()
+        # checked and forked in one thread, submitted now (asyncio.to_thread would wait for the
+        # next turn of the loop): the child starts even while this loop is busy (the workbench
+        # redraws for tens of ms after ctrl+j), not once the loop resumes this task
+        forking = asyncio.get_running_loop().run_in_executor(
+            None, partial(contextvars.copy_context().run, _resolve_and_fork, request, zygote, started)
+        )
         try:
-            proc = await zygote.spawn(
-                run._launch(via_zygote=True),
-                _child_env(request),
-                _child_cwd(request),
-                private=run._private_connection(),
-            )
-        except OSError:
-            proc = None  # the zygote is gone: a cold child does the same
-        if proc is not None:
-            await run._start(proc)
-            return run
-        await run._start(await _spawn_child(request))
+            run, pipes = await asyncio.shield(forking)
+        except asyncio.CancelledError:
+            forking.add_done_callback(partial(_abandon_fork, started=started))
+            raise
+        except BaseException:
+            _forget(started)
+            raise
+        if isinstance(pipes, OSError):  # the zygote is gone: a cold child does the same
+            zygote.failed(pipes)
+            await run._start(await _spawn_child(request))
+        else:
+            await run._start(await zygote.forked(pipes, started))
         return run
 
     spawning: asyncio.Task[ChildProcess] = asyncio.create_task(
         early.adopt() if early is not None else _spawn_child(request)
     )
     try:
-        secrets = []
+        secrets: list[str] = []
         spec, connection = await asyncio.to_thread(resolve_run, request, secrets)
     except BaseException:
         await _discard(await spawning)
@@ -95,6 +101,58 @@ async def start_dryrun(
     run = DryrunRun(spec, request, secrets, connection)
     await run._start(await spawning)
     return run
+
+
+def _resolve_and_fork(
+    request: DryrunRequest, zygote: Zygote, started: asyncio.Future[int]
+) -> tuple[DryrunRun, tuple[int, int] | OSError]:
+    """(In a thread.) Check the request, then have the zygote fork its child: the run and the
+    child's pipes (or the OSError that says the zygote is gone)."""
+    from .setup import resolve_run
+
+    secrets: list[str] = []
+    spec, connection = resolve_run(request, secrets)
+    run = DryrunRun(spec, request, secrets, connection)
+    try:
+        return run, zygote.fork(
+            run._launch(via_zygote=True),
+            _child_env(request),
+            _child_cwd(request),
+            started,
+            private=run._private_connection(),
+        )
+    except OSError as exc:
+        return run, exc
+
+
+def _abandon_fork(forking: asyncio.Future[Any], started: asyncio.Future[int]) -> None:
+    """The caller was cancelled while the child was being forked: end that child."""
+    result = None if forking.cancelled() or forking.exception() else forking.result()
+    pipes = result[1] if result is not None else None
+    if not isinstance(pipes, tuple):
+        _forget(started)
+        return
+    for fd in pipes:
+        os.close(fd)  # its writes now fail: it ends by itself even if the kill below comes late
+    started.add_done_callback(_kill_forked)
+
+
+def _kill_forked(pid: asyncio.Future[int]) -> None:
+    """Kill an abandoned forked child: it may not lead its process group yet (the zygote names it
+    as it forks; it calls setsid next), so the process itself too (its own children die with it)."""
+    if pid.cancelled() or pid.exception():
+        return
+    _signal_group(pid.result(), signal.SIGKILL)
+    try:
+        os.kill(pid.result(), signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _forget(started: asyncio.Future[int]) -> None:
+    """A pid future no fork was sent for (or nobody will read): no warning when it fails."""
+    started.add_done_callback(lambda pid: None if pid.cancelled() else pid.exception())
+    started.cancel()
 
 
 _default_zygote: Zygote | None = None
@@ -189,7 +247,7 @@ class DryrunRun:
         return launch
 
     def _private_connection(self) -> bytes | None:
-        """The connection for a forked child's private pipe (`Zygote.spawn`), as JSON."""
+        """The connection for a forked child's private pipe (`Zygote.fork`), as JSON."""
         connection = self._connection_json()
         return None if connection is None else json.dumps(connection).encode()
 

@@ -4,6 +4,9 @@
     run = await start_dryrun(request, zygote=zygote)   # forked: no Python start-up, no imports
     zygote.close()
 
+start_dryrun asks for the fork from the thread that checks the request (`bind`, `fork`, `forked`):
+the child starts while the caller's event loop is busy (the workbench redrawing after ctrl+j).
+
 A cold child pays Python's start-up and the imports of httpx, pydantic and the SDK (~0.2 s)
 on every run. The zygote pays them once, then forks a child per run; the child is the same
 `child.run` as a cold one (own session, the sandbox's namespaces, guard, limits, redaction),
@@ -30,6 +33,8 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # imported where used: `test` starts a zygote before it imports asyncio
@@ -88,7 +93,7 @@ class Zygote:
         self._starting: list[asyncio.Future[Any]] = []
         self._children: dict[int, WarmProcess] = {}
         self._early_exits: dict[int, int] = {}
-        self._sending: asyncio.Lock | None = None
+        self._sending = threading.Lock()
         self.closed = False
 
     @classmethod
@@ -131,21 +136,33 @@ class Zygote:
             return False
         return self._loop is None or self._loop is loop
 
-    async def spawn(
-        self, launch: dict[str, Any], env: dict[str, str], cwd: str | None, private: bytes | None = None
-    ) -> WarmProcess:
-        """Fork a child for `launch` (the same message a cold child reads on stdin). `private`: the
-        connection as JSON, read by the child alone through a pipe of its own (see the module's
-        docstring); when it does not fit in a pipe the child looks its connection up itself."""
+    def bind(self) -> asyncio.Future[int]:
+        """Bind this handle to the running event loop (its replies are read there) and return a
+        future for the pid of the next child `fork` starts. Call on the loop."""
         import asyncio
 
         loop = asyncio.get_running_loop()
         if self._loop is None:
             self._loop = loop
-            self._sending = asyncio.Lock()
             self._sock.setblocking(False)
             loop.add_reader(self._sock.fileno(), self._on_readable)
-        assert self._sending is not None
+        return loop.create_future()
+
+    def fork(
+        self,
+        launch: dict[str, Any],
+        env: dict[str, str],
+        cwd: str | None,
+        started: asyncio.Future[int],
+        private: bytes | None = None,
+    ) -> tuple[int, int]:
+        """Ask the zygote to fork a child for `launch` (the same message a cold child reads on
+        stdin), from any thread: the child starts even while the event loop is busy (the
+        workbench redrawing). `started` (from `bind`) gets its pid on the loop. `private`: the
+        connection as JSON, read by the child alone through a pipe of its own (see the module's
+        docstring); when it does not fit in a pipe the child looks its connection up itself.
+        Returns the read ends of the child's event and stderr pipes, for `forked`; OSError if
+        the zygote is gone."""
         events_read, events_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
         handed = [events_write, stderr_write]
@@ -155,22 +172,30 @@ class Zygote:
         payload = json.dumps({"launch": launch, "env": env, "cwd": cwd}).encode()
         message = _HEADER.pack(len(payload)) + payload
         try:
-            async with self._sending:  # one request at a time on the stream
-                started = loop.create_future()
+            with self._sending:  # one request at a time on the stream, its reply's future queued first
                 self._starting.append(started)
-                sent = socket.send_fds(self._sock, [message[: _HEADER.size]], handed)
-                if sent < len(message):
-                    await loop.sock_sendall(self._sock, message[sent:])
-        except OSError as exc:
-            self._fail(exc)
+                try:
+                    _send_all(self._sock, message, handed)
+                except OSError:
+                    with contextlib.suppress(ValueError):  # `_fail` may have cleared it already
+                        self._starting.remove(started)
+                    raise
+        except OSError:
             for fd in (events_read, stderr_read):
                 os.close(fd)
             raise
         finally:
             for fd in handed:
                 os.close(fd)
-        stdout = await _reader(loop, events_read, 1 << 20)
-        stderr = await _reader(loop, stderr_read, 1 << 16)
+        return events_read, stderr_read
+
+    async def forked(self, pipes: tuple[int, int], started: asyncio.Future[int]) -> WarmProcess:
+        """The child `fork` asked for, once the zygote names it (on the loop `bind` bound)."""
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        stdout = await _reader(loop, pipes[0], 1 << 20)
+        stderr = await _reader(loop, pipes[1], 1 << 16)
         pid = await started
         child = WarmProcess(pid, stdout, stderr)
         early = self._early_exits.pop(pid, None)
@@ -179,6 +204,10 @@ class Zygote:
         else:
             self._children[pid] = child
         return child
+
+    def failed(self, exc: BaseException) -> None:
+        """A `fork` raised: the zygote is gone (on the loop)."""
+        self._fail(exc)
 
     def _on_readable(self) -> None:
         try:
@@ -209,10 +238,11 @@ class Zygote:
     def _fail(self, exc: BaseException) -> None:
         """The zygote is gone: pending starts fail, running children count as killed."""
         self.close()
-        for future in self._starting:
+        with self._sending:  # a `fork` in another thread queues its future under this lock
+            starting, self._starting = self._starting, []
+        for future in starting:
             if not future.done():
                 future.set_exception(ConnectionResetError(str(exc)))
-        self._starting.clear()
         for child in self._children.values():
             child._ended(signal.SIGKILL)  # a raw wait status: killed by SIGKILL
         self._children.clear()
@@ -265,6 +295,25 @@ def _read_private(fd: int) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return value if isinstance(value, dict) else None
+
+
+def _send_all(sock: socket.socket, message: bytes, fds: list[int]) -> None:
+    """Send `message` with `fds` attached to its first bytes, waiting while the socket is full
+    (it is non-blocking: the event loop reads the replies on it)."""
+    sent = _when_writable(sock, socket.send_fds, sock, [message[: _HEADER.size]], fds)
+    rest = memoryview(message)[sent:]
+    while rest:
+        rest = rest[_when_writable(sock, sock.send, rest) :]
+
+
+def _when_writable(sock: socket.socket, send: Callable[..., int], *args: Any) -> int:
+    import select
+
+    while True:
+        try:
+            return send(*args)
+        except (BlockingIOError, InterruptedError):
+            select.select([], [sock], [])
 
 
 async def _reader(loop: asyncio.AbstractEventLoop, fd: int, limit: int) -> asyncio.StreamReader:

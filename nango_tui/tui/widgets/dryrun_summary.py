@@ -127,7 +127,17 @@ def summary_renderable(results: RunResults | None):
 
 
 class DryrunSummary(VerticalScroll):
-    """Scrollable summary; refreshed by the pane when the run changes or ends."""
+    """Scrollable summary; refreshed by the pane when the run changes or ends.
+
+    While its tab is hidden it only remembers what to show: a new text re-lays the whole screen
+    out (tens of ms), which a run starting in the Records tab must not wait for (issue 18:
+    ctrl+j to the first record). `catch_up` draws it when the tab is shown."""
+
+    _UNSET = object()
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._pending: object = self._UNSET  # the results to draw once shown
 
     def compose(self):
         yield Static("", id="summary-text")
@@ -136,6 +146,23 @@ class DryrunSummary(VerticalScroll):
         yield view
 
     def show(self, results: RunResults | None) -> None:
+        tab = self.parent
+        if tab is not None and not tab.display:  # its TabPane, hidden by the tab switcher
+            self._pending = results
+            return
+        self._pending = self._UNSET
+        self._draw(results)
+
+    def catch_up(self) -> None:
+        """The tab is shown: draw what `show` was given meanwhile."""
+        pending, self._pending = self._pending, self._UNSET
+        if pending is not self._UNSET and self.is_mounted:
+            self._draw(pending)  # type: ignore[arg-type]
+
+    def on_show(self) -> None:
+        self.catch_up()  # shown some other way than through the tab bar
+
+    def _draw(self, results: RunResults | None) -> None:
         self.query_one("#summary-text", Static).update(summary_renderable(results))
         error = results.error if results is not None and not results.setup_error else None
         self.traceback.show(str(error.get("traceback") or "") if error else None)
@@ -147,5 +174,6 @@ class DryrunSummary(VerticalScroll):
     @property
     def focus_target(self):
         """What takes the focus in the Summary tab: the traceback's frames when there are any."""
+        self.catch_up()  # asked for as the tab is shown: the traceback must be the run's
         view = self.traceback
         return view if view.display and view.openable else self

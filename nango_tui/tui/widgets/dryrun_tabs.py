@@ -70,6 +70,8 @@ class DryrunTabs(TabbedContent):
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.tabbed_content is self and event.pane.id in self.views:
             self.mount_view(event.pane.id)  # a click or a key on the tab bar
+            if event.pane.id == "dryrun-summary" and self.ready("dryrun-summary"):
+                self.summary.catch_up()  # drawn in the frame that shows the tab
 
     async def _mounted(self, tab: str) -> None:
         await self._mounting[tab]
