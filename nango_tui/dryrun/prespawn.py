@@ -9,6 +9,7 @@ socket's end is inheritable for the moment of the spawn.
 
 from __future__ import annotations
 
+import _signal  # type: ignore[import-not-found]  # (no stub) signal.py would import enum: ~6 ms
 import _socket
 import os
 import sys
@@ -76,6 +77,8 @@ def spawn_zygote(replay: bool) -> tuple[SpawnedProcess, int]:
             zygote_env(),
             file_actions=[(os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0)],
             setsid=True,  # a Ctrl-C at the terminal is the parent's to handle
+            # what Popen's restore_signals does: Python ignores these, exec would keep them ignored
+            setsigdef=(_signal.SIGPIPE, _signal.SIGXFSZ),
         )
     except BaseException:
         ours.close()
