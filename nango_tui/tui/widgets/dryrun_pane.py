@@ -67,7 +67,6 @@ from nango_tui.tui.run_history import diff_runs
 from .dryrun_records import DryrunRecords, RecordSearch
 from .dryrun_results import RunResults
 from .dryrun_status import DryrunStatus
-from .dryrun_summary import error_location
 from .dryrun_tabs import TABS, DryrunTabs
 
 DRAIN_SECONDS = 0.1  # how often streamed events reach the widgets
@@ -214,7 +213,7 @@ and s saves the full record set. A run's results stay until the next run of the 
     def _view_mounted(self, tab: str) -> None:
         """A tab's view was mounted late: show it the shown run, as `_show` and `drain` would."""
         results = self._shown
-        view = self.tabs.views[tab]
+        view = self.tabs.view(tab)
         if tab == "dryrun-summary":
             self.tabs.summary.show(results)
         else:
@@ -440,6 +439,8 @@ and s saves the full record set. A run's results stay until the next run of the 
         if tab == "dryrun-invalid" and self.tabs.ready(tab):
             target = self.tabs.invalid.location(self.controller.project)
         elif self._shown is not None:
+            from .dryrun_summary import error_location
+
             target = error_location(self._shown.error)
         if target is None:
             self.notify("No place to open here.", severity="warning")
@@ -506,9 +507,9 @@ and s saves the full record set. A run's results stay until the next run of the 
         if self.query_one(DryrunRecords).sync():
             self._drawn = None  # rows still to add: come back on the next tick
         tabs = self.tabs
-        for tab, view in ((TABS[1], tabs.logs), (TABS[2], tabs.requests), (TABS[3], tabs.invalid)):
+        for tab in TABS[1:4]:
             if tabs.ready(tab):  # one mounted later catches up then (`_view_mounted`)
-                view.sync()
+                tabs.view(tab).sync()  # type: ignore[attr-defined]
         state_changed = force or previous is None or previous[1] != results.state or not results.running
         if state_changed and tabs.ready(TABS[4]):
             tabs.summary.show(results)
@@ -547,9 +548,9 @@ and s saves the full record set. A run's results stay until the next run of the 
         focus_inside = focused is not None and self in focused.ancestors
         tabs = self.tabs
         tabs.records.reset(results)
-        for tab, view in ((TABS[1], tabs.logs), (TABS[2], tabs.requests), (TABS[3], tabs.invalid)):
+        for tab in TABS[1:4]:
             if tabs.ready(tab):
-                view.reset(results)
+                tabs.view(tab).reset(results)  # type: ignore[attr-defined]
         if tabs.ready(TABS[4]):
             tabs.summary.show(results)
         self.query_one(DryrunStatus).show(results, self._placeholder)

@@ -1,13 +1,15 @@
 """The Dryrun pane's tabs: Records, Logs, Requests, Invalid and Summary, with counts in labels.
 
-Only Records' view is mounted with the tabs: the others are made then, mounted into their tab
-when first needed (`mount_view`: a run to show, the tab shown, the workbench's warm-up after
+Only Records' view is made and mounted with the tabs: the others are made (their modules
+imported) and mounted into their tab when first needed (`mount_view`: a run to show, the tab shown, the workbench's warm-up after
 its first frame). Each is ~10 widgets the first frame would mount and style for nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from importlib import import_module
+from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.widget import AwaitMount, Widget
@@ -15,15 +17,24 @@ from textual.widgets import DataTable, TabbedContent, TabPane
 
 from nango_tui.dryrun import events as ev
 
-from .dryrun_invalid import DryrunInvalid
-from .dryrun_logs import DryrunLogs, LogLines
 from .dryrun_records import DryrunRecords
-from .dryrun_requests import DryrunRequests
 from .dryrun_results import RunResults
-from .dryrun_summary import DryrunSummary
+
+if TYPE_CHECKING:
+    from .dryrun_invalid import DryrunInvalid
+    from .dryrun_logs import DryrunLogs
+    from .dryrun_requests import DryrunRequests
+    from .dryrun_summary import DryrunSummary
 
 TABS = ("dryrun-records", "dryrun-logs", "dryrun-requests", "dryrun-invalid", "dryrun-summary")
 TITLES = ("Records", "Logs", "Requests", "Invalid", "Summary")
+# the views made (and their modules imported) when first needed: tab -> (module, class)
+LATER_VIEWS = {
+    "dryrun-logs": ("dryrun_logs", "DryrunLogs"),
+    "dryrun-requests": ("dryrun_requests", "DryrunRequests"),
+    "dryrun-invalid": ("dryrun_invalid", "DryrunInvalid"),
+    "dryrun-summary": ("dryrun_summary", "DryrunSummary"),
+}
 
 
 class DryrunTabs(TabbedContent):
@@ -32,27 +43,48 @@ class DryrunTabs(TabbedContent):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(initial="dryrun-records", id=id)
         self.records = DryrunRecords(id="dryrun-records-view")
-        self.logs = DryrunLogs(id="dryrun-logs-view")
-        self.requests = DryrunRequests(id="dryrun-requests-view")
-        self.invalid = DryrunInvalid(id="dryrun-invalid-view")
-        self.summary = DryrunSummary(id="dryrun-summary-view")
-        self.views: dict[str, Widget] = dict(
-            zip(TABS, (self.records, self.logs, self.requests, self.invalid, self.summary), strict=True)
-        )
+        self._views: dict[str, Widget] = {"dryrun-records": self.records}  # the others: `view`
         self._mounting: dict[str, AwaitMount] = {}
         self.on_view_mounted: Callable[[str], None] | None = None  # the pane catches the view up
         for title, tab_id in zip(TITLES, TABS, strict=True):
             eager = (self.records,) if tab_id == "dryrun-records" else ()
             self.compose_add_child(TabPane(title, *eager, id=tab_id))
 
+    def view(self, tab: str) -> Widget:
+        """`tab`'s view, made when first asked for (its module imported then: not for the
+        workbench's first frame, which shows Records only)."""
+        view = self._views.get(tab)
+        if view is None:
+            module, name = LATER_VIEWS[tab]
+            view = getattr(import_module(f"{__package__}.{module}"), name)(id=f"{tab}-view")
+            self._views[tab] = view
+        return view
+
+    @property
+    def logs(self) -> DryrunLogs:
+        return cast("DryrunLogs", self.view("dryrun-logs"))
+
+    @property
+    def requests(self) -> DryrunRequests:
+        return cast("DryrunRequests", self.view("dryrun-requests"))
+
+    @property
+    def invalid(self) -> DryrunInvalid:
+        return cast("DryrunInvalid", self.view("dryrun-invalid"))
+
+    @property
+    def summary(self) -> DryrunSummary:
+        return cast("DryrunSummary", self.view("dryrun-summary"))
+
     def ready(self, tab: str) -> bool:
         """`tab`'s view is mounted (composed: its parts can be queried)."""
-        return self.views[tab].is_mounted
+        view = self._views.get(tab)
+        return view is not None and view.is_mounted
 
     def mount_view(self, tab: str) -> AwaitMount | None:
         """Mount `tab`'s view into its tab, once; the awaitable of that mount (None: it was
         mounted with the tabs). `on_view_mounted(tab)` is called when it is."""
-        view = self.views[tab]
+        view = self.view(tab)
         if view.parent is None and tab not in self._mounting:
             pane = self.get_pane(tab)
             if not pane.is_attached:  # the app is closing
@@ -68,7 +100,7 @@ class DryrunTabs(TabbedContent):
 
     @on(TabbedContent.TabActivated)
     def _tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        if event.tabbed_content is self and event.pane.id in self.views:
+        if event.tabbed_content is self and event.pane.id in TABS:
             self.mount_view(event.pane.id)  # a click or a key on the tab bar
             if event.pane.id == "dryrun-summary" and self.ready("dryrun-summary"):
                 self.summary.catch_up()  # drawn in the frame that shows the tab
@@ -120,6 +152,8 @@ class DryrunTabs(TabbedContent):
                 (t for t in tables if model and t.id and t.id.endswith(model)), None
             ) or self.query_one("Tabs")
         if tab == "dryrun-logs":
+            from .dryrun_logs import LogLines
+
             return self.logs.query_one(LogLines)
         if tab == "dryrun-requests":
             return self.requests.table
