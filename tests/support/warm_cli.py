@@ -95,6 +95,7 @@ class _Zygote:
         )
         right.close()
         self.sock = left
+        self.owner = os.getpid()  # a fork of the test process (multiprocessing...) starts its own
         ready = self._reply()
         self.startup_env: dict[str, str] = ready["startup_env"]  # PYTHON*/locale variables at its start
         self.read_at_import: dict[str, str | None] = ready["read_at_import"]
@@ -148,7 +149,7 @@ _zygote_lock = threading.Lock()
 def _the_zygote() -> _Zygote:
     global _zygote
     with _zygote_lock:
-        if _zygote is None or _zygote.proc.poll() is not None:
+        if _zygote is None or _zygote.owner != os.getpid() or _zygote.proc.poll() is not None:
             _zygote = _Zygote()
         return _zygote
 
