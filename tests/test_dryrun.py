@@ -582,6 +582,10 @@ def test_the_command_starts_its_child_before_parsing_and_never_runs_a_wrong_one(
     with pytest.raises(SystemExit):
         cli_main(["dryrun", "--dir", str(root)])  # no NAME: argparse's usage error
     assert len(started) == 1 and started[0][1].popen.poll() is not None  # discarded, reaped
+    started.clear()
+    with pytest.raises(SystemExit):
+        cli_main(["dryrun", "--help"])
+    assert started == []  # no child for the help
 
 
 def test_cli_errors_are_one_clear_message(root: Path):

@@ -102,6 +102,8 @@ class EarlyChild:
         arguments are parsed (argparse and the command's parser: ~40 ms of CPU on the run's
         critical path); None when the folder cannot be read off them for certain. The command
         uses it only if it `serves` the parsed request (same folder and environment)."""
+        if "-h" in args or "--help" in args:
+            return None  # argparse prints the help and exits: no run
         root = root_in_argv(args)
         if root is None:
             return None
