@@ -54,6 +54,16 @@ def shared_warm_child(_warm_child_pool, monkeypatch):
     monkeypatch.setattr(Zygote, "start", staticmethod(_warm_child_pool.borrow))
 
 
+@pytest.fixture(autouse=True)
+def _heap_thawed_after_each_test():
+    """Each test's workbench freezes the heap at its first run as a workbench process of its own
+    would (tests/support/heap.py says why)."""
+    yield
+    from tests.support.heap import thaw
+
+    thaw()
+
+
 @pytest.fixture
 def warm_dryrun_children(_warm_child_pool):
     """Dryrun pane tests: their runs fork from this process's zygote, as the workbench's do after
