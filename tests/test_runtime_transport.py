@@ -204,6 +204,8 @@ async def test_a_header_that_would_smuggle_a_line_is_refused_before_anything_is_
         (b"HTTP/1.1 200 OK\r\nContent-Length: 1, 2\r\n\r\n", "malformed Content-Length"),
         (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "complete message body"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n", "unsupported Transfer-Encoding"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", "unsupported Transfer-Encoding"),
+        (b"HTTP/1.1 200 OK\r\nX-Split: a\rb\r\n\r\n", "malformed response header"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "malformed chunk size"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + b"1" * 2000 + b"\r\n", "too long"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabcXX", "CRLF"),
@@ -281,6 +283,31 @@ async def test_a_body_slower_than_the_read_timeout_times_out():
     async with RawServer(trickle) as server, _client(timeout=0.2) as client:
         with pytest.raises(httpx.ReadTimeout):
             await client.get(server.url + "/")
+
+
+@pytest.mark.parametrize("framing", ["length", "chunked"])
+async def test_a_body_that_keeps_coming_may_take_longer_than_the_read_timeout(framing: str):
+    # the read timeout bounds each wait for more bytes (httpcore's meaning), not a whole piece:
+    # a slow link that keeps sending finishes (the run's total deadline bounds the whole)
+    pieces = [bytes([65 + n]) * 100 for n in range(8)]
+
+    async def steady(reader, writer):
+        await server.read_request(reader)
+        if framing == "length":
+            writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 800\r\n\r\n")
+        else:
+            writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n320\r\n")
+        for piece in pieces:
+            await asyncio.sleep(0.1)
+            writer.write(piece)
+            await writer.drain()
+        if framing == "chunked":
+            writer.write(b"\r\n0\r\n\r\n")
+            await writer.drain()
+
+    async with RawServer(steady) as server, _client(timeout=0.4) as client:
+        response = await client.get(server.url + "/")  # ~0.8 s in all, 0.1 s between pieces
+    assert response.content == b"".join(pieces)
 
 
 async def test_a_request_cancelled_mid_body_closes_its_connection_and_frees_its_slot():

@@ -311,7 +311,7 @@ async def _read_head(
     headers = []
     for line in lines[1:]:
         name, colon, value = line.partition(b":")
-        if not colon or not _TOKEN.fullmatch(name) or b"\n" in value or b"\0" in value:
+        if not colon or not _TOKEN.fullmatch(name) or b"\n" in value or b"\r" in value or b"\0" in value:
             raise httpx.RemoteProtocolError(f"malformed response header line: {line[:100]!r}")
         headers.append((name, value.strip(b" \t")))
     return int(match.group(2)), int(match.group(1)), match.group(3) or b"", headers
@@ -344,7 +344,8 @@ class _Body(httpx.AsyncByteStream):
             if lower == b"connection" and b"close" in value.lower():
                 self._keep = False
             elif lower == b"transfer-encoding":
-                chunked = value.lower().rsplit(b",", 1)[-1].strip() == b"chunked"
+                # chunked alone, as h11: "gzip, chunked" would hand httpx still-encoded bytes
+                chunked = value.strip(b" \t").lower() == b"chunked"
                 if not chunked:
                     raise httpx.RemoteProtocolError(f"unsupported Transfer-Encoding: {value[:100]!r}")
             elif lower == b"content-length":
@@ -380,7 +381,7 @@ class _Body(httpx.AsyncByteStream):
             if self._mode == "length":
                 left = self._length
                 while left:
-                    piece = await self._read(reader.readexactly(min(left, PIECE)))
+                    piece = await self._piece(reader, left)
                     left -= len(piece)
                     yield piece
             elif self._mode == "chunked":
@@ -411,11 +412,20 @@ class _Body(httpx.AsyncByteStream):
                         raise httpx.RemoteProtocolError("more than 100 trailer lines")
                 return
             while size:
-                piece = await self._read(reader.readexactly(min(size, PIECE)))
+                piece = await self._piece(reader, size)
                 size -= len(piece)
                 yield piece
             if await self._read(reader.readexactly(2)) != b"\r\n":
                 raise httpx.RemoteProtocolError("a chunk does not end with CRLF")
+
+    async def _piece(self, reader: asyncio.StreamReader, left: int) -> bytes:
+        """What has arrived of the `left` bytes still due (at least one): the read timeout is the
+        longest wait for the next bytes, as in httpcore, not for a whole piece (a slow link that
+        keeps sending is not timed out)."""
+        piece: bytes = await self._read(reader.read(min(left, PIECE)))
+        if not piece:
+            raise httpx.RemoteProtocolError("peer closed connection without sending complete message body")
+        return piece
 
     async def _read(self, step: Any) -> Any:
         try:
