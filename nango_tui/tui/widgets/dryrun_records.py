@@ -8,14 +8,17 @@ read from the run's records file (`.nango/runs/*.jsonl`) one window at a time.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import ContentSwitcher, DataTable, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
+
+if TYPE_CHECKING:
+    from textual.widgets import DataTable
 
 from .dryrun_recordfile import ModelHits, RecordsFileIndex, search_file
 from .dryrun_results import RECORDS_KEPT, RunResults
@@ -134,6 +137,8 @@ class DryrunRecords(Vertical):
         switcher = self.query_one(ContentSwitcher)
         table = self._tables.get(model)
         if table is None:
+            from textual.widgets import DataTable  # its module: not for the first frame (no table)
+
             table = DataTable(id=f"records-{_dom_id(model)}", cursor_type="row", zebra_stripes=True)
             table.show_row_labels = True
             table.display = False
@@ -353,13 +358,13 @@ class DryrunRecords(Vertical):
         op, record = rows[row]
         return model, row, op, record
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    # DataTable's messages reach these by Textual's handler names (an @on would import DataTable's
+    # module with this one's, for the workbench's first frame, which has no table)
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
         self.inspect()
 
-    @on(DataTable.CellSelected)
-    def _cell_selected(self, event: DataTable.CellSelected) -> None:
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
         event.stop()
         self.inspect()
 
@@ -448,8 +453,7 @@ class DryrunRecords(Vertical):
         self._update_header()
         self._show_record(model, self._tables[model].cursor_row if model in self._tables else 0)
 
-    @on(DataTable.RowHighlighted)
-    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         event.stop()
         model = self.current_model
         if model is not None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, cast
 
 from textual import on
 from textual.widget import AwaitMount, Widget
-from textual.widgets import DataTable, TabbedContent, TabPane
+from textual.widgets import TabbedContent, TabPane
 
 from nango_tui.dryrun import events as ev
 
@@ -147,7 +147,7 @@ class DryrunTabs(TabbedContent):
         if tab == "dryrun-records":
             records = self.records
             model = records.current_model
-            tables = records.query(DataTable)
+            tables = records.query("DataTable")
             return next(
                 (t for t in tables if model and t.id and t.id.endswith(model)), None
             ) or self.query_one("Tabs")
