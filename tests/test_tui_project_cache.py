@@ -184,3 +184,19 @@ async def test_quitting_before_the_warm_up_still_keeps_both_caches(acme: Path, m
     assert app.return_code == 0
     assert project_cache.cache_file(acme.resolve()).is_file() and app.stylesheet.cache_file.is_file()
     assert project_cache.load(acme).from_cache
+
+
+async def test_nango_yaml_changed_while_the_workbench_ran_is_kept_for_the_next_start(acme: Path) -> None:
+    from nango_tui.tui.messages import DiagnosticsSnapshot
+
+    config = acme / "nango.yaml"
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: project_cache.cache_file(app.root).is_file(), pilot)  # the start's, saved
+        await until(lambda: app._next_start.saved, pilot)
+        config.write_text(config.read_text() + "\n# edited in the workbench\n")
+        app.apply_diagnostics(DiagnosticsSnapshot([], ["nango.yaml"], 0.0, None))  # as the dev engine does
+        await pilot.press("q")
+    again = project_cache.load(acme)
+    assert again.from_cache
+    assert again.result == load_project(acme)

@@ -462,9 +462,11 @@ class WorkbenchApp(App[int]):
         self.diagnostics = list(snapshot.diagnostics)
         config_changed = not snapshot.changed or any(Path(c).name == "nango.yaml" for c in snapshot.changed)
         if config_changed:
-            from nango_tui.config import load_project
-
-            self.load_result = load_project(self.root)
+            if self._next_start.saved:  # the next start gets this one instead, when the app closes
+                self._next_start = project_cache.NextStart(project_cache.load(self.root, fresh=True))
+            else:
+                self._next_start.load = project_cache.load(self.root, fresh=True)
+            self.load_result = self._next_start.load.result
             self.dryrun_pane.project = self.tree_project
             if self._deployments_pane is not None:
                 self._deployments_pane.project = self.tree_project

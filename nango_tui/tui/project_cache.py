@@ -51,8 +51,9 @@ def cache_file(root: Path, environ: dict[str, str] | None = None) -> Path:
     return cache_folder(environ) / "projects" / f"{name}.pickle"
 
 
-def load(root: Path) -> StartLoad:
-    """`root`'s load result: read back when the cache holds it for these bytes, else loaded."""
+def load(root: Path, *, fresh: bool = False) -> StartLoad:
+    """`root`'s load result: read back when the cache holds it for these bytes, else loaded
+    (`fresh`: loaded, the cache not read; nango.yaml changed while the workbench ran)."""
     from nango_tui.config.files import read_user_file
 
     root = Path(root).resolve()
@@ -61,6 +62,8 @@ def load(root: Path) -> StartLoad:
     except OSError:  # missing, unsafe, unreadable: the loader says so in its diagnostics
         return _loaded(root, None)
     key = (str(root), hashlib.sha256(data).hexdigest(), code_stamp())
+    if fresh:
+        return _loaded(root, key)
     found = read_private(cache_file(root), MAX_BYTES)
     if isinstance(found, dict) and found.get("key") == key:
         from nango_tui.config.result import LoadResult
@@ -110,6 +113,10 @@ class NextStart:
         self.load = load
         self._lock = threading.Lock()
         self._saved = False
+
+    @property
+    def saved(self) -> bool:
+        return self._saved
 
     def save(self, stylesheet: Any) -> str | None:
         """Save nango.yaml's load result and the stylesheet's parsed CSS (a
