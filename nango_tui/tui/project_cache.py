@@ -101,8 +101,13 @@ def save(start: StartLoad) -> bool:
 
 
 def _forget_oldest(folder: Path) -> None:
-    files = sorted(folder.glob("*.pickle"), key=lambda p: p.stat().st_mtime_ns)
-    for old in files[:-KEEP_FILES]:
+    dated = []
+    for path in folder.glob("*.pickle"):
+        try:
+            dated.append((path.stat().st_mtime_ns, path))
+        except FileNotFoundError:  # another workbench removed it meanwhile
+            continue
+    for _, old in sorted(dated)[:-KEEP_FILES]:
         old.unlink(missing_ok=True)
 
 
