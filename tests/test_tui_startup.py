@@ -270,6 +270,7 @@ async def test_the_first_resume_restyles_nothing_a_full_restyle_would_change(acm
         await until(lambda: app.deployments_mounted(), pilot)
         await pilot.pause()
         screen = app.screen_stack[0]
+        assert screen._resumed  # its handler ran: the start's restyle was skipped
 
         def styles() -> dict[int, tuple]:
             return {

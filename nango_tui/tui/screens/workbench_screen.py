@@ -78,8 +78,8 @@ class WorkbenchScreen(Screen):
 
     _resumed = False
 
-    def _on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Runs before Screen's own handler (Textual calls each class's in MRO order). The first
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own (private) handler: Textual calls each class's in MRO order. The first
         # resume is the app's start: every widget was styled as it was mounted, with the same
         # stylesheet, so Textual's restyle of the whole screen then (~4% of the first frame's
         # CPU) would compute the same styles again. Later resumes (a dialog closed) restyle.
