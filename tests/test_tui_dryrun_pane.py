@@ -660,3 +660,33 @@ async def test_a_tab_whose_view_was_not_mounted_yet_shows_the_run_and_takes_the_
         assert app.focused.line_count == 3
         await pilot.press("right_square_bracket")  # Requests
         await wait_for(pilot, lambda: app.focused is pane.query_one(DryrunRequests).table)
+
+
+MARKUP_SYNC = """\
+from nango_tui.sdk import NangoSync
+
+
+async def fetch_data(nango: NangoSync) -> None:
+    await nango.batch_save([
+        {"id": "c1", "first_name": "[/x] closes nothing", "last_name": "[bold]Hopper[/bold] :smile:"},
+        {"id": "[/y]", "first_name": "no last name"},
+    ], "Contact")
+"""
+
+
+async def test_record_values_show_as_written_never_as_markup(project_root):
+    """A value from the API is text, not Rich markup: `[/x]` ended the app with a MarkupError (the
+    table read str cells as markup), `[bold]` and `:smile:` were styled and replaced."""
+    (project_root / "demo" / "syncs" / "contacts.py").write_text(MARKUP_SYNC)
+    app = PaneApp(load(project_root))
+    async with app.run_test(size=(160, 40)) as pilot:
+        pane = app.pane
+        pane.start(request(project_root))
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        assert app.of(DryrunPane.RunFinished)[0].status == "ok"
+        table = pane.query_one(DryrunRecords).query_one(DataTable)
+        await wait_for(pilot, lambda: table.row_count == 2)  # an invalid record is kept too, as in Nango
+        await wait_for_text(pilot, app, "[/x] closes nothing", "[bold]Hopper[/bold] :smile:")
+        await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")  # Invalid
+        await wait_for(pilot, lambda: pane.query_one(DryrunInvalid).table.row_count == 1)
+        await wait_for_text(pilot, app, "[/y]")

@@ -76,8 +76,8 @@ class DryrunInvalid(Vertical):
             record_id = record.get("id") if isinstance(record, dict) else None
             errors = errors_line(event.get("errors"))
             table.add_row(
-                str(event.get("model", "?")),
-                Text("—", "dim") if record_id is None else str(record_id)[:24],
+                Text(str(event.get("model", "?"))),  # Text: a str cell is read as markup
+                Text("—", "dim") if record_id is None else Text(str(record_id)[:24]),
                 Text(errors if len(errors) <= 80 else errors[:79] + "…", "red"),
             )
         total = sum(results.tally.invalid.values()) if results else 0

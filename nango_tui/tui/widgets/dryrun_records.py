@@ -28,8 +28,9 @@ CELL_WIDTH = 40
 ROWS_PER_SYNC = 200
 
 
-def cell(value: Any) -> Text | str:
-    """A record value as a short table cell."""
+def cell(value: Any) -> Text:
+    """A record value as a short table cell, shown as it is: a `str` cell would be read as Rich
+    markup (a value with `[/x]` ended the app with a MarkupError, `[bold]` styled it)."""
     if value is None:
         return Text("null", "dim")
     if isinstance(value, bool):
@@ -38,7 +39,7 @@ def cell(value: Any) -> Text | str:
         return Text(str(value), "cyan")
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
     text = text.replace("\n", " ")
-    return text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…"
+    return Text(text if len(text) <= CELL_WIDTH else text[: CELL_WIDTH - 1] + "…")
 
 
 def pretty(value: Any) -> str:

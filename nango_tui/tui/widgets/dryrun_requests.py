@@ -65,8 +65,8 @@ class DryrunRequests(Vertical):
                 table.show_row_labels = True  # the retry marks
             label = Text(f"↻{attempt}", "yellow") if attempt > 1 else None
             table.add_row(
-                str(event.get("method", "")),
-                url if len(url) <= URL_WIDTH else url[: URL_WIDTH - 1] + "…",
+                Text(str(event.get("method", ""))),  # Text: a str cell is read as markup
+                Text(url if len(url) <= URL_WIDTH else url[: URL_WIDTH - 1] + "…"),
                 status_cell(event.get("status")),
                 f"{event.get('ms') or 0:,.0f}",
                 size_cell(event.get("bytes")),
