@@ -254,10 +254,16 @@ def _warm_fits(args: Any, kwargs: dict[str, Any]) -> bool:
     return _the_zygote().fits(env)
 
 
+def _forks_allowed() -> bool:
+    """Only inside a test (pytest sets PYTEST_CURRENT_TEST): the benchmarks share the tests'
+    helpers (ServerProcess...) and must time what a user starts, a cold process."""
+    return os.environ.get("NANGO_TUI_TESTS_COLD_CLI") != "1" and "PYTEST_CURRENT_TEST" in os.environ
+
+
 def popen(args: Any, **kwargs: Any) -> subprocess.Popen:
     """`subprocess.Popen(args, **kwargs)`, forked from the zygote when the command is `python -m
     nango_tui` and the options allow it."""
-    if os.environ.get("NANGO_TUI_TESTS_COLD_CLI") != "1" and _warm_fits(args, kwargs):
+    if _forks_allowed() and _warm_fits(args, kwargs):
         return WarmPopen(args, **kwargs)
     return subprocess.Popen(args, **kwargs)
 
