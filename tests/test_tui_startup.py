@@ -282,3 +282,44 @@ async def test_the_first_resume_restyles_nothing_a_full_restyle_would_change(acm
         screen.update_node_styles(animate=False)
         await pilot.pause()
         assert styles() == before
+
+
+async def test_the_focused_pane_is_framed_without_restyling_the_panes_subtrees(
+    acme: Path, monkeypatch
+) -> None:
+    """The focused pane's border follows the focus (FocusFrame, not a `:focus-within` rule that
+    makes Textual restyle each pane's ~45 widgets at every move) and the theme."""
+    from textual.color import Color
+    from textual.css.stylesheet import Stylesheet
+
+    app = WorkbenchApp(acme, watch=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(lambda: app.deployments_mounted(), pilot)
+        await pilot.pause()
+        panes = [app.config_pane, app.dryrun_pane]
+
+        def framed() -> list[bool]:
+            primary = Color.parse(app.get_css_variables()["primary"])
+            return [pane.styles.border_top[1] == primary for pane in panes]
+
+        app.config_pane.focus_body()
+        await pilot.pause()
+        assert framed() == [True, False]
+        restyled: list[int] = []
+        update_nodes = Stylesheet.update_nodes
+
+        def counting(self, nodes, animate=False):
+            nodes = list(nodes)
+            restyled.append(len(nodes))
+            return update_nodes(self, nodes, animate)
+
+        monkeypatch.setattr(Stylesheet, "update_nodes", counting)
+        app.action_focus_pane("dryrun")
+        await pilot.pause()
+        assert framed() == [False, True]
+        assert max(restyled, default=0) < 20  # the widgets that gained or lost the focus, not two subtrees
+        monkeypatch.setattr(Stylesheet, "update_nodes", update_nodes)
+        app.theme = "textual-light" if app.theme != "textual-light" else "nord"
+        await pilot.pause()
+        await pilot.pause()
+        assert framed() == [False, True]  # the new theme's primary colour

@@ -68,6 +68,7 @@ from .dryrun_records import DryrunRecords, RecordSearch
 from .dryrun_results import RunResults
 from .dryrun_status import DryrunStatus
 from .dryrun_tabs import TABS, DryrunTabs
+from .focus_frame import FocusFrame
 
 DRAIN_SECONDS = 0.1  # how often streamed events reach the widgets
 LABEL_SECONDS = 1.0  # how often the tab labels' counts follow a streaming run
@@ -76,7 +77,7 @@ SHORT_PANE = 16  # rows under which the record / request detail is hidden
 __all__ = ["TABS", "DryrunPane"]
 
 
-class DryrunPane(Vertical, can_focus=False):
+class DryrunPane(FocusFrame, Vertical, can_focus=False):
     """Shows one script's last run (streaming or done); runs are the `DryrunStream`'s."""
 
     TITLE = "Dryrun"

@@ -8,9 +8,10 @@ from textual.widget import Widget
 
 from nango_tui.tui.messages import FilterChanged
 from nango_tui.tui.widgets.filter_bar import FilterBar
+from nango_tui.tui.widgets.focus_frame import FocusFrame
 
 
-class Pane(Vertical):
+class Pane(FocusFrame, Vertical):
     """A titled pane; subclasses give `compose_body`, `apply_filter` and `HELP`."""
 
     TITLE = ""
@@ -19,7 +20,6 @@ class Pane(Vertical):
 
     DEFAULT_CSS = """
     Pane { border: round $panel-lighten-2; border-title-color: $text-muted; }
-    Pane:focus-within { border: round $primary; border-title-color: $text; border-title-style: bold; }
     """
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
