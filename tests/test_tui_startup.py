@@ -323,3 +323,33 @@ async def test_the_focused_pane_is_framed_without_restyling_the_panes_subtrees(
         await pilot.pause()
         await pilot.pause()
         assert framed() == [False, True]  # the new theme's primary colour
+
+
+FIRST_FRAME_MODULES = """
+import sys
+from pathlib import Path
+from nango_tui.tui.app import WorkbenchApp
+
+class Probe(WorkbenchApp):
+    def on_workbench_footer_keys_shown(self, event):
+        print(sorted(m for m in sys.argv[2:] if m in sys.modules))
+        self.exit(0)
+
+Probe(Path(sys.argv[1]), watch=False).run(headless=True, size=(100, 32))
+"""
+
+
+def test_the_first_frame_imports_no_emoji_table(acme: Path) -> None:
+    """Rich's table of emoji names (~11 M instructions) is imported by its markup's emoji pass:
+    nothing on the first frame is a str parsed as Rich markup (a fresh interpreter)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", FIRST_FRAME_MODULES, str(acme), "rich._emoji_codes", "nango_tui.tui.app"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "['nango_tui.tui.app']"

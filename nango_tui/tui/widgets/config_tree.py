@@ -105,7 +105,9 @@ class ConfigTree(Tree[NodeRef]):
     ]
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__("nango.yaml", id=id, classes=classes)
+        # a Text root label: Tree parses a str as Rich markup, whose emoji pass imports Rich's
+        # table of emoji names (~11 M instructions of the first frame) for a hidden root
+        super().__init__(Text("nango.yaml"), id=id, classes=classes)
         self.show_root = False
         self.guide_depth = 2
         self.project: Project | None = None
