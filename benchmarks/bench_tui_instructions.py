@@ -10,7 +10,8 @@ Also printed: the interpreter alone (`python -c pass`), for scale. `PYTHONHASHSE
 hashes two runs differ by up to ~30 M. Skipped without valgrind.
 
 The workbench keeps the CSS it parsed and nango.yaml's load result for its next start
-(`tui/css_cache.py`, `tui/project_cache.py`, written after the first frame): each project is
+(`tui/css_cache.py`, `tui/project_cache.py`, `boot.py`'s regexes and generated code, written
+after the first frame): each project is
 counted with those caches empty (a first start, or nango.yaml changed since the last one) and
 then filled by a headless start that reaches the warm-up (every later start). `$XDG_CACHE_HOME` is a temporary folder here: the user's own cache is not touched.
 """
@@ -31,6 +32,8 @@ CORPUS = REPO.parent / "shared" / "corpus" / "nango-yaml"
 
 TO_FIRST_RENDER = r"""
 import os, sys
+from nango_tui import boot
+boot.start()  # as program.entry
 from pathlib import Path
 os.environ["NANGO_TUI_KEYMAP"] = "/nonexistent"
 from nango_tui import cli
@@ -55,6 +58,8 @@ cli.main([sys.argv[1]])
 
 FILL_CSS_CACHE = r"""
 import asyncio, os, sys
+from nango_tui import boot
+boot.start()  # as program.entry
 from pathlib import Path
 os.environ["NANGO_TUI_KEYMAP"] = "/nonexistent"
 from nango_tui.tui import project_cache
@@ -63,7 +68,11 @@ from nango_tui.tui.app import WorkbenchApp
 async def main():
     app = WorkbenchApp(Path(sys.argv[1]), watch=False)
     async with app.run_test(size=(100, 32)) as pilot:
-        while not (app.stylesheet.cache_file.is_file() and project_cache.cache_file(app.root).is_file()):
+        while not (
+            app.stylesheet.cache_file.is_file()
+            and project_cache.cache_file(app.root).is_file()
+            and os.path.isfile(boot.cache_path())
+        ):
             await pilot.pause(0.05)
 
 asyncio.run(asyncio.wait_for(main(), 60))

@@ -618,6 +618,9 @@ def entry() -> None:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: nobody reads what is left
             pass
+    from nango_tui import boot
+
+    boot.finish()  # what this start compiled for the first time, kept for the next (boot.py)
     os._exit(code)
 
 

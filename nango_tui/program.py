@@ -26,6 +26,9 @@ def entry() -> None:
         from nango_tui.dryrun.prespawn import spawn_zygote
 
         _test_zygote = spawn_zygote(replay=True)
+    from nango_tui import boot
+
+    boot.start()  # before the imports (saved by cli.entry, or by the workbench at its first frame)
     from nango_tui.cli import entry as run
 
     run()

@@ -16,6 +16,9 @@ if __name__ == "__main__":
     # them are ~6% of its start-up, the run's critical path. execute() turns it on again before
     # any user code (models.py, the script) runs.
     gc.disable()
+    from nango_tui import boot
+
+    boot.start()  # the imports' regexes and generated code from the cache (boot.py)
 import json
 import os
 import signal
@@ -298,7 +301,10 @@ def _exercise_pydantic() -> None:
 
 def main() -> None:
     """`python -m nango_tui.dryrun.child`: the launch message (request and channel key) on stdin."""
+    from nango_tui import boot
+
     _warm_up()
+    boot.finish()  # before any user code: start-up is over (the file is written once)
     line = sys.stdin.readline()
     if not line.strip():
         return  # the parent found the request wrong: nothing to run

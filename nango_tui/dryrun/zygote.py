@@ -25,6 +25,11 @@ ends when the socket closes or its parent dies.
 
 from __future__ import annotations
 
+if __name__ == "__main__":
+    from nango_tui import boot
+
+    boot.start()  # the imports' regexes and generated code from the cache (boot.py)
+
 import contextlib
 import json
 import os
@@ -337,6 +342,9 @@ def serve(sock: socket.socket, replay: bool = False) -> None:
     from . import child, sandbox
 
     child.warm_up_zygote(replay=replay)
+    from nango_tui import boot
+
+    boot.finish()  # before the first fork: the forks run user code with the stock functions
     sandbox.die_with_parent()
     # imported modules stay shared with the forks (no copy-on-write from collections); no
     # collection first: the imports' little garbage is not worth ~15-25 ms of CPU before the

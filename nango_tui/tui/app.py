@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import App, SuspendNotSupported
 from textual.css.query import NoMatches
 
-from nango_tui import workflows
+from nango_tui import boot, workflows
 from nango_tui.config import Diagnostic, LoadResult, Project, Script
 from nango_tui.tui import gc_policy, project_cache
 from nango_tui.tui.css_cache import CachedStylesheet
@@ -188,6 +188,7 @@ class WorkbenchApp(App[int]):
             return
         self._warmed = True
         gc_policy.first_frame_drawn()
+        boot.stop()  # start-up is over; the file is written with the other caches below
         if self.watch_enabled:
             self.run_dev_engine()
         for pane in self.screen_stack[0].query(Pane):
@@ -200,6 +201,7 @@ class WorkbenchApp(App[int]):
     def _save_for_next_start(self, closing: bool = False) -> None:
         """The parsed CSS and nango.yaml's load result kept for the next start: in a thread after
         the first frame (~10 ms of pickling), or as the app closes if that came first."""
+        boot.save()
         problem = self._next_start.save(self.stylesheet)
         if problem and not closing:
             self.call_from_thread(self.notify, problem, severity="warning")
