@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -110,6 +111,22 @@ def test_the_command_names_the_workbench_is_told_apart_from_are_the_parsers():
     from nango_tui.cli import COMMAND_NAMES, _command_names, build_parser
 
     assert _command_names(build_parser()) == COMMAND_NAMES
+
+
+def test_a_command_line_naming_a_command_builds_only_its_parser_and_the_same_one():
+    from nango_tui.cli import COMMAND_NAMES, _command_names, build_parser
+
+    def subparser(parser, name):
+        action = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        return action.choices[name]
+
+    full = build_parser()
+    for name in sorted(COMMAND_NAMES):
+        alone = build_parser(name)
+        assert _command_names(alone) == {name}
+        assert subparser(alone, name).format_help() == subparser(full, name).format_help(), name
+    args = build_parser("test").parse_args(["test", "--dir", "x", "a/b", "--json"])
+    assert (args.dir, args.names, args.json) == ("x", ["a/b"], True)
 
 
 def test_help_imports_nothing_heavy():

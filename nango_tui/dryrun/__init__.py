@@ -11,9 +11,8 @@ without the parent's machinery.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # typing costs a fresh interpreter ~3 ms: `nango-tui test` imports this first
+TYPE_CHECKING = False  # typing costs a fresh interpreter ~3 ms: `nango-tui test` imports this first
+if TYPE_CHECKING:
     from typing import Any
 
 _EXPORTS = {

@@ -253,7 +253,10 @@ def warm_up_zygote(replay: bool = False) -> None:
     _warm_up(network=not replay)
     try:
         _exercise_pydantic()
-        # execute and the SDK import these when used (files: the mocks' reader)
+        # execute and the SDK import these when used (files: the mocks' reader; resource: the
+        # guard's memory limit, else imported by every fork)
+        import resource  # noqa: F401
+
         import nango_tui.config.files
         import nango_tui.runtime.pagination
         import nango_tui.runtime.records_log
@@ -265,6 +268,8 @@ def warm_up_zygote(replay: bool = False) -> None:
         if not replay:
             # a fork gets its connection through its private pipe (zygote.py), or looks it up when
             # the parent could not send it (a replay's always comes: resolved, or the stand-in)
+            import dotenv.parser  # noqa: F401 (local_env imports it for a .env only)
+
             import nango_tui.runtime.connections
             import nango_tui.runtime.metadata_store  # noqa: F401
             from nango_tui.runtime.http import load_tls_ca

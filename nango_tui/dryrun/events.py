@@ -221,3 +221,15 @@ class Tally:
         if reason:
             event["reason"] = reason
         return event
+
+
+def last_per_id(records: list[Any]) -> list[Any]:
+    """Each id once, holding its last record, in the order ids first appeared (Nango's records cache)."""
+    by_id: dict[str, Any] = {}
+    loose = []
+    for record in records:
+        if isinstance(record, dict) and record.get("id") is not None:
+            by_id[str(record["id"])] = record
+        else:
+            loose.append(record)
+    return list(by_id.values()) + loose

@@ -432,18 +432,6 @@ def _safe_str(exc: BaseException) -> str:
         return f"<{type(exc).__name__}: its message could not be shown: __str__ raised>"
 
 
-def last_per_id(records: list[Any]) -> list[Any]:
-    """Each id once, holding its last record, in the order ids first appeared (Nango's records cache)."""
-    by_id: dict[str, Any] = {}
-    loose = []
-    for record in records:
-        if isinstance(record, dict) and record.get("id") is not None:
-            by_id[str(record["id"])] = record
-        else:
-            loose.append(record)
-    return list(by_id.values()) + loose
-
-
 def _base_url_used(ctx: RunContext) -> str | None:
     try:
         from nango_tui.runtime.http import HttpClient
@@ -469,7 +457,7 @@ def _save_mocks(spec: ChildSpec, ctx: RunContext, status: str, writer: EventWrit
             )
     for section_name in ("records", "updated", "deleted"):
         expected[section_name] = {
-            model: last_per_id(records) for model, records in expected[section_name].items()
+            model: ev.last_per_id(records) for model, records in expected[section_name].items()
         }
     expected["output"] = ctx.extra.get("output")
     if status != ev.OK:

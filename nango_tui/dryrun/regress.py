@@ -208,7 +208,7 @@ def compare(expected: Outcome, actual: Outcome) -> list[str]:
     Records are matched by `id` (order does not matter, as in Nango's records cache); a
     record without an id is matched by its position.
     """
-    from .execute import last_per_id
+    from .events import last_per_id  # (not execute's module: the parent needs none of it)
 
     lines: list[str] = []
     for attr, verb in SECTIONS:

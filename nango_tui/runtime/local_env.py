@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dotenv.parser import parse_stream
-
 from ..config.diagnostics import DiagnosticList
 from ..config.files import read_user_file
 from ..config.yamlnodes import YMap, decode, parse
@@ -51,6 +49,8 @@ def read_dotenv(root: Path) -> dict[str, str]:
         text = read_user_file(Path(root) / DOTENV_FILE).decode("utf-8")
     except (OSError, UnicodeDecodeError):  # a FIFO or /dev/zero is refused, not read forever
         return {}
+    from dotenv.parser import parse_stream  # (only with a .env: its package imports tempfile too)
+
     return {
         binding.key: binding.value
         for binding in parse_stream(io.StringIO(text))
