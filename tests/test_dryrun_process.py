@@ -617,3 +617,48 @@ def test_a_runs_first_request_needs_no_import_of_httpcore_h11_or_anyio(local_ser
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+_COLD_IMPORTS_THEN_COLLECTOR = """
+import gc, sys
+if sys.argv[1] == "cold":
+    gc.disable()  # as a cold child imports (child.py)
+import nango_tui.sdk
+from nango_tui.config import heap
+
+made_by_imports = nango_tui.sdk.__dict__
+heap.collect_from_here()
+walked = any(o is made_by_imports for o in gc.get_objects())
+print(gc.isenabled(), walked, gc.get_freeze_count() > 0)
+"""
+
+
+@pytest.mark.parametrize("start, expected", [("cold", "True False True"), ("warm", "True True False")])
+def test_a_cold_childs_imports_are_frozen_before_the_collector_goes_on(start: str, expected: str):
+    """What a cold child imported with the collector off is frozen when it goes on (the first
+    young collection would walk it all: ~20-30 ms before the script starts); a process whose
+    collector was on (a zygote's fork) is left as it is. In processes of their own: a freeze
+    lasts."""
+    done = subprocess.run(
+        [sys.executable, "-c", _COLD_IMPORTS_THEN_COLLECTOR, start],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert done.stdout.strip() == expected, done.stdout + done.stderr
+
+
+@pytest.mark.cold_child
+async def test_a_cold_childs_script_runs_with_the_collector_on(root: Path):
+    add_sync(
+        root,
+        "collector",
+        "import gc\n\nasync def fetch_data(nango):\n    await nango.log('collector', gc.isenabled())\n",
+    )
+    run = await start_dryrun(DryrunRequest(root, "collector", "local"))
+    events = [event async for event in run.events()]
+    assert run.done["status"] == "ok", events
+    assert [
+        e["message"] for e in events if e.get("type") == "log" and "collector" in e.get("message", "")
+    ] == ["collector True"]

@@ -95,6 +95,9 @@ async def test_a_cut_json_body_still_masks_secret_named_keys(local_server):
         '{"monkey": "m", "turkey": "t"}',  # ends as a sensitive key does, is none
         '{"monkey": "m", "Private_Key": "k"}',
         '{"data": [{"password": "p"}, {"é": "ü"}]',  # cut: not JSON
+        '{"to\u212aen": "kelvin-sign"}',
+        '{"data": [{"id": "c1", "email": "p1@example.com"}], "next": "2"}',  # a page: no key ends alike
+        '{"record": "x", "word": "y", "seed": "z"}',  # ends alike (%%#"), no sensitive key
     ],
 )
 def test_the_secret_pair_prefilter_masks_exactly_what_the_regex_masks(text):
@@ -102,3 +105,31 @@ def test_the_secret_pair_prefilter_masks_exactly_what_the_regex_masks(text):
     from nango_tui.runtime.exchange import _SECRET_PAIR, _mask_secret_pairs
 
     assert _mask_secret_pairs(text) == _SECRET_PAIR.sub(r'\1"***"', text)
+
+
+def test_the_secret_pair_prefilter_finds_each_key_in_any_case_and_random_texts():
+    """Every sensitive key, in mixed case with the separators the regex allows, and random texts
+    of the characters that matter (quotes, colons, the keys' letters), masked as the regex masks
+    them: the one-find prefilter over ASCII text (issue 18) lets nothing through."""
+    import random
+
+    from nango_tui.runtime.exchange import (
+        _ALIKE_ENDING,
+        _ENDINGS_ALIKE,
+        _QUOTED_KEYS,
+        _SECRET_PAIR,
+        _mask_secret_pairs,
+    )
+
+    assert {key[-4:].encode().translate(_ENDINGS_ALIKE) for key in _QUOTED_KEYS} == {_ALIKE_ENDING}
+    rng = random.Random(18)
+    for key in _QUOTED_KEYS:
+        for _ in range(8):
+            cased = "".join(c.upper() if rng.random() < 0.5 else c for c in key)
+            text = '{"data": [{"id": 1}], ' + cased + rng.choice([":", " : ", ":\n  "]) + '"v-1", "n": 2}'
+            masked = _mask_secret_pairs(text)
+            assert masked == _SECRET_PAIR.sub(r'\1"***"', text) and "v-1" not in masked, text
+    letters = 'tokenyacspwrdihx_-"": {}[],TOKENYRD'
+    for _ in range(3000):
+        text = "".join(rng.choice(letters) for _ in range(rng.randint(0, 60)))
+        assert _mask_secret_pairs(text) == _SECRET_PAIR.sub(r'\1"***"', text), text

@@ -42,9 +42,9 @@ SIGNATURES = {
 def execute(
     spec: ChildSpec, writer: EventWriter, faults: Faults, connection: dict[str, Any] | None = None
 ) -> tuple[str, str | None]:
-    import gc
+    from nango_tui.config import heap
 
-    gc.enable()  # a cold child imports with the collector off (child.py): on before any user code
+    heap.collect_from_here()  # a cold child imports with the collector off (child.py): on before user code
     root = Path(spec.root)
     sys.path.insert(0, str(root))  # scripts do `from models import Contact`
     emit = writer.emit

@@ -80,6 +80,20 @@ class Api(LocalServer):
         return json.dumps({"data": contacts(n, start), "next": None if nxt is None else str(nxt)}).encode()
 
 
+class PreparedApi(Api):
+    """The same API with every page of /contacts built once, before it serves: the same bytes
+    (records, sizes, cursors) as `Api.page`, served without its ~3 ms of CPU a page of 1,000
+    (benchmarks: the API shares the measured command's cores, where a real API runs elsewhere)."""
+
+    def __init__(self, total: int = 7, page_size: int = 3) -> None:
+        super().__init__(total, page_size)
+        self.pages = {start: Api.page(self, start) for start in range(0, max(total, 1), page_size)}
+
+    def page(self, start: int) -> bytes:
+        prepared = self.pages.get(start)
+        return prepared if prepared is not None else Api.page(self, start)
+
+
 def _json(status: int, body: object) -> Reply:
     return Reply(status, json.dumps(body).encode(), {"content-type": "application/json"})
 
