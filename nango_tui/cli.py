@@ -530,9 +530,13 @@ def main(argv: list[str] | None = None) -> int:
         return _run_workbench(argv)
     early = None
     if first == "dryrun":  # the run's child starts before the parsing (dryrun/early.py)
-        from nango_tui.dryrun.early import EarlyChild
+        from nango_tui.program import take_dryrun_child
 
-        early = EarlyChild.for_command_line(argv[1:])
+        early = take_dryrun_child()  # forked at the program's start (dryrun/prefork.py)
+        if early is None:
+            from nango_tui.dryrun.early import EarlyChild
+
+            early = EarlyChild.for_command_line(argv[1:])
     try:
         return _run_command(argv, early)
     finally:

@@ -662,3 +662,120 @@ async def test_a_cold_childs_script_runs_with_the_collector_on(root: Path):
     assert [
         e["message"] for e in events if e.get("type") == "log" and "collector" in e.get("message", "")
     ] == ["collector True"]
+
+
+# -- the `dryrun` command's child, forked at the program's start (dryrun/prefork.py) ---------------
+
+HOW_STARTED = (
+    "import gc, os, signal, sys\n\n"
+    "async def fetch_data(nango):\n"
+    "    await nango.log('started', {'argv0': os.path.basename(sys.argv[0]), 'cwd': os.getcwd(), 'path1': sys.path[1],\n"
+    "        'by': sys.orig_argv[1:3], \n"
+    "        'sigint': signal.getsignal(signal.SIGINT) == signal.SIG_IGN, 'fds': sorted(int(f) for f in os.listdir('/proc/self/fd'))[:3]})\n"
+)
+
+
+def _started(events: list[dict]) -> dict:
+    [log] = [e for e in events if e.get("type") == "log" and str(e.get("message", "")).startswith("started")]
+    return json.loads(log["message"][len("started ") :])
+
+
+async def test_the_commands_forked_child_runs_as_a_spawned_one(root: Path, tmp_path: Path):
+    """`nango-tui dryrun` forks its child at the program's start (no second interpreter start): the
+    script sees what a child spawned as `python -m nango_tui.dryrun.child` sees (argv, working folder
+    and import path, SIGINT ignored, fds 0-2 only to start with). (Its own session: the Ctrl-C and
+    cancel tests, whose CLI forks its child too.)"""
+    add_sync(root, "how", HOW_STARTED)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = await asyncio.to_thread(
+        subprocess.run,  # a real process (not warm_cli's fork): the program's own start
+        [sys.executable, "-m", "nango_tui", "dryrun", "how", "local", "--dir", str(root), "--json"],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+        cwd=elsewhere,
+    )
+    assert done.returncode == 0, done.stderr
+    forked = _started([json.loads(line) for line in done.stdout.splitlines()])
+    run = await start_dryrun(DryrunRequest(root, "how", "local"))
+    spawned = _started([event async for event in run.events()])
+    assert forked.pop("by") == ["-m", "nango_tui"]  # the program's own command line: a fork
+    assert spawned.pop("by") == ["-m", "nango_tui.dryrun.child"]
+    assert (
+        forked
+        == spawned
+        == {
+            "argv0": "child.py",
+            "cwd": str(root),
+            "path1": str(root),
+            "sigint": True,
+            "fds": [0, 1, 2],
+        }
+    )
+
+
+def test_a_usage_error_ends_the_forked_child(root: Path):
+    """The child is forked before the arguments are parsed: a usage error (exit 2) leaves nothing."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "nango_tui",
+            "dryrun",
+            "contacts",
+            "local",
+            "--dir",
+            str(root),
+            "--no-such-option",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
+    assert done.returncode == 2 and "unrecognized arguments" in done.stderr
+    deadline = time.monotonic() + 5
+    while processes_in(root) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_in(root) == []
+
+
+def test_the_forked_child_ends_when_the_command_is_killed_before_it_sends_the_request(root: Path):
+    """A command killed at once (before it sent the checked request) leaves no child behind: its
+    stdin closes with the parent and it exits without running anything."""
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "nango_tui", "dryrun", "contacts", "local", "--dir", str(root), "--json"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + HANG_GUARD
+    while not processes_in(root) and cli.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.002)
+    cli.kill()
+    cli.wait()
+    deadline = time.monotonic() + 5
+    while processes_in(root) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert processes_in(root) == []
+
+
+def test_no_fork_where_a_spawned_child_would_differ():
+    """The interpreter's own options (a spawned child would not have them), help, or a folder
+    argparse might read otherwise: no child is forked (the command spawns one as before)."""
+    probe = textwrap.dedent(
+        """
+        import sys
+        from nango_tui.dryrun.prefork import fork_child
+        print(fork_child(sys.argv[1:]))
+        """
+    )
+    for options, args in (
+        (["-O"], ["contacts", "local"]),
+        (["-X", "importtime"], ["contacts", "local"]),
+        ([], ["contacts", "local", "--help"]),
+        ([], ["contacts", "local", "--di", "x"]),
+    ):
+        done = subprocess.run(
+            [sys.executable, *options, "-c", probe, *args], capture_output=True, text=True, timeout=60
+        )
+        assert done.stdout.strip() == "None", (options, args, done.stderr)

@@ -16,10 +16,22 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .prefork import ForkedChild, root_in_argv
+
 if TYPE_CHECKING:
     import asyncio
 
     from .request import DryrunRequest
+
+__all__ = [
+    "CHILD_COMMAND",
+    "EVENTS_LIMIT",
+    "AdoptedProcess",
+    "EarlyChild",
+    "child_cwd",
+    "child_env",
+    "root_in_argv",
+]
 
 CHILD_COMMAND = (sys.executable, "-m", "nango_tui.dryrun.child")
 EVENTS_LIMIT = 1 << 20  # bytes of one line the parent's reader buffers at most (longer: in pieces)
@@ -46,34 +58,12 @@ def _cwd(root: str | os.PathLike[str]) -> str | None:
     return str(folder) if folder.is_dir() else None
 
 
-def root_in_argv(args: list[str]) -> str | None:
-    """The folder a `dryrun` command line names (its `--dir`, as argparse reads it: the last one,
-    else "."), read before argparse runs; None where argparse might read it otherwise (an
-    abbreviation such as `--di`, a `--dir` without a value)."""
-    root = "."
-    at = 0
-    while at < len(args):
-        arg = args[at]
-        if arg == "--":
-            break  # only positional arguments follow
-        if arg == "--dir":
-            if at + 1 == len(args):
-                return None
-            root = args[at + 1]
-            at += 2
-            continue
-        if arg.startswith("--dir="):
-            root = arg[len("--dir=") :]
-        elif arg.startswith("--d") and "--dir".startswith(arg.split("=", 1)[0]):
-            return None
-        at += 1
-    return root
-
-
 class EarlyChild:
     """A child spawned before the event loop exists; `start_dryrun(..., early=it)` adopts it."""
 
-    def __init__(self, popen: subprocess.Popen[bytes], cwd: str | None, env: dict[str, str]) -> None:
+    def __init__(
+        self, popen: subprocess.Popen[bytes] | ForkedChild, cwd: str | None, env: dict[str, str]
+    ) -> None:
         self.popen = popen
         self.adopted = False
         self.cwd = cwd
@@ -109,6 +99,12 @@ class EarlyChild:
             return None
         return cls.start_in(_cwd(root), _env({}))
 
+    @classmethod
+    def forked(cls, child: ForkedChild, root: str) -> EarlyChild:
+        """The child `prefork.fork_child` forked at the program's start for the folder `root`
+        (its environment is this process's: nothing has changed it since)."""
+        return cls(child, _cwd(root), _env({}))
+
     def serves(self, request: DryrunRequest) -> bool:
         """Whether this child was started as `start(request)` would start it."""
         return not self.adopted and self.cwd == child_cwd(request) and self.env == child_env(request)
@@ -138,7 +134,7 @@ class EarlyChild:
 class AdoptedProcess:
     """The part of asyncio.subprocess.Process's API that DryrunRun uses, over a Popen."""
 
-    def __init__(self, popen: subprocess.Popen[bytes]) -> None:
+    def __init__(self, popen: subprocess.Popen[bytes] | ForkedChild) -> None:
         self.popen = popen
         self.pid = popen.pid
         self.stdin: asyncio.StreamWriter | None = None
@@ -147,7 +143,7 @@ class AdoptedProcess:
         self._exited: asyncio.Future[int] | None = None
 
     @classmethod
-    async def wrap(cls, popen: subprocess.Popen[bytes]) -> AdoptedProcess:
+    async def wrap(cls, popen: subprocess.Popen[bytes] | ForkedChild) -> AdoptedProcess:
         import asyncio
 
         loop = asyncio.get_running_loop()
