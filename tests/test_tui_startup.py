@@ -129,7 +129,7 @@ async def test_a_short_dryrun_pane_hides_the_details_and_zoom_shows_them(acme: P
 
 def footer_text(app: WorkbenchApp) -> str:
     footer = app.screen_stack[0].query_one(WorkbenchFooter)
-    return " ".join(str(key.description) for key in footer.query("FooterKey"))
+    return " ".join(key.description for key in footer.keys)
 
 
 async def test_the_footer_recomposes_only_when_its_keys_change(acme: Path) -> None:

@@ -8,7 +8,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 
 from nango_tui.tui.widgets.config_pane import ConfigPane
 from nango_tui.tui.widgets.problems_pane import ProblemsPane
@@ -29,6 +29,8 @@ EXTRA_KEYS = [
 
 class WorkbenchScreen(Screen):
     """Config and Problems on the left, Script and Dryrun (or Deployments, F6) on the right."""
+
+    ALLOW_IN_MAXIMIZED_VIEW = "WorkbenchFooter"  # a zoomed pane keeps the keys (Textual's: "Footer")
 
     BINDINGS = [
         Binding("q", "app.quit", "Quit", id="workbench.quit"),
@@ -71,7 +73,7 @@ class WorkbenchScreen(Screen):
             with Vertical(id="right"):
                 yield self._script_pane
                 yield self._dryrun_pane
-        yield WorkbenchFooter(compact=True, show_command_palette=self.app.size.width >= 100)
+        yield WorkbenchFooter(show_command_palette=self.app.size.width >= 100)
 
     def on_mount(self) -> None:
         self.app.workbench_mounted()  # type: ignore[attr-defined]
@@ -89,4 +91,4 @@ class WorkbenchScreen(Screen):
 
     def on_resize(self) -> None:
         # under 100 columns the footer needs the palette hint's room (ctrl+p still works; F1 says so)
-        self.query_one(Footer).show_command_palette = self.size.width >= 100
+        self.query_one(WorkbenchFooter).show_command_palette = self.size.width >= 100
