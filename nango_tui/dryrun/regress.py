@@ -523,9 +523,28 @@ def run_command(
             zygote.close()
 
 
+def _collect_from_now_on() -> None:
+    """Turn the collector on again when `program.entry` paused it for the command's imports:
+    the modules the replays use are imported first (they would be at the first replay), what is
+    alive then is filed with the old objects (no young pass walks it), and the runs' own garbage
+    is collected as usual."""
+    import gc
+
+    if gc.isenabled():
+        return
+    from nango_tui.config import heap
+    from nango_tui.runtime import connections, recording  # noqa: F401
+
+    from . import events, runner, setup  # noqa: F401
+
+    heap.age_young_objects()
+    gc.enable()
+
+
 def _test_command(root: Path, names: list[str], as_json: bool, out: Out | None, zygote: Zygote | None) -> int:
     from nango_tui.console import Out, print_diagnostics
 
+    _collect_from_now_on()
     out = out or Out()
     root = Path(root)
     if not (root / "nango.yaml").is_file():
