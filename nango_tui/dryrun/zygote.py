@@ -342,13 +342,8 @@ async def _reader(loop: asyncio.AbstractEventLoop, fd: int, limit: int) -> async
 
 def serve(sock: socket.socket, replay: bool = False) -> None:
     """The zygote's loop: fork a child per request, report its pid and later its exit."""
-    import gc
     import select
 
-    # the warm-up's imports allocate much and free little: the collector's passes over them are
-    # ~4% of the zygote's start-up, the first fork's critical path (as in a cold child, child.py).
-    # It stays off here and in the forks until execute() turns it on before any user code.
-    gc.disable()
     from nango_tui.config import heap
 
     from . import child, sandbox
