@@ -26,7 +26,7 @@ when it was written by the same interpreter build (version string, bytecode tag,
 Anything else, or an entry that does not load, counts as no entry: it is compiled as usual.
 The regular-expression hook uses CPython 3.11's private `re._compiler`/`re._parser` functions and
 is installed only on CPython 3.11 (else every start compiles as usual). Deleting the file is
-always safe.
+always safe; `NANGO_TUI_NO_BOOT_CACHE=1` turns all of this off (benchmarks/bench_boot.py's A/B).
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # (typing costs a fresh interpreter ~3 ms)
     from typing import Any
 
 FILE_PREFIX = "boot-"
+DISABLE_VARIABLE = "NANGO_TUI_NO_BOOT_CACHE"  # set (non-empty): every start compiles as usual
 MAX_BYTES = 32 * 1024 * 1024  # the workbench's and the child's together are ~1 MB
 MAX_ENTRIES = 20_000  # over this (library upgrades leave old entries): keep only this start's
 
@@ -369,7 +370,8 @@ def start(environ: dict[str, str] | None = None) -> None:
     """Read the kept start-up work and install the hooks (once per process; first thing an
     entry point does). Never fails: without a usable file every start compiles as usual."""
     global _boot
-    if _boot is not None:
+    env = os.environ if environ is None else environ
+    if _boot is not None or env.get(DISABLE_VARIABLE):
         return
     _boot = _Boot(cache_path(environ))
     _boot.load()

@@ -282,3 +282,11 @@ def test_stop_restores_the_stock_functions_in_process(monkeypatch) -> None:
     assert re._compiler.compile is compile_before
     assert "exec" not in vars(dataclasses) and "eval" not in vars(collections)
     assert not boot.save()  # nothing was compiled under an import: nothing to write
+
+
+def test_the_off_switch_compiles_everything_as_usual(probe_env) -> None:
+    run_probe(probe_env)  # the file is there
+    off = dict(probe_env, NANGO_TUI_NO_BOOT_CACHE="1")
+    out = run_probe(off)
+    assert out["hits"] == 0
+    assert out["patterns"] == stock(off)["patterns"]
