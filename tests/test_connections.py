@@ -70,6 +70,24 @@ def test_list_connections_has_no_secrets(folder):
     assert list_connections(folder, "staging") == []
 
 
+def test_python_dotenv_is_imported_only_for_a_dotenv_file(tmp_path):
+    """Reading connections.yaml without a .env does not import python-dotenv (whose package
+    imports tempfile too): `nango-tui test`'s parent reads it before every replay."""
+    import subprocess
+    import sys
+
+    (tmp_path / "connections.yaml").write_text(
+        "environments:\n  dev:\n    connections:\n      c:\n        integration: github\n"
+    )
+    code = (
+        "import sys; from pathlib import Path; from nango_tui.runtime.connections import list_connections;"
+        f" print([c.id for c in list_connections(Path({str(tmp_path)!r}), include_nango=False)],"
+        " 'dotenv' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "['c'] False", done.stderr
+
+
 def test_get_connection_expands_env_from_dotenv_and_environment(folder, monkeypatch):
     conn = get_connection(folder, "dev", "gh-local", "github")
     assert conn.credentials.type == "OAUTH2" and conn.credentials.access_token == "ghp_fromdotenv_123456"

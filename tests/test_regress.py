@@ -375,6 +375,33 @@ def test_the_zygote_started_before_the_commands_imports_ends_with_it(samples, ar
     assert _zygotes_marked(mark) == []
 
 
+def test_the_zygote_is_spawned_before_typing_and_the_collector_paused_for_the_imports(samples):
+    """`program.entry` spawns `nango-tui test`'s zygote before `typing` (and the `re` and `enum`
+    it imports) is loaded, then turns the collector off for the command's imports; the command
+    turns it on again, with the modules the replays use imported, before the first replay."""
+    code = f"""
+import gc, sys
+import nango_tui.program as program, nango_tui.dryrun.prespawn
+print('typing' in sys.modules, gc.isenabled())
+import nango_tui.cli as cli
+
+def run():
+    print(gc.isenabled())
+    zygote = program.take_test_zygote()
+    from nango_tui.dryrun import regress
+
+    regress._collect_from_now_on()
+    print(gc.isenabled(), 'nango_tui.runtime.connections' in sys.modules, zygote.alive)
+    zygote.close()
+
+cli.entry = run
+sys.argv = ['nango-tui', 'test', '--dir', {str(samples)!r}]
+program.entry()
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.split() == ["False", "True", "False", "True", "True", "True"], done.stderr
+
+
 async def test_an_adopted_zygote_forks_replays_and_is_reaped_when_closed(samples):
     """The zygote `program.entry` spawns without subprocess (dryrun/prespawn.py), adopted as a
     Zygote: replays fork from it as from one `Zygote.start` made, and closing it ends and reaps it."""
