@@ -779,3 +779,30 @@ def test_no_fork_where_a_spawned_child_would_differ():
             [sys.executable, *options, "-c", probe, *args], capture_output=True, text=True, timeout=60
         )
         assert done.stdout.strip() == "None", (options, args, done.stderr)
+
+
+def test_a_cold_childs_warm_up_leaves_the_models_nothing_to_import(tmp_path: Path):
+    """What the first model class imports lazily (pydantic.fields, pydantic.types, annotated_types)
+    and the pager come with the child's warm-up: imported then, they come from boot.py's cache and
+    are frozen with the rest; after the launch, models.py imports only itself."""
+    from tests.support.dryrun_project import MODELS_PY
+
+    (tmp_path / "models.py").write_text(MODELS_PY)
+    probe = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        from nango_tui.dryrun import child
+        child._warm_up()
+        before = set(sys.modules)
+        from nango_tui.dryrun.iotypes import load_models
+        import nango_tui.runtime.pagination, nango_tui.dryrun.unawaited
+        load_models(Path(sys.argv[1]), as_module="models")
+        print(sorted(set(sys.modules) - before))
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, str(tmp_path)], capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "['models']"
