@@ -28,6 +28,7 @@ from pydantic_core import SchemaValidator
 
 from ..runtime.context import RunContext
 from .errors import InvalidRecordsError, RecordLimitReached, SdkUsageError
+from .plain_fields import Check, plain_check
 
 _OPS = ("save", "update", "delete")
 _MISSING = object()
@@ -77,6 +78,7 @@ class _ModelCodec:
         self.many = TypeAdapter(list[cls])  # type: ignore[valid-type]
         self._partial: TypeAdapter[Any] | None = None
         self._dicts: SchemaValidator | bool | None = False  # False: not built yet
+        self.plain: Check | None = None  # (built with `dicts`)
         # JSON has one number type: a whole float is written as an integer (as Nango, in JS, does)
         self.numbers = number_spec(cls)
 
@@ -87,7 +89,7 @@ class _ModelCodec:
         config: ~40% less CPU a record); None when the model's schema has more than fields
         (model validators, custom __init__, a root model...), then `many` alone is used."""
         if self._dicts is False:
-            self._dicts = _fields_validator(self.many.core_schema)
+            self._dicts, self.plain = _fields_validator(self.many.core_schema)
         return self._dicts if isinstance(self._dicts, SchemaValidator) else None
 
     def dump_instances(self, records: list[Any]) -> list[Any]:
@@ -126,13 +128,14 @@ class _ModelCodec:
         return self._partial
 
 
-def _fields_validator(schema: Any) -> SchemaValidator | None:
-    """`list[Model]`'s core schema with the model node replaced by its fields (see `dicts`)."""
+def _fields_validator(schema: Any) -> tuple[SchemaValidator | None, Check | None]:
+    """`list[Model]`'s core schema with the model node replaced by its fields (see `dicts`), and
+    the plain check of those fields where they are plain enough (`plain_fields.py`)."""
     definitions = None
     if schema.get("type") == "definitions":
         definitions, schema = schema.get("definitions"), schema.get("schema")
     if not isinstance(schema, dict) or schema.get("type") != "list":
-        return None
+        return None, None
     item = schema.get("items_schema")
     if isinstance(item, dict) and item.get("type") == "definition-ref":
         ref = item.get("schema_ref")
@@ -146,20 +149,24 @@ def _fields_validator(schema: Any) -> SchemaValidator | None:
         or not isinstance(item.get("schema"), dict)
         or item["schema"].get("type") != "model-fields"
     ):
-        return None
+        return None, None
     fields = {**schema, "items_schema": item["schema"]}
     if definitions is not None:
         fields = {"type": "definitions", "schema": fields, "definitions": definitions}
     try:
-        return SchemaValidator(fields, item.get("config"))
+        validator = SchemaValidator(fields, item.get("config"))
     except Exception:  # a schema pydantic-core builds differently alone: the model validates
-        return None
+        return None, None
+    return validator, plain_check(item["schema"], item.get("config"))
 
 
-def _valid_dicts(validator: SchemaValidator | None, records: list[Any]) -> bool:
-    """True when every record is a plain dict that `validator` accepts (then the model would)."""
+def _valid_dicts(validator: SchemaValidator | None, records: list[Any], plain: Check | None = None) -> bool:
+    """True when every record is a plain dict that `validator` accepts (then the model would);
+    `plain` says so first where it can (`plain_fields.py`)."""
     if validator is None or set(map(type, records)) != _DICT_ONLY:
         return False
+    if plain is not None and plain(records):
+        return True
     try:
         validator.validate_python(records)
     except ValidationError:  # the model's own validation says which records and why
@@ -364,7 +371,8 @@ class RecordSink:
             return
         if op == "save":
             records = self._last_of_each_id(name, records)
-            invalid = [] if _valid_dicts(codec.dicts, records) else self._invalid(codec.many, records)
+            valid = _valid_dicts(codec.dicts, records, codec.plain)
+            invalid = [] if valid else self._invalid(codec.many, records)
         elif op == "update":
             invalid = self._invalid(codec.partial, records, needs_id=True)
         else:
