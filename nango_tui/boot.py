@@ -11,12 +11,13 @@ workbench's start). The entry points call `start()` first: it reads what an earl
   flags and this interpreter) straight to `_sre.compile`: the same Pattern object, equal to one
   compiled as usual (Pattern's `==` compares the program);
 * a generated function's code object (what `compile()` makes of the exact source text) to
-  `exec`/`eval` in `dataclasses`/`collections`, as their own call would have compiled it.
+  `exec`/`eval` in `dataclasses`/`collections`, as their own call would have compiled it, and a
+  string annotation's code object to `compile` in `typing` (`ForwardRef`).
 
 What a start compiles that the file did not hold is kept, but only when it happens while a module
 of the interpreter's library, site-packages or this package is being imported (its code's
 constants, never a value: a pattern built from a secret, a user's model or script is never
-written), until `stop()`; `save()` then writes the file. `stop()` puts `re` and the two modules
+written), until `stop()`; `save()` then writes the file. `stop()` puts `re` and the three modules
 back as they were, so what runs after start-up (user code included) runs the stock functions.
 
 The file is a marshal of the interpreter's own types (like a .pyc), read only when it is the
@@ -195,6 +196,7 @@ class _Boot:
         patches: dict[str, Callable[[ModuleType], None]] = {
             "dataclasses": lambda module: self._patch(module, "exec", self.exec_source),
             "collections": lambda module: self._patch(module, "eval", self.eval_source),
+            "typing": lambda module: self._patch(module, "compile", self.compile_source),
         }
         if regex_hook_supported():
             patches["re._compiler"] = self._patch_regex_compiler
@@ -273,6 +275,21 @@ class _Boot:
             caller = sys._getframe(1)
             globals, locals = caller.f_globals, caller.f_locals if locals is None else locals
         return builtins.eval(self._code(source, "eval"), globals, locals)
+
+    def compile_source(
+        self,
+        source: Any,
+        filename: Any,
+        mode: str,
+        flags: int = 0,
+        dont_inherit: bool = False,
+        optimize: int = -1,
+    ) -> Any:
+        """`compile` as `typing.ForwardRef` calls it (a string annotation's expression, ~800 at a
+        dryrun child's start), the code object kept; `typing` has no `__future__` flags to inherit."""
+        if filename == "<string>" and mode in ("eval", "exec") and not flags and optimize == -1:
+            return self._code(source, mode)
+        return builtins.compile(source, filename, mode, flags, True, optimize)
 
     def _code(self, source: Any, mode: str) -> Any:
         if type(source) is not str:
@@ -379,7 +396,7 @@ def start(environ: dict[str, str] | None = None) -> None:
 
 
 def stop() -> None:
-    """Start-up is over: nothing more is kept, `re`, `dataclasses` and `collections` are back as
+    """Start-up is over: nothing more is kept, `re`, `dataclasses`, `collections` and `typing` are back as
     they were (before any user code runs; before a zygote's first fork)."""
     if _boot is not None:
         _boot.uninstall()

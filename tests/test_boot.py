@@ -24,7 +24,8 @@ pytestmark = pytest.mark.skipif(not boot.regex_hook_supported(), reason="the reg
 # regexes and generates code as it is imported
 PROBE_MODULE = "boot_probe"
 PROBE_SOURCE = '''
-import collections, dataclasses, re
+import collections, dataclasses, re, typing
+REF = typing.ForwardRef("dict[str, list[Item]]")  # a string annotation's expression
 SPECS = [
     (r"(?P<word>\\w+)-(\\d{2,})", re.IGNORECASE | re.MULTILINE),
     (rb"[\\x00-\\x1f]+(?:ab|cd)*?$", 0),
@@ -60,12 +61,15 @@ out = {{
     "point": list(probe.Point(1, 2)),
     "item": repr(sorted([probe.Item("b", 2), probe.Item("a", 1, ["t"])])),
     "init_annotations": sorted(probe.Item.__init__.__annotations__),
+    "ref": [probe.REF.__forward_code__ == compile("dict[str, list[Item]]", "<string>", "eval"),
+            probe.REF.__forward_code__.co_filename, repr(probe.REF._evaluate(vars(probe), None, frozenset()))],
 }}
 boot.finish()
 out["restored"] = [
     re._compiler.compile.__module__ == "re._compiler",
     "exec" not in vars(dataclasses),
     "eval" not in vars(collections),
+    "compile" not in vars(__import__("typing")),
     not any(type(f).__name__ == "_PatchOnLoad" for f in sys.meta_path),
 ]
 print(json.dumps(out))
@@ -118,9 +122,10 @@ def test_a_second_start_takes_the_same_patterns_and_code_from_the_file(probe_env
     reference = stock(probe_env)
     for out in (first, second):
         assert out["stock_equal"] == [True, True, True]  # Pattern == compares the program
-        assert out["restored"] == [True, True, True, True]
-        for name in ("patterns", "match", "point", "item", "init_annotations"):
+        assert out["restored"] == [True, True, True, True, True]
+        for name in ("patterns", "match", "point", "item", "init_annotations", "ref"):
             assert out[name] == reference[name], name
+        assert out["ref"][:2] == [True, "<string>"]
 
 
 def test_the_file_holds_import_time_constants_only(probe_env) -> None:
@@ -133,6 +138,7 @@ def test_the_file_holds_import_time_constants_only(probe_env) -> None:
     assert not any("s3cr3t" in (p if isinstance(p, str) else p.decode("latin-1")) for p in patterns)
     assert any("Point" in source or "_tuple_new" in source for _, source in codes)
     assert any("__create_fn__" in source for _, source in codes)
+    assert ("eval", "dict[str, list[Item]]") in codes
     assert all(mode in ("exec", "eval") for mode, _ in codes)
 
 
@@ -268,6 +274,7 @@ def test_stop_restores_the_stock_functions_in_process(monkeypatch) -> None:
     import collections
     import dataclasses
     import re
+    import typing
 
     compile_before = re._compiler.compile
     monkeypatch.setattr(boot, "_boot", None)
@@ -276,11 +283,13 @@ def test_stop_restores_the_stock_functions_in_process(monkeypatch) -> None:
     try:
         assert re._compiler.compile is not compile_before
         assert re.compile(r"stop-(\d+)-" + "x", re.I).match("STOP-12-X")
-        assert "exec" in vars(dataclasses) and "eval" in vars(collections)
+        assert "exec" in vars(dataclasses) and "eval" in vars(collections) and "compile" in vars(typing)
+        assert typing.ForwardRef("list[int]").__forward_code__ == compile("list[int]", "<string>", "eval")
     finally:
         boot.stop()
     assert re._compiler.compile is compile_before
     assert "exec" not in vars(dataclasses) and "eval" not in vars(collections)
+    assert "compile" not in vars(typing)
     assert not boot.save()  # nothing was compiled under an import: nothing to write
 
 
