@@ -284,7 +284,9 @@ def test_stop_restores_the_stock_functions_in_process(monkeypatch) -> None:
         assert re._compiler.compile is not compile_before
         assert re.compile(r"stop-(\d+)-" + "x", re.I).match("STOP-12-X")
         assert "exec" in vars(dataclasses) and "eval" in vars(collections) and "compile" in vars(typing)
-        assert typing.ForwardRef("list[int]").__forward_code__ == compile("list[int]", "<string>", "eval")
+        # (dont_inherit: this file's `from __future__ import annotations` is no flag of typing's)
+        stock = compile("list[int]", "<string>", "eval", dont_inherit=True)
+        assert typing.ForwardRef("list[int]").__forward_code__ == stock
     finally:
         boot.stop()
     assert re._compiler.compile is compile_before
