@@ -55,7 +55,9 @@ def paint_timed_app(root: Path):
 
         def _display(self, screen, renderable) -> None:
             super()._display(screen, renderable)
-            if renderable is not None and self.previous is not None and self.painted is None:
+            # a frame held by `batch_update` is not displayed (Textual's `_display` drops it)
+            shown = renderable is not None and not self._batch_count
+            if shown and self.previous is not None and self.painted is None:
                 if has_rows(self, self.previous):
                     self.painted = (time.perf_counter(), time.process_time())
 

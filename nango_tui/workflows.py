@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Awaitable
+
     from nango_tui.check import CompileResult
     from nango_tui.codegen import GenerateReport
     from nango_tui.codegen.init import InitReport
@@ -81,6 +83,14 @@ async def start_dryrun(request: DryrunRequest) -> DryrunRun:
     from nango_tui.dryrun import start_dryrun as start
 
     return await start(request)
+
+
+def begin_dryrun(request: DryrunRequest) -> Awaitable[DryrunRun]:
+    """`start_dryrun` with the child's fork from the warm zygote asked for now (the workbench's
+    ctrl+j); await the result once or `close()` it (see `dryrun.runner.begin_dryrun`)."""
+    from nango_tui.dryrun import begin_dryrun as begin
+
+    return begin(request)
 
 
 async def run_tests(root: Path, names: list[str] | None = None) -> list[ScriptResult]:

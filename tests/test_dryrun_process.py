@@ -408,6 +408,45 @@ async def test_a_warm_run_is_the_same_run(root: Path, zygote):
     assert isinstance(warm._proc, WarmProcess)
 
 
+def _runs_dir_files(root: Path) -> set[str]:
+    runs = root / ".nango" / "runs"
+    return {p.name for p in runs.iterdir()} if runs.is_dir() else set()
+
+
+async def test_begin_dryrun_forks_before_it_is_awaited(root: Path, zygote):
+    """issue 18 (ctrl+j): the workbench asks for the fork while its loop is still busy with the
+    key; the child runs (it opens its records file) while this loop is blocked, before the await."""
+    from nango_tui.dryrun import begin_dryrun
+
+    add_sync(root, "flood", FLOOD)
+    before = _runs_dir_files(root)
+    starting = begin_dryrun(DryrunRequest(root, "flood", "local"), zygote=zygote)
+    deadline = time.monotonic() + HANG_GUARD
+    while _runs_dir_files(root) == before and time.monotonic() < deadline:
+        time.sleep(0.02)  # noqa: ASYNC251 - on purpose: the loop must not turn; only the thread and child work
+    assert _runs_dir_files(root) != before, "no child ran before the await"
+    run = await starting
+    events = run.events()
+    while (await anext(events))["type"] != "batch":
+        pass
+    await run.cancel()
+    await events.aclose()
+    assert await asyncio.to_thread(gone_within, run.pid, HANG_GUARD)
+
+
+async def test_a_begun_dryrun_never_awaited_ends_its_child_when_closed(root: Path, zygote):
+    from nango_tui.dryrun import begin_dryrun
+
+    add_sync(root, "flood", FLOOD)
+    starting = begin_dryrun(DryrunRequest(root, "flood", "local"), zygote=zygote)
+    pid = await asyncio.wait_for(asyncio.shield(starting._started), HANG_GUARD)  # forked, running
+    assert not gone(pid)
+    starting.close()  # the caller gave up on it before awaiting (a replaced workbench run)
+    assert await asyncio.to_thread(gone_within, pid, HANG_GUARD)
+    run = await start_dryrun(DryrunRequest(root, "contacts", "local"), zygote=zygote)
+    assert [e async for e in run.events()][-1]["status"] == "ok"  # the zygote serves on
+
+
 def test_the_suites_shared_zygote_serves_app_after_app_and_ends_what_each_forked(
     root: Path, _warm_child_pool
 ):

@@ -690,3 +690,137 @@ async def test_record_values_show_as_written_never_as_markup(project_root):
         await pilot.press("right_square_bracket", "right_square_bracket", "right_square_bracket")  # Invalid
         await wait_for(pilot, lambda: pane.query_one(DryrunInvalid).table.row_count == 1)
         await wait_for_text(pilot, app, "[/y]")
+
+
+class GatedRun(ScriptedRun):
+    """A ScriptedRun that waits for `gate` before each batch (the first records come when the
+    test says); `pid`: a process standing in for the child (niceness is read from it)."""
+
+    def __init__(self, events: list[dict], gate: asyncio.Event, pid: int | None = None) -> None:
+        super().__init__(events)
+        self.gate = gate
+        self.pid = pid
+
+    async def events(self):
+        for event in self._events:
+            if event["type"] == "batch":
+                await self.gate.wait()
+            if self.cancelled:
+                yield {"type": "done", "status": "cancelled", "counts": {}}
+                return
+            yield event
+
+    async def cancel(self) -> None:
+        self.cancelled = True
+        self.gate.set()  # a killed child's stream ends at once
+
+
+FIRST_RECORDS = [
+    {"type": "start", "t": 0, "kind": "sync"},
+    {"type": "batch", "op": "save", "model": "Contact", "records": [{"id": "c1", "first_name": "Ada"}]},
+    {"type": "done", "status": "ok", "counts": {"Contact": {"save": 1}}},
+]
+
+
+class FrameCountingApp(PaneApp):
+    """Counts the frames Textual displays (a frame held by `batch_update` is not displayed)."""
+
+    frames = 0
+
+    def _display(self, screen, renderable) -> None:
+        super()._display(screen, renderable)
+        if renderable is not None and not self._batch_count:
+            self.frames += 1
+
+
+async def test_a_runs_start_and_its_first_records_take_one_frame(project_root):
+    """issue 18 (ctrl+j): the pane's reset, the focus move and the first rows are drawn together
+    (one layout and render) when the records come within HOLD_SECONDS of the start; the focus
+    moves once, into the records table."""
+    gate = asyncio.Event()
+
+    async def starter(_request):
+        return GatedRun(FIRST_RECORDS, gate)
+
+    app = FrameCountingApp(load(project_root), starter=starter)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        await pilot.pause()
+        pane.hold_seconds = 30.0  # the records decide, not the deadline
+        frames, focused = app.frames, app.focused
+        pane.start(request(project_root))
+        pane.focus_body()  # what the workbench does as the dialog closes
+        await pilot.pause(0.3)
+        assert app.frames == frames, "a frame was drawn before the first records"
+        assert app.focused is focused  # not moved yet: once, into the table, with the records
+        gate.set()
+        await wait_for(pilot, lambda: app.frames > frames)
+        table = pane.query_one(DryrunRecords).query_one(DataTable)
+        assert table.row_count == 1 and app.focused is table
+        await wait_for_text(pilot, app, "Ada")
+
+
+async def test_a_run_without_records_soon_is_drawn_after_hold_seconds(project_root):
+    gate = asyncio.Event()
+
+    async def starter(_request):
+        return GatedRun(FIRST_RECORDS, gate)
+
+    app = FrameCountingApp(load(project_root), starter=starter)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        await pilot.pause()
+        frames = app.frames
+        began = time.monotonic()
+        pane.start(request(project_root))
+        pane.focus_body()
+        pane.screen.set_focus(None)
+        await wait_for(pilot, lambda: app.frames > frames)
+        assert time.monotonic() - began < 5  # HOLD_SECONDS (0.1 s) on a loaded machine
+        await wait_for(pilot, lambda: app.focused is pane.query_one("Tabs"))  # in the pane meanwhile
+        await wait_for_text(pilot, app, "running", "No records yet.")
+        gate.set()
+        await wait_for(pilot, lambda: app.of(DryrunPane.RunFinished))
+        await wait_for(pilot, lambda: isinstance(app.focused, DataTable))
+
+
+async def test_the_child_is_niced_once_its_first_records_are_in(project_root, monkeypatch):
+    """The child runs at the workbench's priority while the workbench waits for its first records
+    (it is the critical path then), niced (CHILD_NICENESS) from then on, or after NICE_AFTER."""
+    import subprocess
+
+    from nango_tui.tui import dryrun_stream
+
+    monkeypatch.setattr(dryrun_stream, "NICE_AFTER", 3600.0)
+    stand_in = subprocess.Popen(["sleep", "60"], start_new_session=True)  # noqa: ASYNC220 - leads its own group
+    gate = asyncio.Event()
+
+    async def starter(_request):
+        return GatedRun(FIRST_RECORDS, gate, pid=stand_in.pid)
+
+    app = PaneApp(load(project_root), starter=starter)
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            pane = app.pane
+            pane.start(request(project_root))
+            await wait_for(pilot, lambda: pane.controller.run is not None)
+            await pilot.pause(0.2)
+            assert os.getpriority(os.PRIO_PROCESS, stand_in.pid) == 0
+            gate.set()
+            await wait_for(pilot, lambda: pane.shown.tally.records == 1)
+            assert os.getpriority(os.PRIO_PROCESS, stand_in.pid) == dryrun_stream.CHILD_NICENESS
+            # no records at all: niced after NICE_AFTER
+            monkeypatch.setattr(dryrun_stream, "NICE_AFTER", 0.05)
+            os.setpriority(os.PRIO_PROCESS, stand_in.pid, 0)
+            gate.clear()
+            pane.start(request(project_root))
+            await wait_for(
+                pilot,
+                lambda: os.getpriority(os.PRIO_PROCESS, stand_in.pid) == dryrun_stream.CHILD_NICENESS,
+            )
+            assert pane.shown.tally.records == 0
+            pane.stop()
+            await wait_for(pilot, lambda: len(app.of(DryrunPane.RunFinished)) == 2)
+    finally:
+        stand_in.kill()
+        stand_in.wait()

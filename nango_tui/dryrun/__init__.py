@@ -20,6 +20,7 @@ _EXPORTS = {
     "DryrunSetupError": "request",
     "DryrunRun": "runner",
     "start_dryrun": "runner",
+    "begin_dryrun": "runner",
     "run_sync": "runner",
     "Tally": "events",
     "HumanRenderer": "render",

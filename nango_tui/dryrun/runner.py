@@ -22,7 +22,7 @@ import re
 import signal
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -67,27 +67,7 @@ async def start_dryrun(
     if zygote is not None and zygote.usable():
         if early is not None:
             early.discard()
-        started = zygote.bind()
-        # checked and forked in one thread, submitted now (asyncio.to_thread would wait for the
-        # next turn of the loop): the child starts even while this loop is busy (the workbench
-        # redraws for tens of ms after ctrl+j), not once the loop resumes this task
-        forking = asyncio.get_running_loop().run_in_executor(
-            None, partial(contextvars.copy_context().run, _resolve_and_fork, request, zygote, started)
-        )
-        try:
-            run, pipes = await asyncio.shield(forking)
-        except asyncio.CancelledError:
-            forking.add_done_callback(partial(_abandon_fork, started=started))
-            raise
-        except BaseException:
-            _forget(started)
-            raise
-        if isinstance(pipes, OSError):  # the zygote is gone: a cold child does the same
-            zygote.failed(pipes)
-            await run._start(await _spawn_child(request))
-        else:
-            await run._start(await zygote.forked(pipes, started))
-        return run
+        return await _ForkingRun(request, zygote)
 
     spawning: asyncio.Task[ChildProcess] = asyncio.create_task(
         early.adopt() if early is not None else _spawn_child(request)
@@ -101,6 +81,61 @@ async def start_dryrun(
     run = DryrunRun(spec, request, secrets, connection)
     await run._start(await spawning)
     return run
+
+
+def begin_dryrun(request: DryrunRequest, *, zygote: Zygote | None = None) -> Awaitable[DryrunRun]:
+    """`start_dryrun`, with the request's check and the zygote's fork asked for now, not when the
+    result is awaited: a caller whose loop is busy (the workbench closing a dialog) has its child
+    started meanwhile. Await the result once, or `close()` it: a child forked for it then ends.
+    Without a usable zygote, nothing starts before the await (a cold child, as `start_dryrun`)."""
+    zygote = zygote or _default_zygote
+    if zygote is not None and zygote.usable():
+        return _ForkingRun(request, zygote)
+    return start_dryrun(request, zygote=zygote)
+
+
+class _ForkingRun:
+    """A run whose request is being checked and its child forked, in a thread (asked for when
+    made); awaiting it gives the DryrunRun."""
+
+    def __init__(self, request: DryrunRequest, zygote: Zygote) -> None:
+        self._request = request
+        self._zygote = zygote
+        self._started = zygote.bind()
+        # checked and forked in one thread, submitted now (asyncio.to_thread would wait for the
+        # next turn of the loop): the child starts even while this loop is busy (the workbench
+        # redraws for tens of ms after ctrl+j), not once the loop resumes the awaiting task
+        self._forking = asyncio.get_running_loop().run_in_executor(
+            None, partial(contextvars.copy_context().run, _resolve_and_fork, request, zygote, self._started)
+        )
+        self._awaited = False
+
+    def __await__(self) -> Generator[Any, None, DryrunRun]:
+        self._awaited = True
+        return self._finish().__await__()
+
+    def close(self) -> None:
+        """Never awaited (the caller gave up on the run): end the child forked for it."""
+        if not self._awaited:
+            self._awaited = True
+            self._forking.add_done_callback(partial(_abandon_fork, started=self._started))
+
+    async def _finish(self) -> DryrunRun:
+        forking, started = self._forking, self._started
+        try:
+            run, pipes = await asyncio.shield(forking)
+        except asyncio.CancelledError:
+            forking.add_done_callback(partial(_abandon_fork, started=started))
+            raise
+        except BaseException:
+            _forget(started)
+            raise
+        if isinstance(pipes, OSError):  # the zygote is gone: a cold child does the same
+            self._zygote.failed(pipes)
+            await run._start(await _spawn_child(self._request))
+        else:
+            await run._start(await self._zygote.forked(pipes, started))
+        return run
 
 
 def _resolve_and_fork(
@@ -663,4 +698,4 @@ def run_sync(request: DryrunRequest, on_event: Callable[[dict[str, Any]], object
     return asyncio.run(main())
 
 
-__all__ = ["DryrunRun", "DryrunSetupError", "run_sync", "start_dryrun", "use_zygote"]
+__all__ = ["DryrunRun", "DryrunSetupError", "begin_dryrun", "run_sync", "start_dryrun", "use_zygote"]

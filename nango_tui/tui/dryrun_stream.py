@@ -26,6 +26,7 @@ from nango_tui.tui.widgets.dryrun_results import RunResults, script_key
 PROGRESS_SECONDS = 0.1  # how often the listener hears about a streaming run
 YIELD_SECONDS = 0.008  # the worker gives the loop a turn after this much work
 CHILD_NICENESS = 5  # added to the dryrun child's scheduling niceness
+NICE_AFTER = 0.15  # seconds after its start at most before the child is niced
 STREAM_GROUP = "dryrun"
 
 Starter = Callable[[Any], Awaitable[Any]]
@@ -42,10 +43,11 @@ class StreamListener(Protocol):
 
 
 def default_starter(request: Any) -> Awaitable[Any]:
-    """Start a real dryrun child (`workflows.start_dryrun`, what `nango-tui dryrun` runs)."""
+    """Start a real dryrun child (`workflows.begin_dryrun`: what `nango-tui dryrun` runs, its
+    fork from the warm child asked for at once)."""
     from nango_tui import workflows
 
-    return workflows.start_dryrun(request)
+    return workflows.begin_dryrun(request)
 
 
 def lower_priority(pid: int | None) -> None:
@@ -80,6 +82,7 @@ class DryrunStream:
         self.last_request: Any = None
         self.history = RunHistory()  # the last runs of each (script, connection), to compare
         self._last_progress = 0.0
+        self._starting: Any = None  # the last run's start, until its worker awaits it
 
     @property
     def running(self) -> bool:
@@ -118,12 +121,29 @@ class DryrunStream:
         self.last_request = request
         self.active = results
         self.run = None
+        self._abandon_start()  # a worker replaced before it ran never awaits its start
+        try:
+            # asked for now, not when the worker first runs: with the warm child, its fork
+            # starts while the loop is still busy with the key (the dialog closing)
+            starting: Any = self._starter(request)
+        except Exception as exc:  # said by the worker, as a failure inside the starter would be
+            starting = exc
+        self._starting = starting
         self._listener.run_started(results)
         # a callable, not a coroutine: a worker replaced before it ran leaves nothing un-awaited
         self._host.run_worker(
-            partial(self._stream, results), group=STREAM_GROUP, exclusive=True, exit_on_error=False
+            partial(self._stream, results, starting),
+            group=STREAM_GROUP,
+            exclusive=True,
+            exit_on_error=False,
         )
         return results
+
+    def _abandon_start(self) -> None:
+        starting, self._starting = self._starting, None
+        close = getattr(starting, "close", None)
+        if close is not None:
+            close()  # a coroutine closes unrun; a child forked for it is ended
 
     def stop(self) -> bool:
         """Cancel the running run; False when nothing runs."""
@@ -132,6 +152,7 @@ class DryrunStream:
         if self.run is not None:
             self._host.run_worker(self.run.cancel(), group="dryrun-stop", exit_on_error=False)
         else:  # still starting: no child yet, cancel the worker itself
+            self._abandon_start()
             self._host.workers.cancel_group(self._host, STREAM_GROUP)
         return True
 
@@ -146,15 +167,20 @@ class DryrunStream:
                 integration, kind = found[0].integration, found[0].kind
         return script_key(integration, name), kind
 
-    async def _stream(self, results: RunResults) -> None:
+    async def _stream(self, results: RunResults, starting: Any) -> None:
         from nango_tui.dryrun import DryrunSetupError
 
+        if self._starting is starting:
+            self._starting = None  # awaited here from now on
         run = None
+        nice_later: asyncio.TimerHandle | None = None
         results.streaming = True
         gc_policy.streaming_started()
         try:
             try:
-                run = await self._starter(results.request)
+                if isinstance(starting, Exception):
+                    raise starting
+                run = await starting
             except DryrunSetupError as exc:
                 results.fail_setup(str(exc))
                 return
@@ -162,7 +188,10 @@ class DryrunStream:
                 results.fail_setup(f"the dryrun could not start: {type(exc).__name__}: {exc}")
                 return
             self.run = run
-            lower_priority(getattr(run, "pid", None))
+            # niced once its first records are in (or after NICE_AFTER): until then the child
+            # is the run's critical path and the workbench mostly waits for it
+            pid = getattr(run, "pid", None)
+            nice_later = asyncio.get_running_loop().call_later(NICE_AFTER, lower_priority, pid)
             results.records_file = getattr(run, "records_file", None)
             results.kind = getattr(run, "kind", results.kind)
             worked_since = time.perf_counter()
@@ -172,6 +201,9 @@ class DryrunStream:
                 if first_records and results.tally.records:
                     first_records = False
                     self._listener.run_first_records(results)  # shown at once, not on the next tick
+                    if not nice_later.cancelled():
+                        nice_later.cancel()
+                        lower_priority(pid)
                 now = time.perf_counter()
                 if now - self._last_progress >= PROGRESS_SECONDS:
                     self._last_progress = now
@@ -193,6 +225,8 @@ class DryrunStream:
                 results.finish(results.tally.done_event(ev.CANCELLED, results.elapsed, "cancelled"))
             raise
         finally:
+            if nice_later is not None:
+                nice_later.cancel()
             last = gc_policy.streaming_ended()
             if self.active is results:
                 self.run = None

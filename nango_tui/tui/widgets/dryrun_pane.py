@@ -40,6 +40,11 @@ counts everything and keeps only bounded windows (first 1,000 records per model,
 log lines, first 1,000 requests); a 100 ms timer drains what changed into the widgets in one
 batch. Tables never hold more than the window; logs are drawn virtually (visible lines only).
 The full record set is in the run's records file under ``.nango/runs/``.
+A run's start holds the app's frames (``App.batch_update``) until its first records are drawn,
+it ends, or ``HOLD_SECONDS`` (0.1 s) pass, and a focus move into the pane asked for meanwhile
+waits for that moment: the dialog closing, the pane's reset, the focus and the first rows then
+cost one layout and render, and the first rows come sooner (issue 18: ctrl+j on a replaying
+connection). A live run's dialog closes up to 0.1 s later.
 
 Parts: ``tui/dryrun_stream.DryrunStream`` starts, streams and stops runs (no drawing);
 ``DryrunTabs`` holds the views; this pane draws what the stream gathered and owns the keys.
@@ -49,6 +54,7 @@ The process-wide garbage-collector policy while runs stream is ``tui/gc_policy.p
 from __future__ import annotations
 
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +79,7 @@ from .focus_frame import FocusFrame
 DRAIN_SECONDS = 0.1  # how often streamed events reach the widgets
 LABEL_SECONDS = 1.0  # how often the tab labels' counts follow a streaming run
 SHORT_PANE = 16  # rows under which the record / request detail is hidden
+HOLD_SECONDS = 0.1  # at most this long a run's start holds the frames for its first records
 
 __all__ = ["TABS", "DryrunPane"]
 
@@ -193,6 +200,10 @@ and s saves the full record set. A run's results stay until the next run of the 
         self.watching = False  # re-run the last dryrun on each clean save of its script
         self.last_diff: list[str] | None = None  # the last diff shown (tests read it)
         self._short = False  # too few rows for the record / request details (`on_resize`)
+        self._hold: ExitStack | None = None  # the app's frames held for a run's first records
+        self.hold_seconds = HOLD_SECONDS
+        self._hold_timer: Any = None
+        self._focus_on_release = False  # `focus_body` asked for while the frames were held
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -295,6 +306,7 @@ and s saves the full record set. A run's results stay until the next run of the 
     # -- what the stream tells (DryrunStream's listener) ------------------------------------
 
     def run_started(self, results: RunResults) -> None:
+        self.hold_frames()
         self.tabs.mount_views()  # a run fills every tab
         self._show(results)
         self.post_message(self.RunStarted(results.request))
@@ -307,11 +319,13 @@ and s saves the full record set. A run's results stay until the next run of the 
     def run_first_records(self, results: RunResults) -> None:
         if results is self._shown:
             self.drain()  # the first records on the screen now: the timer could be 100 ms away
+        self.release_frames()
 
     def run_replaced(self, results: RunResults) -> None:
         self.post_message(self.RunFinished(ev.CANCELLED, {}, request=results.request, done=results.done))
 
     def run_finished(self, results: RunResults) -> None:
+        self.release_frames()
         done = results.done or {}
         status = done.get("status", ev.FAILED)
         if results is self._shown:
@@ -328,6 +342,36 @@ and s saves the full record set. A run's results stay until the next run of the 
                 error=results.error,
             )
         )
+
+    def hold_frames(self) -> None:
+        """Hold the app's frames while a run starts (until its first records, its end or
+        `hold_seconds`): the dialog closing, the pane's reset and the first rows then take one
+        layout and render, not one each."""
+        if self._hold is not None or not self.is_attached:
+            return
+        hold = ExitStack()
+        hold.enter_context(self.app.batch_update())
+        self._hold = hold
+        self._hold_timer = self.set_timer(self.hold_seconds, self.release_frames, name="dryrun-hold")
+
+    def release_frames(self) -> None:
+        """Draw what was held (see `hold_frames`)."""
+        hold, self._hold = self._hold, None
+        if hold is None:
+            return
+        if self._hold_timer is not None:
+            self._hold_timer.stop()
+            self._hold_timer = None
+        if self._focus_on_release and self.is_attached:
+            self._focus_on_release = False
+            self.focus_body()
+        hold.close()
+        if self.is_attached:
+            self.screen.check_idle()  # its idle handler lays out and renders what changed meanwhile
+
+    def on_unmount(self) -> None:
+        self._focus_on_release = False  # its parts are gone
+        self.release_frames()
 
     # -- actions ----------------------------------------------------------------------------
 
@@ -372,6 +416,11 @@ and s saves the full record set. A run's results stay until the next run of the 
 
     def focus_body(self) -> None:
         """F5 / Tab: focus the active tab's content (table, logs, summary), not the tab bar."""
+        if self._hold is not None:
+            # a run is starting: its records table may come with the held frame; one focus
+            # move then (each move restyles the widgets it leaves and enters)
+            self._focus_on_release = True
+            return
         target = self.tabs.body_of(self.tabs.active or "dryrun-records")
         if target is not None:
             target.focus()
