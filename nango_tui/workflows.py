@@ -88,7 +88,7 @@ async def start_dryrun(request: DryrunRequest) -> DryrunRun:
 def begin_dryrun(request: DryrunRequest) -> Awaitable[DryrunRun]:
     """`start_dryrun` with the child's fork from the warm zygote asked for now (the workbench's
     ctrl+j); await the result once or `close()` it (see `dryrun.runner.begin_dryrun`)."""
-    from nango_tui.dryrun import begin_dryrun as begin
+    from nango_tui.dryrun.runner import begin_dryrun as begin
 
     return begin(request)
 
