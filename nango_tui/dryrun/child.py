@@ -123,10 +123,9 @@ class EventWriter:
             return
         prefix, body = self.sealer.frame(self._redact(line).encode("utf-8", "replace"))
         try:
-            self.out.write(prefix)
-            self.out.write(body)
-            self.out.write(b"\n")
-            self.out.flush()
+            # one system call a line (the buffered writer made three of a batch's: the parent woke
+            # for each part and read the line in pieces)
+            _write_all(self.fd, (prefix, body, b"\n"))
         except (BrokenPipeError, OSError):
             # the parent is gone: nobody listens any more, so stop at once
             self.broken = True
@@ -148,6 +147,16 @@ class EventWriter:
             self.out.flush()
         except OSError:
             pass
+
+
+def _write_all(fd: int, parts: tuple[bytes, ...]) -> None:
+    """`parts` written to `fd` whole, in one writev where the pipe takes them at once."""
+    written = os.writev(fd, parts)
+    rest = sum(map(len, parts)) - written
+    if rest:  # (a signal, or a pipe that took part of it: the rest follows)
+        view = memoryview(b"".join(parts))[written:]
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 class LogStream:
