@@ -66,7 +66,7 @@ def gone(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/status") as status:
             return "zombie" in status.read()
-    except FileNotFoundError:
+    except (FileNotFoundError, ProcessLookupError):  # (a read while it is being reaped: ESRCH)
         return True
 
 
