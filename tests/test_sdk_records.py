@@ -137,6 +137,21 @@ async def test_repeated_id_in_a_batch_keeps_the_last_and_later_batches_are_saved
     assert "ids: 1" in warnings[0]["message"]
 
 
+async def test_a_batch_of_plain_dicts_drops_nango_metadata_and_keeps_the_scripts_list_its_own():
+    """The all-dicts batch (its C-level path, issue 18): `_nango_metadata` is left out as on the
+    per-record path, and the batch is a list of its own (the script may reuse its list)."""
+    nango, events = sync()
+    rows = [{"id": "1", "name": "a"}, {"id": "2", "name": "b", "_nango_metadata": {"x": 1}}]
+    await nango.batch_save(rows, "Contact")
+    plain = [{"id": "3", "name": "c"}, {"id": "4", "name": "d"}]
+    await nango.batch_save(plain, "Contact")
+    plain.clear()
+    first, second = events.of("batch")
+    assert first["records"] == [{"id": "1", "name": "a"}, {"id": "2", "name": "b"}]
+    assert second["records"] == [{"id": "3", "name": "c"}, {"id": "4", "name": "d"}]
+    assert rows[1]["_nango_metadata"] == {"x": 1}  # the script's record itself is untouched
+
+
 async def test_records_keep_their_json_values_as_sent():
     class Deal(BaseModel):
         id: str

@@ -92,8 +92,11 @@ class _ModelCodec:
             self._dicts, self.plain = _fields_validator(self.many.core_schema)
         return self._dicts if isinstance(self._dicts, SchemaValidator) else None
 
-    def dump_instances(self, records: list[Any]) -> list[Any]:
-        """`records` with model instances dumped (one pydantic call), dicts and others as sent."""
+    def dump_instances(self, records: list[Any], dicts_only: bool = False) -> list[Any]:
+        """`records` with model instances dumped (one pydantic call), dicts and others as sent.
+        `dicts_only`: every record is a plain dict (then one C-level pass looks for metadata)."""
+        if dicts_only and not any(map(dict.__contains__, records, repeat("_nango_metadata"))):
+            return list(records)
         cls = self.cls
         mine = [i for i, r in enumerate(records) if type(r) is cls]
         # a plain dict without `_nango_metadata` is kept as it is: tested inline (every record)
@@ -160,10 +163,18 @@ def _fields_validator(schema: Any) -> tuple[SchemaValidator | None, Check | None
     return validator, plain_check(item["schema"], item.get("config"))
 
 
-def _valid_dicts(validator: SchemaValidator | None, records: list[Any], plain: Check | None = None) -> bool:
+def _valid_dicts(
+    validator: SchemaValidator | None,
+    records: list[Any],
+    plain: Check | None = None,
+    dicts_only: bool | None = None,
+) -> bool:
     """True when every record is a plain dict that `validator` accepts (then the model would);
-    `plain` says so first where it can (`plain_fields.py`)."""
-    if validator is None or set(map(type, records)) != _DICT_ONLY:
+    `plain` says so first where it can (`plain_fields.py`). `dicts_only`: whether every record
+    is a plain dict, when the caller knows."""
+    if dicts_only is None:
+        dicts_only = set(map(type, records)) == _DICT_ONLY
+    if validator is None or not dicts_only:
         return False
     if plain is not None and plain(records):
         return True
@@ -369,9 +380,10 @@ class RecordSink:
                 }
             )
             return
+        dicts_only = set(map(type, records)) == _DICT_ONLY  # (the usual batch: C-level passes below)
         if op == "save":
-            records = self._last_of_each_id(name, records)
-            valid = _valid_dicts(codec.dicts, records, codec.plain)
+            records = self._last_of_each_id(name, records, dicts_only)
+            valid = _valid_dicts(codec.dicts, records, codec.plain, dicts_only)
             invalid = [] if valid else self._invalid(codec.many, records)
         elif op == "update":
             invalid = self._invalid(codec.partial, records, needs_id=True)
@@ -396,7 +408,7 @@ class RecordSink:
             if op == "delete":  # a delete without an id cannot be applied
                 bad = {i for i, _ in invalid}
                 records = [r for i, r in enumerate(records) if i not in bad]
-        dumped = codec.dump_instances(records)
+        dumped = codec.dump_instances(records, dicts_only)
         self._remember(op, name, dumped)
         limit = ctx.max_records
         reached = False
@@ -420,9 +432,12 @@ class RecordSink:
             }
         )
 
-    def _last_of_each_id(self, name: str, records: list[Any]) -> list[Any]:
+    def _last_of_each_id(self, name: str, records: list[Any], dicts_only: bool = False) -> list[Any]:
         """Each id once, at its last occurrence (Nango's dedupe); a warning names the repeated ids."""
-        ids = [r.get("id") if type(r) is dict else getattr(r, "id", None) for r in records]
+        if dicts_only:
+            ids = list(map(dict.get, records, repeat("id")))
+        else:
+            ids = [r.get("id") if type(r) is dict else getattr(r, "id", None) for r in records]
         try:
             if len(set(ids)) == len(ids):  # the usual batch: every id once (C-speed check)
                 return records
