@@ -48,11 +48,12 @@ if TYPE_CHECKING:  # (typing costs a fresh interpreter ~3 ms)
     from typing import Any
 
 FILE_PREFIX = "boot-"
+FORMAT = 2  # of the file: entries kept serialized, decoded when used (a process uses ~half)
 DISABLE_VARIABLE = "NANGO_TUI_NO_BOOT_CACHE"  # set (non-empty): every start compiles as usual
 MAX_BYTES = 32 * 1024 * 1024  # the workbench's and the child's together are ~1 MB
 MAX_ENTRIES = 20_000  # over this (library upgrades leave old entries): keep only this start's
 
-_CODE_TYPE = type(compile("", "<string>", "exec"))
+_CODE_TYPE = type((lambda: None).__code__)  # (not compile(): its first call costs ~4 ms)
 
 
 def cache_folder(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
@@ -121,6 +122,7 @@ def write_private_bytes(path: str | os.PathLike[str], data: bytes) -> None:
 def interpreter_key() -> tuple[object, ...]:
     """What the kept programs and code objects depend on: this interpreter's build."""
     return (
+        FORMAT,
         sys.implementation.name,
         sys.version,
         sys.hexversion,
@@ -138,7 +140,7 @@ def cache_path(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
 
 def regex_hook_supported() -> bool:
     """The private `re` functions the regex hook calls are those of CPython 3.11."""
-    return sys.implementation.name == "cpython" and sys.version_info[:2] == (3, 11)
+    return sys.implementation.name == "cpython" and sys.version_info[:2] == (3, 11) and _sre.CODESIZE == 4
 
 
 class _Boot:
@@ -146,9 +148,9 @@ class _Boot:
 
     def __init__(self, path: str) -> None:
         self.path = path
-        self.regexes: dict[tuple[str | bytes, int], tuple[object, ...]] = {}
-        self.codes: dict[tuple[str, str], CodeType] = {}
-        self.new_regexes: dict[tuple[str | bytes, int], tuple[object, ...]] = {}
+        self.regexes: dict[tuple[str | bytes, int], tuple[Any, ...]] = {}
+        self.codes: dict[tuple[str, str], bytes] = {}
+        self.new_regexes: dict[tuple[str | bytes, int], tuple[Any, ...]] = {}
         self.new_codes: dict[tuple[str, str], CodeType] = {}
         self.hits = 0
         self.recording = False
@@ -177,10 +179,16 @@ class _Boot:
         regexes, codes = _decode(read_private_bytes(self.path, MAX_BYTES)) or ({}, {})
         regexes.update(self.regexes)
         codes.update(self.codes)
-        regexes.update(self.new_regexes)
-        codes.update(self.new_codes)
+        import array
+
+        new_regexes = {
+            k: (v[0], array.array("I", v[1]).tobytes(), *v[2:]) for k, v in self.new_regexes.items()
+        }
+        new_codes = {k: marshal.dumps(v) for k, v in self.new_codes.items()}
+        regexes.update(new_regexes)
+        codes.update(new_codes)
         if len(regexes) + len(codes) > MAX_ENTRIES:  # old entries pile up: keep this start's only
-            regexes, codes = dict(self.new_regexes), dict(self.new_codes)
+            regexes, codes = new_regexes, new_codes
         contents: Any = (interpreter_key(), regexes, codes)
         write_private_bytes(self.path, marshal.dumps(contents))
         self.new_regexes.clear()
@@ -238,10 +246,10 @@ class _Boot:
         if type(p) not in (str, bytes) or type(flags) is not int or flags & 128:  # 128: DEBUG prints
             return self.regex_compile(p, flags)  # type: ignore[misc]
         key = (p, flags)
-        kept = self.regexes.get(key) or self.new_regexes.get(key)
+        kept = self.regexes.get(key)
         if kept is not None:
-            try:
-                pattern = _sre.compile(p, *kept)
+            try:  # (its program kept as the bytes of 32-bit words: _sre.CODESIZE is 4)
+                pattern = _sre.compile(p, kept[0], memoryview(kept[1]).cast("I").tolist(), *kept[2:])
             except Exception:  # not a program this interpreter accepts: compile it as usual
                 self.regexes.pop(key, None)
             else:
@@ -295,10 +303,16 @@ class _Boot:
         if type(source) is not str:
             return source
         key = (mode, source)
-        code = self.codes.get(key) or self.new_codes.get(key)
-        if code is not None:
-            self.hits += 1
-            return code
+        kept = self.codes.get(key)
+        if kept is not None:
+            try:
+                code = marshal.loads(kept)
+            except Exception:  # (not one this interpreter wrote)
+                code = None
+            if type(code) is _CODE_TYPE:
+                self.hits += 1
+                return code
+            self.codes.pop(key, None)
         # as exec/eval compile a string from those modules: no __future__ flags (neither
         # dataclasses nor collections has any; dont_inherit keeps this module's out too)
         code = compile(source, "<string>", mode, dont_inherit=True)
@@ -361,8 +375,9 @@ def _trusted_folders() -> tuple[str, ...]:
 
 def _decode(
     data: bytes | None,
-) -> tuple[dict[tuple[str | bytes, int], tuple[object, ...]], dict[tuple[str, str], CodeType]] | None:
-    """The file's two tables when `data` is a file this interpreter wrote, else None."""
+) -> tuple[dict[tuple[str | bytes, int], tuple[object, ...]], dict[tuple[str, str], bytes]] | None:
+    """The file's two tables when `data` is a file this interpreter wrote, else None: each regex's
+    arguments to `_sre.compile` (its program as bytes), each code object marshalled."""
     if not data:
         return None
     try:
@@ -374,9 +389,9 @@ def _decode(
     regexes = {
         k: v
         for k, v in regexes.items()
-        if type(k) is tuple and len(k) == 2 and type(v) is tuple and len(v) == 5 and type(v[1]) is list
+        if type(k) is tuple and len(k) == 2 and type(v) is tuple and len(v) == 5 and type(v[1]) is bytes
     }
-    codes = {k: v for k, v in codes.items() if type(k) is tuple and len(k) == 2 and type(v) is _CODE_TYPE}
+    codes = {k: v for k, v in codes.items() if type(k) is tuple and len(k) == 2 and type(v) is bytes}
     return regexes, codes
 
 

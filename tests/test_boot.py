@@ -169,6 +169,7 @@ def test_user_code_imported_from_elsewhere_is_not_kept(probe_env, tmp_path: Path
         "someone_elses",
         "a_link",
         "bad_programs",
+        "bad_code_objects",
         "too_large",
     ],
 )
@@ -183,7 +184,7 @@ def test_a_wrong_or_foreign_file_is_ignored(probe_env, tmp_path: Path, spoil: st
         path.write_bytes(os.urandom(4096))
     elif spoil == "another_interpreter":
         _, regexes, codes = marshal.loads(data)
-        path.write_bytes(marshal.dumps((("cpython", "3.11.0 (elsewhere)"), regexes, codes)))
+        path.write_bytes(marshal.dumps(((boot.FORMAT, "cpython", "3.11.0 (elsewhere)"), regexes, codes)))
     elif spoil == "group_writable":
         path.chmod(0o620)
     elif spoil == "someone_elses":
@@ -196,12 +197,16 @@ def test_a_wrong_or_foreign_file_is_ignored(probe_env, tmp_path: Path, spoil: st
         path.symlink_to(real)
     elif spoil == "bad_programs":  # the right key, but programs _sre refuses: compiled as usual
         key, regexes, codes = marshal.loads(data)
-        regexes = {k: (v[0], [99999, 1, 2, 3], *v[2:]) for k, v in regexes.items()}
+        regexes = {k: (v[0], bytes([0x9F, 0x86, 1, 0]) * 4, *v[2:]) for k, v in regexes.items()}
+        path.write_bytes(marshal.dumps((key, regexes, codes)))
+    elif spoil == "bad_code_objects":  # the right key, but not code objects: compiled as usual
+        key, regexes, codes = marshal.loads(data)
+        codes = {k: marshal.dumps(("not", "code")) if i % 2 else b"\xff" * 9 for i, k in enumerate(codes)}
         path.write_bytes(marshal.dumps((key, regexes, codes)))
     elif spoil == "too_large":
         path.write_bytes(data + b"\0" * (boot.MAX_BYTES + 1 - len(data)))
     out = run_probe(probe_env)
-    if spoil != "bad_programs":
+    if spoil not in ("bad_programs", "bad_code_objects"):
         assert out["hits"] == 0
     for name in ("patterns", "match", "point", "item", "init_annotations"):
         assert out[name] == reference[name], name
