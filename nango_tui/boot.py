@@ -419,13 +419,13 @@ def stop() -> None:
 
 def save() -> bool:
     """Write what this start compiled that the file did not hold (nothing when it held it all:
-    every start after the first); True when the file was written. Never raises for a file
-    problem (a read-only home, a full disk): the next start compiles as usual."""
+    every start after the first); True when the file was written. Never raises (a read-only
+    home, a full disk, an entry marshal cannot write): the next start compiles as usual."""
     if _boot is None:
         return False
     try:
         return _boot.save()
-    except OSError:
+    except Exception:  # (a cache: the command's own result and exit code come first)
         return False
 
 

@@ -306,3 +306,16 @@ def test_the_off_switch_compiles_everything_as_usual(probe_env) -> None:
     out = run_probe(off)
     assert out["hits"] == 0
     assert out["patterns"] == stock(off)["patterns"]
+
+
+def test_a_failing_save_is_no_error(monkeypatch) -> None:
+    """Whatever goes wrong while writing (here an entry marshal refuses), the program goes on."""
+    fresh = boot._Boot("/nonexistent-folder/boot.marshal")
+    fresh.new_codes[("exec", "x = 1")] = compile("x = 1", "<string>", "exec", dont_inherit=True)
+    monkeypatch.setattr(boot, "_boot", fresh)
+
+    def refuse(value: object) -> bytes:
+        raise ValueError("unmarshallable object")
+
+    monkeypatch.setattr(boot.marshal, "dumps", refuse)
+    assert boot.save() is False
