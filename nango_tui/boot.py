@@ -31,6 +31,7 @@ always safe; `NANGO_TUI_NO_BOOT_CACHE=1` turns all of this off (benchmarks/bench
 """
 
 from __future__ import annotations
+import __future__
 
 import _frozen_importlib_external as _bootstrap_external  # (importlib.machinery's, loaded)
 import _sre  # type: ignore[import-not-found]  # (no stub; built in)
@@ -54,6 +55,7 @@ MAX_BYTES = 32 * 1024 * 1024  # the workbench's and the child's together are ~1 
 MAX_ENTRIES = 20_000  # over this (library upgrades leave old entries): keep only this start's
 
 _CODE_TYPE = type((lambda: None).__code__)  # (not compile(): its first call costs ~4 ms)
+_future_feature = type(__future__.annotations)
 
 
 def cache_folder(environ: dict[str, str] | os._Environ[str] | None = None) -> str:
@@ -202,9 +204,9 @@ class _Boot:
         is imported (importing them here would cost processes that never use them ~25 ms)."""
         self.recording = True
         patches: dict[str, Callable[[ModuleType], None]] = {
-            "dataclasses": lambda module: self._patch(module, "exec", self.exec_source),
-            "collections": lambda module: self._patch(module, "eval", self.eval_source),
-            "typing": lambda module: self._patch(module, "compile", self.compile_source),
+            "dataclasses": lambda module: self._shadow(module, "exec", self.exec_source),
+            "collections": lambda module: self._shadow(module, "eval", self.eval_source),
+            "typing": lambda module: self._shadow(module, "compile", self.compile_source),
         }
         if regex_hook_supported():
             patches["re._compiler"] = self._patch_regex_compiler
@@ -220,6 +222,12 @@ class _Boot:
     def _patch_regex_compiler(self, compiler: ModuleType) -> None:
         self.regex_compile = compiler.compile
         self._patch(compiler, "compile", self.compile_regex)
+
+    def _shadow(self, module: ModuleType, name: str, value: object) -> None:
+        """A builtin shadowed in `module`'s namespace, when the module compiles with no
+        `__future__` flags (as the hooks do): else (another Python's version of it) left alone."""
+        if not any(isinstance(v, _future_feature) for v in list(vars(module).values())):
+            self._patch(module, name, value)
 
     def _patch(self, module: ModuleType, name: str, value: object) -> None:
         had = name in vars(module)

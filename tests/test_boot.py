@@ -319,3 +319,20 @@ def test_a_failing_save_is_no_error(monkeypatch) -> None:
 
     monkeypatch.setattr(boot.marshal, "dumps", refuse)
     assert boot.save() is False
+
+
+def test_a_module_with_future_flags_keeps_its_builtins() -> None:
+    """The hooks compile as a module without `__future__` imports does; another Python's
+    dataclasses (or typing...) that had one would be left alone."""
+    import types
+
+    module = types.ModuleType("with_future")
+    exec("from __future__ import annotations", vars(module))
+    plain = types.ModuleType("plain")
+    fresh = boot._Boot("/nonexistent-folder/boot.marshal")
+    fresh._shadow(module, "exec", fresh.exec_source)
+    fresh._shadow(plain, "exec", fresh.exec_source)
+    assert "exec" not in vars(module)
+    assert vars(plain)["exec"] == fresh.exec_source
+    fresh.uninstall()
+    assert "exec" not in vars(plain)
