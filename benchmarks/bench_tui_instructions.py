@@ -7,7 +7,8 @@ Each run is `cli.main([DIR])` in a fresh interpreter with the same steps as `_ru
 (the collector paused as it does), the app headless at 100x32, the process leaving at the end of
 the screen's first render (that render is the full frame: see benchmarks/README.md, session 5).
 Also printed: the interpreter alone (`python -c pass`), for scale. `PYTHONHASHSEED=0`: with random
-hashes two runs differ by up to ~30 M. Skipped without valgrind.
+hashes two runs differ by up to ~30 M. Skipped without valgrind. The package's bytecode is
+brought up to date first (`compileall`), as an install leaves it.
 
 The workbench keeps the CSS it parsed and nango.yaml's load result for its next start
 (`tui/css_cache.py`, `tui/project_cache.py`, `boot.py`'s regexes and generated code, written
@@ -19,6 +20,7 @@ then filled by a headless start that reaches the warm-up (every later start). `$
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import re
 import shutil
@@ -111,6 +113,10 @@ def main() -> int:
         print("valgrind is not installed: skipped")
         return 0
     print(f"load average {os.getloadavg()[0]:.1f} (instruction counts do not depend on it)")
+    # the package's bytecode up to date, as an install leaves it: with PYTHONDONTWRITEBYTECODE set
+    # (as on the development machine) a module changed since its .pyc is compiled at every start
+    # (~+300 M instructions after a rebase)
+    compileall.compile_dir(str(REPO / "nango_tui"), quiet=2)
     print(f"python -c pass: {instructions('-c', 'pass') / 1e6:,.0f} M instructions")
     with tempfile.TemporaryDirectory() as tmp:
         projects = []
