@@ -176,7 +176,9 @@ class _Boot:
             return self._save()
 
     def _save(self) -> bool:
-        if not self.new_regexes and not self.new_codes:
+        # snapshots (C-level copies): other threads may record while this one writes
+        recorded_regexes, recorded_codes = dict(self.new_regexes), dict(self.new_codes)
+        if not recorded_regexes and not recorded_codes:
             return False
         regexes, codes = _decode(read_private_bytes(self.path, MAX_BYTES)) or ({}, {})
         regexes.update(self.regexes)
@@ -184,17 +186,21 @@ class _Boot:
         import array
 
         new_regexes = {
-            k: (v[0], array.array("I", v[1]).tobytes(), *v[2:]) for k, v in self.new_regexes.items()
+            k: (v[0], array.array("I", v[1]).tobytes(), *v[2:]) for k, v in recorded_regexes.items()
         }
-        new_codes = {k: marshal.dumps(v) for k, v in self.new_codes.items()}
+        new_codes = {k: marshal.dumps(v) for k, v in recorded_codes.items()}
         regexes.update(new_regexes)
         codes.update(new_codes)
         if len(regexes) + len(codes) > MAX_ENTRIES:  # old entries pile up: keep this start's only
             regexes, codes = new_regexes, new_codes
         contents: Any = (interpreter_key(), regexes, codes)
         write_private_bytes(self.path, marshal.dumps(contents))
-        self.new_regexes.clear()
-        self.new_codes.clear()
+        for key in recorded_regexes:
+            self.new_regexes.pop(key, None)
+        for key in recorded_codes:
+            self.new_codes.pop(key, None)
+        self.regexes.update(new_regexes)  # (a later save in this process writes them again)
+        self.codes.update(new_codes)
         return True
 
     # -- the hooks ---------------------------------------------------------------------------

@@ -336,3 +336,41 @@ def test_a_module_with_future_flags_keeps_its_builtins() -> None:
     assert vars(plain)["exec"] == fresh.exec_source
     fresh.uninstall()
     assert "exec" not in vars(plain)
+
+
+WORKBENCH = r"""
+import asyncio, json, marshal, os, re, sys
+from nango_tui import boot
+boot.start()  # as program.entry
+from pathlib import Path
+os.environ["NANGO_TUI_KEYMAP"] = "/nonexistent"
+from nango_tui.tui.app import WorkbenchApp
+
+async def main():
+    app = WorkbenchApp(Path(sys.argv[1]), watch=False)
+    async with app.run_test(size=(100, 32)) as pilot:
+        while not os.path.isfile(boot.cache_path()):  # written after the first frame
+            await pilot.pause(0.05)
+        hooked = re._compiler.compile.__module__ == "nango_tui.boot"
+        assert "imaplib" not in sys.modules
+        import imaplib  # a later screen's import: compiles its regexes as it is imported
+    written = boot.finish()  # as cli.entry at the program's end
+    _, regexes, _ = marshal.loads(open(boot.cache_path(), "rb").read())
+    kept = any(pattern == imaplib.Continuation.pattern for pattern, _ in regexes)
+    print(json.dumps({"hooked_after_first_frame": hooked, "written_at_exit": written, "kept": kept}))
+
+asyncio.run(main())
+"""
+
+
+def test_the_workbench_keeps_what_it_imports_after_its_first_frame(tmp_path: Path) -> None:
+    """The workbench writes the file at its first frame and keeps the hooks (it runs no user
+    code): what its warm-up and later screens import is kept at the program's end."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path / "cache"))
+    samples = Path(__file__).resolve().parent.parent / "sample-integrations"
+    done = subprocess.run(
+        [sys.executable, "-c", WORKBENCH, str(samples)], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout.strip().splitlines()[-1])
+    assert out == {"hooked_after_first_frame": True, "written_at_exit": True, "kept": True}

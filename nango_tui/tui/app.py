@@ -188,7 +188,6 @@ class WorkbenchApp(App[int]):
             return
         self._warmed = True
         gc_policy.first_frame_drawn()
-        boot.stop()  # start-up is over; the file is written with the other caches below
         if self.watch_enabled:
             self.run_dev_engine()
         for pane in self.screen_stack[0].query(Pane):
@@ -201,6 +200,10 @@ class WorkbenchApp(App[int]):
     def _save_for_next_start(self, closing: bool = False) -> None:
         """The parsed CSS and nango.yaml's load result kept for the next start: in a thread after
         the first frame (~10 ms of pickling), or as the app closes if that came first."""
+        # what the first frame compiled (boot.py); the hooks stay for what the warm-up and later
+        # screens import (~600 regexes and generated functions: the dev engine, the Deployments
+        # pane's client, the dialogs), written as the program ends (cli.entry); this process
+        # never runs a user's code
         boot.save()
         problem = self._next_start.save(self.stylesheet)
         if problem and not closing:
