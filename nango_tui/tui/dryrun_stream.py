@@ -36,6 +36,7 @@ class StreamListener(Protocol):
     """What the controller tells the view (all called on the event loop)."""
 
     def run_started(self, results: RunResults) -> None: ...
+    def run_child_started(self, results: RunResults, replaying: bool) -> None: ...
     def run_progress(self, results: RunResults) -> None: ...
     def run_first_records(self, results: RunResults) -> None: ...
     def run_finished(self, results: RunResults) -> None: ...
@@ -194,6 +195,8 @@ class DryrunStream:
             nice_later = asyncio.get_running_loop().call_later(NICE_AFTER, lower_priority, pid)
             results.records_file = getattr(run, "records_file", None)
             results.kind = getattr(run, "kind", results.kind)
+            # a live run's first records wait for its API; a replaying one's come within ms
+            self._listener.run_child_started(results, getattr(getattr(run, "spec", None), "replay", True))
             worked_since = time.perf_counter()
             first_records = True
             async for event in run.events():

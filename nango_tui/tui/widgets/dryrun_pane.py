@@ -41,10 +41,10 @@ log lines, first 1,000 requests); a 100 ms timer drains what changed into the wi
 batch. Tables never hold more than the window; logs are drawn virtually (visible lines only).
 The full record set is in the run's records file under ``.nango/runs/``.
 A run's start holds the app's frames (``App.batch_update``) until its first records are drawn,
-it ends, or ``HOLD_SECONDS`` (0.1 s) pass, and a focus move into the pane asked for meanwhile
-waits for that moment: the dialog closing, the pane's reset, the focus and the first rows then
-cost one layout and render, and the first rows come sooner (issue 18: ctrl+j on a replaying
-connection). A live run's dialog closes up to 0.1 s later.
+it ends, its child turns out to call a live API (no quick records then), or ``HOLD_SECONDS``
+(0.15 s) pass, and a focus move into the pane asked for meanwhile waits for that moment: the
+dialog closing, the pane's reset, the focus and the first rows then cost one layout and render,
+and the first rows come sooner (issue 18: ctrl+j on a replaying connection).
 
 Parts: ``tui/dryrun_stream.DryrunStream`` starts, streams and stops runs (no drawing);
 ``DryrunTabs`` holds the views; this pane draws what the stream gathered and owns the keys.
@@ -79,7 +79,7 @@ from .focus_frame import FocusFrame
 DRAIN_SECONDS = 0.1  # how often streamed events reach the widgets
 LABEL_SECONDS = 1.0  # how often the tab labels' counts follow a streaming run
 SHORT_PANE = 16  # rows under which the record / request detail is hidden
-HOLD_SECONDS = 0.1  # at most this long a run's start holds the frames for its first records
+HOLD_SECONDS = 0.15  # at most this long a run's start holds the frames for its first records
 
 __all__ = ["TABS", "DryrunPane"]
 
@@ -202,6 +202,7 @@ and s saves the full record set. A run's results stay until the next run of the 
         self._short = False  # too few rows for the record / request details (`on_resize`)
         self._hold: ExitStack | None = None  # the app's frames held for a run's first records
         self.hold_seconds = HOLD_SECONDS
+        self._held_for: RunResults | None = None
         self._hold_timer: Any = None
         self._focus_on_release = False  # `focus_body` asked for while the frames were held
 
@@ -306,11 +307,15 @@ and s saves the full record set. A run's results stay until the next run of the 
     # -- what the stream tells (DryrunStream's listener) ------------------------------------
 
     def run_started(self, results: RunResults) -> None:
-        self.hold_frames()
+        self.hold_frames(results)
         self.tabs.mount_views()  # a run fills every tab
         self._show(results)
         self.post_message(self.RunStarted(results.request))
         self.refresh_bindings()
+
+    def run_child_started(self, results: RunResults, replaying: bool) -> None:
+        if not replaying:
+            self.release_frames(results)  # its first records wait for the API: draw the start now
 
     def run_progress(self, results: RunResults) -> None:
         tally = results.tally
@@ -319,13 +324,13 @@ and s saves the full record set. A run's results stay until the next run of the 
     def run_first_records(self, results: RunResults) -> None:
         if results is self._shown:
             self.drain()  # the first records on the screen now: the timer could be 100 ms away
-        self.release_frames()
+        self.release_frames(results)
 
     def run_replaced(self, results: RunResults) -> None:
         self.post_message(self.RunFinished(ev.CANCELLED, {}, request=results.request, done=results.done))
 
     def run_finished(self, results: RunResults) -> None:
-        self.release_frames()
+        self.release_frames(results)
         done = results.done or {}
         status = done.get("status", ev.FAILED)
         if results is self._shown:
@@ -343,10 +348,11 @@ and s saves the full record set. A run's results stay until the next run of the 
             )
         )
 
-    def hold_frames(self) -> None:
+    def hold_frames(self, results: RunResults) -> None:
         """Hold the app's frames while a run starts (until its first records, its end or
         `hold_seconds`): the dialog closing, the pane's reset and the first rows then take one
         layout and render, not one each."""
+        self._held_for = results
         if self._hold is not None or not self.is_attached:
             return
         hold = ExitStack()
@@ -354,9 +360,13 @@ and s saves the full record set. A run's results stay until the next run of the 
         self._hold = hold
         self._hold_timer = self.set_timer(self.hold_seconds, self.release_frames, name="dryrun-hold")
 
-    def release_frames(self) -> None:
-        """Draw what was held (see `hold_frames`)."""
+    def release_frames(self, results: RunResults | None = None) -> None:
+        """Draw what was held (see `hold_frames`); given `results`, only if held for that run
+        (a replaced run ending does not end its successor's hold)."""
+        if results is not None and results is not self._held_for:
+            return
         hold, self._hold = self._hold, None
+        self._held_for = None
         if hold is None:
             return
         if self._hold_timer is not None:
