@@ -317,3 +317,42 @@ async def test_the_dialog_shows_the_metadata_a_run_of_the_connection_starts_from
     )  # the run's value, as its reference
     assert "plain-written" not in note
     assert "no metadata" in await note_of("second")  # another connection's overlay is its own
+
+
+async def test_a_started_dialog_closes_once_the_runs_child_is_forked(root):
+    """issue 18 (ctrl+j): given a future for the warm child's fork, the dialog closes when it is
+    done (the closing's work then no longer competes with the thread that forks), and ignores
+    a second ctrl+j or an escape meanwhile (the run started); without it, after FORK_WAIT."""
+    import asyncio
+
+    from tests.support.tui_dryrun import UNSET
+
+    started: list[DryrunRequest] = []
+    forks: list[asyncio.Future] = []
+
+    def start_run(request):
+        started.append(request)
+        forks.append(asyncio.get_running_loop().create_future())
+        return forks[-1]
+
+    project = load(root)
+    script = project.find_script("contacts")[0]
+    app = DialogApp(((project, script, root, "dev"), {"start_run": start_run}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        app.dialog.set_timer = lambda *args, **kwargs: None  # no FORK_WAIT here: the fork decides
+        await pilot.press("ctrl+j")
+        await pilot.pause(0.2)
+        assert len(started) == 1 and app.result is UNSET  # still open: not forked yet
+        await pilot.press("ctrl+j", "escape")
+        await pilot.pause(0.1)
+        assert len(started) == 1 and app.result is UNSET
+        forks[0].set_result(None)
+        await wait_for(pilot, lambda: app.result is not UNSET)
+        assert app.result is started[0]
+    app = DialogApp(((project, script, root, "dev"), {"start_run": start_run}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        await pilot.press("ctrl+j")  # a fork that never completes: closed after FORK_WAIT
+        await wait_for(pilot, lambda: app.result is not UNSET)
+        assert app.result is started[1] and not forks[1].done()

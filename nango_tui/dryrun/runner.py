@@ -110,6 +110,11 @@ class _ForkingRun:
         )
         self._awaited = False
 
+    @property
+    def forked(self) -> asyncio.Future[Any]:
+        """Done once the request is checked and the fork asked for (or that failed)."""
+        return self._forking
+
     def __await__(self) -> Generator[Any, None, DryrunRun]:
         self._awaited = True
         return self._finish().__await__()

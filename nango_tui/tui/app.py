@@ -619,9 +619,9 @@ class WorkbenchApp(App[int]):
         self._start_run(request)
         self.action_focus_pane("dryrun")
 
-    def _start_run(self, request: Any) -> None:
+    def _start_run(self, request: Any) -> Any:
         self.last_request = request
-        self.dryrun_pane.start(request)
+        return self.dryrun_pane.start(request)  # the warm child's fork, for the dialog to wait on
 
     # DryrunPane.RunStarted / RunFinished reach these by Textual's handler naming
     def on_dryrun_pane_run_started(self, event: Any) -> None:

@@ -140,6 +140,11 @@ class DryrunStream:
         )
         return results
 
+    def forking(self) -> asyncio.Future[Any] | None:
+        """While the last run's worker has not run yet: the future its warm child's fork
+        completes (None without one: a cold child, a stand-in starter)."""
+        return getattr(self._starting, "forked", None)
+
     def _abandon_start(self) -> None:
         starting, self._starting = self._starting, None
         close = getattr(starting, "close", None)

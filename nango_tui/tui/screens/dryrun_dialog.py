@@ -5,15 +5,17 @@
 
 `ctrl+j` (also `ctrl+enter`) starts: the dialog dismisses with the request when every field is
 valid, otherwise it shows what is wrong under the field and focuses it. `escape` cancels.
-Given `start_run`, the dialog calls it with the request before it closes (the workbench's: the
-dryrun child forks while the workbench redraws without the dialog) and the caller must not
-start that request again.
+Given `start_run`, the dialog calls it with the request before it closes and the caller must
+not start that request again; when `start_run` returns a future (the workbench's: its warm
+child's fork), the dialog closes once that is done or after FORK_WAIT (0.05 s), and ignores
+keys meanwhile.
 The connection list comes from `runtime.connections.list_connections(root, env)` in a thread
 (it may ask a Nango server); the first connection of the script's integration is preselected.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import datetime
@@ -37,6 +39,7 @@ from nango_tui.tui.connection_metadata import OVERLAY, ConnectionMetadata, conne
 REPLAY_CHOICES = {"auto": "replay if the connection does", "on": "replay mocks", "off": "live API"}
 REPLAY_KEYS: dict[bool | None, str] = {None: "auto", True: "on", False: "off"}
 REPLAY_VALUES = {key: value for value, key in REPLAY_KEYS.items()}
+FORK_WAIT = 0.05  # seconds the dialog stays at most for its run's child to be forked
 
 
 def environments(root: Path, current: str) -> list[str]:
@@ -114,7 +117,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         defaults: DryrunRequest | None = None,
         *,
         last_started: datetime | None = None,
-        start_run: Callable[[DryrunRequest], None] | None = None,
+        start_run: Callable[[DryrunRequest], Any] | None = None,
     ) -> None:
         super().__init__()
         self.last_started = last_started  # when this script's last run started (next last_sync_date)
@@ -134,6 +137,7 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         self.metadata_error: str | None = None
         self.connections_loaded = False
         self._metadata: dict[str, ConnectionMetadata] = {}  # connection id -> what a run starts from
+        self._started_request: DryrunRequest | None = None  # started: the dialog closes once it is forked
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -473,18 +477,35 @@ class DryrunDialog(ModalScreen["DryrunRequest | None"]):
         return request, None
 
     def action_start(self) -> None:
+        if self._started_request is not None:
+            return  # started already: closing
         request, first_bad = self.build_request()
         if request is None:
             self.query_one(f"#{first_bad}").focus()
             self.app.bell()
             return
         if self.start_run is not None:
-            # before the dismiss: the screen below redraws on its resume (tens of ms), the
-            # run's worker is queued ahead of it and its child forks meanwhile
-            self.start_run(request)
+            forking = self.start_run(request)
+            if isinstance(forking, asyncio.Future) and not forking.done():
+                # the dialog closes once the run's child is forked (or FORK_WAIT passed): the
+                # thread checking the request and asking for the fork then has the interpreter
+                # to itself (closing the dialog is ~30 ms of this loop's work, during which that
+                # thread waited for the GIL at each file it read), and the closing overlaps the
+                # child's start. The workbench holds its frames meanwhile (DryrunPane.hold_frames).
+                self._started_request = request
+                forking.add_done_callback(lambda _forked: self._close_with(request))
+                self.set_timer(FORK_WAIT, lambda: self._close_with(request))
+                return
         self.dismiss(request)
 
+    def _close_with(self, request: DryrunRequest) -> None:
+        if self._started_request is request and self.is_attached:
+            self._started_request = None
+            self.dismiss(request)
+
     def action_cancel(self) -> None:
+        if self._started_request is not None:
+            return  # started already: closing with its request
         self.dismiss(None)
 
     def action_since_last_run(self) -> None:

@@ -53,6 +53,7 @@ The process-wide garbage-collector policy while runs stream is ``tui/gc_policy.p
 
 from __future__ import annotations
 
+import asyncio
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -276,9 +277,11 @@ and s saves the full record set. A run's results stay until the next run of the 
     def results_for(self, script: Any) -> RunResults | None:
         return self.controller.results_for(script)
 
-    def start(self, request: Any) -> None:
-        """Start a dryrun of `request`; a run already going is stopped first."""
+    def start(self, request: Any) -> asyncio.Future[Any] | None:
+        """Start a dryrun of `request`; a run already going is stopped first. Returns the future
+        its child's fork from the warm child completes, when there is one (`DryrunStream.forking`)."""
         self.controller.start(request)
+        return self.controller.forking()
 
     def stop(self) -> bool:
         """Cancel the running run; False when nothing runs."""
