@@ -8,7 +8,11 @@ every few milliseconds until every pane has drawn (tree, script, problems, dryru
 The figure includes Python's start, the imports, the load of nango.yaml and the first paint;
 polling every 20 ms adds up to ~25 ms (polling faster slows the app: each capture is a process). Prints the median, min and max of N runs, the load average, and the CPU time
 (user + system) the workbench process had used when the frame was seen: on a busy machine the
-fairer figure (other processes' load inflates wall time far more). A first start, not counted,
+fairer figure (other processes' load inflates wall time far more), and after each run the CPU
+time of a fixed pure-Python workload (`REFERENCE`, the same instructions every time): on this
+2-core VM that reference varied 1.5-2.8x from one second to the next at load 1-6, and the
+workbench's CPU with it (correlation 0.85 in one process: benchmarks/README.md, session 8),
+so a slow run whose reference is slow too is the machine, not the start. A first start, not counted,
 warms the file cache and fills the workbench's start-up caches (`tui/css_cache.py`,
 `tui/project_cache.py`, under the temporary HOME), as any earlier start of the workbench on the
 project would have; its figure is printed too.
@@ -33,6 +37,25 @@ CORPUS = REPO.parent / "shared" / "corpus" / "nango-yaml"
 VENV_BIN = Path(sys.executable).parent
 FRAME_TEXTS = ("Config", "Script · nango.yaml", "Problems", "Records", "q Quit")
 PROJECT_TEXT = {"hubspot": "hubspot", "samples": "salesforce"}  # an integration in the tree
+
+
+# a fixed amount of pure-Python work (dicts, strings, a sort: ~40 ms of CPU on a quiet machine)
+REFERENCE = r"""
+import time
+t = time.process_time()
+d = {}
+for i in range(40_000):
+    d[str(i)] = i * i
+    s = f"{i}-{d[str(i)]}"
+sorted(d.items(), key=lambda kv: kv[1] % 977)
+print((time.process_time() - t) * 1000)
+"""
+
+
+def reference_cpu_ms() -> float:
+    """The CPU time of `REFERENCE` in a fresh interpreter: how fast the machine runs Python now."""
+    done = subprocess.run([sys.executable, "-c", REFERENCE], capture_output=True, text=True, timeout=60)
+    return float(done.stdout)
 
 
 def tmux(socket: str, *args: str) -> str:
@@ -109,7 +132,16 @@ def measure(socket: str, project: Path, text: str, runs: int) -> None:
         f"CPU {first_cpu or 0:.0f} ms; caches filled by it: {'yes' if filled else 'NO'}"
     )
     load = os.getloadavg()[0]
-    results = [one_run(socket, project, texts) for _ in range(runs)]
+    results = []
+    references = []
+    for index in range(runs):
+        results.append(one_run(socket, project, texts))
+        references.append(reference_cpu_ms())
+        wall, cpu = results[-1]
+        print(
+            f"  run {index + 1}: {wall * 1000:.0f} ms, CPU {cpu or 0:.0f} ms; "
+            f"reference workload after it: CPU {references[-1]:.0f} ms"
+        )
     load = max(load, os.getloadavg()[0])
     ms = [t * 1000 for t, _ in results]
     print(
@@ -118,8 +150,12 @@ def measure(socket: str, project: Path, text: str, runs: int) -> None:
     cpus = [c for _, c in results if c is not None]
     if cpus:
         print(
-            f"  the workbench's CPU time by then (user + system): median {statistics.median(cpus):.0f} ms, min {min(cpus):.0f} ms; load average up to {load:.1f} on {os.cpu_count()} cores"
+            f"  the workbench's CPU time by then (user + system): median {statistics.median(cpus):.0f} ms, min {min(cpus):.0f} ms, max {max(cpus):.0f} ms; load average up to {load:.1f} on {os.cpu_count()} cores"
         )
+    print(
+        f"  reference workload (the machine's speed): CPU median {statistics.median(references):.0f} ms, "
+        f"min {min(references):.0f}, max {max(references):.0f} (the same work each time)"
+    )
 
 
 def main() -> int:

@@ -259,7 +259,8 @@ class _Boot:
         """`re._compiler.compile` (CPython 3.11), its program taken from the file when kept."""
         if type(p) not in (str, bytes) or type(flags) is not int or flags & 128:  # 128: DEBUG prints
             return self.regex_compile(p, flags)  # type: ignore[misc]
-        key = (p, flags)
+        source = p if type(p) is bytes else _in_canonical_order(p)
+        key = (source, flags)
         kept = self.regexes.get(key)
         if kept is not None:
             try:  # (its program kept as the bytes of 32-bit words: _sre.CODESIZE is 4)
@@ -272,7 +273,7 @@ class _Boot:
         import re
 
         compiler = re._compiler  # type: ignore[attr-defined]
-        parsed = re._parser.parse(p, flags)  # type: ignore[attr-defined]
+        parsed = re._parser.parse(source, flags)  # type: ignore[attr-defined]
         code = compiler._code(parsed, flags)
         groupindex = parsed.state.groupdict
         indexgroup = [None] * parsed.state.groups
@@ -378,6 +379,40 @@ class _PatchingLoader(_bootstrap_external.SourceFileLoader):
     def exec_module(self, module: ModuleType) -> None:
         super().exec_module(module)
         self.patch(module)
+
+
+def _in_canonical_order(p: str) -> str:
+    """`p` with `tokenize`'s group of string prefixes in sorted order.
+
+    `tokenize` builds that group from a set, so its order (and the text of every pattern made
+    with it, PseudoToken's ~950 characters) changes from one start to the next with hash
+    randomization: kept under its own text, it never matched again, and each process that
+    tokenizes (pydantic asks `inspect.signature` of `list` and `dict`: the workbench after its
+    first frame) added one more ~8 KB entry and rewrote the whole file as it ended. The order
+    does not change what matches: the prefixes are letters and each is followed by a quote
+    there, so at most one of them can match at a given place. The program kept is the sorted
+    one's; the Pattern keeps `p` as its text, as the stock compile would."""
+    tokenize = sys.modules.get("tokenize")
+    group = getattr(tokenize, "StringPrefix", None)
+    if type(group) is not str or group not in p:
+        return p
+    canonical = _CANONICAL_GROUPS.get(group)
+    if canonical is None:
+        prefixes = group[1:-1].split("|")
+        if (
+            group[:1] != "("
+            or group[-1:] != ")"
+            or not all(x.isascii() and (x.isalpha() or not x) for x in prefixes)
+        ):
+            return p  # (not the letters-only group of CPython 3.11's tokenize)
+        canonical = _CANONICAL_GROUPS[group] = "(" + "|".join(sorted(prefixes)) + ")"
+    pieces = p.split(group)
+    if not all(piece[:1] in ("'", '"') for piece in pieces[1:]):
+        return p  # a use not followed by a quote: the order might matter there
+    return canonical.join(pieces)
+
+
+_CANONICAL_GROUPS: dict[str, str] = {}
 
 
 def _trusted_folders() -> tuple[str, ...]:

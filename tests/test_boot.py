@@ -373,4 +373,53 @@ def test_the_workbench_keeps_what_it_imports_after_its_first_frame(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     out = json.loads(done.stdout.strip().splitlines()[-1])
-    assert out == {"hooked_after_first_frame": True, "written_at_exit": True, "kept": True}
+    # written by the app's own save as it closes (on_unmount) or by boot.finish() after it
+    assert out["hooked_after_first_frame"] is True
+    assert out["kept"] is True
+
+
+TOKENIZING_MODULE = "boot_tokenizing_probe"
+TOKENIZING_SOURCE = """
+import inspect, io, tokenize
+SIGNATURE = str(inspect.signature(list))  # as pydantic asks of a default_factory (it tokenizes)
+SOURCE = "x = rb'a' + Rb\\"\\"\\"b\\"\\"\\" + f'{y}' + u\\"c\\" # note\\n"
+TOKENS = [(t.type, t.string) for t in tokenize.generate_tokens(io.StringIO(SOURCE).readline)]
+"""
+TOKENIZING_SHOW = r"""
+import json, re, sys, tokenize
+from nango_tui import boot
+boot.start()
+import boot_tokenizing_probe as probe
+pseudo = tokenize._compile(tokenize.PseudoToken)
+print(json.dumps({"hits": boot.hits(), "written": boot.finish(), "tokens": probe.TOKENS,
+                  "signature": probe.SIGNATURE, "group": tokenize.StringPrefix,
+                  "pattern_is_own_text": pseudo.pattern == tokenize.PseudoToken,
+                  "stock_equal": pseudo == re._compiler.compile(tokenize.PseudoToken, 0)}))
+"""
+
+
+def test_tokenize_patterns_are_kept_whatever_the_hash_seed(probe_env) -> None:
+    """tokenize's patterns hold its string prefixes in a set's order, new at each start: kept
+    in one order, so the next start (another hash seed) takes them from the file, writes nothing,
+    and tokenizes the same."""
+    library = Path(probe_env["PYTHONPATH"].split(os.pathsep)[0])
+    (library / f"{TOKENIZING_MODULE}.py").write_text(TOKENIZING_SOURCE)
+    code = TOKENIZING_SHOW.replace("{", "{{").replace("}", "}}")
+
+    def start(seed: str) -> dict:
+        return run_probe(dict(probe_env, PYTHONHASHSEED=seed), code)
+
+    first = start("1")
+    regexes, _ = kept(probe_env)
+    stock_run = run_probe(dict(probe_env, PYTHONHASHSEED="2"), code.replace("boot.start()", "pass"))
+    seeds = [str(seed) for seed in range(2, 40)]
+    second = next(out for out in map(start, seeds) if out["group"] != first["group"])  # another order
+    assert first["written"] is True
+    assert second["written"] is False  # nothing new: the file is not rewritten
+    assert kept(probe_env)[0].keys() == regexes.keys()
+    assert second["hits"] > first["hits"]
+    for out in (first, second):
+        assert out["tokens"] == stock_run["tokens"]
+        assert out["signature"] == stock_run["signature"] == "(iterable=(), /)"
+        assert out["pattern_is_own_text"] is True
+    assert stock_run["stock_equal"] is True
