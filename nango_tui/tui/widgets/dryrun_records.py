@@ -138,9 +138,9 @@ class DryrunRecords(Vertical):
         switcher = self.query_one(ContentSwitcher)
         table = self._tables.get(model)
         if table is None:
-            from textual.widgets import DataTable  # its module: not for the first frame (no table)
+            from .records_table import RecordsTable  # DataTable's module: not for the first frame
 
-            table = DataTable(id=f"records-{_dom_id(model)}", cursor_type="row", zebra_stripes=True)
+            table = RecordsTable(id=f"records-{_dom_id(model)}", cursor_type="row", zebra_stripes=True)
             table.show_row_labels = True
             table.display = False
             self._tables[model] = table
