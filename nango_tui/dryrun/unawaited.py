@@ -1,23 +1,26 @@
 """SDK calls a script made without `await`: Python only warns when such a coroutine is dropped.
 
 `UnawaitedCalls` records those warnings during a run (other warnings go on as before), with the
-script line that made the call, so the run can end as an error instead of "ok · 0 records".
+script line that made the call, so the run can end as an error instead of "ok · 0 records". The
+line comes from the coroutine's origin, which the SDK records for its own coroutines alone while
+a run watches (`sdk/origins.py`: Python's run-wide tracking cost every coroutine of the run ~1 us).
 """
 
 from __future__ import annotations
 
 import gc
 import re
-import sys
 import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
 from nango_tui.runtime.event_types import Location
+from nango_tui.sdk import origins
 
 _NEVER_AWAITED = re.compile(r"coroutine '(Nango(?:Sync|Action)\.(\w+))' was never awaited")
 _CREATED_AT = re.compile(r'File "([^"]+)", line (\d+)')
+ORIGIN_DEPTH = 8  # frames from the call up in which the script's line is looked for
 
 
 class UnawaitedCalls:
@@ -33,8 +36,8 @@ class UnawaitedCalls:
 
     def __enter__(self) -> UnawaitedCalls:
         self._previous_show = warnings.showwarning
-        self._previous_depth = sys.get_coroutine_origin_tracking_depth()
-        sys.set_coroutine_origin_tracking_depth(8)  # the warning then names where the call was made
+        # the warning then names where the call was made, up to this many frames above it
+        self._previous_depth = origins.track(ORIGIN_DEPTH)
         warnings.showwarning = self._show
         return self
 
@@ -42,7 +45,7 @@ class UnawaitedCalls:
         gc.collect()  # a dropped coroutine warns when it is collected
         if self._previous_show is not None:
             warnings.showwarning = self._previous_show
-        sys.set_coroutine_origin_tracking_depth(self._previous_depth)
+        origins.track(self._previous_depth)
 
     def _show(
         self,

@@ -16,6 +16,7 @@ from ..runtime.request_options import request_options
 from .connection_shape import connection_shape, token_of
 from .errors import ActionError, SdkUsageError
 from .options import HttpMethod, ProxyArgument, ProxyConfig, normalise, snake
+from .origins import tracked_methods
 
 LOG_LEVELS = ("debug", "info", "warn", "error")
 _LEVEL_RANK = {"debug": 0, "info": 1, "warn": 2, "error": 3, "off": 4}
@@ -66,6 +67,7 @@ def _level(value: Any) -> str:
     return "warn" if level == "warning" else level if level in LOG_LEVELS else "info"
 
 
+@tracked_methods  # where an SDK call the script never awaited was made (origins.py)
 class NangoAction:
     """What an action receives. Every call is a coroutine: `await nango.get(...)`."""
 

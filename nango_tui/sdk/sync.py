@@ -9,6 +9,7 @@ from typing import Any
 from ..runtime.context import RunContext
 from .action import NangoAction
 from .errors import SdkUsageError
+from .origins import tracked_methods
 from .records import RecordSink, id_hash
 
 BASE_VARIANT = "base"
@@ -23,6 +24,7 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+@tracked_methods  # (origins.py)
 class NangoSync(NangoAction):
     """What a sync receives: NangoAction plus records, last_sync_date and checkpoints."""
 
