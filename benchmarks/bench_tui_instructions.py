@@ -43,6 +43,8 @@ from nango_tui import cli
 def run_workbench(argv):
     from nango_tui.tui import gc_policy
     gc_policy.pause_until_first_frame()  # as cli._run_workbench
+    from nango_tui.tui import dom_classes
+    dom_classes.install()  # as cli._run_workbench
     from nango_tui.tui.app import WorkbenchApp
     from textual import _compositor
 

@@ -496,6 +496,9 @@ def _run_workbench(argv: list[str]) -> int:
     from nango_tui.tui import gc_policy
 
     gc_policy.pause_until_first_frame()  # the imports and the first compose: see gc_policy
+    from nango_tui.tui import dom_classes
+
+    dom_classes.install()  # before Textual's widget classes are defined (tui/dom_classes.py)
     from nango_tui.tui.app import run_app
 
     return run_app(path)
