@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import io
 import json
+import os
 import shutil
 import subprocess
 import sys
+import textwrap
 from datetime import UTC
 from pathlib import Path
 
@@ -332,12 +334,12 @@ async def test_replays_fork_from_a_zygote_that_loads_no_http_transport_nor_yaml(
 
 
 def _zygotes_marked(mark: str) -> list[int]:
-    """Processes of `python -m nango_tui.dryrun.zygote` whose environment holds `mark`."""
+    """Live processes whose environment holds `mark`: once the command has exited, its zygote
+    (forked from it, or spawned as `python -m nango_tui.dryrun.zygote`) and anything forked from that."""
     found = []
     for proc in Path("/proc").iterdir():
         try:
-            cmdline = (proc / "cmdline").read_bytes()
-            if b"nango_tui.dryrun.zygote" in cmdline and mark.encode() in (proc / "environ").read_bytes():
+            if proc.name.isdigit() and mark.encode() in (proc / "environ").read_bytes():
                 state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
                 if state != "Z":
                     found.append(int(proc.name))
@@ -400,6 +402,71 @@ program.entry()
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.stdout.split() == ["False", "True", "False", "True", "True", "True"], done.stderr
+
+
+WHERE_FROM = (
+    "import json as _json, os as _os, sys as _sys\n"
+    "from pathlib import Path as _Path\n"
+    "_Path(__file__).with_name('where.json').write_text(_json.dumps({'argv0': _os.path.basename(_sys.argv[0]),"
+    " 'path1': _sys.path[1], 'by': _sys.orig_argv[1:3]}))\n"
+)
+
+
+@pytest.mark.parametrize("options", [[], ["-X", "importtime"]], ids=["forked", "spawned"])
+def test_the_zygote_is_forked_at_the_start_and_replays_as_a_spawned_one(samples, tmp_path, options):
+    """`program.entry` forks `nango-tui test`'s zygote (no second interpreter start) where a spawned
+    one would be the same (no interpreter options of its own), else spawns it: either way a replay
+    sees what one forked from `python -m nango_tui.dryrun.zygote` sees (argv, import path), and the
+    results are the same."""
+    teams = samples / "linear" / "syncs" / "teams.py"
+    teams.write_text(WHERE_FROM + teams.read_text())
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    done = subprocess.run(
+        [sys.executable, *options, "-m", "nango_tui", "test", "--dir", str(samples)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=elsewhere,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert done.returncode == 0 and "6 passed" in done.stdout, done.stdout + done.stderr
+    where = json.loads((teams.with_name("where.json")).read_text())
+    assert where.pop("by") == (["-m", "nango_tui"] if not options else ["-m", "nango_tui.dryrun.zygote"])
+    assert where == {"argv0": "zygote.py", "path1": str(elsewhere)}
+
+
+def test_a_forked_zygote_keeps_no_descriptor_of_the_command(tmp_path):
+    """The forked zygote has /dev/null as stdin, the command's stdout and stderr, its socket and
+    nothing else of the command's (the command's end of the socket closed: closing it ends the
+    zygote), in a session of its own, as a spawned one."""
+    probe = tmp_path / "probe.py"  # a script, not `-c`: an interpreter without options of its own
+    probe.write_text(
+        textwrap.dedent(
+            """
+            import os, sys, time
+            from nango_tui.dryrun.prespawn import spawn_zygote
+
+            keep = os.open(sys.argv[1], os.O_RDONLY)  # a descriptor of the command's own
+            os.set_inheritable(keep, True)
+            proc, fd = spawn_zygote(replay=True)
+            time.sleep(0.5)  # (its imports: descriptors come and go meanwhile)
+            fds = [os.readlink(f"/proc/{proc.pid}/fd/{n}") for n in sorted(os.listdir(f"/proc/{proc.pid}/fd"), key=int)]
+            stat = open(f"/proc/{proc.pid}/stat").read().rsplit(")", 1)[1].split()
+            cmdline = open(f"/proc/{proc.pid}/cmdline", "rb").read()
+            print(fds[0], fds[3].startswith("socket:"), sys.argv[1] in fds, int(stat[1]) == os.getpid(),
+                  int(stat[3]) == proc.pid, b"nango_tui.dryrun.zygote" in cmdline)
+            os.close(fd)
+            print(proc.wait(5))
+            """
+        )
+    )
+    done = subprocess.run(
+        [sys.executable, str(probe), str(probe)], capture_output=True, text=True, timeout=60
+    )
+    # stdin /dev/null, fd 3 its socket, the command's file not open in it, a child of the command,
+    # its own session, forked (the command's command line)
+    assert done.stdout.splitlines() == ["/dev/null True False True True False", "0"], done.stderr
 
 
 async def test_an_adopted_zygote_forks_replays_and_is_reaped_when_closed(samples):

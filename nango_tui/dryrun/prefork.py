@@ -74,7 +74,7 @@ def fork_child(args: list[str]) -> tuple[ForkedChild, str] | None:
     certain, argparse will only print the help, the interpreter was started with options of its
     own (`python -O -m ...`, `-X importtime`, `-I`: a spawned child would not have them), or
     another thread runs."""
-    if "-h" in args or "--help" in args or not _plain_interpreter():
+    if "-h" in args or "--help" in args or not plain_interpreter():
         return None
     root = root_in_argv(args)
     if root is None:
@@ -91,9 +91,10 @@ def fork_child(args: list[str]) -> tuple[ForkedChild, str] | None:
     return ForkedChild(pid, stdin_write, stdout_read, stderr_read), root
 
 
-def _plain_interpreter() -> bool:
-    """Whether this interpreter runs as `python -m nango_tui.dryrun.child` would (no options of
-    its own before the module or script; environment variables apply to both alike), alone."""
+def plain_interpreter() -> bool:
+    """Whether this interpreter runs as `python -m nango_tui.dryrun.child` (or `.zygote`) would (no
+    options of its own before the module or script; environment variables apply to both alike),
+    alone: a process forked from it now is what one of those spawned would be."""
     import _thread
 
     orig = getattr(sys, "orig_argv", [])
@@ -108,7 +109,7 @@ def _run_child(cwd: str | None, stdin: int, stdout: int, stderr: int) -> None:  
         os.dup2(stdin, 0)
         os.dup2(stdout, 1)
         os.dup2(stderr, 2)
-        _close_from(3)  # as Popen's close_fds: the parent's ends of the pipes too
+        close_from(3)  # as Popen's close_fds: the parent's ends of the pipes too
         if cwd is not None:
             os.chdir(cwd)
         import _signal  # type: ignore[import-not-found]  # (no stub; signal.py imports enum)
@@ -145,7 +146,8 @@ def _run_child(cwd: str | None, stdin: int, stdout: int, stderr: int) -> None:  
         os._exit(code)
 
 
-def _close_from(lowest: int) -> None:  # pragma: no cover - runs in the child
+def close_from(lowest: int) -> None:  # pragma: no cover - runs in the child
+    """Close every descriptor from `lowest` up (in a forked child, as Popen's close_fds)."""
     try:
         open_fds = [int(name) for name in os.listdir("/proc/self/fd")]
     except (OSError, ValueError):

@@ -2,9 +2,18 @@
 
 `Zygote.start` needs subprocess and socket first (with locale, re and enum: ~20-35 ms of CPU in a
 fresh interpreter); `nango-tui test`'s critical path is its zygote's warm-up, so `program.entry`
-spawns it here (os.posix_spawn, a _socket pair) before the command imports anything, and
-`Zygote.adopt` takes it over later. Only where no other thread can spawn a process meanwhile: the
-socket's end is inheritable for the moment of the spawn.
+starts it here (a _socket pair, then os.fork or os.posix_spawn) before the command imports
+anything, and `Zygote.adopt` takes it over later.
+
+Forked (where `prefork` would fork a dryrun child: no interpreter options of its own, no other
+thread), the zygote skips the second interpreter's start (~20 ms of CPU, and ~40 ms from the
+program's start to the zygote's first import on 2 busy cores) and is otherwise what
+`python -m nango_tui.dryrun.zygote FD --replay` is: its own session, /dev/null as stdin, fds 0-2
+and its socket only, `sys.argv` naming zygote.py and the working folder first on `sys.path`,
+SIGINT ignored, the collector off for the imports, `boot.start()` first. It holds what the
+spawned one holds: the environment and the command line, nothing the command has read.
+Spawned otherwise, only where no other thread can spawn a process meanwhile: the socket's end is
+inheritable for the moment of the spawn.
 """
 
 from __future__ import annotations
@@ -65,10 +74,24 @@ class SpawnedProcess:
                 pass
 
 
-def spawn_zygote(replay: bool) -> tuple[SpawnedProcess, int]:
-    """Spawn the zygote as `Zygote.start` does (stdin /dev/null, its own session, no
-    PYTHONSTARTUP); the process and this side's socket descriptor (for `Zygote.adopt`)."""
+def spawn_zygote(replay: bool, *, fork: bool | None = None) -> tuple[SpawnedProcess, int]:
+    """Start the zygote as `Zygote.start` does (stdin /dev/null, its own session, no
+    PYTHONSTARTUP); the process and this side's socket descriptor (for `Zygote.adopt`).
+    `fork`: forked (None: where `prefork` would fork, else spawned)."""
+    from .prefork import plain_interpreter  # (os and sys only)
+
     ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    if fork if fork is not None else plain_interpreter():
+        try:
+            pid = os.fork()
+        except BaseException:
+            ours.close()
+            theirs.close()
+            raise
+        if pid == 0:  # pragma: no cover - runs in the zygote (tests run it as a process)
+            _run_zygote(theirs.detach(), replay)
+        theirs.close()
+        return SpawnedProcess(pid), ours.detach()
     try:
         os.set_inheritable(theirs.fileno(), True)
         pid = os.posix_spawn(
@@ -86,3 +109,41 @@ def spawn_zygote(replay: bool) -> tuple[SpawnedProcess, int]:
     finally:
         theirs.close()
     return SpawnedProcess(pid), ours.detach()
+
+
+def _run_zygote(fd: int, replay: bool) -> None:  # pragma: no cover - runs in the forked zygote
+    """In the forked zygote: become what `python -m nango_tui.dryrun.zygote FD` is, serve, exit."""
+    from .prefork import close_from
+
+    code = 1
+    try:
+        os.setsid()  # a Ctrl-C at the terminal is the parent's to handle
+        _signal.signal(_signal.SIGINT, _signal.SIG_IGN)
+        if fd != 3:  # (first: with fds 0-2 closed at the start, the socket may be one of them)
+            os.dup2(fd, 3, inheritable=False)
+            os.close(fd)
+        devnull = os.open(os.devnull, os.O_RDONLY)
+        if devnull != 0:
+            os.dup2(devnull, 0)
+            os.close(devnull)
+        close_from(4)  # as Popen's close_fds: the parent's end of the socket too
+        here = os.path.dirname(os.path.abspath(__file__))
+        sys.argv = [os.path.join(here, "zygote.py"), "3"] + (["--replay"] if replay else [])
+        sys.path[0] = os.getcwd()  # what `python -m` puts first
+        import gc
+
+        gc.disable()  # (zygote.py: the warm-up's imports with the collector off)
+        from nango_tui import boot
+
+        boot.start()
+        import socket
+
+        from nango_tui.dryrun import zygote
+
+        zygote.serve(socket.socket(fileno=3), replay=replay, resume_collector=True)
+    except BaseException:
+        import traceback
+
+        traceback.print_exc()
+    finally:
+        os._exit(code)

@@ -340,8 +340,9 @@ async def _reader(loop: asyncio.AbstractEventLoop, fd: int, limit: int) -> async
 # -- the zygote process -----------------------------------------------------------------------------
 
 
-def serve(sock: socket.socket, replay: bool = False) -> None:
-    """The zygote's loop: fork a child per request, report its pid and later its exit."""
+def serve(sock: socket.socket, replay: bool = False, resume_collector: bool = False) -> None:
+    """The zygote's loop: fork a child per request, report its pid and later its exit.
+    `resume_collector`: the caller paused the collector for the warm-up (turned on after the freeze)."""
     import select
 
     from nango_tui.config import heap
@@ -357,7 +358,7 @@ def serve(sock: socket.socket, replay: bool = False) -> None:
     # collection first: the imports' little garbage is not worth ~15-25 ms of CPU before the
     # first fork can start (a cold child skips it too)
     heap.freeze()
-    if globals().get("_collector_paused"):
+    if resume_collector:
         import gc
 
         gc.enable()  # (off for the warm-up: see the top of this file; on in every fork, as before)
@@ -462,7 +463,11 @@ def _fork_child(message: dict[str, Any], fds: list[int], sock: socket.socket, wa
 
 def main() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    serve(socket.socket(fileno=int(sys.argv[1])), replay="--replay" in sys.argv[2:])
+    serve(
+        socket.socket(fileno=int(sys.argv[1])),
+        replay="--replay" in sys.argv[2:],
+        resume_collector=bool(globals().get("_collector_paused")),
+    )
 
 
 if __name__ == "__main__":
