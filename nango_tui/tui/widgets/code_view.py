@@ -99,7 +99,7 @@ class CodeView(ScrollView, can_focus=True):
         self._lines: list[list[tuple[object, str]]] = [[]]
         self._plain: list[str] = [""]
         self._marks: dict[int, str] = {}
-        self._cache: dict[tuple[int, bool, bool], Strip] = {}
+        self._cache: dict[tuple[int, bool, bool], tuple[Strip, Style]] = {}
         self._search = ""
         self._syntax_theme = None
         self.cursor_column: int | None = None  # 0-based column marked on the cursor line (a problem's)
@@ -258,16 +258,18 @@ class CodeView(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         is_cursor = index == self.cursor_line
         key = (index, is_cursor, self.has_focus)
-        strip = self._cache.get(key)
-        if strip is None:
-            strip = self._build_line(index, is_cursor)
+        cached = self._cache.get(key)
+        if cached is None:
+            background = self._line_background(is_cursor)
+            cached = (self._build_line(index, is_cursor, background), background)
             if len(self._cache) > 2000:
                 self._cache.clear()
-            self._cache[key] = strip
+            self._cache[key] = cached
+        strip, background = cached  # (the background with its line: each is a walk of the ancestors)
         gutter = self.gutter_width
         code = strip.crop(gutter + int(scroll_x), gutter + int(scroll_x) + max(0, width - gutter))
         line = Strip.join([strip.crop(0, gutter), code])
-        return line.extend_cell_length(width, self._line_background(is_cursor)).crop(0, width)
+        return line.extend_cell_length(width, background).crop(0, width)
 
     def _line_background(self, is_cursor: bool) -> Style:
         base = self.rich_style
@@ -275,8 +277,7 @@ class CodeView(ScrollView, can_focus=True):
             return base + self.get_component_rich_style("code-view--cursor")
         return base
 
-    def _build_line(self, index: int, is_cursor: bool) -> Strip:
-        base = self._line_background(is_cursor)
+    def _build_line(self, index: int, is_cursor: bool, base: Style) -> Strip:
         gutter_style = base + self.get_component_rich_style("code-view--gutter", partial=True)
         mark = self._marks.get(index + 1)
         digits = len(str(len(self._lines)))

@@ -221,21 +221,30 @@ class WorkbenchFooter(Widget, can_focus=False):
             background.rich_color if background.a else None,
         )
 
-    def _key_segments(self, index: int) -> list[Segment]:
+    def _key_segments(self, index: int, styles: dict[tuple[str, ...], Style]) -> list[Segment]:
+        """Key `index`'s cells; `styles` holds the layered styles this render computed (the keys
+        share a few: each is a walk of the ancestors' styles)."""
         key = self._keys[index]
-        item = ["workbench-footer--item"]
+        item: tuple[str, ...] = ("workbench-footer--item",)
         if index == self._hover:
-            item.append("workbench-footer--item-hover")
+            item += ("workbench-footer--item-hover",)
         if not key.enabled:
-            item.append("workbench-footer--item-disabled")
-        base = self._layered_style(*item)
+            item += ("workbench-footer--item-disabled",)
+
+        def layered(*components: str) -> Style:
+            found = styles.get(components)
+            if found is None:
+                found = styles[components] = self._layered_style(*components)
+            return found
+
+        base = layered(*item)
         segments = []
         if key.palette:
-            border = self._layered_style(*item, "workbench-footer--palette-border")
+            border = layered(*item, "workbench-footer--palette-border")
             segments.append(Segment(PALETTE_BORDER, Style.from_color(border.color, base.bgcolor)))
-        segments.append(Segment(key.display, base + self._layered_style(*item, "workbench-footer--key")))
+        segments.append(Segment(key.display, base + layered(*item, "workbench-footer--key")))
         if key.description:
-            description = self._layered_style(*item, "workbench-footer--description")
+            description = layered(*item, "workbench-footer--description")
             segments.append(Segment(" " + key.description, base + description))
         return segments
 
@@ -245,6 +254,7 @@ class WorkbenchFooter(Widget, can_focus=False):
         if y or not width:
             return Strip.blank(width, blank)
         cells: list[Segment] = []
+        styles: dict[tuple[str, ...], Style] = {}
         x = -self._scroll
         palette = None
         for index, key in enumerate(self._keys):
@@ -253,14 +263,14 @@ class WorkbenchFooter(Widget, can_focus=False):
                 continue
             if key.start - self._scroll > x:
                 cells.append(Segment(" " * (key.start - self._scroll - x), blank))
-            cells.extend(self._key_segments(index))
+            cells.extend(self._key_segments(index, styles))
             x = key.start - self._scroll + key.width
         line = Strip(cells).crop(self._scroll, self._scroll + width) if self._scroll else Strip(cells)
         line = line.extend_cell_length(width, blank).crop(0, width)
         if palette is not None:
             start = self._palette_start(self._keys[palette])
             if start >= 0:
-                drawn = Strip(self._key_segments(palette))
+                drawn = Strip(self._key_segments(palette, styles))
                 right = line.crop(start + drawn.cell_length, width)
                 line = Strip.join([line.crop(0, start), drawn, right])
         return line
