@@ -356,3 +356,41 @@ async def test_a_started_dialog_closes_once_the_runs_child_is_forked(root):
         await pilot.press("ctrl+j")  # a fork that never completes: closed after FORK_WAIT
         await wait_for(pilot, lambda: app.result is not UNSET)
         assert app.result is started[1] and not forks[1].done()
+
+
+async def test_a_dialog_that_started_a_run_is_removed_once_the_start_is_drawn(root):
+    """issue 18 (ctrl+j): given `after_start_drawn`, the dialog's widgets are torn down once the
+    run's start is drawn, not as it closes (their teardown and the focused field's blur restyle
+    would come before the run's first records); an escape removes it at once, as before."""
+    from textual.widgets import Select
+
+    from tests.support.tui_dryrun import UNSET
+
+    later: list = []
+    project = load(root)
+    script = project.find_script("contacts")[0]
+    kwargs = {"start_run": lambda request: None, "after_start_drawn": later.append}
+    app = DialogApp(((project, script, root, "dev"), kwargs))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        dialog = app.dialog
+        field = dialog.query_one("#connection", Select)
+        field.focus()
+        await pilot.pause()
+        restyled: list = []
+        field.watch_has_focus = lambda has_focus: restyled.append(has_focus)
+        await pilot.press("ctrl+j")
+        await wait_for(pilot, lambda: app.result is not UNSET)
+        await pilot.pause(0.2)
+        assert app.screen is not dialog and len(later) == 1
+        assert dialog.is_attached and field.is_attached and not restyled  # kept meanwhile
+        later[0]()  # the run's start is drawn
+        await wait_for(pilot, lambda: not field.is_attached and not dialog.is_attached)
+        assert not app._installed_screens
+    app = DialogApp(((project, script, root, "dev"), kwargs))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: app.dialog.connections_loaded)
+        dialog = app.dialog
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not dialog.is_attached)
+        assert len(later) == 1 and app.result is None

@@ -760,6 +760,35 @@ async def test_a_runs_start_and_its_first_records_take_one_frame(project_root):
         await wait_for_text(pilot, app, "Ada")
 
 
+async def test_work_after_the_start_is_drawn_waits_for_the_first_records_frame(project_root):
+    """issue 18 (ctrl+j): `after_start_drawn` callbacks (the dryrun dialog's teardown) run after
+    the frame with the run's first records, not while the pane waits for them; with no run
+    starting, after the next frame."""
+    gate = asyncio.Event()
+
+    async def starter(_request):
+        return GatedRun(FIRST_RECORDS, gate)
+
+    app = FrameCountingApp(load(project_root), starter=starter)
+    async with app.run_test(size=(100, 30)) as pilot:
+        pane = app.pane
+        await pilot.pause()
+        pane.hold_seconds = 30.0  # the records decide, not the deadline
+        called: list[int] = []
+        pane.after_start_drawn(lambda: called.append(app.frames))  # nothing starting
+        await wait_for(pilot, lambda: called)
+        frames = app.frames
+        pane.start(request(project_root))
+        pane.after_start_drawn(lambda: called.append(app.frames))
+        await pilot.pause(0.3)
+        assert len(called) == 1 and app.frames == frames, "called while the frames were held"
+        gate.set()
+        await wait_for(pilot, lambda: len(called) == 2)
+        assert called[1] > frames  # after the first records' frame
+        table = pane.query_one(DryrunRecords).query_one(DataTable)
+        assert table.row_count == 1
+
+
 async def test_a_run_without_records_soon_is_drawn_after_hold_seconds(project_root):
     gate = asyncio.Event()
 

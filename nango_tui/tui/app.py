@@ -610,6 +610,7 @@ class WorkbenchApp(App[int]):
             defaults,
             last_started=last_started,
             start_run=self._start_run,  # started before the dialog closes (issue 18: ctrl+j)
+            after_start_drawn=self.dryrun_pane.after_start_drawn,  # its teardown after that frame
         )
         request = await self.push_screen_wait(dialog)
         if request is not None:

@@ -206,6 +206,7 @@ and s saves the full record set. A run's results stay until the next run of the 
         self._held_for: RunResults | None = None
         self._hold_timer: Any = None
         self._focus_on_release = False  # `focus_body` asked for while the frames were held
+        self._after_release: list[Any] = []  # `after_start_drawn` callbacks waiting for the release
 
     # -- layout -----------------------------------------------------------------------------
 
@@ -363,6 +364,17 @@ and s saves the full record set. A run's results stay until the next run of the 
         self._hold = hold
         self._hold_timer = self.set_timer(self.hold_seconds, self.release_frames, name="dryrun-hold")
 
+    def after_start_drawn(self, callback: Any) -> None:
+        """Call `callback` once the frame that shows the starting run is drawn (its first records,
+        see `hold_frames`), or after the next frame when no run is starting: work that can wait
+        (the dryrun dialog's teardown) stays off that frame's path."""
+        if self._hold is not None:
+            self._after_release.append(callback)
+        elif self.is_attached:
+            self.call_after_refresh(callback)
+        else:
+            callback()
+
     def release_frames(self, results: RunResults | None = None) -> None:
         """Draw what was held (see `hold_frames`); given `results`, only if held for that run
         (a replaced run ending does not end its successor's hold)."""
@@ -379,8 +391,14 @@ and s saves the full record set. A run's results stay until the next run of the 
             self._focus_on_release = False
             self.focus_body()
         hold.close()
+        waiting, self._after_release = self._after_release, []
         if self.is_attached:
             self.screen.check_idle()  # its idle handler lays out and renders what changed meanwhile
+            for callback in waiting:
+                self.call_after_refresh(callback)
+        else:
+            for callback in waiting:
+                callback()
 
     def on_unmount(self) -> None:
         self._focus_on_release = False  # its parts are gone
