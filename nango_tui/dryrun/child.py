@@ -234,7 +234,7 @@ def _warm_up(network: bool = True) -> None:
         from .pydantic_plugins import skip_discovery
 
         skip_discovery()  # no plugin installed: pydantic need not look (~20-35 ms at the first model)
-        import ctypes  # noqa: F401 (the sandbox's system calls)
+        sandbox.prepare()  # the sandbox's system calls (ctypes), loaded once for a zygote's forks
 
         if network:
             # a run's requests go through runtime/transport.py (httpcore, h11, anyio and certifi,
