@@ -820,6 +820,38 @@ def test_no_fork_where_a_spawned_child_would_differ():
         assert done.stdout.strip() == "None", (options, args, done.stderr)
 
 
+def test_what_the_command_imports_before_its_fork_both_processes_import(root: Path):
+    """`prefork.SHARED_IMPORTS` are imported once, before the fork, instead of in each process:
+    only what the parent's dryrun path (the command line, the request's check, the run) and the
+    child's warm-up both import, so neither pays for a module it would not have imported."""
+    from nango_tui.dryrun.prefork import SHARED_IMPORTS
+
+    probe = textwrap.dedent(
+        """
+        import sys
+        from pathlib import Path
+        if sys.argv[1] == "child":
+            from nango_tui.dryrun import child
+            child._warm_up()
+        else:
+            import nango_tui.cli, nango_tui.dryrun.command
+            from nango_tui.dryrun import runner, setup
+            from nango_tui.dryrun.request import DryrunRequest
+            secrets = []
+            spec, connection = setup.resolve_run(DryrunRequest(Path(sys.argv[2]), "contacts", "local"), secrets)
+            runner.DryrunRun(spec, DryrunRequest(Path(sys.argv[2]), "contacts", "local"), secrets, connection)
+        print(" ".join(sorted(sys.modules)))
+        """
+    )
+    for side in ("child", "parent"):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, side, str(root)], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        missing = set(SHARED_IMPORTS) - set(done.stdout.split())
+        assert not missing, (side, missing)
+
+
 def test_a_cold_childs_warm_up_leaves_the_models_nothing_to_import(tmp_path: Path):
     """What the first model class imports lazily (pydantic.fields, pydantic.types, annotated_types)
     and the pager come with the child's warm-up: imported then, they come from boot.py's cache and
