@@ -408,6 +408,50 @@ async def test_a_warm_run_is_the_same_run(root: Path, zygote):
     assert isinstance(warm._proc, WarmProcess)
 
 
+ENV_SEEN = (
+    "import json, os, subprocess\n\n"
+    "async def fetch_data(nango):\n"
+    "    c_env = subprocess.run(['env', '-0'], capture_output=True).stdout.decode().split('\\0')[:-1]\n"
+    "    with open('env_seen.json', 'w') as seen:\n"
+    "        json.dump({'python': list(os.environ.items()), 'c': c_env}, seen)\n"
+)
+
+
+async def test_a_warm_run_gets_exactly_the_environment_a_cold_one_gets(root: Path, monkeypatch):
+    """The zygote's fork changes only the variables that differ from the zygote's environment
+    (which the parent had when it started it): what the script sees (os.environ, and the C
+    environment a program it runs inherits, in the same order) is what a cold child sees."""
+    from nango_tui.dryrun.zygote import Zygote
+
+    add_sync(root, "env_seen", ENV_SEEN)
+    monkeypatch.setenv("NANGO_TUI_T_GONE", "1")
+    monkeypatch.setenv("NANGO_TUI_T_CHANGED", "old")
+    zygote = Zygote.start()
+    seen = []
+    try:
+        monkeypatch.delenv("NANGO_TUI_T_GONE")
+        monkeypatch.setenv("NANGO_TUI_T_CHANGED", "new")
+        monkeypatch.setenv("NANGO_TUI_T_NEW", "2")
+        for warm in (zygote, None):
+            request = DryrunRequest(root, "env_seen", "local", extra_env={"NANGO_TUI_T_EXTRA": "x"})
+            run = await start_dryrun(request, zygote=warm)
+            events = [e async for e in run.events()]
+            assert run.done["status"] == "ok", events
+            seen.append(json.loads((root / "env_seen.json").read_text()))
+    finally:
+        zygote.close()
+    warm_seen, cold_seen = seen
+    assert warm_seen == cold_seen
+    python = dict(warm_seen["python"])
+    assert "NANGO_TUI_T_GONE" not in python and python["NANGO_TUI_T_CHANGED"] == "new"
+    assert [k for k in python if k.startswith("NANGO_TUI_T_")] == [
+        "NANGO_TUI_T_CHANGED",
+        "NANGO_TUI_T_NEW",
+        "NANGO_TUI_T_EXTRA",
+    ]
+    assert warm_seen["c"] == [f"{k}={v}" for k, v in warm_seen["python"]]
+
+
 def _runs_dir_files(root: Path) -> set[str]:
     runs = root / ".nango" / "runs"
     return {p.name for p in runs.iterdir()} if runs.is_dir() else set()
