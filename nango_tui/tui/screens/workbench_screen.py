@@ -8,12 +8,12 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Header
 
 from nango_tui.tui.widgets.config_pane import ConfigPane
 from nango_tui.tui.widgets.problems_pane import ProblemsPane
 from nango_tui.tui.widgets.script_pane import ScriptPane
 from nango_tui.tui.widgets.workbench_footer import WorkbenchFooter
+from nango_tui.tui.widgets.workbench_header import WorkbenchHeader
 
 PANES = ("config", "script", "problems", "dryrun", "deployments")
 
@@ -65,7 +65,7 @@ class WorkbenchScreen(Screen):
         # the Deployments pane (F6) shares the right column; the app mounts it after the first frame
 
     def compose(self) -> ComposeResult:
-        yield Header(icon="≡")
+        yield WorkbenchHeader(icon="≡")
         with Horizontal(id="columns"):
             with Vertical(id="left"):
                 yield ConfigPane(id="config")
