@@ -436,6 +436,39 @@ def test_the_zygote_is_forked_at_the_start_and_replays_as_a_spawned_one(samples,
     assert where == {"argv0": "zygote.py", "path1": str(elsewhere)}
 
 
+def test_what_the_command_imports_before_its_zygotes_fork_both_processes_import(samples):
+    """`prespawn.SHARED_IMPORTS` are imported once, before the zygote's fork, instead of in each
+    process: only what the command's own path (its command line and parser, the replays' requests
+    and runs, the comparison) and the replay zygote's warm-up both import."""
+    from nango_tui.dryrun.prespawn import SHARED_IMPORTS
+
+    probe = textwrap.dedent(
+        """
+        import sys
+        if sys.argv[1] == "zygote":
+            import nango_tui.dryrun.zygote
+            from nango_tui.config import heap
+            from nango_tui.dryrun import child, sandbox
+            child.warm_up_zygote(replay=True)
+        else:
+            import io
+            import nango_tui.cli
+            nango_tui.cli.build_parser("test").parse_args(["test", "--dir", sys.argv[2]])
+            from nango_tui.console import Out
+            from nango_tui.dryrun import regress
+            assert regress.run_command(sys.argv[2], [], out=Out(io.StringIO())) == 0
+        print(" ".join(sorted(sys.modules)))
+        """
+    )
+    for side in ("zygote", "command"):
+        done = subprocess.run(
+            [sys.executable, "-c", probe, side, str(samples)], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stderr
+        missing = set(SHARED_IMPORTS) - set(done.stdout.split())
+        assert not missing, (side, missing)
+
+
 def test_a_forked_zygote_keeps_no_descriptor_of_the_command(tmp_path):
     """The forked zygote has /dev/null as stdin, the command's stdout and stderr, its socket and
     nothing else of the command's (the command's end of the socket closed: closing it ends the

@@ -7,7 +7,11 @@ anything, and `Zygote.adopt` takes it over later.
 
 Forked (where `prefork` would fork a dryrun child: no interpreter options of its own, no other
 thread), the zygote skips the second interpreter's start (~20 ms of CPU, and ~40 ms from the
-program's start to the zygote's first import on 2 busy cores) and is otherwise what
+program's start to the zygote's first import on 2 busy cores), and what both the command and the
+zygote import (`SHARED_IMPORTS`: asyncio, typing, pathlib, json, the request, events and
+recording modules...) is imported once, before the fork, instead of in each process: the
+zygote's warm-up is as long as before (those were its first imports), the command's CPU ~one
+such import less. Otherwise the forked zygote is what
 `python -m nango_tui.dryrun.zygote FD --replay` is: its own session, /dev/null as stdin, fds 0-2
 and its socket only, `sys.argv` naming zygote.py and the working folder first on `sys.path`,
 SIGINT ignored, the collector off for the imports, `boot.start()` first. It holds what the
@@ -80,8 +84,11 @@ def spawn_zygote(replay: bool, *, fork: bool | None = None) -> tuple[SpawnedProc
     `fork`: forked (None: where `prefork` would fork, else spawned)."""
     from .prefork import plain_interpreter  # (os and sys only)
 
+    forking = fork if fork is not None else plain_interpreter()
+    if forking:
+        _import_shared()
     ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
-    if fork if fork is not None else plain_interpreter():
+    if forking:
         try:
             pid = os.fork()
         except BaseException:
@@ -109,6 +116,45 @@ def spawn_zygote(replay: bool, *, fork: bool | None = None) -> tuple[SpawnedProc
     finally:
         theirs.close()
     return SpawnedProcess(pid), ours.detach()
+
+
+# What `nango-tui test`'s parent (its command line, the replays' requests and runs, the zygote's
+# handle) and the replay zygote's warm-up both import: imported once, before the fork (a test
+# checks each side imports each of them)
+SHARED_IMPORTS = (
+    "asyncio",
+    "dataclasses",
+    "datetime",
+    "json",
+    "pathlib",
+    "shutil",
+    "subprocess",
+    "typing",
+    "nango_tui.config.files",
+    "nango_tui.config.heap",
+    "nango_tui.dryrun.channel",
+    "nango_tui.dryrun.events",
+    "nango_tui.dryrun.request",
+    "nango_tui.dryrun.zygote",
+    "nango_tui.runtime.connection_model",
+    "nango_tui.runtime.recording",
+    "nango_tui.runtime.redaction",
+)
+
+
+def _import_shared() -> None:
+    """Import `SHARED_IMPORTS` as the zygote would, with the collector off and from boot.py's cache
+    (program.entry's own call finds boot started; the parent's collector stays off for the
+    command's imports, `regress.run_command` turns it on)."""
+    import gc
+    import importlib
+
+    from nango_tui import boot
+
+    gc.disable()
+    boot.start()
+    for name in SHARED_IMPORTS:
+        importlib.import_module(name)
 
 
 def _run_zygote(fd: int, replay: bool) -> None:  # pragma: no cover - runs in the forked zygote
