@@ -881,6 +881,7 @@ def test_what_the_command_imports_before_its_fork_both_processes_import(root: Pa
             import nango_tui.cli, nango_tui.dryrun.command
             from nango_tui.dryrun import runner, setup
             from nango_tui.dryrun.request import DryrunRequest
+            nango_tui.cli.build_parser("dryrun").parse_args(["dryrun", "contacts", "local", "--json"])
             secrets = []
             spec, connection = setup.resolve_run(DryrunRequest(Path(sys.argv[2]), "contacts", "local"), secrets)
             runner.DryrunRun(spec, DryrunRequest(Path(sys.argv[2]), "contacts", "local"), secrets, connection)

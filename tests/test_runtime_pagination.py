@@ -539,6 +539,32 @@ def test_a_page_is_read_as_json_loads_reads_it(body):
     ]
 
 
+def test_a_run_of_19_digits_is_found_wherever_it_starts():
+    """The long-number check reads every 6th byte first: a run of 19 digits (an integer that may
+    exceed 64 bits) is found at every offset and length, and 18 never counts as one."""
+    import random
+
+    from nango_tui.runtime.pagination import may_hold_long_number
+
+    rng = random.Random(18)
+    for length in (17, 18, 19, 20, 23, 40):
+        for offset in range(12):
+            for around in (b"x", b"1a", b'", "'):
+                digits = bytes(rng.choice(b"0123456789") for _ in range(length))
+                body = b'{"a": "' + around * offset + b'", "n": ' + digits + b", " + around * 3 + b"}"
+                assert may_hold_long_number(body) is (length >= 19), (length, offset, around)
+    # short runs everywhere (dates, ids, prices), never 19 in a row
+    for _ in range(200):
+        pieces = [
+            bytes(rng.choice(b"0123456789") for _ in range(rng.randint(1, 18)))
+            + bytes([rng.choice(b'-:., "Tabc')])
+            for _ in range(rng.randint(1, 400))
+        ]
+        body = b"".join(pieces)
+        whole = body.translate(bytes.maketrans(b"123456789", b"000000000")).find(b"0" * 19) >= 0
+        assert may_hold_long_number(body) is whole is False
+
+
 def test_a_page_json_loads_rejects_is_rejected_with_its_message():
     import json
 

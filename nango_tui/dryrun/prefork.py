@@ -106,6 +106,7 @@ def fork_child(args: list[str]) -> tuple[ForkedChild, str] | None:
 
 SHARED_IMPORTS = (
     "asyncio",
+    "shutil",  # (argparse's help formatter; httpx)
     "nango_tui.dryrun.request",
     "nango_tui.dryrun.events",
     "nango_tui.dryrun.channel",

@@ -407,6 +407,17 @@ def _retrieve(task: asyncio.Task[Any]) -> None:
 
 _DIGITS_TO_ZERO = bytes.maketrans(b"123456789", b"000000000")
 _LONG_NUMBER = b"0" * 19  # 19 digits in a row: maybe an integer beyond 64 bits
+# 19 digits in a row hold 19 // _STRIDE bytes at offsets that are multiples of _STRIDE, in a row:
+# a sixth of the body rules most pages out (~60 instead of ~160 us a page of 1,000 records)
+_STRIDE = 6
+_SAMPLED_RUN = b"0" * (len(_LONG_NUMBER) // _STRIDE)
+
+
+def may_hold_long_number(content: bytes) -> bool:
+    """Whether `content` has 19 ASCII digits in a row (read first at every 6th byte)."""
+    if content[::_STRIDE].translate(_DIGITS_TO_ZERO).find(_SAMPLED_RUN) < 0:
+        return False
+    return content.translate(_DIGITS_TO_ZERO).find(_LONG_NUMBER) >= 0
 
 
 def loads_page(content: bytes) -> Any:
@@ -416,7 +427,7 @@ def loads_page(content: bytes) -> Any:
     anything orjson refuses (NaN, a BOM, UTF-16, a lone surrogate: json.loads reads or rejects it)."""
     import orjson
 
-    if content.translate(_DIGITS_TO_ZERO).find(_LONG_NUMBER) < 0:
+    if not may_hold_long_number(content):
         try:
             return orjson.loads(content)
         except orjson.JSONDecodeError:

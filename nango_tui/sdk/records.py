@@ -16,6 +16,7 @@ one pydantic call; only a batch holding invalid records takes the path that find
 from __future__ import annotations
 
 import builtins
+import struct
 import sys
 from array import array
 from collections.abc import Iterable
@@ -307,7 +308,10 @@ class SeenIds:
 
     def add_all(self, keys: Iterable[int]) -> None:
         """Add the hashes of a batch (repeats are harmless)."""
-        self.hashes.extend(keys)
+        # packed in one call: array's extend parses each int as a call argument (~65 us a batch
+        # of 1,000 more)
+        hashes = tuple(keys)
+        self.hashes.frombytes(struct.pack(f"{len(hashes)}q", *hashes))
 
     def present(self, keys: set[int]) -> set[int]:
         """Those of `keys` that were added."""
