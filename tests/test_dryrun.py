@@ -461,6 +461,32 @@ def test_cli_json_passes_batches_on_as_the_runner_wrote_them(root: Path):
     assert '"_raw"' not in out
 
 
+def test_json_output_passes_on_utf8_lines_as_bytes_and_nothing_else():
+    """A line the runner wrote goes out as its bytes when it is UTF-8 (ASCII found so without
+    decoding it); anything else is decoded with replacement characters, never passed on raw."""
+    from nango_tui.dryrun.command import _JsonSink
+    from nango_tui.dryrun.events import RAW
+
+    class Stream(io.StringIO):
+        def __init__(self) -> None:
+            super().__init__()
+            self.raw_out: list[bytes] = []
+
+        def write_bytes(self, data: bytes) -> None:
+            self.raw_out.append(data)
+
+    stream = Stream()
+    sink = _JsonSink(stream)
+    for raw in (b'{"type":"log","message":"plain"}', '{"type":"log","message":"é ✓"}'.encode()):
+        sink.feed({"type": "log", RAW: raw})
+    sink.feed({"type": "log", RAW: b'{"type":"log","message":"\xff"}'})
+    assert stream.raw_out == [
+        b'{"type":"log","message":"plain"}\n',
+        '{"type":"log","message":"é ✓"}\n'.encode(),
+    ]
+    assert stream.getvalue() == '{"type":"log","message":"\ufffd"}\n'
+
+
 def test_a_raw_batch_head_is_read_only_from_a_well_formed_batch_line():
     from nango_tui.dryrun.events import RAW
     from nango_tui.dryrun.runner import _batch_head
