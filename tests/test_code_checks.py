@@ -116,10 +116,21 @@ def _private_textual_uses(path: Path) -> list[str]:
     return found
 
 
+# the private Textual modules a workbench module may import, each because it has no public
+# counterpart, for the pinned release only (a version check in the module; DEVELOPERS.md says why)
+PRIVATE_TEXTUAL_IMPORTS_ALLOWED = {
+    "layout_map.py": "textual._compositor",  # the screen's Compositor class (issue 18: one arrangement)
+}
+
+
 def test_the_workbench_uses_no_private_textual_api():
     used = [
         use
         for path in sorted((REPO / "nango_tui" / "tui").rglob("*.py"))
         for use in _private_textual_uses(path)
     ]
-    assert not used, "private Textual API (use its public counterpart):\n" + "\n".join(used)
+    allowed = {f"{name}:import {module}" for name, module in PRIVATE_TEXTUAL_IMPORTS_ALLOWED.items()}
+    unexpected = [use for use in used if f"{use.split(':')[0]}:{use.split(': ', 1)[1]}" not in allowed]
+    assert not unexpected, "private Textual API (use its public counterpart):\n" + "\n".join(unexpected)
+    stale = allowed - {f"{use.split(':')[0]}:{use.split(': ', 1)[1]}" for use in used}
+    assert not stale, f"allowed but no longer used (remove from the list): {stale}"

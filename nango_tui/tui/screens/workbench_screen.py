@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
 
+from nango_tui.tui.layout_map import compositor_for_this_textual
 from nango_tui.tui.widgets.config_pane import ConfigPane
 from nango_tui.tui.widgets.problems_pane import ProblemsPane
 from nango_tui.tui.widgets.script_pane import ScriptPane
@@ -60,6 +61,7 @@ class WorkbenchScreen(Screen):
 
     def __init__(self, script_pane: ScriptPane, dryrun_pane: Widget) -> None:
         super().__init__(id="workbench")
+        self._compositor = compositor_for_this_textual()  # one arrangement a layout (layout_map.py)
         self._script_pane = script_pane
         self._dryrun_pane = dryrun_pane
         # the Deployments pane (F6) shares the right column; the app mounts it after the first frame
