@@ -27,6 +27,18 @@ _dryrun_child: tuple[ForkedChild, str] | None = None
 
 def entry() -> None:
     """Start what the command needs first, then run it (`cli.entry`: never returns)."""
+    try:
+        _start_and_run()
+    except KeyboardInterrupt:
+        # a Ctrl-C before the command's own handler is in place (its imports, the parser): the
+        # status `cli` gives an interrupted command, without a traceback; the zygote or child
+        # started above ends as its pipe to this process closes
+        import os
+
+        os._exit(130)
+
+
+def _start_and_run() -> None:
     global _test_zygote, _dryrun_child
     argv = sys.argv[1:]
     if argv[:1] == ["test"] and not {"-h", "--help"} & set(argv):

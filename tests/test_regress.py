@@ -377,6 +377,52 @@ def test_the_zygote_started_before_the_commands_imports_ends_with_it(samples, ar
     assert _zygotes_marked(mark) == []
 
 
+INTERRUPTED_AT_IMPORT = """
+import os, signal, sys
+from importlib.abc import MetaPathFinder
+
+class CtrlCAt(MetaPathFinder):  # a real SIGINT, delivered as the command line's module is imported
+    def find_spec(self, name, path=None, target=None):
+        if name == "nango_tui.cli":
+            sys.meta_path.remove(self)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlCAt())
+sys.argv = ["nango-tui", *sys.argv[1:]]
+from nango_tui.program import entry
+entry()
+"""
+
+
+@pytest.mark.parametrize(
+    "command",
+    [["test", "--dir"], ["dryrun", "contacts", "salesforce-demo", "--dir"], []],
+    ids=["test", "dryrun", "workbench"],
+)
+def test_a_ctrl_c_during_the_imports_exits_130_without_a_traceback(samples, command):
+    """A Ctrl-C before the command's own handler is in place (its imports) ends the command with
+    130 and no traceback, and what it started first (the test zygote, the dryrun child) ends too."""
+    import time
+    import uuid
+
+    mark = f"NANGO_TUI_TEST_MARK={uuid.uuid4().hex}"
+    name, _, value = mark.partition("=")
+    done = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_AT_IMPORT, *command, str(samples)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"NO_COLOR": "1", "PATH": "/usr/bin:/bin", name: value},
+    )
+    assert done.returncode == 130, done.stdout + done.stderr
+    assert "Traceback" not in done.stdout + done.stderr and "KeyboardInterrupt" not in done.stderr
+    deadline = time.monotonic() + 10
+    while _zygotes_marked(mark) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _zygotes_marked(mark) == []
+
+
 def test_the_zygote_is_spawned_before_typing_and_the_collector_paused_for_the_imports(samples):
     """`program.entry` spawns `nango-tui test`'s zygote before `typing` (and the `re` and `enum`
     it imports) is loaded, then turns the collector off for the command's imports; the command
