@@ -109,8 +109,10 @@ async def test_f6_lists_the_deployed_scripts_their_syncs_and_runs(client_env, tm
         assert pane.display and not app.script_pane.display and not app.dryrun_pane.display
         assert app.current_pane_id() == "deployments"
         await until(lambda: has_label(pane, "items@v1") and has_label(pane, "echo@v1"), pilot)
-        assert has_label(pane, "acme  2 connections")
-        assert client_env.url in pane.status_text and "3 scripts, 2 connections" in pane.status_text
+        # the scripts show first, the connections once read (deployments_fetch's partial snapshot)
+        await until(lambda: has_label(pane, "acme  2 connections"), pilot)
+        await until(lambda: "3 scripts, 2 connections" in pane.status_text, pilot)
+        assert client_env.url in pane.status_text
         items = NodeRef("script", "dev", "acme", "items", "sync")
         await highlight(pilot, pane, items)
         await until(lambda: "GET " + client_env.url + "/items" in screen_text(app), pilot)
