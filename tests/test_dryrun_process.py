@@ -99,6 +99,43 @@ async def test_cancel_with_a_full_queue_ends_the_stream_within_a_second(root: Pa
     assert await wait_gone([run.pid]) == []
 
 
+CANCELLED_IN_A_LOOP_OF_ITS_OWN = """
+import asyncio, gc, sys
+from pathlib import Path
+from nango_tui.dryrun import DryrunRequest, start_dryrun
+
+errors = []
+sys.unraisablehook = lambda unraisable: errors.append(repr(unraisable.exc_value))
+
+async def main():
+    run = await start_dryrun(DryrunRequest(Path(sys.argv[1]), "flood", "local"))
+    events = run.events()
+    await anext(events), await anext(events)
+    await asyncio.sleep(0.5)  # the pipes fill up: their reading is paused
+    await run.cancel()
+    [event async for event in events]
+
+asyncio.run(main())
+gc.collect()  # the run's process transport, collected after its loop closed
+print(errors)
+"""
+
+
+def test_a_cancelled_run_leaves_no_pipe_open_after_its_loop(root: Path):
+    """A run cancelled with its pipes full reads them to their end once the child is gone: its
+    process transport closes while its loop runs, not when collected later ("Event loop is
+    closed", seen in the suite's output)."""
+    add_sync(root, "flood", FLOOD)
+    done = subprocess.run(
+        [sys.executable, "-c", CANCELLED_IN_A_LOOP_OF_ITS_OWN, str(root)],
+        capture_output=True,
+        text=True,
+        timeout=HANG_GUARD,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout
+
+
 async def test_a_consumer_cancelled_mid_stream_leaves_nothing_behind(root: Path):
     """What asyncio.run does on Ctrl-C: the task iterating the events is cancelled."""
     add_sync(root, "flood", FLOOD)
@@ -922,3 +959,25 @@ def test_a_cold_childs_warm_up_leaves_the_models_nothing_to_import(tmp_path: Pat
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "['models']"
+
+
+async def test_a_cancel_before_the_child_leads_its_process_group_ends_it_at_once():
+    """A run cancelled right after its child was forked from the zygote, before the child called
+    setsid (no process group of its own yet), ends at the SIGTERM, not KILL_GRACE later at the
+    SIGKILL: the child itself is signalled when its group does not exist."""
+    from nango_tui.dryrun.runner import KILL_GRACE, DryrunRun
+
+    child = await asyncio.create_subprocess_exec(  # in this process's group, as before setsid
+        sys.executable, "-c", "import time; time.sleep(60)"
+    )
+    run = object.__new__(DryrunRun)  # (only its process matters to _kill)
+    run._proc = child
+    began = time.monotonic()
+    try:
+        await run._kill()
+    finally:
+        if child.returncode is None:
+            child.kill()
+            await child.wait()
+    assert child.returncode == -signal.SIGTERM, child.returncode
+    assert time.monotonic() - began < KILL_GRACE + 5

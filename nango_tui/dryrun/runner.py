@@ -340,11 +340,11 @@ class DryrunRun:
         proc = self._proc
         if proc is None or proc.returncode is not None:
             return
-        _signal_group(proc.pid, signal.SIGTERM)
+        _signal_run(proc.pid, signal.SIGTERM)
         try:
             await asyncio.wait_for(proc.wait(), KILL_GRACE)
         except TimeoutError:
-            _signal_group(proc.pid, signal.SIGKILL)
+            _signal_run(proc.pid, signal.SIGKILL)
             try:
                 await asyncio.wait_for(proc.wait(), 0.5)
             except TimeoutError:  # pragma: no cover - SIGKILL cannot be ignored
@@ -608,6 +608,24 @@ class DryrunRun:
         # The readers end at once (their end markers never wait); a cancellation of the task
         # calling us still propagates.
         await asyncio.gather(*readers, return_exceptions=True)
+        await self._drain_pipes()
+
+    async def _drain_pipes(self) -> None:
+        """Read to its end what an ended child left in its pipes (a cancelled run's unread
+        events). A pipe paused with a full buffer never sees its end: its process transport stayed
+        open until collected, maybe after its loop had closed ("Event loop is closed")."""
+        proc = self._proc
+        if proc is None or proc.returncode is None:
+            return
+        for stream in (proc.stdout, proc.stderr):
+            if stream is None:
+                continue
+            try:
+                async with asyncio.timeout(1):  # (the writer is gone: a pipe's worth at most)
+                    while await stream.read(1 << 20):
+                        pass
+            except (TimeoutError, OSError, ValueError):
+                pass
 
 
 async def read_lines(stream: asyncio.StreamReader, chunk_size: int = 1 << 18) -> AsyncIterator[bytes]:
@@ -683,6 +701,21 @@ def _signal_group(pid: int, sig: int) -> None:
     try:
         os.killpg(pid, sig)
     except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _signal_run(pid: int, sig: int) -> None:
+    """Signal a run's process group; when there is none yet (a child just forked from the zygote
+    calls setsid first thing: a cancel may come before), the child itself, which has started
+    nothing yet."""
+    try:
+        os.killpg(pid, sig)
+    except ProcessLookupError:
+        try:
+            os.kill(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            pass
+    except PermissionError:
         pass
 
 
