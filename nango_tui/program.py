@@ -4,10 +4,10 @@ started before anything else is imported, then `cli.entry`.
 `nango-tui test`'s critical path is the warm-up of the zygote its replays fork from: the zygote is
 forked (or spawned) here, before the command line's imports and parser (`dryrun.prespawn`: forked
 after importing what both processes import, once; spawned otherwise, its imports beginning
-~25-45 ms after this function is called). `nango-tui dryrun`'s is its child's start-up: the child is forked here, before any import
-but those both processes make (`dryrun.prefork`: ~35-45 ms sooner than spawned after the command
-line's imports). The check is
-the one `cli.main` routes by: the first argument names the command.
+~25-45 ms after this function is called). `nango-tui dryrun`'s is its child's start-up: the child
+is forked here, before any import but those both processes make (`dryrun.prefork`: ~35-45 ms
+sooner than spawned after the command line's imports). The check is the one `cli.main` routes
+by: the first argument names the command.
 """
 
 from __future__ import annotations

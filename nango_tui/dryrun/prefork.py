@@ -89,7 +89,7 @@ def fork_child(args: list[str]) -> tuple[ForkedChild, str] | None:
     collecting = gc.isenabled()
     gc.disable()  # (for the shared imports, as the child has it for its own)
     try:
-        _import_shared()
+        import_with_boot(SHARED_IMPORTS)
         stdin_read, stdin_write = os.pipe()
         stdout_read, stdout_write = os.pipe()
         stderr_read, stderr_write = os.pipe()
@@ -104,6 +104,7 @@ def fork_child(args: list[str]) -> tuple[ForkedChild, str] | None:
     return ForkedChild(pid, stdin_write, stdout_read, stderr_read), root
 
 
+# what the parent and its child both import (tests check that each does)
 SHARED_IMPORTS = (
     "asyncio",
     "shutil",  # (argparse's help formatter; httpx)
@@ -115,15 +116,15 @@ SHARED_IMPORTS = (
 )
 
 
-def _import_shared() -> None:
-    """Import `SHARED_IMPORTS` (what the parent and its child both import: tests check that each
-    does) as the child imports them: from boot.py's cache (the caller turns the collector off)."""
+def import_with_boot(names: tuple[str, ...]) -> None:
+    """Import `names` before a fork, as the forked process would import them: from boot.py's cache
+    (program.entry's call after the fork finds it started; the caller turns the collector off)."""
     import importlib
 
     from nango_tui import boot
 
-    boot.start()  # (program.entry's call after the fork finds it started)
-    for name in SHARED_IMPORTS:
+    boot.start()
+    for name in names:
         importlib.import_module(name)
 
 

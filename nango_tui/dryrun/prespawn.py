@@ -82,11 +82,16 @@ def spawn_zygote(replay: bool, *, fork: bool | None = None) -> tuple[SpawnedProc
     """Start the zygote as `Zygote.start` does (stdin /dev/null, its own session, no
     PYTHONSTARTUP); the process and this side's socket descriptor (for `Zygote.adopt`).
     `fork`: forked (None: where `prefork` would fork, else spawned)."""
-    from .prefork import plain_interpreter  # (os and sys only)
+    from .prefork import import_with_boot, plain_interpreter  # (os and sys only)
 
     forking = fork if fork is not None else plain_interpreter()
     if forking:
-        _import_shared()
+        # with the collector off, as the zygote has it; the parent's stays off for the
+        # command's imports (`regress.run_command` turns it on)
+        import gc
+
+        gc.disable()
+        import_with_boot(SHARED_IMPORTS)
     ours, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_STREAM)
     if forking:
         try:
@@ -140,21 +145,6 @@ SHARED_IMPORTS = (
     "nango_tui.runtime.recording",
     "nango_tui.runtime.redaction",
 )
-
-
-def _import_shared() -> None:
-    """Import `SHARED_IMPORTS` as the zygote would, with the collector off and from boot.py's cache
-    (program.entry's own call finds boot started; the parent's collector stays off for the
-    command's imports, `regress.run_command` turns it on)."""
-    import gc
-    import importlib
-
-    from nango_tui import boot
-
-    gc.disable()
-    boot.start()
-    for name in SHARED_IMPORTS:
-        importlib.import_module(name)
 
 
 def _run_zygote(fd: int, replay: bool) -> None:  # pragma: no cover - runs in the forked zygote

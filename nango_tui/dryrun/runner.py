@@ -178,15 +178,11 @@ def _abandon_fork(forking: asyncio.Future[Any], started: asyncio.Future[int]) ->
 
 
 def _kill_forked(pid: asyncio.Future[int]) -> None:
-    """Kill an abandoned forked child: it may not lead its process group yet (the zygote names it
-    as it forks; it calls setsid next), so the process itself too (its own children die with it)."""
+    """Kill an abandoned forked child and its group (`_signal_run`: the child alone while it does
+    not lead its group yet: the zygote names it as it forks, it calls setsid next)."""
     if pid.cancelled() or pid.exception():
         return
-    _signal_group(pid.result(), signal.SIGKILL)
-    try:
-        os.kill(pid.result(), signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    _signal_run(pid.result(), signal.SIGKILL)
 
 
 def _forget(started: asyncio.Future[int]) -> None:
